@@ -1,0 +1,30 @@
+"""glasstorch: a define-by-run deep-learning framework on NumPy with PyTorch's API.
+
+    import glasstorch as torch
+
+This module only re-exports; read tensor.py (the Tensor), autograd/ (the engine) and ops/
+(every op's forward and backward) to see how it works.
+"""
+from ._dtype import (dtype, float16, half, float32, float, float64, double, uint8,  # noqa: F401
+                     int8, int16, short, int32, int, int64, long, bool, get_default_dtype,
+                     set_default_dtype, promote_types, result_type, can_cast)
+from ._device import device  # noqa: F401
+from .tensor import Tensor, Size  # noqa: F401
+from .creation import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
+                                 inference_mode, is_grad_enabled, is_inference_mode_enabled)
+from . import autograd  # noqa: F401
+from .ops.unary import *  # noqa: F401,F403
+from .ops.binary import *  # noqa: F401,F403
+from .ops.reduce import *  # noqa: F401,F403
+from .ops.softmax import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops.index import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.sort import *  # noqa: F401,F403
+from .ops.convert import *  # noqa: F401,F403
+from ._registry import OPS  # noqa: F401
+
+__version__ = "0.1.0"
+FloatTensor = Tensor

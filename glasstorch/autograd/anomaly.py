@@ -1,0 +1,50 @@
+"""Anomaly detection: find the op that produced a NaN gradient.
+
+Under `detect_anomaly()`, every op records where it was called from (a traceback: costly, so
+off by default), and after each backward node runs the engine checks its gradients for NaN;
+the error names the node and shows the forward call that created it.
+"""
+from .grad_mode import STATE
+
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+
+
+class detect_anomaly:
+    """Context manager / decorator enabling anomaly detection for autograd."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = STATE.anomaly
+        STATE.anomaly = True
+        STATE.anomaly_check_nan = self.check_nan
+
+    def __exit__(self, *exc):
+        STATE.anomaly = self._prev
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with detect_anomaly(self.check_nan):
+                return fn(*a, **k)
+        return wrapper
+
+
+class set_detect_anomaly(detect_anomaly):
+    """`set_detect_anomaly(True)`: switch on at once; also usable as a context manager."""
+
+    def __init__(self, mode, check_nan=True):
+        self._prev = STATE.anomaly
+        self.check_nan = check_nan
+        STATE.anomaly = bool(mode)
+
+    def __enter__(self):
+        pass
+
+
+def is_anomaly_enabled():
+    return STATE.anomaly

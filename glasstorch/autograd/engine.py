@@ -1,0 +1,397 @@
+"""The backward engine: reverse-mode differentiation over the recorded graph.
+
+Why a topological order? In `b = a + a; c = b + b`, the node of `b` gets gradient from *two*
+uses in c's node; it may only run once both have arrived, or `a.grad` would miss half.
+So the engine
+
+1. walks the graph from the roots with an explicit stack (no recursion: 10,000-op chains are
+   fine) and counts, for every node, how many edges point at it (its consumers);
+2. starts from the roots; a node runs when all its consumers have delivered their gradient
+   (Kahn's algorithm); the gradients waiting for a node sit in `pending` and are dropped as
+   soon as the node ran, and the node's saved tensors are freed unless `retain_graph`;
+3. gives every gradient the shape and dtype of the input it belongs to: a gradient shaped like
+   a broadcast result is summed back (`sum_to`), so no op can forget broadcasting; a gradient
+   that cannot be reduced raises an error naming the op.
+
+Leaves end in an `AccumulateGrad` node, which adds into `.grad`: gradients accumulate across
+backward calls until you zero them (PyTorch's semantics, which `optimizer.zero_grad()` serves).
+"""
+import weakref
+
+from ..backend import xp as _xp
+from .grad_mode import STATE
+from .node import AccumulateGrad, _RemovableHandle, _accumulator
+from . import node as _node_mod
+
+__all__ = ["backward", "grad"]
+
+
+def _tensor_cls():
+    return _node_mod.Tensor
+
+
+def _make(data, grad_fn=None):
+    return _node_mod._make(data, grad_fn)
+
+
+def _root_edge(t):
+    if t.grad_fn is not None:
+        return t.grad_fn, t._out_nr
+    if t._rg:
+        return _accumulator(t), 0
+    return None, 0
+
+
+def _make_grads(outputs, grad_outputs, create_graph):
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out._data.size != 1 and out._rg:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out._data.dtype.kind == "f" and out._rg:
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {out.dtype}")
+            g = _make(_xp.ones_like(out._data))
+        elif not isinstance(g, _tensor_cls()):
+            g = _make(_xp.asarray(g, dtype=out._data.dtype))
+        elif g.shape != out.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
+                               f"output[0] has a shape of {out.shape}.")
+        if not create_graph:
+            g = g.detach()
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """`tensor.backward()` / `autograd.backward()`: accumulate gradients into leaves' `.grad`."""
+    T = _tensor_cls()
+    if isinstance(tensors, T):
+        tensors = (tensors,)
+    if grad_tensors is None or isinstance(grad_tensors, T):
+        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    for t in tensors:
+        if not t._rg:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _make_grads(tensors, grad_tensors, create_graph)
+    capture = None
+    if inputs is not None:
+        inputs = (inputs,) if isinstance(inputs, T) else tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        capture = {}
+        for x in inputs:
+            capture.setdefault(_root_edge(x), []).append(("accumulate", x))
+    _run([_root_edge(t) for t in tensors], grads, retain_graph, create_graph, capture)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """d(outputs)/d(inputs) returned as a tuple, without touching any `.grad`.
+
+    With create_graph=True the returned gradients are part of a new graph, so they can be
+    differentiated again (Hessian-vector products, gradient penalties)."""
+    T = _tensor_cls()
+    outputs = (outputs,) if isinstance(outputs, T) else tuple(outputs)
+    single = isinstance(inputs, T)
+    inputs = (inputs,) if single else tuple(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, T):
+        grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for i, t in enumerate(outputs):
+        if not t._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+    for t in inputs:
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _make_grads(outputs, grad_outputs, create_graph)
+    capture = {}
+    for i, x in enumerate(inputs):
+        capture.setdefault(_root_edge(x), []).append(i)
+    results = [None] * len(inputs)
+    _run([_root_edge(t) for t in outputs], grads, retain_graph, create_graph, capture, results)
+    for i, r in enumerate(results):
+        if r is None:
+            if materialize_grads:
+                results[i] = _make(_xp.zeros_like(inputs[i]._data))
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+    return tuple(results)
+
+
+def _count_dependencies(roots):
+    """Iterative DFS: how many edges point at each reachable node."""
+    deps = {}
+    stack = [n for n, _ in roots if n is not None]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps, seen
+
+
+def _needed(roots, capture):
+    """With autograd.grad, only nodes from which a captured input is reachable must run."""
+    order, seen = [], set()
+    for root, _ in roots:
+        if root is None or root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, it = stack[-1]
+            for child, _ in it:
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)  # post-order: children first
+    keys = {n for n, _ in capture}
+    needed = set()
+    for node in order:
+        if node in keys or any(c in needed for c, _ in node.next_functions if c is not None):
+            needed.add(node)
+    return needed
+
+
+def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=None):
+    T = _tensor_cls()
+    deps, _ = _count_dependencies(roots)
+    needed = _needed(roots, capture) if results is not None else None
+    pending = {}  # node -> list of grads per output (summed when several consumers)
+    for (node, nr), g in zip(roots, root_grads):
+        if node is None:
+            continue
+        _add_pending(pending, node, nr, g)
+    ready = []
+    for node, _ in roots:
+        if node is not None and deps.get(node, 0) == 0 and node not in ready:
+            ready.append(node)
+
+    prev_mode = STATE.enabled
+    STATE.enabled = bool(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            grads_out = pending.pop(node, None)
+            if grads_out is None or (needed is not None and node not in needed):
+                # no consumer sent a gradient here (or autograd.grad does not need this branch)
+                _release_children(node, deps, ready)
+                continue
+            # tensor hooks / node prehooks on this node's outputs
+            pre = getattr(node, "_pre_hooks", None)
+            if pre:
+                grads_out = _run_pre_hooks(node, pre, grads_out)
+            if capture is not None:
+                for nr in range(len(grads_out)):
+                    for target in capture.get((node, nr), ()):
+                        if results is not None:
+                            results[target] = grads_out[nr]
+                        else:
+                            _accumulate(target[1], grads_out[nr], create_graph)
+                if results is not None and isinstance(node, AccumulateGrad):
+                    continue
+            if isinstance(node, AccumulateGrad):
+                if capture is None:
+                    var = node.variable
+                    if var is not None and grads_out[0] is not None:
+                        _accumulate(var, grads_out[0], create_graph)
+                continue
+
+            grads_in = _call_backward(node, grads_out)
+            post = getattr(node, "_post_hooks", None)
+            if post:
+                for hook in post:
+                    r = hook(grads_in, tuple(grads_out))
+                    if r is not None:
+                        grads_in = tuple(r)
+            if not retain_graph:
+                node._release()
+            if STATE.anomaly:
+                _check_anomaly(node, grads_in)
+
+            edges = node.next_functions
+            meta = node._in_meta
+            for i, (child, nr) in enumerate(edges):
+                if child is None:
+                    continue
+                g = grads_in[i] if i < len(grads_in) else None
+                if g is not None:
+                    if not isinstance(g, T):
+                        raise TypeError(f"{node.name()} returned a {type(g).__name__} as "
+                                        f"gradient {i}; expected a Tensor or None")
+                    m = meta[i] if meta is not None else None
+                    if m is not None:
+                        g = _fit_grad(node, i, g, m)
+                    _add_pending(pending, child, nr, g)
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    ready.append(child)
+    finally:
+        STATE.enabled = prev_mode
+
+
+def _release_children(node, deps, ready):
+    for child, _ in node.next_functions:
+        if child is None:
+            continue
+        deps[child] -= 1
+        if deps[child] == 0:
+            ready.append(child)
+
+
+def _add_pending(pending, node, nr, g):
+    slot = pending.get(node)
+    if slot is None:
+        slot = pending[node] = [None] * node._n_out
+    prev = slot[nr]
+    slot[nr] = g if prev is None else prev + g
+
+
+def _call_backward(node, grads_out):
+    if len(grads_out) == 1:
+        gy = grads_out[0]
+        if gy is None:  # an output that got no gradient: zeros of its shape (torch materializes)
+            gy = _zeros_for_output(node, 0)
+        r = node.backward(node, gy)
+    else:
+        gys = [g if g is not None else _zeros_for_output(node, i)
+               for i, g in enumerate(grads_out)]
+        r = node.backward(node, *gys)
+    return r if isinstance(r, tuple) else (r,)
+
+
+def _zeros_for_output(node, i):
+    shapes = getattr(node, "_out_meta", None)
+    if shapes is None:
+        return None
+    shape, dt = shapes[i]
+    return _make(_xp.zeros(shape, dtype=dt))
+
+
+def _fit_grad(node, i, g, meta):
+    """Give gradient `g` the shape and dtype of input `i` (broadcast reduction, dtype cast)."""
+    shape, dt = meta
+    gd = g._data
+    if gd.shape != shape:
+        g = sum_to(g, shape, node, i)
+    if gd.dtype != dt:
+        g = g.to(_node_mod._dtype_of(_xp.empty(0, dtype=dt)))
+    return g
+
+
+def sum_to(g, shape, node=None, i=0):
+    """Sum a broadcast gradient back to `shape` (the reverse of broadcasting)."""
+    gshape = g._data.shape
+    lead = len(gshape) - len(shape)
+    ok = lead >= 0 and all(s == 1 or s == gs for s, gs in zip(shape, gshape[lead:]))
+    if not ok:
+        who = node.name() if node is not None else "sum_to"
+        raise RuntimeError(f"Function {who} returned an invalid gradient at index {i} - got "
+                           f"{list(gshape)} but expected shape compatible with {list(shape)}")
+    dims = tuple(range(lead)) + tuple(
+        lead + k for k, s in enumerate(shape) if s == 1 and gshape[lead + k] != 1)
+    if dims:
+        g = g.sum(dim=dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    elif g._data.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _accumulate(var, g, create_graph):
+    """AccumulateGrad: run the leaf's hooks, then `.grad += g` (a fresh buffer the first time,
+    because `g` may alias another tensor's gradient, e.g. both inputs of an add)."""
+    for hook in getattr(var, "_hooks", None) or ():
+        r = hook(g)
+        if r is not None:
+            g = r
+    if var.grad is None:
+        if create_graph:
+            var.grad = g
+        else:
+            var.grad = _make(g._data.copy())
+    elif create_graph or var.grad.grad_fn is not None:
+        var.grad = var.grad + g
+    else:
+        gd = var.grad._data
+        if gd.shape == g._data.shape:
+            _xp.add(gd, g._data, out=gd, casting="unsafe")
+        else:
+            var.grad = var.grad + g
+
+
+def _run_pre_hooks(node, hooks, grads_out):
+    grads_out = list(grads_out)
+    for nr, fn in list(hooks):
+        if nr is None:
+            r = fn(tuple(grads_out))
+            if r is not None:
+                grads_out = list(r)
+        elif grads_out[nr] is not None:
+            r = fn(grads_out[nr])
+            if r is not None:
+                grads_out[nr] = r
+    return grads_out
+
+
+def _check_anomaly(node, grads_in):
+    for i, g in enumerate(grads_in):
+        if g is None:
+            continue
+        if _xp.isnan(g._data).any():
+            trace = getattr(node, "_trace", None)
+            where = ("".join(trace[-6:]) if trace else
+                     "(the op was recorded before detect_anomaly was enabled)\n")
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                f"The forward call that created this {node.name()} node:\n{where}")
+
+
+def register_tensor_hook(t, hook):
+    """Tensor.register_hook: leaves keep the hook on the tensor; others on their node."""
+    if not t._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if t.grad_fn is None:
+        hooks = getattr(t, "_hooks", None)
+        if hooks is None:
+            hooks = t._hooks = []
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+    return t.grad_fn._add_pre_hook(t._out_nr, hook)
+
+
+def retain_grad(t):
+    """Keep this non-leaf's gradient in `.grad` (a hook that stores it)."""
+    if not t._rg:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if t.grad_fn is None or getattr(t, "_retains_grad", False):
+        return
+    t._retains_grad = True
+    ref = weakref.ref(t)  # the hook must not keep its tensor alive (tensor -> node -> hook)
+
+    def _store(g):
+        tt = ref()
+        if tt is not None:
+            tt.grad = g.detach().clone() if tt.grad is None else tt.grad + g.detach()
+    t.grad_fn._add_pre_hook(t._out_nr, _store)
+

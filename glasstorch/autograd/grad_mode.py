@@ -1,0 +1,120 @@
+"""Grad mode: whether ops record a graph. `no_grad`, `enable_grad`, `set_grad_enabled`,
+`inference_mode` work as context managers and as decorators, like PyTorch's.
+
+The flag lives on a tiny object (`STATE.enabled`) that `Function.apply` reads once per op.
+"""
+import copy
+import functools
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "is_inference_mode_enabled"]
+
+
+class _State:
+    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan")
+
+    def __init__(self):
+        self.enabled = True
+        self.inference = False
+        self.anomaly = False
+        self.anomaly_check_nan = True
+
+
+STATE = _State()
+
+
+def is_grad_enabled():
+    return STATE.enabled
+
+
+def is_inference_mode_enabled():
+    return STATE.inference
+
+
+class _GradModeContext:
+    """Base of the grad-mode managers: set on enter, restore on exit, usable as decorator."""
+    _mode = True
+
+    def __enter__(self):
+        self._prev = STATE.enabled
+        STATE.enabled = self._mode
+
+    def __exit__(self, *exc):
+        STATE.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        make = functools.partial(copy.copy, self)  # a fresh manager per call (re-entrant)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with make():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class _NoParamDecorator(_GradModeContext):
+    # torch: `@no_grad` works with and without parentheses
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
+    """Disable graph recording: results have no grad_fn and requires_grad=False."""
+    _mode = False
+
+
+class enable_grad(_NoParamDecorator):
+    """Re-enable graph recording inside a no_grad block."""
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """`set_grad_enabled(False)` as a context manager, decorator, or plain call."""
+
+    def __init__(self, mode):
+        self._mode = bool(mode)
+        self._prev = STATE.enabled
+        STATE.enabled = self._mode  # torch: takes effect immediately, even when not used in `with`
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        STATE.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        STATE.enabled = self._prev  # used as decorator: undo the eager switch
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = STATE.enabled
+            STATE.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                STATE.enabled = prev
+        return wrapper
+
+
+class inference_mode(_GradModeContext):
+    """Like no_grad, for pure inference (`inference_mode(False)` re-enables recording)."""
+
+    def __init__(self, mode=True):
+        self._mode = not mode
+        self._inf = bool(mode)
+
+    def __enter__(self):
+        self._prev = STATE.enabled
+        self._prev_inf = STATE.inference
+        STATE.enabled = self._mode and self._prev
+        STATE.inference = self._inf
+
+    def __exit__(self, *exc):
+        STATE.enabled = self._prev
+        STATE.inference = self._prev_inf
+        return False

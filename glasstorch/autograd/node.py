@@ -1,0 +1,267 @@
+"""Graph nodes. A node is the `ctx` of one op call: edges to the nodes of its inputs, what its
+backward needs, and nothing else (never its own output Tensor: that would be a cycle).
+
+    Node            edges (`next_functions`), saved tensors with version checks, hooks, release
+    Op(Node)        built-in ops: `forward(ctx, *arrays)` on backend arrays, `backward(ctx, *gy)`
+                    in glasstorch ops (so create_graph=True gives second derivatives for free)
+    AccumulateGrad  the sink of a leaf tensor: adds the incoming gradient into `leaf.grad`
+
+`Op.apply` is the hot path of every op: read the grad mode once, unwrap Tensors, run forward,
+wrap the result, and only when recording build the edges. Read engine.py next.
+"""
+import traceback
+import weakref
+
+from .. import _registry
+from ..backend import xp as _xp, ndarray as _ndarray, asarray as _asarray
+from .grad_mode import STATE
+
+_new = object.__new__
+
+
+class Node:
+    """One recorded op call; `ctx` in forward/backward. See module docstring."""
+    __slots__ = ("next_functions", "needs_input_grad", "_saved", "_saved_versions", "_in_meta",
+                 "_released", "_out", "_retain", "_pre_hooks", "_post_hooks", "_trace", "_n_out",
+                 "__dict__", "__weakref__")
+    xp = _xp  # the array module of this node's device (CuPy later)
+
+    # ---- saved tensors -------------------------------------------------------------------
+    def save_for_backward(self, *items):
+        """Keep tensors (or arrays) for backward. A Tensor's version is recorded so an in-place
+        change before backward raises instead of silently giving a wrong gradient."""
+        self._saved = items
+        self._saved_versions = tuple(getattr(t, "_vc", None) and t._vc[0] for t in items)
+
+    @property
+    def saved_tensors(self):
+        if getattr(self, "_released", False):
+            raise RuntimeError(_FREED_MSG)
+        items = self._saved
+        for i, (t, v) in enumerate(zip(items, self._saved_versions)):
+            if v is not None and t._vc[0] != v:
+                raise RuntimeError(_version_msg(t, i, self, v))
+        return items
+
+    def _release(self):
+        """Free what backward needed (retain_graph=False). Later use raises PyTorch's error."""
+        if getattr(self, "_saved", None) is not None or getattr(self, "_out", None) is not None:
+            self._saved = None
+            self._out = None
+            self._released = True
+
+    # ---- graph inspection ----------------------------------------------------------------
+    def name(self):
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> None | new grad_inputs, after this node ran."""
+        if getattr(self, "_post_hooks", None) is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> None | new grad_outputs, before this node runs."""
+        return self._add_pre_hook(None, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        # output_nr None: a node prehook (sees the tuple); int: a tensor hook on that output
+        if getattr(self, "_pre_hooks", None) is None:
+            self._pre_hooks = []
+        entry = (output_nr, fn)
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    @property
+    def metadata(self):
+        return self.__dict__.setdefault("_metadata", {})
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item):
+        self._list, self._item = lst, item
+
+    def remove(self):
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+def _version_msg(t, i, node, expected):
+    shape = list(t.shape)
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.FloatTensor {shape}], which is output {i} of {node.name()}, is at "
+        f"version {t._vc[0]}; expected version {expected} instead. Hint: the backtrace further "
+        "above can show the operation that failed to compute its gradient. The variable in "
+        "question was changed in there or anywhere later. Good luck!"
+        .replace("torch.FloatTensor", _type_name(t)))
+
+
+def _type_name(t):
+    return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+            "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
+            "int32": "torch.IntTensor", "bool": "torch.BoolTensor",
+            "uint8": "torch.ByteTensor"}.get(t.dtype.name, t.dtype.name)
+
+
+class Op(Node):
+    """Base of built-in ops. Subclasses define
+
+        forward(ctx, *args, **kwargs) -> array   Tensor args arrive as backend arrays
+        backward(ctx, gy) -> grad or tuple        one entry per positional arg (None: no grad)
+
+    and register by name: `class Exp(Op, name="exp")`.
+    """
+    __slots__ = ()
+
+    def __init_subclass__(cls, name=None, **attrs):
+        super().__init_subclass__()
+        if name is not None:
+            _registry.register(name, cls, **attrs)
+
+    def output(self):
+        """The op's output as a Tensor (saved with `save_output`), attached to this node when
+        backward records a graph (create_graph=True), so second derivatives flow through it."""
+        out = self._out
+        if out is None:
+            raise RuntimeError(_FREED_MSG)
+        data, vc, version = out
+        if vc[0] != version:
+            raise RuntimeError(_version_msg(_Shim(data, vc), 0, self, version))
+        if STATE.enabled:
+            t = _make(data, self)
+            t._vc = vc
+            return t
+        return _make(data)
+
+    def save_inputs(self, *indices):
+        """Ask apply to keep these positional inputs (as Tensors, version-checked) for
+        backward; read them back with `ctx.saved_tensors`. Inputs kept as Tensors keep
+        their history, so a backward written in glasstorch ops is itself differentiable."""
+        self._retain = indices
+
+    def save_output(self, y):
+        """Ask apply to keep the output array `y` for backward (version-checked)."""
+        self._out = y
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = _new(cls)
+        record = False
+        if STATE.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    record = True
+                    break
+        if not record:
+            ctx.needs_input_grad = _NO_GRAD
+            ctx._out = None
+            ctx._retain = None
+            y = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
+                            **kwargs)
+            if type(y) is not _ndarray:
+                y = _asarray(y)
+            return _make(y)
+
+        raw, needs, edges, meta = [], [], [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._data
+                raw.append(d)
+                meta.append((d.shape, d.dtype))
+                if a.requires_grad:
+                    needs.append(True)
+                    fn = a.grad_fn
+                    edges.append((fn, a._out_nr) if fn is not None else (_accumulator(a), 0))
+                else:
+                    needs.append(False)
+                    edges.append(_NO_EDGE)
+            else:
+                raw.append(a)
+                needs.append(False)
+                edges.append(_NO_EDGE)
+                meta.append(None)
+        ctx.needs_input_grad = tuple(needs)
+        ctx._out = None
+        ctx._retain = None
+        y = cls.forward(ctx, *raw, **kwargs)
+        if ctx._retain is not None:
+            ctx.save_for_backward(*[args[i] for i in ctx._retain])
+        if type(y) is not _ndarray:
+            y = _asarray(y)
+        ctx.next_functions = tuple(edges)
+        ctx._in_meta = meta
+        ctx._n_out = 1
+        if STATE.anomaly:
+            ctx._trace = traceback.format_stack()[:-2]
+        out = _make(y, ctx)
+        if ctx._out is not None:  # save_output was called: remember the version of the output
+            ctx._out = (y, out._vc, out._vc[0])
+        return out
+
+
+class _Shim:
+    # just enough of a Tensor for _version_msg
+    def __init__(self, data, vc):
+        self._vc, self.shape, self.dtype = vc, data.shape, _dtype_of(data)
+
+
+class AccumulateGrad(Node):
+    """Sink of a leaf tensor: runs the leaf's hooks, then adds the gradient into `leaf.grad`."""
+    __slots__ = ("_variable",)
+
+    def __init__(self, leaf):
+        self._variable = weakref.ref(leaf)
+        self.next_functions = ()
+        self._n_out = 1
+        self.needs_input_grad = ()
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    def name(self):
+        return "AccumulateGrad"
+
+
+def _accumulator(leaf):
+    acc = leaf._accum
+    if acc is None:
+        acc = leaf._accum = AccumulateGrad(leaf)
+    return acc
+
+
+_NO_GRAD = (False,) * 32  # needs_input_grad when not recording: every index is False
+_NO_EDGE = (None, 0)
+
+# Tensor and its constructor are bound at the end of tensor.py's import (tensor imports autograd)
+Tensor = None
+_make = None
+_dtype_of = None
+
+
+def _bind(tensor_cls, make, dtype_of):
+    global Tensor, _make, _dtype_of
+    Tensor, _make, _dtype_of = tensor_cls, make, dtype_of

@@ -1,0 +1,219 @@
+"""Creating tensors: `tensor`, `as_tensor`, `from_numpy`, `zeros/ones/full/empty/eye/arange/
+linspace/logspace` and their `*_like` forms. (Random ones are in random.py.)
+
+dtype inference follows PyTorch: Python floats give the default dtype (float32), ints int64,
+bools bool; a NumPy array keeps its dtype (a float64 array gives a float64 tensor).
+"""
+import builtins
+
+from . import _dtype
+from ._device import check_device
+from .backend import xp as _xp, ndarray as _ndarray
+from .tensor import Tensor, _make
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
+           "eye", "arange", "linspace", "logspace", "zeros_like", "ones_like", "full_like",
+           "empty_like", "scalar_tensor", "is_tensor", "numel", "is_floating_point"]
+
+
+def _finish(arr, requires_grad):
+    t = _make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer(data):
+    """Python data -> backend array with PyTorch's dtype inference."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, _ndarray):
+        _dtype.from_numpy_dtype(data.dtype)  # TypeError for unsupported dtypes (object, str)
+        return data
+    if isinstance(data, _xp.generic):
+        return _xp.asarray(data)
+    arr = _xp.array(data)
+    if arr.dtype.kind == "f":
+        arr = arr.astype(_dtype.get_default_dtype().np)
+    elif arr.dtype.kind in "iu":
+        arr = arr.astype(_xp.int64)
+    elif arr.dtype.kind == "O":
+        # e.g. a list of 0-d tensors mixed with numbers
+        arr = _xp.array([_item(v) for v in _xp.ravel(arr)]).reshape(arr.shape)
+        return _infer(arr.tolist()) if arr.dtype.kind == "O" else _infer_kind(arr)
+    elif arr.dtype.kind != "b":
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    return arr
+
+
+def _infer_kind(arr):
+    if arr.dtype.kind == "f":
+        return arr.astype(_dtype.get_default_dtype().np)
+    return arr
+
+
+def _item(v):
+    return v.item() if isinstance(v, Tensor) else v
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of `data` (nested lists, numbers, arrays or tensors)."""
+    check_device(device)
+    arr = _infer(data)
+    arr = _xp.array(arr, dtype=dtype.np if dtype is not None else None, copy=True)
+    return _finish(arr, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like `tensor`, but shares memory with `data` when it already is a suitable array/tensor."""
+    check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype is dtype else data.to(dtype)
+    arr = _infer(data)
+    if dtype is not None and arr.dtype != dtype.np:
+        arr = arr.astype(dtype.np)
+    return _make(arr)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    t = as_tensor(obj, dtype=dtype, device=device)
+    if copy:
+        t = _make(t._data.copy())
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with `ndarray` (writes through either show in both)."""
+    if not isinstance(ndarray, _ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return _make(ndarray)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, (builtins.int, _xp.integer)):
+            raise TypeError(f"size must be a sequence of ints, but got {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+        out.append(builtins.int(s))
+    return tuple(out)
+
+
+def _np_dtype(dtype):
+    return (dtype or _dtype.get_default_dtype()).np
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    check_device(device)
+    return _finish(_xp.zeros(_size(size), dtype=_np_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    check_device(device)
+    return _finish(_xp.ones(_size(size), dtype=_np_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, out=None):
+    check_device(device)
+    return _finish(_xp.empty(_size(size), dtype=_np_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
+    """torch: the dtype is inferred from fill_value (bool, int64 or the default float)."""
+    check_device(device)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    return _finish(_xp.full(_size((size,) if isinstance(size, builtins.int) else (size,)),
+                            fill_value, dtype=dtype.np), requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return full((), s, dtype=dtype or _dtype.get_default_dtype(), requires_grad=requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    check_device(device)
+    return _finish(_xp.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Values in [start, end) spaced by step; int64 when all of them are ints (torch)."""
+    check_device(device)
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        all_int = all(isinstance(v, (builtins.int, _xp.integer)) for v in vals)
+        dtype = _dtype.int64 if all_int else _dtype.get_default_dtype()
+    start, end, step = vals
+    # torch computes the length in double precision: ceil((end - start) / step)
+    import math
+    n = max(0, math.ceil((end - start) / step))
+    arr = (start + _xp.arange(n, dtype=_xp.float64) * step) if dtype.is_floating_point else \
+        _xp.arange(start, end, step)
+    return _finish(arr.astype(dtype.np), requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    check_device(device)
+    dtype = dtype or _dtype.get_default_dtype()
+    arr = _xp.linspace(start, end, steps, dtype=_xp.float64)
+    # torch fills the second half from the end (symmetric rounding); float64 math then cast
+    if steps > 1:
+        step = (end - start) / (steps - 1)
+        half = steps // 2
+        i = _xp.arange(steps)
+        arr = _xp.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    return _finish(arr.astype(dtype.np), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
+    dtype = dtype or _dtype.get_default_dtype()
+    return _finish((base ** lin).astype(dtype.np), requires_grad)
+
+
+def _like(x, dtype):
+    return x.dtype if dtype is None else dtype
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return empty(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
+    return full(input.shape, fill_value, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()

@@ -1,0 +1,177 @@
+"""In-place ops (`x.add_(y)`, `x += y`, `x[i] = v`, `copy_`, `fill_`) and their autograd.
+
+An in-place op is its out-of-place op plus a write back into the tensor's buffer:
+
+    result = op(self, *args)      # records a node as usual (on a snapshot when recording)
+    self._data[...] = result      # same storage, so every view sees the change
+    self._vc[0] += 1              # version bump, shared with views: saved-tensor checks fire
+    self.grad_fn = result.grad_fn # the tensor now *is* the result in the graph
+
+Why a snapshot? The out-of-place node may save `self` for its backward (mul_ needs the old
+value); writing the result into that same buffer would corrupt it. When recording, the op
+runs on `self.clone()` (a graph-connected copy). Without recording (optimizer steps,
+initialization under no_grad) no copy is made.
+
+Writing into a *view* of a tensor that requires grad also rewrites the base's history:
+`CopySlices` (PyTorch's name) routes the gradient of the written region to the new values and
+the rest to the old base, and the view's grad_fn is replayed from the base.
+"""
+from .. import _dtype
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Op
+from ..tensor import Tensor, _make
+
+__all__ = []
+
+
+def _check_leaf(self):
+    if STATE.enabled:
+        if self._rg and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        base = self._base
+        if base is not None and base._rg and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+
+
+def _records(self, args):
+    if not STATE.enabled:
+        return False
+    if self._rg or (self._base is not None and self._base._rg):
+        return True
+    return any(isinstance(a, Tensor) and a._rg for a in args)
+
+
+def inplace(self, op, *args, **kwargs):
+    """Run out-of-place `op(self, *args, **kwargs)` and write the result into `self`."""
+    _check_leaf(self)
+    recording = _records(self, args)
+    src = self.clone() if recording and self._rg else self
+    result = op(src, *args, **kwargs)
+    return _write(self, result, op)
+
+
+def _write(self, result, op=None):
+    rd, sd = result._data, self._data
+    if rd.dtype != sd.dtype and not _dtype.can_cast(_dtype.from_numpy_dtype(rd.dtype),
+                                                    _dtype.from_numpy_dtype(sd.dtype)):
+        raise RuntimeError(f"result type {_type_word(rd.dtype)} can't be cast to the desired "
+                           f"output type {_type_word(sd.dtype)}")
+    if rd.shape != sd.shape:
+        raise RuntimeError(f"output with shape {list(sd.shape)} doesn't match the broadcast "
+                           f"shape {list(rd.shape)}")
+    _copyto(sd, rd)
+    self._vc[0] += 1
+    if result.grad_fn is not None:
+        _rebase_history(self, result)
+    return self
+
+
+def _copyto(dst, src):
+    # torch: in-place results are cast to the tensor's dtype ("same_kind" already checked)
+    Op.xp.copyto(dst, src, casting="unsafe")
+
+
+def _type_word(np_dtype):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}[np_dtype.name]
+
+
+def _rebase_history(self, result):
+    """Make `self` stand for `result` in the graph; for a view, rewrite its base's history."""
+    base = self._base
+    if base is None or not STATE.enabled:
+        self.grad_fn = result.grad_fn
+        self._out_nr = result._out_nr
+        self._rg = True
+        return
+    view_fn = self._view_fn
+    node = CopySlices.apply(_detach_keep_graph(base), result, view_fn=view_fn)
+    base.grad_fn = node.grad_fn
+    base._out_nr = 0
+    base._rg = True
+    # the view's new history: the same view taken of the base's new history
+    replay = view_fn(base)
+    self.grad_fn = replay.grad_fn
+    self._out_nr = replay._out_nr
+    self._rg = True
+
+
+def _detach_keep_graph(t):
+    # a stand-in for `t` with t's current history, whose data is not read by CopySlices
+    s = _make(t._data, t.grad_fn)
+    s._rg = t._rg
+    s._out_nr = t._out_nr
+    s._accum = t._accum
+    if t.grad_fn is None and t._rg:
+        from ..autograd.node import _accumulator
+        s._accum = _accumulator(t)
+    return s
+
+
+class CopySlices(Op, name="copy_slices", inplace=True):
+    """base_new = base_old with view(base_old) replaced by `values`.
+    d/d base_old: grad with the view's region zeroed; d/d values: the view's region of grad."""
+
+    @staticmethod
+    def forward(ctx, base, values, view_fn):
+        ctx.view_fn = view_fn
+        return base  # the data was already written in place; only the history is new
+
+    @staticmethod
+    def backward(ctx, gy):
+        g_base = gy.clone()
+        region = ctx.view_fn(g_base)
+        g_values = region.clone() if ctx.needs_input_grad[1] else None
+        region._data[...] = 0
+        return (g_base if ctx.needs_input_grad[0] else None), g_values, None
+
+
+def copy_(self, src):
+    """self[...] = src (broadcast, cast to self's dtype); differentiable w.r.t. src, and the old
+    value of self gets a zero gradient (it was overwritten)."""
+    if not isinstance(src, Tensor):
+        src = _make(Op.xp.asarray(src))
+    _check_leaf(self)
+    from .shape import expand
+    from .convert import to
+    if src._data.shape != self._data.shape:
+        src = expand(src, self._data.shape)
+    if src._data.dtype != self._data.dtype:
+        src = to(src, _dtype.from_numpy_dtype(self._data.dtype))
+    if _records(self, (src,)):
+        return _write(self, _CopyFrom.apply(_detach_keep_graph(self), src))
+    _copyto(self._data, src._data)
+    self._vc[0] += 1
+    return self
+
+
+class _CopyFrom(Op, name="copy_"):
+    """y = src (written over the old value); d/d old = 0, d/d src = gy."""
+
+    @staticmethod
+    def forward(ctx, old, src):
+        return src
+
+    @staticmethod
+    def backward(ctx, gy):
+        return (gy * 0 if ctx.needs_input_grad[0] else None), gy
+
+
+def fill_(self, value):
+    """Every element set to `value` (a number or a 0-d tensor)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        if STATE.enabled and value._rg:
+            return copy_(self, value)
+        value = value._data.item()
+    _check_leaf(self)
+    if _records(self, ()):
+        return copy_(self, _make(Op.xp.full(self._data.shape, value, dtype=self._data.dtype)))
+    self._data.fill(value)
+    self._vc[0] += 1
+    return self

@@ -1,0 +1,101 @@
+"""Conversions: dtype casts (`to`, `float()`, ...), `clone`, `detach`.
+
+A cast is differentiable between floating dtypes (the gradient is cast back); casting to an
+integer or bool type cuts the graph, as in PyTorch.
+"""
+from .. import _dtype
+from .._device import check_device, device as _device_cls
+from ..autograd.node import Op
+from ..tensor import Tensor, _make
+
+__all__ = ["clone"]
+
+
+class ToCopy(Op, name="to"):
+    """y = x cast to `dtype`;  dy/dx = 1 (gy cast back to x's dtype by the engine)."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype.np)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, None
+
+
+def _cast(x, dtype, copy=False):
+    if x._data.dtype == dtype.np:
+        return clone(x) if copy else x
+    if not dtype.is_floating_point:
+        return _make(x._data.astype(dtype.np))  # integer results carry no gradient
+    return ToCopy.apply(x, dtype)
+
+
+def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+    """x.to(dtype) / x.to(device) / x.to(other) / x.to(device, dtype); returns x itself when
+    nothing changes (PyTorch: no copy unless copy=True)."""
+    for a in args:
+        if isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (str, _device_cls)):
+            device = a
+        elif isinstance(a, bool):
+            non_blocking = a
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    check_device(device)
+    if dtype is None:
+        return clone(x) if copy else x
+    return _cast(x, dtype, copy)
+
+
+_TYPE_NAMES = {"torch.FloatTensor": _dtype.float32, "torch.DoubleTensor": _dtype.float64,
+               "torch.HalfTensor": _dtype.float16, "torch.LongTensor": _dtype.int64,
+               "torch.IntTensor": _dtype.int32, "torch.ShortTensor": _dtype.int16,
+               "torch.CharTensor": _dtype.int8, "torch.ByteTensor": _dtype.uint8,
+               "torch.BoolTensor": _dtype.bool}
+_NAME_OF = {v.name: k for k, v in _TYPE_NAMES.items()}
+
+
+def type_(x, dtype=None):
+    """x.type() -> 'torch.FloatTensor'; x.type(glasstorch.float64) or x.type('torch.LongTensor')."""
+    if dtype is None:
+        return _NAME_OF[x.dtype.name]
+    if isinstance(dtype, str):
+        if dtype not in _TYPE_NAMES:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = _TYPE_NAMES[dtype]
+    return _cast(x, dtype)
+
+
+class Clone(Op, name="clone"):
+    """y = copy of x;  dy/dx = 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+def clone(x, *, memory_format=None):
+    return Clone.apply(x)
+
+
+def detach(x):
+    """Same storage and version counter, no history, requires_grad=False."""
+    t = _make(x._data)
+    t._vc = x._vc
+    return t
+
+
+def detach_(x):
+    if x._base is not None and x._base._rg:
+        raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+    x.grad_fn = None
+    x._rg = False
+    return x

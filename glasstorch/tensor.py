@@ -1,0 +1,1108 @@
+"""Tensor: a backend array plus what autograd needs (requires_grad, grad, grad_fn, version).
+
+Every method is a one-line delegation to a function in `ops/` (the op's forward and backward
+live there, side by side); this file holds only the data model: construction, properties,
+views' bookkeeping, printing and the operator overloads. The graph links Node -> Node
+(autograd/node.py); a Tensor points to the node that made it (`grad_fn`).
+
+Views share the array *and* the version counter `_vc` with their base, so writing through a
+view bumps the base's version too (PyTorch's semantics; see ops/_inplace.py).
+"""
+import builtins
+
+from . import _dtype
+from ._device import CPU, check_device
+from .backend import xp as _xp, ndarray as _ndarray
+from .autograd.grad_mode import STATE
+
+_new = object.__new__
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints that prints as `torch.Size([2, 3])`."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+
+class Tensor:
+    """A multi-dimensional array with autograd. Create with `glasstorch.tensor(...)` & co."""
+    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_vc", "_base", "_accum", "_out_nr",
+                 "_view_fn", "_hooks", "_retains_grad", "__dict__", "__weakref__")
+    __array_ufunc__ = None     # numpy scalars/arrays defer to our reflected operators
+    __array_priority__ = 1000
+
+    def __init__(self, *args, dtype=None, device=None):
+        # torch.Tensor(2, 3) -> uninitialized float tensor; torch.Tensor([1, 2]) -> from data
+        check_device(device)
+        d = dtype or _dtype.get_default_dtype()
+        if len(args) == 1 and not isinstance(args[0], builtins.int):
+            arr = _xp.array(args[0].numpy() if isinstance(args[0], Tensor) else args[0],
+                            dtype=d.np)
+        else:
+            shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
+            arr = _xp.zeros(shape, dtype=d.np)
+        _init(self, arr)
+
+    # ---- data model ------------------------------------------------------------------------
+    @property
+    def data(self):
+        """The same storage without autograd history (no version sharing, as in PyTorch)."""
+        return _make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _xp.asarray(value)
+
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach().")
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self._rg = builtins.bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def is_floating_point_(self):
+        return self._data.dtype.kind == "f"
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return False
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    # ---- memory layout -----------------------------------------------------------------------
+    def stride(self, dim=None):
+        """Strides in elements (NumPy's are in bytes)."""
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def storage_offset(self):
+        base = self._data
+        while isinstance(base.base, _ndarray):
+            base = base.base
+        off = self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return off // self._data.itemsize
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def untyped_storage(self):
+        return _shape.storage_of(self)
+
+    def is_contiguous(self, memory_format=None):
+        return _shape.is_contiguous(self)
+
+    def contiguous(self, memory_format=None):
+        return _shape.contiguous(self)
+
+    def is_set_to(self, other):
+        return self._data is other._data or (
+            self.data_ptr() == other.data_ptr() and self.shape == other.shape
+            and self.stride() == other.stride())
+
+    # ---- conversion --------------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        """The backend array itself (shares memory). Raises for tensors that require grad."""
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data.copy() if force else self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return builtins.bool(self._data.reshape(()).item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return builtins.int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def to(self, *args, **kwargs):
+        return _convert.to(self, *args, **kwargs)
+
+    def type(self, dtype=None, non_blocking=False):
+        return _convert.type_(self, dtype)
+
+    def type_as(self, other):
+        return _convert.to(self, other.dtype)
+
+    def float(self):
+        return _convert.to(self, _dtype.float32)
+
+    def double(self):
+        return _convert.to(self, _dtype.float64)
+
+    def half(self):
+        return _convert.to(self, _dtype.float16)
+
+    def long(self):
+        return _convert.to(self, _dtype.int64)
+
+    def int(self):
+        return _convert.to(self, _dtype.int32)
+
+    def short(self):
+        return _convert.to(self, _dtype.int16)
+
+    def char(self):
+        return _convert.to(self, _dtype.int8)
+
+    def byte(self):
+        return _convert.to(self, _dtype.uint8)
+
+    def bool(self):
+        return _convert.to(self, _dtype.bool)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        check_device("cuda" if device is None else device)
+
+    def clone(self, *, memory_format=None):
+        return _convert.clone(self)
+
+    def detach(self):
+        return _convert.detach(self)
+
+    def detach_(self):
+        return _convert.detach_(self)
+
+    def copy_(self, src, non_blocking=False):
+        return _inplace.copy_(self, src)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype,
+                              requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    # ---- autograd ----------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (they add up until zeroed).
+        See autograd/engine.py for the algorithm."""
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        """hook(grad) -> None or a replacement grad; runs when this tensor's grad is computed."""
+        return _engine.register_tensor_hook(self, hook)
+
+    def retain_grad(self):
+        _engine.retain_grad(self)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and getattr(self, "_retains_grad", False)
+
+    @property
+    def output_nr(self):
+        return self._out_nr
+
+    # ---- printing ----------------------------------------------------------------------------
+    def __repr__(self):
+        return _format.tensor_repr(self)
+
+    def __str__(self):
+        return _format.tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __reduce_ex__(self, protocol):
+        # pickling (DataLoader workers, deepcopy): data, dtype, requires_grad; no graph
+        return (_rebuild, (self._data, self._rg, self.grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        t = type(self).__new__(type(self))
+        _init(t, self._data.copy())
+        t._rg = self._rg
+        if self.grad is not None:
+            t.grad = self.grad.__deepcopy__(memo)
+        if hasattr(self, "__dict__"):
+            import copy
+            for k, v in self.__dict__.items():
+                t.__dict__[k] = copy.deepcopy(v, memo)
+        memo[id(self)] = t
+        return t
+
+    # ---- arithmetic operators (ops/binary.py) -----------------------------------------------
+    def __add__(self, other):
+        return _binary.add(self, other)
+
+    def __radd__(self, other):
+        return _binary.add(self, other)
+
+    def __iadd__(self, other):
+        return _inplace.inplace(self, _binary.add, other)
+
+    def __sub__(self, other):
+        return _binary.sub(self, other)
+
+    def __rsub__(self, other):
+        return _binary.rsub(self, other)
+
+    def __isub__(self, other):
+        return _inplace.inplace(self, _binary.sub, other)
+
+    def __mul__(self, other):
+        return _binary.mul(self, other)
+
+    def __rmul__(self, other):
+        return _binary.mul(self, other)
+
+    def __imul__(self, other):
+        return _inplace.inplace(self, _binary.mul, other)
+
+    def __truediv__(self, other):
+        return _binary.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _binary.rdiv(self, other)
+
+    def __itruediv__(self, other):
+        return _inplace.inplace(self, _binary.div, other)
+
+    def __floordiv__(self, other):
+        return _binary.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _binary.rfloor_divide(self, other)
+
+    def __ifloordiv__(self, other):
+        return _inplace.inplace(self, _binary.floor_divide, other)
+
+    def __mod__(self, other):
+        return _binary.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _binary.rremainder(self, other)
+
+    def __imod__(self, other):
+        return _inplace.inplace(self, _binary.remainder, other)
+
+    def __pow__(self, other):
+        return _binary.pow(self, other)
+
+    def __rpow__(self, other):
+        return _binary.rpow(self, other)
+
+    def __ipow__(self, other):
+        return _inplace.inplace(self, _binary.pow, other)
+
+    def __matmul__(self, other):
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _linalg.matmul(_creation.as_tensor(other), self)
+
+    def __neg__(self):
+        return _unary.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _unary.abs(self)
+
+    def __invert__(self):
+        return _unary.bitwise_not(self)
+
+    def __and__(self, other):
+        return _binary.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _binary.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _binary.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __iand__(self, other):
+        return _inplace.inplace(self, _binary.bitwise_and, other)
+
+    def __ior__(self, other):
+        return _inplace.inplace(self, _binary.bitwise_or, other)
+
+    def __ixor__(self, other):
+        return _inplace.inplace(self, _binary.bitwise_xor, other)
+
+    def __lshift__(self, other):
+        return _binary.bitwise_left_shift(self, other)
+
+    def __rshift__(self, other):
+        return _binary.bitwise_right_shift(self, other)
+
+    # comparisons return bool tensors (so Tensor is hashed by identity, see __hash__)
+    def __eq__(self, other):
+        return _binary.eq(self, other)
+
+    def __ne__(self, other):
+        return _binary.ne(self, other)
+
+    def __lt__(self, other):
+        return _binary.lt(self, other)
+
+    def __le__(self, other):
+        return _binary.le(self, other)
+
+    def __gt__(self, other):
+        return _binary.gt(self, other)
+
+    def __ge__(self, other):
+        return _binary.ge(self, other)
+
+    # ---- indexing (ops/index.py) -------------------------------------------------------------
+    def __getitem__(self, index):
+        return _index.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _index.setitem(self, index, value)
+
+
+    # ---- elementwise math (ops/unary.py, ops/binary.py) --------------------------------------
+    def add(self, other, *, alpha=1):
+        return _binary.add(self, other, alpha=alpha)
+
+    def add_(self, other, *, alpha=1):
+        return _inplace.inplace(self, _binary.add, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _binary.sub(self, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return _inplace.inplace(self, _binary.sub, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return _binary.mul(self, other)
+
+    def mul_(self, other):
+        return _inplace.inplace(self, _binary.mul, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        return _binary.div(self, other, rounding_mode=rounding_mode)
+
+    def div_(self, other, *, rounding_mode=None):
+        return _inplace.inplace(self, _binary.div, other, rounding_mode=rounding_mode)
+
+    divide = true_divide = div
+
+    def floor_divide(self, other):
+        return _binary.floor_divide(self, other)
+
+    def remainder(self, other):
+        return _binary.remainder(self, other)
+
+    def fmod(self, other):
+        return _binary.fmod(self, other)
+
+    def pow(self, exponent):
+        return _binary.pow(self, exponent)
+
+    def pow_(self, exponent):
+        return _inplace.inplace(self, _binary.pow, exponent)
+
+    def maximum(self, other):
+        return _binary.maximum(self, other)
+
+    def minimum(self, other):
+        return _binary.minimum(self, other)
+
+    def atan2(self, other):
+        return _binary.atan2(self, other)
+
+    def lerp(self, end, weight):
+        return _binary.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _binary.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _binary.addcdiv(self, tensor1, tensor2, value=value)
+
+    def eq(self, other):
+        return _binary.eq(self, other)
+
+    def ne(self, other):
+        return _binary.ne(self, other)
+
+    def lt(self, other):
+        return _binary.lt(self, other)
+
+    def le(self, other):
+        return _binary.le(self, other)
+
+    def gt(self, other):
+        return _binary.gt(self, other)
+
+    def ge(self, other):
+        return _binary.ge(self, other)
+
+    def equal(self, other):
+        return _binary.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _binary.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _binary.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def logical_and(self, other):
+        return _binary.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _binary.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _binary.logical_xor(self, other)
+
+    def logical_not(self):
+        return _unary.logical_not(self)
+
+    def neg(self):
+        return _unary.neg(self)
+
+    negative = neg
+
+    def neg_(self):
+        return _inplace.inplace(self, _unary.neg)
+
+    def abs(self):
+        return _unary.abs(self)
+
+    def abs_(self):
+        return _inplace.inplace(self, _unary.abs)
+
+    def exp(self):
+        return _unary.exp(self)
+
+    def exp_(self):
+        return _inplace.inplace(self, _unary.exp)
+
+    def exp2(self):
+        return _unary.exp2(self)
+
+    def log(self):
+        return _unary.log(self)
+
+    def log_(self):
+        return _inplace.inplace(self, _unary.log)
+
+    def log2(self):
+        return _unary.log2(self)
+
+    def log10(self):
+        return _unary.log10(self)
+
+    def log1p(self):
+        return _unary.log1p(self)
+
+    def expm1(self):
+        return _unary.expm1(self)
+
+    def sqrt(self):
+        return _unary.sqrt(self)
+
+    def sqrt_(self):
+        return _inplace.inplace(self, _unary.sqrt)
+
+    def rsqrt(self):
+        return _unary.rsqrt(self)
+
+    def square(self):
+        return _unary.square(self)
+
+    def sin(self):
+        return _unary.sin(self)
+
+    def cos(self):
+        return _unary.cos(self)
+
+    def tan(self):
+        return _unary.tan(self)
+
+    def asin(self):
+        return _unary.asin(self)
+
+    def acos(self):
+        return _unary.acos(self)
+
+    def atan(self):
+        return _unary.atan(self)
+
+    def sinh(self):
+        return _unary.sinh(self)
+
+    def cosh(self):
+        return _unary.cosh(self)
+
+    def tanh(self):
+        return _unary.tanh(self)
+
+    def tanh_(self):
+        return _inplace.inplace(self, _unary.tanh)
+
+    def sigmoid(self):
+        return _unary.sigmoid(self)
+
+    def sigmoid_(self):
+        return _inplace.inplace(self, _unary.sigmoid)
+
+    def relu(self):
+        return _unary.relu(self)
+
+    def relu_(self):
+        return _inplace.inplace(self, _unary.relu)
+
+    def clamp(self, min=None, max=None):
+        return _unary.clamp(self, min, max)
+
+    def clamp_(self, min=None, max=None):
+        return _inplace.inplace(self, _unary.clamp, min, max)
+
+    clip = clamp
+    clip_ = clamp_
+
+    def clamp_min(self, min):
+        return _unary.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        return _unary.clamp(self, None, max)
+
+    def sign(self):
+        return _unary.sign(self)
+
+    def sgn(self):
+        return _unary.sign(self)
+
+    def floor(self):
+        return _unary.floor(self)
+
+    def floor_(self):
+        return _inplace.inplace(self, _unary.floor)
+
+    def ceil(self):
+        return _unary.ceil(self)
+
+    def round(self, *, decimals=0):
+        return _unary.round(self, decimals=decimals)
+
+    def trunc(self):
+        return _unary.trunc(self)
+
+    def frac(self):
+        return _unary.frac(self)
+
+    def reciprocal(self):
+        return _unary.reciprocal(self)
+
+    def reciprocal_(self):
+        return _inplace.inplace(self, _unary.reciprocal)
+
+    def erf(self):
+        return _unary.erf(self)
+
+    def erfc(self):
+        return _unary.erfc(self)
+
+    def erfinv(self):
+        return _unary.erfinv(self)
+
+    def bitwise_not(self):
+        return _unary.bitwise_not(self)
+
+    def isnan(self):
+        return _unary.isnan(self)
+
+    def isinf(self):
+        return _unary.isinf(self)
+
+    def isfinite(self):
+        return _unary.isfinite(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _unary.nan_to_num(self, nan, posinf, neginf)
+
+    def zero_(self):
+        return _inplace.fill_(self, 0)
+
+    def fill_(self, value):
+        return _inplace.fill_(self, value)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return _random.uniform_(self, a, b, generator=generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return _random.normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return _random.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return _random.exponential_(self, lambd, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        return _random.random_(self, from_, to, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return _random.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return _random.multinomial(self, num_samples, replacement, generator=generator)
+
+    # ---- reductions (ops/reduce.py, ops/softmax.py) ------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.mean(self, dim, keepdim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return _reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _reduce.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _reduce.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _reduce.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _reduce.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _reduce.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return _reduce.cumprod(self, dim, dtype=dtype)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _reduce.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def all(self, dim=None, keepdim=False):
+        return _reduce.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _reduce.any(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        return _reduce.count_nonzero(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        return _reduce.median(self, dim, keepdim)
+
+    def softmax(self, dim, dtype=None):
+        return _softmax.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _softmax.log_softmax(self, dim, dtype=dtype)
+
+    # ---- sorting (ops/sort.py) ---------------------------------------------------------------
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _sort.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _sort.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _sort.topk(self, k, dim, largest, sorted)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _sort.unique(self, sorted, return_inverse, return_counts, dim)
+
+    # ---- linear algebra (ops/linalg.py) ------------------------------------------------------
+    def matmul(self, other):
+        return _linalg.matmul(self, other)
+
+    def mm(self, mat2):
+        return _linalg.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _linalg.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _linalg.mv(self, vec)
+
+    def dot(self, other):
+        return _linalg.dot(self, other)
+
+    def outer(self, vec2):
+        return _linalg.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    # ---- shape and views (ops/shape.py) ------------------------------------------------------
+    def view(self, *shape):
+        return _shape.view(self, *shape)
+
+    def view_as(self, other):
+        return _shape.view(self, other.shape)
+
+    def reshape(self, *shape):
+        return _shape.reshape(self, *shape)
+
+    def reshape_as(self, other):
+        return _shape.reshape(self, other.shape)
+
+    def permute(self, *dims):
+        return _shape.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        return _shape.transpose(self, dim0, dim1)
+
+    swapaxes = swapdims = transpose
+
+    def t(self):
+        return _shape.t(self)
+
+    @property
+    def T(self):
+        return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return _shape.transpose(self, -2, -1)
+
+    def movedim(self, source, destination):
+        return _shape.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def squeeze(self, dim=None):
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _shape.unsqueeze(self, dim)
+
+    def unsqueeze_(self, dim):
+        return _shape.unsqueeze_(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return _shape.unflatten(self, dim, sizes)
+
+    def expand(self, *sizes):
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _shape.expand(self, other.shape)
+
+    def broadcast_to(self, size):
+        return _shape.expand(self, size)
+
+    def repeat(self, *sizes):
+        return _shape.repeat(self, *sizes)
+
+    def tile(self, *dims):
+        return _shape.tile(self, *dims)
+
+    def split(self, split_size, dim=0):
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _shape.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return _shape.unbind(self, dim)
+
+    def narrow(self, dim, start, length):
+        return _shape.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return _shape.select(self, dim, index)
+
+    def flip(self, *dims):
+        return _shape.flip(self, *dims)
+
+    def roll(self, shifts, dims=None):
+        return _shape.roll(self, shifts, dims)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _shape.diagonal(self, offset, dim1, dim2)
+
+    def tril(self, diagonal=0):
+        return _shape.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _shape.triu(self, diagonal)
+
+    def unfold(self, dimension, size, step):
+        return _shape.unfold(self, dimension, size, step)
+
+    # ---- indexing (ops/index.py) -------------------------------------------------------------
+    def gather(self, dim, index):
+        return _index.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _index.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return _inplace.inplace(self, _index.scatter, dim, index, src, value=value,
+                                reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return _index.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return _inplace.inplace(self, _index.scatter_add, dim, index, src)
+
+    def index_select(self, dim, index):
+        return _index.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _index.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _inplace.inplace(self, _index.index_add, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim, index, value):
+        return _index.index_fill(self, dim, index, value)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _index.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return _inplace.inplace(self, _index.index_put, indices, values, accumulate)
+
+    def masked_fill(self, mask, value):
+        return _index.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return _inplace.inplace(self, _index.masked_fill, mask, value)
+
+    def masked_select(self, mask):
+        return _index.masked_select(self, mask)
+
+    def masked_scatter(self, mask, source):
+        return _index.masked_scatter(self, mask, source)
+
+    def where(self, condition, other):
+        return _index.where(condition, self, other)
+
+    def nonzero(self, *, as_tuple=False):
+        return _index.nonzero(self, as_tuple=as_tuple)
+
+    def take_along_dim(self, indices, dim=None):
+        return _index.take_along_dim(self, indices, dim)
+
+    def take(self, index):
+        return _index.take(self, index)
+
+
+def _init(t, arr):
+    t._data = arr
+    t._rg = False
+    t.grad = None
+    t.grad_fn = None
+    t._vc = [0]
+    t._base = None
+    t._accum = None
+    t._out_nr = 0
+
+
+def _make(data, grad_fn=None):
+    """The fast internal constructor: wrap a backend array (no copy, no argument parsing)."""
+    t = _new(Tensor)
+    t._data = data
+    t.grad_fn = grad_fn
+    t._rg = grad_fn is not None
+    t.grad = None
+    t._vc = [0]
+    t._base = None
+    t._accum = None
+    t._out_nr = 0
+    return t
+
+
+def _rebuild(data, requires_grad, grad):
+    t = _make(data)
+    t._rg = requires_grad
+    t.grad = grad
+    return t
+
+
+def _wrap_dim(dim, ndim, op="dim"):
+    """Normalize a possibly negative dim; IndexError in PyTorch's words when out of range."""
+    n = ndim if ndim > 0 else 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def _dtype_of(arr):
+    return _dtype.from_numpy_dtype(arr.dtype)
+
+
+from .autograd import node as _node  # noqa: E402  (autograd needs Tensor defined first)
+
+_node._bind(Tensor, _make, _dtype_of)
+
+from . import _format, creation as _creation  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
+from .ops import (binary as _binary, unary as _unary, reduce as _reduce,  # noqa: E402
+                  shape as _shape, index as _index, linalg as _linalg, convert as _convert,
+                  _inplace, softmax as _softmax, sort as _sort)
+from . import random as _random  # noqa: E402

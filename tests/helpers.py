@@ -1,0 +1,231 @@
+"""The one helper every op test uses: run an expression in glasstorch and in torch on the same
+inputs and compare outputs (shape, dtype, values) and the gradient of every input.
+
+    check_op(lambda x, y: x * y, [(3, 1), (1, 4)])               # broadcasting
+    check_op(lambda x: x.abs(), [(8,)], avoid=[0.0])             # keep samples off the kink
+    check_op(lambda lib, x, y: lib.cat([x, y], 1), [(2, 3), (2, 1)], lib=True)
+    check_op(lambda x: x.sum(1), [(4, 5)], layout="T")          # non-contiguous inputs
+    check_op(lambda x: x.tanh(), [(5,)], double=True)            # second derivatives too
+
+Backward uses the *same random upstream gradient* in both frameworks (not `.sum()`: all-ones
+hides transposed or permuted gradients). `check_raises` compares exception types.
+"""
+import numpy as np
+import torch
+
+import glasstorch as gt
+
+_NP_OF_NAME = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
+               "int64": np.int64, "int32": np.int32, "int16": np.int16, "int8": np.int8,
+               "uint8": np.uint8, "bool": np.bool_}
+
+_TOL = {  # (rtol, atol) per dtype of the compared values
+    "float64": (1e-7, 1e-9),
+    "float32": (1e-4, 1e-5),
+    "float16": (1e-2, 1e-2),
+}
+
+
+def _dt_name(t):
+    return str(t.dtype).split(".")[-1]
+
+
+def make_inputs(shapes, dtype="float64", low=-2.0, high=2.0, avoid=(), seed=0,
+                requires_grad=True, layout="C"):
+    """Arrays for both frameworks. `shapes` entries: a shape tuple (random floats of
+    `dtype`), an ndarray (used as is), or ("int", shape, lo, hi) / ("bool", shape)."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for s in shapes:
+        if isinstance(s, np.ndarray):
+            arrays.append(s)
+        elif isinstance(s, tuple) and s and s[0] == "int":
+            _, shape, lo, hi = s
+            arrays.append(rng.integers(lo, hi, shape).astype(np.int64))
+        elif isinstance(s, tuple) and s and s[0] == "bool":
+            arrays.append(rng.random(s[1]) < 0.5)
+        else:
+            a = rng.uniform(low, high, s)
+            for v in avoid:  # push samples away from kinks/poles (e.g. abs at 0)
+                close = np.abs(a - v) < 0.1
+                a[close] = v + np.where(a[close] >= v, 0.1, -0.1) + 0.05
+            arrays.append(a.astype(_NP_OF_NAME[dtype]))
+    return arrays
+
+
+def _to_framework(lib, arrays, requires_grad, layout):
+    """Leaves (what gradients are compared on) and the tensors handed to the op (for layout
+    "T", transposed views of leaves laid out in reversed order: non-contiguous inputs)."""
+    leaves, inputs = [], []
+    for a in arrays:
+        rg = requires_grad and a.dtype.kind == "f"
+        if layout == "T" and a.ndim >= 2:
+            leaf = lib.tensor(np.ascontiguousarray(a.T), requires_grad=rg)
+            x = leaf.permute(*reversed(range(a.ndim)))
+        else:
+            leaf = lib.tensor(a.copy(), requires_grad=rg)
+            x = leaf
+        leaves.append(leaf)
+        inputs.append(x)
+    return leaves, inputs
+
+
+def _flat(out):
+    if isinstance(out, (tuple, list)):
+        res = []
+        for o in out:
+            res.extend(_flat(o))
+        return res
+    return [out]
+
+
+def _np(t):
+    if isinstance(t, torch.Tensor):
+        return t.detach().cpu().numpy()
+    if isinstance(t, gt.Tensor):
+        return t.detach().numpy()
+    return np.asarray(t)
+
+
+def assert_close(got, want, rtol=None, atol=None, what="value"):
+    """Compare a glasstorch result with a torch one: type, shape, dtype and values."""
+    if isinstance(want, torch.Tensor):
+        assert isinstance(got, gt.Tensor), f"{what}: expected a Tensor, got {type(got)}"
+        assert tuple(got.shape) == tuple(want.shape), \
+            f"{what}: shape {tuple(got.shape)} != torch's {tuple(want.shape)}"
+        assert _dt_name(got) == _dt_name(want), \
+            f"{what}: dtype {got.dtype} != torch's {want.dtype}"
+        r, a = _TOL.get(_dt_name(want), (0, 0))
+        rtol = r if rtol is None else rtol
+        atol = a if atol is None else atol
+        g, w = _np(got), _np(want)
+        if w.dtype.kind in "biu":
+            np.testing.assert_array_equal(g, w, err_msg=what)
+        else:
+            np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), rtol=rtol,
+                                       atol=atol, equal_nan=True, err_msg=what)
+    elif isinstance(want, (tuple, list)):
+        assert len(got) == len(want), f"{what}: {len(got)} results != torch's {len(want)}"
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert_close(g, w, rtol, atol, f"{what}[{i}]")
+    elif isinstance(want, torch.Size):
+        assert tuple(got) == tuple(want), f"{what}: {got} != {want}"
+    else:
+        if isinstance(want, float):
+            np.testing.assert_allclose(got, want, rtol=rtol or 1e-6, atol=atol or 1e-9,
+                                       err_msg=what)
+        else:
+            assert got == want, f"{what}: {got!r} != torch's {want!r}"
+
+
+def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, avoid=(),
+             seed=0, lib=False, grad=True, double=False, layout="C", rtol=None, atol=None,
+             grad_rtol=None, grad_atol=None):
+    """Run `fn` in both frameworks on the same inputs; compare outputs and input gradients.
+
+    fn(*tensors) (or fn(lib, *tensors) with lib=True) is used for both unless `torch_fn`
+    is given. Returns (glasstorch_outputs, torch_outputs) for extra assertions."""
+    torch_fn = torch_fn or fn
+    arrays = make_inputs(shapes, dtype, low, high, avoid, seed)
+    g_leaves, g_in = _to_framework(gt, arrays, grad, layout)
+    t_leaves, t_in = _to_framework(torch, arrays, grad, layout)
+    g_out = fn(gt, *g_in) if lib else fn(*g_in)
+    t_out = torch_fn(torch, *t_in) if lib else torch_fn(*t_in)
+    assert_close(g_out, t_out, rtol, atol, "forward")
+    if not grad:
+        return g_out, t_out
+
+    t_flat = _flat(t_out)
+    g_flat = _flat(g_out)
+    pairs = [(g, t) for g, t in zip(g_flat, t_flat)
+             if isinstance(t, torch.Tensor) and t.requires_grad]
+    if not pairs:
+        return g_out, t_out
+    rng = np.random.default_rng(seed + 1)
+    ups = [rng.standard_normal(tuple(t.shape)).astype(_NP_OF_NAME[_dt_name(t)])
+           for _, t in pairs]
+    t_grads = torch.autograd.grad([t for _, t in pairs], t_leaves if not double else t_leaves,
+                                  [torch.tensor(u) for u in ups], allow_unused=True,
+                                  create_graph=double)
+    g_grads = gt.autograd.grad([g for g, _ in pairs], g_leaves,
+                               [gt.tensor(u) for u in ups], allow_unused=True,
+                               create_graph=double)
+    for i, (gg, tg, leaf) in enumerate(zip(g_grads, t_grads, t_leaves)):
+        if not leaf.requires_grad:
+            continue
+        if tg is None:
+            assert gg is None or not np.any(_np(gg)), f"grad of input {i}: torch has None"
+            continue
+        assert gg is not None, f"grad of input {i}: glasstorch gave None, torch a gradient"
+        assert_close(gg, tg, grad_rtol or rtol, grad_atol or atol, f"grad of input {i}")
+
+    if double:
+        # second derivatives: differentiate <grads, v> w.r.t. the inputs once more
+        vs = [rng.standard_normal(tuple(leaf.shape)) for leaf in t_leaves]
+        t_terms = [(tg * torch.tensor(v, dtype=tg.dtype)).sum()
+                   for tg, v in zip(t_grads, vs) if tg is not None and tg.requires_grad]
+        g_terms = [(gg * gt.tensor(v, dtype=gg.dtype)).sum()
+                   for gg, v in zip(g_grads, vs) if gg is not None and gg.requires_grad]
+        assert len(t_terms) == len(g_terms), "second derivative: graph differs from torch's"
+        if t_terms:
+            t2 = torch.autograd.grad(sum(t_terms), t_leaves, allow_unused=True)
+            g2 = gt.autograd.grad(sum(g_terms[1:], g_terms[0]), g_leaves, allow_unused=True)
+            for i, (gg, tg) in enumerate(zip(g2, t2)):
+                if tg is None:
+                    assert gg is None or not np.any(_np(gg)), f"2nd grad {i}: torch has None"
+                    continue
+                assert gg is not None, f"2nd grad of input {i}: glasstorch gave None"
+                assert_close(gg, tg, grad_rtol or rtol, grad_atol or atol, f"2nd grad {i}")
+    return g_out, t_out
+
+
+def check_raises(fn, shapes=(), *, lib=False, dtype="float64", match=None, exc=None):
+    """Both frameworks must raise, with the same exception type (or `exc`); `match` is a
+    regex the glasstorch message must contain."""
+    import re
+    arrays = make_inputs(shapes, dtype)
+    results = []
+    for mod in (gt, torch):
+        _, inputs = _to_framework(mod, arrays, False, "C")
+        try:
+            fn(mod, *inputs) if lib else fn(*inputs)
+        except Exception as e:  # noqa: BLE001 - we compare the type below
+            results.append(e)
+        else:
+            results.append(None)
+    g_err, t_err = results
+    assert t_err is not None or exc is not None, "torch did not raise"
+    assert g_err is not None, f"glasstorch did not raise (torch raised {t_err!r})"
+    want = exc or type(t_err)
+    assert isinstance(g_err, want), f"glasstorch raised {g_err!r}, torch {t_err!r}"
+    if match:
+        assert re.search(match, str(g_err)), f"message {str(g_err)!r} does not match {match!r}"
+    return g_err, t_err
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
+    """Finite-difference check (float64) of glasstorch gradients for fn(*inputs) -> Tensor:
+    full Jacobian-vector comparison along a random upstream gradient."""
+    rng = np.random.default_rng(0)
+    leaves = [gt.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in inputs]
+    out = fn(*leaves)
+    up = rng.standard_normal(tuple(out.shape))
+    grads = gt.autograd.grad(out, leaves, gt.tensor(up), allow_unused=True)
+    for i, a in enumerate(inputs):
+        a = np.asarray(a, dtype=np.float64)
+        num = np.zeros_like(a)
+        flat = num.reshape(-1)
+        for j in range(a.size):
+            plus, minus = a.copy().reshape(-1), a.copy().reshape(-1)
+            plus[j] += eps
+            minus[j] -= eps
+            args_p = [gt.tensor(x) for x in inputs]
+            args_m = [gt.tensor(x) for x in inputs]
+            args_p[i] = gt.tensor(plus.reshape(a.shape))
+            args_m[i] = gt.tensor(minus.reshape(a.shape))
+            fp = fn(*args_p).detach().numpy()
+            fm = fn(*args_m).detach().numpy()
+            flat[j] = np.sum((fp - fm) * up) / (2 * eps)
+        got = np.zeros_like(a) if grads[i] is None else grads[i].numpy()
+        np.testing.assert_allclose(got, num, rtol=rtol, atol=atol,
+                                   err_msg=f"finite differences, input {i}")
