@@ -37,7 +37,11 @@ def tensor_repr(t):
             "max_line_width": 80}
     if dt.is_floating_point:
         fmt = _float_formatter(data.astype(_xp.float64))
-        opts["formatter"] = {"float_kind": lambda v: fmt(float(v))}
+        # torch right-aligns every element to the widest one (of those shown)
+        shown = data.reshape(-1)[:2000] if data.size <= 1000 else _xp.concatenate(
+            [data.reshape(-1)[:3], data.reshape(-1)[-3:]])
+        width = max((len(fmt(float(v))) for v in shown), default=0)
+        opts["formatter"] = {"float_kind": lambda v: fmt(float(v)).rjust(width)}
     body = _xp.array2string(data, **opts)
     suffix = []
     if data.size == 0 and data.ndim != 1:

@@ -1,0 +1,2 @@
+"""Utilities: data loading (utils.data)."""
+from . import data  # noqa: F401
