@@ -1,6 +1,87 @@
-"""(being written)"""
-from ..autograd.node import Op
-from ..backend import xp as _xp
-from ..tensor import Tensor, _make
+"""softmax / log_softmax along one dim: fused ops with hand-written backward formulas.
 
-__all__ = []
+Why fused? The composite exp(x) / exp(x).sum() overflows for x ~ 100 in float32 and keeps
+three intermediates alive for backward. Here forward subtracts the row max first (softmax is
+invariant to shifts, and exp(x - max) <= 1 cannot overflow) and saves only the output y,
+from which both gradients follow. The composite twins (`_softmax_simple` in
+tests/ops/test_softmax.py) serve as the reference. nn.functional.softmax & co. call these.
+"""
+from ..autograd.node import Op
+from ._inplace import _type_word
+from ._util import to_dtype
+from ..tensor import _wrap_dim
+
+__all__ = ["softmax", "log_softmax"]
+
+
+def _shifted(x, dim):
+    # x - max(x): the largest exponent becomes 0 (a row of -inf stays nan, as in torch);
+    # `initial` only matters for empty dims, which have no max
+    return x - x.max(axis=dim, keepdims=True, initial=-float("inf"))
+
+
+class Softmax(Op, name="softmax"):
+    """y = exp(x - max) / sum(exp(x - max));  gx = y * (gy - sum(gy * y))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = ctx.xp
+        e = xp.exp(_shifted(x, dim))
+        y = e / e.sum(axis=dim, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            ctx.save_output(y)
+            ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y = ctx.output()
+        return y * (gy - (gy * y).sum(ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(Op, name="log_softmax"):
+    """y = x - max - log(sum(exp(x - max)));  gx = gy - exp(y) * sum(gy)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = ctx.xp
+        s = _shifted(x, dim)
+        y = s - xp.log(xp.exp(s).sum(axis=dim, keepdims=True)) if x.size else s
+        if ctx.needs_input_grad[0]:
+            ctx.save_output(y)
+            ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        y = ctx.output()
+        return gy - y.exp() * gy.sum(ctx.dim, keepdim=True), None
+
+
+def _prepare(input, dim, dtype, name):
+    if dtype is not None:
+        input = to_dtype(input, dtype)
+    elif input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}_kernel_impl" not implemented for '
+                                  f"'{_type_word(input._data.dtype)}'")
+    ndim = input._data.ndim
+    dim = _wrap_dim(dim, ndim)
+    return input, (dim if ndim else None)  # a 0-d tensor: reduce over its one element
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`, computed stably; `dtype` casts the input first."""
+    input, dim = _prepare(input, dim, dtype, "softmax")
+    return Softmax.apply(input, dim)
+
+
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(x)) along `dim`, as x - logsumexp(x) (exact where softmax underflows)."""
+    input, dim = _prepare(input, dim, dtype, "log_softmax")
+    return LogSoftmax.apply(input, dim)
+
+
+def softmin(input, dim, dtype=None):
+    """softmax(-x) along `dim` (nn.functional.softmin; torch has no torch.softmin)."""
+    input, dim = _prepare(input, dim, dtype, "softmax")
+    return Softmax.apply(-input, dim)
