@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Run the benchmarks with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for these commands only:
+# this machine sets them for old OpenBLAS builds, and they make current NumPy's matmul ~1.8x
+# slower. Usage: benchmarks/run.sh [bench_overhead|bench_matmul ...]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-.venv/bin/python}"
+benches=("$@")
+[ ${#benches[@]} -eq 0 ] && benches=(bench_overhead bench_matmul)
+for b in "${benches[@]}"; do
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "benchmarks/${b%.py}.py"
+done

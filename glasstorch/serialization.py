@@ -1,0 +1,498 @@
+"""glasstorch.save / glasstorch.load: checkpoints as a zip of JSON + raw bytes, no pickle needed.
+
+A checkpoint is a zip archive (stdlib `zipfile`, ZIP_STORED: no compression) holding
+
+    header.json        {"format": "glasstorch-checkpoint", "version": 1, "byteorder": "little",
+                        "root": <node>, "tensors": [...], "storages": [...], "pickles": [...]}
+    storages/<i>.bin   the raw little-endian bytes of storage i
+    pickles/<i>.pkl    only for objects JSON cannot describe (see "Safety" below)
+
+`root` is the saved object as a tree of JSON values. null, true/false, ints, finite floats and
+strings stand for themselves; everything else is a one-key object (two for metadata):
+`{"list": [...]}`, `{"tuple": [...]}`, `{"set": [...]}`, `{"dict": [[key, value], ...]}` (keys
+are nodes too, so int keys survive), `{"odict": [...], "metadata": <node>}` (an OrderedDict and
+its `_metadata`, as in a state_dict), `{"bytes": "<base64>"}`, `{"float": "nan" | "inf" |
+"-inf"}`, `{"complex": [re, im]}`, `{"dtype": "float32"}`, `{"device": "cpu"}`,
+`{"size": [...]}` (torch.Size), `{"tensor": i}` and `{"pickle": i, "type": "module.Name"}`.
+
+Tensor i is `{"storage": s, "dtype": "float32", "shape": [...], "offset": bytes, "strides":
+[bytes...], "requires_grad": bool, "parameter": bool}` (byte offsets and byte strides into its
+storage). Storage s is `{"nbytes": n, "sha256": hex}`. Tensors that share memory when saved (the
+same tensor twice, `t` and `t[1:]`, `w` and `w.T`) share one storage: the smallest byte range
+covering all of them, so they load as views of one buffer, as in PyTorch. A lone tensor that
+covers only part of its range (a strided slice) or has negative strides (a NumPy flip) is
+saved contiguously instead. Like PyTorch,
+`.grad` and the autograd graph are not saved; a saved non-leaf loads as a leaf.
+
+Integrity: zip's crc32 per member and the header's sha256 per storage are both checked; a
+truncated, corrupt or foreign file raises RuntimeError naming the file and the problem. Saving
+to a path is atomic: a temporary file in the same directory, fsync, then os.replace, so an
+interrupted save leaves the previous checkpoint intact.
+
+Safety: with weights_only=True (the default) loading never unpickles; it builds only the types
+above, so a checkpoint from the internet cannot run code. `save` pickles objects it has no JSON
+form for (a custom class, a NumPy array...) into pickles/; loading those needs
+weights_only=False, which is UNSAFE for untrusted files: unpickling can execute arbitrary code.
+"""
+import base64
+import binascii
+import collections
+import hashlib
+import io
+import json
+import math
+import os
+import pickle
+import secrets
+import sys
+import zipfile
+
+from . import _dtype
+from ._device import device as _device, check_device
+from .backend import xp as _xp, ndarray as _ndarray
+from .tensor import Tensor, Size, _make
+
+__all__ = ["save", "load"]
+
+FORMAT = "glasstorch-checkpoint"
+VERSION = 1
+_LE = sys.byteorder == "little"
+_U8 = _xp.dtype(_xp.uint8)
+# what zipfile raises on damaged archives (a flipped compression-method byte: NotImplementedError)
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, OSError, NotImplementedError)
+
+
+class _CheckpointError(Exception):
+    """Raised inside load with the problem; load re-raises it as RuntimeError naming the file."""
+
+
+# ---- save ------------------------------------------------------------------------------------
+def save(obj, f, pickle_module=pickle, pickle_protocol=2):
+    """Save `obj` (tensors, containers of them, plain values) to a path or a binary file object.
+
+    Args:
+        obj: a tensor, a state_dict, an optimizer state_dict, or nested dict/OrderedDict/list/
+            tuple/set of tensors and int/float/bool/str/None/bytes.
+        f: a path (str or os.PathLike; written atomically) or a writable binary file object.
+
+    Example::
+
+        >>> import io, glasstorch as torch
+        >>> buf = io.BytesIO()
+        >>> torch.save({"w": torch.ones(2)}, buf)
+        >>> _ = buf.seek(0)
+        >>> torch.load(buf)["w"]
+        tensor([1., 1.])
+    """
+    enc = _Encoder(pickle_module, pickle_protocol)
+    root = enc.node(obj)
+    storages = enc.storage_bytes()
+    header = {"format": FORMAT, "version": VERSION, "byteorder": "little", "root": root,
+              "tensors": enc.tensors,
+              "storages": [{"nbytes": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                           for b in storages],
+              "pickles": [{"type": t} for t, _ in enc.pickles]}
+    if not isinstance(f, (str, os.PathLike)):
+        _write_archive(f, header, storages, enc.pickles)
+        return
+    path = os.path.realpath(f)          # a symlink's target is replaced, as open() would write
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 lets the umask set the final permissions, as a plain open() would
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _write_archive(out, header, storages, enc.pickles)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def _write_archive(out, header, storages, pickles):
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        text = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
+        _write_member(zf, "header.json", text)
+        for i, data in enumerate(storages):
+            _write_member(zf, f"storages/{i}.bin", data)
+        for i, (_, data) in enumerate(pickles):
+            _write_member(zf, f"pickles/{i}.pkl", data)
+
+
+def _write_member(zf, name, data):
+    # a fixed timestamp: the same object always gives the same bytes (reproducible files)
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o644 << 16
+    # streamed from a memoryview: no extra copy of a large storage
+    with zf.open(info, "w", force_zip64=len(data) > 2**31) as w:
+        w.write(data)
+
+
+def _fsync_dir(directory):
+    # makes the rename itself durable; not possible on every OS/filesystem, so best effort
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Encoder:
+    """Turns an object into a JSON tree, collecting tensors (grouped by memory) and pickles."""
+
+    def __init__(self, pickle_module, pickle_protocol):
+        self.tensors = []          # header entries, "storage" filled in by storage_bytes()
+        self.arrays = []           # the backend array behind each tensor entry
+        self.memo = {}             # id(tensor) -> entry index: the same tensor saved once
+        self.keep = []             # keeps memoized tensors alive so their ids stay unique
+        self.pickles = []          # (type name, bytes)
+        self.pickle_module, self.protocol = pickle_module, pickle_protocol
+        self.path = set()          # ids of the containers being encoded, to catch cycles
+
+    def node(self, x):
+        t = type(x)
+        if x is None or t is bool or t is int or t is str:
+            return x
+        if t is float:
+            return x if math.isfinite(x) else {"float": repr(x)}
+        if isinstance(x, Tensor):
+            return {"tensor": self.tensor(x)}
+        if t in (list, tuple, set, frozenset, dict, collections.OrderedDict):
+            return self.container(x, t)
+        if t is bytes:
+            return {"bytes": base64.b64encode(x).decode("ascii")}
+        if t is complex:
+            return {"complex": [self.node(x.real), self.node(x.imag)]}
+        if t is _dtype.dtype:
+            return {"dtype": x.name}
+        if t is _device:
+            return {"device": str(x)}
+        if t is Size:
+            return {"size": list(x)}
+        name = f"{t.__module__}.{t.__qualname__}"
+        self.pickles.append((name, self.pickle_module.dumps(x, protocol=self.protocol)))
+        return {"pickle": len(self.pickles) - 1, "type": name}
+
+    def container(self, x, t):
+        if id(x) in self.path:
+            raise ValueError("glasstorch.save: the object contains a reference cycle")
+        self.path.add(id(x))
+        if t is dict or t is collections.OrderedDict:
+            items = [[self.node(k), self.node(v)] for k, v in x.items()]
+            out = {"dict": items} if t is dict else {"odict": items}
+            if t is collections.OrderedDict and hasattr(x, "_metadata"):
+                out["metadata"] = self.node(x._metadata)
+        else:
+            out = {{list: "list", tuple: "tuple"}.get(t, "set"): [self.node(v) for v in x]}
+        self.path.discard(id(x))
+        return out
+
+    def tensor(self, t):
+        i = self.memo.get(id(t))
+        if i is None:
+            arr = _xp.asarray(t._data)
+            i = self.memo[id(t)] = len(self.tensors)
+            self.keep.append(t)
+            self.arrays.append(arr)
+            self.tensors.append({
+                "storage": None, "dtype": _dtype.from_numpy_dtype(arr.dtype).name,
+                "shape": list(arr.shape), "offset": 0, "strides": list(arr.strides),
+                "requires_grad": t._rg, "parameter": _is_parameter(t)})
+        return i
+
+    def storage_bytes(self):
+        """Group tensors by the memory they live in; return one little-endian buffer per group
+        and fill in each tensor's storage, offset and strides relative to it."""
+        groups = {}
+        for i, arr in enumerate(self.arrays):
+            key = id(_root(arr)) if arr.size else ("empty", i)
+            groups.setdefault(key, []).append(i)
+        storages = []
+        for members in groups.values():
+            storages.append(self.pack(members))
+            for i in members:
+                self.tensors[i]["storage"] = len(storages) - 1
+        return storages
+
+    def pack(self, members):
+        arrays = [self.arrays[i] for i in members]
+        bounds = [_byte_bounds(a) for a in arrays]
+        lo = min(b[0] for b in bounds)
+        hi = max(b[1] for b in bounds)
+        if len(arrays) == 1 and _save_compact(arrays[0], hi - lo):
+            c = arrays[0].astype(arrays[0].dtype.newbyteorder("<"), order="C", copy=False)
+            self.tensors[members[0]]["strides"] = list(c.strides)
+            return memoryview(c.reshape(-1).view(_U8))     # no copy when already contiguous
+        # views of one memory: copy each into a fresh buffer at its own place; bytes that no
+        # tensor covers stay zero (nothing else from the process's memory leaks into the file)
+        buf = _xp.zeros(hi - lo, _U8)
+        for i, a in zip(members, arrays):
+            offset = a.__array_interface__["data"][0] - lo
+            self.tensors[i]["offset"] = offset
+            dst = _xp.ndarray(a.shape, a.dtype.newbyteorder("<"), buffer=buf, offset=offset,
+                              strides=a.strides)
+            dst[...] = a
+        return memoryview(buf)
+
+
+def _save_compact(a, span):
+    """Whether a lone tensor is saved as contiguous bytes: yes when it is contiguous already,
+    empty, a strided slice (fewer bytes than its span) or flipped (negative strides); a
+    permuted or stride-0 (expanded) view keeps its strides, as in PyTorch."""
+    return (a.size == 0 or span > a.nbytes or min(a.strides, default=0) < 0
+            or (a.flags.c_contiguous and _LE))
+
+
+def _is_parameter(t):
+    # by name: nn/ sits above this module, so importing it here would invert the layering
+    return any(c.__name__ == "Parameter" and c.__module__ == "glasstorch.nn.parameter"
+               for c in type(t).__mro__)
+
+
+def _root(arr):
+    """The array that owns the memory `arr` looks into (views chain through `.base`)."""
+    while isinstance(arr.base, _ndarray):
+        arr = arr.base
+    return arr
+
+
+def _byte_bounds(a):
+    """[lo, hi) addresses of the bytes `a` touches, for any (negative or zero) strides."""
+    lo = hi = a.__array_interface__["data"][0]
+    for n, s in zip(a.shape, a.strides):
+        if s < 0:
+            lo += s * (n - 1)
+        else:
+            hi += s * (n - 1)
+    return lo, hi + a.itemsize
+
+
+# ---- load ------------------------------------------------------------------------------------
+def load(f, map_location=None, pickle_module=None, *, weights_only=True):
+    """Load an object saved by `glasstorch.save` from a path or a readable binary file object.
+
+    Args:
+        map_location: None, "cpu", a device, a dict mapping saved locations to devices, or a
+            callable `(storage, location) -> storage | None` called with each storage as a 1-D
+            uint8 tensor and "cpu". Only the CPU exists today.
+        weights_only: True (default) never unpickles. False also loads objects that `save`
+            had to pickle; UNSAFE for untrusted files (unpickling can run arbitrary code).
+
+    Raises RuntimeError naming the file when it is truncated, corrupt or not a glasstorch
+    checkpoint, and pickle.UnpicklingError (as PyTorch) when weights_only=True meets a pickle.
+    """
+    if weights_only is None:
+        weights_only = True  # torch: the default since 2.6
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is "
+                           "specified")
+    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
+    try:
+        if isinstance(f, (str, os.PathLike)):
+            with open(f, "rb") as fh:
+                return _load(fh, map_location, pickle_module or pickle, weights_only)
+        if not (hasattr(f, "seekable") and f.seekable()):
+            f = io.BytesIO(f.read())
+        return _load(f, map_location, pickle_module or pickle, weights_only)
+    except _CheckpointError as e:
+        raise RuntimeError(f"{name} {e}") from None
+    except pickle.UnpicklingError as e:
+        raise pickle.UnpicklingError(f"{name}: {e}") from None
+
+
+def _load(fh, map_location, pickle_module, weights_only):
+    start = fh.tell()
+    magic = fh.read(4)
+    fh.seek(start)
+    try:
+        zf = zipfile.ZipFile(fh)
+    except _ZIP_ERRORS + (ValueError,):
+        if magic == b"PK\x03\x04":
+            raise _CheckpointError("is corrupt: the zip archive is truncated or damaged") from None
+        raise _CheckpointError(f"is not a glasstorch checkpoint (it is not a zip archive"
+                               f"{_hint(magic)})") from None
+    with zf:
+        names = set(zf.namelist())
+        if "header.json" not in names:
+            torch_like = any(n.endswith("/data.pkl") for n in names)
+            raise _CheckpointError("is not a glasstorch checkpoint (no header.json" + (
+                "; it looks like a PyTorch checkpoint)" if torch_like else ")"))
+        header = _read_header(zf)
+        loc = _map_location(map_location)
+        buffers = [_read_storage(zf, i, s, loc) for i, s in enumerate(header["storages"])]
+        dec = _Decoder(header, buffers, zf, pickle_module, weights_only)
+        return dec.node(header["root"])
+
+
+def _hint(magic):
+    if magic[:1] == b"\x80":
+        return "; it looks like a pickle, e.g. a legacy PyTorch checkpoint"
+    return ""
+
+
+def _read_header(zf):
+    try:
+        header = json.loads(zf.read("header.json"))
+    except _ZIP_ERRORS + (ValueError,):    # ValueError: JSON (or UTF-8) decoding failed
+        raise _CheckpointError("is corrupt: header.json is damaged") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise _CheckpointError("is not a glasstorch checkpoint (header.json has another format)")
+    if not isinstance(header.get("version"), int) or header["version"] > VERSION:
+        raise _CheckpointError(f"was written by a newer glasstorch (format version "
+                               f"{header.get('version')}; this one reads up to {VERSION})")
+    for key in ("root", "tensors", "storages"):
+        if key not in header:
+            raise _CheckpointError(f"is corrupt: header.json has no {key!r}")
+    return header
+
+
+def _read_storage(zf, i, meta, loc):
+    member = f"storages/{i}.bin"
+    try:
+        nbytes, digest = int(meta["nbytes"]), meta["sha256"]
+        info = zf.getinfo(member)
+    except (KeyError, TypeError, ValueError):
+        raise _CheckpointError(f"is corrupt: storage {i} is missing") from None
+    if info.file_size != nbytes:
+        raise _CheckpointError(f"is corrupt: storage {i} has {info.file_size} bytes, the "
+                               f"header says {nbytes}")
+    buf = _xp.empty(nbytes, _U8)
+    try:
+        with zf.open(info) as r:
+            got = r.readinto(memoryview(buf))
+            tail = r.read(1)          # reaching EOF makes zipfile compare the crc32
+    except _ZIP_ERRORS as e:
+        what = "checksum mismatch" if "CRC" in str(e) else "damaged zip entry"
+        raise _CheckpointError(f"is corrupt: {what} for storage {i}") from None
+    if got != nbytes or tail:
+        raise _CheckpointError(f"is corrupt: storage {i} is truncated")
+    if hashlib.sha256(buf).hexdigest() != digest:
+        raise _CheckpointError(f"is corrupt: checksum mismatch for storage {i}")
+    if loc is not None:
+        mapped = loc(_make(buf), "cpu")
+        if mapped is not None:
+            buf = _xp.asarray(mapped._data if isinstance(mapped, Tensor) else mapped)
+            if buf.dtype != _U8 or buf.shape != (nbytes,):
+                raise RuntimeError("map_location must return the storage it was given (a 1-D "
+                                   f"uint8 tensor of {nbytes} bytes) or None")
+    return buf
+
+
+def _map_location(map_location):
+    """None or a callable for the storages; raises for devices that do not exist."""
+    if callable(map_location):
+        return map_location
+    if isinstance(map_location, dict):
+        map_location = map_location.get("cpu", "cpu")
+    check_device(map_location)
+    return None
+
+
+class _Decoder:
+    """Rebuilds the object tree; tensors are views into the loaded storage buffers."""
+
+    def __init__(self, header, buffers, zf, pickle_module, weights_only):
+        self.header, self.buffers, self.zf = header, buffers, zf
+        self.pickle_module, self.weights_only = pickle_module, weights_only
+        self.tensors = {}
+
+    def node(self, x):
+        if x is None or isinstance(x, (bool, int, float, str)):
+            return x
+        if isinstance(x, dict) and len(x) >= 1:
+            try:
+                return self.tagged(x)
+            except (KeyError, TypeError, ValueError, IndexError, binascii.Error):
+                pass
+        raise _CheckpointError(f"is corrupt: unreadable entry {json.dumps(x)[:80]} in header.json")
+
+    def tagged(self, x):
+        if "list" in x:
+            return [self.node(v) for v in x["list"]]
+        if "tuple" in x:
+            return tuple(self.node(v) for v in x["tuple"])
+        if "set" in x:
+            return {self.node(v) for v in x["set"]}
+        if "dict" in x:
+            return {self.node(k): self.node(v) for k, v in x["dict"]}
+        if "odict" in x:
+            d = collections.OrderedDict((self.node(k), self.node(v)) for k, v in x["odict"])
+            if "metadata" in x:
+                d._metadata = self.node(x["metadata"])
+            return d
+        if "tensor" in x:
+            return self.tensor(x["tensor"])
+        if "float" in x:
+            return float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[x["float"]])
+        if "bytes" in x:
+            return base64.b64decode(x["bytes"], validate=True)
+        if "complex" in x:
+            return complex(self.node(x["complex"][0]), self.node(x["complex"][1]))
+        if "dtype" in x:
+            return _dtype._BY_NAME[x["dtype"]]
+        if "device" in x:
+            return _device(x["device"])
+        if "size" in x:
+            return Size(int(s) for s in x["size"])
+        if "pickle" in x:
+            return self.unpickle(int(x["pickle"]), x.get("type", "?"))
+        raise KeyError(x)
+
+    def tensor(self, i):
+        t = self.tensors.get(i)
+        if t is not None:
+            return t                    # the same tensor saved twice is one object again
+        meta = self.header["tensors"][i] if isinstance(i, int) and i >= 0 else None
+        if meta is None or not 0 <= meta["storage"] < len(self.buffers):
+            raise _CheckpointError(f"is corrupt: tensor {i} has no valid storage")
+        buf = self.buffers[meta["storage"]]
+        dt = _dtype._BY_NAME[meta["dtype"]].np
+        shape, strides, offset = tuple(meta["shape"]), tuple(meta["strides"]), meta["offset"]
+        if len(shape) != len(strides) or min(shape, default=0) < 0 or not _fits(
+                shape, strides, offset, dt.itemsize, buf.size):
+            raise _CheckpointError(f"is corrupt: tensor {i} does not fit in its storage")
+        arr = _xp.ndarray(shape, dt.newbyteorder("<"), buffer=buf, offset=offset,
+                          strides=strides)
+        if not _LE:
+            arr = arr.astype(dt)        # big-endian hosts get native copies (sharing is lost)
+        t = _make(arr)
+        if meta.get("requires_grad") and arr.dtype.kind == "f":
+            t._rg = True
+        if meta.get("parameter"):
+            from .nn.parameter import Parameter
+            t = Parameter(t, requires_grad=t._rg)
+        self.tensors[i] = t
+        return t
+
+    def unpickle(self, i, type_name):
+        if self.weights_only:
+            raise pickle.UnpicklingError(
+                f"Weights only load failed: the checkpoint holds a pickled object of type "
+                f"{type_name}. Load it with weights_only=False only if you trust its source: "
+                "unpickling can execute arbitrary code.")
+        try:
+            data = self.zf.read(f"pickles/{i}.pkl")
+        except (KeyError,) + _ZIP_ERRORS:
+            raise _CheckpointError(f"is corrupt: pickle {i} is missing or damaged") from None
+        return self.pickle_module.loads(data)
+
+
+def _fits(shape, strides, offset, itemsize, nbytes):
+    """Whether a strided view stays inside a buffer of `nbytes` (checked before building it)."""
+    if 0 in shape:
+        return 0 <= offset <= nbytes
+    lo = hi = offset
+    for n, s in zip(shape, strides):
+        if s < 0:
+            lo += s * (n - 1)
+        else:
+            hi += s * (n - 1)
+    return lo >= 0 and hi + itemsize <= nbytes
