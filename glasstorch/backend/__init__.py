@@ -4,7 +4,14 @@ Everything above this package gets its array module as `xp` from here (ops read 
 `Function.xp`). A CuPy backend will plug in here, keyed by device, without touching the ops.
 Device-specific kernels (im2col, scatter-add) live in this package where the APIs differ.
 """
+import warnings
+
 import numpy
+
+# torch computes inf/nan silently (exp overflow, 0/0 in a gradient); NumPy warns. Silence
+# NumPy's floating-point RuntimeWarnings only where they are raised from glasstorch's own code,
+# so user code keeps NumPy's behaviour (autograd.detect_anomaly() is the tool to find NaNs).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"glasstorch(\..*)?$")
 
 xp = numpy                 # the array module for "cpu"
 ndarray = numpy.ndarray
