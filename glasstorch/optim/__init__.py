@@ -1,0 +1,25 @@
+"""glasstorch.optim: optimizers (one per file, on optimizer.Optimizer) and lr_scheduler.
+
+    opt = glasstorch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = glasstorch.optim.lr_scheduler.StepLR(opt, step_size=10)
+    for x, y in data:
+        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    sched.step()
+
+Read optimizer.py (the shared bookkeeping), then sgd.py and adam.py.
+"""
+from . import lr_scheduler  # noqa: F401
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .lbfgs import LBFGS
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "lr_scheduler", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "SGD"]

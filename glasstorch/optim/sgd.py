@@ -1,0 +1,65 @@
+"""SGD: stochastic gradient descent with optional (Nesterov) momentum and weight decay."""
+from ..autograd.grad_mode import no_grad
+from ..tensor import _make
+from .optimizer import Optimizer, _check_options, _check_unsupported, _eval_closure, _grad
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (Robbins & Monro 1951) with heavy-ball momentum (Polyak 1964)
+    and Nesterov momentum as written by Sutskever et al. 2013, eq. 3-4:
+
+        g = grad + weight_decay * p;   b = momentum * b + (1 - dampening) * g   (b = g at step 1)
+        p = p - lr * (g + momentum * b  if nesterov else  b)
+
+    Args: lr (default 1e-3), momentum, dampening, weight_decay (L2 added to the gradient),
+    nesterov, maximize (ascend the objective). foreach/fused are accepted and ignored (one
+    NumPy path).
+
+    Example (two steps on |w|^2)::
+
+        >>> import glasstorch as torch
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+        >>> opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2): opt.zero_grad(); (w * w).sum().backward(); opt.step()
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.46, -0.92]
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        _check_options(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        _check_unsupported(differentiable)
+        super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
+                                  "weight_decay": weight_decay, "nesterov": nesterov,
+                                  "maximize": maximize, "foreach": foreach,
+                                  "differentiable": differentiable, "fused": fused})
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = _eval_closure(closure)
+        for group in self.param_groups:
+            lr, momentum = float(group["lr"]), float(group["momentum"])
+            dampening = float(group["dampening"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad(p, group)
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:  # the first step starts the buffer at g, undamped
+                        buf = state["momentum_buffer"] = _make(g.copy())
+                    else:
+                        b = buf._data
+                        b *= momentum
+                        b += (1 - dampening) * g
+                    g = g + momentum * buf._data if group["nesterov"] else buf._data
+                x = p._data
+                x -= lr * g
+                p._vc[0] += 1
+        return loss
