@@ -119,10 +119,11 @@ def _combine(higher, lower):
 
 
 def scalar_dtype(value):
-    """The dtype PyTorch gives a Python number standing alone (a 'wrapped number')."""
+    """The dtype PyTorch gives a Python number standing alone (a 'wrapped number'). NumPy
+    scalars read as Python numbers: integers as int, np.bool_ (like torch) as a float."""
     if isinstance(value, _pybool):
         return bool
-    if isinstance(value, _pyint):
+    if isinstance(value, (_pyint, _np.integer)):
         return int64
     return _default[0]
 
@@ -141,12 +142,7 @@ def result_type(*operands):
             else:
                 zero_r = dt if zero_r is None else promote_types(zero_r, dt)
         else:
-            if isinstance(x, _pybool):
-                d = bool
-            elif isinstance(x, _pyint):
-                d = int64
-            else:
-                d = _default[0]
+            d = scalar_dtype(x)
             wrapped_r = d if wrapped_r is None else promote_types(wrapped_r, d)
     return _combine(dim_r, _combine(zero_r, wrapped_r))
 
