@@ -1,0 +1,2 @@
+"""glasstorch.vision: datasets (MNIST & co) for image models."""
+from . import datasets  # noqa: F401
