@@ -8,3 +8,4 @@ from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa: F401
 from . import function  # noqa: F401
 from .node import Node  # noqa: F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: F401

@@ -16,12 +16,12 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = STATE.anomaly
+        self._prev = STATE.anomaly, STATE.anomaly_check_nan
         STATE.anomaly = True
         STATE.anomaly_check_nan = self.check_nan
 
     def __exit__(self, *exc):
-        STATE.anomaly = self._prev
+        STATE.anomaly, STATE.anomaly_check_nan = self._prev
         return False
 
     def __call__(self, fn):
@@ -38,9 +38,10 @@ class set_detect_anomaly(detect_anomaly):
     """`set_detect_anomaly(True)`: switch on at once; also usable as a context manager."""
 
     def __init__(self, mode, check_nan=True):
-        self._prev = STATE.anomaly
+        self._prev = STATE.anomaly, STATE.anomaly_check_nan
         self.check_nan = check_nan
         STATE.anomaly = bool(mode)
+        STATE.anomaly_check_nan = check_nan
 
     def __enter__(self):
         pass

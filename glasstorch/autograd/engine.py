@@ -16,11 +16,12 @@ So the engine
 Leaves end in an `AccumulateGrad` node, which adds into `.grad`: gradients accumulate across
 backward calls until you zero them (PyTorch's semantics, which `optimizer.zero_grad()` serves).
 """
+import os
 import weakref
 
 from ..backend import xp as _xp
 from .grad_mode import STATE
-from .node import AccumulateGrad, _RemovableHandle, _accumulator
+from .node import AccumulateGrad, Op, _RemovableHandle, _accumulator
 from . import node as _node_mod
 
 __all__ = ["backward", "grad"]
@@ -35,6 +36,8 @@ def _make(data, grad_fn=None):
 
 
 def _root_edge(t):
+    if t._base is not None and t._gv != t._vc[0] and t._rg:
+        _node_mod._refresh_view(t)  # a view whose base changed in place after it was taken
     if t.grad_fn is not None:
         return t.grad_fn, t._out_nr
     if t._rg:
@@ -122,16 +125,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if materialize_grads:
                 results[i] = _make(_xp.zeros_like(inputs[i]._data))
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
     return tuple(results)
 
 
 def _count_dependencies(roots):
     """Iterative DFS: how many edges point at each reachable node."""
     deps = {}
-    stack = [n for n, _ in roots if n is not None]
+    # each root once, even when several roots share a node (outputs of one split/Function)
+    stack = list(dict.fromkeys(n for n, _ in roots if n is not None))
     seen = set(stack)
     while stack:
         node = stack.pop()
@@ -200,11 +204,16 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
             if pre:
                 grads_out = _run_pre_hooks(node, pre, grads_out)
             if capture is not None:
+                if results is not None and isinstance(node, AccumulateGrad) and \
+                        grads_out[0] is not None:
+                    # torch: a leaf's hooks also apply to the gradient autograd.grad returns
+                    grads_out = [_leaf_hooks(node.variable, grads_out[0])]
                 for nr in range(len(grads_out)):
                     for target in capture.get((node, nr), ()):
                         if results is not None:
                             results[target] = grads_out[nr]
-                        else:
+                        elif not getattr(target[1], "_retains_grad", False):
+                            # (a retain_grad hook above already stored this non-leaf's grad)
                             _accumulate(target[1], grads_out[nr], create_graph)
                 if results is not None and isinstance(node, AccumulateGrad):
                     continue
@@ -216,6 +225,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                 continue
 
             grads_in = _call_backward(node, grads_out)
+            if len(grads_in) != len(node.next_functions) and not isinstance(node, Op):
+                _check_grad_count(node, grads_in)
             post = getattr(node, "_post_hooks", None)
             if post:
                 for hook in post:
@@ -224,7 +235,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                         grads_in = tuple(r)
             if not retain_graph:
                 node._release()
-            if STATE.anomaly:
+            if STATE.anomaly and STATE.anomaly_check_nan:
                 _check_anomaly(node, grads_in)
 
             edges = node.next_functions
@@ -235,8 +246,9 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                 g = grads_in[i] if i < len(grads_in) else None
                 if g is not None:
                     if not isinstance(g, T):
-                        raise TypeError(f"{node.name()} returned a {type(g).__name__} as "
-                                        f"gradient {i}; expected a Tensor or None")
+                        raise RuntimeError(f"{node.name()} returned a {type(g).__name__} as "
+                                           f"gradient {i}: expected Variable or None (got "
+                                           f"{type(g).__name__})")
                     m = meta[i] if meta is not None else None
                     if m is not None:
                         g = _fit_grad(node, i, g, m)
@@ -247,6 +259,15 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                     ready.append(child)
     finally:
         STATE.enabled = prev_mode
+
+
+def _check_grad_count(node, grads_in):
+    """torch: a custom Function's backward returns one gradient per forward input (extra
+    trailing ones must be None)."""
+    n = len(node.next_functions)
+    if len(grads_in) < n or any(g is not None for g in grads_in[n:]):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {n}, got {len(grads_in)})")
 
 
 def _release_children(node, deps, ready):
@@ -321,10 +342,7 @@ def sum_to(g, shape, node=None, i=0):
 def _accumulate(var, g, create_graph):
     """AccumulateGrad: run the leaf's hooks, then `.grad += g` (a fresh buffer the first time,
     because `g` may alias another tensor's gradient, e.g. both inputs of an add)."""
-    for hook in getattr(var, "_hooks", None) or ():
-        r = hook(g)
-        if r is not None:
-            g = r
+    g = _leaf_hooks(var, g)
     if var.grad is None:
         if create_graph:
             var.grad = g
@@ -340,6 +358,26 @@ def _accumulate(var, g, create_graph):
             var.grad = var.grad + g
 
 
+def _leaf_hooks(var, g):
+    for hook in getattr(var, "_hooks", None) or ():
+        r = hook(g)
+        if r is not None:
+            g = _checked_hook_result(hook, g, r)
+    return g
+
+
+def _checked_hook_result(hook, g, r):
+    """torch: a tensor hook may replace the gradient, not change its dtype or shape."""
+    name = getattr(hook, "__name__", repr(hook))
+    if r._data.dtype != g._data.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"{_node_mod._type_name(g)} got {_node_mod._type_name(r)})")
+    if r._data.shape != g._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was "
+                           f"{list(g._data.shape)} got {list(r._data.shape)})")
+    return r
+
+
 def _run_pre_hooks(node, hooks, grads_out):
     grads_out = list(grads_out)
     for nr, fn in list(hooks):
@@ -350,7 +388,7 @@ def _run_pre_hooks(node, hooks, grads_out):
         elif grads_out[nr] is not None:
             r = fn(grads_out[nr])
             if r is not None:
-                grads_out[nr] = r
+                grads_out[nr] = _checked_hook_result(fn, grads_out[nr], r)
     return grads_out
 
 
@@ -359,12 +397,26 @@ def _check_anomaly(node, grads_in):
         if g is None:
             continue
         if _xp.isnan(g._data).any():
-            trace = getattr(node, "_trace", None)
+            trace = _user_frames(getattr(node, "_trace", None))
             where = ("".join(trace[-6:]) if trace else
                      "(the op was recorded before detect_anomaly was enabled)\n")
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"
                 f"The forward call that created this {node.name()} node:\n{where}")
+
+
+def _user_frames(trace):
+    """The recorded forward stack without its innermost glasstorch frames, so the last line
+    shown is the caller's own (the op's file/line in the user's code)."""
+    if not trace:
+        return trace
+    end = len(trace)
+    while end > 1 and trace[end - 1].lstrip().startswith(f'File "{_PKG_DIR}'):
+        end -= 1
+    return trace[:end]
+
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def register_tensor_hook(t, hook):
@@ -377,7 +429,11 @@ def register_tensor_hook(t, hook):
             hooks = t._hooks = []
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
-    return t.grad_fn._add_pre_hook(t._out_nr, hook)
+    handle = t.grad_fn._add_pre_hook(t._out_nr, hook)
+    # torch: retain_grad stores the gradient after *all* tensor hooks, whatever the order
+    pre = t.grad_fn._pre_hooks
+    pre.sort(key=lambda entry: getattr(entry[1], "_retains_grad", False))
+    return handle
 
 
 def retain_grad(t):
@@ -393,5 +449,6 @@ def retain_grad(t):
         tt = ref()
         if tt is not None:
             tt.grad = g.detach().clone() if tt.grad is None else tt.grad + g.detach()
+    _store._retains_grad = True
     t.grad_fn._add_pre_hook(t._out_nr, _store)
 

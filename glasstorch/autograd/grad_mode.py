@@ -5,6 +5,7 @@ The flag lives on a tiny object (`STATE.enabled`) that `Function.apply` reads on
 """
 import copy
 import functools
+import inspect
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
@@ -44,13 +45,42 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
-        make = functools.partial(copy.copy, self)  # a fresh manager per call (re-entrant)
+        # a fresh manager per call (re-entrant)
+        return _decorate(functools.partial(copy.copy, self), fn)
 
+
+def _decorate(make, fn):
+    """fn run under the context `make()`; a generator function runs each step under it (torch),
+    not just the call that creates the generator."""
+    if not inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with make():
                 return fn(*args, **kwargs)
         return wrapper
+
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with make():
+                value = gen.send(None)
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    with make():
+                        gen.close()
+                    raise
+                except BaseException as e:
+                    with make():
+                        value = gen.throw(e)
+                else:
+                    with make():
+                        value = gen.send(sent)
+        except StopIteration as e:
+            return e.value
+    return generator
 
 
 class _NoParamDecorator(_GradModeContext):
@@ -88,21 +118,16 @@ class set_grad_enabled(_GradModeContext):
 
     def __call__(self, fn):
         STATE.enabled = self._prev  # used as decorator: undo the eager switch
-        mode = self._mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = STATE.enabled
-            STATE.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                STATE.enabled = prev
-        return wrapper
+        return _decorate(functools.partial(set_grad_enabled, self._mode), fn)
 
 
 class inference_mode(_GradModeContext):
     """Like no_grad, for pure inference (`inference_mode(False)` re-enables recording)."""
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # torch: `@inference_mode` without parentheses
 
     def __init__(self, mode=True):
         self._mode = not mode
@@ -111,7 +136,7 @@ class inference_mode(_GradModeContext):
     def __enter__(self):
         self._prev = STATE.enabled
         self._prev_inf = STATE.inference
-        STATE.enabled = self._mode and self._prev
+        STATE.enabled = self._mode  # torch: inference_mode(False) switches grad mode on
         STATE.inference = self._inf
 
     def __exit__(self, *exc):

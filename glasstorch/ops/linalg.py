@@ -1,11 +1,22 @@
 """Matrix products: matmul (with NumPy/PyTorch batching rules), mm, bmm, mv, dot, outer,
-addmm, einsum. Gradients are matmuls too: for y = a @ b, ga = gy @ b^T, gb = a^T @ gy.
+addmm, baddbmm, einsum, tensordot. Gradients are products too: for y = a @ b,
+ga = gy @ b^T and gb = a^T @ gy; for an einsum, each operand's gradient is another einsum
+(of gy and the other operands). Backward formulas are written in glasstorch ops, so second
+derivatives work. The checks up front give PyTorch's errors (shapes, dtypes) before NumPy's.
 """
+from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
-from ..tensor import Tensor, _make
+from ._inplace import _type_word
+from ._util import to_dtype
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm",
+           "baddbmm", "einsum", "tensordot"]
+
+# torch's C++ type names, as its matmul/mm errors print them
+_CPP_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
+             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool"}
 
 
 class MatMul(Op, name="matmul"):
@@ -43,18 +54,496 @@ class MatMul(Op, name="matmul"):
         return ga, gb
 
 
-def matmul(input, other):
-    if input._data.ndim == 0 or other._data.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{input._data.ndim}D and {other._data.ndim}D")
-    if input._data.dtype != other._data.dtype:
+# The special cases of matmul are the same op under torch's names, so grad_fn prints
+# MmBackward0 / MvBackward0 / DotBackward0 / BmmBackward0 as in PyTorch.
+class Mm(MatMul, name="mm"):
+    """y = a @ b for matrices (see MatMul)."""
+
+
+class Mv(MatMul, name="mv"):
+    """y = A @ v, matrix times vector (see MatMul)."""
+
+
+class Dot(MatMul, name="dot"):
+    """y = sum(a * b) for vectors;  ga = gy * b, gb = gy * a."""
+
+
+class Bmm(MatMul, name="bmm"):
+    """y[i] = a[i] @ b[i] for 3-D batches (see MatMul)."""
+
+
+def _no_bool(a, op):
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{op}\" not implemented for 'Bool'")
+
+
+def _same_dtype_mm(a, b):
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{input.dtype.name.replace('float32', 'float')} != "
-                           f"{other.dtype.name.replace('float32', 'float')}")
-    ka = input._data.shape[-1]
-    kb = other._data.shape[-2] if other._data.ndim > 1 else other._data.shape[0]
+                           f"{_CPP_NAME.get(da.name, da.name)} != "
+                           f"{_CPP_NAME.get(db.name, db.name)}")
+    _no_bool(a, "addmm_impl_cpu_")
+
+
+def _shape_str(shape):
+    return "x".join(map(str, shape))
+
+
+def _broadcast_batch(sa, sb):
+    """Broadcast two batch shapes with torch's error message."""
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i, (x, y) in enumerate(zip(sa, sb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+
+
+def matmul(input, other):
+    """Matrix product with NumPy's rules: 1-D operands act as a row/column vector (the dim is
+    removed from the result), dims before the last two are batch dims and broadcast.
+
+    >>> import glasstorch
+    >>> glasstorch.matmul(glasstorch.ones(5, 1, 2, 3), glasstorch.ones(4, 3, 6)).shape
+    torch.Size([5, 4, 2, 6])
+    """
+    a, b = input._data, other._data
+    na, nb = a.ndim, b.ndim
+    if na == 0 or nb == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{na}D and {nb}D")
+    if na == 1 and nb == 1:
+        return dot(input, other)
+    if na == 2 and nb == 1:
+        return mv(input, other)
+    if na == 2 and nb == 2:
+        return mm(input, other)
+    _same_dtype_mm(input, other)
+    ka = a.shape[-1]
+    kb = b.shape[-2] if nb > 1 else b.shape[0]
     if ka != kb:
-        sa = "x".join(map(str, input._data.shape if input._data.ndim > 1 else (1, ka)))
-        sb = "x".join(map(str, other._data.shape))
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
+        rows = a.shape[-2] if na > 1 else 1
+        for s in a.shape[:-2]:
+            rows *= s
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and "
+                           f"{_shape_str(b.shape)})")
+    _broadcast_batch(a.shape[:-2], b.shape[:-2])
     return MatMul.apply(input, other)
+
+
+def mm(input, mat2):
+    """input @ mat2 for 2-D tensors only (no broadcasting): (n, k) @ (k, m) -> (n, m)."""
+    if input._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _same_dtype_mm(input, mat2)
+    sa, sb = input._data.shape, mat2._data.shape
+    if sa[1] != sb[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and "
+                           f"{_shape_str(sb)})")
+    return Mm.apply(input, mat2)
+
+
+def bmm(input, mat2):
+    """Batched matrix product of 3-D tensors: (b, n, k) @ (b, k, m) -> (b, n, m)."""
+    _check_batches(input, mat2, "batch1", "batch2")
+    if input._data.dtype != mat2._data.dtype:
+        raise RuntimeError(f"expected scalar type {_type_word(input._data.dtype)} but found "
+                           f"{_type_word(mat2._data.dtype)}")
+    _no_bool(input, "bmm")
+    return Bmm.apply(input, mat2)
+
+
+def _check_batches(b1, b2, n1, n2):
+    if b1._data.ndim != 3:
+        raise RuntimeError(f"{n1} must be a 3D tensor")
+    if b2._data.ndim != 3:
+        raise RuntimeError(f"{n2} must be a 3D tensor")
+    s1, s2 = b1._data.shape, b2._data.shape
+    if s2[:2] != (s1[0], s1[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{s1[0]}, {s1[2]}] but got: [{s2[0]}, {s2[1]}].")
+
+
+def mv(input, vec):
+    """Matrix-vector product: (n, m) @ (m,) -> (n,)."""
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
+                           f"{vec._data.ndim}")
+    sa, n = input._data.shape, vec._data.shape[0]
+    if sa[1] != n:
+        raise RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({_shape_str(sa)}), "
+                           f"vec ({n})")
+    da, dv = input._data.dtype, vec._data.dtype
+    if da != dv:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_type_word(dv)}, {_type_word(da)}, and {_type_word(dv)}")
+    _no_bool(input, "addmv_impl_cpu")
+    return Mv.apply(input, vec)
+
+
+def dot(input, other):
+    """Inner product of two 1-D tensors of the same size and dtype (no broadcasting)."""
+    na, nb = input._data.ndim, other._data.ndim
+    if na != 1 or nb != 1:
+        raise RuntimeError(f"1D tensors expected, but got {na}D and {nb}D tensors")
+    la, lb = input._data.shape[0], other._data.shape[0]
+    if la != lb:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{la}] and src [{lb}] "
+                           f"to have the same number of elements, but got {la} and {lb} "
+                           "elements respectively")
+    da, db = input._data.dtype, other._data.dtype
+    if da != db:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{_type_word(da)} and {_type_word(db)}")
+    _no_bool(input, "dot")
+    return Dot.apply(input, other)
+
+
+vdot = dot  # real tensors only: conjugation is the identity
+
+
+def outer(input, vec2):
+    """Outer product of 1-D tensors: y[i, j] = input[i] * vec2[j] (dtypes promote, as a mul)."""
+    for t, name in ((input, "self"), (vec2, "vec2")):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
+                               f"{t._data.ndim}-D")
+    return input.reshape(-1, 1) * vec2
+
+
+ger = outer
+
+
+class Addmm(Op, name="addmm"):
+    """y = beta * input + alpha * (a @ b);  g_input = beta * gy, ga = alpha * gy @ b^T,
+    gb = alpha * a^T @ gy. With beta == 0 the input is ignored (nan/inf in it do not
+    propagate, as in torch)."""
+
+    @staticmethod
+    def forward(ctx, input, a, b, beta, alpha):
+        need = ctx.needs_input_grad
+        if need[1] or need[2]:
+            ctx.save_inputs(1, 2)
+        ctx.beta, ctx.alpha = beta, alpha
+        y = _xp.matmul(a, b)
+        if alpha != 1:
+            y *= alpha
+        if beta == 1:
+            y += input
+        elif beta != 0:
+            y += beta * input
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        need = ctx.needs_input_grad
+        beta, alpha = ctx.beta, ctx.alpha
+        gi = ga = gb = None
+        if need[0]:
+            gi = gy if beta == 1 else gy * beta
+        if need[1] or need[2]:
+            a, b = ctx.saved_tensors
+            gya = gy if alpha == 1 else gy * alpha
+            ga = gya @ b.mT if need[1] else None
+            gb = a.mT @ gya if need[2] else None
+        return gi, ga, gb, None, None
+
+
+class Baddbmm(Addmm, name="baddbmm"):
+    """y = beta * input + alpha * (a @ b) over 3-D batches (see Addmm)."""
+
+
+def _check_broadcast_to(input, shape):
+    s = input._data.shape
+    if len(s) > len(shape) or any(x != 1 and x != y for x, y in zip(s[::-1], shape[::-1])):
+        raise RuntimeError(f"The expanded size of the tensor ({shape[-1]}) must match the "
+                           f"existing size ({s[-1]}) at non-singleton dimension "
+                           f"{len(shape) - 1}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                           f"{list(s)}")
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2); input broadcasts to (n, m). nn.Linear's op."""
+    for t, name in ((mat1, "mat1"), (mat2, "mat2")):
+        if t._data.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
+    s1, s2 = mat1._data.shape, mat2._data.shape
+    if s1[1] != s2[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(s1)} and "
+                           f"{_shape_str(s2)})")
+    dts = {input._data.dtype, mat1._data.dtype, mat2._data.dtype}
+    if len(dts) > 1:
+        d0 = input._data.dtype
+        other = mat1._data.dtype if mat1._data.dtype != d0 else mat2._data.dtype
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_type_word(d0)} and {_type_word(other)}")
+    _no_bool(mat1, "addmm_impl_cpu_")
+    _check_broadcast_to(input, (s1[0], s2[1]))
+    return Addmm.apply(input, mat1, mat2, beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * bmm(batch1, batch2); input broadcasts to (b, n, m)."""
+    _check_batches(batch1, batch2, "batch1", "batch2")
+    d = [t._data.dtype for t in (input, batch1, batch2)]
+    if len(set(d)) > 1:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_CPP_NAME[d[0].name]}, "
+                           f"batch1: {_CPP_NAME[d[1].name]}, batch2: {_CPP_NAME[d[2].name]}")
+    _no_bool(batch1, "baddbmm")
+    s1, s2 = batch1._data.shape, batch2._data.shape
+    _check_broadcast_to(input, (s1[0], s1[1], s2[2]))
+    return Baddbmm.apply(input, batch1, batch2, beta, alpha)
+
+
+# ---- einsum ---------------------------------------------------------------------------------
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Einsum(Op, name="einsum"):
+    """y = einsum(eq, *operands);  the gradient of operand k is the einsum of gy and the other
+    operands back to operand k's subscripts (see _einsum_grad for repeated subscripts)."""
+
+    @staticmethod
+    def forward(ctx, eq, *ops):
+        need = ctx.needs_input_grad
+        if any(need):
+            ctx.save_inputs(*range(1, len(ops) + 1))
+            ctx.eq = eq
+        # more than two operands: let NumPy pick the contraction order (can be much cheaper)
+        y = _xp.einsum(eq, *ops, optimize=len(ops) > 2)
+        # NumPy returns views for pure transposes/diagonals; the result must own its memory
+        if len(ops) == 1 and _xp.may_share_memory(y, ops[0]):
+            y = y.copy()
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        ops = ctx.saved_tensors
+        ins, out = ctx.eq.split("->")
+        subs = ins.split(",")
+        grads = [None]
+        for k in range(len(ops)):
+            need = ctx.needs_input_grad[k + 1]
+            grads.append(_einsum_grad(gy, out, ops, subs, k) if need else None)
+        return tuple(grads)
+
+
+def _einsum_grad(gy, out, ops, subs, k):
+    """Gradient of operand k: einsum(gy, other operands -> subs[k]). A subscript repeated in
+    operand k (a diagonal, 'ii') gets a fresh letter per extra occurrence plus an identity
+    matrix tying the two; a subscript found only in operand k (summed there alone) is absent
+    from every other term, so the result is broadcast along it afterwards."""
+    from ..creation import eye
+    used = set("".join(subs) + out)
+    fresh = (c for c in _LETTERS if c not in used)
+    terms, tensors = [out], [gy]
+    for j, (s, t) in enumerate(zip(subs, ops)):
+        if j != k:
+            terms.append(s)
+            tensors.append(t)
+    target = []
+    seen = {}
+    shape = ops[k]._data.shape
+    for c, n in zip(subs[k], shape):
+        if c in seen:
+            f = next(fresh)
+            terms.append(c + f)
+            tensors.append(eye(n, dtype=gy.dtype))
+            target.append(f)
+        else:
+            seen[c] = n
+            target.append(c)
+    present = set("".join(terms))
+    kept = "".join(c for c in target if c in present)
+    g = einsum(",".join(terms) + "->" + kept, *tensors)
+    # back to operand k's rank and size: where g is 1 (absent, or size 1 in every other
+    # term) expand; where g is larger (operand k broadcast a size-1 dim) the engine sums
+    sizes = iter(g._data.shape)
+    gshape = [next(sizes) if c in present else 1 for c in target]
+    full = [n if gs == 1 else gs for gs, n in zip(gshape, shape)]
+    if len(kept) != len(target):
+        g = g.reshape(gshape)
+    if full != gshape:
+        g = g.expand(full)
+    return g
+
+
+def _parse_term(term, k, eq_offset):
+    """Subscripts of one term as a list of letters, with '...' kept as one item."""
+    items, i = [], 0
+    while i < len(term):
+        c = term[i]
+        if c == ".":
+            if term[i:i + 3] != "..." or "..." in items:
+                raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of "
+                                   "any ellipsis")
+            items.append("...")
+            i += 3
+            continue
+        if c not in _LETTERS:
+            raise RuntimeError(f"einsum(): invalid subscript given at index {eq_offset + i} in "
+                               "the equation string, subscripts must be in [a-zA-Z]")
+        items.append(c)
+        i += 1
+    return items
+
+
+def _check_rank(items, ndim, k):
+    n = len(items) - ("..." in items)
+    if "..." not in items and n != ndim:
+        raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) does not "
+                           f"match the number of dimensions ({ndim}) for operand {k} and no "
+                           "ellipsis was given")
+    if n > ndim:
+        raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) is more "
+                           f"than the number of dimensions ({ndim}) for operand {k}")
+
+
+def _normalize(equation, operands):
+    """The equation with every '...' spelled out in letters and an explicit output, checked
+    like torch (subscript sizes must match or be 1, which broadcasts)."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(operands) < len(terms):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the "
+                           "equation")
+    if len(operands) > len(terms):
+        raise RuntimeError("einsum(): more operands were provided than specified in the "
+                           "equation")
+    parsed, offset = [], 0
+    for k, (term, x) in enumerate(zip(terms, operands)):
+        items = _parse_term(term, k, offset)
+        _check_rank(items, x._data.ndim, k)
+        parsed.append(items)
+        offset += len(term) + 1
+    n_ell = max((x._data.ndim - len(p) + 1 for p, x in zip(parsed, operands) if "..." in p),
+                default=0)
+    used = set(eq)
+    ell = "".join([c for c in _LETTERS if c not in used][:n_ell])
+    subs, sizes = [], {}
+    for k, (p, x) in enumerate(zip(parsed, operands)):
+        m = x._data.ndim - len(p) + 1  # dims this operand's ellipsis covers
+        s = "".join(ell[n_ell - m:] if c == "..." else c for c in p)
+        mine = {}
+        for c, n in zip(s, x._data.shape):
+            if c in mine and mine[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but "
+                                   f"the sizes don't match, {n} != {mine[c]}")
+            mine[c] = n
+            prev = sizes.get(c, 1)
+            if prev == 1:
+                sizes[c] = n
+            elif n != 1 and n != prev:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} "
+                                   f"which does not broadcast with previously seen size {prev}")
+        subs.append(s)
+    if arrow:
+        out = []
+        for c in _parse_term(rhs, len(terms), len(lhs) + 2):
+            if c == "...":
+                out.append(ell)
+                continue
+            if c in out:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in "
+                                   "the output")
+            if c not in sizes:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
+                                   "equation for any input operand")
+            out.append(c)
+        out = "".join(out)
+    else:
+        counts = "".join(p for p in lhs if p in _LETTERS)
+        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1))
+    return ",".join(subs) + "->" + out
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. einsum('bij,bjk->bik', a, b). Also accepts the operands as one
+    list (`einsum(eq, [a, b])`) and torch's sublist form (`einsum(a, [0, 1], b, [1, 2])`).
+    Subscripts of size 1 broadcast; '...' covers the remaining dims; without '->' the output
+    is the subscripts used once, sorted.
+
+    >>> import glasstorch
+    >>> glasstorch.einsum("ii", glasstorch.eye(3))      # trace
+    tensor(3.)
+    """
+    if not isinstance(equation, str):
+        equation, operands = _from_sublists((equation,) + operands)
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one "
+                         "operand, or at least one operand and its subscripts list")
+    eq = _normalize(equation, operands)
+    return Einsum.apply(eq, *_einsum_dtypes(eq, operands))
+
+
+def _einsum_dtypes(eq, operands):
+    """torch: a subscript summed across operands is a bmm, which needs one dtype (and no
+    bool); otherwise the products are multiplications, whose dtypes promote, and a sum of
+    bools counts (int64)."""
+    ins, out = eq.split("->")
+    subs = ins.split(",")
+    shared = [c for c in set(ins) - set(out) - {","} if sum(c in s for s in subs) > 1]
+    dts = [x._data.dtype for x in operands]
+    if shared:
+        for d in dts[1:]:
+            if d != dts[0]:
+                raise RuntimeError(f"expected scalar type {_type_word(dts[0])} but found "
+                                   f"{_type_word(d)}")
+        _no_bool(operands[0], "bmm")
+        return operands
+    dt = _dtype.result_type(*operands) if len(operands) > 1 else operands[0].dtype
+    if dt == _dtype.bool and set(ins) - set(out) - {","}:
+        dt = _dtype.int64
+    return [to_dtype(x, dt) for x in operands]
+
+
+def _from_sublists(args):
+    """torch's einsum(op0, sublist0, op1, sublist1, ..., [out_sublist]) -> (equation, ops)."""
+    def letters(sub):
+        return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sub)
+    ops, terms = args[0:len(args) - len(args) % 2:2], args[1::2]
+    out = args[-1] if len(args) % 2 else None
+    eq = ",".join(letters(s) for s in terms[:len(ops)])
+    if out is not None:
+        eq += "->" + letters(out)
+    return eq, tuple(ops)
+
+
+def tensordot(a, b, dims=2):
+    """Sum over the last `dims` dims of a and the first `dims` of b, or over the dim lists
+    `dims=([a dims], [b dims])`; computed as an einsum."""
+    na, nb = a._data.ndim, b._data.ndim
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(na - dims, na)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+        da, db = [d % na for d in da], [d % nb for d in db]
+    sa, sb = list(_LETTERS[:na]), list(_LETTERS[na:na + nb])
+    for i, j in zip(da, db):
+        if a._data.shape[i] != b._data.shape[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a._data.shape[i]} in dim {i} and second has size "
+                               f"{b._data.shape[j]} in dim {j}")
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in da] + [c for j, c in enumerate(sb)
+                                                          if j not in db]
+    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+
+
+def inner(input, other):
+    """Sum over the last dim of both: y[..., ...] = sum_k input[..., k] * other[..., k]."""
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    return tensordot(input, other, ([-1], [-1]))
