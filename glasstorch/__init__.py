@@ -24,7 +24,15 @@ from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.sort import *  # noqa: F401,F403
 from .ops.convert import *  # noqa: F401,F403
+from .ops.activation import *  # noqa: F401,F403
+from .ops.norm import *  # noqa: F401,F403
+from .ops.dropout import *  # noqa: F401,F403
 from ._registry import OPS  # noqa: F401
+from . import viz  # noqa: F401
+from .serialization import save, load  # noqa: F401
+from . import nn  # noqa: F401,E402
+from . import optim  # noqa: F401,E402
+from . import utils  # noqa: F401,E402
 
 __version__ = "0.1.0"
 FloatTensor = Tensor

@@ -39,7 +39,7 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array with autograd. Create with `glasstorch.tensor(...)` & co."""
     __slots__ = ("_data", "_rg", "grad", "grad_fn", "_vc", "_base", "_accum", "_out_nr",
-                 "_view_fn", "_hooks", "_retains_grad", "__dict__", "__weakref__")
+                 "_view_fn", "_gv", "_hooks", "_retains_grad", "__dict__", "__weakref__")
     __array_ufunc__ = None     # numpy scalars/arrays defer to our reflected operators
     __array_priority__ = 1000
 
@@ -159,15 +159,11 @@ class Tensor:
     # ---- memory layout -----------------------------------------------------------------------
     def stride(self, dim=None):
         """Strides in elements (NumPy's are in bytes)."""
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        st = _shape.strides_of(self)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def storage_offset(self):
-        base = self._data
-        while isinstance(base.base, _ndarray):
-            base = base.base
-        off = self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-        return off // self._data.itemsize
+        return _shape.storage_offset_of(self)
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0]
@@ -437,7 +433,7 @@ class Tensor:
         return _unary.abs(self)
 
     def __invert__(self):
-        return _unary.bitwise_not(self)
+        return _unary._invert(self)
 
     def __and__(self, other):
         return _binary.bitwise_and(self, other)
@@ -595,6 +591,62 @@ class Tensor:
 
     def logical_xor(self, other):
         return _binary.logical_xor(self, other)
+
+    def floor_divide_(self, other):
+        return _inplace.inplace(self, _binary.floor_divide, other)
+
+    def remainder_(self, other):
+        return _inplace.inplace(self, _binary.remainder, other)
+
+    def fmod_(self, other):
+        return _inplace.inplace(self, _binary.fmod, other)
+
+    def float_power(self, exponent):
+        return _binary.float_power(self, exponent)
+
+    def fmax(self, other):
+        return _binary.fmax(self, other)
+
+    def fmin(self, other):
+        return _binary.fmin(self, other)
+
+    def atan2_(self, other):
+        return _inplace.inplace(self, _binary.atan2, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return _binary.hypot(self, other)
+
+    def xlogy(self, other):
+        return _binary.xlogy(self, other)
+
+    def copysign(self, other):
+        return _binary.copysign(self, other)
+
+    def lerp_(self, end, weight):
+        return _inplace.inplace(self, _binary.lerp, end, weight)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _inplace.inplace(self, _binary.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _inplace.inplace(self, _binary.addcdiv, tensor1, tensor2, value=value)
+
+    def bitwise_and(self, other):
+        return _binary.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _binary.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _binary.bitwise_xor(self, other)
+
+    def bitwise_left_shift(self, other):
+        return _binary.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _binary.bitwise_right_shift(self, other)
 
     def logical_not(self):
         return _unary.logical_not(self)
@@ -848,6 +900,9 @@ class Tensor:
     def median(self, dim=None, keepdim=False):
         return _reduce.median(self, dim, keepdim)
 
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _reduce.aminmax(self, dim=dim, keepdim=keepdim)
+
     def softmax(self, dim, dtype=None):
         return _softmax.softmax(self, dim, dtype=dtype)
 
@@ -866,6 +921,12 @@ class Tensor:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _sort.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def msort(self):
+        return _sort.msort(self)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _sort.kthvalue(self, k, dim, keepdim)
 
     # ---- linear algebra (ops/linalg.py) ------------------------------------------------------
     def matmul(self, other):
@@ -890,6 +951,15 @@ class Tensor:
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        return _linalg.inner(self, other)
+
+    def vdot(self, other):
+        return _linalg.vdot(self, other)
 
     # ---- shape and views (ops/shape.py) ------------------------------------------------------
     def view(self, *shape):

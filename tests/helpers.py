@@ -81,7 +81,7 @@ def _flat(out):
 
 def _np(t):
     if isinstance(t, torch.Tensor):
-        return t.detach().cpu().numpy()
+        return t.detach().cpu().numpy(force=True)  # force: torch's ZeroTensor grads (sgn)
     if isinstance(t, gt.Tensor):
         return t.detach().numpy()
     return np.asarray(t)
@@ -144,6 +144,9 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
     rng = np.random.default_rng(seed + 1)
     ups = [rng.standard_normal(tuple(t.shape)).astype(_NP_OF_NAME[_dt_name(t)])
            for _, t in pairs]
+    # only float inputs are differentiated (integer inputs such as indices have no grad)
+    g_leaves = [g for g, t in zip(g_leaves, t_leaves) if t.requires_grad]
+    t_leaves = [t for t in t_leaves if t.requires_grad]
     t_grads = torch.autograd.grad([t for _, t in pairs], t_leaves if not double else t_leaves,
                                   [torch.tensor(u) for u in ups], allow_unused=True,
                                   create_graph=double)

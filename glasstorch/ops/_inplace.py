@@ -33,6 +33,13 @@ def _check_leaf(self):
         if base is not None and base._rg and base.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
+        fn = self.grad_fn
+        if base is not None and fn is not None and fn._n_out > 1:  # a piece of split/unbind
+            raise RuntimeError(
+                f"Output {self._out_nr} of {fn.name()} is a view and is being modified inplace. "
+                "This view is the output of a function that returns multiple views. Such "
+                "functions do not allow the output views to be modified inplace. You should "
+                "replace the inplace operation by an out-of-place one.")
 
 
 def _records(self, args):
@@ -70,7 +77,16 @@ def _write(self, result, op=None):
 
 def _copyto(dst, src):
     # torch: in-place results are cast to the tensor's dtype ("same_kind" already checked)
+    if 0 in dst.strides and _overlaps(dst):
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
     Op.xp.copyto(dst, src, casting="unsafe")
+
+
+def _overlaps(a):
+    # torch refuses in-place writes where memory repeats (an expanded dim); fill_ allows them
+    return a.size and any(st == 0 and s > 1 for s, st in zip(a.shape, a.strides))
 
 
 def _type_word(np_dtype):
@@ -96,6 +112,7 @@ def _rebase_history(self, result):
     replay = view_fn(base)
     self.grad_fn = replay.grad_fn
     self._out_nr = replay._out_nr
+    self._gv = self._vc[0]
     self._rg = True
 
 
@@ -118,15 +135,50 @@ class CopySlices(Op, name="copy_slices", inplace=True):
     @staticmethod
     def forward(ctx, base, values, view_fn):
         ctx.view_fn = view_fn
+        ctx.order = _memory_order(base)
         return base  # the data was already written in place; only the history is new
 
     @staticmethod
     def backward(ctx, gy):
-        g_base = gy.clone()
-        region = ctx.view_fn(g_base)
-        g_values = region.clone() if ctx.needs_input_grad[1] else None
-        region._data[...] = 0
-        return (g_base if ctx.needs_input_grad[0] else None), g_values, None
+        # the view is replayed on a gradient laid out like the base: a view such as
+        # `base.t().view(-1)` exists only for the base's layout
+        g = _laid_out(gy, ctx.order)
+        g_values = ctx.view_fn(g) if ctx.needs_input_grad[1] else None
+        g_base = _ZeroRegion.apply(g, ctx.view_fn, ctx.order) if ctx.needs_input_grad[0] \
+            else None
+        return g_base, g_values, None
+
+
+class _ZeroRegion(Op, name="copy_slices_backward"):
+    """y = g with view(g) set to 0;  a projection, so dy/dg does the same to gy."""
+
+    @staticmethod
+    def forward(ctx, g, view_fn, order):
+        ctx.view_fn, ctx.order = view_fn, order
+        y = g.copy(order="K")  # g is laid out like the base, and so is the copy
+        view_fn(_make(y))._data[...] = 0
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _ZeroRegion.apply(_laid_out(gy, ctx.order), ctx.view_fn, ctx.order), None, None
+
+
+def _memory_order(a):
+    """a's dims from outermost to innermost in memory; None for row-major."""
+    if a.flags.c_contiguous:
+        return None
+    return tuple(sorted(range(a.ndim), key=lambda d: -a.strides[d]))
+
+
+def _laid_out(t, order):
+    """t densely laid out in memory order `order` (differentiable; no copy if it already is)."""
+    if order is None:
+        return t.contiguous()
+    inv = [0] * len(order)
+    for i, d in enumerate(order):
+        inv[d] = i
+    return t.permute(order).contiguous().permute(inv)
 
 
 def copy_(self, src):

@@ -71,18 +71,19 @@ def type_(x, dtype=None):
 
 
 class Clone(Op, name="clone"):
-    """y = copy of x;  dy/dx = 1."""
+    """y = copy of x, in x's memory layout ("K") or row-major ("C": contiguous());  dy/dx = 1."""
 
     @staticmethod
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, order="K"):
+        return x.copy(order=order)
 
     @staticmethod
     def backward(ctx, gy):
-        return gy
+        return gy, None
 
 
 def clone(x, *, memory_format=None):
+    # torch: preserve_format keeps the strides of a dense tensor (a transposed one stays so)
     return Clone.apply(x)
 
 
