@@ -10,10 +10,28 @@ inputs and compare outputs (shape, dtype, values) and the gradient of every inpu
 Backward uses the *same random upstream gradient* in both frameworks (not `.sum()`: all-ones
 hides transposed or permuted gradients). `check_raises` compares exception types.
 """
+import contextlib
+
 import numpy as np
 import torch
 
 import glasstorch as gt
+from glasstorch.autograd import node as _node
+
+# names of the registered ops that check_op ran (and so compared with torch); conftest.py
+# reports the registered ops that no test compared
+COVERED = set()
+
+
+@contextlib.contextmanager
+def _record_ops():
+    def seen(cls, args, kwargs, result):
+        COVERED.add(cls)
+    _node._OBSERVERS.append(seen)
+    try:
+        yield
+    finally:
+        _node._OBSERVERS.remove(seen)
 
 _NP_OF_NAME = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
                "int64": np.int64, "int32": np.int32, "int16": np.int16, "int8": np.int8,
@@ -129,7 +147,8 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
     arrays = make_inputs(shapes, dtype, low, high, avoid, seed)
     g_leaves, g_in = _to_framework(gt, arrays, grad, layout)
     t_leaves, t_in = _to_framework(torch, arrays, grad, layout)
-    g_out = fn(gt, *g_in) if lib else fn(*g_in)
+    with _record_ops():
+        g_out = fn(gt, *g_in) if lib else fn(*g_in)
     t_out = torch_fn(torch, *t_in) if lib else torch_fn(*t_in)
     assert_close(g_out, t_out, rtol, atol, "forward")
     if not grad:
@@ -150,9 +169,10 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
     t_grads = torch.autograd.grad([t for _, t in pairs], t_leaves if not double else t_leaves,
                                   [torch.tensor(u) for u in ups], allow_unused=True,
                                   create_graph=double)
-    g_grads = gt.autograd.grad([g for g, _ in pairs], g_leaves,
-                               [gt.tensor(u) for u in ups], allow_unused=True,
-                               create_graph=double)
+    with _record_ops():  # ops used only in backward (e.g. the grad of an index op)
+        g_grads = gt.autograd.grad([g for g, _ in pairs], g_leaves,
+                                   [gt.tensor(u) for u in ups], allow_unused=True,
+                                   create_graph=double)
     for i, (gg, tg, leaf) in enumerate(zip(g_grads, t_grads, t_leaves)):
         if not leaf.requires_grad:
             continue
