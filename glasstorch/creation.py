@@ -59,6 +59,11 @@ def _item(v):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (nested lists, numbers, arrays or tensors)."""
     check_device(device)
+    if dtype is not None and not isinstance(data, (Tensor, _ndarray)):
+        try:  # straight to the asked dtype: 0.1 as float64 must not pass through float32
+            return _finish(_xp.array(data, dtype=dtype.np), requires_grad)
+        except (TypeError, ValueError):
+            pass  # e.g. a list of tensors: infer first, then cast
     arr = _infer(data)
     arr = _xp.array(arr, dtype=dtype.np if dtype is not None else None, copy=True)
     return _finish(arr, requires_grad)
