@@ -9,5 +9,10 @@
     linalg.py   matmul and friends, einsum
     sort.py     sort, argsort, topk, unique
     convert.py  casts, clone, detach;  _inplace.py: in-place ops and CopySlices
+    activation.py  nn.functional activations (relu6, leaky_relu, elu, gelu, softplus, glu, ...)
+    norm.py     batch/instance/layer/group/rms norm (one fused op), local_response_norm
+    dropout.py  dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout
+    loss.py     losses: fused cross_entropy / nll / bce (+ with logits), the rest composed
+    nn_misc.py  one_hot, normalize, cosine_similarity, pairwise_distance, cdist, attention
 Every op class registers itself in glasstorch._registry.OPS.
 """

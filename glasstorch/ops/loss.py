@@ -1,0 +1,791 @@
+"""Loss functions (nn.functional.mse_loss, cross_entropy, ...), each with torch's `reduction`
+('none' | 'mean' | 'sum'; the legacy size_average/reduce flags still work, with torch's warning).
+
+Four losses are fused ops with a hand-written backward, because numerics or speed demand it:
+    CrossEntropy       log_softmax + nll in one node: gx = softmax(x) * sum(q) - q, where q is
+                       the (weighted, smoothed) target distribution; stable for logits ~ 1e4
+    NllLoss            -w[t] * x[t]; gx scatters -w[t] * gy into zeros
+    BinaryCrossEntropy log clamped to >= -100 as torch, so p = 0 or 1 gives 100, not inf
+    BinaryCrossEntropyWithLogits   written with log_sigmoid = min(x, 0) - log1p(exp(-|x|)),
+                       which neither overflows nor cancels for |x| ~ 1e4
+The others are short compositions of existing ops, their gradients following from those ops.
+nn/modules/loss.py holds the Module forms; nn_misc.py has the distances some losses use.
+"""
+import math
+import warnings
+
+from .. import _dtype
+from ..autograd.grad_mode import STATE, no_grad
+from ..autograd.node import Op
+from ..backend import xp as _xp
+from ..creation import full_like
+from ..tensor import Tensor, _make
+from ._inplace import _type_word
+from ._util import to_dtype
+from .activation import logsigmoid
+from .binary import minimum, xlogy
+from .index import gather, where
+from .nn_misc import pairwise_distance
+from .softmax import _shifted, log_softmax, softmax
+
+__all__ = []  # torch's top-level loss functions take enum reductions; F.* is the API
+
+_REDUCTIONS = ("none", "mean", "sum")
+_INT64, _UINT8 = _xp.dtype(_xp.int64), _xp.dtype(_xp.uint8)
+
+
+# ---- reductions and argument checks ----------------------------------------------------------
+def _reduction(reduction, size_average=None, reduce=None):
+    """torch's reduction string; the deprecated size_average/reduce flags override it."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", stacklevel=3)
+    elif reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                      "instead.", stacklevel=3)
+        reduction = "mean"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_float(input, kernel):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_word(input._data.dtype)}'")
+
+
+def _no_grad_weight(weight, fn, arg="weight"):
+    # torch: class weights of nll/bce are constants; a weight requiring grad is an error
+    if weight is not None and weight.requires_grad and STATE.enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to "
+                           f"argument '{arg}'. This input cannot have requires_grad True.")
+
+
+def _check_out_shape(shape, *others):
+    """torch's losses write into an input-shaped result: operands may broadcast to it only."""
+    full = shape
+    for o in others:
+        if o is not None:
+            full = _broadcast(full, o.shape)
+    if full != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(full)}")
+
+
+def _broadcast(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+# ---- class-index targets: shared by cross_entropy and nll_loss --------------------------------
+def _check_class_target(input, target, weight, fn):
+    """torch's nll_loss_nd checks, in its order and words."""
+    x, t = input._data, target._data
+    if x.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    if t.dtype != _INT64 and t.dtype != _UINT8:
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_type_word(t.dtype)}")
+    if x.ndim == 1:
+        if t.ndim == 1 and t.shape[0] != 1:
+            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                             f"{t.shape[0]}")
+        if t.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    else:
+        if t.ndim == 0 or x.shape[0] != t.shape[0]:
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                             f"batch_size ({t.shape[0] if t.ndim else 0}).")
+        if x.ndim == 2 and t.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if x.ndim > 2 and t.shape != x.shape[:1] + x.shape[2:]:
+            raise RuntimeError(f"Expected target size {list(x.shape[:1] + x.shape[2:])}, got "
+                               f"{list(t.shape)}")
+    if weight is not None:
+        _check_class_weight(input, weight, "")
+        _no_grad_weight(weight, fn)
+
+
+def _check_class_weight(input, weight, prefix):
+    if weight is None:
+        return
+    x = input._data
+    c = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if weight._data.ndim != 1 or weight._data.shape[0] != c:
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {c} classes "
+                           f"or no classes but got weight tensor of shape: "
+                           f"{list(weight._data.shape)}")
+    if weight._data.dtype != x.dtype:
+        raise RuntimeError(f"expected scalar type {_type_word(x.dtype)} but found "
+                           f"{_type_word(weight._data.dtype)}")
+
+
+def _picked(xp, target, weight, ignore_index, shape, dtype):
+    """Class targets (N, *d) of an (N, C, *d) input -> (at, wt, valid): flat indices of the
+    target entries in a C-contiguous (N, C, *d) array (ignored targets point at class 0),
+    the per-sample weight w[t] (0 where ignored) and the not-ignored mask. Raises torch's
+    IndexError for a target outside [0, C)."""
+    n_classes = shape[1]
+    valid = target != ignore_index
+    t = xp.where(valid, target, 0)
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        raise IndexError(f"Target {t[(t < 0) | (t >= n_classes)][0]} is out of bounds.")
+    # (n, t, *d) sits at (n * C + t) * D + d, D = prod(d): one fancy index, no take_along_axis
+    inner = t.size // shape[0] if shape[0] else 0
+    at = xp.arange(shape[0]).reshape((-1,) + (1,) * (t.ndim - 1)) * n_classes + t
+    if inner > 1:
+        at = at * inner + xp.arange(inner).reshape(t.shape[1:])
+    wt = valid.astype(dtype) if weight is None else weight[t] * valid
+    return at, wt, valid
+
+
+def _reduce_array(xp, loss, reduction, denom):
+    """'none' | 'sum' | 'mean' (sum / denom: torch's weighted mean; 0/0 = nan as torch)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    if denom == 0:
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            return total / denom
+    return total / denom
+
+
+def _grad_scale(ctx, gy):
+    """(g, c): the upstream gradient, broadcastable against (N, C, *d), and a constant factor
+    (1 / denom for 'mean') that backward folds into its constant arrays."""
+    if ctx.reduction == "none":
+        return gy.unsqueeze(1), 1.0
+    # (denom 0: every target ignored, so q = 0 and torch's gradient is 0, not 0 * nan)
+    return gy, (1.0 / float(ctx.denom) if ctx.reduction == "mean" and ctx.denom else 1.0)
+
+
+def _class_shape(weight, ndim):
+    # (C,) -> (1, C, 1, ...): broadcasts along the class dim of (N, C, *d)
+    return weight.reshape((1, weight.shape[0]) + (1,) * (ndim - 2))
+
+
+class CrossEntropy(Op, name="cross_entropy"):
+    """y = -sum_c q_c log_softmax(x)_c, q the weighted (smoothed) target distribution;
+    gx = gy * (softmax(x) * sum_c q_c - q),  gq = -gy * log_softmax(x)."""
+
+    def name(self):
+        return "NllLossBackward0"  # torch: log_softmax + nll_loss, so its grad_fn says NllLoss
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, smoothing, reduction):
+        xp = ctx.xp
+        n_classes = x.shape[1]
+        s = _shifted(x, 1)  # x - max: exp cannot overflow, even for logits ~ 1e4
+        w = None if weight is None else _class_shape(weight, x.ndim)
+        logp = None
+        if target.dtype.kind == "f":  # class probabilities (N, C, *d)
+            e = xp.exp(s)
+            sum_e = e.sum(axis=1, keepdims=True)
+            logp = s - xp.log(sum_e)
+            q = target * (1 - smoothing) + smoothing / n_classes if smoothing > 0 else target
+            loss = -((q if w is None else q * w) * logp).sum(axis=1)
+            denom = loss.size
+        else:  # class indices (N, *d): log p_t = s_t - lse, no full log_softmax needed
+            at, wt, valid = _picked(xp, target, weight, ignore_index, x.shape, x.dtype)
+            s_t = s.reshape(-1)[at]
+            if smoothing > 0:
+                s_sum = (s if w is None else s * w).sum(axis=1)
+            e = xp.exp(s, out=s)  # s is a fresh array: exp in place
+            sum_e = e.sum(axis=1, keepdims=True)
+            lse = xp.log(sum_e)[:, 0]
+            loss = (lse - s_t) * wt
+            if smoothing > 0:
+                # torch: (1 - eps) nll + eps / C sum_c w_c (-log p_c), 0 where ignored
+                w_sum = n_classes if w is None else weight.sum()
+                uniform = lse * w_sum - s_sum
+                loss = (1 - smoothing) * loss + (smoothing / n_classes) * uniform * valid
+            denom = wt.sum()
+            ctx.at, ctx.wt, ctx.valid = at, wt, valid
+        need = ctx.needs_input_grad
+        if need[0] or need[1] or need[2]:
+            ctx.save_inputs(0, 1)  # x: create_graph recomputes softmax from it; prob targets
+            ctx.p = xp.divide(e, sum_e, out=e) if need[0] else None
+            ctx.logp = logp if need[1] or need[2] else None
+            ctx.n_classes, ctx.smoothing, ctx.weight = n_classes, smoothing, weight
+            ctx.reduction, ctx.denom = reduction, denom
+        return _reduce_array(xp, loss, reduction, denom)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, target = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        g, c = _grad_scale(ctx, gy)
+        eps, n_classes = ctx.smoothing, ctx.n_classes
+        w = None if ctx.weight is None else _make(_class_shape(ctx.weight, x.ndim))
+        if target.dtype.is_floating_point:
+            q = target * ((1 - eps) * c) + eps * c / n_classes if eps > 0 or c != 1 else target
+            qw = q if w is None else q * w
+            q_sum = qw.sum(1, keepdim=True)
+        else:
+            qw, q_sum = _class_target_q(ctx, x.shape, x._data.dtype, c)
+        gx = gt = gw = None
+        if need[0]:
+            # without create_graph the softmax saved by forward serves; with it, softmax must
+            # be an op of x again so that second derivatives reach x
+            p = softmax(x, 1) if STATE.enabled else _make(ctx.p)
+            gx = (p * q_sum - qw) * g
+        if need[1] or need[2]:
+            logp = log_softmax(x, 1) if STATE.enabled else _make(ctx.logp)
+            lg = logp * g
+            if need[1]:
+                k = -(1 - eps) * c
+                gt = lg * k if w is None else lg * w * k
+            if need[2]:
+                gw = -(lg * q).sum([d for d in range(x.ndim) if d != 1])
+        return gx, gt, gw, None, None, None
+
+
+def _class_target_q(ctx, shape, dtype, c):
+    """Constants (q, sum_c q) of class-index targets, times c: q = (1 - eps) w[t] onehot(t) +
+    eps / C * w, rows of ignored targets 0."""
+    xp, eps, n_classes = ctx.xp, ctx.smoothing, ctx.n_classes
+    picked = ctx.wt * ((1 - eps) * c) if eps > 0 or c != 1 else ctx.wt
+    q = xp.zeros(shape, dtype=dtype)
+    q.reshape(-1)[ctx.at] = picked
+    q_sum = picked[:, None]
+    if eps > 0:
+        valid = ctx.valid[:, None].astype(dtype)
+        if ctx.weight is None:
+            q += (eps * c / n_classes) * valid
+            q_sum = q_sum + (eps * c) * valid
+        else:
+            q += (eps * c / n_classes) * _class_shape(ctx.weight, len(shape)) * valid
+            q_sum = q_sum + (eps * c / n_classes) * ctx.weight.sum() * valid
+    return _make(q), _make(q_sum)
+
+
+class NllLoss(Op, name="nll_loss"):
+    """y = -w[t] x[t] (x: log-probabilities);  gx = -gy w[t] at class t, 0 elsewhere."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = ctx.xp
+        at, wt, _ = _picked(xp, target, weight, ignore_index, x.shape, x.dtype)
+        loss = x.reshape(-1)[at] * -wt  # `at` indexes in logical C order, as reshape does
+        denom = wt.sum()
+        if ctx.needs_input_grad[0]:
+            ctx.at, ctx.wt, ctx.shape = at, wt, x.shape
+            ctx.reduction, ctx.denom = reduction, denom
+        return _reduce_array(xp, loss, reduction, denom)
+
+    @staticmethod
+    def backward(ctx, gy):
+        # linear in gy: the constant -w[t] onehot(t) times the per-sample gradient
+        g, c = _grad_scale(ctx, gy)
+        q = ctx.xp.zeros(ctx.shape, dtype=ctx.wt.dtype)
+        q.reshape(-1)[ctx.at] = ctx.wt * -c
+        return _make(q) * g, None, None, None, None
+
+
+def _batch_of_one(input, target, prob):
+    # (C,) input: a batch of one sample; 'none' then gives a 0-d loss (torch)
+    return input.unsqueeze(0), (target.unsqueeze(0) if prob else target.reshape(1))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Cross entropy of logits `input` (N, C, *d) or (C,) against class indices (N, *d) or
+    class probabilities (N, C, *d); `weight` (C,) rescales classes, targets equal to
+    `ignore_index` count nothing ('mean' divides by the summed weight of the others), and
+    `label_smoothing` mixes the targets with the uniform distribution.
+
+    >>> import glasstorch as torch
+    >>> torch.nn.functional.cross_entropy(torch.tensor([[0.0, 0.0]]), torch.tensor([1]))
+    tensor(0.6931)
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    x, t = input._data, target._data
+    _check_float(input, "log_softmax_lastdim_kernel_impl")
+    if x.shape == t.shape:  # torch: equal shapes mean class probabilities
+        if t.dtype.kind != "f":
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {_type_word(t.dtype)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if x.ndim == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        _check_class_weight(input, weight, "cross_entropy: ")
+        if x.dtype != t.dtype:
+            dt = _dtype.result_type(input, target)
+            input, target = to_dtype(input, dt), to_dtype(target, dt)
+            weight = None if weight is None else to_dtype(weight, dt)
+        prob = True
+    else:
+        _check_class_target(input, target, weight, "nll_loss_forward")
+        prob = False
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    smoothing = float(label_smoothing) if label_smoothing > 0 else 0.0
+    if input._data.ndim == 1:
+        input, target = _batch_of_one(input, target, prob)
+        loss = CrossEntropy.apply(input, target, weight, ignore_index, smoothing, reduction)
+        return loss.reshape(()) if reduction == "none" else loss
+    return CrossEntropy.apply(input, target, weight, ignore_index, smoothing, reduction)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log likelihood of log-probabilities `input` (N, C, *d) or (C,) at class
+    indices `target` (N, *d): -weight[t] * input[t], reduced as cross_entropy."""
+    reduction = _reduction(reduction, size_average, reduce)
+    _check_class_target(input, target, weight, "nll_loss_forward")
+    _check_float(input, "nll_loss_out_frame")
+    if input._data.ndim == 1:
+        input, target = _batch_of_one(input, target, False)
+        loss = NllLoss.apply(input, target, weight, ignore_index, reduction)
+        return loss.reshape(()) if reduction == "none" else loss
+    return NllLoss.apply(input, target, weight, ignore_index, reduction)
+
+
+# ---- binary cross entropy --------------------------------------------------------------------
+def _scale_pointwise(ctx, gy):
+    # 'none': gy is input-shaped already; 'sum' / 'mean': a 0-d gy broadcasts
+    return gy / ctx.denom if ctx.reduction == "mean" else gy
+
+
+class BinaryCrossEntropy(Op, name="binary_cross_entropy"):
+    """y = -w (t log x + (1 - t) log(1 - x)), each log clamped to >= -100;
+    gx = gy w (x - t) / max(x (1 - x), 1e-12),  gt = gy w (log(1 - x) - log x)."""
+
+    @staticmethod
+    def forward(ctx, x, t, w, reduction):
+        xp = ctx.xp
+        if not ((x >= 0) & (x <= 1)).all():
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        with xp.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 as torch
+            loss = (t - 1) * xp.maximum(xp.log1p(-x), -100) - t * xp.maximum(xp.log(x), -100)
+        if w is not None:
+            loss = loss * w
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_inputs(0, 1)
+            ctx.w, ctx.reduction, ctx.denom = w, reduction, loss.size
+        return _reduce_array(xp, loss, reduction, loss.size)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, t = ctx.saved_tensors
+        g = _scale_pointwise(ctx, gy)
+        if ctx.w is not None:
+            g = g * _make(ctx.w)
+        need = ctx.needs_input_grad
+        gx = g * (x - t) / (x * (1 - x)).clamp_min(1e-12) if need[0] else None
+        gt = g * ((-x).log1p() - x.log()) if need[1] else None
+        return gx, gt, None, None
+
+
+class BinaryCrossEntropyWithLogits(Op, name="binary_cross_entropy_with_logits"):
+    """y = w ((1 - t) x - l log_sigmoid(x)), l = 1 + (pos_weight - 1) t;
+    gx = gy w (sigmoid(x) l - pos_weight t),  gt = -gy w (x + (pos_weight - 1) log_sigmoid(x))."""
+
+    @staticmethod
+    def forward(ctx, x, t, w, pos_weight, reduction):
+        xp = ctx.xp
+        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight - 1) * t + 1)
+        loss = (1 - t) * x - log_sig
+        if w is not None:
+            loss = loss * w
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_inputs(0, 1)
+            ctx.w, ctx.pos_weight, ctx.reduction, ctx.denom = w, pos_weight, reduction, loss.size
+        return _reduce_array(xp, loss, reduction, loss.size)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, t = ctx.saved_tensors
+        g = _scale_pointwise(ctx, gy)
+        if ctx.w is not None:
+            g = g * _make(ctx.w)
+        need = ctx.needs_input_grad
+        pw = None if ctx.pos_weight is None else _make(ctx.pos_weight)
+        gx = gt = None
+        if need[0]:
+            if pw is None:
+                gx = (x.sigmoid() - t) * g
+            else:
+                tp = pw * t
+                gx = ((tp + 1 - t) * x.sigmoid() - tp) * g
+        if need[1]:
+            gt = -x * g if pw is None else -(x + (pw - 1) * logsigmoid(x)) * g
+        return gx, gt, None, None, None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-weight * (target log(input) + (1 - target) log(1 - input)) for probabilities `input`;
+    each log is clamped to >= -100 (torch), so a confident wrong answer costs 100, not inf."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    dt = input._data.dtype
+    for other in (target, weight):
+        if other is not None and other._data.dtype != dt:
+            raise RuntimeError(f"Found dtype {_type_word(other._data.dtype)} but expected "
+                               f"{_type_word(dt)}")
+    _check_out_shape(input.shape, weight)
+    _no_grad_weight(weight, "binary_cross_entropy")
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """binary_cross_entropy(sigmoid(input), target) computed from the logits `input` without
+    overflow or log(0); `pos_weight` (broadcast over the last dim: one per class) scales
+    the positive term, `weight` the whole loss."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(f"result type {_type_word(input._data.dtype)} can't be cast to the "
+                           f"desired output type {_type_word(target._data.dtype)}")
+    _check_out_shape(input.shape, weight, pos_weight)
+    _no_grad_weight(weight, "binary_cross_entropy_with_logits")
+    _no_grad_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+# ---- pointwise regression losses (compositions) ----------------------------------------------
+def _difference(input, target, kernel):
+    """input - target of a pointwise loss. torch warns when the shapes differ (and then
+    broadcasts: a (N, 1) input against an (N,) target gives an (N, N) loss)."""
+    if input.shape != target.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+    if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_word(input._data.dtype)}'")
+    return input - target
+
+
+def _weighted(loss, weight, input, reduction, mean_by_weight):
+    """torch's optional elementwise `weight` (input-shaped) of mse/l1/huber."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """(input - target)^2, reduced; `weight` (input-shaped) makes 'mean' a weighted mean."""
+    d = _difference(input, target, "mse_cpu")
+    reduction = _reduction(reduction, size_average, reduce)
+    loss = d.square()
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction, True)
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """|input - target|, reduced; `weight` (input-shaped) makes 'mean' a weighted mean."""
+    d = _difference(input, target, "abs_cpu")
+    reduction = _reduction(reduction, size_average, reduce)
+    loss = d.abs()
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction, True)
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta = 0 is
+    l1_loss. Its slope is 1 outside [-beta, beta], so huber_loss(delta=beta) / beta."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, size_average, reduce, reduction)
+    d = _difference(input, target, "smooth_l1_cpu")
+    reduction = _reduction(reduction, size_average, reduce)
+    ad = d.abs()
+    return _reduce(where(ad < beta, d.square() * (0.5 / beta), ad - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = _difference(input, target, "huber_cpu")
+    reduction = _reduction(reduction)
+    ad = d.abs()
+    loss = where(ad < delta, d.square() * 0.5, (ad - 0.5 * delta) * delta)
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction, False)  # torch: a plain mean here
+    return _reduce(loss, reduction)
+
+
+# ---- divergences and likelihoods -------------------------------------------------------------
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target || exp(input)) pointwise: target (log target - input), with 0 log 0 = 0;
+    `log_target` takes target as log-probabilities. 'batchmean' divides the sum by the batch
+    size (the true KL divergence); 'mean' divides by the element count (torch warns)."""
+    if size_average is None and reduce is None:
+        if reduction == "mean":
+            warnings.warn("reduction: 'mean' divides the total loss by both the batch size and "
+                          "the support size.'batchmean' divides only by the batch size, and "
+                          "aligns with the KL div math definition.'mean' will be changed to "
+                          "behave the same as 'batchmean' in the next major release.",
+                          stacklevel=2)
+        red = "sum" if reduction == "batchmean" else _reduction(reduction)
+    else:
+        red = _reduction(reduction, size_average, reduce)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = xlogy(target, target) - target * input
+    loss = _reduce(loss, red)
+    if reduction == "batchmean" and input.ndim != 0:
+        loss = loss / input.shape[0]
+    return loss
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """exp(input) - target * input (log_input) or input - target * log(input + eps); `full`
+    adds Stirling's term target log target - target + 0.5 log(2 pi target) where target > 1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + (target * (2 * math.pi)).log() * 0.5
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 (log var + (input - target)^2 / var) (+ 0.5 log 2 pi if `full`); `var` is input-
+    shaped, one dim short of it, or size 1 in one dim (homoscedastic); clamped to >= eps
+    without stopping its gradient (torch)."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = full_like(input, var)
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"gaussian_nll_loss(): var must be a Tensor or a float, got "
+                        f"{type(var).__name__}")
+    elif (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(
+                v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with no_grad():  # torch: the clamp is invisible to autograd (the gradient passes as is)
+        var.clamp_(min=eps)
+    loss = (var.log() + (input - target).square() / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+# ---- margin and embedding losses --------------------------------------------------------------
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin): target 1 wants input1 ranked higher."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """input where target == 1, max(0, margin - input) where target == -1 (other targets add
+    both terms, as torch)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    zero = input * 0
+    loss = where(target != 1, (margin - input).clamp_min(0), zero) + \
+        where(target != -1, input, zero)
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)), the logistic loss for targets +-1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    _check_out_shape(input.shape, target)
+    _no_grad_weight(target, "soft_margin_loss", "target")
+    return _reduce((-input * target).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Mean over the C classes (last dim) of the per-class logistic loss
+    -(t log sigmoid(x) + (1 - t) log sigmoid(-x)), times `weight`."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(reduction, size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(-1) / input.shape[-1]
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(input1, input2) where target == 1, max(0, cos - margin) where target == -1;
+    cos along dim 1 of (N, D) inputs with (N,) targets, or of (D,) inputs with a 0-d target."""
+    reduction = _reduction(reduction, size_average, reduce)
+    dim = target.ndim
+    if dim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != dim + 1 or input2.ndim != dim + 1:
+        raise RuntimeError(f"{dim}D target tensor expects {dim + 1}D input tensors, but found "
+                           f"inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    eps = 1e-12  # torch's EPSILON keeps zero vectors finite
+    prod = (input1 * input2).sum(dim)
+    mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
+    cos = prod / mag.sqrt()
+    zero = cos * 0
+    loss = where(target == 1, 1 - cos, zero) + \
+        where(target == -1, (cos - margin).clamp_min(0), zero)
+    return _reduce(loss, reduction)
+
+
+def _margin_shape(input):
+    x = input._data
+    if not ((x.ndim == 2 and x.shape[1] != 0) or (x.ndim == 1 and x.shape[0] != 0)
+            or x.ndim == 0):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {list(x.shape)}")
+    n = x.shape[0] if x.ndim == 2 else 1
+    c = x.shape[-1] if x.ndim else 1
+    return n, c
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: sum over j != y of w[y] max(0, margin - x[y] + x[j])^p / C for
+    input (N, C) or (C,) and class indices y (N,); p is 1 or 2."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    n, c = _margin_shape(input)
+    t = target._data
+    if t.ndim > 1 or t.size != n:
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to "
+                           f"the number of input samples (batch size). Expected target size "
+                           f"[{n}], but got {list(t.shape)}. Input has shape "
+                           f"{list(input.shape)}.")
+    if t.dtype.name != "int64":
+        raise RuntimeError(f"expected scalar type Long but found {_type_word(t.dtype)}")
+    if weight is not None and weight._data.size != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got "
+                           f"{list(weight.shape)}")
+    t = t.reshape(n)
+    if ((t < 0) | (t >= c)).any():
+        raise RuntimeError("target out of range")
+    x = input.reshape(n, c)
+    xp = Op.xp
+    idx = _make(t[:, None])
+    z = (x - gather(x, 1, idx) + margin).clamp_min(0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * _make(weight._data[t][:, None])
+    others = xp.ones((n, c), dtype=input._data.dtype)
+    xp.put_along_axis(others, t[:, None], 0, axis=1)  # the j == y term does not count
+    loss = (z * _make(others)).sum(1) / c
+    return _reduce(loss.reshape(target.shape), reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss: sum over target classes j and non-target classes k of
+    max(0, 1 - (x[j] - x[k])) / C. Each row of `target` lists class indices, ended by -1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    n, c = _margin_shape(input)
+    t = target._data
+    ok = (t.ndim <= 1 and t.size == c) if input.ndim <= 1 else \
+        (t.ndim == 2 and t.shape == (n, c))
+    if not ok:
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    if t.dtype.name != "int64":
+        raise RuntimeError(f"expected scalar type Long but found {_type_word(t.dtype)}")
+    if ((t < -1) | (t >= c)).any():
+        raise RuntimeError("argument #2 'target' is out of range")
+    xp = Op.xp
+    t = t.reshape(n, c)
+    listed = xp.cumprod(t != -1, axis=1).astype(bool)  # the entries before the first -1
+    t_safe = xp.where(listed, t, 0)
+    is_target = xp.zeros((n, c), dtype=bool)
+    is_target[xp.nonzero(listed)[0], t_safe[listed]] = True
+    x = input.reshape(n, c)
+    xt = gather(x, 1, _make(t_safe))
+    pairs = (listed[:, :, None] & ~is_target[:, None, :]).astype(input._data.dtype)
+    z = (1 - xt.unsqueeze(2) + x.unsqueeze(1)).clamp_min(0) * _make(pairs)
+    loss = z.sum((1, 2)) / c
+    return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)), d the p-norm pairwise distance; `swap` uses
+    min(d(a, n), d(p, n)) (Balntas et al., 2016)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    return triplet_margin_with_distance_loss(
+        anchor, positive, negative, margin=margin, swap=swap, reduction=reduction,
+        distance_function=lambda x1, x2: pairwise_distance(x1, x2, p, eps))
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """triplet_margin_loss with any distance_function(x1, x2) (pairwise_distance if None)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, p, n = anchor.ndim, positive.ndim, negative.ndim
+    if not a == p == n:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a}D, positive {p}D, "
+                           f"and negative {n}D inputs")
+    distance_function = distance_function or pairwise_distance
+    dist_pos = distance_function(anchor, positive)
+    dist_neg = distance_function(anchor, negative)
+    if swap:
+        dist_neg = minimum(dist_neg, distance_function(positive, negative))
+    return _reduce((margin + dist_pos - dist_neg).clamp_min(0), reduction)
