@@ -1,0 +1,328 @@
+"""Normalization layers' ops: batch_norm, instance_norm, layer_norm, group_norm, rms_norm and
+local_response_norm (nn.functional forms; nn/modules/normalization.py holds the layers).
+
+Batch, instance, layer and group norm are one computation with different reduction dims:
+
+    xhat = (x - mean) / sqrt(var + eps),   y = xhat * weight + bias
+
+so they share one fused op, `_Normalize`, whose backward is the closed form (Ioffe & Szegedy
+2015, sec. 3) instead of a graph of a dozen elementwise nodes. The wrappers compute the
+statistics (biased variance, as torch normalizes with) and update running statistics in place
+with the *unbiased* variance, as torch does. Backward has two paths: `_array_backward` (every
+ordinary step: the closed form on arrays, few temporaries) and `_graph_backward`
+(create_graph=True: the same formula in recorded ops, statistics rebuilt from x).
+"""
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Op
+from ..backend import xp as _xp
+from ..tensor import _make
+from ._inplace import _type_word
+from .shape import cat
+from .unary import rsqrt
+
+__all__ = ["layer_norm", "group_norm", "rms_norm", "local_response_norm"]
+# batch_norm and instance_norm are nn.functional's forms: torch.batch_norm/instance_norm take
+# their arguments in another order, so these two stay out of the top-level namespace.
+
+
+class _Normalize(Op):
+    """y = xhat w + b, xhat = (x - mean) * invstd, statistics over `dims`. With batch
+    statistics (they depend on x): gx = invstd (g - mean(g) - xhat mean(g xhat)), g = gy w;
+    with fixed (running) statistics gx = invstd g;  gw = gy xhat, gb = gy (summed to the
+    weight's shape by the engine)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, mean, invstd, dims, batch_stats, eps):
+        xhat = x - mean
+        xhat *= invstd
+        need = ctx.needs_input_grad
+        if need[0] or need[1] or need[2]:
+            ctx.save_inputs(0, 1)
+            ctx.xhat, ctx.mean, ctx.invstd = xhat, mean, invstd
+            ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
+        if w is not None:
+            y = xhat * w
+            if b is not None:
+                y += b
+            return y
+        if b is not None:
+            return xhat + b
+        return xhat.copy() if need[0] else xhat  # ctx.xhat must not alias the output
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        if STATE.enabled:
+            return _graph_backward(ctx, gy, x, w)
+        return _array_backward(ctx, gy._data, w)
+
+
+def _graph_backward(ctx, gy, x, w):
+    """create_graph=True: the closed form in recorded ops, with xhat (and batch statistics)
+    rebuilt from x, so that second derivatives see how they depend on x."""
+    need, dims = ctx.needs_input_grad, ctx.dims
+    if ctx.batch_stats:
+        mean = x.mean(dims, keepdim=True)
+        invstd = rsqrt(x.var(dims, correction=0, keepdim=True) + ctx.eps)
+    else:
+        mean, invstd = _make(ctx.mean), _make(ctx.invstd)
+    xhat = (x - mean) * invstd
+    g = gy if w is None else gy * w
+    gx = None
+    if need[0]:
+        if ctx.batch_stats:
+            gx = (g - g.mean(dims, keepdim=True)
+                  - xhat * (g * xhat).mean(dims, keepdim=True)) * invstd
+        else:
+            gx = g * invstd
+    return (gx, gy * xhat if need[1] else None, gy if need[2] else None,
+            None, None, None, None, None)
+
+
+def _array_backward(ctx, gy, w):
+    """The same closed form on arrays, from the saved xhat, with few full-size temporaries:
+    this is the path of every ordinary training step."""
+    need, dims, xhat, invstd = ctx.needs_input_grad, ctx.dims, ctx.xhat, ctx.invstd
+    gx = gw = None
+    if need[0]:
+        g = gy if w is None else gy * w._data
+        if ctx.batch_stats and xhat.size:  # (an empty input has no means to subtract)
+            m1 = g.mean(axis=dims, keepdims=True)
+            t = g * xhat
+            m2 = t.mean(axis=dims, keepdims=True)
+            xp = ctx.xp
+            xp.multiply(xhat, m2, out=t)
+            gx = xp.subtract(g, t, out=t)   # into our buffer: gy itself is never written
+            gx -= m1
+            gx *= invstd
+        else:
+            gx = g * invstd
+    if need[1]:
+        gw = _make(gy * xhat)
+    return (None if gx is None else _make(gx), gw, _make(gy) if need[2] else None,
+            None, None, None, None, None)
+
+
+class NativeBatchNorm(_Normalize, name="batch_norm"):
+    __doc__ = _Normalize.__doc__  # the class names give torch's grad_fn names
+
+
+class NativeLayerNorm(_Normalize, name="layer_norm"):
+    __doc__ = _Normalize.__doc__
+
+
+class NativeGroupNorm(_Normalize, name="group_norm"):
+    __doc__ = _Normalize.__doc__
+
+
+def _stats(x, dims):
+    """Mean and biased variance over `dims` (kept as size-1 dims), two-pass for accuracy."""
+    if x.size == 0:  # nothing to average: torch returns an empty result, and no warning
+        shape = tuple(1 if d in dims else s for d, s in enumerate(x.shape))
+        return _xp.zeros(shape, x.dtype), _xp.ones(shape, x.dtype)
+    mean = x.mean(axis=dims, keepdims=True)
+    d = x - mean
+    d *= d
+    return mean, d.mean(axis=dims, keepdims=True)
+
+
+def _invstd(var, eps):
+    return 1 / _xp.sqrt(var + eps)
+
+
+def _update(buf, stat, momentum):
+    """buf = (1 - momentum) buf + momentum stat, in place (a buffer: no autograd)."""
+    d = buf._data
+    d *= 1 - momentum
+    d += momentum * stat.reshape(d.shape)
+    buf._vc[0] += 1
+
+
+def _float_only(input, kernel):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_word(input._data.dtype)}'")
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _channel(t, ndim):
+    """A per-channel (C,) tensor shaped (C, 1, ..., 1) to broadcast over (N, C, *)."""
+    return None if t is None else t.reshape((-1,) + (1,) * (ndim - 2))
+
+
+def _check_channels(C, **tensors):
+    for name, t in tensors.items():
+        if t is not None and t._data.size != C:
+            raise RuntimeError(f"{name} should contain {C} elements not {t._data.size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalization over (N, C, *): statistics per channel over N and *. Training uses
+    the batch's statistics and moves running_mean/running_var towards them by `momentum`
+    (running_var towards the unbiased variance); eval uses the running statistics."""
+    shape = tuple(input.shape)
+    if training and shape[0] * _prod(shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    _float_only(input, "batch_norm")
+    x = input._data
+    C = shape[1] if x.ndim > 1 else 0
+    _check_channels(C, weight=weight, bias=bias, running_mean=running_mean,
+                    running_var=running_var)
+    dims = (0,) + tuple(range(2, x.ndim))
+    if training:
+        mean, var = _stats(x, dims)
+        if running_mean is not None:
+            _update(running_mean, mean, momentum)
+        if running_var is not None:
+            n = x.size // C
+            _update(running_var, var * (n / (n - 1)), momentum)
+    else:
+        if running_mean is None:
+            raise RuntimeError("running_mean must be defined in evaluation mode")
+        if running_var is None:
+            raise RuntimeError("running_var must be defined in evaluation mode")
+        stat_shape = (1, C) + (1,) * (x.ndim - 2)
+        mean = running_mean._data.reshape(stat_shape).astype(x.dtype)  # a copy
+        var = running_var._data.reshape(stat_shape).astype(x.dtype)
+    return NativeBatchNorm.apply(input, _channel(weight, x.ndim), _channel(bias, x.ndim), mean,
+                                 _invstd(var, eps), dims, training, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Instance normalization (Ulyanov et al. 2016): statistics per sample and channel over
+    the spatial dims. Running statistics move towards the batch average of the instances'."""
+    shape = tuple(input.shape)
+    if use_input_stats and _prod(shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape}")
+    _float_only(input, "batch_norm")
+    x = input._data
+    C = shape[1]
+    _check_channels(C, weight=weight, bias=bias, running_mean=running_mean,
+                    running_var=running_var)
+    dims = tuple(range(2, x.ndim))
+    if use_input_stats:
+        mean, var = _stats(x, dims)
+        n = _prod(shape[2:])
+        if running_mean is not None:
+            _update(running_mean, mean.mean(axis=0), momentum)
+        if running_var is not None:
+            _update(running_var, (var * (n / (n - 1))).mean(axis=0), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when "
+                               "use_input_stats is false")
+        stat_shape = (1, C) + (1,) * (x.ndim - 2)
+        mean = running_mean._data.reshape(stat_shape).astype(x.dtype)
+        var = running_var._data.reshape(stat_shape).astype(x.dtype)
+    return NativeBatchNorm.apply(input, _channel(weight, x.ndim), _channel(bias, x.ndim), mean,
+                                 _invstd(var, eps), dims, use_input_stats, eps)
+
+
+def _normalized_shape(normalized_shape, fn):
+    if isinstance(normalized_shape, int):
+        raise TypeError(f"{fn}(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not int")
+    ns = tuple(normalized_shape)
+    if not ns:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    return ns
+
+
+def _check_normalized(input, ns, **tensors):
+    for name, t in tensors.items():
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(ns)}")
+    shape = tuple(input.shape)
+    if shape[len(shape) - len(ns):] != ns or len(shape) < len(ns):
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*, {', '.join(map(str, ns))}], but got input of size"
+                           f"{list(shape)}")
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization (Ba et al. 2016) over the last len(normalized_shape) dims; weight
+    and bias (elementwise) have shape normalized_shape."""
+    ns = _normalized_shape(normalized_shape, "layer_norm")
+    _check_normalized(input, ns, weight=weight, bias=bias)
+    _float_only(input, "LayerNormKernelImpl")
+    x = input._data
+    dims = tuple(range(x.ndim - len(ns), x.ndim))
+    mean, var = _stats(x, dims)
+    return NativeLayerNorm.apply(input, weight, bias, mean, _invstd(var, eps), dims, True, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalization (Wu & He 2018): the C channels of (N, C, *) in num_groups groups,
+    each normalized over its channels and *; weight and bias are per channel."""
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{len(shape)}")
+    N, C = shape[:2]
+    if C % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(shape)} and "
+                           f"num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t._data.ndim != 1 or t._data.size != C):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape {list(t.shape)} "
+                               f"and input of shape {list(shape)}")
+    _float_only(input, "GroupNormKernelImpl")
+    G = num_groups
+    # (N, G, C/G, L): a group is a (C/G, L) block, and the per-channel weight is (G, C/G, 1)
+    x4 = input.reshape(N, G, C // G, _prod(shape[2:]))
+    dims = (2, 3)
+    mean, var = _stats(x4._data, dims)
+    w = None if weight is None else weight.reshape(G, C // G, 1)
+    b = None if bias is None else bias.reshape(G, C // G, 1)
+    y = NativeGroupNorm.apply(x4, w, b, mean, _invstd(var, eps), dims, True, eps)
+    return y.reshape(shape)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """RMS normalization (Zhang & Sennrich 2019): x / sqrt(mean(x^2) + eps) * weight over the
+    last len(normalized_shape) dims; eps defaults to the dtype's machine epsilon."""
+    ns = _normalized_shape(normalized_shape, "rms_norm")
+    _check_normalized(input, ns, weight=weight)
+    _float_only(input, "rms_norm")
+    if eps is None:
+        eps = float(_xp.finfo(input._data.dtype).eps)
+    dims = tuple(range(input._data.ndim - len(ns), input._data.ndim))
+    y = input * rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Local response normalization across channels (Krizhevsky et al. 2012, AlexNet):
+    y = x / (k + alpha/size * sum of x^2 over `size` neighbouring channels)^beta, the window
+    zero-padded by size//2 before and (size-1)//2 after. Composed of recorded ops."""
+    ndim = input._data.ndim
+    if ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          input "
+                         f"(got {ndim} dimensions)")
+    if input._data.size == 0:
+        return input
+    sq = input * input
+    C = sq.shape[1]
+    before, after = size // 2, (size - 1) // 2
+    pad = [sq.new_zeros((sq.shape[0], n) + tuple(sq.shape[2:])) for n in (before, after)]
+    padded = cat([pad[0], sq, pad[1]], 1)
+    total = padded.narrow(1, 0, C)
+    for j in range(1, size):  # `size` is small (5 in AlexNet): one shifted slice each
+        total = total + padded.narrow(1, j, C)
+    div = (total / size * alpha + k) ** beta
+    return input / div
