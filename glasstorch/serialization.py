@@ -11,9 +11,11 @@ A checkpoint is a zip archive (stdlib `zipfile`, ZIP_STORED: no compression) hol
 strings stand for themselves; everything else is a one-key object (two for metadata):
 `{"list": [...]}`, `{"tuple": [...]}`, `{"set": [...]}`, `{"dict": [[key, value], ...]}` (keys
 are nodes too, so int keys survive), `{"odict": [...], "metadata": <node>}` (an OrderedDict and
-its `_metadata`, as in a state_dict), `{"bytes": "<base64>"}`, `{"float": "nan" | "inf" |
-"-inf"}`, `{"complex": [re, im]}`, `{"dtype": "float32"}`, `{"device": "cpu"}`,
-`{"size": [...]}` (torch.Size), `{"tensor": i}` and `{"pickle": i, "type": "module.Name"}`.
+its `_metadata`, as in a state_dict), `{"counter": [[key, count], ...]}` (a collections.Counter,
+e.g. MultiStepLR's milestones), `{"bytes": "<base64>"}`, `{"bytearray": "<base64>"}`,
+`{"float": "nan" | "inf" | "-inf"}`, `{"complex": [re, im]}`, `{"dtype": "float32"}`,
+`{"device": "cpu"}`, `{"size": [...]}` (torch.Size), `{"tensor": i}` and
+`{"pickle": i, "type": "module.Name"}`.
 
 Tensor i is `{"storage": s, "dtype": "float32", "shape": [...], "offset": bytes, "strides":
 [bytes...], "requires_grad": bool, "parameter": bool}` (byte offsets and byte strides into its
@@ -165,10 +167,10 @@ class _Encoder:
             return x if math.isfinite(x) else {"float": repr(x)}
         if isinstance(x, Tensor):
             return {"tensor": self.tensor(x)}
-        if t in (list, tuple, set, frozenset, dict, collections.OrderedDict):
+        if t in (list, tuple, set, frozenset, dict, collections.OrderedDict, collections.Counter):
             return self.container(x, t)
-        if t is bytes:
-            return {"bytes": base64.b64encode(x).decode("ascii")}
+        if t is bytes or t is bytearray:
+            return {t.__name__: base64.b64encode(x).decode("ascii")}
         if t is complex:
             return {"complex": [self.node(x.real), self.node(x.imag)]}
         if t is _dtype.dtype:
@@ -185,9 +187,9 @@ class _Encoder:
         if id(x) in self.path:
             raise ValueError("glasstorch.save: the object contains a reference cycle")
         self.path.add(id(x))
-        if t is dict or t is collections.OrderedDict:
+        if t is dict or t is collections.OrderedDict or t is collections.Counter:
             items = [[self.node(k), self.node(v)] for k, v in x.items()]
-            out = {"dict": items} if t is dict else {"odict": items}
+            out = {{dict: "dict", collections.OrderedDict: "odict"}.get(t, "counter"): items}
             if t is collections.OrderedDict and hasattr(x, "_metadata"):
                 out["metadata"] = self.node(x._metadata)
         else:
@@ -432,8 +434,12 @@ class _Decoder:
             return self.tensor(x["tensor"])
         if "float" in x:
             return float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[x["float"]])
+        if "counter" in x:
+            return collections.Counter({self.node(k): self.node(v) for k, v in x["counter"]})
         if "bytes" in x:
             return base64.b64decode(x["bytes"], validate=True)
+        if "bytearray" in x:
+            return bytearray(base64.b64decode(x["bytearray"], validate=True))
         if "complex" in x:
             return complex(self.node(x["complex"][0]), self.node(x["complex"][1]))
         if "dtype" in x:

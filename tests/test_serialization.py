@@ -333,6 +333,22 @@ def test_weights_only_never_unpickles(monkeypatch):
     _same(_roundtrip({"x": gt.ones(2)})["x"], gt.ones(2))
 
 
+def test_counter_and_bytearray_load_weights_only():
+    # torch's weights_only loader allows both; MultiStepLR.state_dict()["milestones"] is a Counter
+    sched = torch.optim.lr_scheduler.MultiStepLR(
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), milestones=[3, 3, 7])
+    state = {"milestones": sched.state_dict()["milestones"], "raw": bytearray(b"\x00\x01")}
+    assert type(state["milestones"]) is collections.Counter
+    data = _saved_bytes(state)
+    assert _header(data)["pickles"] == []
+    out = gt.load(io.BytesIO(data), weights_only=True)
+    assert type(out["milestones"]) is collections.Counter and out == state
+    assert type(out["raw"]) is bytearray
+    g_sched = gt.optim.lr_scheduler.MultiStepLR(
+        gt.optim.SGD([gt.zeros(1, requires_grad=True)], lr=0.1), milestones=[3, 3, 7])
+    assert _roundtrip(g_sched.state_dict()) == g_sched.state_dict()
+
+
 def test_reference_cycle():
     a = []
     a.append(a)

@@ -13,7 +13,9 @@ from .. import random as _random
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_", "sparse_"]
+           "kaiming_normal_", "orthogonal_", "sparse_", "uniform", "normal", "constant", "eye",
+           "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+           "orthogonal", "sparse"]
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -59,17 +61,32 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Normal(mean, std) truncated to [a, b] (inverse-CDF sampling, as torch does)."""
-    from ..backend.special import erfinv
+    """Normal(mean, std) truncated to [a, b], by rejection sampling as torch: when [a, b] holds
+    more than 30% of the mass, redraw normals that fall outside; otherwise draw uniformly on
+    [a, b] and accept x with probability exp(-(z^2 - z_mode^2) / 2), z = (x - mean) / std. Both
+    are exact, also far in the tails (where an inverse CDF runs out of float precision)."""
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
-    lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-    u = _rng(generator).uniform(2 * lo - 1, 2 * hi - 1, tensor._data.shape)
-    vals = erfinv(u) * std * math.sqrt(2.0) + mean
-    return _write(tensor, _xp.clip(vals, a, b))
+    rng, shape = _rng(generator), tensor._data.shape
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        vals = rng.normal(mean, std, shape)
+        bad = _xp.flatnonzero((vals < a) | (vals > b))
+        while bad.size:   # only the rejected ones are redrawn
+            vals.flat[bad] = rng.normal(mean, std, bad.size)
+            bad = bad[(vals.flat[bad] < a) | (vals.flat[bad] > b)]
+    else:
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+        vals = _xp.empty(shape)
+        todo = _xp.arange(vals.size)
+        while todo.size:
+            x = rng.uniform(a, b, todo.size)
+            ok = _xp.log(rng.random(todo.size)) <= -0.5 * ((x - mean) / std) ** 2 - log_peak
+            vals.flat[todo[ok]] = x[ok]
+            todo = todo[~ok]
+    return _write(tensor, vals)
 
 
 def constant_(tensor, val):
@@ -122,7 +139,7 @@ def _calculate_fan_in_and_fan_out(tensor):
 def _calculate_correct_fan(tensor, mode):
     mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -187,12 +204,27 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     num_zeros = int(math.ceil(sparsity * rows))
     rng = _rng(generator)
     w = rng.standard_normal((rows, cols)) * std
-    for c in range(cols):
-        w[rng.permutation(rows)[:num_zeros], c] = 0
+    # an independent random permutation of the rows per column (argsort of uniforms)
+    zero_rows = _xp.argsort(rng.random((rows, cols)), axis=0)[:num_zeros]
+    w[zero_rows, _xp.arange(cols)] = 0
     return _write(tensor, w)
 
 
-# deprecated non-underscore aliases torch still ships
-uniform, normal, constant = uniform_, normal_, constant_
-xavier_uniform, xavier_normal = xavier_uniform_, xavier_normal_
-kaiming_uniform, kaiming_normal = kaiming_uniform_, kaiming_normal_
+def _deprecated(fn):
+    """The old name without the trailing underscore, warning as torch does."""
+    old = fn.__name__[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{fn.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+    deprecated_init.__name__ = old
+    deprecated_init.__doc__ = f"Deprecated: use {fn.__name__}."
+    return deprecated_init
+
+
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+eye, dirac = _deprecated(eye_), _deprecated(dirac_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse = _deprecated(orthogonal_), _deprecated(sparse_)

@@ -3,8 +3,9 @@ two backward), because it is the hottest op of every MLP. Also bilinear."""
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor
+from ._inplace import _type_word
 
-__all__ = []
+__all__ = ["bilinear"]
 
 
 class Linear(Op, name="linear"):
@@ -26,22 +27,30 @@ class Linear(Op, name="linear"):
         need = ctx.needs_input_grad
         gx = gy @ w if need[0] else None
         gw = gb = None
+        out_f, in_f = w.shape
+        m = _prod(gy.shape[:-1])   # explicit: reshape(-1, 0) is ambiguous for zero features
         if need[1]:
-            out_f, in_f = w.shape
-            gw = gy.reshape(-1, out_f).mT @ x.reshape(-1, in_f)
+            gw = gy.reshape(m, out_f).mT @ x.reshape(m, in_f)
         if need[2]:
-            gb = gy.reshape(-1, gy.shape[-1]).sum(0)
+            gb = gy.reshape(m, out_f).sum(0)
         return gx, gw, gb
 
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; input (*, in), weight (out, in), bias (out)."""
-    if input._data.ndim == 0 or input._data.shape[-1] != weight._data.shape[-1]:
+    if input._data.ndim == 0 or weight._data.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
+                           f"{input._data.ndim}D and {weight._data.ndim}D")
+    if input._data.shape[-1] != weight._data.shape[-1]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_mat_str(input)} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{input.dtype.name} and {weight.dtype.name}")
+                           f"{_type_word(input._data.dtype)} and "
+                           f"{_type_word(weight._data.dtype)}")
+    if weight._data.ndim == 1:   # torch: a vector weight gives input @ weight (+ bias)
+        y = input @ weight
+        return y if bias is None else y + bias
     return Linear.apply(input, weight, bias)
 
 
@@ -50,3 +59,91 @@ def _mat_str(x):
     for s in x.shape[:-1]:
         rows *= s
     return f"{rows}x{x.shape[-1]}"
+
+
+class Bilinear(Op, name="bilinear"):
+    """y_k = x1^T W_k x2 + b_k (batch dims flattened to M);  gx1 = sum_k gy_k W_k x2,
+    gx2 = sum_k gy_k W_k^T x1,  gW_k = sum_m gy_mk x1_m x2_m^T,  gb = sum_m gy_m."""
+
+    @staticmethod
+    def forward(ctx, x1, x2, w, b):
+        if any(ctx.needs_input_grad[:3]):
+            ctx.save_inputs(0, 1, 2)
+        k, i, j = w.shape
+        m = _prod(x1.shape[:-1])
+        # (M, I) @ (I, K*J) -> (M, K, J), then contract J with x2: one BLAS call does the work
+        t = (x1.reshape(m, i) @ w.transpose(1, 0, 2).reshape(i, k * j)).reshape(m, k, j)
+        y = _xp.matmul(t, x2.reshape(m, j, 1)).reshape(x1.shape[:-1] + (k,))
+        if b is not None:
+            y += b
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x1, x2, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        k, i, j = w.shape
+        m = _prod(gy.shape[:-1])
+        g = gy.reshape(m, k, 1)
+        gx1 = gx2 = gw = gb = None
+        if need[0]:   # outer products gy x2^T (M, K*J), then one matmul with W as (K*J, I)
+            u = (g * x2.reshape(m, 1, j)).reshape(m, k * j)
+            gx1 = (u @ w.permute(0, 2, 1).reshape(k * j, i)).reshape(x1.shape)
+        if need[1]:
+            v = (g * x1.reshape(m, 1, i)).reshape(m, k * i)
+            gx2 = (v @ w.reshape(k * i, j)).reshape(x2.shape)
+        if need[2]:
+            outer = (x1.reshape(m, i, 1) * x2.reshape(m, 1, j)).reshape(m, i * j)
+            gw = (gy.reshape(m, k).mT @ outer).reshape(k, i, j)
+        if need[3]:
+            gb = gy.reshape(m, k).sum(0)
+        return gx1, gx2, gw, gb
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+_C10_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+             "bool": "bool"}
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., k] = input1[..., :] @ weight[k] @ input2[..., :] + bias[k];  input1 (*, in1),
+    input2 (*, in2) with the same batch dims, weight (out, in1, in2), bias (out,)."""
+    x1, x2, w = input1._data, input2._data, weight._data
+    dts = [("input1", x1), ("input2", x2), ("weight", w)]
+    if bias is not None:
+        dts.append(("bias", bias._data))
+    if len({a.dtype for _, a in dts}) > 1:
+        raise RuntimeError("All tensors must have the same dtype, got " + ", ".join(
+            f"{n}: {_C10_NAME.get(a.dtype.name, a.dtype.name)}" for n, a in dts))
+    if x1.ndim == 0 or x2.ndim == 0:
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    if x1.ndim != x2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {x1.ndim} and "
+                           f"{x2.ndim}")
+    for d in range(x1.ndim - 1):
+        if x1.shape[d] != x2.shape[d]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: "
+                               f"got {x1.shape[d]} and {x2.shape[d]}")
+    if w.ndim < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-w.ndim}, "
+                         f"{w.ndim - 1}], but got 2)")
+    if x1.shape[-1] != w.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{x1.shape[-1]} but expected {w.shape[1]}")
+    if x2.shape[-1] != w.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{x2.shape[-1]} but expected {w.shape[2]}")
+    if w.ndim != 3:
+        raise RuntimeError("number of dimensions must match")
+    if bias is not None and (bias._data.ndim != 1 or bias.shape[0] != w.shape[0]):
+        got = bias.shape[0] if bias._data.ndim else "a scalar"
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {got} but "
+                           f"expected {w.shape[0]}")
+    return Bilinear.apply(input1, input2, weight, bias)

@@ -1,0 +1,192 @@
+"""nn.Linear / nn.Bilinear and F.linear / F.bilinear against torch: values and gradients (1-D,
+batched, zero-size, non-contiguous, second derivatives), modules with copied weights, repr,
+state_dict keys, the default init's bounds and moments, and shape/dtype errors."""
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
+from tests.helpers import assert_close, check_op, check_raises
+
+P = pytest.param
+
+
+def _linear(L, x, w, *b):
+    return L.nn.functional.linear(x, w, *b)
+
+
+def _bilinear(L, x1, x2, w, *b):
+    return L.nn.functional.bilinear(x1, x2, w, *b)
+
+
+# ---- functional ------------------------------------------------------------------------------
+@pytest.mark.parametrize("shapes", [
+    P([(5, 3), (4, 3), (4,)], id="2d"),
+    P([(3,), (4, 3), (4,)], id="1d-input"),
+    P([(2, 5, 3), (4, 3), (4,)], id="3d-input"),
+    P([(5, 3), (4, 3)], id="no-bias"),
+    P([(0, 3), (4, 3), (4,)], id="empty-batch"),
+    P([(5, 0), (4, 0), (4,)], id="zero-features"),
+    P([(5, 3), (3,)], id="1d-weight"),
+])
+@pytest.mark.parametrize("layout", ["C", "T"])
+def test_linear(shapes, layout):
+    check_op(_linear, shapes, lib=True, layout=layout, double=True)
+
+
+def test_linear_float32_and_int():
+    check_op(_linear, [(2, 5, 3), (4, 3), (4,)], lib=True, dtype="float32")
+    check_op(_linear, [("int", (5, 3), -3, 3), ("int", (4, 3), -3, 3)], lib=True)
+
+
+@pytest.mark.parametrize("shapes", [
+    P([(5, 2), (5, 3), (4, 2, 3), (4,)], id="2d"),
+    P([(2,), (3,), (4, 2, 3), (4,)], id="1d"),
+    P([(6, 5, 2), (6, 5, 3), (4, 2, 3)], id="3d-no-bias"),
+    P([(0, 2), (0, 3), (4, 2, 3), (4,)], id="empty-batch"),
+    P([(5, 2), (5, 3), (0, 2, 3), (0,)], id="no-outputs"),
+    P([(5, 1), (5, 1), (1, 1, 1), (1,)], id="ones"),
+])
+@pytest.mark.parametrize("layout", ["C", "T"])
+def test_bilinear(shapes, layout):
+    check_op(_bilinear, shapes, lib=True, layout=layout, double=True)
+
+
+def test_bilinear_float32_and_int():
+    check_op(_bilinear, [(6, 5, 2), (6, 5, 3), (4, 2, 3), (4,)], lib=True, dtype="float32")
+    check_op(_bilinear, [("int", (5, 2), -3, 3), ("int", (5, 3), -3, 3),
+                         ("int", (4, 2, 3), -3, 3)], lib=True)
+
+
+@pytest.mark.parametrize("shapes, match", [
+    P([(5, 2), (5, 3), (4, 2, 3), (3,)], "bias size does not match weight size: got 3 but "
+      "expected 4", id="bias-size"),
+    P([(5, 3), (5, 3), (4, 2, 3)], "input1 size does not match weight size: got 3 but "
+      "expected 2", id="input1-size"),
+    P([(5, 2), (5, 2), (4, 2, 3)], "input2 size does not match weight size: got 2 but "
+      "expected 3", id="input2-size"),
+    P([(6, 5, 2), (5, 3), (4, 2, 3)], "input dimensions do not match: got 3 and 2",
+      id="ndim"),
+    P([(1, 2), (5, 3), (4, 2, 3)], "batch dimensions do not match at dim 0: got 1 and 5",
+      id="no-broadcast"),
+    P([(5, 2), (5, 3), (4, 2, 3, 1)], None, id="4d-weight"),
+    P([(5, 2), (5, 3), (4, 2)], None, id="2d-weight"),
+    P([(), (), (4, 2, 3)], None, id="0d-inputs"),
+])
+def test_bilinear_errors(shapes, match):
+    check_raises(_bilinear, shapes, lib=True, match=match)
+
+
+@pytest.mark.parametrize("fn, match", [
+    P(lambda L, a, b, w: L.nn.functional.bilinear(a.double(), b, w), "input1: double, "
+      "input2: float, weight: float", id="input-dtype"),
+    P(lambda L, a, b, w: L.nn.functional.bilinear(a, b, w, L.zeros(4, dtype=L.float64)),
+      "weight: float, bias: double", id="bias-dtype"),
+])
+def test_bilinear_dtype_errors(fn, match):
+    check_raises(fn, [(5, 2), (5, 3), (4, 2, 3)], lib=True, dtype="float32", match=match)
+
+
+@pytest.mark.parametrize("fn, match", [
+    P(lambda L, x, w: L.nn.functional.linear(x, w[:, :2]), r"\(5x3 and 2x4\)", id="shape"),
+    P(lambda L, x, w: L.nn.functional.linear(x.double(), w), "Double and Float", id="dtype"),
+    P(lambda L, x, w: L.nn.functional.linear(x.long(), w), "Long and Float", id="long-input"),
+    P(lambda L, x, w: L.nn.functional.linear(x[0, 0], w), "at least 1D, but they are 0D and "
+      "2D", id="0d-input"),
+])
+def test_linear_errors(fn, match):
+    check_raises(fn, [(5, 3), (4, 3)], lib=True, dtype="float32", match=match)
+
+
+# ---- modules ---------------------------------------------------------------------------------
+def _pair(cls, *args, **kw):
+    g, t = getattr(gt.nn, cls)(*args, **kw), getattr(torch.nn, cls)(*args, **kw)
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in g.state_dict().items()})
+    return g, t
+
+
+def _run(m, L, arrays):
+    xs = [L.tensor(a, requires_grad=True) for a in arrays]
+    y = m(*xs)
+    y.backward(L.tensor(np.random.default_rng(1).standard_normal(tuple(y.shape)).astype(
+        y.detach().numpy().dtype)))
+    return [y] + [x.grad for x in xs] + [p.grad for p in m.parameters()]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(3,), (5, 3), (2, 5, 3), (0, 3)])
+def test_linear_module(bias, shape):
+    g, t = _pair("Linear", 3, 4, bias=bias)
+    assert repr(g) == repr(t) and list(g.state_dict()) == list(t.state_dict())
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert_close(_run(g, gt, [x]), _run(t, torch, [x]))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shapes", [[(2,), (3,)], [(5, 2), (5, 3)], [(6, 5, 2), (6, 5, 3)]])
+def test_bilinear_module(bias, shapes):
+    g, t = _pair("Bilinear", 2, 3, 4, bias=bias)
+    assert repr(g) == repr(t) and list(g.state_dict()) == list(t.state_dict())
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    assert_close(_run(g, gt, xs), _run(t, torch, xs))
+
+
+def test_module_dtype_and_double():
+    g = gt.nn.Linear(3, 4, dtype=gt.float64)
+    assert g.weight.dtype == gt.float64 and g.bias.dtype == gt.float64
+    t = torch.nn.Linear(3, 4, dtype=torch.float64)
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in g.state_dict().items()})
+    x = np.ones((2, 3))
+    assert_close(_run(g, gt, [x]), _run(t, torch, [x]))
+    b = gt.nn.Bilinear(2, 3, 4).double()
+    assert b.weight.dtype == gt.float64 and b(gt.ones(1, 2).double(), gt.ones(1, 3).double()
+                                              ).dtype == gt.float64
+    with pytest.raises(RuntimeError):
+        gt.nn.Linear(3, 4)(gt.ones(2, 3, dtype=gt.float64))
+    with pytest.raises(RuntimeError):
+        gt.nn.Bilinear(2, 3, 4)(gt.ones(1, 2, dtype=gt.float64), gt.ones(1, 3))
+
+
+def _check_uniform(a, bound):
+    """Samples of U(-bound, bound): inside the bounds, reaching near them, mean 0 and std
+    bound / sqrt(3) within 5 standard errors."""
+    a = a.astype(np.float64).ravel()
+    n = a.size
+    assert np.abs(a).max() <= bound * (1 + 1e-6) and np.abs(a).max() > bound * (1 - 20 / n)
+    std = bound / np.sqrt(3)
+    assert abs(a.mean()) < 5 * std / np.sqrt(n)
+    assert abs(a.std() - std) < 5 * std * np.sqrt(0.8 / n)   # var of s^2 is 0.8 sigma^4 / n
+
+
+@pytest.mark.parametrize("in_f, out_f", [(1000, 300), (7, 5000)])
+def test_linear_init(in_f, out_f):
+    gt.manual_seed(0)
+    m = gt.nn.Linear(in_f, out_f)
+    _check_uniform(m.weight.detach().numpy(), 1 / np.sqrt(in_f))
+    # torch draws from the same law: the bound is what its largest draw approaches
+    t = torch.nn.Linear(in_f, out_f)
+    assert abs(t.weight.abs().max().item() - m.weight.abs().max().item()) < 1e-3
+    b = m.bias.detach().numpy()
+    assert np.abs(b).max() <= 1 / np.sqrt(in_f) and m.bias.dtype == gt.float32
+
+
+def test_bilinear_init():
+    gt.manual_seed(0)
+    m = gt.nn.Bilinear(100, 30, 40)
+    _check_uniform(m.weight.detach().numpy(), 0.1)
+    _check_uniform(np.concatenate([gt.nn.Bilinear(100, 1, 4000).bias.detach().numpy()]), 0.1)
+
+
+def test_zero_element_init_warns():
+    for nn in (gt.nn, torch.nn):
+        with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+            m = nn.Linear(0, 3)
+        assert tuple(m(gt.ones(2, 0) if nn is gt.nn else torch.ones(2, 0)).shape) == (2, 3)
+
+
+def test_reset_parameters_redraws():
+    m = gt.nn.Linear(4, 4)
+    before = m.weight.detach().clone()
+    m.reset_parameters()
+    assert not np.allclose(before.numpy(), m.weight.detach().numpy())
