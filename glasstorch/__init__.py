@@ -24,9 +24,15 @@ from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.sort import *  # noqa: F401,F403
 from .ops.convert import *  # noqa: F401,F403
+from .ops.conv import *  # noqa: F401,F403
+from .ops.pool import *  # noqa: F401,F403
+from .ops.pad import *  # noqa: F401,F403
+from .ops.upsample import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
 from .ops.norm import *  # noqa: F401,F403
 from .ops.dropout import *  # noqa: F401,F403
+from .ops.nn_misc import *  # noqa: F401,F403
+from .ops.rnn import *  # noqa: F401,F403
 from ._registry import OPS  # noqa: F401
 from . import viz  # noqa: F401
 from .serialization import save, load  # noqa: F401

@@ -1,0 +1,309 @@
+"""Window kernels on NumPy arrays for convolution, pooling, padding and resampling (ops/conv.py,
+ops/pool.py, ops/pad.py, ops/upsample.py call these; read those first).
+
+A *window geometry* along one spatial dim is (k, s, d, p): kernel size, stride, dilation and the
+zero padding before the first element. Output position o reads input o*s - p + j*d, j < k.
+Everything is vectorized over the batch and channel dims and loops at most over the kernel
+offsets (k1*k2 of them), never over pixels:
+
+    im2col       x (N, C, *S) -> cols (C, *k, *O, N): one strided view, copied once (for a GEMM)
+    col2im       the adjoint: cols -> x, one strided-slice add per kernel offset
+    window_max   running max/argmax over kernel offsets (torch's tie rule: first max, nan wins)
+    gather_max   the same over index-array windows (adaptive max pooling)
+    window_sum   sum over kernel offsets (avg pooling); window_spread is its adjoint
+    scatter_planes / gather_planes   values at flat per-plane indices (max-pool grads, unpool)
+    take_axis / scatter_axis         a gather along one axis and its adjoint (pads, resampling)
+
+Layout: the window loops run on a *batch-last* copy (C, *S, N) or (*S, N*C), so that every
+strided slice of a kernel offset still has a long contiguous inner run (the N or N*C values
+of one pixel). In NCHW a LeNet-sized 10x10 plane gives NumPy inner loops of 10 elements and
+the same slices cost 3-5x more. The transposes in and out are single cheap copies.
+"""
+import ctypes
+import itertools
+import os
+import sys
+
+import numpy
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = ["im2col", "col2im", "batch_last", "batch_first", "window_max", "gather_max",
+           "window_sum", "window_spread", "scatter_planes", "gather_planes", "take_axis",
+           "scatter_axis", "AxisPlan"]
+
+
+def _keep_freed_memory():
+    """Let glibc reuse freed memory instead of returning it to the OS between steps.
+
+    glibc mmaps large arrays (above 128 KiB, a threshold that rises to the largest freed size
+    up to 32 MiB) and trims the heap top once twice that is free, so every training step maps
+    fresh pages and pays a page fault per 4 KiB on first touch: in a LeNet conv step the
+    im2col columns alone (3.8 MB) cost ~2 ms, 3x the copy itself, and the step ran 2.5x
+    slower. Serving arrays up to 32 MiB from the heap and keeping up to 64 MiB of free heap
+    makes the next step reuse the same pages (PyTorch gets the same effect from its
+    allocator). Process-wide, glibc only; set GLASSTORCH_KEEP_MALLOC=1 to leave malloc alone."""
+    if not sys.platform.startswith("linux") or os.environ.get("GLASSTORCH_KEEP_MALLOC"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl...): nothing to tune
+        return
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
+    libc.mallopt(M_TRIM_THRESHOLD, 64 << 20)
+
+
+_keep_freed_memory()
+
+
+def _span(o, k, s, d):
+    """Input extent read by o output positions: (o - 1) * s + (k - 1) * d + 1."""
+    return (o - 1) * s + (k - 1) * d + 1 if o > 0 else 0
+
+
+def _canvas_shape(geometry, out, size):
+    """Canvas extent per dim: every position a window reads, and the whole padded input."""
+    return tuple(max(_span(o, k, s, d), p + n) for o, (k, s, d, p), n in
+                 zip(out, geometry, size))
+
+
+def _offset_slices(geometry, out):
+    """For every kernel offset (j1, j2, ...) the strided slices of the canvas it reads."""
+    per_dim = [[slice(j * d, j * d + (o - 1) * s + 1, s) for j in range(k)]
+               for o, (k, s, d, p) in zip(out, geometry)]
+    return itertools.product(*per_dim)
+
+
+def _inner(geometry, size):
+    """The slices of the canvas that hold the (unpadded) input."""
+    return tuple(slice(p, p + n) for (k, s, d, p), n in zip(geometry, size))
+
+
+def batch_last(a):
+    """(N, C, *S) -> contiguous (C, *S, N): the GEMM layout of im2col's columns."""
+    return numpy.ascontiguousarray(numpy.moveaxis(a, 0, -1))
+
+
+def batch_first(a):
+    """(C, *S, N) -> contiguous (N, C, *S): back to PyTorch's layout."""
+    return numpy.ascontiguousarray(numpy.moveaxis(a, -1, 0))
+
+
+def im2col(x, geometry, out):
+    """x (N, C, *S) -> contiguous cols (C, *k, *O, N): cols[c, j.., o.., n] = x_pad[n, c,
+    o*s + j*d ..]; (C*prod(k), prod(O)*N) is the matrix of one GEMM."""
+    size = x.shape[2:]
+    xt = numpy.moveaxis(x, 0, -1)                                      # (C, *S, N) view
+    cshape = _canvas_shape(geometry, out, size)
+    if cshape == tuple(size) and all(g[3] == 0 for g in geometry):
+        canvas = numpy.ascontiguousarray(xt)
+    else:  # one copy does the padding and the transpose
+        canvas = numpy.zeros((x.shape[1],) + cshape + (x.shape[0],), x.dtype)
+        canvas[(slice(None),) + _inner(geometry, size)] = xt
+    st = canvas.strides
+    shape = (canvas.shape[0],) + tuple(g[0] for g in geometry) + tuple(out) + (x.shape[0],)
+    strides = ((st[0],) + tuple(st[1 + i] * g[2] for i, g in enumerate(geometry))
+               + tuple(st[1 + i] * g[1] for i, g in enumerate(geometry)) + (st[-1],))
+    return numpy.ascontiguousarray(as_strided(canvas, shape, strides, writeable=False))
+
+
+def col2im(cols, geometry, size):
+    """The adjoint of im2col: cols (C, *k, *O, N) -> x (N, C, *size), each column added back
+    where it was read (overlapping windows sum). One strided add per kernel offset."""
+    nd = len(geometry)
+    out = cols.shape[1 + nd:-1]
+    canvas = numpy.zeros((cols.shape[0],) + _canvas_shape(geometry, out, size)
+                         + (cols.shape[-1],), cols.dtype)
+    ks = [range(g[0]) for g in geometry]
+    for j, sl in zip(itertools.product(*ks), _offset_slices(geometry, out)):
+        canvas[(slice(None),) + sl] += cols[(slice(None),) + j]
+    return batch_first(canvas[(slice(None),) + _inner(geometry, size)])
+
+
+def _planes_last(x, geometry, out, fill):
+    """x (N, C, *S) -> canvas (*S_canvas, N*C) holding x with `fill` around it."""
+    nd = len(geometry)
+    size = x.shape[-nd:]
+    xt = numpy.moveaxis(x.reshape((x.shape[0] * x.shape[1],) + size), 0, -1)
+    cshape = _canvas_shape(geometry, out, size)
+    if cshape == tuple(size) and all(g[3] == 0 for g in geometry):
+        return numpy.ascontiguousarray(xt)
+    canvas = numpy.full(cshape + xt.shape[-1:], fill, x.dtype)
+    canvas[_inner(geometry, size)] = xt
+    return canvas
+
+
+def _planes_first(y, lead):
+    """(*O, N*C) -> contiguous (N, C, *O)."""
+    return numpy.ascontiguousarray(numpy.moveaxis(y, -1, 0)).reshape(lead + y.shape[:-1])
+
+
+def window_max(x, geometry, out, need_index=True):
+    """Max over each window of x (N, C, *S) and, if asked, the flat per-plane index of its
+    first maximum (a nan counts as the maximum and a later nan takes over, as in torch's
+    `val > max || isnan(val)`). Padding reads as -inf (or the integer minimum): it never wins."""
+    nd = len(geometry)
+    floating = x.dtype.kind == "f"
+    low = -numpy.inf if floating else numpy.iinfo(x.dtype).min
+    canvas = _planes_last(x, geometry, out, low)
+    nan = need_index and floating and bool(numpy.isnan(canvas).any())
+    slices = list(_offset_slices(geometry, out))
+    best = canvas[slices[0]].copy()
+    arg = numpy.zeros(best.shape, numpy.intp) if need_index else None
+    for j, sl in enumerate(slices[1:], 1):
+        v = canvas[sl]
+        if need_index:
+            better = v > best          # strict: the first of equal maxima keeps the index
+            if nan:
+                better |= numpy.isnan(v)
+            numpy.putmask(arg, better, j)
+        numpy.maximum(best, v, out=best)   # propagates nan, as torch's values do
+    lead = x.shape[:2]
+    if not need_index:
+        return _planes_first(best, lead), None
+    # flat index = window start (per output) + offset of the winning kernel position
+    spatial = x.shape[-nd:]
+    delta = numpy.zeros(tuple(g[0] for g in geometry), numpy.intp)
+    base = 0
+    for i, (k, s, d, p) in enumerate(geometry):
+        stride = int(numpy.prod(spatial[i + 1:]))
+        delta = delta + (numpy.arange(k) * d * stride).reshape((-1,) + (1,) * (nd - 1 - i))
+        base = base + ((numpy.arange(out[i]) * s - p) * stride).reshape((-1,) + (1,) * (nd - i))
+    flat = numpy.take(delta.reshape(-1), arg)
+    flat += base
+    return _planes_first(best, lead), _planes_first(flat, lead)
+
+
+def gather_max(x, offsets):
+    """Max and first-argmax (flat per-plane index) over windows given by index arrays:
+    offsets[i] lists, per window offset along spatial dim i, the input index (out_i,) each
+    output reads (adaptive max pooling: windows of varying size; short ones repeat their last
+    element, which changes neither the max nor, by the tie rule, the argmax).
+
+    Separable: reduce the last dim, then the one before (sum, not product, of the window
+    sizes in passes). Row-major first maximum = first max of each row, then the first row with
+    the largest row max; a nan (later ones taking over) likewise."""
+    nd = len(offsets)
+    spatial = x.shape[-nd:]
+    nan = x.dtype.kind == "f" and bool(numpy.isnan(x).any())
+    values, flat = x, None
+    for i in reversed(range(nd)):
+        axis, stride = i - nd, int(numpy.prod(spatial[i + 1:]))
+        best = arg = None
+        for idx in offsets[i]:
+            v = numpy.take(values, idx, axis=axis)
+            pos = idx.reshape((-1,) + (1,) * (nd - 1 - i)) * stride
+            f = pos if flat is None else numpy.take(flat, idx, axis=axis) + pos
+            if best is None:
+                best, arg = v, numpy.broadcast_to(f, v.shape).copy()
+                continue
+            better = v > best
+            if nan:
+                better |= numpy.isnan(v)
+            numpy.copyto(best, v, where=better)
+            numpy.copyto(arg, f, where=better)
+        values, flat = best, arg
+    return values, flat
+
+
+def window_sum(x, geometry, out):
+    """Zero-padded window sums of x (N, C, *S): y[.., o] = sum_j x_pad[.., o*s + j*d]."""
+    canvas = _planes_last(x, geometry, out, 0)
+    slices = _offset_slices(geometry, out)
+    y = canvas[next(slices)].copy()
+    for sl in slices:
+        y += canvas[sl]
+    return _planes_first(y, x.shape[:2])
+
+
+def window_spread(gy, geometry, size):
+    """The adjoint of window_sum: every window adds gy (N, C, *O) back onto the positions it
+    read; returns (N, C, *size)."""
+    nd = len(geometry)
+    out = gy.shape[-nd:]
+    g = _planes_last(gy, tuple((1, 1, 1, 0) for _ in out), out, 0)    # (*O, N*C)
+    canvas = numpy.zeros(_canvas_shape(geometry, out, size) + g.shape[-1:], gy.dtype)
+    for sl in _offset_slices(geometry, out):
+        canvas[sl] += g
+    return _planes_first(canvas[_inner(geometry, size)], gy.shape[:2])
+
+
+def scatter_planes(values, index, plane, accumulate):
+    """out (..., plane) zeros with out[..., index] = values (accumulate: +=, repeated indices
+    sum; else the last write wins); values and index (..., M) over the same leading dims."""
+    lead = values.shape[:-1]
+    out = numpy.zeros(lead + (plane,), values.dtype)
+    if values.size == 0:
+        return out
+    if accumulate:
+        rows = numpy.arange(int(numpy.prod(lead))).reshape(-1, 1)
+        numpy.add.at(out.reshape(-1, plane), (rows, index.reshape(rows.size, -1)),
+                     values.reshape(rows.size, -1))
+    else:
+        numpy.put_along_axis(out, index, values, -1)
+    return out
+
+
+def gather_planes(x, index):
+    """x (..., plane) read at index (..., M): the adjoint of scatter_planes."""
+    return numpy.take_along_axis(x, index, -1)
+
+
+class AxisPlan:
+    """y = sum_t take(x, index_t, axis) * weight_t along one axis: a gather (pads, nearest) or a
+    weighted sum of gathers (linear interpolation, adaptive average). Built once per call;
+    holds the sorted order its adjoint (scatter_axis) sums with."""
+    __slots__ = ("axis", "size", "terms", "_sorted")
+
+    def __init__(self, axis, size, terms):
+        self.axis, self.size = axis, size          # axis counted from the end (-1, -2, ...)
+        self.terms = terms                          # [(index (M,), weight (M,) or None)]
+        self._sorted = None
+
+    def sorted_terms(self):
+        """Per term: the stable order sorting its index, the distinct indices and where each
+        run starts (so a reduceat sums each input position's contributions in order)."""
+        if self._sorted is None:
+            res = []
+            for idx, w in self.terms:
+                order = numpy.argsort(idx, kind="stable")
+                uniq, starts = numpy.unique(idx[order], return_index=True)
+                res.append((order, uniq, starts, w))
+            self._sorted = res
+        return self._sorted
+
+
+def _weight_shape(w, axis, ndim):
+    return w.reshape((-1,) + (1,) * (-axis - 1)) if ndim else w
+
+
+def take_axis(x, plan):
+    """Apply an AxisPlan: gathers along plan.axis, weighted and summed."""
+    y = None
+    for idx, w in plan.terms:
+        t = numpy.take(x, idx, axis=plan.axis)
+        if w is not None:
+            t *= _weight_shape(w.astype(x.dtype, copy=False), plan.axis, x.ndim)
+        if y is None:
+            y = t
+        else:
+            y += t
+    return y
+
+
+def scatter_axis(gy, plan):
+    """The adjoint of take_axis: each output slice (times its weight) is added back onto the
+    input position it came from. Sort once, then one reduceat per term (no per-pixel loop)."""
+    shape = list(gy.shape)
+    shape[plan.axis] = plan.size
+    gx = numpy.zeros(shape, gy.dtype)
+    pre = (slice(None),) * (gy.ndim + plan.axis)
+    for order, uniq, starts, w in plan.sorted_terms():
+        g = gy
+        if w is not None:
+            g = gy * _weight_shape(w.astype(gy.dtype, copy=False), plan.axis, gy.ndim)
+        if uniq.size == 0:
+            continue
+        g = numpy.take(g, order, axis=plan.axis)
+        gx[pre + (uniq,)] += numpy.add.reduceat(g, starts, axis=plan.axis)
+    return gx

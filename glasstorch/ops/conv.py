@@ -1,0 +1,411 @@
+"""Convolutions: conv1d/2d, conv_transpose1d/2d, unfold (im2col) and fold (col2im).
+
+Three ops close under differentiation, so every backward is itself differentiable:
+
+    Convolution    y = W * x + b (cross-correlation) or its transpose (transposed=True)
+    ConvWeight     the weight gradient gW = gy (x) x: the outer product of gy with x's windows
+
+conv:  gx = conv_transpose(gy, W),  gW = ConvWeight(gy, x),  gb = sum(gy)
+conv_transpose:  gx = conv(gy, W),  gW = ConvWeight(x, gy)
+ConvWeight(a, b):  ga = conv(b, gW),  gb = conv_transpose(a, gW)
+
+Each is one GEMM on im2col columns (backend/cpu_kernels.py; batched over groups). A geometry is a
+tuple of (kernel, stride, dilation, padding_before) per spatial dim; output sizes are passed
+explicitly, so asymmetric ('same') padding and output_padding need no special case.
+"""
+from ..autograd.node import Op
+from ..backend import xp as _xp, cpu_kernels as _k
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+
+
+def _prod(xs):
+    p = 1
+    for v in xs:
+        p *= v
+    return p
+
+
+def _conv_forward(x, w, geometry, groups, out):
+    """x (N, C, *S), w (O, C/G, *k) -> (y (N, O, *out), cols (C, *k, *out, N))."""
+    N, C = x.shape[:2]
+    O = w.shape[0]
+    G = groups
+    cols = _k.im2col(x, geometry, out)
+    K, L = C // G * _prod(w.shape[2:]), _prod(out) * N
+    if G == 1:
+        y = w.reshape(O, K) @ cols.reshape(K, L)
+    else:
+        y = _xp.matmul(w.reshape(G, O // G, K), cols.reshape(G, K, L))
+    return _k.batch_first(y.reshape((O,) + tuple(out) + (N,))), cols
+
+
+def _conv_t_forward(x, w, geometry, groups, out):
+    """x (N, Cin, *S), w (Cin, Cout/G, *k) -> y (N, Cout, *out): col2im(W^T x)."""
+    N, Cin = x.shape[:2]
+    G = groups
+    kshape = w.shape[2:]
+    Cout_g = w.shape[1]
+    xm = _k.batch_last(x).reshape(G, Cin // G, -1)                   # (G, Cin/G, S*N)
+    wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
+    cols = _xp.matmul(wm, xm) if G > 1 else wm[0] @ xm[0]
+    cols = cols.reshape((G * Cout_g,) + tuple(kshape) + tuple(x.shape[2:]) + (N,))
+    return _k.col2im(cols, geometry, out)
+
+
+def _add_bias(y, b):
+    if b is not None:
+        y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y
+
+
+class Convolution(Op, name="convolution"):
+    """y = W * x + b;  gx = W^T * gy (the transposed conv),  gW = gy (x) x,  gb = sum(gy).
+    transposed=True swaps the roles: y = W^T * x + b,  gx = W * gy,  gW = x (x) gy."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, geometry, groups, transposed, out):
+        need = ctx.needs_input_grad
+        ctx.geometry, ctx.groups, ctx.transposed = geometry, groups, transposed
+        ctx.bias_dims = (0,) + tuple(range(2, x.ndim))
+        if need[0] or need[1]:
+            ctx.save_inputs(0, 1)
+        if transposed:
+            return _add_bias(_conv_t_forward(x, w, geometry, groups, out), b)
+        y, cols = _conv_forward(x, w, geometry, groups, out)
+        if need[1]:  # the weight gradient reuses the columns (forward's im2col)
+            ctx.cols = cols
+        return _add_bias(y, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        geo, G, size = ctx.geometry, ctx.groups, tuple(x.shape[2:])
+        gx = gw = gb = None
+        if need[0]:
+            gx = Convolution.apply(gy, w, None, geo, G, not ctx.transposed, size)
+        if need[1]:
+            if ctx.transposed:
+                gw = ConvWeight.apply(x, gy, geo, G, None)
+            else:
+                gw = ConvWeight.apply(gy, x, geo, G, ctx.__dict__.get("cols"))
+        if need[2]:
+            gb = gy.sum(ctx.bias_dims)
+        return gx, gw, gb, None, None, None, None
+
+    def _release(self):
+        Op._release(self)
+        self.__dict__.pop("cols", None)
+
+
+class ConvWeight(Op, name="convolution_backward_weight"):
+    """gW[a, b, j] = sum_{n, o} a[n, a, o] * b_pad[n, b, o*s + j*d] (per group);
+    d/da = conv(b, ggW),  d/db = conv_transpose(a, ggW)."""
+
+    @staticmethod
+    def forward(ctx, a, b, geometry, groups, cols):
+        ctx.geometry, ctx.groups = geometry, groups
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_inputs(0, 1)
+        G = groups
+        if cols is None:
+            cols = _k.im2col(b, geometry, a.shape[2:])               # (B, *k, *Sa, N)
+        A, B = a.shape[1], b.shape[1]
+        kshape = tuple(g[0] for g in geometry)
+        am = _k.batch_last(a).reshape(G, A // G, -1)                  # (G, A/G, Sa*N)
+        cm = cols.reshape(G, B // G * _prod(kshape), am.shape[2])     # (G, B/G*K, Sa*N)
+        # (cols @ a^T)^T: this order runs ~1.7x faster in OpenBLAS than a @ cols^T here
+        gw = (_xp.matmul(cm, am.swapaxes(1, 2)) if G > 1 else cm[0] @ am[0].T).swapaxes(-1, -2)
+        return gw.reshape((A, B // G) + kshape)
+
+    @staticmethod
+    def backward(ctx, ggw):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        geo, G = ctx.geometry, ctx.groups
+        ga = Convolution.apply(b, ggw, None, geo, G, False, tuple(a.shape[2:])) \
+            if need[0] else None
+        gb = Convolution.apply(a, ggw, None, geo, G, True, tuple(b.shape[2:])) \
+            if need[1] else None
+        return ga, gb, None, None, None
+
+
+class Im2Col(Op, name="im2col"):
+    """y[n, (c, j), o] = x_pad[n, c, o*s + j*d];  gx = fold(gy) (col2im, overlaps summed)."""
+
+    @staticmethod
+    def forward(ctx, x, geometry, out):
+        ctx.geometry, ctx.size = geometry, x.shape[2:]
+        cols = _k.im2col(x, geometry, out)                  # (C, *k, *out, N)
+        cols = cols.reshape(-1, _prod(out), x.shape[0]).transpose(2, 0, 1)
+        return _xp.ascontiguousarray(cols)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Col2Im.apply(gy, ctx.geometry, ctx.size), None, None
+
+
+class Col2Im(Op, name="col2im"):
+    """y = sum of the columns x[n, (c, j), o] at x_pad positions o*s + j*d;  gx = unfold(gy)."""
+
+    @staticmethod
+    def forward(ctx, x, geometry, size):
+        kshape = tuple(g[0] for g in geometry)
+        N, CK = x.shape[:2]
+        ctx.geometry = geometry
+        out = tuple(_blocks(sz, g) for sz, g in zip(size, geometry))
+        ctx.out = out
+        cols = x.transpose(1, 2, 0).reshape((CK // _prod(kshape),) + kshape + out + (N,))
+        return _k.col2im(cols, geometry, size)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Im2Col.apply(gy, ctx.geometry, ctx.out), None, None
+
+
+def _blocks(size, g):
+    """Number of window positions along one dim of length `size` (padding on both sides)."""
+    k, s, d, p = g
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+# ---- argument handling, shared with pool.py ------------------------------------------------
+
+def ntuple(value, n, name, fn=None):
+    """An int or a sequence of n ints as an n-tuple; torch's error otherwise."""
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                           f"values to match the convolution dimensions, but got "
+                           f"{name}={list(value)}")
+    return value
+
+
+def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
+    x = input._data
+    if x.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(x.shape)}")
+    w = weight._data
+    if w.ndim != nd + 2:
+        raise RuntimeError(f"expected stride to be a single integer value or a list of "
+                           f"{w.ndim - 2} values to match the convolution dimensions, but got "
+                           f"stride={[1] * nd}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"Input type ({_tname(x)}) and weight type ({_tname(w)}) should be "
+                           "the same or input should be a MKLDNN tensor and weight is a dense "
+                           "tensor")
+    if bias is not None and bias._data.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({x.dtype.name.replace('float32', 'float')}) and bias "
+                           f"type ({bias._data.dtype.name.replace('float64', 'double')}) "
+                           "should be the same")
+    shape = list(x.shape) if x.ndim == nd + 2 else [1] + list(x.shape)
+    if not transposed and w.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size [{list(w.shape)}] "
+                           "instead")
+    in_ch = w.shape[0] if transposed else w.shape[1] * groups
+    if shape[1] != in_ch:
+        given = f"transposed=1" if transposed else f"groups={groups}"
+        raise RuntimeError(f"Given {given}, weight of size {list(w.shape)}, expected "
+                           f"input{shape} to have {in_ch} channels, but got {shape[1]} "
+                           "channels instead")
+    out_ch = w.shape[1] * groups if transposed else w.shape[0]
+    if bias is not None and (bias._data.ndim != 1 or bias._data.shape[0] != out_ch):
+        given = "transposed=1, " if transposed else ""
+        raise RuntimeError(f"Given {given}weight of size {list(w.shape)}, expected bias to be "
+                           f"1-dimensional with {out_ch} elements, but got bias of size "
+                           f"{list(bias._data.shape)} instead")
+
+
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+               "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
+               "int32": "torch.IntTensor"}
+
+
+def _tname(a):
+    return _TYPE_NAMES.get(a.dtype.name, a.dtype.name)
+
+
+def _positive(values, what):
+    if any(v <= 0 for v in values):
+        raise RuntimeError(f"non-positive {what} is not supported")
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
+    _check_conv_input(input, weight, bias, nd, name, groups, False)
+    stride = ntuple(stride, nd, "stride")
+    dilation = ntuple(dilation, nd, "dilation")
+    _positive(stride, "stride")
+    _positive(dilation, "dilation")
+    kshape = weight._data.shape[2:]
+    batched = input._data.ndim == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    size = x._data.shape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            before = (0,) * nd
+            out = tuple(_blocks(sz, (k, s, d, 0)) for sz, k, s, d in
+                        zip(size, kshape, stride, dilation))
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            # torch: total padding d*(k-1), the odd one extra at the end
+            before = tuple(d * (k - 1) // 2 for k, d in zip(kshape, dilation))
+            out = tuple(size)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        before = ntuple(padding, nd, "padding")
+        if any(p < 0 for p in before):
+            raise RuntimeError("negative padding is not supported")
+        padded = tuple(sz + 2 * p for sz, p in zip(size, before))
+        eff = tuple(d * (k - 1) + 1 for k, d in zip(kshape, dilation))
+        if any(e > p for e, p in zip(eff, padded)):
+            raise RuntimeError(
+                f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater "
+                "than actual input size")
+        out = tuple(_blocks(sz, (k, s, d, p)) for sz, k, s, d, p in
+                    zip(size, kshape, stride, dilation, before))
+    geometry = tuple(zip(kshape, stride, dilation, before))
+    y = Convolution.apply(x, weight, bias, geometry, groups, False, out)
+    return y if batched else y.squeeze(0)
+
+
+def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                       nd, name):
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    _check_conv_input(input, weight, bias, nd, name, groups, True)
+    stride = ntuple(stride, nd, "stride")
+    dilation = ntuple(dilation, nd, "dilation")
+    padding = ntuple(padding, nd, "padding")
+    output_padding = ntuple(output_padding, nd, "output_padding")
+    _positive(stride, "stride")
+    _positive(dilation, "dilation")
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        words = ("height", "width") if nd == 2 else ("",)
+        parts = [f"{kind}{'_' + w if w else ''}: {v}" for kind, vals in
+                 (("output_padding", output_padding), ("stride", stride),
+                  ("dilation", dilation)) for w, v in zip(words, vals)]
+        raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                           f"but got {' '.join(parts)}")
+    kshape = weight._data.shape[2:]
+    batched = input._data.ndim == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    size = x._data.shape[2:]
+    out = tuple((sz - 1) * s - 2 * p + d * (k - 1) + 1 + op for sz, s, p, d, k, op in
+                zip(size, stride, padding, dilation, kshape, output_padding))
+    out = tuple(max(o, 0) for o in out)
+    geometry = tuple(zip(kshape, stride, dilation, padding))
+    y = Convolution.apply(x, weight, bias, geometry, groups, True, out)
+    return y if batched else y.squeeze(0)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation: input (N, C_in, L) or (C_in, L), weight (C_out, C_in/groups, k),
+    bias (C_out,); padding an int, a 1-tuple, 'valid' or 'same'. Returns (N, C_out, L_out)."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation: input (N, C_in, H, W) or (C_in, H, W), weight
+    (C_out, C_in/groups, kH, kW), bias (C_out,). Returns (N, C_out, H_out, W_out).
+
+    >>> import glasstorch as torch
+    >>> torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).tolist()
+    [[[[4.0, 4.0], [4.0, 4.0]]]]
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """The adjoint of conv1d (a "deconvolution"): weight (C_in, C_out/groups, k);
+    L_out = (L - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """The adjoint of conv2d: weight (C_in, C_out/groups, kH, kW); per spatial dim
+    out = (in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 2, "conv_transpose2d")
+
+
+def _fold_args(kernel_size, dilation, padding, stride):
+    k = ntuple(kernel_size, 2, "kernel_size")
+    d = ntuple(dilation, 2, "dilation")
+    p = ntuple(padding, 2, "padding")
+    s = ntuple(stride, 2, "stride")
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"padding should be non-negative, but got pad_height: {p[0]} "
+                           f"pad_width: {p[1]}")
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"stride should be greater than zero, but got stride_height: {s[0]} "
+                           f"stride_width: {s[1]}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: "
+                           f"{d[0]} dilation_width: {d[1]}")
+    return k, d, p, s, tuple(zip(k, s, d, p))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding local blocks (im2col): (N, C, H, W) -> (N, C*kH*kW, L), L = number of blocks."""
+    x = input._data
+    if x.ndim < 3:  # torch reads size(ndim - 2 + 2) first
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-x.ndim}, "
+                         f"{x.ndim - 1}], but got {x.ndim})")
+    if x.ndim != 3 and x.ndim != 4:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {list(x.shape)}")
+    k, d, p, s, geometry = _fold_args(kernel_size, dilation, padding, stride)
+    batched = x.ndim == 4
+    t = input if batched else input.unsqueeze(0)
+    size = t._data.shape[2:]
+    out = tuple(_blocks(sz, g) for sz, g in zip(size, geometry))
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"Given input with spatial size {tuple(size)}, kernel_size={k}, "
+                           f"dilation={d}, padding={p}, calculated shape of the array of "
+                           f"sliding blocks as {out}, but its components must be at least one.")
+    y = Im2Col.apply(t, geometry, out)
+    return y if batched else y.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum sliding blocks back into an image (col2im): (N, C*kH*kW, L) -> (N, C, *output_size),
+    overlapping blocks add up. The adjoint of unfold."""
+    x = input._data
+    if x.ndim not in (2, 3):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           "batch size and non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}")
+    size = ntuple(output_size, 2, "output_size")
+    k, d, p, s, geometry = _fold_args(kernel_size, dilation, padding, stride)
+    batched = x.ndim == 3
+    t = input if batched else input.unsqueeze(0)
+    CK, L = t._data.shape[1:]
+    if CK % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={CK} and kernel_size={k}")
+    out = tuple(_blocks(sz, g) for sz, g in zip(size, geometry))
+    if out[0] * out[1] != L:
+        raise RuntimeError(f"Given output_size={size}, kernel_size={k}, dilation={d}, "
+                           f"padding={p}, stride={s}, expected size of input's dimension 2 to "
+                           f"match the calculated number of sliding blocks {out[0]} * {out[1]} "
+                           f"= {out[0] * out[1]}, but got input.size(2)={L}.")
+    y = Col2Im.apply(t, geometry, size)
+    return y if batched else y.squeeze(0)
+
