@@ -1,0 +1,189 @@
+"""Attention layers.
+
+    MultiheadAttention     torch.nn.MultiheadAttention (Vaswani et al. 2017, sec. 3.2.2): the
+                           projections' parameters under torch's names, calling
+                           F.multi_head_attention_forward (ops/attention.py)
+    AdditiveAttention      d2l (Bahdanau et al. 2015): score = w_v^T tanh(W_q q + W_k k)
+    DotProductAttention    d2l: score = q k^T / sqrt(d); both mask keys past valid_lens with
+                           d2l's masked_softmax and return attention_weights @ values
+
+The d2l layers are not torch.nn names, so they stay out of glasstorch.nn's namespace:
+`from glasstorch.nn.modules.attention import AdditiveAttention, masked_softmax`.
+transformer.py builds on MultiheadAttention.
+"""
+import math
+
+from ... import creation
+from ...ops.attention import masked_softmax
+from .. import functional as F, init
+from ..parameter import Parameter
+from .dropout import Dropout
+from .linear import Linear
+from .module import Module
+
+__all__ = ["MultiheadAttention"]
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under torch's name for MultiheadAttention.out_proj (the name keeps torch's
+    quantization from swapping it; here it only shows in the repr)."""
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention: H heads, each attending with an E/H slice of the projected
+    query, key and value; their outputs concatenated and projected by out_proj.
+
+    Parameters as torch: in_proj_weight (3E, E) when kdim = vdim = E, else q_proj_weight
+    (E, E), k_proj_weight (E, kdim), v_proj_weight (E, vdim); in_proj_bias (3E); out_proj;
+    bias_k, bias_v (1, 1, E) with add_bias_kv. Init: xavier_uniform on the projections,
+    zero biases, xavier_normal on bias_k/bias_v.
+
+    forward(query (L, N, E), key (S, N, kdim), value (S, N, vdim)) ((N, L, E) ... with
+    batch_first; (L, E) unbatched) -> (output like query, weights (N, L, S) averaged over
+    heads, (N, H, L, S) with average_attn_weights=False, or None with need_weights=False).
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None):
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
+                             f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        super().__init__()
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != self.embed_dim:
+            raise AssertionError("embed_dim must be divisible by num_heads")
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = Parameter(creation.empty(embed_dim, embed_dim, dtype=dtype))
+            self.k_proj_weight = Parameter(creation.empty(embed_dim, self.kdim, dtype=dtype))
+            self.v_proj_weight = Parameter(creation.empty(embed_dim, self.vdim, dtype=dtype))
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = Parameter(creation.empty(3 * embed_dim, embed_dim,
+                                                           dtype=dtype))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(creation.empty(3 * embed_dim, dtype=dtype))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        dtype=dtype)
+        if add_bias_kv:
+            self.bias_k = Parameter(creation.empty(1, 1, embed_dim, dtype=dtype))
+            self.bias_v = Parameter(creation.empty(1, 1, embed_dim, dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
+        is_batched = query.dim() == 3
+        key_padding_mask = F._canonical_mask(key_padding_mask, "key_padding_mask",
+                                             F._none_or_dtype(attn_mask), "attn_mask",
+                                             query.dtype)
+        attn_mask = F._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, False)
+        if self.batch_first and is_batched:
+            # (N, L, E) -> (L, N, E), keeping `key is value` (and `query is key`): the
+            # in-projection shares one matmul between identical inputs
+            if key is value:
+                if query is key:
+                    query = key = value = query.transpose(1, 0)
+                else:
+                    query, key = query.transpose(1, 0), key.transpose(1, 0)
+                    value = key
+            else:
+                query, key, value = (x.transpose(1, 0) for x in (query, key, value))
+        separate = not self._qkv_same_embed_dim
+        out, weights = F.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, training=self.training,
+            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            use_separate_proj_weight=separate, q_proj_weight=self.q_proj_weight,
+            k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
+            average_attn_weights=average_attn_weights, is_causal=is_causal)
+        if self.batch_first and is_batched:
+            return out.transpose(1, 0), weights
+        return out, weights
+
+    def merge_masks(self, attn_mask, key_padding_mask, query):
+        """attn_mask (L, L) or (N*H, L, L) and key_padding_mask (N, L) of a batch-first query
+        (N, L, E) -> (merged mask, type): 0 attn_mask only, 1 key_padding_mask only, 2 both
+        (expanded to (N, H, L, L) and added)."""
+        mask_type, merged = None, None
+        if key_padding_mask is not None:
+            mask_type, merged = 1, key_padding_mask
+        if attn_mask is not None:
+            batch_size, seq_len, _ = query.shape
+            mask_type = 2
+            if attn_mask.dim() == 3:
+                merged = attn_mask.view(batch_size, -1, seq_len, seq_len)
+            else:
+                merged = attn_mask.view(1, 1, seq_len, seq_len).expand(
+                    batch_size, self.num_heads, -1, -1)
+            if key_padding_mask is not None:
+                merged = merged + key_padding_mask.view(batch_size, 1, 1, seq_len).expand(
+                    -1, self.num_heads, -1, -1)
+        return merged, mask_type
+
+
+# ---- d2l's seq2seq attention -----------------------------------------------------------------
+class AdditiveAttention(Module):
+    """d2l's additive (Bahdanau) attention: score(q, k) = w_v^T tanh(W_q q + W_k k), weights
+    = masked_softmax(scores, valid_lens) (kept as `attention_weights`), output = dropout(
+    weights) @ values. queries (B, Q, query_size), keys (B, K, key_size), values (B, K, V)
+    -> (B, Q, V). W_k, W_q, w_v are Linear layers without bias (d2l's names)."""
+
+    def __init__(self, key_size, query_size, num_hiddens, dropout):
+        super().__init__()
+        self.W_k = Linear(key_size, num_hiddens, bias=False)
+        self.W_q = Linear(query_size, num_hiddens, bias=False)
+        self.w_v = Linear(num_hiddens, 1, bias=False)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, queries, keys, values, valid_lens=None):
+        queries, keys = self.W_q(queries), self.W_k(keys)
+        # (B, Q, 1, h) + (B, 1, K, h): every query against every key
+        features = (queries.unsqueeze(2) + keys.unsqueeze(1)).tanh()
+        scores = self.w_v(features).squeeze(-1)
+        self.attention_weights = masked_softmax(scores, valid_lens)
+        return self.dropout(self.attention_weights).bmm(values)
+
+
+class DotProductAttention(Module):
+    """d2l's scaled dot-product attention: scores = q k^T / sqrt(d), weights =
+    masked_softmax(scores, valid_lens) (kept as `attention_weights`), output = dropout(
+    weights) @ values. queries (B, Q, d), keys (B, K, d), values (B, K, V) -> (B, Q, V)."""
+
+    def __init__(self, dropout):
+        super().__init__()
+        self.dropout = Dropout(dropout)
+
+    def forward(self, queries, keys, values, valid_lens=None):
+        d = queries.shape[-1]
+        scores = queries.bmm(keys.transpose(1, 2)) / math.sqrt(d)
+        self.attention_weights = masked_softmax(scores, valid_lens)
+        return self.dropout(self.attention_weights).bmm(values)
