@@ -14,5 +14,12 @@
     dropout.py  dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout
     loss.py     losses: fused cross_entropy / nll / bce (+ with logits), the rest composed
     nn_misc.py  one_hot, normalize, cosine_similarity, pairwise_distance, cdist, attention
+    attention.py  multi_head_attention_forward (one fused attention op), d2l's masked_softmax
+    linear.py   linear (fused x W^T + b), bilinear
+    embedding.py  embedding, embedding_bag (gather forward, scatter-add backward)
+    conv.py     conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + GEMM, backend kernels)
+    pool.py     max/avg/adaptive pooling, max_unpool (argmax indices flat per plane)
+    pad.py      F.pad: constant, reflect, replicate, circular (negative pads crop)
+    upsample.py interpolate (nearest, linear, bilinear, area), pixel_shuffle/unshuffle
 Every op class registers itself in glasstorch._registry.OPS.
 """

@@ -71,18 +71,17 @@ class _Attention(Op, name="_attention"):
             pd = p
         y = xp.matmul(pd, v)
         if any(ctx.needs_input_grad):
-            ctx.save_inputs(0, 1, 2)
+            ctx.save_inputs(0, 1, 2, 3)  # the mask too: the graph backward rebuilds s
             ctx.p, ctx.keep, ctx.dead, ctx.scale = p, keep, dead, scale
-            ctx.mask = mask  # an array: the graph backward rebuilds s with it
         if need_weights:
             return y, (pd.copy() if pd is p else pd)  # the weights must not alias saved p
         return y
 
     @staticmethod
     def backward(ctx, gy, gw=None):
-        q, k, v = ctx.saved_tensors
+        q, k, v, mask = ctx.saved_tensors
         if STATE.enabled:
-            return _graph_backward(ctx, gy, gw, q, k, v)
+            return _graph_backward(ctx, gy, gw, q, k, v, mask)
         xp, need = ctx.xp, ctx.needs_input_grad
         p, keep, scale = ctx.p, ctx.keep, ctx.scale
         gy = gy._data
@@ -109,13 +108,13 @@ class _Attention(Op, name="_attention"):
         return gq, gk, gv, gmask, None, None, None, None
 
 
-def _graph_backward(ctx, gy, gw, q, k, v):
+def _graph_backward(ctx, gy, gw, q, k, v, mask):
     """create_graph=True: the same formulas in recorded ops, with p rebuilt from q and k so
     that second derivatives see how it depends on them."""
     need, scale = ctx.needs_input_grad, ctx.scale
     s = (q @ k.mT) * scale
-    if ctx.mask is not None:
-        s = s + _make(ctx.mask)
+    if mask is not None:
+        s = s + mask
     dead = None if ctx.dead is None else _make(ctx.dead)
     if dead is not None:
         s = where(dead, 0.0, s)
@@ -214,13 +213,14 @@ def _in_projection_packed(q, k, v, w, b=None):
     if k is v:
         if q is k:
             proj = linear(q, w, b).unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2)
-            proj = proj.squeeze(-2).contiguous()
-            return proj[0], proj[1], proj[2]
+            # unbind, not torch's proj[0], proj[1], proj[2]: one stacked gradient in
+            # backward instead of three zero-filled (3, L, N, E) arrays
+            return proj.squeeze(-2).contiguous().unbind(0)
         w_q, w_kv = w.split([E, E * 2])
         b_q, b_kv = (None, None) if b is None else b.split([E, E * 2])
         kv = linear(k, w_kv, b_kv).unflatten(-1, (2, E)).unsqueeze(0).transpose(0, -2)
-        kv = kv.squeeze(-2).contiguous()
-        return linear(q, w_q, b_q), kv[0], kv[1]
+        k, v = kv.squeeze(-2).contiguous().unbind(0)
+        return linear(q, w_q, b_q), k, v
     w_q, w_k, w_v = w.chunk(3)
     b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
     return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)

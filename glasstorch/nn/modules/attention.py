@@ -41,6 +41,13 @@ class MultiheadAttention(Module):
     forward(query (L, N, E), key (S, N, kdim), value (S, N, vdim)) ((N, L, E) ... with
     batch_first; (L, E) unbatched) -> (output like query, weights (N, L, S) averaged over
     heads, (N, H, L, S) with average_attn_weights=False, or None with need_weights=False).
+
+    >>> import glasstorch as torch
+    >>> mha = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+    >>> x = torch.randn(3, 5, 8)
+    >>> out, weights = mha(x, x, x, key_padding_mask=torch.tensor([[False] * 4 + [True]] * 3))
+    >>> out.shape, weights.shape, weights[0, :, 4].sum().item()
+    (torch.Size([3, 5, 8]), torch.Size([3, 5, 5]), 0.0)
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,

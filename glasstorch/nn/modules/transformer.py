@@ -108,7 +108,15 @@ class Transformer(Module):
 
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
-        """(sz, sz) float mask: -inf above the diagonal, 0 elsewhere (a causal tgt_mask)."""
+        """(sz, sz) float mask: -inf above the diagonal, 0 elsewhere (a causal tgt_mask).
+
+        >>> import glasstorch as torch
+        >>> mask = torch.nn.Transformer.generate_square_subsequent_mask(3)
+        >>> mask.isinf(), mask.sum().item()
+        (tensor([[False,  True,  True],
+                [False, False,  True],
+                [False, False, False]]), -inf)
+        """
         return _generate_square_subsequent_mask(sz, device, dtype)
 
     def _reset_parameters(self):
@@ -159,7 +167,7 @@ class TransformerEncoder(Module):
         if (not self.use_nested_tensor or first.training or src.dim() != 3 or kpm is None
                 or mask is not None):
             return None
-        valid = kpm._data == 0
+        valid = kpm.detach().numpy() == 0   # kpm is a float mask here: 0 = a real token
         if self.mask_check and not (valid[:, 1:] <= valid[:, :-1]).all():
             return None  # torch: only left-aligned padding (valid tokens first)
         if STATE.enabled and (src.requires_grad
@@ -219,7 +227,15 @@ class TransformerEncoderLayer(Module):
     each followed by dropout, a residual add and LayerNorm:
         x = norm1(x + sa(x));  x = norm2(x + ff(x))              (norm_first=False)
         x = x + sa(norm1(x));  x = x + ff(norm2(x))              (norm_first=True)
-    activation: "relu", "gelu" or a callable."""
+    activation: "relu", "gelu" or a callable. src (S, N, E), (N, S, E) with batch_first, or
+    unbatched (S, E) -> the same shape.
+
+    >>> import glasstorch as torch
+    >>> layer = torch.nn.TransformerEncoderLayer(d_model=16, nhead=4, batch_first=True)
+    >>> causal = torch.nn.Transformer.generate_square_subsequent_mask(7)
+    >>> layer(torch.randn(2, 7, 16), src_mask=causal, is_causal=True).shape
+    torch.Size([2, 7, 16])
+    """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
