@@ -13,8 +13,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         mod = sys.modules.get(name)
         if mod is not None:
             covered |= mod.COVERED
-    if not covered:
-        return
+    if len(covered) < len(OPS) // 2:
+        return  # a partial run (a file or two): the list would be noise
     missing = sorted(name for name, info in OPS.items() if info.cls not in covered)
     terminalreporter.write_line(
         f"ops compared with torch by check_op: {len(OPS) - len(missing)} of {len(OPS)} registered")

@@ -388,8 +388,8 @@ def _heads(x, static, name, bh, head_dim):
 
 # ---- d2l -----------------------------------------------------------------------------------
 def masked_softmax(X, valid_lens):
-    """d2l's masked softmax over the last dim of X (B, Q, K): keys at positions >= valid_lens
-    (B,) (one length per sequence) or (B, Q) (one per query) are set to -1e6 first, so they
+    """d2l's masked softmax over the last dim of X (B, ..., K): keys at positions >= valid_lens
+    (B,) (one length per sequence) or X.shape[:-1] (one per query) are set to -1e6 first, so they
     get (almost) zero weight; valid_lens=None is a plain softmax.
 
     >>> import glasstorch as torch
@@ -399,6 +399,9 @@ def masked_softmax(X, valid_lens):
     if valid_lens is None:
         return softmax(X, -1)
     lens = valid_lens._data
-    lens = lens.reshape(-1, 1, 1) if lens.ndim == 1 else lens.reshape(X.shape[0], -1, 1)
+    if lens.ndim == 1:  # one length per sequence: broadcast over every dim but the batch
+        lens = lens.reshape((-1,) + (1,) * (X.ndim - 1))
+    else:               # one length per query row: X.shape[:-1]
+        lens = lens.reshape(lens.shape + (1,))
     keep = _xp.arange(X.shape[-1], dtype=_xp.float32) < lens
     return softmax(X.masked_fill(_make(~keep), -1e6), -1)

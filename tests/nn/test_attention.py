@@ -483,3 +483,19 @@ def test_dot_product_attention_dropout():
     assert not np.allclose(out[..., 0], w.sum(-1))
     m.eval()
     np.testing.assert_allclose(m(q, k, v, gt.tensor([2, 5])).numpy()[..., 0], 1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape,lens", [((3, 5), [1, 3, 5]), ((2, 4, 5), [2, 4]),
+                                        ((2, 3, 4, 5), [1, 5]), ((3, 3, 4, 5), [1, 2, 3]),
+                                        ((2, 4, 5), [[1, 2, 3, 4], [5, 5, 1, 2]])])
+def test_masked_softmax_any_rank(shape, lens):
+    # every key at position >= its length gets ~0 weight, whatever the rank of X
+    from glasstorch.ops.attention import masked_softmax
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    y = masked_softmax(gt.tensor(x), gt.tensor(lens)).numpy()
+    L = np.array(lens)
+    L = L.reshape((-1,) + (1,) * (len(shape) - 1)) if L.ndim == 1 else L[..., None]
+    keep = np.arange(shape[-1]) < L
+    ref = np.where(keep, np.exp(x - x.max(-1, keepdims=True)), 0)
+    ref = ref / ref.sum(-1, keepdims=True)
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-6)
