@@ -72,10 +72,13 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         shift = 1 - half
         xs = x + b_hh if b_hh is not None else x.copy()
         xs *= half
-        ws = w_hh.T * half                                  # (P, 4H)
+        # (P, 4H), C order: OpenBLAS runs the per-step (B, P) @ (P, 4H) ~1.5x faster than on a
+        # transposed view
+        ws = _xp.multiply(w_hh.T, half, order="C")
         gates = _xp.empty((n, 4 * H), dt)                   # activated i, f, g, o per row
         hprev, cprev, tc = _xp.empty((n, P), dt), _xp.empty((n, H), dt), _xp.empty((n, H), dt)
         u = _xp.empty((n, H), dt) if w_hr is not None else None   # o tanh(c), pre-projection
+        wr = _xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
         y = _xp.empty((n, P), dt)
         h, c = h0.copy(), c0.copy()
         for off, bs in _steps(batch_sizes, reverse):
@@ -95,7 +98,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 _xp.multiply(g[:, 3 * H:], tc[r], out=y[r])
             else:
                 _xp.multiply(g[:, 3 * H:], tc[r], out=u[r])
-                _xp.matmul(u[r], w_hr.T, out=y[r])
+                _xp.matmul(u[r], wr, out=y[r])
             h[:bs] = y[r]
         if any(ctx.needs_input_grad):
             ctx.acts = (gates, hprev, cprev, tc, u)
@@ -112,13 +115,20 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         need = ctx.needs_input_grad
         n, H = tc.shape
         i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
-        # the step-local factors of the gate gradients, for all steps at once
-        K = _xp.empty_like(gates)
-        K[:, :H] = g * i * (1 - i)
-        K[:, H:2 * H] = cprev * f * (1 - f)
-        K[:, 2 * H:3 * H] = i * (1 - g * g)
-        K[:, 3 * H:] = tc * o * (1 - o)
-        A = o * (1 - tc * tc)                                # dc += dh' * A
+        # the step-local factors of the gate gradients, for all steps at once, in place:
+        # K = (g i(1-i), c f(1-f), i (1-g^2), tanh(c') o(1-o)),  A = o (1 - tanh^2 c')
+        K = _xp.subtract(1, gates)
+        K *= gates
+        K[:, :H] *= g
+        K[:, H:2 * H] *= cprev
+        Kg = K[:, 2 * H:3 * H]
+        _xp.multiply(g, g, out=Kg)
+        _xp.subtract(1, Kg, out=Kg)
+        Kg *= i
+        K[:, 3 * H:] *= tc
+        A = _xp.multiply(tc, tc)
+        _xp.subtract(1, A, out=A)
+        A *= o
         K4, dG = K.reshape(n, 4, H), _xp.empty_like(gates)
         dG4 = dG.reshape(n, 4, H)
         wd = w_hh._data
@@ -164,7 +174,7 @@ class GRULayer(_Layer, name="gru_layer"):
         half = _xp.ones(3 * H, dtype=dt)
         half[:2 * H] = 0.5
         xs = x * half
-        ws = w_hh.T * half                                   # (H, 3H)
+        ws = _xp.multiply(w_hh.T, half, order="C")           # (H, 3H), C order as in LSTM
         bs_hh = b_hh * half if b_hh is not None else None
         a, rz = _xp.empty((n, 3 * H), dt), _xp.empty((n, 2 * H), dt)
         ns, hprev, y = _xp.empty((n, H), dt), _xp.empty((n, H), dt), _xp.empty((n, H), dt)
@@ -240,7 +250,7 @@ class RNNLayer(_Layer, name="rnn_layer"):
         x = xg.reshape(-1, H)
         n, dt = x.shape[0], x.dtype
         xs = x + b_hh if b_hh is not None else x
-        wt = w_hh.T
+        wt = _xp.ascontiguousarray(w_hh.T)                   # C order as in LSTMLayer
         hprev, y = _xp.empty((n, H), dt), _xp.empty((n, H), dt)
         h = h0.copy()
         for off, bs in _steps(batch_sizes, reverse):
@@ -371,12 +381,15 @@ def _rnn(mode, args):
         input, hx, params, has_biases, num_layers, p, train, bidirectional, batch_first = args
         if batch_first:
             input = input.transpose(0, 1)
-        if input.shape[0] == 0:
+        steps, batch = input.shape[:2]
+        if steps == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        batch_sizes = (input.shape[1],) * input.shape[0]
+        batch_sizes = (batch,) * steps
+        # rows (t, b): NumPy runs (T, B, in) @ (in, G) as T small GEMMs, (T*B, in) as one
+        input = input.reshape(steps * batch, input.shape[2])
     else:
         input, batch_sizes, hx, params, has_biases, num_layers, p, train, bidirectional = args
-        batch_first = False
+        steps = None
         batch_sizes = tuple(batch_sizes.tolist())
     states = list(hx) if mode == "lstm" else [hx]
     D = 2 if bidirectional else 1
@@ -400,8 +413,10 @@ def _rnn(mode, args):
         x = outs[0] if D == 1 else cat(outs, -1)
         if p > 0 and train and layer < num_layers - 1:
             x = _dropout(x, p, True)
-    if batch_first:
-        x = x.transpose(0, 1)
+    if steps is not None:
+        x = x.reshape(steps, batch, x.shape[1])
+        if batch_first:
+            x = x.transpose(0, 1)
     return (x, *[stack(f) for f in finals])
 
 
