@@ -1,3 +1,4 @@
-"""glasstorch.vision: datasets (MNIST, CIFAR, image folders...) and transforms for image
-models, following torchvision. Pillow is optional (`pip install glasstorch[vision]`)."""
-from . import datasets, transforms  # noqa: F401
+"""glasstorch.vision: datasets (MNIST, CIFAR, image folders...), transforms, the model zoo
+(models) and box/anchor ops (ops), following torchvision. Pillow is optional
+(`pip install glasstorch[vision]`)."""
+from . import datasets, models, ops, transforms  # noqa: F401

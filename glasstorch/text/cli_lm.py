@@ -1,0 +1,264 @@
+"""The character language model of The Time Machine, trained with train.Trainer: the recipe
+(`fit_char_lm`) and the command `glasstorch train --model lstm-lm --dataset timemachine`
+(`train_lm`, which glasstorch/cli.py's `train` dispatches to).
+
+The recipe: a 2-layer LSTM (256 hidden units, dropout 0.2) over one-hot characters, trained on
+the first 90% of the novel (models.load_time_machine_chars) with sequential batches (the state
+carried across batches, detached: truncated BPTT, models.StatefulLM), Adam, and the gradient
+norm clipped to 1 (the cure for exploding gradients, see models/rnn_lm.py). After each epoch
+the perplexity of the last 10% is measured; training stops when it has not improved for
+`patience` epochs or when the next epoch would overrun `time_budget`, and the best epoch's
+weights are kept. examples/char_lm.py is the same recipe as a plain loop.
+"""
+import json
+import os
+import sys
+import time
+
+from .. import random as _random
+from ..optim import Adam, AdamW, SGD, lr_scheduler
+from ..serialization import load
+from ..train import (Callback, EarlyStopping, JSONLinesLogger, ModelCheckpoint, Perplexity,
+                     ProgressBar, Trainer, format_logs, plot_history)
+from .batching import SeqDataLoader
+from .models.rnn_lm import (RNNLM, ContiguousBatches, StatefulLM, evaluate_perplexity,
+                            lm_loss, load_time_machine_chars)
+
+__all__ = ["CHAR_LM_DEFAULTS", "TimeBudget", "fit_char_lm", "is_lm_run", "train_lm", "load_lm"]
+
+CHAR_LM_DEFAULTS = {
+    "num_hiddens": 256, "num_layers": 2, "dropout": 0.2,
+    "batch_size": 32, "num_steps": 64, "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0,
+    "scheduler": "none", "grad_clip": 1.0, "epochs": 30, "patience": 3,
+    "val_fraction": 0.1, "val_rows": 8, "time_budget": None, "seed": 0,
+}
+
+
+class TimeBudget(Callback):
+    """Stops training when the next epoch, as long as the last one, would end past `seconds`
+    after fit started."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def on_fit_start(self, trainer):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if time.perf_counter() - self.start + logs["time"] > self.seconds:
+            trainer.stop_training = True
+
+
+class _Batches(SeqDataLoader):
+    """SeqDataLoader with a length (the batches of an epoch whose random offset is 0; other
+    offsets give the same count or one less), so progress bars know their total."""
+
+    def __len__(self):
+        return (len(self.corpus) - 1) // self.batch_size // self.num_steps
+
+
+def _optimizer(cfg, params):
+    if cfg["optimizer"] == "sgd":
+        return SGD(params, lr=cfg["lr"], momentum=0.9, weight_decay=cfg["weight_decay"])
+    cls = Adam if cfg["optimizer"] == "adam" else AdamW
+    return cls(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+
+
+def _scheduler(cfg, optimizer):
+    if cfg["scheduler"] == "cosine":
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg["epochs"])
+    if cfg["scheduler"] == "step":
+        return lr_scheduler.StepLR(optimizer, step_size=max(1, cfg["epochs"] // 3), gamma=0.1)
+    if cfg["scheduler"] == "plateau":     # lr / 4 when validation perplexity stalls an epoch
+        return lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.25, patience=0)
+    if cfg["scheduler"] != "none":
+        raise ValueError(f"unknown scheduler {cfg['scheduler']!r}: none, cosine, step, plateau")
+    return None
+
+
+def fit_char_lm(callbacks=(), trainer_cls=Trainer, trainer_args=(), resume_from=None, **config):
+    """Train the character LSTM language model; returns (trainer, result).
+
+    config overrides CHAR_LM_DEFAULTS. result: {'val_ppl': held-out perplexity of the best
+    weights (the last val_fraction of the book, read as val_rows contiguous rows),
+    'best_epoch', 'epochs_run', 'train_seconds', 'sample': 100 generated characters}.
+    trainer.model is the StatefulLM; trainer.model.lm the RNNLM; trainer.history the curves.
+    """
+    unknown = set(config) - set(CHAR_LM_DEFAULTS)
+    if unknown:
+        raise TypeError(f"fit_char_lm got unknown settings {sorted(unknown)}")
+    cfg = {**CHAR_LM_DEFAULTS, **config}
+    train, vocab = load_time_machine_chars("train", cfg["val_fraction"])
+    valid, _ = load_time_machine_chars("valid", cfg["val_fraction"])
+    _random.manual_seed(cfg["seed"])          # the same seed, the same initial weights
+    lm = RNNLM(len(vocab), cfg["num_hiddens"], cfg["num_layers"], dropout=cfg["dropout"])
+    model = StatefulLM(lm)
+    optimizer = _optimizer(cfg, model.parameters())
+    train_loader = _Batches(train, cfg["batch_size"], cfg["num_steps"],
+                            generator=_random.Generator().manual_seed(cfg["seed"]))
+    val_loader = ContiguousBatches(valid, cfg["val_rows"], cfg["num_steps"])
+    early = EarlyStopping(monitor="val_ppl", patience=cfg["patience"],
+                          restore_best_weights=True)
+    extra = [TimeBudget(cfg["time_budget"])] if cfg["time_budget"] else []
+    trainer = trainer_cls(*trainer_args, model, optimizer, lm_loss,
+                          scheduler=_scheduler(cfg, optimizer), grad_clip=cfg["grad_clip"],
+                          metrics={"ppl": Perplexity()},
+                          callbacks=[early, *extra, *callbacks])
+    start = time.perf_counter()
+    trainer.fit(train_loader, val_loader, epochs=cfg["epochs"], resume_from=resume_from)
+    seconds = time.perf_counter() - start
+    result = {"val_ppl": evaluate_perplexity(lm, valid, cfg["val_rows"], cfg["num_steps"]),
+              "best_epoch": early.best_epoch, "epochs_run": trainer.epoch,
+              "train_seconds": round(seconds, 1),
+              "sample": lm.generate("the time traveller ", 100, vocab)}
+    return trainer, result
+
+
+# ==== the command ================================================================================
+
+# CLI option -> (default for the LM, None: keep CHAR_LM_DEFAULTS); vision-only options refused
+_CLI_OPTIONS = ("epochs", "batch_size", "optimizer", "lr", "scheduler", "weight_decay",
+                "dropout", "val_fraction", "seed")
+_VISION_ONLY = ("data_root", "download", "augment", "limit")
+
+
+def _config(args, error):
+    """The run's settings: CHAR_LM_DEFAULTS, then a resumed run's config.json, then the
+    options given."""
+    for key in _VISION_ONLY:
+        if getattr(args, key, None):
+            raise error(f"--{key.replace('_', '-')} is for image datasets; the language model "
+                        "trains on the bundled novel")
+    given = {k: getattr(args, k) for k in _CLI_OPTIONS if getattr(args, k, None) is not None}
+    cfg = dict(CHAR_LM_DEFAULTS)
+    run_dir = None
+    if getattr(args, "resume", None):
+        run_dir = args.resume if os.path.isdir(args.resume) else os.path.dirname(args.resume)
+        try:
+            with open(os.path.join(run_dir, "config.json")) as f:
+                saved = json.load(f)
+        except (OSError, ValueError) as e:
+            raise error(f"cannot resume from {args.resume}: {e}") from None
+        cfg.update({k: v for k, v in saved.items() if k in CHAR_LM_DEFAULTS})
+        changed = sorted(k for k, v in given.items() if k != "epochs" and v != cfg[k])
+        if changed:
+            raise error("--resume continues the run's own settings; it cannot change "
+                        + ", ".join("--" + k.replace("_", "-") for k in changed))
+    cfg.update(given)
+    if cfg["optimizer"] not in ("sgd", "adam", "adamw"):
+        raise error(f"unknown optimizer {cfg['optimizer']!r}; choose from: sgd, adam, adamw")
+    if cfg["scheduler"] == "onecycle":
+        raise error("the language model supports --scheduler none, cosine, step or plateau")
+    if cfg["scheduler"] not in ("none", "cosine", "step", "plateau"):
+        raise error(f"unknown scheduler {cfg['scheduler']!r}; choose from: none, cosine, step, "
+                    "plateau")
+    for key, low in (("epochs", 1), ("batch_size", 1)):
+        if cfg[key] < low:
+            raise error(f"--{key.replace('_', '-')} must be >= {low}, got {cfg[key]}")
+    if not 0 < cfg["val_fraction"] < 1:
+        raise error(f"--val-fraction must be in (0, 1) for the language model, got "
+                    f"{cfg['val_fraction']}")
+    return cfg, run_dir
+
+
+def is_lm_run(args):
+    """Whether `glasstorch train` args ask for the language model: --model lstm-lm,
+    --dataset timemachine, or --resume of a run folder whose config.json says so."""
+    if getattr(args, "model", None) == "lstm-lm" or getattr(args, "dataset", None) == \
+            "timemachine":
+        return True
+    resume = getattr(args, "resume", None)
+    if not resume:
+        return False
+    run_dir = resume if os.path.isdir(resume) else os.path.dirname(resume)
+    try:
+        with open(os.path.join(run_dir, "config.json")) as f:
+            return json.load(f).get("model") == "lstm-lm"
+    except (OSError, ValueError):
+        return False
+
+
+def _run_trainer():
+    class RunTrainer(Trainer):
+        """Checkpoints carry the run dict (model settings and vocab) to rebuild the model."""
+
+        def __init__(self, run, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.run = run
+
+        def state_dict(self):
+            return {**super().state_dict(), "run": self.run}
+    return RunTrainer
+
+
+class _EpochPrinter(Callback):
+    def on_epoch_end(self, trainer, epoch, logs):
+        print(format_logs(logs, trainer.epochs), flush=True)
+
+
+def train_lm(args):
+    """`glasstorch train --model lstm-lm --dataset timemachine`: the char LM into a run folder
+    (config.json, metrics.jsonl with train/val perplexity per epoch, best.pt, last.pt,
+    curves.png, results.json with the held-out perplexity and a generated sample)."""
+    from ..cli import CLIError
+    if getattr(args, "model", None) not in (None, "lstm-lm"):
+        raise CLIError(f"the timemachine dataset trains --model lstm-lm, not {args.model!r}")
+    if getattr(args, "dataset", None) not in (None, "timemachine"):
+        raise CLIError(f"--model lstm-lm trains on --dataset timemachine, not {args.dataset!r}")
+    cfg, resume_dir = _config(args, CLIError)
+    run_dir = resume_dir or getattr(args, "out", None) or os.path.join(
+        "runs", f"lstm-lm-timemachine-{time.strftime('%Y%m%d-%H%M%S')}")
+    resume = os.path.join(run_dir, "last.pt") if resume_dir else None
+    if resume is not None and not os.path.exists(resume):
+        raise CLIError(f"cannot resume: no last.pt in {run_dir}")
+    os.makedirs(run_dir, exist_ok=True)
+    with open(os.path.join(run_dir, "config.json"), "w") as f:
+        json.dump({"model": "lstm-lm", "dataset": "timemachine", **cfg}, f, indent=2)
+    run = {"model": "lstm-lm", "dataset": "timemachine",
+           "model_kwargs": {k: cfg[k] for k in ("num_hiddens", "num_layers", "dropout")}}
+    checkpoint = ModelCheckpoint(run_dir, monitor="val_ppl", mode="min")
+    callbacks = [ProgressBar(file=sys.stderr), _EpochPrinter(),
+                 JSONLinesLogger(os.path.join(run_dir, "metrics.jsonl")), checkpoint]
+    print(f"training lstm-lm ({cfg['num_layers']} x {cfg['num_hiddens']} LSTM, dropout "
+          f"{cfg['dropout']}) on The Time Machine's characters: the first "
+          f"{1 - cfg['val_fraction']:.0%} to train, the rest to validate; up to "
+          f"{cfg['epochs']} epochs ({cfg['batch_size']} x {cfg['num_steps']} batches, "
+          f"{cfg['optimizer']} lr {cfg['lr']:g}, clip {cfg['grad_clip']}, early stopping "
+          f"after {cfg['patience']} epochs without a better validation perplexity)",
+          flush=True)
+    try:
+        trainer, result = fit_char_lm(callbacks=callbacks, trainer_cls=_run_trainer(),
+                                      trainer_args=(run,), resume_from=resume, **cfg)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; continue with: glasstorch train --resume {run_dir}",
+              file=sys.stderr)
+        return 130
+    history = trainer.history
+    result["checkpoint"] = "best.pt"
+    with open(os.path.join(run_dir, "results.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"held-out perplexity {result['val_ppl']:.3f} (best epoch {result['best_epoch']} of "
+          f"{result['epochs_run']}, {result['train_seconds']:.0f}s)")
+    print(f"sample: {result['sample']}")
+    try:
+        plot_history({"ppl": history.column("train_ppl"), "val_ppl": history.column("val_ppl"),
+                      "loss": history.column("train_loss"),
+                      "val_loss": history.column("val_loss")},
+                     os.path.join(run_dir, "curves.png"), title="lstm-lm on timemachine")
+    except ImportError:
+        print("  (no curves.png: pip install 'glasstorch[plot]')")
+    print(f"run folder: {run_dir}")
+    print("  " + "  ".join(sorted(os.listdir(run_dir))))
+    return 0
+
+
+def load_lm(path):
+    """(RNNLM in eval mode, run dict) from a checkpoint (or run folder) written by train_lm."""
+    path = os.path.join(path, "best.pt") if os.path.isdir(path) else path
+    state = load(path)
+    run = state["run"]
+    _, vocab = load_time_machine_chars()
+    lm = RNNLM(len(vocab), run["model_kwargs"]["num_hiddens"],
+               run["model_kwargs"]["num_layers"], dropout=run["model_kwargs"]["dropout"])
+    lm.load_state_dict({k[len("lm."):]: v for k, v in state["model"].items()})
+    return lm.eval(), run
