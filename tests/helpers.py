@@ -252,3 +252,43 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4):
         got = np.zeros_like(a) if grads[i] is None else grads[i].numpy()
         np.testing.assert_allclose(got, num, rtol=rtol, atol=atol,
                                    err_msg=f"finite differences, input {i}")
+
+
+def module_pair(make, dtype="float64", seed=0):
+    """The same module in both frameworks: make(lib) -> module, torch's init (seeded) copied
+    into glasstorch through state_dict; float64 unless dtype="float32"."""
+    torch.manual_seed(seed)
+    t, g = make(torch), make(gt)
+    if dtype == "float64":
+        t, g = t.double(), g.double()
+    g.load_state_dict({k: gt.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    return g, t
+
+
+def check_module(g_mod, t_mod, fn, arrays, rtol=None, atol=None, seed=1):
+    """fn(lib, module, *tensors) in both frameworks; float arrays become leaves requiring
+    grad. Compares the outputs, backpropagates the same random upstream gradient into every
+    output, then compares the leaves' gradients and every parameter's (by name)."""
+    g_in = [gt.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    t_in = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    g_out, t_out = fn(gt, g_mod, *g_in), fn(torch, t_mod, *t_in)
+    assert_close(g_out, t_out, rtol, atol, "forward")
+    pairs = [(g, t) for g, t in zip(_flat(g_out), _flat(t_out))
+             if isinstance(t, torch.Tensor) and t.requires_grad]
+    if not pairs:
+        return g_out, t_out
+    rng = np.random.default_rng(seed)
+    ups = [rng.standard_normal(tuple(t.shape)) for _, t in pairs]
+    sum((t * torch.tensor(u, dtype=t.dtype)).sum() for (_, t), u in zip(pairs, ups)).backward()
+    sum((g * gt.tensor(u, dtype=g.dtype)).sum() for (g, _), u in zip(pairs, ups)).backward()
+    for i, (g, t) in enumerate(zip(g_in, t_in)):
+        if t.requires_grad:
+            assert_close(g.grad, t.grad, rtol, atol, f"grad of input {i}")
+    t_params, g_params = dict(t_mod.named_parameters()), dict(g_mod.named_parameters())
+    assert list(g_params) == list(t_params), "parameter names differ from torch's"
+    for name, tp in t_params.items():
+        if tp.grad is None:
+            assert g_params[name].grad is None, f"grad of {name}: torch has None"
+        else:
+            assert_close(g_params[name].grad, tp.grad, rtol, atol, f"grad of {name}")
+    return g_out, t_out
