@@ -40,13 +40,17 @@ def tensor_repr(t):
         # torch right-aligns every element to the widest one (of those shown)
         shown = data.reshape(-1)[:2000] if data.size <= 1000 else _xp.concatenate(
             [data.reshape(-1)[:3], data.reshape(-1)[-3:]])
-        width = max((len(fmt(float(v))) for v in shown), default=0)
+        # torch: the width comes from the nonzero finite values only (inf/nan/0 don't widen)
+        width = max((len(fmt(float(v))) for v in shown if v != 0 and _xp.isfinite(v)),
+                    default=1)
         opts["formatter"] = {"float_kind": lambda v: fmt(float(v)).rjust(width)}
     body = _xp.array2string(data, **opts)
     suffix = []
     if data.size == 0 and data.ndim != 1:
         suffix.append(f"size={tuple(data.shape)}")
-    if dt.name not in _IMPLICIT or (dt.is_floating_point and dt is not _dtype.get_default_dtype()):
+    if dt.name not in _IMPLICIT or (dt.is_floating_point and dt is not _dtype.get_default_dtype()) \
+            or (data.size == 0 and dt is not _dtype.get_default_dtype()):
+        # (an empty tensor has no elements to show its type: torch names any non-default one)
         suffix.append(f"dtype={dt!r}")
     if t.grad_fn is not None:
         suffix.append(f"grad_fn=<{t.grad_fn.name()}>")

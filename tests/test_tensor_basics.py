@@ -157,6 +157,10 @@ def test_random_seeding_and_distributions():
     lambda t: t.ones(2, requires_grad=True),
     lambda t: t.ones(2, requires_grad=True) * 2,
     lambda t: t.zeros(2, 0),
+    lambda t: t.tensor([], dtype=t.int64),
+    lambda t: t.tensor([[0.0, float("-inf")], [0.0, 0.0]]),
+    lambda t: t.tensor([1.5, 0.0, float("nan")]),
+    lambda t: t.tensor([-1.0, 10.0, float("inf")]),
 ])
 def test_repr_matches_torch(make):
     assert repr(make(gt)) == repr(make(torch))
