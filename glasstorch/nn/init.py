@@ -52,12 +52,21 @@ def _rng(generator):
     return (generator or _random.default_generator).rng
 
 
+def _draw_dtype(tensor):
+    # draw float32 weights in float32 (8x faster than float64-then-cast for big layers)
+    return _xp.float32 if tensor._data.dtype == _xp.float32 else _xp.float64
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    return _write(tensor, _rng(generator).uniform(a, b, tensor._data.shape))
+    dt = _draw_dtype(tensor)
+    u = _rng(generator).random(tensor._data.shape, dtype=dt)
+    return _write(tensor, dt(a) + dt(b - a) * u)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    return _write(tensor, mean + std * _rng(generator).standard_normal(tensor._data.shape))
+    dt = _draw_dtype(tensor)
+    z = _rng(generator).standard_normal(tensor._data.shape, dtype=dt)
+    return _write(tensor, dt(mean) + dt(std) * z)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):

@@ -61,6 +61,18 @@ def test_conv2d(xs, ws, bias, kw):
     check_op(fn, shapes, lib=True, dtype="float32", layout="T")
 
 
+@pytest.mark.parametrize("name, xs, ws, kw", [
+    ("conv2d", (3, 3, 6, 6), (4, 3, 3, 3), dict(padding=1)),
+    ("conv2d", (3, 4, 6, 6), (6, 2, 3, 3), dict(groups=2, stride=2)),
+    ("conv_transpose2d", (3, 4, 4, 4), (4, 3, 3, 3), dict(groups=2, stride=2)),
+])
+def test_conv_in_batch_chunks(monkeypatch, name, xs, ws, kw):
+    """Columns built one sample at a time (big batches are chunked): same values and grads."""
+    monkeypatch.setattr("glasstorch.ops.conv._CHUNK_BYTES", 1)
+    fn, shapes = _conv_case(name, xs, ws, True, kw)
+    check_op(fn, shapes, lib=True, double=True)
+
+
 @pytest.mark.parametrize("xs, ws, bias, kw", CONV1D)
 def test_conv1d(xs, ws, bias, kw):
     fn, shapes = _conv_case("conv1d", xs, ws, bias, kw)
@@ -261,7 +273,8 @@ def test_conv_default_init(name, args, kw):
     bound = 1 / math.sqrt(fan_in)
     for p in (w, m.bias.detach().numpy()):
         assert np.abs(p).max() <= bound
-        assert np.abs(p).max() > 0.95 * bound
+        # the bound is reached: P(max < 0.95 bound) = 0.95^n, negligible for n >= 1000 only
+        assert p.size < 1000 or np.abs(p).max() > 0.95 * bound
     assert abs(w.mean()) < 0.02 * bound
     assert abs(w.var() / (bound ** 2 / 3) - 1) < 0.03
 
