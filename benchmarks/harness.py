@@ -11,9 +11,11 @@ rounds are compared. Run through benchmarks/run.sh, which unsets OPENBLAS_CORETY
 OPENBLAS_L2_SIZE (settings meant for old OpenBLAS builds that make today's NumPy matmul
 ~1.8x slower); this module only warns about them and never changes them.
 """
+import ctypes
 import os
 import re
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -107,6 +109,20 @@ def report(title, times, target, ours="glasstorch", ref="torch"):
     return ratio
 
 
+def report_throughput(title, times, target, ours="glasstorch", ref="torch"):
+    """Like `report` for a higher-is-better claim: the final line gives throughput
+    ours/ref = time(ref) / time(ours), PASS when it is at least `target`; returns it."""
+    print(f"\n{title}")
+    print(f"  {'':<12}{'median':>12}{'min':>12}{'max':>12}")
+    for name, ts in times.items():
+        print(f"  {name:<12}{_ms(statistics.median(ts)):>12}{_ms(min(ts)):>12}"
+              f"{_ms(max(ts)):>12}")
+    ratio = statistics.median(times[ref]) / statistics.median(times[ours])
+    verdict = "PASS" if ratio >= target else "FAIL"
+    print(f"{title}: throughput {ours}/{ref} = {ratio:.2f}x (target >= {target}x) {verdict}")
+    return ratio
+
+
 def peak_traced_memory(fn):
     """Peak bytes allocated through Python's tracemalloc while `fn()` runs. NumPy reports its
     array buffers to tracemalloc, so this covers glasstorch; torch's allocator is not traced."""
@@ -116,6 +132,53 @@ def peak_traced_memory(fn):
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def peak_torch_memory(fn):
+    """Peak bytes of CPU tensors torch allocates while `fn()` runs, above the start: a running
+    sum of the profiler's allocation events. Frees of tensors allocated before `fn` are not
+    seen (as with tracemalloc), so both measure the same thing: new memory held at the peak."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
+    current = peak = 0
+    for e in sorted(events, key=lambda e: e.start_ns()):
+        current += e.nbytes()
+        peak = max(peak, current)
+    return peak
+
+
+def peak_rss_growth(fn, warmup=None):
+    """Bytes by which the process's peak resident memory (Linux VmHWM) exceeds its resident
+    memory before `fn()`: everything the process touches, whatever allocates it (NumPy, torch's
+    allocator, oneDNN scratch buffers, BLAS workspaces). `warmup()` runs first, outside the
+    measure, to load code pages and thread pools; then the memory it freed goes back to the OS
+    (glibc malloc_trim), so `fn` cannot reuse it unseen. Meant for a fresh process: run_child."""
+    if warmup is not None:
+        warmup()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")                                  # reset VmHWM to VmRSS (Linux >= 4.0)
+    before = _status_kib("VmRSS")
+    fn()
+    return (_status_kib("VmHWM") - before) * 1024
+
+
+def _status_kib(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {key} in /proc/self/status (Linux only)")
+
+
+def run_child(script, *args):
+    """Run `python script *args` in a fresh interpreter (same environment) and return the
+    number it prints last: a measure untouched by what this process has loaded or cached."""
+    out = subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
+                         check=True).stdout
+    return float(out.split()[-1])
 
 
 def _ms(seconds):

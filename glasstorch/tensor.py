@@ -669,7 +669,7 @@ class Tensor:
         return _unary.exp(self)
 
     def exp_(self):
-        return _inplace.inplace(self, _unary.exp)
+        return _inplace.inplace(self, _unary.exp, snapshot=False)  # Exp keeps its output
 
     def exp2(self):
         return _unary.exp2(self)
@@ -732,19 +732,19 @@ class Tensor:
         return _unary.tanh(self)
 
     def tanh_(self):
-        return _inplace.inplace(self, _unary.tanh)
+        return _inplace.inplace(self, _unary.tanh, snapshot=False)  # Tanh keeps its output
 
     def sigmoid(self):
         return _unary.sigmoid(self)
 
     def sigmoid_(self):
-        return _inplace.inplace(self, _unary.sigmoid)
+        return _inplace.inplace(self, _unary.sigmoid, snapshot=False)  # keeps its output
 
     def relu(self):
         return _unary.relu(self)
 
     def relu_(self):
-        return _inplace.inplace(self, _unary.relu)
+        return _inplace.inplace(self, _unary.relu, snapshot=False)  # Relu keeps its output
 
     def clamp(self, min=None, max=None):
         return _unary.clamp(self, min, max)

@@ -224,7 +224,12 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                         _accumulate(var, grads_out[0], create_graph)
                 continue
 
-            grads_in = _call_backward(node, grads_out)
+            if len(grads_out) == 1 and grads_out[0] is not None:  # most nodes: no call here
+                grads_in = node.backward(node, grads_out[0])
+                if not isinstance(grads_in, tuple):
+                    grads_in = (grads_in,)
+            else:
+                grads_in = _call_backward(node, grads_out)
             if len(grads_in) != len(node.next_functions) and not isinstance(node, Op):
                 _check_grad_count(node, grads_in)
             post = getattr(node, "_post_hooks", None)
@@ -250,9 +255,14 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                                            f"gradient {i}: expected Variable or None (got "
                                            f"{type(g).__name__})")
                     m = meta[i] if meta is not None else None
-                    if m is not None:
-                        g = _fit_grad(node, i, g, m)
-                    _add_pending(pending, child, nr, g)
+                    if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
+                        g = _fit_grad(node, i, g, m)  # (checked here: most grads fit already)
+                    # _add_pending, inlined: this runs once per edge
+                    slot = pending.get(child)
+                    if slot is None:
+                        slot = pending[child] = [None] * child._n_out
+                    prev = slot[nr]
+                    slot[nr] = g if prev is None else prev + g
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:

@@ -31,7 +31,8 @@ class Node:
         """Keep tensors (or arrays) for backward. A Tensor's version is recorded so an in-place
         change before backward raises instead of silently giving a wrong gradient."""
         self._saved = items
-        self._saved_versions = tuple(getattr(t, "_vc", None) and t._vc[0] for t in items)
+        self._saved_versions = tuple([t._vc[0] if isinstance(t, Tensor) else None
+                                      for t in items])
 
     @property
     def saved_tensors(self):
@@ -175,19 +176,23 @@ class Op(Node):
         if _OBSERVERS:
             return _observed_apply(cls, args, kwargs)
         ctx = _new(cls)
+        # one pass unwraps the Tensors and sees whether any requires grad; `_rg` is the slot
+        # behind the requires_grad property (a property call per argument shows on small ops)
+        raw = []
         record = False
-        if STATE.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a._data)
+                if a._rg:
                     record = True
-                    break
-        if not record:
+            else:
+                raw.append(a)
+        if not record or not STATE.enabled:
             ctx.needs_input_grad = _NO_GRAD
             ctx._out = None
             ctx._retain = None
             try:
-                y = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
-                                **kwargs)
+                y = cls.forward(ctx, *raw, **kwargs)
             except ValueError as e:
                 raise _shape_error(e, args) from None
             if type(y) is not _ndarray:
@@ -196,13 +201,12 @@ class Op(Node):
                 y = _asarray(y)
             return _make(y)
 
-        raw, needs, edges, meta = [], [], [], []
+        needs, edges, meta = [], [], []
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
-                raw.append(d)
                 meta.append((d.shape, d.dtype))
-                if a.requires_grad:
+                if a._rg:
                     needs.append(True)
                     if a._base is not None and a._gv != a._vc[0]:
                         _refresh_view(a)
@@ -212,7 +216,6 @@ class Op(Node):
                     needs.append(False)
                     edges.append(_NO_EDGE)
             else:
-                raw.append(a)
                 needs.append(False)
                 edges.append(_NO_EDGE)
                 meta.append(None)
@@ -222,6 +225,7 @@ class Op(Node):
         # set, not left missing: the engine's getattr(node, "_pre_hooks", None) & co. on an
         # unset slot raise and catch AttributeError, ~5x slower (~7% of a small-op backward)
         ctx._saved = ctx._pre_hooks = ctx._post_hooks = None
+        ctx._released = False  # (read by saved_tensors the same way)
         try:
             y = cls.forward(ctx, *raw, **kwargs)
         except ValueError as e:

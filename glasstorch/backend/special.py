@@ -2,7 +2,9 @@
 
 Used by ops/unary.py (erf, erfc, erfinv) and through them by GELU. Each function takes and
 returns a backend array of the same float dtype; float16/float32 inputs are computed in float64
-and rounded back, so their results are correctly rounded in nearly all cases.
+and rounded back, so their results are correctly rounded in nearly all cases. The exception is
+erf on float32 (GELU's hot path): a single-precision approximation in float32 arithmetic, within
+1.4 ulp, ~6x faster than the float64 route.
 
 Each interval's formula runs on a clipped copy of the input, and `_piecewise` selects with
 `where`, evaluating only the branches some element needs (a polynomial is ~10 ufunc calls, which
@@ -153,11 +155,63 @@ def _giles_tail(w):
                       lambda: _horner(_G3, numpy.sqrt(numpy.clip(w, 16.0, 1e3)) - 5.0))
 
 
+# N. Juffa's single-precision erff, "Efficient, faithfully-rounded implementation of error
+# function erff()" (stackoverflow.com/q/35148198, answer of 2016; also MLX's erf.h):
+#   |x| <= 0.927734375   erf(x) = x + x * S(x^2)
+#   |x| >  0.927734375   erf(x) = sign(x) (1 - exp(t L(t) - t)), t = |x| clamped to 4
+# (erf(4) rounds to 1 in float32, so the clamp changes nothing and keeps t^2 from overflowing).
+# Written for FMA, < 1 ulp; evaluated here with NumPy's separate multiply and add: max 1.37 ulp
+# (every float32 in [2^-40, 4] checked against the float64 path; tests/ops/test_unary.py samples)
+_S32 = (-5.96761703e-4, 4.99119423e-3, -2.67681349e-2, 1.12819925e-1, -3.76125336e-1,
+        1.28379166e-1)
+_L32 = (-1.72853470e-5, 3.83197126e-4, -3.88396438e-3, 2.42546219e-2, -1.06777877e-1,
+        -6.34846687e-1, -1.28717512e-1)
+_JUFFA_SPLIT = 0.927734375  # 475/512
+
+
+def _erf32_small(x):
+    # erf for |x| <= 0.927734375 (x clipped there, so x * x cannot overflow)
+    x = numpy.clip(x, -_JUFFA_SPLIT, _JUFFA_SPLIT)
+    y = _horner(_S32, x * x)
+    y *= x
+    y += x
+    return y
+
+
+def _erf32_large(x):
+    # erf for |x| > 0.927734375 (NaN propagates through the clamp)
+    t = numpy.minimum(numpy.abs(x), numpy.float32(4.0))
+    r = _horner(_L32, t)
+    r *= t
+    r -= t
+    e = numpy.exp(r)  # r <= -0.86: no cancellation in 1 - e
+    return numpy.copysign(1.0 - e, x)
+
+
+def _erf32(x):
+    # x 1-D float32; Python-float coefficients stay float32 (NEP 50), as Juffa's 'f' literals
+    return _by_majority(numpy.abs(x) <= _JUFFA_SPLIT, x, _erf32_small, _erf32_large)
+
+
+def _by_majority(cond, x, if_true, if_false):
+    """where(cond, if_true(x), if_false(x)) for 1-D x: the branch most elements take runs on all
+    of x, the other only on the elements that take it (gathered, then scattered back), instead
+    of both on everything (GELU's erf: 1.9x faster). Each branch accepts any input."""
+    if 2 * numpy.count_nonzero(cond) >= cond.size:
+        y, rest, other = if_true(x), numpy.flatnonzero(~cond), if_false
+    else:
+        y, rest, other = if_false(x), numpy.flatnonzero(cond), if_true
+    if rest.size:
+        y[rest] = other(x[rest])
+    return y
+
+
 def _as_f64(x):
     return x if x.dtype == _f64 else x.astype(_f64)
 
 
 _BLOCK = 1 << 14  # 128 KB of float64 per temporary: the passes of a block stay in L2
+_BLOCK32 = 2 * _BLOCK  # the same 128 KB in float32
 
 
 def _blocked(f, x):
@@ -173,8 +227,22 @@ def _blocked(f, x):
     return out.reshape(x.shape)
 
 
+def _blocked32(f, x):
+    """f (a float32 kernel of 1-D arrays) applied to x in cache-sized blocks (see _blocked)."""
+    if x.size <= _BLOCK32:
+        return f(x.reshape(-1)).reshape(x.shape)
+    flat = x.reshape(-1)
+    out = numpy.empty(flat.shape, x.dtype)
+    for i in range(0, flat.size, _BLOCK32):
+        out[i:i + _BLOCK32] = f(flat[i:i + _BLOCK32])
+    return out.reshape(x.shape)
+
+
 def erf(x):
-    """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, elementwise (Cody 1969)."""
+    """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, elementwise (Cody 1969; float32:
+    Juffa's single-precision approximation)."""
+    if x.dtype == numpy.float32:
+        return _blocked32(_erf32, x)
     return _blocked(_erf, x)
 
 

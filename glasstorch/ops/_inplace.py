@@ -50,11 +50,15 @@ def _records(self, args):
     return any(isinstance(a, Tensor) and a._rg for a in args)
 
 
-def inplace(self, op, *args, **kwargs):
-    """Run out-of-place `op(self, *args, **kwargs)` and write the result into `self`."""
+def inplace(self, op, *args, snapshot=True, **kwargs):
+    """Run out-of-place `op(self, *args, **kwargs)` and write the result into `self`.
+
+    snapshot=False declares that op's backward never reads `self` (it keeps only its output or
+    masks made in forward: relu, sigmoid, tanh, exp, threshold, ...). op then runs on `self`
+    itself: no snapshot (module docstring), one copy of the tensor fewer per call."""
     _check_leaf(self)
     recording = _records(self, args)
-    src = self.clone() if recording and self._rg else self
+    src = self.clone() if snapshot and recording and self._rg else self
     result = op(src, *args, **kwargs)
     return _write(self, result, op)
 

@@ -43,10 +43,12 @@ def _float_only(x, kernel):
         raise _not_implemented(kernel, x)
 
 
-def _apply(input, inplace, fn, *args):
-    # `inplace=True`: the same op, written back into input (which is returned)
+def _apply(input, inplace, fn, *args, snapshot=True):
+    # `inplace=True`: the same op, written back into input (which is returned). snapshot=False
+    # for ops whose backward keeps only masks or the output, never the input: no clone of the
+    # input is needed before it is overwritten (ops/_inplace.py)
     if inplace:
-        return _inplace.inplace(input, fn, *args)
+        return _inplace.inplace(input, fn, *args, snapshot=snapshot)
     return fn(input, *args)
 
 
@@ -74,7 +76,7 @@ class Threshold(Op, name="threshold"):
 def _threshold(input, threshold, value, inplace):
     if input._data.dtype.kind == "b":
         raise _not_implemented("threshold_cpu", input)
-    return _apply(input, inplace, Threshold.apply, threshold, value)
+    return _apply(input, inplace, Threshold.apply, threshold, value, snapshot=False)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -106,7 +108,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError("min_val cannot be greater than max_val")
     if input._data.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
-    return _apply(input, inplace, Hardtanh.apply, min_val, max_val)
+    return _apply(input, inplace, Hardtanh.apply, min_val, max_val, snapshot=False)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -120,11 +122,11 @@ def relu6(input, inplace=False):
 
 def relu(input, inplace=False):
     """nn.functional.relu: max(x, 0), optionally in place."""
-    return _apply(input, inplace, _relu)
+    return _apply(input, inplace, _relu, snapshot=False)
 
 
 def relu_(input):
-    return _inplace.inplace(input, _relu)
+    return _inplace.inplace(input, _relu, snapshot=False)
 
 
 class LeakyRelu(Op, name="leaky_relu"):
@@ -145,7 +147,7 @@ class LeakyRelu(Op, name="leaky_relu"):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     _float_only(input, "leaky_relu_cpu")
-    return _apply(input, inplace, LeakyRelu.apply, negative_slope)
+    return _apply(input, inplace, LeakyRelu.apply, negative_slope, snapshot=False)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -160,10 +162,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
-        return _apply(input, inplace, LeakyRelu.apply, (lower + upper) / 2)
+        return _apply(input, inplace, LeakyRelu.apply, (lower + upper) / 2, snapshot=False)
     d = input._data
     slope = _random.default_generator.rng.uniform(lower, upper, d.shape).astype(d.dtype)
-    return _apply(input, inplace, LeakyRelu.apply, slope)
+    return _apply(input, inplace, LeakyRelu.apply, slope, snapshot=False)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -276,7 +278,7 @@ class Hardsigmoid(Op, name="hardsigmoid"):
 
 def hardsigmoid(input, inplace=False):
     _float_only(input, "hardsigmoid_cpu")
-    return _apply(input, inplace, Hardsigmoid.apply)
+    return _apply(input, inplace, Hardsigmoid.apply, snapshot=False)
 
 
 class Hardswish(Op, name="hardswish"):

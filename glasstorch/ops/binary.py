@@ -278,6 +278,10 @@ subtract = sub
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input (torch.rsub; the reflected `number - tensor`)."""
+    if type(other) in (float, int) and type(alpha) is int and alpha == 1 \
+            and isinstance(input, Tensor) and input._data.dtype.kind == "f":
+        # `1 - y` in backward formulas: nothing to check or promote (as sub below would find)
+        return Sub.apply(_lift(other, input), input)
     if _is_bool(other) or _is_bool(input):
         _check_sub(other, input)  # before lifting: `True - int_tensor` raises in torch too
     return sub(_lift(other, input), input, alpha=alpha)

@@ -2,7 +2,7 @@
 (per-bag sum / mean / max of such rows, reduced segment by segment without a Python loop).
 
 The backward of a lookup is a scatter-add of the upstream rows into a zero table, done by the
-index-add kernel `_add_at` of ops/index.py (bincount-based: fast for 10k+ lookups). Both
+index-add kernel `_add_at` of ops/index.py (sorted once, added in rounds of distinct rows). Both
 directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters), each one the
 other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
 (nn/modules/sparse.py) hold the table and call these.

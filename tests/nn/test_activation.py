@@ -199,6 +199,47 @@ def test_inplace_forms(name, call):
     check_op(fn, [(3, 5)], lib=True, low=-4, high=4)
 
 
+@pytest.mark.parametrize("name, call", [
+    ("relu_", lambda lib, x: x.relu_()),
+    ("F.relu-inplace", lambda lib, x: F(lib).relu(x, inplace=True)),
+    ("ReLU-inplace", lambda lib, x: lib.nn.ReLU(inplace=True)(x)),
+    ("tanh_", lambda lib, x: x.tanh_()),
+    ("sigmoid_", lambda lib, x: x.sigmoid_()),
+    ("exp_", lambda lib, x: x.exp_()),
+    ("threshold_", lambda lib, x: F(lib).threshold_(x, 0.1, 2.0)),
+    ("hardtanh_", lambda lib, x: F(lib).hardtanh_(x, -0.5, 0.5)),
+    ("leaky_relu_", lambda lib, x: F(lib).leaky_relu_(x, 0.2)),
+    ("hardsigmoid-inplace", lambda lib, x: F(lib).hardsigmoid(x, inplace=True)),
+])
+def test_inplace_without_snapshot_of_the_input(name, call):
+    # these ops' backwards keep only their output or masks, so their in-place forms write over
+    # the input without cloning it first (ops/_inplace.py, snapshot=False): no clone op runs,
+    # the buffer is the same, the node links straight to x's node as in torch, same gradients
+    rng = np.random.default_rng(0)
+    a_np, g_np = rng.uniform(-3, 3, (4, 5)), rng.standard_normal((4, 5))
+    grads, links = [], []
+    ops = []
+    observe = lambda cls, args, kwargs, result: ops.append(cls.__name__)  # noqa: E731
+    for lib in (gt, torch):
+        a = lib.tensor(a_np, requires_grad=True)
+        x = a * 2
+        ptr = x.data_ptr()
+        if lib is gt:
+            gt.autograd.node._OBSERVERS.append(observe)
+        try:
+            y = call(lib, x)
+        finally:
+            if lib is gt:
+                gt.autograd.node._OBSERVERS.remove(observe)
+        assert y is x and x.data_ptr() == ptr
+        links.append(type(x.grad_fn.next_functions[0][0]).__name__ if lib is torch else
+                     x.grad_fn.next_functions[0][0].name())
+        y.backward(lib.tensor(g_np))
+        grads.append(a.grad)
+    assert "Clone" not in ops and ops
+    assert links[0] == links[1] == "MulBackward0"
+    assert_close(grads[0], grads[1])
+
 def test_inplace_on_leaf_raises_like_torch():
     check_raises(lambda lib, x: F(lib).relu(x.requires_grad_(), inplace=True), [(2, 2)],
                  lib=True, match="leaf Variable")

@@ -414,14 +414,51 @@ def test_error_messages():
 
 
 @pytest.mark.parametrize("rows, index", [
-    (50, [7, 7, 49, -1]),       # few of many rows: summed per distinct row
-    (4, [0, 3, 3, 1, 0, -4]),   # most rows: one bincount over all of them
+    (50, [7, 7, 49, -1]),       # few of many rows
+    (4, [0, 3, 3, 1, 0, -4]),   # most rows, repeated
 ])
 def test_embedding_like_gradient_accumulates(rows, index):
     check_op(lambda L, w: w[L.tensor(index)], [(rows, 3)], lib=True)
     check_op(lambda L, w: w[L.tensor(index)], [(rows, 3)], lib=True, dtype="float32")
     check_op(lambda L, w: w.index_select(0, L.tensor(index) % rows), [(rows, 3)], lib=True)
 
+
+
+# index_add's rows come from `_add_at` (ops/index.py): sorted rounds, a reduceat for rows hit more
+# than 8 times, a bincount for dense scalar rows; (rows, width, index) per case
+ADD_AT = [
+    P(40, 16, lambda rng: rng.permutation(40)[:25], id="distinct"),
+    P(40, 16, lambda rng: rng.integers(0, 40, 200), id="repeats"),
+    P(40, 16, lambda rng: rng.integers(-40, 40, 200), id="negative"),
+    P(40, 16, lambda rng: np.r_[np.zeros(300, int), rng.integers(0, 40, 100)], id="heavy-row"),
+    P(40, 1, lambda rng: rng.integers(0, 40, 200), id="dense-scalar-rows"),
+    P(4000, 1, lambda rng: rng.integers(0, 4000, 50), id="sparse-scalar-rows"),
+]
+
+
+@pytest.mark.parametrize("rows, width, make_index", ADD_AT)
+@pytest.mark.parametrize("dim", [0, 1])
+def test_index_add_repeated_rows_float32(rows, width, make_index, dim):
+    rng = np.random.default_rng(3)
+    index = make_index(rng) % rows
+    x = rng.standard_normal((rows, width)).astype(np.float32)
+    src = rng.standard_normal((len(index), width)).astype(np.float32)
+    if dim == 1:   # rows along dim 1: `_add_at` writes through a non-contiguous view
+        x, src = x.T.copy(), src.T.copy()
+    got = gt.tensor(x).index_add(dim, gt.tensor(index), gt.tensor(src))
+    want = torch.tensor(x).index_add(dim, torch.tensor(index), torch.tensor(src))
+    assert got.dtype == gt.float32
+    if width > 1 and np.bincount(index).max() <= 8:
+        # each row sums its values one by one in order of occurrence, as torch does: bit-exact
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    else:   # another summation order (reduceat, or bincount in float64)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_index_add_int_repeats_are_exact():
+    index = np.r_[np.zeros(20, int), np.arange(5), np.arange(5)]
+    got = gt.zeros(5, 3, dtype=gt.int64).index_add(0, gt.tensor(index), gt.ones(30, 3).long())
+    assert got[:, 0].tolist() == [22, 2, 2, 2, 2]
 
 def test_augmented_assignment():
     def fn(x, v, w):

@@ -358,6 +358,26 @@ def test_erf_accuracy(name):
     np.testing.assert_allclose(got32, want32, rtol=3e-7, atol=1e-37)
 
 
+
+def test_erf_float32_path_within_1_5_ulp():
+    # float32 erf has its own single-precision approximation (backend/special.py, Juffa's);
+    # every 509th float32 from 2^-30 to 8 (all of erf's range short of +-1), both signs,
+    # against the float64 path (Cody, correctly rounded in nearly all cases)
+    lo, hi = np.array([2.0 ** -30, 8.0], np.float32).view(np.int32)
+    x = np.arange(lo, hi, 509, dtype=np.int32).view(np.float32)
+    x = np.concatenate([x, -x, [0.927734375, np.nextafter(np.float32(0.927734375), 1), 4.0]])
+    x = x.astype(np.float32)
+    got = gt.erf(gt.tensor(x)).numpy()
+    exact = gt.erf(gt.tensor(x.astype(np.float64))).numpy()
+    assert got.dtype == np.float32
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert (np.abs(got - exact) / ulp).max() <= 1.5
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45], np.float32)
+    got = gt.erf(gt.tensor(special)).numpy()
+    want = np.array([0.0, -0.0, 1.0, -1.0, np.nan, 1.0, -1.0, 1e-45], np.float32)
+    np.testing.assert_array_equal(got, want)
+    assert np.signbit(got[1])
+
 @pytest.mark.parametrize("name", ["erf", "erfc", "erfinv"])
 def test_erf_family_large_input(name):
     # more elements than one block of backend/special.py, transposed: blocking keeps the layout
