@@ -156,7 +156,9 @@ def window_max(x, geometry, out, need_index=True):
             better = v > best          # strict: the first of equal maxima keeps the index
             if nan:
                 better |= numpy.isnan(v)
-            numpy.putmask(arg, better, j)
+            # putmask(arg, better, j) without its per-element branch (~3x faster here):
+            # j exceeds every index stored so far, so a max writes it exactly where better
+            numpy.maximum(arg, better * j, out=arg)
         numpy.maximum(best, v, out=best)   # propagates nan, as torch's values do
     lead = x.shape[:2]
     if not need_index:

@@ -14,6 +14,7 @@
     dropout.py  dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout
     loss.py     losses: fused cross_entropy / nll / bce (+ with logits), the rest composed
     nn_misc.py  one_hot, normalize, cosine_similarity, pairwise_distance, cdist, attention
+    rnn.py      lstm / gru / rnn_tanh / rnn_relu and their cells (fused per-layer time loops)
     attention.py  multi_head_attention_forward (one fused attention op), d2l's masked_softmax
     linear.py   linear (fused x W^T + b), bilinear
     embedding.py  embedding, embedding_bag (gather forward, scatter-add backward)

@@ -9,9 +9,12 @@ conv:  gx = conv_transpose(gy, W),  gW = ConvWeight(gy, x),  gb = sum(gy)
 conv_transpose:  gx = conv(gy, W),  gW = ConvWeight(x, gy)
 ConvWeight(a, b):  ga = conv(b, gW),  gb = conv_transpose(a, gW)
 
-Each is one GEMM on im2col columns (backend/cpu_kernels.py; batched over groups). A geometry is a
-tuple of (kernel, stride, dilation, padding_before) per spatial dim; output sizes are passed
-explicitly, so asymmetric ('same') padding and output_padding need no special case.
+Each is one GEMM on im2col columns (backend/cpu_kernels.py; batched over groups), built for
+one chunk of the batch at a time (_CHUNK_BYTES). The weight gradient rebuilds forward's columns
+rather than keeping them: they are k1*k2 times the input (25x for a 5x5 kernel), and keeping
+them made a LeNet training step hold ~2x torch's memory (benchmarks/bench_lenet.py). A geometry
+is a tuple of (kernel, stride, dilation, padding_before) per spatial dim; output sizes are
+passed explicitly, so asymmetric ('same') padding and output_padding need no special case.
 """
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
@@ -26,31 +29,47 @@ def _prod(xs):
     return p
 
 
+# The columns are built for one chunk of the batch at a time, about this many bytes: memory
+# stays bounded (torch's kernels never hold a whole batch's columns either) and each chunk is
+# still in cache when its GEMM reads it (LeNet's first conv, fwd + bwd, runs ~1.5x faster).
+_CHUNK_BYTES = 1 << 20
+
+
+def _batch_chunks(n, sample_bytes):
+    """Slices covering range(n), each holding about _CHUNK_BYTES of columns (>= 1 sample)."""
+    step = max(1, _CHUNK_BYTES // max(sample_bytes, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
 def _conv_forward(x, w, geometry, groups, out):
-    """x (N, C, *S), w (O, C/G, *k) -> (y (N, O, *out), cols (C, *k, *out, N))."""
+    """x (N, C, *S), w (O, C/G, *k) -> y (N, O, *out)."""
     N, C = x.shape[:2]
     O = w.shape[0]
     G = groups
-    cols = _k.im2col(x, geometry, out)
-    K, L = C // G * _prod(w.shape[2:]), _prod(out) * N
-    if G == 1:
-        y = w.reshape(O, K) @ cols.reshape(K, L)
-    else:
-        y = _xp.matmul(w.reshape(G, O // G, K), cols.reshape(G, K, L))
-    return _k.batch_first(y.reshape((O,) + tuple(out) + (N,))), cols
+    K, P = C // G * _prod(w.shape[2:]), _prod(out)
+    wm = w.reshape(G, O // G, K)
+    y = _xp.empty((N, O) + tuple(out), x.dtype)
+    for n in _batch_chunks(N, G * K * P * x.itemsize):
+        cols = _k.im2col(x[n], geometry, out).reshape(G, K, P * (n.stop - n.start))
+        yn = wm[0] @ cols[0] if G == 1 else _xp.matmul(wm, cols)
+        y[n] = _xp.moveaxis(yn.reshape((O,) + tuple(out) + (n.stop - n.start,)), -1, 0)
+    return y
 
 
 def _conv_t_forward(x, w, geometry, groups, out):
     """x (N, Cin, *S), w (Cin, Cout/G, *k) -> y (N, Cout, *out): col2im(W^T x)."""
     N, Cin = x.shape[:2]
     G = groups
-    kshape = w.shape[2:]
+    kshape, size = w.shape[2:], x.shape[2:]
     Cout_g = w.shape[1]
-    xm = _k.batch_last(x).reshape(G, Cin // G, -1)                   # (G, Cin/G, S*N)
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
-    cols = _xp.matmul(wm, xm) if G > 1 else wm[0] @ xm[0]
-    cols = cols.reshape((G * Cout_g,) + tuple(kshape) + tuple(x.shape[2:]) + (N,))
-    return _k.col2im(cols, geometry, out)
+    y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
+    for n in _batch_chunks(N, G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize):
+        xm = _k.batch_last(x[n]).reshape(G, Cin // G, -1)            # (G, Cin/G, S*n)
+        cols = _xp.matmul(wm, xm) if G > 1 else wm[0] @ xm[0]
+        cols = cols.reshape((G * Cout_g,) + tuple(kshape) + tuple(size) + (n.stop - n.start,))
+        y[n] = _k.col2im(cols, geometry, out)
+    return y
 
 
 def _add_bias(y, b):
@@ -72,10 +91,7 @@ class Convolution(Op, name="convolution"):
             ctx.save_inputs(0, 1)
         if transposed:
             return _add_bias(_conv_t_forward(x, w, geometry, groups, out), b)
-        y, cols = _conv_forward(x, w, geometry, groups, out)
-        if need[1]:  # the weight gradient reuses the columns (forward's im2col)
-            ctx.cols = cols
-        return _add_bias(y, b)
+        return _add_bias(_conv_forward(x, w, geometry, groups, out), b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -87,16 +103,12 @@ class Convolution(Op, name="convolution"):
             gx = Convolution.apply(gy, w, None, geo, G, not ctx.transposed, size)
         if need[1]:
             if ctx.transposed:
-                gw = ConvWeight.apply(x, gy, geo, G, None)
+                gw = ConvWeight.apply(x, gy, geo, G)
             else:
-                gw = ConvWeight.apply(gy, x, geo, G, ctx.__dict__.get("cols"))
+                gw = ConvWeight.apply(gy, x, geo, G)
         if need[2]:
             gb = gy.sum(ctx.bias_dims)
         return gx, gw, gb, None, None, None, None
-
-    def _release(self):
-        Op._release(self)
-        self.__dict__.pop("cols", None)
 
 
 class ConvWeight(Op, name="convolution_backward_weight"):
@@ -104,20 +116,22 @@ class ConvWeight(Op, name="convolution_backward_weight"):
     d/da = conv(b, ggW),  d/db = conv_transpose(a, ggW)."""
 
     @staticmethod
-    def forward(ctx, a, b, geometry, groups, cols):
+    def forward(ctx, a, b, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
         G = groups
-        if cols is None:
-            cols = _k.im2col(b, geometry, a.shape[2:])               # (B, *k, *Sa, N)
         A, B = a.shape[1], b.shape[1]
         kshape = tuple(g[0] for g in geometry)
-        am = _k.batch_last(a).reshape(G, A // G, -1)                  # (G, A/G, Sa*N)
-        cm = cols.reshape(G, B // G * _prod(kshape), am.shape[2])     # (G, B/G*K, Sa*N)
-        # (cols @ a^T)^T: this order runs ~1.7x faster in OpenBLAS than a @ cols^T here
-        gw = (_xp.matmul(cm, am.swapaxes(1, 2)) if G > 1 else cm[0] @ am[0].T).swapaxes(-1, -2)
-        return gw.reshape((A, B // G) + kshape)
+        Ka, Kb, Sa = A // G, B // G * _prod(kshape), a.shape[2:]
+        gw = _xp.zeros((G, Kb, Ka), a.dtype)                          # summed over chunks
+        for n in _batch_chunks(a.shape[0], G * Kb * _prod(Sa) * a.itemsize):
+            cols = _k.im2col(b[n], geometry, Sa)                      # (B, *k, *Sa, n)
+            am = _k.batch_last(a[n]).reshape(G, Ka, -1)               # (G, A/G, Sa*n)
+            cm = cols.reshape(G, Kb, am.shape[2])                     # (G, B/G*K, Sa*n)
+            # (cols @ a^T)^T: this order runs ~1.7x faster in OpenBLAS than a @ cols^T here
+            gw += _xp.matmul(cm, am.swapaxes(1, 2)) if G > 1 else cm[0] @ am[0].T
+        return gw.swapaxes(-1, -2).reshape((A, B // G) + kshape)
 
     @staticmethod
     def backward(ctx, ggw):
@@ -128,7 +142,7 @@ class ConvWeight(Op, name="convolution_backward_weight"):
             if need[0] else None
         gb = Convolution.apply(a, ggw, None, geo, G, True, tuple(b.shape[2:])) \
             if need[1] else None
-        return ga, gb, None, None, None
+        return ga, gb, None, None
 
 
 class Im2Col(Op, name="im2col"):
