@@ -1028,6 +1028,9 @@ class Tensor:
     def tile(self, *dims):
         return _shape.tile(self, *dims)
 
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return _shape.repeat_interleave(self, repeats, dim, output_size=output_size)
+
     def split(self, split_size, dim=0):
         return _shape.split(self, split_size, dim)
 

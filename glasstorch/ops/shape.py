@@ -17,7 +17,7 @@ from ._inplace import _check_leaf, _type_word as _word
 from ._util import dims_tuple
 from .convert import Clone
 
-__all__ = ["reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim",
+__all__ = ["repeat_interleave", "reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim",
            "moveaxis", "squeeze", "unsqueeze", "flatten", "ravel", "unflatten", "expand",
            "broadcast_to", "broadcast_tensors", "broadcast_shapes", "repeat", "tile", "split",
            "chunk", "unbind", "narrow", "select", "diagonal", "unfold", "flip", "fliplr",
@@ -1205,3 +1205,31 @@ def meshgrid(*tensors, indexing=None):
     if swap:
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element `repeats` times along `dim` (flattened when dim is None):
+    an index_select with indices [0]*r0 + [1]*r1 + ..., so the gradient sums the copies.
+    `repeat_interleave(counts)` alone gives those indices (torch's one-argument form)."""
+    from .index import index_select
+    if repeats is None:  # torch.repeat_interleave(repeats): indices repeated by counts
+        counts = input._data
+        if counts.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        return _make(_xp.repeat(_xp.arange(counts.shape[0], dtype=_xp.int64), counts))
+    if dim is None:
+        input, dim = reshape(input, -1), 0
+    dim = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if isinstance(reps, int) or getattr(reps, "ndim", 1) == 0 or getattr(reps, "size", 0) == 1:
+        reps = int(reps if isinstance(reps, int) else _xp.asarray(reps).reshape(()))
+    elif reps.shape[0] != size:
+        raise RuntimeError("repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {reps.shape[0]} and input.size({dim}) = {size}")
+    if _xp.any(_xp.asarray(reps) < 0):
+        raise RuntimeError("repeats can not be negative")
+    idx = _xp.repeat(_xp.arange(size, dtype=_xp.int64), reps)
+    if input._data.ndim == 0:
+        input = reshape(input, 1)
+    return index_select(input, dim, _make(idx))

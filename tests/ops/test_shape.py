@@ -491,3 +491,21 @@ def test_stale_view_backward_sees_base_change():
         v.backward(lib.ones(3, dtype=lib.float64))
         grads.append(x.grad)
     assert_close(*grads)
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda L, x: x.repeat_interleave(2), [(2, 3)]),
+    (lambda L, x: x.repeat_interleave(3, dim=1), [(2, 3)]),
+    (lambda L, x: x.repeat_interleave(L.tensor([1, 0, 2]), dim=-1), [(2, 3)]),
+    (lambda L, x: L.repeat_interleave(x, 2, dim=0), [(0, 3)]),
+    (lambda L, x: x.repeat_interleave(L.tensor(2), dim=0), [(3,)]),
+])
+def test_repeat_interleave(fn, shapes):
+    check_op(fn, shapes, lib=True)
+
+
+def test_repeat_interleave_counts_form_and_errors():
+    import glasstorch as gt
+    assert gt.repeat_interleave(gt.tensor([2, 0, 1])).tolist() == \
+        torch.repeat_interleave(torch.tensor([2, 0, 1])).tolist()
+    check_raises(lambda L, x: x.repeat_interleave(L.tensor([1, 2]), dim=1), [(2, 3)], lib=True)
