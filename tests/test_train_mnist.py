@@ -80,6 +80,7 @@ def fit(model, data, epochs, lr, batch_size=64):
 
 
 @pytest.mark.slow
+@pytest.mark.ci            # seconds each: the default run (and CI) keeps them
 @pytest.mark.parametrize("make, epochs, target", [
     (mlp, 15, 0.94),
     (lenet, 8, 0.96),

@@ -440,6 +440,7 @@ def test_nearest_neighbors_by_cosine():
 
 # ---- attention beats no attention (slow) --------------------------------------------------------
 @pytest.mark.slow
+@pytest.mark.ci            # ~25 s: the default run (and CI) keeps it
 def test_attention_seq2seq_beats_plain_seq2seq_on_reversal():
     """examples/seq2seq.py's comparison: same data, sizes and training; BLEU-4 on 200 held-out
     sentences (0.3-0.45 without attention, 0.97-0.99 with; 1-2 minutes on two cores)."""
