@@ -221,3 +221,17 @@ def test_linear_init_distribution_like_torch():
     assert abs(w.mean()) < 0.01 * bound
     b = m.bias.detach().numpy()
     assert b.min() >= -bound and b.max() <= bound
+
+
+@pytest.mark.parametrize("build, shape", [
+    (lambda nn: nn.Flatten(), (2, 3, 4)),
+    (lambda nn: nn.Flatten(0, 1), (2, 3, 4)),
+    (lambda nn: nn.Unflatten(1, (2, 6)), (3, 12)),
+    (lambda nn: nn.Unflatten(-1, (2, -1)), (3, 12)),
+    (lambda nn: nn.Identity(7, unused=True), (2, 2)),
+])
+def test_flatten_unflatten_identity_like_torch(build, shape):
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    g, t = build(gnn), build(torch.nn)
+    assert repr(g) == repr(t)
+    np.testing.assert_array_equal(g(gt.tensor(x)).numpy(), t(torch.tensor(x)).numpy())
