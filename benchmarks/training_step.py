@@ -1,6 +1,12 @@
 """The body of bench_mlp.py and bench_lenet.py: one training step (zero_grad, forward,
 CrossEntropyLoss, backward, SGD(lr=0.01, momentum=0.9) step) on a batch of 128, glasstorch vs
-torch. Speed: same process, alternating (harness.compare), throughput ratio of the medians.
+torch, after checking in one process that both compute the same losses and weights.
+
+Speed: each framework runs in its own fresh process (`python bench_x.py --time torch`), five
+of each, alternating; each reports the median of harness.compare's rounds, and the ratio is
+of the medians over processes. Not one process, unlike the other benchmarks: after a step,
+each library's idle BLAS/OpenMP threads keep spinning for a while, so on 2 cores alternating
+them in one process measured their fight (torch's MLP step went from 2.7 ms to 6-8 ms).
 
 Memory: each framework runs alone in a fresh process (`python bench_x.py --rss torch`, three
 times each, median). After a warm-up step on a batch of 2 (code pages, thread pools), it builds
@@ -61,9 +67,20 @@ def rss_child(lib_name, model_fn, shape):
                            warmup=lambda: train_from_scratch(lib, model_fn, shape, 2))
 
 
+def time_child(lib_name, model_fn, shape, number):
+    """--time mode: the median seconds per training step of one framework, alone."""
+    lib = importlib.import_module(lib_name)
+    lib.manual_seed(0)
+    _, step = make(lib, model_fn, *batch(shape, BATCH))
+    return statistics.median(compare({lib_name: step}, number=number, rounds=5)[lib_name])
+
+
 def main(title, model_fn, shape, target, memory_target, number):
     if sys.argv[1:2] == ["--rss"]:
         print(rss_child(sys.argv[2], model_fn, shape))
+        return
+    if sys.argv[1:2] == ["--time"]:
+        print(time_child(sys.argv[2], model_fn, shape, number))
         return
     import torch
 
@@ -95,5 +112,8 @@ def main(title, model_fn, shape, target, memory_target, number):
           f"glasstorch {g_rss / mib:.1f} MiB, torch {t_rss / mib:.1f} MiB: glasstorch/torch = "
           f"{ratio:.2f}x (target <= {memory_target}x) {verdict}")
 
-    times = compare({"glasstorch": g_step, "torch": t_step}, number=number, rounds=9)
-    report_throughput(f"{title}, batch {BATCH}", times, target)
+    times = {"glasstorch": [], "torch": []}
+    for r in range(5):
+        for name in (list(times) if r % 2 == 0 else list(times)[::-1]):
+            times[name].append(run_child(sys.argv[0], "--time", name))
+    report_throughput(f"{title}, batch {BATCH} (medians of 5 processes each)", times, target)

@@ -2,7 +2,7 @@
 with cross-entropy and SGD with momentum in a plain loop (d2l.ai sections 5.2 and 5.6).
 
 Uses the 5,000-image MNIST subset bundled with glasstorch (4,000 training / 1,000 test images),
-so it runs offline, in under a minute on two cores: ~95.7% test accuracy after 15 epochs.
+so it runs offline: 15 epochs take ~3 s on two idle cores and reach ~96% test accuracy.
 
     python examples/mnist_mlp.py
 

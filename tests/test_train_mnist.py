@@ -2,8 +2,9 @@
 images): nn layers, CrossEntropyLoss, SGD with momentum, a cosine lr schedule, TensorDataset +
 DataLoader(shuffle=True), save/load of state_dicts and the RNG state, working together.
 
-- slow: an MLP with dropout reaches >= 94% test accuracy, a LeNet CNN >= 96% (each well under
-  3 minutes on 2 cores; the recipes reach ~95.7% and ~97.5% with both glasstorch and torch);
+- slow: an MLP with dropout reaches >= 94% test accuracy, a LeNet CNN >= 96% (~3 s and ~6 s
+  on 2 idle cores, under a minute or two on a loaded one; the recipes reach ~96% and ~97.5%
+  with both glasstorch and torch);
 - fast: the same models train a few dozen batches and their loss falls;
 - resume: a run resumed from a checkpoint continues the uninterrupted run's loss curve exactly.
 The models and the loop are those of examples/mnist_mlp.py and examples/mnist_lenet.py.
