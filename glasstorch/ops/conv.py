@@ -17,7 +17,7 @@ is a tuple of (kernel, stride, dilation, padding_before) per spatial dim; output
 passed explicitly, so asymmetric ('same') padding and output_padding need no special case.
 """
 from ..autograd.node import Op
-from ..backend import xp as _xp, cpu_kernels as _k, threads as _threads
+from ..backend import xp as _xp, cpu_kernels as _k
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -67,8 +67,7 @@ def _conv_forward(x, w, geometry, groups, out):
     for n in _batch_chunks(N, G * K * P * x.itemsize):
         cols = _k.im2col(x[n], geometry, out).reshape(G, K, P * (n.stop - n.start))
         yn = wm[0] @ cols[0] if G == 1 else _xp.matmul(wm, cols)
-        _threads.copy(y[n], _xp.moveaxis(yn.reshape((O,) + tuple(out) + (n.stop - n.start,)),
-                                         -1, 0))
+        _k.transpose2d(yn.reshape(O * P, n.stop - n.start), y[n].reshape(n.stop - n.start, -1))
     return y
 
 
