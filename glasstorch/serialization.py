@@ -225,6 +225,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True):
 
 
 def _load(fh, map_location, pickle_module, weights_only):
+    start = fh.tell()
     with open_zip(fh) as zf:
         names = set(zf.namelist())
         if "header.json" not in names and any(n.endswith("/data.pkl") for n in names):
