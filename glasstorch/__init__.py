@@ -39,6 +39,7 @@ from .serialization import save, load  # noqa: F401
 from . import nn  # noqa: F401,E402
 from . import optim  # noqa: F401,E402
 from . import utils  # noqa: F401,E402
+from . import accelerator, multiprocessing  # noqa: F401,E402
 
 __version__ = "0.1.0"
 FloatTensor = Tensor

@@ -69,13 +69,15 @@ class _CheckpointError(Exception):
 
 
 # ---- save ------------------------------------------------------------------------------------
-def save(obj, f, pickle_module=pickle, pickle_protocol=2):
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, *, format="glasstorch"):
     """Save `obj` (tensors, containers of them, plain values) to a path or a binary file object.
 
     Args:
         obj: a tensor, a state_dict, an optimizer state_dict, or nested dict/OrderedDict/list/
             tuple/set of tensors and int/float/bool/str/None/bytes.
         f: a path (str or os.PathLike; written atomically) or a writable binary file object.
+        format: "glasstorch" (this module's format) or "torch": PyTorch's zip + pickle format,
+            which real `torch.load(f, weights_only=True)` reads (_torch_format.py).
 
     Example::
 
@@ -86,6 +88,12 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2):
         >>> torch.load(buf)["w"]
         tensor([1., 1.])
     """
+    if format == "torch":
+        from . import _torch_format
+        return _torch_format.save(obj, f, pickle_protocol)
+    if format != "glasstorch":
+        raise ValueError(f"glasstorch.save: format should be 'glasstorch' or 'torch', got "
+                         f"{format!r}")
     enc = _Encoder(pickle_module, pickle_protocol)
     root = enc.node(obj)
     storages = enc.storage_bytes()
@@ -323,6 +331,13 @@ def _load(fh, map_location, pickle_module, weights_only):
                                f"{_hint(magic)})") from None
     with zf:
         names = set(zf.namelist())
+        if "header.json" not in names and any(n.endswith("/data.pkl") for n in names):
+            from . import _torch_format       # a torch.save file: its own restricted reader
+            size = fh.seek(0, io.SEEK_END) - start
+            try:
+                return _torch_format.load_zip(zf, size, _map_location(map_location))
+            except _torch_format.TorchFormatError as e:
+                raise _CheckpointError(str(e)) from None
         if "header.json" not in names:
             torch_like = any(n.endswith("/data.pkl") for n in names)
             raise _CheckpointError("is not a glasstorch checkpoint (no header.json" + (

@@ -341,7 +341,21 @@ class Tensor:
 
     def __reduce_ex__(self, protocol):
         # pickling (DataLoader workers, deepcopy): data, dtype, requires_grad; no graph
+        from .multiprocessing import shared
+        if shared.is_shared_array(self._data):   # another process maps the same memory
+            return (_rebuild_shared, (shared.reduce_shared(self._data), self._rg, self.grad))
         return (_rebuild, (self._data, self._rg, self.grad))
+
+    def share_memory_(self):
+        """Move the data to shared memory (glasstorch/multiprocessing/shared.py), in place:
+        processes forked later, or given this tensor through pickling, see the same bytes."""
+        from .multiprocessing import shared
+        self._data = shared.share_array(self._data)
+        return self
+
+    def is_shared(self):
+        from .multiprocessing import shared
+        return shared.is_shared_array(self._data)
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
@@ -1171,6 +1185,11 @@ def _rebuild(data, requires_grad, grad):
     t._rg = requires_grad
     t.grad = grad
     return t
+
+
+def _rebuild_shared(handle, requires_grad, grad):
+    fn, args = handle
+    return _rebuild(fn(*args), requires_grad, grad)
 
 
 def _wrap_dim(dim, ndim, op="dim"):

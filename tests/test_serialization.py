@@ -275,12 +275,6 @@ def test_random_damage_never_loads_wrong_values():
         _same(out["c"], obj["c"])
 
 
-def _torch_checkpoint():
-    buf = io.BytesIO()
-    torch.save({"w": torch.ones(2)}, buf)
-    return buf.getvalue()
-
-
 def _zip(name, text):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -294,7 +288,7 @@ def _zip(name, text):
     (pickle.dumps({"w": 1}), "looks like a pickle"),
     (_zip("hello.txt", "hi"), "no header.json"),
     (_zip("header.json", '{"format": "other"}'), "another format"),
-    (_torch_checkpoint(), "looks like a PyTorch checkpoint"),
+    # torch.save files load: tests/test_torch_format.py
 ])
 def test_foreign_files(tmp_path, data, detail):
     path = tmp_path / "f.bin"

@@ -1,4 +1,5 @@
 """glasstorch.nn: Module and layers (modules/), functional (stateless ops), init, utils."""
 from .parameter import Parameter, Buffer, UninitializedParameter  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, utils, parallel  # noqa: F401
+from .parallel import DataParallel  # noqa: F401

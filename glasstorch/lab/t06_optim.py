@@ -1,0 +1,1 @@
+"""(experiments of this topic: see catalog.TOPICS)"""

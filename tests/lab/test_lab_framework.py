@@ -1,0 +1,89 @@
+"""The Lab's machinery: verdict rules, the runner's record, and the `lab` command."""
+import json
+import os
+
+import pytest
+
+from glasstorch.lab import catalog, verdict
+from glasstorch.lab.cli import main
+from glasstorch.lab.runner import SCHEMA_KEYS, Lab, run_experiment
+
+
+def test_compare_uses_twice_the_seed_spread():
+    c = verdict.compare("a", [0.90, 0.92], "b", [0.80, 0.81])
+    assert c.winner == "a"                       # diff 0.105 > 2 * 0.02
+    c = verdict.compare("a", [0.90, 0.92], "b", [0.88, 0.90])
+    assert c.winner is None and "no measurable difference" in str(c)
+    c = verdict.compare("a", [1.0, 1.1], "b", [3.0, 3.05], higher_is_better=False)
+    assert c.winner == "a"
+
+
+def test_compare_needs_two_seeds():
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        verdict.compare("a", [1.0], "b", [2.0, 2.1])
+
+
+def test_across_gives_depends_with_condition():
+    v = verdict.across({"lr 0.1": True, "lr 1.0": False}, "X beats Y")
+    assert v.outcome == "depends" and v.condition == "lr 0.1"
+    assert verdict.across({"a": True, "b": True}, "c").outcome == "confirmed"
+    assert verdict.across({"a": False}, "c").outcome == "refuted"
+    with pytest.raises(ValueError, match="condition"):
+        verdict.Verdict("depends", "text")
+
+
+def test_all_of_lists_failed_checks():
+    v = verdict.all_of({"one holds": True, "two fails": False})
+    assert v.outcome == "refuted" and "two fails" in v.text and v.checks["one holds"]
+
+
+def test_lab_record_converts_tensors_and_nan():
+    import glasstorch as torch
+    lab = Lab(torch)
+    lab.record(t=torch.tensor([1.0, 2.0]), x=float("nan"), nested={"k": (1, 2)})
+    assert lab.numbers == {"t": [1.0, 2.0], "x": "nan", "nested": {"k": [1, 2]}}
+
+
+def test_run_writes_record_png_and_text(tmp_path):
+    exp = catalog.get("view-vs-reshape")
+    rec = run_experiment(exp, quick=True, out=str(tmp_path))
+    assert set(SCHEMA_KEYS) <= set(rec)
+    with open(tmp_path / "view-vs-reshape.json") as f:
+        on_disk = json.load(f)
+    assert on_disk["verdict"]["outcome"] == rec["verdict"]["outcome"]
+    assert (tmp_path / "view-vs-reshape.png").stat().st_size > 1000
+    assert (tmp_path / "view-vs-reshape.txt").read_text().startswith(
+        rec["verdict"]["outcome"].upper())
+    assert rec["numbers"]["table"] and rec["seeds"] == [0, 1]
+
+
+def test_run_refuses_one_seed(tmp_path):
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        run_experiment(catalog.get("view-vs-reshape"), seeds=[0], out=str(tmp_path))
+
+
+def test_cli_list_run_report(tmp_path, capsys):
+    out = str(tmp_path)
+    assert main(["run", "view-vs-reshape", "--quick", "--out", out]) == 0
+    assert main(["list", "--topic", "1", "--out", out]) == 0
+    listed = capsys.readouterr().out
+    assert "view-vs-reshape" in listed and "refuted" in listed
+    assert main(["report", "--out", out]) == 0
+    assert os.path.exists(os.path.join(out, "index.html"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "no-such-experiment"], "no experiment 'no-such-experiment'"),
+    (["run"], "name experiment ids"),
+    (["run", "view-vs-reshape", "--seeds", "1"], "--seeds must be at least 2"),
+    (["run", "--topic", "99"], "no experiments in topic 99"),
+])
+def test_cli_errors_are_one_line(argv, message, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_report_without_records_is_a_clear_error(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path)]) == 1
+    assert "no lab records" in capsys.readouterr().err
