@@ -32,7 +32,7 @@ def _prod(xs):
 # The columns are built for one chunk of the batch at a time, about this many bytes: memory
 # stays bounded (torch's kernels never hold a whole batch's columns either) and each chunk is
 # still in cache when its GEMM reads it (LeNet's first conv, fwd + bwd, runs ~1.5x faster).
-_CHUNK_BYTES = 1 << 20
+_CHUNK_BYTES = 2 << 20
 
 
 def _batch_chunks(n, sample_bytes):
@@ -41,27 +41,60 @@ def _batch_chunks(n, sample_bytes):
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
+def _pointwise(geometry, groups):
+    """A 1x1 kernel without padding or dilation (any stride), one group: a plain GEMM per
+    sample on NCHW data, no im2col and no transposes (ResNet's projection shortcuts)."""
+    return groups == 1 and all(k == 1 and p == 0 for k, s, d, p in geometry)
+
+
+def _subsample(x, geometry, out):
+    """x[..., ::s1, ::s2] (the out[i] positions a strided 1x1 kernel reads) as (N, C, P)."""
+    sl = tuple(slice(None, g[1] * (o - 1) + 1, g[1]) for g, o in zip(geometry, out))
+    return x[(slice(None), slice(None)) + sl].reshape(x.shape[0], x.shape[1], -1)
+
+
 def _conv_forward(x, w, geometry, groups, out):
     """x (N, C, *S), w (O, C/G, *k) -> y (N, O, *out)."""
     N, C = x.shape[:2]
     O = w.shape[0]
     G = groups
+    if _pointwise(geometry, G):
+        xs = _subsample(x, geometry, out)
+        return _xp.matmul(w.reshape(O, C), xs).reshape((N, O) + tuple(out))
     K, P = C // G * _prod(w.shape[2:]), _prod(out)
     wm = w.reshape(G, O // G, K)
     y = _xp.empty((N, O) + tuple(out), x.dtype)
     for n in _batch_chunks(N, G * K * P * x.itemsize):
         cols = _k.im2col(x[n], geometry, out).reshape(G, K, P * (n.stop - n.start))
         yn = wm[0] @ cols[0] if G == 1 else _xp.matmul(wm, cols)
-        y[n] = _xp.moveaxis(yn.reshape((O,) + tuple(out) + (n.stop - n.start,)), -1, 0)
+        _k.transpose2d(yn.reshape(O * P, n.stop - n.start), y[n].reshape(n.stop - n.start, -1))
     return y
 
 
 def _conv_t_forward(x, w, geometry, groups, out):
-    """x (N, Cin, *S), w (Cin, Cout/G, *k) -> y (N, Cout, *out): col2im(W^T x)."""
+    """x (N, Cin, *S), w (Cin, Cout/G, *k) -> y (N, Cout, *out): col2im(W^T x).
+
+    Stride 1 (one group): the same as a convolution of x, padded by d*(k-1) - p, with the
+    kernel flipped and its in/out channels swapped; so the input gradient of every stride-1
+    conv is an im2col + GEMM like the forward, with no col2im (9 strided adds of a 3x3
+    kernel's columns, the costliest pass of a ResNet step). 1x1 kernels: one GEMM."""
     N, Cin = x.shape[:2]
     G = groups
     kshape, size = w.shape[2:], x.shape[2:]
     Cout_g = w.shape[1]
+    if _pointwise(geometry, G):
+        ym = _xp.matmul(w.reshape(Cin, Cout_g).T, x.reshape(N, Cin, -1))
+        if all(g[1] == 1 for g in geometry) and tuple(out) == tuple(size):
+            return ym.reshape((N, Cout_g) + tuple(out))
+        y = _xp.zeros((N, Cout_g) + tuple(out), x.dtype)
+        sl = tuple(slice(None, g[1] * (n - 1) + 1, g[1]) for g, n in zip(geometry, size))
+        y[(slice(None), slice(None)) + sl] = ym.reshape((N, Cout_g) + tuple(size))
+        return y
+    if G == 1 and all(s == 1 and p <= d * (k - 1) for k, s, d, p in geometry):
+        flipped = w.swapaxes(0, 1)[(slice(None), slice(None))
+                                   + (slice(None, None, -1),) * len(kshape)]
+        geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)
+        return _conv_forward(x, _xp.ascontiguousarray(flipped), geo, 1, out)
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
     for n in _batch_chunks(N, G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize):
@@ -123,6 +156,11 @@ class ConvWeight(Op, name="convolution_backward_weight"):
         G = groups
         A, B = a.shape[1], b.shape[1]
         kshape = tuple(g[0] for g in geometry)
+        if _pointwise(geometry, G):   # gW = sum_n a[n] @ b_s[n]^T: one GEMM per sample
+            am = a.reshape(a.shape[0], A, -1)
+            bm = _subsample(b, geometry, a.shape[2:])
+            gw = _xp.matmul(am, bm.swapaxes(1, 2)).sum(0)
+            return gw.reshape((A, B) + kshape)
         Ka, Kb, Sa = A // G, B // G * _prod(kshape), a.shape[2:]
         gw = _xp.zeros((G, Kb, Ka), a.dtype)                          # summed over chunks
         for n in _batch_chunks(a.shape[0], G * Kb * _prod(Sa) * a.itemsize):

@@ -3,6 +3,7 @@ builds the batch, and puts (batch number, batch or the exception) on the shared 
 
 Each worker seeds glasstorch's and Python's RNGs with base_seed + worker_id, so random
 augmentations differ between workers but are reproducible (torch's scheme)."""
+import os
 import queue
 import random
 import sys
@@ -111,7 +112,10 @@ def worker_loop(dataset, is_iterable, index_queue, result_queue, done_event, col
             init_error = ExceptionWrapper(sys.exc_info(), f"in DataLoader worker process "
                                                           f"{worker_id}")
         exhausted = False
-        while not done_event.is_set():
+        parent = os.getppid()
+        # the main process died (SIGKILL, SIGTERM...) when we were re-parented: then stop
+        # instead of waiting forever for work that will never come (torch's watchdog)
+        while not done_event.is_set() and os.getppid() == parent:
             try:
                 task = index_queue.get(timeout=0.1)
             except queue.Empty:

@@ -21,7 +21,9 @@ from ._worker import ExceptionWrapper, _IterableDone, make_fetcher, worker_loop
 
 __all__ = ["DataLoader"]
 
-_POLL = 1.0  # seconds between liveness checks of workers while waiting for a batch
+# seconds between liveness checks of workers while waiting for a batch: a dead worker is
+# noticed within this time (torch gets a SIGCHLD; polling is simpler and as prompt)
+_POLL = 0.05
 
 
 class DataLoader:
@@ -237,15 +239,17 @@ class _MultiProcessIter:
             except queue.Empty:
                 pass
             if timeout and time.monotonic() - start >= timeout:
-                self._shutdown_workers()
+                self._shutdown_workers(kill=True)    # they may be stuck: don't wait for them
                 raise RuntimeError(f"DataLoader timed out after {timeout} seconds")
             dead = [w for w in self._workers if not w.is_alive()]
             if dead:
                 pids = ", ".join(str(w.pid) for w in dead)
-                self._shutdown_workers()
+                self._shutdown_workers(kill=True)
                 raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
 
-    def _shutdown_workers(self):
+    def _shutdown_workers(self, kill=False):
+        """Stop the workers: ask them to exit and wait (up to 5 s each), or with kill=True
+        (after a timeout or a dead worker) terminate them at once."""
         if self._shutdown:
             return
         self._shutdown = True
@@ -256,7 +260,7 @@ class _MultiProcessIter:
             except (OSError, ValueError):
                 pass
         for w in self._workers:
-            w.join(timeout=5)
+            w.join(timeout=0 if kill else 5)
             if w.is_alive():
                 w.terminate()
                 w.join(timeout=1)

@@ -1,0 +1,179 @@
+"""Both cores outside BLAS: a small thread pool for large elementwise and copy kernels, and the
+one thread count that governs it and NumPy's BLAS together (torch.set_num_threads calls
+`set_num_threads` here).
+
+NumPy releases the GIL inside a ufunc loop or an array copy, so evaluating one big kernel as
+a few slices on a few threads (each slice a ufunc call with `out=` on a view) runs them at
+once. Handing a slice to a thread costs ~10-30 us, so arrays below THRESHOLD bytes stay on the
+calling thread; the split is along the first axis of C-contiguous arrays, so every slice is a
+contiguous block and the result is bit-identical to the serial call (elementwise math has no
+reduction order to change).
+
+    parallel_for(n, fn)          fn(start, stop) over slices of range(n) (serial when small)
+    unary(ufunc, x, out)         out = ufunc(x) in slices
+    binary(ufunc, a, b, out)     out = ufunc(a, b) in slices (b may broadcast along axis 0)
+    copy(dst, src)               dst[...] = src in slices (src may be any strided view)
+
+BLAS: numpy's OpenBLAS is found among the loaded libraries (/proc/self/maps) and its
+`openblas_set_num_threads` (under whatever symbol prefix/suffix the wheel uses) called through
+ctypes; when none is found only the pool changes.
+"""
+import ctypes
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy
+
+__all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
+           "THRESHOLD"]
+
+# Below this many bytes of output a kernel runs serially (measured on 2 cores: at 1 MiB a
+# float32 add on two threads takes ~0.6x the serial time, at 128 KiB it is a wash).
+THRESHOLD = 1 << 20
+
+_lock = threading.Lock()
+_pool = None
+_num_threads = None
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _blas_functions():
+    """(set, get) ctypes functions of the OpenBLAS NumPy links, or (None, None)."""
+    paths = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1] if line.count(" ") >= 5 else ""
+                if "openblas" in os.path.basename(path).lower():
+                    paths.add(path)
+    except OSError:
+        return None, None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if setter is not None and getter is not None:
+                    setter.argtypes, setter.restype = [ctypes.c_int], None
+                    getter.argtypes, getter.restype = [], ctypes.c_int
+                    return setter, getter
+    return None, None
+
+
+_blas_set, _blas_get = _blas_functions()
+
+
+def _default_threads():
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        value = os.environ.get(var, "").split(",")[0]
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return _cpu_count()
+
+
+def get_num_threads():
+    """The number of threads glasstorch's kernels (and NumPy's BLAS) use."""
+    global _num_threads
+    if _num_threads is None:
+        _num_threads = _default_threads()
+    return _num_threads
+
+
+def set_num_threads(n):
+    """Use n threads for the pool and for BLAS (n >= 1)."""
+    global _num_threads, _pool
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, but got {n!r}")
+    with _lock:
+        _num_threads = n
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+            _pool = None
+    if _blas_set is not None:
+        _blas_set(n)
+
+
+def blas_num_threads():
+    """What OpenBLAS reports (None when it was not found): for tests and benchmarks."""
+    return None if _blas_get is None else _blas_get()
+
+
+def _executor():
+    global _pool
+    if _pool is None:
+        with _lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(get_num_threads() - 1,
+                                           thread_name_prefix="glasstorch")
+    return _pool
+
+
+def parallel_for(n, fn, nbytes):
+    """Call fn(start, stop) over contiguous slices covering range(n): one per thread when
+    nbytes (the work's size) reaches THRESHOLD, else fn(0, n) here. The calling thread runs
+    the first slice; exceptions from any slice propagate."""
+    threads = min(get_num_threads(), n)
+    if threads <= 1 or nbytes < THRESHOLD:
+        fn(0, n)
+        return
+    bounds = [n * i // threads for i in range(threads + 1)]
+    pool = _executor()
+    futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, threads)]
+    fn(bounds[0], bounds[1])
+    for f in futures:
+        f.result()
+
+
+def _rows(a):
+    """a as a 2-D view (first axis, rest) when that needs no copy, else None."""
+    return a.reshape(a.shape[0], -1) if a.ndim and a.flags.c_contiguous else None
+
+
+def unary(ufunc, x, out=None):
+    """out = ufunc(x), sliced over threads for large arrays (serial result, bit for bit)."""
+    if out is None:
+        out = numpy.empty_like(x)
+    if x.ndim == 0 or out.nbytes < THRESHOLD or not (x.flags.c_contiguous
+                                                     and out.flags.c_contiguous):
+        return ufunc(x, out=out)
+    xf, of = x.reshape(-1), out.reshape(-1)
+    parallel_for(xf.size, lambda i, j: ufunc(xf[i:j], out=of[i:j]), out.nbytes)
+    return out
+
+
+def binary(ufunc, a, b, out):
+    """out = ufunc(a, b) into an existing `out`; a and b either have out's shape (any
+    strides) or broadcast to it; sliced along out's first axis for large arrays."""
+    if out.ndim == 0 or out.nbytes < THRESHOLD:
+        return ufunc(a, b, out=out)
+    n = out.shape[0]
+
+    def rows(v):
+        v = numpy.asarray(v)
+        if v.ndim == out.ndim and v.shape[0] == n:
+            return lambda i, j: v[i:j]
+        return lambda i, j: v                       # broadcasts along the first axis
+    ra, rb = rows(a), rows(b)
+    parallel_for(n, lambda i, j: ufunc(ra(i, j), rb(i, j), out=out[i:j]), out.nbytes)
+    return out
+
+
+def copy(dst, src):
+    """dst[...] = src (same shape, any strides): a strided gather such as im2col's windows,
+    sliced along the first axis for large arrays."""
+    if dst.ndim == 0 or dst.nbytes < THRESHOLD:
+        numpy.copyto(dst, src)
+        return dst
+    parallel_for(dst.shape[0], lambda i, j: numpy.copyto(dst[i:j], src[i:j]), dst.nbytes)
+    return dst
