@@ -34,10 +34,12 @@ def _flat(a):
 
 class MaxPool2DWithIndices(Op, name="max_pool2d_with_indices"):
     """y = max over each window, computed with its argmax `index` before the op (the indices
-    are a second, non-differentiable result);  gx = gy routed to the argmax positions."""
+    are a second, non-differentiable result);  gx = gy routed to the argmax positions.
+    `window` = (geometry, out) that y was computed with: unused here, it lets the jit tracer
+    recompute y from a new x (jit/derived.py)."""
 
     @staticmethod
-    def forward(ctx, x, y, index, overlap):
+    def forward(ctx, x, y, index, overlap, window=None):
         ctx.index, ctx.shape, ctx.overlap = index, x.shape, overlap
         return y
 
@@ -208,7 +210,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     y, index = _k.window_max(x._data, geometry, out, need_index)
     # windows overlap (so gradients may add up at one input) when a stride is under the span
     overlap = any(si < di * (ki - 1) + 1 for ki, si, di in zip(k, s, d))
-    values = MaxPool2DWithIndices.apply(x, y, index, overlap)
+    values = MaxPool2DWithIndices.apply(x, y, index, overlap, window=(geometry, out))
     if not batched:
         values = values.squeeze(0)
     if not return_indices:

@@ -1,0 +1,19 @@
+"""Small instances of every zoo model (and input sizes) shared by the jit and onnx tests."""
+import glasstorch as gt
+from glasstorch.vision import models
+
+
+def zoo_models():
+    return models.list_models()
+
+
+def zoo_instance(name, batch=2, seed=0):
+    """(model in eval mode, example input) at the smallest input size >= 32 it accepts."""
+    info = models.get_model_info(name)
+    size = max(info.min_input_size, 32)
+    kw = dict(num_classes=10, in_channels=info.input_shape[0])
+    if info.sized:
+        kw["input_size"] = size
+    gt.manual_seed(seed)
+    model = models.get_model(name, **kw).eval()
+    return model, gt.randn(batch, info.input_shape[0], size, size)
