@@ -1,4 +1,4 @@
-"""`python -m glasstorch`: the command line in cli.py (runs the `demo` job by default)."""
+"""`python -m glasstorch`: the command line of glasstorch/cli/ (runs the `demo` job by default)."""
 import sys
 
 from .cli import main
