@@ -75,14 +75,20 @@ class _Recorder:
             raise RuntimeError(f"jit.trace: {cls.__name__} is not a registered op (only ops in "
                                "glasstorch._registry.OPS can be traced)")
         skip = derived_positions(name, args)
-        rec = []
+        rec, raw = [], []
         for i, a in enumerate(args):
             if i in skip:
                 rec.append(None)
             elif isinstance(a, Tensor):
                 rec.append(self.value_of(a))
             elif isinstance(a, _ndarray):
-                rec.append(g.new_value(a.shape, a.dtype, "array", data=a.copy()))
+                # a wrapper may pass a tensor's raw array (embedding's indices): same Value
+                hit = self.by_array.get(id(a))
+                if hit is not None and hit[0] is a:
+                    rec.append(hit[1])
+                    raw.append(i)
+                else:
+                    rec.append(g.new_value(a.shape, a.dtype, "array", data=a.copy()))
             else:
                 rec.append(a)
         if name == "dropout":
@@ -91,7 +97,7 @@ class _Recorder:
                           stacklevel=4)
         results = result if isinstance(result, tuple) else (result,)
         outs = [g.new_value(r._data.shape, r._data.dtype) for r in results]
-        node = Node(name, cls, rec, kwargs, outs)
+        node = Node(name, cls, rec, kwargs, outs, raw)
         g.nodes.append(node)
         if any(isinstance(a, Value) and (a in self.dynamic) for a in rec):
             self.dynamic.update(outs)
