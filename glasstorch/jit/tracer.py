@@ -65,6 +65,11 @@ class _Recorder:
             g.params[name] = v
         else:
             v = g.new_value(t._data.shape, t._data.dtype, "const", data=t._data.copy())
+            if t._data.dtype.kind in "biu" and t._data.size > 1:
+                warnings.warn("jit.trace: an integer or bool tensor made outside the registered "
+                              "ops (a comparison, argmax, a cast to int/bool, or Python code) "
+                              "is recorded as a constant; if it depends on the input, the "
+                              "trace will not generalize", TracerWarning, stacklevel=5)
         self.bind(t, v)
         return v
 

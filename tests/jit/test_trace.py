@@ -129,3 +129,10 @@ def test_ops_taking_raw_arrays_of_inputs_see_new_inputs(tmp_path):
     jit.save(traced, tmp_path / "e.pt")
     with gt.no_grad():
         assert np.array_equal(jit.load(tmp_path / "e.pt")(idx).numpy(), emb(idx).numpy())
+
+
+def test_mask_computed_outside_the_ops_warns():
+    def f(x):
+        return gt.where(x > 0, x, x * 0.1)      # comparisons are not registered ops (yet)
+    with pytest.warns(jit.TracerWarning, match="integer or bool tensor made outside"):
+        jit.trace(f, gt.randn(4))
