@@ -45,6 +45,7 @@ class _Recorder:
         self.values = {}        # id(tensor) -> (tensor, Value); the tensor kept alive
         self.by_array = {}      # id(array) -> Value, for aliases that share the array
         self.named = {id(t): (name, t) for name, t in named_tensors}
+        self.named_arrays = {id(t._data): t for _, t in named_tensors}
         self.dynamic = set()    # Values that depend on a graph input
 
     def bind(self, t, v):
@@ -89,8 +90,12 @@ class _Recorder:
             elif isinstance(a, _ndarray):
                 # a wrapper may pass a tensor's raw array (embedding's indices): same Value
                 hit = self.by_array.get(id(a))
+                owner = self.named_arrays.get(id(a))
                 if hit is not None and hit[0] is a:
                     rec.append(hit[1])
+                    raw.append(i)
+                elif owner is not None and owner._data is a:   # a buffer's array (BN stats)
+                    rec.append(self.value_of(owner))
                     raw.append(i)
                 else:
                     rec.append(g.new_value(a.shape, a.dtype, "array", data=a.copy()))

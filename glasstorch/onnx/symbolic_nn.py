@@ -228,10 +228,33 @@ def _shrink(b, n):
 
 # ---- normalization, linear, embedding, dropout ----------------------------------------------
 
-@register("batch_norm", "layer_norm", "group_norm")
+@register("batch_norm")
+def _batch_norm(b, n):
+    """Eval: ONNX BatchNormalization with the running statistics; training: the batch's."""
+    x, w, bias, mean, var, training, eps = n.args[:7]
+    C, dt = x.shape[1], out_dtype(n)
+    scale = b.name(w) if isinstance(w, Value) else b.const(np.ones(C, dt))
+    shift = b.name(bias) if isinstance(bias, Value) else b.const(np.zeros(C, dt))
+    if not training:
+        return b.op("BatchNormalization", [b.name(x), scale, shift, b.name(mean), b.name(var)],
+                    epsilon=float(eps))
+    dims = [0] + list(range(2, len(x.shape)))
+    y = _standardize(b, b.name(x), dims, eps, dt)
+    shape = b.ints([C] + [1] * (len(x.shape) - 2))
+    y = b.op("Mul", [y, b.op("Reshape", [scale, shape])])
+    return b.op("Add", [y, b.op("Reshape", [shift, shape])])
+
+
+def _standardize(b, x, dims, eps, dt):
+    d = b.op("Sub", [x, _reduce(b, "ReduceMean", x, list(dims), True)])
+    var = _reduce(b, "ReduceMean", b.op("Mul", [d, d]), list(dims), True)
+    return b.op("Div", [d, b.op("Sqrt", [b.op("Add", [var, scalar(b, eps, dt)])])])
+
+
+@register("layer_norm", "group_norm")
 def _normalize(b, n):
-    """(x - mean) * invstd * w + b; eval batch norm reads its running statistics (constants),
-    the others compute the statistics over `dims` as the op does."""
+    """(x - mean) * invstd * w + b, the statistics over `dims` computed as the op does (or
+    given, fixed, when batch_stats is off)."""
     x, w, bias, mean, invstd, dims, batch_stats, eps = n.args
     dt = out_dtype(n)
     xn = b.name(x)
@@ -239,9 +262,7 @@ def _normalize(b, n):
         if n.op == "layer_norm" and isinstance(w, Value) and isinstance(bias, Value):
             return b.op("LayerNormalization", [xn, b.name(w), b.name(bias)], axis=dims[0],
                         epsilon=float(eps))
-        d = b.op("Sub", [xn, _reduce(b, "ReduceMean", xn, list(dims), True)])
-        var = _reduce(b, "ReduceMean", b.op("Mul", [d, d]), list(dims), True)
-        y = b.op("Div", [d, b.op("Sqrt", [b.op("Add", [var, scalar(b, eps, dt)])])])
+        y = _standardize(b, xn, dims, eps, dt)
     else:
         y = b.op("Mul", [b.op("Sub", [xn, b.name(mean)]), b.name(invstd)])
     if isinstance(w, Value):
