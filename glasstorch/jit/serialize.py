@@ -88,13 +88,19 @@ def _meta(v):
 def save(m, f):
     """Save a TracedModule (its graph, parameters and constants) to a path or file."""
     g = m.graph
+    for n in g.nodes:
+        if n.op not in OPS:
+            raise RuntimeError(f"jit.save: node {n.op!r} comes from an optimization pass and "
+                               "cannot be saved; save the traced module before "
+                               "optimize_for_inference and optimize after loading")
     obj = {"format": FORMAT, "version": VERSION, "name": m._name,
            "inputs": [_meta(v) for v in g.inputs],
            "params": OrderedDict((k, m._params[k].detach()) for k in g.params),
            "consts": [_meta(c) + [c.kind, _make(c.data)] for c in g.consts],
            "nodes": [{"op": n.op, "args": [_enc(a, None, n.op) for a in n.args],
                       "kwargs": {k: _enc(v, None, n.op) for k, v in n.kwargs.items()},
-                      "outputs": [_meta(v) for v in n.outputs]} for n in g.nodes],
+                      "outputs": [_meta(v) for v in n.outputs], "raw": sorted(n.raw)}
+                     for n in g.nodes],
            "outputs": _enc(g.outputs, None, "output")}
     _ser.save(obj, f)
 
@@ -135,6 +141,6 @@ def load(f, map_location=None):
         args = [_dec(a, values) for a in n["args"]]
         kwargs = {k: _dec(v, values) for k, v in n["kwargs"].items()}
         g.nodes.append(Node(n["op"], info.cls, args, kwargs,
-                            [new(m, "node") for m in n["outputs"]]))
+                            [new(m, "node") for m in n["outputs"]], n.get("raw", ())))
     g.outputs = _dec(obj["outputs"], values)
     return TracedModule(g, params, obj.get("name", "TracedModule"))
