@@ -27,9 +27,13 @@ saved contiguously instead. Like PyTorch,
 `.grad` and the autograd graph are not saved; a saved non-leaf loads as a leaf.
 
 Integrity: zip's crc32 per member and the header's sha256 per storage are both checked; a
-truncated, corrupt or foreign file raises RuntimeError naming the file and the problem. Saving
+truncated, corrupt or foreign file raises RuntimeError naming the file and the problem.
+Nothing in a file is trusted before it is checked (`_safezip.open_zip`, `_check_header`): members
+must be STORED and fit in the file, header.json is capped at MAX_HEADER_BYTES and MAX_DEPTH
+levels, so a hostile file fails before any allocation larger than the file itself. Saving
 to a path is atomic: a temporary file in the same directory, fsync, then os.replace, so an
-interrupted save leaves the previous checkpoint intact.
+interrupted save leaves the previous checkpoint intact; the next save to that path removes
+the temporary files that killed saves left behind.
 
 Safety: with weights_only=True (the default) loading never unpickles; it builds only the types
 above, so a checkpoint from the internet cannot run code. `save` pickles objects it has no JSON
@@ -42,16 +46,24 @@ import collections
 import hashlib
 import io
 import json
-import math
 import os
 import pickle
+import re
 import secrets
 import sys
+import time
 import zipfile
+
+try:
+    import fcntl
+except ImportError:               # Windows
+    fcntl = None
 
 from . import _dtype
 from ._device import device as _device, check_device
-from .backend import xp as _xp, ndarray as _ndarray
+from ._ckpt_encode import MAX_DEPTH, _Encoder
+from ._safezip import ZIP_ERRORS as _ZIP_ERRORS, CheckpointError as _CheckpointError, open_zip
+from .backend import xp as _xp
 from .tensor import Tensor, Size, _make
 
 __all__ = ["save", "load"]
@@ -60,12 +72,9 @@ FORMAT = "glasstorch-checkpoint"
 VERSION = 1
 _LE = sys.byteorder == "little"
 _U8 = _xp.dtype(_xp.uint8)
-# what zipfile raises on damaged archives (a flipped compression-method byte: NotImplementedError)
-_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, OSError, NotImplementedError)
-
-
-class _CheckpointError(Exception):
-    """Raised inside load with the problem; load re-raises it as RuntimeError naming the file."""
+# limits that keep a hostile file from exhausting memory or the stack (see _check_header)
+MAX_HEADER_BYTES = 32 * 2**20       # header.json: ~150 bytes per tensor, so ~200k tensors
+MAX_VIEW_BYTES = 2**31              # a tensor may span more than its storage (stride 0) up to this
 
 
 # ---- save ------------------------------------------------------------------------------------
@@ -111,6 +120,9 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, *, format="glasstorch"
     # os.open with 0o666 lets the umask set the final permissions, as a plain open() would
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
+        if fcntl is not None:      # held until closed: marks the temp file as being written
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        _remove_stale_temps(directory, name, tmp)
         with os.fdopen(fd, "wb") as out:
             _write_archive(out, header, storages, enc.pickles)
             out.flush()
@@ -120,6 +132,30 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, *, format="glasstorch"
         os.unlink(tmp)
         raise
     _fsync_dir(directory)
+
+
+def _remove_stale_temps(directory, name, mine):
+    """Delete temp files that killed saves to the same path left behind. A save in progress
+    holds a lock on its temp file, so only abandoned ones are removed (without flock, e.g. on
+    Windows: those untouched for an hour)."""
+    pattern = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{8}\.tmp")
+    for entry in os.listdir(directory):
+        path = os.path.join(directory, entry)
+        if not pattern.fullmatch(entry) or path == mine:
+            continue
+        try:
+            if fcntl is None:
+                if time.time() - os.stat(path).st_mtime > 3600:
+                    os.unlink(path)
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(path)
+            finally:
+                os.close(fd)
+        except OSError:           # locked (being written), or already gone
+            pass
 
 
 def _write_archive(out, header, storages, pickles):
@@ -153,136 +189,6 @@ def _fsync_dir(directory):
         pass
     finally:
         os.close(fd)
-
-
-class _Encoder:
-    """Turns an object into a JSON tree, collecting tensors (grouped by memory) and pickles."""
-
-    def __init__(self, pickle_module, pickle_protocol):
-        self.tensors = []          # header entries, "storage" filled in by storage_bytes()
-        self.arrays = []           # the backend array behind each tensor entry
-        self.memo = {}             # id(tensor) -> entry index: the same tensor saved once
-        self.keep = []             # keeps memoized tensors alive so their ids stay unique
-        self.pickles = []          # (type name, bytes)
-        self.pickle_module, self.protocol = pickle_module, pickle_protocol
-        self.path = set()          # ids of the containers being encoded, to catch cycles
-
-    def node(self, x):
-        t = type(x)
-        if x is None or t is bool or t is int or t is str:
-            return x
-        if t is float:
-            return x if math.isfinite(x) else {"float": repr(x)}
-        if isinstance(x, Tensor):
-            return {"tensor": self.tensor(x)}
-        if t in (list, tuple, set, frozenset, dict, collections.OrderedDict, collections.Counter):
-            return self.container(x, t)
-        if t is bytes or t is bytearray:
-            return {t.__name__: base64.b64encode(x).decode("ascii")}
-        if t is complex:
-            return {"complex": [self.node(x.real), self.node(x.imag)]}
-        if t is _dtype.dtype:
-            return {"dtype": x.name}
-        if t is _device:
-            return {"device": str(x)}
-        if t is Size:
-            return {"size": list(x)}
-        name = f"{t.__module__}.{t.__qualname__}"
-        self.pickles.append((name, self.pickle_module.dumps(x, protocol=self.protocol)))
-        return {"pickle": len(self.pickles) - 1, "type": name}
-
-    def container(self, x, t):
-        if id(x) in self.path:
-            raise ValueError("glasstorch.save: the object contains a reference cycle")
-        self.path.add(id(x))
-        if t is dict or t is collections.OrderedDict or t is collections.Counter:
-            items = [[self.node(k), self.node(v)] for k, v in x.items()]
-            out = {{dict: "dict", collections.OrderedDict: "odict"}.get(t, "counter"): items}
-            if t is collections.OrderedDict and hasattr(x, "_metadata"):
-                out["metadata"] = self.node(x._metadata)
-        else:
-            out = {{list: "list", tuple: "tuple"}.get(t, "set"): [self.node(v) for v in x]}
-        self.path.discard(id(x))
-        return out
-
-    def tensor(self, t):
-        i = self.memo.get(id(t))
-        if i is None:
-            arr = _xp.asarray(t._data)
-            i = self.memo[id(t)] = len(self.tensors)
-            self.keep.append(t)
-            self.arrays.append(arr)
-            self.tensors.append({
-                "storage": None, "dtype": _dtype.from_numpy_dtype(arr.dtype).name,
-                "shape": list(arr.shape), "offset": 0, "strides": list(arr.strides),
-                "requires_grad": t._rg, "parameter": _is_parameter(t)})
-        return i
-
-    def storage_bytes(self):
-        """Group tensors by the memory they live in; return one little-endian buffer per group
-        and fill in each tensor's storage, offset and strides relative to it."""
-        groups = {}
-        for i, arr in enumerate(self.arrays):
-            key = id(_root(arr)) if arr.size else ("empty", i)
-            groups.setdefault(key, []).append(i)
-        storages = []
-        for members in groups.values():
-            storages.append(self.pack(members))
-            for i in members:
-                self.tensors[i]["storage"] = len(storages) - 1
-        return storages
-
-    def pack(self, members):
-        arrays = [self.arrays[i] for i in members]
-        bounds = [_byte_bounds(a) for a in arrays]
-        lo = min(b[0] for b in bounds)
-        hi = max(b[1] for b in bounds)
-        if len(arrays) == 1 and _save_compact(arrays[0], hi - lo):
-            c = arrays[0].astype(arrays[0].dtype.newbyteorder("<"), order="C", copy=False)
-            self.tensors[members[0]]["strides"] = list(c.strides)
-            return memoryview(c.reshape(-1).view(_U8))     # no copy when already contiguous
-        # views of one memory: copy each into a fresh buffer at its own place; bytes that no
-        # tensor covers stay zero (nothing else from the process's memory leaks into the file)
-        buf = _xp.zeros(hi - lo, _U8)
-        for i, a in zip(members, arrays):
-            offset = a.__array_interface__["data"][0] - lo
-            self.tensors[i]["offset"] = offset
-            dst = _xp.ndarray(a.shape, a.dtype.newbyteorder("<"), buffer=buf, offset=offset,
-                              strides=a.strides)
-            dst[...] = a
-        return memoryview(buf)
-
-
-def _save_compact(a, span):
-    """Whether a lone tensor is saved as contiguous bytes: yes when it is contiguous already,
-    empty, a strided slice (fewer bytes than its span) or flipped (negative strides); a
-    permuted or stride-0 (expanded) view keeps its strides, as in PyTorch."""
-    return (a.size == 0 or span > a.nbytes or min(a.strides, default=0) < 0
-            or (a.flags.c_contiguous and _LE))
-
-
-def _is_parameter(t):
-    # by name: nn/ sits above this module, so importing it here would invert the layering
-    return any(c.__name__ == "Parameter" and c.__module__ == "glasstorch.nn.parameter"
-               for c in type(t).__mro__)
-
-
-def _root(arr):
-    """The array that owns the memory `arr` looks into (views chain through `.base`)."""
-    while isinstance(arr.base, _ndarray):
-        arr = arr.base
-    return arr
-
-
-def _byte_bounds(a):
-    """[lo, hi) addresses of the bytes `a` touches, for any (negative or zero) strides."""
-    lo = hi = a.__array_interface__["data"][0]
-    for n, s in zip(a.shape, a.strides):
-        if s < 0:
-            lo += s * (n - 1)
-        else:
-            hi += s * (n - 1)
-    return lo, hi + a.itemsize
 
 
 # ---- load ------------------------------------------------------------------------------------
@@ -320,16 +226,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True):
 
 def _load(fh, map_location, pickle_module, weights_only):
     start = fh.tell()
-    magic = fh.read(4)
-    fh.seek(start)
-    try:
-        zf = zipfile.ZipFile(fh)
-    except _ZIP_ERRORS + (ValueError,):
-        if magic == b"PK\x03\x04":
-            raise _CheckpointError("is corrupt: the zip archive is truncated or damaged") from None
-        raise _CheckpointError(f"is not a glasstorch checkpoint (it is not a zip archive"
-                               f"{_hint(magic)})") from None
-    with zf:
+    with open_zip(fh) as zf:
         names = set(zf.namelist())
         if "header.json" not in names and any(n.endswith("/data.pkl") for n in names):
             from . import _torch_format       # a torch.save file: its own restricted reader
@@ -346,20 +243,21 @@ def _load(fh, map_location, pickle_module, weights_only):
         loc = _map_location(map_location)
         buffers = [_read_storage(zf, i, s, loc) for i, s in enumerate(header["storages"])]
         dec = _Decoder(header, buffers, zf, pickle_module, weights_only)
-        return dec.node(header["root"])
-
-
-def _hint(magic):
-    if magic[:1] == b"\x80":
-        return "; it looks like a pickle, e.g. a legacy PyTorch checkpoint"
-    return ""
+        return dec.node(header["root"], 0)
 
 
 def _read_header(zf):
+    size = zf.getinfo("header.json").file_size
+    if size > MAX_HEADER_BYTES:
+        raise _CheckpointError(f"is corrupt: header.json has {size} bytes (at most "
+                               f"{MAX_HEADER_BYTES} are accepted)")
     try:
         header = json.loads(zf.read("header.json"))
     except _ZIP_ERRORS + (ValueError,):    # ValueError: JSON (or UTF-8) decoding failed
         raise _CheckpointError("is corrupt: header.json is damaged") from None
+    except RecursionError:
+        raise _CheckpointError(f"is corrupt: header.json nests deeper than {MAX_DEPTH} levels"
+                               ) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _CheckpointError("is not a glasstorch checkpoint (header.json has another format)")
     if not isinstance(header.get("version"), int) or header["version"] > VERSION:
@@ -368,7 +266,42 @@ def _read_header(zf):
     for key in ("root", "tensors", "storages"):
         if key not in header:
             raise _CheckpointError(f"is corrupt: header.json has no {key!r}")
+    _check_header(header)
     return header
+
+
+def _check_header(header):
+    """Every field the loader reads has the right type and range (a bare TypeError or a
+    huge allocation later would not say what is wrong)."""
+    def bad(what):
+        raise _CheckpointError(f"is corrupt: header.json has {what}")
+
+    def is_int(v, lo=0):
+        return type(v) is int and v >= lo
+
+    storages, tensors = header["storages"], header["tensors"]
+    if not isinstance(storages, list) or not isinstance(tensors, list):
+        bad("'storages' or 'tensors' that is not a list")
+    if not isinstance(header.get("pickles", []), list):
+        bad("'pickles' that is not a list")
+    for i, st in enumerate(storages):
+        if not (isinstance(st, dict) and is_int(st.get("nbytes"))
+                and isinstance(st.get("sha256"), str)):
+            bad(f"a malformed entry for storage {i}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, dict) or not is_int(t.get("storage")) or \
+                t["storage"] >= len(storages) or t.get("dtype") not in _dtype._BY_NAME or \
+                not isinstance(t.get("shape"), list) or not isinstance(t.get("strides"), list) \
+                or len(t["shape"]) != len(t["strides"]) or not is_int(t.get("offset")) or \
+                not all(is_int(n) for n in t["shape"]) or \
+                not all(is_int(s, -2**62) for s in t["strides"]):
+            bad(f"a malformed entry for tensor {i}")
+        nbytes = _dtype._BY_NAME[t["dtype"]].np.itemsize
+        for n in t["shape"]:
+            nbytes *= n
+        if nbytes > max(MAX_VIEW_BYTES, storages[t["storage"]]["nbytes"]):
+            bad(f"tensor {i} of shape {t['shape'][:8]} ({nbytes} bytes) viewing a storage of "
+                f"{storages[t['storage']]['nbytes']} bytes")
 
 
 def _read_storage(zf, i, meta, loc):
@@ -421,42 +354,47 @@ class _Decoder:
         self.pickle_module, self.weights_only = pickle_module, weights_only
         self.tensors = {}
 
-    def node(self, x):
+    def node(self, x, depth):
         if x is None or isinstance(x, (bool, int, float, str)):
             return x
+        if depth > MAX_DEPTH:
+            raise _CheckpointError(f"is corrupt: the saved object nests deeper than {MAX_DEPTH} "
+                                   "levels")
         if isinstance(x, dict) and len(x) >= 1:
             try:
-                return self.tagged(x)
+                return self.tagged(x, depth + 1)
             except (KeyError, TypeError, ValueError, IndexError, binascii.Error):
                 pass
         raise _CheckpointError(f"is corrupt: unreadable entry {json.dumps(x)[:80]} in header.json")
 
-    def tagged(self, x):
+    def tagged(self, x, depth):
         if "list" in x:
-            return [self.node(v) for v in x["list"]]
+            return [self.node(v, depth) for v in x["list"]]
         if "tuple" in x:
-            return tuple(self.node(v) for v in x["tuple"])
+            return tuple(self.node(v, depth) for v in x["tuple"])
         if "set" in x:
-            return {self.node(v) for v in x["set"]}
+            return {self.node(v, depth) for v in x["set"]}
         if "dict" in x:
-            return {self.node(k): self.node(v) for k, v in x["dict"]}
+            return {self.node(k, depth): self.node(v, depth) for k, v in x["dict"]}
         if "odict" in x:
-            d = collections.OrderedDict((self.node(k), self.node(v)) for k, v in x["odict"])
+            d = collections.OrderedDict((self.node(k, depth), self.node(v, depth))
+                                        for k, v in x["odict"])
             if "metadata" in x:
-                d._metadata = self.node(x["metadata"])
+                d._metadata = self.node(x["metadata"], depth)
             return d
         if "tensor" in x:
             return self.tensor(x["tensor"])
         if "float" in x:
             return float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[x["float"]])
         if "counter" in x:
-            return collections.Counter({self.node(k): self.node(v) for k, v in x["counter"]})
+            return collections.Counter({self.node(k, depth): self.node(v, depth)
+                                        for k, v in x["counter"]})
         if "bytes" in x:
             return base64.b64decode(x["bytes"], validate=True)
         if "bytearray" in x:
             return bytearray(base64.b64decode(x["bytearray"], validate=True))
         if "complex" in x:
-            return complex(self.node(x["complex"][0]), self.node(x["complex"][1]))
+            return complex(self.node(x["complex"][0], depth), self.node(x["complex"][1], depth))
         if "dtype" in x:
             return _dtype._BY_NAME[x["dtype"]]
         if "device" in x:
@@ -471,13 +409,13 @@ class _Decoder:
         t = self.tensors.get(i)
         if t is not None:
             return t                    # the same tensor saved twice is one object again
-        meta = self.header["tensors"][i] if isinstance(i, int) and i >= 0 else None
-        if meta is None or not 0 <= meta["storage"] < len(self.buffers):
+        if type(i) is not int or not 0 <= i < len(self.header["tensors"]):
             raise _CheckpointError(f"is corrupt: tensor {i} has no valid storage")
+        meta = self.header["tensors"][i]
         buf = self.buffers[meta["storage"]]
         dt = _dtype._BY_NAME[meta["dtype"]].np
         shape, strides, offset = tuple(meta["shape"]), tuple(meta["strides"]), meta["offset"]
-        if len(shape) != len(strides) or min(shape, default=0) < 0 or not _fits(
+        if not _fits(
                 shape, strides, offset, dt.itemsize, buf.size):
             raise _CheckpointError(f"is corrupt: tensor {i} does not fit in its storage")
         arr = _xp.ndarray(shape, dt.newbyteorder("<"), buffer=buf, offset=offset,

@@ -194,12 +194,16 @@ class Tensor:
         return self._data if dtype is None else self._data.astype(dtype)
 
     def item(self):
+        if READ_HOOKS:
+            _tell_readers(self, "item")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if READ_HOOKS:
+            _tell_readers(self, "tolist")
         return self._data.tolist()
 
     def __float__(self):
@@ -209,6 +213,8 @@ class Tensor:
         return builtins.int(self.item())
 
     def __bool__(self):
+        if READ_HOOKS:
+            _tell_readers(self, "bool")
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self._data.reshape(()).item())
@@ -301,6 +307,11 @@ class Tensor:
     def register_hook(self, hook):
         """hook(grad) -> None or a replacement grad; runs when this tensor's grad is computed."""
         return _engine.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(self) -> None; runs after this leaf's `.grad` received a backward's gradient
+        (DistributedDataParallel uses it to start reducing gradients during backward)."""
+        return _engine.register_post_accumulate_grad_hook(self, hook)
 
     def retain_grad(self):
         _engine.retain_grad(self)
@@ -1161,6 +1172,17 @@ def _make(data, grad_fn=None):
     t._accum = None
     t._out_nr = 0
     return t
+
+
+# Readers see Python reading a tensor's value (`bool(t)`, `t.item()`, `t.tolist()`): the jit
+# tracer warns there, because a trace freezes whatever branch that value chose. Empty (one
+# falsy check) unless a tracer listens.
+READ_HOOKS = []
+
+
+def _tell_readers(t, how):
+    for fn in READ_HOOKS:
+        fn(t, how)
 
 
 def _rebuild(data, requires_grad, grad):

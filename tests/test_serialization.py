@@ -238,8 +238,14 @@ def test_sha256_mismatch_with_valid_zip_crc():
 
 @pytest.mark.parametrize("edit, message", [
     (lambda h: h["tensors"][0].update(shape=[1000]), "tensor 0 does not fit"),
-    (lambda h: h["tensors"][0].update(storage=5), "tensor 0 has no valid storage"),
-    (lambda h: h["tensors"][0].update(dtype="object"), "unreadable entry"),
+    (lambda h: h["tensors"][0].update(storage=5), "malformed entry for tensor 0"),
+    (lambda h: h["tensors"][0].update(dtype="object"), "malformed entry for tensor 0"),
+    (lambda h: h.update(root={"tensor": 7}), "tensor 7 has no valid storage"),
+    (lambda h: h.update(storages=5), "'storages' or 'tensors' that is not a list"),
+    (lambda h: h["storages"][0].update(nbytes="8"), "malformed entry for storage 0"),
+    (lambda h: h["tensors"][0].update(shape=[2.0]), "malformed entry for tensor 0"),
+    (lambda h: h["tensors"][0].update(shape=[10**6, 10**6], strides=[0, 0]),
+     r"tensor 0 of shape \[1000000, 1000000\] \(4000000000000 bytes\) viewing a storage of 8"),
     (lambda h: h.update(root={"eval": "1"}), "unreadable entry"),
     (lambda h: h.update(root=[1]), "unreadable entry"),
     (lambda h: h["storages"][0].update(nbytes=3), "storage 0 has 8 bytes"),

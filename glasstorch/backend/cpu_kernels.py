@@ -27,11 +27,11 @@ import sys
 import numpy
 from numpy.lib.stride_tricks import as_strided
 
-from . import threads as _threads
+from . import memory as _mem, threads as _threads
 
-__all__ = ["im2col", "col2im", "batch_last", "batch_first", "window_max", "gather_max",
-           "transpose2d", "window_sum", "window_spread", "scatter_planes", "gather_planes", "take_axis",
-           "scatter_axis", "AxisPlan"]
+__all__ = ["im2col", "col2im", "batch_last", "batch_first", "transpose2d", "window_max",
+           "gather_max", "window_sum", "window_spread", "scatter_planes", "gather_planes",
+           "take_axis", "scatter_axis", "AxisPlan"]
 
 
 def _keep_freed_memory():
@@ -90,7 +90,7 @@ def batch_first(a, out=None):
     """(C, *S, N) -> contiguous (N, C, *S): back to PyTorch's layout (into `out` if given)."""
     n = a.shape[-1]
     if out is None:
-        out = numpy.empty((n,) + a.shape[:-1], a.dtype)
+        out = _mem.empty((n,) + a.shape[:-1], a.dtype)
     transpose2d(numpy.ascontiguousarray(a).reshape(-1, n), out.reshape(n, -1))
     return out
 
@@ -126,13 +126,13 @@ def im2col(x, geometry, out):
     if cshape == tuple(size) and all(g[3] == 0 for g in geometry):
         canvas = numpy.ascontiguousarray(xt)
     else:  # one copy does the padding and the transpose
-        canvas = numpy.zeros((x.shape[1],) + cshape + (x.shape[0],), x.dtype)
+        canvas = _mem.zeros((x.shape[1],) + cshape + (x.shape[0],), x.dtype)
         canvas[(slice(None),) + _inner(geometry, size)] = xt
     st = canvas.strides
     shape = (canvas.shape[0],) + tuple(g[0] for g in geometry) + tuple(out) + (x.shape[0],)
     strides = ((st[0],) + tuple(st[1 + i] * g[2] for i, g in enumerate(geometry))
                + tuple(st[1 + i] * g[1] for i, g in enumerate(geometry)) + (st[-1],))
-    return _threads.copy(numpy.empty(shape, x.dtype),
+    return _threads.copy(_mem.empty(shape, x.dtype),
                          as_strided(canvas, shape, strides, writeable=False))
 
 
@@ -283,13 +283,16 @@ def gather_planes(x, index):
 class AxisPlan:
     """y = sum_t take(x, index_t, axis) * weight_t along one axis: a gather (pads, nearest) or a
     weighted sum of gathers (linear interpolation, adaptive average). Built once per call;
-    holds the sorted order its adjoint (scatter_axis) sums with."""
-    __slots__ = ("axis", "size", "terms", "_sorted")
+    holds the sorted order its adjoint (scatter_axis) sums with. With skip_zero=True a zero
+    weight marks a padding tap that adds exactly nothing, even where x is inf or nan (adaptive
+    windows of unequal sizes); interpolation keeps 0 * inf = nan, as torch."""
+    __slots__ = ("axis", "size", "terms", "_sorted", "skip_zero")
 
-    def __init__(self, axis, size, terms):
+    def __init__(self, axis, size, terms, skip_zero=False):
         self.axis, self.size = axis, size          # axis counted from the end (-1, -2, ...)
         self.terms = terms                          # [(index (M,), weight (M,) or None)]
         self._sorted = None
+        self.skip_zero = skip_zero
 
     def sorted_terms(self):
         """Per term: the stable order sorting its index, the distinct indices and where each
@@ -314,7 +317,10 @@ def take_axis(x, plan):
     for idx, w in plan.terms:
         t = numpy.take(x, idx, axis=plan.axis)
         if w is not None:
-            t *= _weight_shape(w.astype(x.dtype, copy=False), plan.axis, x.ndim)
+            ws = _weight_shape(w.astype(x.dtype, copy=False), plan.axis, x.ndim)
+            t *= ws
+            if plan.skip_zero and not w.all():
+                t = numpy.where(ws != 0, t, 0).astype(t.dtype, copy=False)
         if y is None:
             y = t
         else:
@@ -332,7 +338,10 @@ def scatter_axis(gy, plan):
     for order, uniq, starts, w in plan.sorted_terms():
         g = gy
         if w is not None:
-            g = gy * _weight_shape(w.astype(gy.dtype, copy=False), plan.axis, gy.ndim)
+            ws = _weight_shape(w.astype(gy.dtype, copy=False), plan.axis, gy.ndim)
+            g = gy * ws
+            if plan.skip_zero and not w.all():
+                g = numpy.where(ws != 0, g, 0).astype(g.dtype, copy=False)
         if uniq.size == 0:
             continue
         g = numpy.take(g, order, axis=plan.axis)

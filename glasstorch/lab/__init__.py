@@ -29,7 +29,7 @@ How to add an experiment
        lab.mnist(n_train, n_test, flat=True), lab.digits(), lab.timemachine(), lab.tensor(arr)
        lab.record(name=value, ...) every measured number goes into the JSON record
        fig, ax = lab.figure(1, 2)  the experiment's one figure (matplotlib, saved as <id>.png)
-       lab.timeit(fn, number)      median seconds per call
+       lab.timeit(fn, number)      seconds per call (fastest of `number` calls)
 4. Return a Verdict computed from the numbers: `all_of({"check with its numbers": bool, ...})`,
    `across({condition: bool})` (confirmed / refuted / depends naming the condition), or
    `confirmed/refuted/depends(...)` directly; for "A beats B" use `compare(name_a, per_seed_a,

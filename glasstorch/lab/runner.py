@@ -7,6 +7,7 @@ calls `exp.fn(torch, lab)`, and writes into `out/`:
     <id>.png   the figure the experiment drew on lab.figure(...);
     <id>.txt   the verdict text.
 """
+import contextlib
 import datetime
 import importlib
 import importlib.metadata
@@ -40,7 +41,8 @@ class Lab:
     lab.seed(s)          seed torch, random and NumPy; returns a numpy Generator for data
     lab.record(**kw)     store measured numbers (anything JSON-able, tensors and arrays included)
     lab.figure(r, c)     (fig, axes) of the experiment's single PNG figure
-    lab.timeit(fn, n)    median seconds per call of fn() over n calls (perf_counter)
+    lab.timeit(fn, n)    seconds per call of fn(): the fastest of n calls (perf_counter), the
+                         estimate least disturbed by other load on a shared machine
     lab.mnist/digits/timemachine/tensor   data as framework tensors (see data.py)
     """
 
@@ -78,8 +80,7 @@ class Lab:
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
-        times.sort()
-        return times[len(times) // 2]
+        return min(times)
 
     # data (framework tensors)
     def tensor(self, array, dtype=None):
@@ -136,7 +137,29 @@ def _machine():
         load = None
     return {"platform": platform.platform(), "processor": platform.processor() or
             platform.machine(), "cpu_count": os.cpu_count(), "load_average": load,
-            "hostname": platform.node()}
+            "hostname": platform.node(), "threads": 1}
+
+
+@contextlib.contextmanager
+def _one_thread(torch):
+    """Run BLAS and torch's intra-op pool on one thread: on a shared 2-core machine, spinning
+    worker threads make timings swing by 10x; one thread gives both frameworks the same footing."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:                 # the measurements are still made, only noisier
+        threadpool_limits = None
+    before = torch.get_num_threads() if hasattr(torch, "get_num_threads") else None
+    if before is not None:
+        torch.set_num_threads(1)
+    try:
+        if threadpool_limits is None:
+            yield
+        else:
+            with threadpool_limits(1):
+                yield
+    finally:
+        if before is not None:
+            torch.set_num_threads(before)
 
 
 def import_framework(framework):
@@ -156,7 +179,8 @@ def run_experiment(exp, framework="glasstorch", quick=False, seeds=None, out=Non
     lab = Lab(torch, quick=quick, seeds=seeds, framework=framework)
     started = datetime.datetime.now().isoformat(timespec="seconds")
     t_wall, t_cpu = time.perf_counter(), time.process_time()
-    verdict = exp.fn(torch, lab)
+    with _one_thread(torch):
+        verdict = exp.fn(torch, lab)
     wall, cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
     if not isinstance(verdict, Verdict):
         raise TypeError(f"lab: experiment {exp.id} returned {type(verdict).__name__}, "

@@ -195,3 +195,223 @@ def backprop_cost(torch, lab):
               f"{fd_over_bwd[-1]:.0f}x)": fd_over_bwd[-1] > 10 * fd_over_bwd[0]}
     return all_of(checks, "Backprop reuses the forward's intermediates: one backward costs a "
                   "few forwards whatever P is, while differencing costs 2P forwards.")
+
+
+@experiment(
+    id="jacobians-and-vjp", topic=1,
+    question="Why differentiate a scalar loss rather than a vector? Why is an activation's "
+             "derivative w.r.t. its input a diagonal matrix?",
+    claim="a vector output would give an enormous Jacobian, infeasible in deep nets [a]; "
+          "elementwise activations give diagonal Jacobians [a]",
+    test="Confirmed if the full Jacobian costs ∝ outputs while a VJP is constant, and the "
+         "framework never builds the Jacobian; diagonal confirmed for elementwise ops, with "
+         "softmax and layer norm shown dense",
+    plot="time vs output size (Jacobian, VJP); Jacobian heat maps")
+def jacobians_and_vjp(torch, lab):
+    F = torch.nn.functional
+    lab.seed(0)
+    x = torch.randn(256, requires_grad=True)
+    try:
+        torch.tanh(x * 2).backward()                   # vector output, no `gradient`
+        vector_backward_raises = False
+    except RuntimeError:
+        vector_backward_raises = True
+    outs = [1, 8, 32, 128] if lab.quick else [1, 8, 32, 128, 512]
+    t_jac, t_vjp = [], []
+    for m in outs:
+        W = torch.randn(m, 256) / 16
+
+        def jacobian():                                # one backward per output row
+            y = torch.tanh(W @ x)
+            return torch.stack([torch.autograd.grad(y[i], x, retain_graph=True)[0]
+                                for i in range(m)])
+
+        def vjp():                                     # one backward for any m
+            y = torch.tanh(W @ x)
+            return torch.autograd.grad(y, x, torch.ones(m))[0]
+        t_jac.append(lab.timeit(jacobian, 3))
+        t_vjp.append(lab.timeit(vjp, 10))
+    z = torch.randn(8, requires_grad=True)
+    fns = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+           "softmax": lambda v: F.softmax(v, 0), "layer_norm": lambda v: F.layer_norm(v, (8,))}
+    jacs, off = {}, {}
+    for name, f in fns.items():
+        y = f(z)
+        J = torch.stack([torch.autograd.grad(y[i], z, retain_graph=True)[0] for i in range(8)])
+        jacs[name] = J
+        total = J.abs().sum().item()
+        off[name] = (total - J.diagonal().abs().sum().item()) / max(total, 1e-12)
+    lab.record(vector_backward_raises=vector_backward_raises, output_sizes=outs,
+               jacobian_s=t_jac, vjp_s=t_vjp, off_diagonal_mass=off)
+    fig, axes = lab.figure(1, 3, width=3.6)
+    axes[0].loglog(outs, t_jac, "o-", label="full Jacobian (m backward passes)")
+    axes[0].loglog(outs, t_vjp, "s-", label="one VJP")
+    axes[0].set_xlabel("outputs m"); axes[0].set_ylabel("seconds"); axes[0].legend(fontsize=7)
+    axes[1].imshow(jacs["tanh"].detach().numpy(), cmap="RdBu"); axes[1].set_title("tanh: diagonal")
+    axes[2].imshow(jacs["softmax"].detach().numpy(), cmap="RdBu"); axes[2].set_title("softmax: dense")
+    jac_growth, vjp_growth = t_jac[-1] / t_jac[0], t_vjp[-1] / t_vjp[0]
+    elementwise = max(off[k] for k in ("relu", "sigmoid", "tanh"))
+    dense = min(off["softmax"], off["layer_norm"])
+    checks = {"backward() on a vector without `gradient` raises": vector_backward_raises,
+              f"Jacobian time grows with m ({jac_growth:.0f}x for {outs[-1]}x outputs)":
+                  jac_growth > outs[-1] / 8,
+              f"VJP time stays flat ({vjp_growth:.1f}x)": vjp_growth < 4,
+              f"elementwise Jacobians are diagonal (off-diagonal mass {elementwise:.1e})":
+                  elementwise < 1e-6,
+              f"softmax / layer_norm are dense (off-diagonal mass >= {dense:.2f})": dense > 0.1}
+    return all_of(checks)
+
+
+@experiment(
+    id="grad-on-demand", topic=1,
+    question="Why must backward() run before .grad exists? What if I call it twice or forget "
+             "zero_grad()?",
+    claim="[a] gradients are expensive, so they are computed only on request; [b] to use the "
+          "framework you can skip the details of gradient descent and backprop",
+    test="claim [a] confirmed if tracking costs memory/time and .grad is None until backward; "
+         "claim [b] refuted if the missing zero_grad silently changes training (the verdict is "
+         "on claim [b], the flagged one)",
+    flag="≈ claim [b] not knowing that gradients accumulate causes silent bugs",
+    plot="forward time with/without grad tracking; loss curves with/without zero_grad")
+def grad_on_demand(torch, lab):
+    F = torch.nn.functional
+    X, y, _, _ = lab.mnist(1000 if lab.quick else 4000, 1)
+    lab.seed(0)
+    net = mlp(torch, [784, 512, 512, 10])
+    grad_before = net[0].weight.grad is None
+    xb = X[:512]
+    t_track = lab.timeit(lambda: net(xb).sum(), 10)
+
+    def untracked():
+        with torch.no_grad():
+            return net(xb).sum()
+    t_nograd = lab.timeit(untracked, 10)
+    loss = F.cross_entropy(net(xb), y[:512])
+    saved_graph = loss.grad_fn is not None
+    loss.backward(retain_graph=True)
+    g1 = net[0].weight.grad.clone()
+    loss.backward()
+    doubled = bool(torch.allclose(net[0].weight.grad, 2 * g1, atol=1e-6))
+    epochs = 2 if lab.quick else 3
+    curves = {"zero_grad": [], "no zero_grad": []}
+    finals = {k: [] for k in curves}
+    for s in lab.seeds:
+        for mode in curves:
+            rng = lab.seed(s)
+            model = mlp(torch, [784, 64, 10])
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            hist = []
+            for _ in range(epochs):
+                for idx in _batches(torch, len(X), 64, rng):
+                    loss = F.cross_entropy(model(X[idx]), y[idx])
+                    if mode == "zero_grad":
+                        opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    hist.append(loss.item())
+            curves[mode].append(hist)
+            finals[mode].append(sum(hist[-20:]) / 20)
+    lab.record(grad_none_before_backward=grad_before, forward_tracked_s=t_track,
+               forward_no_grad_s=t_nograd, second_backward_doubles_grad=doubled,
+               final_loss=finals)
+    fig, axes = lab.figure(1, 2)
+    axes[0].bar(["grad tracking", "no_grad"], [t_track * 1e3, t_nograd * 1e3])
+    axes[0].set_ylabel("ms per forward (batch 512)")
+    for mode, c in curves.items():
+        axes[1].plot(c[0], label=mode, lw=0.8)
+    axes[1].set_yscale("log"); axes[1].set_xlabel("step"); axes[1].set_ylabel("loss")
+    axes[1].legend()
+    cmp = compare("zero_grad", finals["zero_grad"], "no zero_grad", finals["no zero_grad"],
+                  higher_is_better=False)
+    silent_change = cmp.winner is not None      # a measurable change, either way
+    text = (f"Claim [a]: .grad is None before backward ({grad_before}), the graph is recorded "
+            f"({saved_graph}), a second backward doubles .grad ({doubled}), forward "
+            f"{t_track*1e3:.1f} ms tracked vs {t_nograd*1e3:.1f} ms under no_grad. Claim [b]: "
+            f"forgetting zero_grad ran without any error and changed training: final loss {cmp}.")
+    checks = {"missing zero_grad silently changes training": silent_change,
+              "second backward accumulates": doubled}
+    return refuted(text, checks) if silent_change and doubled else confirmed(text, checks)
+
+
+def _batches(torch, n, batch_size, rng):
+    order = rng.permutation(n)
+    for i in range(0, n, batch_size):
+        yield torch.from_numpy(order[i:i + batch_size])
+
+
+@experiment(
+    id="module-call-path", topic=1,
+    question="Why does net(x) work? Is Sequential slower than a subclass? What happens when one "
+             "layer is used twice?",
+    claim="nn.Module redefines __call__, which calls forward [a]; Sequential and a subclass are "
+          "equally efficient, the subclass more flexible [a]; a reused layer is one shared "
+          "instance; submodules live in an ordered dict [b]",
+    test="Confirmed if speed differs by less than noise and the shared gradient is the sum; adds "
+         "that __call__ also runs hooks, which calling forward() directly skips",
+    plot="step-time box plots; hook counts")
+def module_call_path(torch, lab):
+    nn = torch.nn
+    calls = {"pre": 0, "post": 0}
+    lab.seed(0)
+    net = mlp(torch, [32, 64, 10])
+    net.register_forward_pre_hook(lambda m, inp: calls.__setitem__("pre", calls["pre"] + 1))
+    net.register_forward_hook(lambda m, inp, out: calls.__setitem__("post", calls["post"] + 1))
+    x = torch.randn(16, 32)
+    net(x)
+    via_call = dict(calls)
+    net.forward(x)
+    hooks_skipped_by_forward = calls == via_call
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.act, self.fc2 = nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)
+
+        def forward(self, x):
+            return self.fc2(self.act(self.fc1(x)))
+    lab.seed(1)
+    seq = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    lab.seed(1)
+    sub = MLP()
+    X = torch.randn(64, 784)
+    same_output = bool(torch.equal(seq(X), sub(X)))
+    blocks = 6 if lab.quick else 10
+    steps = 20 if lab.quick else 60
+    times = {"Sequential": [], "subclass": []}
+    for _ in range(blocks):                          # alternate to share the machine's noise
+        for name, model in (("Sequential", seq), ("subclass", sub)):
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                model(X).sum().backward()
+            times[name].append((time.perf_counter() - t0) / steps)
+    speed = compare("Sequential", times["Sequential"], "subclass", times["subclass"],
+                    higher_is_better=False)
+    lab.seed(2)
+    shared = nn.Linear(8, 8)
+    a, b = nn.Linear(8, 8), nn.Linear(8, 8)
+    with torch.no_grad():
+        for c in (a, b):
+            c.weight.copy_(shared.weight); c.bias.copy_(shared.bias)
+    v = torch.randn(4, 8)
+    shared(shared(v)).sum().backward()
+    b(a(v)).sum().backward()
+    grad_is_sum = bool(torch.allclose(shared.weight.grad, a.weight.grad + b.weight.grad,
+                                      atol=1e-5))
+    tied = nn.Sequential(shared, nn.ReLU(), shared)
+    n_params = len(list(tied.parameters()))
+    lab.record(hook_calls_via_call=via_call, hook_calls_after_forward=calls,
+               same_output=same_output, step_s=times, speed=speed.as_dict(),
+               shared_grad_is_sum=grad_is_sum, tied_parameter_tensors=n_params)
+    fig, axes = lab.figure(1, 2)
+    axes[0].boxplot([[t * 1e3 for t in times[k]] for k in times], tick_labels=list(times))
+    axes[0].set_ylabel("ms per step")
+    axes[1].bar(["pre-hook", "hook"], [via_call["pre"], via_call["post"]], label="net(x)")
+    axes[1].set_title("hooks run by net(x); net.forward(x) ran none" if hooks_skipped_by_forward
+                      else "hooks")
+    checks = {f"no measurable speed difference ({speed})": speed.winner is None,
+              "same seed gives the same outputs": same_output,
+              "a reused layer's gradient is the sum of two untied copies": grad_is_sum,
+              f"a reused layer counts once in parameters() ({n_params} tensors)": n_params == 2,
+              "net(x) runs hooks, net.forward(x) skips them":
+                  via_call == {"pre": 1, "post": 1} and hooks_skipped_by_forward}
+    return all_of(checks)

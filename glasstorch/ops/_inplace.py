@@ -23,6 +23,9 @@ from ..tensor import Tensor, _make
 
 __all__ = []
 
+# fn(tensor, result) after `result` was written into `tensor` (see jit/tracer.py)
+WRITE_OBSERVERS = []
+
 
 def _check_leaf(self):
     if STATE.enabled:
@@ -74,6 +77,8 @@ def _write(self, result, op=None):
                            f"shape {list(rd.shape)}")
     _copyto(sd, rd)
     self._vc[0] += 1
+    for fn in WRITE_OBSERVERS:  # the jit tracer: `self` now holds `result`'s value
+        fn(self, result)
     if result.grad_fn is not None:
         _rebase_history(self, result)
     return self

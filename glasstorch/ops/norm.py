@@ -17,6 +17,7 @@ from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
 from ._inplace import _type_word
+from .batchnorm import batch_norm  # noqa: F401  (nn.functional's import path)
 from .shape import cat
 from .unary import rsqrt
 
@@ -103,8 +104,9 @@ def _array_backward(ctx, gy, w):
             None, None, None, None, None)
 
 
-class NativeBatchNorm(_Normalize, name="batch_norm"):
-    __doc__ = _Normalize.__doc__  # the class names give torch's grad_fn names
+class NativeBatchNorm(_Normalize):
+    """instance_norm's op: torch runs instance norm as a batch norm, so the grad_fn is named
+    after it. (batch_norm itself is the fused op in ops/batchnorm.py, registered there.)"""
 
 
 class NativeLayerNorm(_Normalize, name="layer_norm"):
@@ -160,40 +162,6 @@ def _check_channels(C, **tensors):
     for name, t in tensors.items():
         if t is not None and t._data.size != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t._data.size}")
-
-
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """Batch normalization over (N, C, *): statistics per channel over N and *. Training uses
-    the batch's statistics and moves running_mean/running_var towards them by `momentum`
-    (running_var towards the unbiased variance); eval uses the running statistics."""
-    shape = tuple(input.shape)
-    if training and shape[0] * _prod(shape[2:]) == 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                         f"size {input.shape}")
-    _float_only(input, "batch_norm")
-    x = input._data
-    C = shape[1] if x.ndim > 1 else 0
-    _check_channels(C, weight=weight, bias=bias, running_mean=running_mean,
-                    running_var=running_var)
-    dims = (0,) + tuple(range(2, x.ndim))
-    if training:
-        mean, var = _stats(x, dims)
-        if running_mean is not None:
-            _update(running_mean, mean, momentum)
-        if running_var is not None:
-            n = x.size // C
-            _update(running_var, var * (n / (n - 1)), momentum)
-    else:
-        if running_mean is None:
-            raise RuntimeError("running_mean must be defined in evaluation mode")
-        if running_var is None:
-            raise RuntimeError("running_var must be defined in evaluation mode")
-        stat_shape = (1, C) + (1,) * (x.ndim - 2)
-        mean = running_mean._data.reshape(stat_shape).astype(x.dtype)  # a copy
-        var = running_var._data.reshape(stat_shape).astype(x.dtype)
-    return NativeBatchNorm.apply(input, _channel(weight, x.ndim), _channel(bias, x.ndim), mean,
-                                 _invstd(var, eps), dims, training, eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,

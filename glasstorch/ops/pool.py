@@ -34,10 +34,12 @@ def _flat(a):
 
 class MaxPool2DWithIndices(Op, name="max_pool2d_with_indices"):
     """y = max over each window, computed with its argmax `index` before the op (the indices
-    are a second, non-differentiable result);  gx = gy routed to the argmax positions."""
+    are a second, non-differentiable result);  gx = gy routed to the argmax positions.
+    `window` = (geometry, out) that y was computed with: unused here, it lets the jit tracer
+    recompute y from a new x (jit/derived.py)."""
 
     @staticmethod
-    def forward(ctx, x, y, index, overlap):
+    def forward(ctx, x, y, index, overlap, window=None):
         ctx.index, ctx.shape, ctx.overlap = index, x.shape, overlap
         return y
 
@@ -208,7 +210,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     y, index = _k.window_max(x._data, geometry, out, need_index)
     # windows overlap (so gradients may add up at one input) when a stride is under the span
     overlap = any(si < di * (ki - 1) + 1 for ki, si, di in zip(k, s, d))
-    values = MaxPool2DWithIndices.apply(x, y, index, overlap)
+    values = MaxPool2DWithIndices.apply(x, y, index, overlap, window=(geometry, out))
     if not batched:
         values = values.squeeze(0)
     if not return_indices:
@@ -312,12 +314,17 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 # ---- adaptive pooling --------------------------------------------------------------------------
 
-def _adaptive_args(input, output_size, nd, name):
+def _adaptive_args(input, output_size, nd, name, all_dims=False):
+    """(output size, input size) of the pooled dims. all_dims: every dim but the batch must
+    be non-empty (max pooling), not only the pooled ones."""
     x = input._data
+    if nd >= 2 and not isinstance(output_size, int) and x.ndim <= len(tuple(output_size)):
+        # torch's _list_with_default, run before the op
+        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1}")
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
                            f"{list(x.shape)}")
-    for i in range(x.ndim - nd, x.ndim):
+    for i in range(1 if all_dims else x.ndim - nd, x.ndim):
         if x.shape[i] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {list(x.shape)} with dimension "
@@ -353,8 +360,8 @@ def _adaptive_avg(input, output_size, nd, name, op):
         count = end - start
         kmax = int(count.max()) if out[i] else 0
         terms = [(_xp.minimum(start + j, end - 1), ((j < count) / count).astype(dtype))
-                 for j in range(kmax)]
-        plans.append(_k.AxisPlan(i - nd, size[i], terms))
+                 for j in range(kmax)] or [(_xp.zeros(0, _xp.int64), None)]   # out[i] == 0
+        plans.append(_k.AxisPlan(i - nd, size[i], terms, skip_zero=True))
     return op.apply(input, plans)
 
 
@@ -375,7 +382,7 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def _adaptive_max(input, output_size, nd, name):
-    out, size = _adaptive_args(input, output_size, nd, name)
+    out, size = _adaptive_args(input, output_size, nd, name, all_dims=True)
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
     offsets = []

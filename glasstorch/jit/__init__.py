@@ -1,0 +1,163 @@
+"""glasstorch.jit: turn a define-by-run model into a static graph, optimize it, replay it.
+
+    traced = glasstorch.jit.trace(model, example_input)   # runs model once, records the ops
+    print(traced.graph)      # one line per op, like torch.jit's graph
+    print(traced.code)       # the same program as Python
+    y = traced(x)            # replays the graph (fast: no autograd bookkeeping under no_grad)
+    glasstorch.jit.save(traced, "model.pt"); glasstorch.jit.load("model.pt")
+
+A trace records what ran for the example input: Python `if`s on tensor values are frozen (a
+TracerWarning says so) and shapes are fixed. Passes in jit/passes/ rewrite the graph
+(`optimize_for_inference`); `trace_train_step` records a training step. Read tracer.py,
+ir.py and executor.py, in that order.
+"""
+from collections import OrderedDict
+
+from ..autograd.grad_mode import STATE
+from ..tensor import Tensor
+from .executor import compile_graph, wrap_outputs
+from .ir import Graph, Node, Value
+from .tracer import TracerWarning, record
+
+__all__ = ["trace", "TracedModule", "TracerWarning", "save", "load", "Graph", "Node", "Value",
+           "freeze", "optimize_for_inference"]
+
+
+class TracedModule:
+    """A recorded graph plus the tensors it reads (parameters and buffers by state_dict name),
+    callable like the module it came from."""
+
+    def __init__(self, graph, params, name="TracedModule"):
+        self.graph = graph
+        self._params = params             # OrderedDict name -> Tensor (shared with the model)
+        self._name = name
+        self._compiled = {}
+        self._param_list = None
+
+    # ---- calling ------------------------------------------------------------------------------
+    def __call__(self, *inputs):
+        return self.forward(*inputs)
+
+    def forward(self, *inputs):
+        g = self.graph
+        if len(inputs) != len(g.inputs):
+            raise TypeError(f"{self._name}.forward() takes {len(g.inputs)} input(s) (as traced), "
+                            f"got {len(inputs)}")
+        for i, (x, v) in enumerate(zip(inputs, g.inputs)):
+            if type(x) is not Tensor and not isinstance(x, Tensor):
+                raise TypeError(f"{self._name}: input {i} must be a Tensor, got "
+                                f"{type(x).__name__}")
+            d = x._data
+            if d.shape != v.shape or d.dtype != v.dtype:
+                raise RuntimeError(
+                    f"{self._name}: input {i} ({v.name}) was traced with shape {list(v.shape)} "
+                    f"and dtype {v.dtype}, got shape {list(x.shape)} and dtype {d.dtype}; "
+                    "a trace fixes shapes (trace again with this shape, or export to ONNX "
+                    "with dynamic_axes)")
+        params = self._param_list
+        if params is None:
+            params = self._param_list = [self._params[name] for name in g.params]
+        if STATE.enabled and (any(t._rg for t in inputs) or any(t._rg for t in params)):
+            return self._run("tensors")(*inputs, *params)
+        run = self._compiled.get("arrays") or self._run("arrays")
+        return wrap_outputs(run(*[x._data for x in inputs], *[p._data for p in params]))
+
+    def _run(self, mode):
+        fn = self._compiled.get(mode)
+        if fn is None:
+            fn = self._compiled[mode] = compile_graph(self.graph, mode)
+        return fn
+
+    def invalidate(self):
+        """Forget compiled code (after a pass changed self.graph)."""
+        self._compiled = {}
+        self._param_list = None
+
+    # ---- what torch.jit's ScriptModule offers -------------------------------------------------
+    @property
+    def code(self):
+        return self.graph.python()
+
+    @property
+    def inlined_graph(self):
+        return self.graph
+
+    def state_dict(self):
+        return OrderedDict((k, t.detach()) for k, t in self._params.items())
+
+    def named_parameters(self):
+        return ((k, t) for k, t in self._params.items() if t._rg)
+
+    def parameters(self):
+        return (t for _, t in self.named_parameters())
+
+    def eval(self):
+        return self
+
+    def train(self, mode=True):
+        return self
+
+    def __repr__(self):
+        return f"{self._name}(\n  traced graph: {len(self.graph.nodes)} ops, " \
+               f"{len(self.graph.params)} parameters/buffers\n)"
+
+
+def _named_tensors(module):
+    named = list(module.named_parameters()) if hasattr(module, "named_parameters") else []
+    if hasattr(module, "named_buffers"):
+        named += list(module.named_buffers())
+    return named
+
+
+def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inputs=None,
+          check_tolerance=1e-5, strict=True, example_kwarg_inputs=None):
+    """Run `func(*example_inputs)` once and record its ops into a graph (torch.jit.trace).
+
+    func: an nn.Module or a function of tensors. example_inputs: a Tensor or a tuple of them.
+    check_trace replays the graph on the example and compares it with the eager result.
+    Returns a TracedModule (callable; `.graph`, `.code`).
+    """
+    if example_kwarg_inputs is not None:
+        raise NotImplementedError("jit.trace: example_kwarg_inputs is not supported; pass the "
+                                  "inputs positionally")
+    if example_inputs is None:
+        raise ValueError("jit.trace: example_inputs is required")
+    inputs = (example_inputs,) if isinstance(example_inputs, Tensor) else tuple(example_inputs)
+    named = _named_tensors(func)
+    graph, eager = record(func, inputs, named)
+    by_name = dict(named)
+    params = OrderedDict((name, by_name[name]) for name in graph.params)
+    traced = TracedModule(graph, params, type(func).__name__ if named else
+                          getattr(func, "__name__", "function"))
+    if check_trace:
+        _check(traced, inputs, eager, check_tolerance)
+        for extra in check_inputs or ():
+            extra = (extra,) if isinstance(extra, Tensor) else tuple(extra)
+            _check(traced, extra, func(*extra), check_tolerance)
+    return traced
+
+
+def _check(traced, inputs, expected, tol):
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        got = traced(*inputs)
+    for a, b in zip(_leaves(got), _leaves(expected)):
+        x, y = a._data, b._data
+        if x.shape != y.shape or not ((abs(x - y) <= tol * (1 + abs(y))) | (x == y)).all():
+            import warnings
+            warnings.warn("jit.trace: the traced graph's output differs from the eager output "
+                          "on the example input (the model may depend on Python state or "
+                          "randomness)", TracerWarning, stacklevel=3)
+            return
+
+
+def _leaves(out):
+    if isinstance(out, Tensor):
+        yield out
+    elif isinstance(out, (tuple, list)):
+        for o in out:
+            yield from _leaves(o)
+
+
+from .serialize import save, load  # noqa: E402
+from .passes import freeze, optimize_for_inference  # noqa: E402

@@ -1,0 +1,204 @@
+"""batch_norm as one fused op: statistics inside the op, xhat never stored, and the input
+gradient as one per-channel affine map of gy and x (nn.functional.batch_norm; the layers are
+in nn/modules/normalization.py; layer/group/instance norm share ops/norm.py's op).
+
+Per channel c, over the M = N * prod(S) values of (N, C, *S):
+
+    forward   mean, var = batch statistics (or the running ones in eval),
+              y = x * a + b0,   a = w invstd,  b0 = bias - mean a        (one fused pass)
+    backward  dbias = sum(gy),  dw = invstd sum(gy (x - mean)),
+              gx = a gy + k x + c0,  k = -a invstd dw / M,  c0 = -a dbias / M - k mean
+              (eval, fixed statistics: gx = a gy)
+
+which is the closed form (Ioffe & Szegedy 2015, sec. 3) with xhat = (x - mean) invstd
+substituted: backward needs only x (kept by the graph anyway) and the per-channel numbers, so
+no activation-sized xhat is stored. The passes run over blocks of whole samples (a few
+hundred KiB, still in cache for the next pass) and large inputs split over the thread pool
+(backend/threads.py); per-(sample, channel) partial sums are then added in a fixed order, so
+results do not depend on the thread count. create_graph=True takes a path in recorded ops.
+"""
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Op
+from ..backend import xp as _xp, memory as _mem, threads as _threads
+from ..tensor import _make
+
+__all__ = ["batch_norm"]
+
+_BLOCK_BYTES = 256 << 10     # rows of samples processed together inside one thread's slice
+
+
+def _blocks(x3, fn):
+    """Run fn(i, j) over blocks of samples of x3 (N, C, L), split over the thread pool."""
+    n = x3.shape[0]
+    per = max(1, _BLOCK_BYTES // max(x3[0].nbytes, 1))
+
+    def run(i, j):
+        for k in range(i, j, per):
+            fn(k, min(k + per, j))
+    _threads.parallel_for(n, run, x3.nbytes)
+
+
+def _sums(x3):
+    s = _xp.empty(x3.shape[:2], x3.dtype)
+    _blocks(x3, lambda i, j: x3[i:j].sum(-1, out=s[i:j]))
+    return s.sum(0)
+
+
+def _centered_sums(x3, mean, other=None):
+    """Per channel: sum((x - mean)^2), or sum((x - mean) * other) when other is given."""
+    s = _xp.empty(x3.shape[:2], x3.dtype)
+
+    def run(i, j):
+        d = _xp.subtract(x3[i:j], mean)
+        d *= d if other is None else other[i:j]
+        d.sum(-1, out=s[i:j])
+    _blocks(x3, run)
+    return s.sum(0)
+
+
+def _affine(x3, a, b, out):
+    """out = x3 * a + b (a, b per channel, shaped (C, 1))."""
+    def run(i, j):
+        _xp.multiply(x3[i:j], a, out=out[i:j])
+        out[i:j] += b
+    _blocks(x3, run)
+    return out
+
+
+class NativeBatchNorm(Op, name="batch_norm"):
+    """y = (x - mean) invstd w + bias with statistics over all dims but 1 (computed here in
+    training, into `stats`); gx = a gy + k x + c0 (module docstring), dw, dbias."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, mean, var, training, eps, stats):
+        N, C = x.shape[:2]
+        x3 = x.reshape(N, C, -1)
+        M = x3.shape[0] * x3.shape[2]
+        if training:
+            if M:
+                mean = (_sums(x3) / M).reshape(C, 1)
+                var = (_centered_sums(x3, mean) / M).reshape(C, 1)
+            else:  # an empty batch: torch returns an empty result
+                mean, var = _xp.zeros((C, 1), x.dtype), _xp.ones((C, 1), x.dtype)
+            stats.extend((mean.reshape(C), var.reshape(C)))
+        else:
+            mean = mean.reshape(C, 1).astype(x.dtype)
+            var = var.reshape(C, 1).astype(x.dtype)
+        invstd = 1 / _xp.sqrt(var + eps)
+        a = invstd if w is None else invstd * w.reshape(C, 1)
+        shift = -mean * a if b is None else b.reshape(C, 1) - mean * a
+        need = ctx.needs_input_grad
+        if need[0] or need[1] or need[2]:
+            ctx.save_inputs(0, 1)
+            ctx.mean, ctx.invstd, ctx.a, ctx.training, ctx.eps = mean, invstd, a, training, eps
+        return _affine(x3, a, shift, _mem.empty(x3.shape, x.dtype)).reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        if STATE.enabled:
+            return _graph_backward(ctx, gy, x, w)
+        need = ctx.needs_input_grad
+        x, gy = x._data, gy._data
+        N, C = x.shape[:2]
+        x3, g3 = x.reshape(N, C, -1), gy.reshape(N, C, -1)
+        M = x3.shape[0] * x3.shape[2]
+        dbias = _sums(g3).reshape(C, 1) if M else _xp.zeros((C, 1), x.dtype)
+        dw = None
+        if need[1] or (need[0] and ctx.training):
+            dw = (_centered_sums(x3, ctx.mean, g3).reshape(C, 1) * ctx.invstd if M
+                  else _xp.zeros((C, 1), x.dtype))
+        gx = None
+        if need[0]:
+            a = ctx.a
+            if ctx.training and M:
+                k = -a * ctx.invstd * dw / M
+                c0 = -a * dbias / M - k * ctx.mean
+                gx = _mem.empty(x3.shape, x.dtype)
+
+                def run(i, j):
+                    _xp.multiply(g3[i:j], a, out=gx[i:j])
+                    t = _xp.multiply(x3[i:j], k)
+                    t += c0
+                    gx[i:j] += t
+                _blocks(x3, run)
+            else:
+                gx = _affine(g3, a, _xp.zeros((C, 1), x.dtype), _mem.empty(x3.shape, x.dtype))
+            gx = _make(gx.reshape(x.shape))
+        return (gx, _make(dw.reshape(C)) if need[1] else None,
+                _make(dbias.reshape(C)) if need[2] else None, None, None, None, None, None)
+
+
+def _graph_backward(ctx, gy, x, w):
+    """create_graph=True: the closed form in recorded ops, statistics rebuilt from x, so that
+    second derivatives see how they depend on x."""
+    need = ctx.needs_input_grad
+    dims = (0,) + tuple(range(2, x.dim()))
+    bshape = (1, -1) + (1,) * (x.dim() - 2)
+    if ctx.training:
+        mean = x.mean(dims, keepdim=True)
+        invstd = (x.var(dims, correction=0, keepdim=True) + ctx.eps).rsqrt()
+    else:
+        mean, invstd = _make(ctx.mean.reshape(bshape)), _make(ctx.invstd.reshape(bshape))
+    xhat = (x - mean) * invstd
+    g = gy if w is None else gy * w.reshape(bshape)
+    gx = None
+    if need[0]:
+        if ctx.training:
+            gx = (g - g.mean(dims, keepdim=True)
+                  - xhat * (g * xhat).mean(dims, keepdim=True)) * invstd
+        else:
+            gx = g * invstd
+    return (gx, (gy * xhat).sum(dims) if need[1] else None,
+            gy.sum(dims) if need[2] else None, None, None, None, None, None)
+
+
+def _update(buf, stat, momentum):
+    """buf = (1 - momentum) buf + momentum stat, in place (a buffer: no autograd)."""
+    d = buf._data
+    d *= 1 - momentum
+    d += momentum * stat.reshape(d.shape)
+    buf._vc[0] += 1
+
+
+def _type_word(dt):
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(dt.name, dt.name)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalization over (N, C, *): statistics per channel over N and *. Training uses
+    the batch's statistics and moves running_mean/running_var towards them by `momentum`
+    (running_var towards the unbiased variance); eval uses the running statistics."""
+    shape = tuple(input.shape)
+    M = shape[0]
+    for s in shape[2:]:
+        M *= s
+    if training and M == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{_type_word(x.dtype)}'")
+    C = shape[1] if x.ndim > 1 else 0
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t._data.size != C:
+            raise RuntimeError(f"{name} should contain {C} elements not {t._data.size}")
+    if not training:
+        if running_mean is None:
+            raise RuntimeError("running_mean must be defined in evaluation mode")
+        if running_var is None:
+            raise RuntimeError("running_var must be defined in evaluation mode")
+    stats = []
+    y = NativeBatchNorm.apply(input, weight, bias,
+                              None if training else running_mean._data,
+                              None if training else running_var._data, training, eps, stats)
+    if training:
+        mean, var = stats
+        if running_mean is not None:
+            _update(running_mean, mean, momentum)
+        if running_var is not None:
+            _update(running_var, var * (M / (M - 1)), momentum)
+    return y
