@@ -20,7 +20,7 @@ from .ir import Graph, Node, Value
 from .tracer import TracerWarning, record
 
 __all__ = ["trace", "TracedModule", "TracerWarning", "save", "load", "Graph", "Node", "Value",
-           "freeze", "optimize_for_inference"]
+           "freeze", "optimize_for_inference", "trace_train_step", "TrainStep"]
 
 
 class TracedModule:
@@ -161,3 +161,4 @@ def _leaves(out):
 
 from .serialize import save, load  # noqa: E402
 from .passes import freeze, optimize_for_inference  # noqa: E402
+from .train_step import trace_train_step, TrainStep  # noqa: E402
