@@ -42,7 +42,6 @@ _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 
     "layer_norm": "wrong_value", "_upsample_nearest_exact2d": "wrong_value",
 }
 _OTHER = {
-    "layer_norm": "silent_accept",              # mixed float dtypes of input and weight
     "threshold": "silent_accept",               # uint8 input, negative float threshold
 }
 KNOWN = {}
