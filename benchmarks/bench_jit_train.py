@@ -9,6 +9,8 @@ Run: benchmarks/run.sh bench_jit_train  (or: python benchmarks/bench_jit_train.p
 """
 import sys
 
+import time
+
 import numpy as np
 
 import glasstorch as gt
@@ -51,7 +53,8 @@ def bench(title, make, number):
 
     def run_traced():
         step(x, y)
-    times = compare({"traced": run_traced, "eager": run_eager}, number=number, rounds=7)
+    times = compare({"traced": run_traced, "eager": run_eager}, number=number, rounds=7,
+                    timer=time.process_time)
     for a, b in zip(eager.parameters(), traced.parameters()):   # same number of steps each
         assert np.array_equal(a.detach().numpy(), b.detach().numpy())
     return report_throughput(title, times, 1.3, ours="traced", ref="eager")
