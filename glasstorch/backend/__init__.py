@@ -8,6 +8,8 @@ import warnings
 
 import numpy
 
+from .threads import get_num_threads, set_num_threads  # noqa: E402  (torch.set_num_threads)
+
 # torch computes inf/nan silently (exp overflow, 0/0 in a gradient); NumPy warns. Silence
 # NumPy's floating-point RuntimeWarnings only where they are raised from glasstorch's own code,
 # so user code keeps NumPy's behaviour (autograd.detect_anomaly() is the tool to find NaNs).
@@ -18,4 +20,4 @@ ndarray = numpy.ndarray
 asarray = numpy.asarray
 array = numpy.array
 
-__all__ = ["xp", "ndarray", "asarray", "array", "numpy"]
+__all__ = ["xp", "ndarray", "asarray", "array", "numpy", "set_num_threads", "get_num_threads"]

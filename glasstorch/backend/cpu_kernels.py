@@ -283,13 +283,16 @@ def gather_planes(x, index):
 class AxisPlan:
     """y = sum_t take(x, index_t, axis) * weight_t along one axis: a gather (pads, nearest) or a
     weighted sum of gathers (linear interpolation, adaptive average). Built once per call;
-    holds the sorted order its adjoint (scatter_axis) sums with."""
-    __slots__ = ("axis", "size", "terms", "_sorted")
+    holds the sorted order its adjoint (scatter_axis) sums with. With skip_zero=True a zero
+    weight marks a padding tap that adds exactly nothing, even where x is inf or nan (adaptive
+    windows of unequal sizes); interpolation keeps 0 * inf = nan, as torch."""
+    __slots__ = ("axis", "size", "terms", "_sorted", "skip_zero")
 
-    def __init__(self, axis, size, terms):
+    def __init__(self, axis, size, terms, skip_zero=False):
         self.axis, self.size = axis, size          # axis counted from the end (-1, -2, ...)
         self.terms = terms                          # [(index (M,), weight (M,) or None)]
         self._sorted = None
+        self.skip_zero = skip_zero
 
     def sorted_terms(self):
         """Per term: the stable order sorting its index, the distinct indices and where each
@@ -314,7 +317,10 @@ def take_axis(x, plan):
     for idx, w in plan.terms:
         t = numpy.take(x, idx, axis=plan.axis)
         if w is not None:
-            t *= _weight_shape(w.astype(x.dtype, copy=False), plan.axis, x.ndim)
+            ws = _weight_shape(w.astype(x.dtype, copy=False), plan.axis, x.ndim)
+            t *= ws
+            if plan.skip_zero and not w.all():
+                t = numpy.where(ws != 0, t, 0).astype(t.dtype, copy=False)
         if y is None:
             y = t
         else:
@@ -332,7 +338,10 @@ def scatter_axis(gy, plan):
     for order, uniq, starts, w in plan.sorted_terms():
         g = gy
         if w is not None:
-            g = gy * _weight_shape(w.astype(gy.dtype, copy=False), plan.axis, gy.ndim)
+            ws = _weight_shape(w.astype(gy.dtype, copy=False), plan.axis, gy.ndim)
+            g = gy * ws
+            if plan.skip_zero and not w.all():
+                g = numpy.where(ws != 0, g, 0).astype(g.dtype, copy=False)
         if uniq.size == 0:
             continue
         g = numpy.take(g, order, axis=plan.axis)

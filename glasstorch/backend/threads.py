@@ -119,6 +119,17 @@ def _executor():
     return _pool
 
 
+def _forget_pool():
+    """In a forked child (DataLoader workers) the parent's pool threads do not exist: start a
+    fresh pool on first use instead of queueing work for threads that never run."""
+    global _pool, _lock
+    _pool, _lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def parallel_for(n, fn, nbytes):
     """Call fn(start, stop) over contiguous slices covering range(n): one per thread when
     nbytes (the work's size) reaches THRESHOLD, else fn(0, n) here. The calling thread runs

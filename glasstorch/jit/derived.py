@@ -2,7 +2,7 @@
 
 A few ops receive arrays their Python wrapper computed from the input: max pooling gets its
 result and argmax (`y, index`) from a kernel run outside, layer/group/batch norm in training
-mode get the batch statistics (`mean, invstd`). A trace that froze those arrays would replay
+mode get the batch statistics (`mean, invstd`). (batch_norm computes its statistics inside.) A trace that froze those arrays would replay
 the statistics of the example input. For these ops the registry entry names the derived
 arguments (`OPS[name].attrs["derived"]`), and this table recomputes them from the new inputs
 with the very kernels the wrapper uses, so a replay is bit-identical to eager.
@@ -20,8 +20,7 @@ def _arr(a):
 
 
 def _norm_stats(node, args, need_index):
-    # (x, w, b, mean, invstd, dims, batch_stats, eps): eval-mode batch norm keeps the running
-    # statistics (constants of the trace); batch statistics are recomputed from x
+    # (x, w, b, mean, invstd, dims, batch_stats, eps): batch statistics recomputed from x
     if not args[6]:
         return args
     mean, var = _norm._stats(_arr(args[0]), args[5])
@@ -48,20 +47,28 @@ def _adaptive_max_pool(node, args, need_index):
     return [args[0], y, index] + list(args[3:])
 
 
+def _batch_norm(node, args, need_index):
+    # (x, w, b, mean, var, training, eps, stats): the op appends the batch statistics to
+    # `stats` (its wrapper then updates the running buffers): a fresh list per call
+    args = list(args)
+    args[7] = []
+    return args
+
+
 DERIVED = {
-    "batch_norm": _norm_stats,
+    "batch_norm": _batch_norm,
     "layer_norm": _norm_stats,
     "group_norm": _norm_stats,
     "max_pool2d_with_indices": _max_pool,
     "adaptive_max_pool2d": _adaptive_max_pool,
 }
 
-_POSITIONS = {"batch_norm": (3, 4), "layer_norm": (3, 4), "group_norm": (3, 4),
+_POSITIONS = {"layer_norm": (3, 4), "group_norm": (3, 4),
               "max_pool2d_with_indices": (1, 2), "adaptive_max_pool2d": (1, 2)}
 
 
 def derived_positions(op, args):
     """The argument positions of this call that DERIVED recomputes (not recorded)."""
-    if op in ("batch_norm", "layer_norm", "group_norm") and not args[6]:
+    if op in ("layer_norm", "group_norm") and not args[6]:
         return ()
     return _POSITIONS.get(op, ())

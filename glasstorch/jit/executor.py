@@ -79,7 +79,8 @@ def compile_graph(graph, mode="arrays"):
         args = []
         for j, a in enumerate(n.args):
             if isinstance(a, Value):
-                args.append(name(a))
+                raw = mode == "tensors" and j in n.raw and a.kind not in ("array",)
+                args.append(name(a) + ("._data" if raw else ""))
             else:
                 env[f"a{i}_{j}"] = a
                 args.append(f"a{i}_{j}")

@@ -44,11 +44,12 @@ class Value:
 
 class Node:
     """One op call: `outputs = OPS[op].cls.apply(*args, **kwargs)`."""
-    __slots__ = ("op", "cls", "args", "kwargs", "outputs")
+    __slots__ = ("op", "cls", "args", "kwargs", "outputs", "raw")
 
-    def __init__(self, op, cls, args, kwargs, outputs):
+    def __init__(self, op, cls, args, kwargs, outputs, raw=()):
         self.op, self.cls, self.args, self.kwargs, self.outputs = op, cls, list(args), \
             dict(kwargs), list(outputs)
+        self.raw = frozenset(raw)  # positions where the op got a tensor's raw array
         for i, v in enumerate(self.outputs):
             v.node, v.index = self, i
 

@@ -94,7 +94,8 @@ def save(m, f):
            "consts": [_meta(c) + [c.kind, _make(c.data)] for c in g.consts],
            "nodes": [{"op": n.op, "args": [_enc(a, None, n.op) for a in n.args],
                       "kwargs": {k: _enc(v, None, n.op) for k, v in n.kwargs.items()},
-                      "outputs": [_meta(v) for v in n.outputs]} for n in g.nodes],
+                      "outputs": [_meta(v) for v in n.outputs], "raw": sorted(n.raw)}
+                     for n in g.nodes],
            "outputs": _enc(g.outputs, None, "output")}
     _ser.save(obj, f)
 
@@ -135,6 +136,6 @@ def load(f, map_location=None):
         args = [_dec(a, values) for a in n["args"]]
         kwargs = {k: _dec(v, values) for k, v in n["kwargs"].items()}
         g.nodes.append(Node(n["op"], info.cls, args, kwargs,
-                            [new(m, "node") for m in n["outputs"]]))
+                            [new(m, "node") for m in n["outputs"]], n.get("raw", ())))
     g.outputs = _dec(obj["outputs"], values)
     return TracedModule(g, params, obj.get("name", "TracedModule"))

@@ -45,6 +45,7 @@ class _Recorder:
         self.values = {}        # id(tensor) -> (tensor, Value); the tensor kept alive
         self.by_array = {}      # id(array) -> Value, for aliases that share the array
         self.named = {id(t): (name, t) for name, t in named_tensors}
+        self.named_arrays = {id(t._data): t for _, t in named_tensors}
         self.dynamic = set()    # Values that depend on a graph input
 
     def bind(self, t, v):
@@ -65,6 +66,11 @@ class _Recorder:
             g.params[name] = v
         else:
             v = g.new_value(t._data.shape, t._data.dtype, "const", data=t._data.copy())
+            if t._data.dtype.kind in "biu" and t._data.size > 1:
+                warnings.warn("jit.trace: an integer or bool tensor made outside the registered "
+                              "ops (a comparison, argmax, a cast to int/bool, or Python code) "
+                              "is recorded as a constant; if it depends on the input, the "
+                              "trace will not generalize", TracerWarning, stacklevel=5)
         self.bind(t, v)
         return v
 
@@ -75,14 +81,24 @@ class _Recorder:
             raise RuntimeError(f"jit.trace: {cls.__name__} is not a registered op (only ops in "
                                "glasstorch._registry.OPS can be traced)")
         skip = derived_positions(name, args)
-        rec = []
+        rec, raw = [], []
         for i, a in enumerate(args):
             if i in skip:
                 rec.append(None)
             elif isinstance(a, Tensor):
                 rec.append(self.value_of(a))
             elif isinstance(a, _ndarray):
-                rec.append(g.new_value(a.shape, a.dtype, "array", data=a.copy()))
+                # a wrapper may pass a tensor's raw array (embedding's indices): same Value
+                hit = self.by_array.get(id(a))
+                owner = self.named_arrays.get(id(a))
+                if hit is not None and hit[0] is a:
+                    rec.append(hit[1])
+                    raw.append(i)
+                elif owner is not None and owner._data is a:   # a buffer's array (BN stats)
+                    rec.append(self.value_of(owner))
+                    raw.append(i)
+                else:
+                    rec.append(g.new_value(a.shape, a.dtype, "array", data=a.copy()))
             else:
                 rec.append(a)
         if name == "dropout":
@@ -91,7 +107,7 @@ class _Recorder:
                           stacklevel=4)
         results = result if isinstance(result, tuple) else (result,)
         outs = [g.new_value(r._data.shape, r._data.dtype) for r in results]
-        node = Node(name, cls, rec, kwargs, outs)
+        node = Node(name, cls, rec, kwargs, outs, raw)
         g.nodes.append(node)
         if any(isinstance(a, Value) and (a in self.dynamic) for a in rec):
             self.dynamic.update(outs)

@@ -13,9 +13,14 @@ class Linear(Op, name="linear"):
 
     @staticmethod
     def forward(ctx, x, w, b):
+        # keep only what backward reads: gx needs W, gW needs x. A weight whose input needs
+        # no gradient (a first layer) is not saved, so it may change in place before backward
         need = ctx.needs_input_grad
-        if need[0] or need[1]:
-            ctx.save_inputs(0, 1)
+        ctx.keep = (need[0], need[1])
+        ctx.in_shape = x.shape
+        kept = (1,) * need[0] + (0,) * need[1]
+        if kept:
+            ctx.save_inputs(*kept)
         if x.ndim > 2 and x.flags.c_contiguous and w.ndim == 2:
             # (*, in) as one (N, in) GEMM: np.matmul on a 3-D array runs one small GEMM per
             # leading index, ~1.7x slower for sequence models (B, T, in)
@@ -28,14 +33,16 @@ class Linear(Op, name="linear"):
 
     @staticmethod
     def backward(ctx, gy):
-        x, w = ctx.saved_tensors
+        saved = list(ctx.saved_tensors)
+        w = saved.pop(0) if ctx.keep[0] else None
+        x = saved.pop(0) if ctx.keep[1] else None
         need = ctx.needs_input_grad
         gw = gb = None
-        out_f, in_f = w.shape
+        out_f, in_f = gy.shape[-1], ctx.in_shape[-1]
         m = _prod(gy.shape[:-1])   # explicit: reshape(-1, 0) is ambiguous for zero features
         gx = None
         if need[0]:  # one GEMM over the flattened batch dims (see forward)
-            gx = (gy.reshape(m, out_f) @ w).reshape(x.shape) if gy.ndim > 2 and w.ndim == 2 \
+            gx = (gy.reshape(m, out_f) @ w).reshape(ctx.in_shape) if gy.ndim > 2 \
                 else gy @ w
         if need[1]:
             gw = gy.reshape(m, out_f).mT @ x.reshape(m, in_f)
@@ -49,6 +56,11 @@ def linear(input, weight, bias=None):
     if input._data.ndim == 0 or weight._data.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{input._data.ndim}D and {weight._data.ndim}D")
+    if weight._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{weight._data.ndim}D")
+    if bias is not None:
+        _check_bias(input, weight, bias)
     if input._data.shape[-1] != weight._data.shape[-1]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_mat_str(input)} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
@@ -60,6 +72,31 @@ def linear(input, weight, bias=None):
         y = input @ weight
         return y if bias is None else y + bias
     return Linear.apply(input, weight, bias)
+
+
+def _check_bias(input, weight, bias):
+    """torch adds the bias by expanding it to the output's shape: the same errors."""
+    b, w = bias._data, weight._data
+    if w.ndim == 1:
+        if input._data.ndim > 1:
+            raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
+        out = ()
+    else:
+        out = input._data.shape[:-1] + (w.shape[0],)
+    if b.dtype != w.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_type_word(b.dtype)} and {_type_word(w.dtype)}")
+    if b.ndim > len(out):
+        raise RuntimeError(f"expand(torch.{_type_word(b.dtype)}Tensor{{{list(b.shape)}}}, "
+                           f"size={list(out)}): the number of sizes provided ({len(out)}) must "
+                           "be greater or equal to the number of dimensions in the tensor "
+                           f"({b.ndim})")
+    for d in range(1, b.ndim + 1):
+        if b.shape[-d] not in (1, out[-d]):
+            raise RuntimeError(f"The expanded size of the tensor ({out[-d]}) must match the "
+                               f"existing size ({b.shape[-d]}) at non-singleton dimension "
+                               f"{len(out) - d}.  Target sizes: {list(out)}.  Tensor sizes: "
+                               f"{list(b.shape)}")
 
 
 def _mat_str(x):

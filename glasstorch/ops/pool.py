@@ -356,7 +356,7 @@ def _adaptive_avg(input, output_size, nd, name, op):
         kmax = int(count.max()) if out[i] else 0
         terms = [(_xp.minimum(start + j, end - 1), ((j < count) / count).astype(dtype))
                  for j in range(kmax)]
-        plans.append(_k.AxisPlan(i - nd, size[i], terms))
+        plans.append(_k.AxisPlan(i - nd, size[i], terms, skip_zero=True))
     return op.apply(input, plans)
 
 

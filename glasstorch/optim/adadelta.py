@@ -24,6 +24,8 @@ class Adadelta(Optimizer):
         [0.9936, -1.9936]
     """
 
+    _state_keys = ("step", "square_avg", "acc_delta")  # a started state holds these
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
         _check_options(lr=lr)

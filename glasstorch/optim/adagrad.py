@@ -26,6 +26,8 @@ class Adagrad(Optimizer):
         [0.8331, -1.8311]
     """
 
+    _state_keys = ("step", "sum")  # a started state holds these
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_options(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,

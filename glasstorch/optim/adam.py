@@ -28,6 +28,9 @@ class Adam(Optimizer):
         [0.8004, -1.8002]
     """
 
+    _state_keys = ("step", "exp_avg", "exp_avg_sq")  # a started state holds these
+    _state_optional = ("max_exp_avg_sq",)   # with amsgrad=True
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):

@@ -24,6 +24,8 @@ class Adamax(Optimizer):
         [0.8052, -1.8025]
     """
 
+    _state_keys = ("step", "exp_avg", "exp_inf")  # a started state holds these
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
         _check_options(lr=lr, eps=eps)

@@ -35,6 +35,8 @@ class LBFGS(Optimizer):
         [3.0, 3.0]
     """
 
+    _elementwise_state = False   # its state is one flat history, not per parameter
+
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
         _check_options(lr=lr)

@@ -27,6 +27,8 @@ class NAdam(Optimizer):
         [0.82, -1.8179]
     """
 
+    _state_keys = ("step", "mu_product", "exp_avg", "exp_avg_sq")  # a started state holds these
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):

@@ -173,9 +173,20 @@ class Optimizer:
         state = {(index[k] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
         return {"state": state, "param_groups": groups}
 
+    # per-parameter state keys, checked by load_state_dict (subclasses set them; both empty:
+    # keys not checked): those a started state must have, and those it may also have
+    _state_keys = ()
+    _state_optional = ()
+    _elementwise_state = True     # state tensors (other than 0-d ones) have the param's shape
+
     def load_state_dict(self, state_dict):
-        """Load what `state_dict()` returned. Group and parameter counts are checked before
-        anything changes; state tensors are cast to their parameter's dtype, except `step`."""
+        """Load what `state_dict()` returned. Everything is checked before anything changes
+        (torch's error types): group and parameter counts, each group's options, each
+        parameter's state keys and shapes. State tensors are cast to their parameter's dtype,
+        except `step`."""
+        if not isinstance(state_dict, dict):
+            raise AttributeError(f"{type(self).__name__}.load_state_dict expects a dict (from "
+                                 f"state_dict()), got {type(state_dict).__name__}")
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -185,6 +196,7 @@ class Optimizer:
                              "the size of optimizer's group")
         id_map = dict(zip(chain.from_iterable(s["params"] for s in saved_groups),
                           chain.from_iterable(g["params"] for g in groups)))
+        self._check_loaded(saved_groups, state_dict["state"], id_map)
         state = defaultdict(dict)
         for key, value in state_dict["state"].items():
             if key in id_map:
@@ -196,6 +208,37 @@ class Optimizer:
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
         self.__setstate__({"state": state, "param_groups": saved_groups})
+
+
+    def _check_loaded(self, saved_groups, saved_state, id_map):
+        """A state dict from another optimizer class, or for other parameters, fails here
+        with a message instead of stepping silently or failing at step() with a NumPy error
+        (torch fails at load or step, with these error types)."""
+        name = type(self).__name__
+        known = set(self._state_keys) | set(self._state_optional)
+        for index, st in saved_state.items():
+            p = id_map.get(index)
+            if p is None:
+                continue
+            if not isinstance(st, dict):
+                raise TypeError(f"loaded state of parameter {index} must be a dict, got "
+                                f"{type(st).__name__}")
+            missing = [k for k in self._state_keys if k not in st]
+            if st and missing:
+                raise KeyError(f"loaded state of parameter {index} has no {missing[0]!r} "
+                               f"(it holds {sorted(map(str, st))}), which {name} needs: was "
+                               "the state dict saved by another optimizer?")
+            foreign = sorted(str(k) for k in st if k not in known)
+            if known and foreign:
+                raise KeyError(f"loaded state of parameter {index} holds {foreign[0]!r}, which "
+                               f"{name} does not use: was the state dict saved by another "
+                               "optimizer?")
+            for key, value in st.items():
+                if self._elementwise_state and isinstance(value, Tensor) and \
+                        value.ndim > 0 and tuple(value.shape) != tuple(p.shape):
+                    raise RuntimeError(f"loaded state {key!r} of parameter {index} has shape "
+                                       f"{list(value.shape)}, but the parameter has shape "
+                                       f"{list(p.shape)}")
 
 
 def _cast(param, value, key=None):

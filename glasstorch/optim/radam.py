@@ -27,6 +27,8 @@ class RAdam(Optimizer):
         [0.6211, -1.2421]
     """
 
+    _state_keys = ("step", "exp_avg", "exp_avg_sq")  # a started state holds these
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):

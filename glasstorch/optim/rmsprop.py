@@ -25,6 +25,9 @@ class RMSprop(Optimizer):
         [0.8329, -1.8309]
     """
 
+    _state_keys = ("step", "square_avg")  # a started state holds these
+    _state_optional = ("momentum_buffer", "grad_avg")  # momentum, centered
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):

@@ -27,6 +27,8 @@ class SGD(Optimizer):
         [0.46, -0.92]
     """
 
+    _state_optional = ("momentum_buffer",)  # the only state SGD keeps
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):

@@ -117,3 +117,22 @@ def test_zoo_trace_equals_eager(name):
     x2 = gt.randn(*x.shape)                      # a new input: pooling/normalization recomputed
     with gt.no_grad():
         assert np.array_equal(traced(x2).numpy(), model(x2).numpy())
+
+
+def test_ops_taking_raw_arrays_of_inputs_see_new_inputs(tmp_path):
+    emb = nn.Embedding(10, 4)
+    traced = jit.trace(emb, gt.tensor([[1, 2], [3, 4]]))
+    idx = gt.tensor([[5, 6], [7, 8]])
+    with gt.no_grad():
+        assert np.array_equal(traced(idx).numpy(), emb(idx).numpy())
+    assert np.array_equal(traced(idx).detach().numpy(), emb(idx).detach().numpy())  # autograd
+    jit.save(traced, tmp_path / "e.pt")
+    with gt.no_grad():
+        assert np.array_equal(jit.load(tmp_path / "e.pt")(idx).numpy(), emb(idx).numpy())
+
+
+def test_mask_computed_outside_the_ops_warns():
+    def f(x):
+        return gt.where(x > 0, x, x * 0.1)      # comparisons are not registered ops (yet)
+    with pytest.warns(jit.TracerWarning, match="integer or bool tensor made outside"):
+        jit.trace(f, gt.randn(4))
