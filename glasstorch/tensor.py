@@ -308,6 +308,11 @@ class Tensor:
         """hook(grad) -> None or a replacement grad; runs when this tensor's grad is computed."""
         return _engine.register_tensor_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(self) -> None; runs after this leaf's `.grad` received a backward's gradient
+        (DistributedDataParallel uses it to start reducing gradients during backward)."""
+        return _engine.register_post_accumulate_grad_hook(self, hook)
+
     def retain_grad(self):
         _engine.retain_grad(self)
 

@@ -353,6 +353,14 @@ def _accumulate(var, g, create_graph):
     """AccumulateGrad: run the leaf's hooks, then `.grad += g` (a fresh buffer the first time,
     because `g` may alias another tensor's gradient, e.g. both inputs of an add)."""
     g = _leaf_hooks(var, g)
+    _add_into_grad(var, g, create_graph)
+    post = var.__dict__.get("_post_accumulate_hooks")
+    if post:
+        for hook in list(post):   # torch: hook(tensor), after .grad holds the new sum
+            hook(var)
+
+
+def _add_into_grad(var, g, create_graph):
     if var.grad is None:
         if create_graph:
             var.grad = g
@@ -427,6 +435,17 @@ def _user_frames(trace):
 
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def register_post_accumulate_grad_hook(t, hook):
+    """Tensor.register_post_accumulate_grad_hook: hook(leaf) once `leaf.grad` is updated."""
+    if t.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not t.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    hooks = t.__dict__.setdefault("_post_accumulate_hooks", [])
+    hooks.append(hook)
+    return _RemovableHandle(hooks, hook)
 
 
 def register_tensor_hook(t, hook):

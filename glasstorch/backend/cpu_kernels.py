@@ -27,11 +27,11 @@ import sys
 import numpy
 from numpy.lib.stride_tricks import as_strided
 
-from . import threads as _threads
+from . import memory as _mem, threads as _threads
 
-__all__ = ["im2col", "col2im", "batch_last", "batch_first", "window_max", "gather_max",
-           "transpose2d", "window_sum", "window_spread", "scatter_planes", "gather_planes", "take_axis",
-           "scatter_axis", "AxisPlan"]
+__all__ = ["im2col", "col2im", "batch_last", "batch_first", "transpose2d", "window_max",
+           "gather_max", "window_sum", "window_spread", "scatter_planes", "gather_planes",
+           "take_axis", "scatter_axis", "AxisPlan"]
 
 
 def _keep_freed_memory():
@@ -90,7 +90,7 @@ def batch_first(a, out=None):
     """(C, *S, N) -> contiguous (N, C, *S): back to PyTorch's layout (into `out` if given)."""
     n = a.shape[-1]
     if out is None:
-        out = numpy.empty((n,) + a.shape[:-1], a.dtype)
+        out = _mem.empty((n,) + a.shape[:-1], a.dtype)
     transpose2d(numpy.ascontiguousarray(a).reshape(-1, n), out.reshape(n, -1))
     return out
 
@@ -126,13 +126,13 @@ def im2col(x, geometry, out):
     if cshape == tuple(size) and all(g[3] == 0 for g in geometry):
         canvas = numpy.ascontiguousarray(xt)
     else:  # one copy does the padding and the transpose
-        canvas = numpy.zeros((x.shape[1],) + cshape + (x.shape[0],), x.dtype)
+        canvas = _mem.zeros((x.shape[1],) + cshape + (x.shape[0],), x.dtype)
         canvas[(slice(None),) + _inner(geometry, size)] = xt
     st = canvas.strides
     shape = (canvas.shape[0],) + tuple(g[0] for g in geometry) + tuple(out) + (x.shape[0],)
     strides = ((st[0],) + tuple(st[1 + i] * g[2] for i, g in enumerate(geometry))
                + tuple(st[1 + i] * g[1] for i, g in enumerate(geometry)) + (st[-1],))
-    return _threads.copy(numpy.empty(shape, x.dtype),
+    return _threads.copy(_mem.empty(shape, x.dtype),
                          as_strided(canvas, shape, strides, writeable=False))
 
 

@@ -12,9 +12,3 @@ nn/parallel/distributed.py: DistributedDataParallel built on them; launch.py: `g
 from .process_group import *  # noqa: F401,F403
 from .collectives import *  # noqa: F401,F403
 
-
-def __getattr__(name):
-    if name == "DistributedDataParallel":
-        from ..nn.parallel.distributed import DistributedDataParallel
-        return DistributedDataParallel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,6 +32,7 @@ class TracedModule:
         self._params = params             # OrderedDict name -> Tensor (shared with the model)
         self._name = name
         self._compiled = {}
+        self._param_list = None
 
     # ---- calling ------------------------------------------------------------------------------
     def __call__(self, *inputs):
@@ -43,21 +44,23 @@ class TracedModule:
             raise TypeError(f"{self._name}.forward() takes {len(g.inputs)} input(s) (as traced), "
                             f"got {len(inputs)}")
         for i, (x, v) in enumerate(zip(inputs, g.inputs)):
-            if not isinstance(x, Tensor):
+            if type(x) is not Tensor and not isinstance(x, Tensor):
                 raise TypeError(f"{self._name}: input {i} must be a Tensor, got "
                                 f"{type(x).__name__}")
-            if x._data.shape != v.shape or x._data.dtype != v.dtype:
+            d = x._data
+            if d.shape != v.shape or d.dtype != v.dtype:
                 raise RuntimeError(
                     f"{self._name}: input {i} ({v.name}) was traced with shape {list(v.shape)} "
-                    f"and dtype {v.dtype}, got shape {list(x.shape)} and dtype {x._data.dtype}; "
+                    f"and dtype {v.dtype}, got shape {list(x.shape)} and dtype {d.dtype}; "
                     "a trace fixes shapes (trace again with this shape, or export to ONNX "
                     "with dynamic_axes)")
-        params = [self._params[name] for name in g.params]
-        grad = STATE.enabled and (any(t._rg for t in inputs) or any(t._rg for t in params))
-        if grad:
+        params = self._param_list
+        if params is None:
+            params = self._param_list = [self._params[name] for name in g.params]
+        if STATE.enabled and (any(t._rg for t in inputs) or any(t._rg for t in params)):
             return self._run("tensors")(*inputs, *params)
-        out = self._run("arrays")(*[x._data for x in inputs], *[p._data for p in params])
-        return wrap_outputs(out)
+        run = self._compiled.get("arrays") or self._run("arrays")
+        return wrap_outputs(run(*[x._data for x in inputs], *[p._data for p in params]))
 
     def _run(self, mode):
         fn = self._compiled.get(mode)
@@ -68,6 +71,7 @@ class TracedModule:
     def invalidate(self):
         """Forget compiled code (after a pass changed self.graph)."""
         self._compiled = {}
+        self._param_list = None
 
     # ---- what torch.jit's ScriptModule offers -------------------------------------------------
     @property

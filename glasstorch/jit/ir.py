@@ -104,6 +104,26 @@ class Graph:
         used = set(self.uses())
         self.consts = [c for c in self.consts if c in used]
 
+    def copy(self):
+        """A graph with its own Values and Nodes (arrays shared): passes may rewrite it."""
+        g = Graph()
+        g._ids = itertools.count(next(self._ids) + 10_000)
+        vmap = {}
+
+        def cp(v):
+            if v not in vmap:
+                w = Value(v.name, v.shape, v.dtype, v.kind, v.data)
+                vmap[v] = w
+            return vmap[v]
+        g.inputs = [cp(v) for v in self.inputs]
+        g.params = {k: cp(v) for k, v in self.params.items()}
+        g.consts = [cp(v) for v in self.consts]
+        for n in self.nodes:
+            args = [cp(a) if isinstance(a, Value) else a for a in n.args]
+            g.nodes.append(Node(n.op, n.cls, args, n.kwargs, [cp(v) for v in n.outputs], n.raw))
+        g.outputs = _map(self.outputs, cp)
+        return g
+
     # ---- printing -----------------------------------------------------------------------------
     def __str__(self):
         head = [f"%{v.name} : {v.type_str()}" for v in self.inputs]
@@ -142,7 +162,7 @@ class Graph:
 
 
 def _py(name):
-    name = name.replace(".", "_")
+    name = name.replace(".", "_").replace("::", "_")
     return name if name[0].isalpha() or name[0] == "_" else "v" + name
 
 

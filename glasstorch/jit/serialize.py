@@ -88,6 +88,11 @@ def _meta(v):
 def save(m, f):
     """Save a TracedModule (its graph, parameters and constants) to a path or file."""
     g = m.graph
+    for n in g.nodes:
+        if n.op not in OPS:
+            raise RuntimeError(f"jit.save: node {n.op!r} comes from an optimization pass and "
+                               "cannot be saved; save the traced module before "
+                               "optimize_for_inference and optimize after loading")
     obj = {"format": FORMAT, "version": VERSION, "name": m._name,
            "inputs": [_meta(v) for v in g.inputs],
            "params": OrderedDict((k, m._params[k].detach()) for k in g.params),

@@ -108,6 +108,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError("min_val cannot be greater than max_val")
     if input._data.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._data.dtype.kind == "u" and (int(min_val) < 0 or int(max_val) < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     return _apply(input, inplace, Hardtanh.apply, min_val, max_val, snapshot=False)
 
 
@@ -221,7 +223,7 @@ class Hardshrink(Op, name="hardshrink"):
 
     @staticmethod
     def forward(ctx, x, lambd):
-        keep = (x < -lambd) | (x > lambd)
+        keep = ~((x >= -lambd) & (x <= lambd))     # NaN is kept (torch), not zeroed
         if ctx.needs_input_grad[0]:
             ctx.keep = keep
         return ctx.xp.where(keep, x, 0)

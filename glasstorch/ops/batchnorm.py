@@ -19,7 +19,7 @@ results do not depend on the thread count. create_graph=True takes a path in rec
 """
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
-from ..backend import xp as _xp, threads as _threads
+from ..backend import xp as _xp, memory as _mem, threads as _threads
 from ..tensor import _make
 
 __all__ = ["batch_norm"]
@@ -91,7 +91,7 @@ class NativeBatchNorm(Op, name="batch_norm"):
         if need[0] or need[1] or need[2]:
             ctx.save_inputs(0, 1)
             ctx.mean, ctx.invstd, ctx.a, ctx.training, ctx.eps = mean, invstd, a, training, eps
-        return _affine(x3, a, shift, _xp.empty(x3.shape, x.dtype)).reshape(x.shape)
+        return _affine(x3, a, shift, _mem.empty(x3.shape, x.dtype)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
@@ -114,7 +114,7 @@ class NativeBatchNorm(Op, name="batch_norm"):
             if ctx.training and M:
                 k = -a * ctx.invstd * dw / M
                 c0 = -a * dbias / M - k * ctx.mean
-                gx = _xp.empty(x3.shape, x.dtype)
+                gx = _mem.empty(x3.shape, x.dtype)
 
                 def run(i, j):
                     _xp.multiply(g3[i:j], a, out=gx[i:j])
@@ -123,7 +123,7 @@ class NativeBatchNorm(Op, name="batch_norm"):
                     gx[i:j] += t
                 _blocks(x3, run)
             else:
-                gx = _affine(g3, a, _xp.zeros((C, 1), x.dtype), _xp.empty(x3.shape, x.dtype))
+                gx = _affine(g3, a, _xp.zeros((C, 1), x.dtype), _mem.empty(x3.shape, x.dtype))
             gx = _make(gx.reshape(x.shape))
         return (gx, _make(dw.reshape(C)) if need[1] else None,
                 _make(dbias.reshape(C)) if need[2] else None, None, None, None, None, None)

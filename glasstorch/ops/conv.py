@@ -17,7 +17,7 @@ is a tuple of (kernel, stride, dilation, padding_before) per spatial dim; output
 passed explicitly, so asymmetric ('same') padding and output_padding need no special case.
 """
 from ..autograd.node import Op
-from ..backend import xp as _xp, cpu_kernels as _k
+from ..backend import xp as _xp, cpu_kernels as _k, memory as _mem
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -63,7 +63,7 @@ def _conv_forward(x, w, geometry, groups, out):
         return _xp.matmul(w.reshape(O, C), xs).reshape((N, O) + tuple(out))
     K, P = C // G * _prod(w.shape[2:]), _prod(out)
     wm = w.reshape(G, O // G, K)
-    y = _xp.empty((N, O) + tuple(out), x.dtype)
+    y = _mem.empty((N, O) + tuple(out), x.dtype)
     for n in _batch_chunks(N, G * K * P * x.itemsize):
         cols = _k.im2col(x[n], geometry, out).reshape(G, K, P * (n.stop - n.start))
         yn = wm[0] @ cols[0] if G == 1 else _xp.matmul(wm, cols)

@@ -314,12 +314,17 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 # ---- adaptive pooling --------------------------------------------------------------------------
 
-def _adaptive_args(input, output_size, nd, name):
+def _adaptive_args(input, output_size, nd, name, all_dims=False):
+    """(output size, input size) of the pooled dims. all_dims: every dim but the batch must
+    be non-empty (max pooling), not only the pooled ones."""
     x = input._data
+    if nd >= 2 and not isinstance(output_size, int) and x.ndim <= len(tuple(output_size)):
+        # torch's _list_with_default, run before the op
+        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1}")
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
                            f"{list(x.shape)}")
-    for i in range(x.ndim - nd, x.ndim):
+    for i in range(1 if all_dims else x.ndim - nd, x.ndim):
         if x.shape[i] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {list(x.shape)} with dimension "
@@ -355,7 +360,7 @@ def _adaptive_avg(input, output_size, nd, name, op):
         count = end - start
         kmax = int(count.max()) if out[i] else 0
         terms = [(_xp.minimum(start + j, end - 1), ((j < count) / count).astype(dtype))
-                 for j in range(kmax)]
+                 for j in range(kmax)] or [(_xp.zeros(0, _xp.int64), None)]   # out[i] == 0
         plans.append(_k.AxisPlan(i - nd, size[i], terms, skip_zero=True))
     return op.apply(input, plans)
 
@@ -377,7 +382,7 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def _adaptive_max(input, output_size, nd, name):
-    out, size = _adaptive_args(input, output_size, nd, name)
+    out, size = _adaptive_args(input, output_size, nd, name, all_dims=True)
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
     offsets = []

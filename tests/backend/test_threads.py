@@ -83,3 +83,15 @@ def test_pool_works_in_forked_child(monkeypatch, restore):
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, "the forked child hung or failed"
+
+
+@pytest.mark.parametrize("shape, dtype", [((3, 100), np.float32), ((7,), np.float64),
+                                          ((2, 3, 50), np.int64), ((0, 5), np.float32)])
+def test_aligned_buffers(shape, dtype):
+    from glasstorch.backend import memory
+    a = memory.empty(shape, dtype)
+    assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous
+    if a.nbytes >= 4 * memory.ALIGNMENT:
+        assert a.ctypes.data % memory.ALIGNMENT == 0
+    z = memory.zeros(shape, dtype)
+    assert not z.any()

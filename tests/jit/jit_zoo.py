@@ -1,10 +1,18 @@
 """Small instances of every zoo model (and input sizes) shared by the jit and onnx tests."""
+import pytest
+
 import glasstorch as gt
 from glasstorch.vision import models
 
+# the biggest models (tens of millions of weights even at 32x32) run with `pytest -m slow`
+_BIG = {"alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "resnet34",
+        "resnet50", "densenet121"}
+
 
 def zoo_models():
-    return models.list_models()
+    """Every zoo model as a pytest parameter; the biggest marked slow."""
+    return [pytest.param(name, marks=pytest.mark.slow) if name in _BIG else name
+            for name in models.list_models()]
 
 
 def zoo_instance(name, batch=2, seed=0):

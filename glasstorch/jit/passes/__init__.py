@@ -10,19 +10,23 @@
 `freeze` turns parameters into constants (so folding can see them); `optimize_for_inference`
 runs the inference pipeline on a copy of a TracedModule.
 """
-import copy
-
+from .constant_fold import fold_constants
+from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
+from .fold_bn import fold_batch_norm
+from .fusion import fuse_elementwise
+from .memory import plan_memory
 
-__all__ = ["eliminate_dead_code", "freeze", "optimize_for_inference"]
+__all__ = ["eliminate_dead_code", "fold_constants", "eliminate_common_subexpressions",
+           "fold_batch_norm", "fuse_elementwise", "plan_memory", "freeze",
+           "optimize_for_inference", "DEFAULT"]
 
 
 def freeze(traced):
     """A copy of `traced` whose parameters and buffers are constants of the graph (their
     current values): later changes to the model no longer reach it (torch.jit.freeze)."""
     from .. import TracedModule
-    g = copy.copy(traced.graph)
-    g.nodes, g.consts = list(g.nodes), list(g.consts)
+    g = traced.graph.copy()
     params = g.params
     g.params = {}
     for name, v in params.items():
@@ -40,4 +44,5 @@ def optimize_for_inference(traced, passes=None):
     return frozen
 
 
-DEFAULT = [eliminate_dead_code]
+DEFAULT = [fold_constants, fold_batch_norm, eliminate_common_subexpressions, eliminate_dead_code,
+           fuse_elementwise, plan_memory]

@@ -1,8 +1,8 @@
 """torch.nn.parallel on the CPU: DataParallel runs the wrapped module itself.
 
 Real torch on a machine without GPUs does the same: `DataParallel(m)(x)` is `m(x)`, the
-state_dict keys get the `module.` prefix, `device_ids` is []. DistributedDataParallel lives in
-glasstorch.distributed (multi-process training) and is imported from there on first use.
+state_dict keys get the `module.` prefix, `device_ids` is []. DistributedDataParallel (multi-process
+training on glasstorch.distributed) lives in distributed.py, imported on first use.
 """
 from ..modules.module import Module
 
@@ -35,13 +35,8 @@ def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0,
 
 
 def __getattr__(name):
-    # DistributedDataParallel belongs to glasstorch.distributed; imported lazily so that
-    # nn does not depend on it (and a missing one gives a clear message)
+    # imported on first use: DDP needs glasstorch.distributed (mpi4py) only when constructed
     if name == "DistributedDataParallel":
-        try:
-            from ...distributed import DistributedDataParallel
-        except ImportError as e:
-            raise ImportError("DistributedDataParallel needs glasstorch.distributed, which "
-                              f"this glasstorch does not provide ({e})") from None
+        from .distributed import DistributedDataParallel
         return DistributedDataParallel
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,53 @@
+"""Traced inference: the d2l MLP (784-256-10, ReLU) at batch 1, eager glasstorch vs the same
+model replayed by glasstorch.jit.trace (optimize_for_inference) vs torch eager, all under
+no_grad. Targets: traced >= 3x eager glasstorch calls/s, and >= 2x torch eager.
+
+Where the speed comes from: the replay is one generated straight-line Python function calling
+each op's forward on raw arrays (no Tensor wrappers, no grad-mode checks, no graph nodes), with
+parameters frozen as constants and intermediates written into planned buffers (jit/passes).
+Run: benchmarks/run.sh bench_jit  (or: python benchmarks/bench_jit.py)
+"""
+import numpy as np
+import torch
+
+import glasstorch as gt
+import glasstorch.jit as jit
+from harness import compare, environment_report, report_throughput
+
+
+def mlp(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def main():
+    environment_report()
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 1, 28, 28)).astype(np.float32)
+    g_model, t_model = mlp(gt).eval(), mlp(torch).eval()
+    t_model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in g_model.state_dict().items()})
+    gx, tx = gt.tensor(x), torch.tensor(x)
+    traced = jit.optimize_for_inference(jit.trace(g_model, gx))
+    with gt.no_grad(), torch.no_grad():
+        np.testing.assert_allclose(traced(gx).numpy(), g_model(gx).numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(traced(gx).numpy(), t_model(tx).numpy(), rtol=1e-5, atol=1e-5)
+
+        def eager():
+            return g_model(gx)
+
+        def replay():
+            return traced(gx)
+
+        def torch_eager():
+            return t_model(tx)
+        times = compare({"traced": replay, "eager": eager, "torch": torch_eager},
+                        number=2000, rounds=7)
+    report_throughput("MLP inference, batch 1: traced vs eager glasstorch", times, 3.0,
+                      ours="traced", ref="eager")
+    report_throughput("MLP inference, batch 1: traced glasstorch vs torch eager", times, 2.0,
+                      ours="traced", ref="torch")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Elementwise fusion: a chain of elementwise ops runs as one group writing into one buffer.
+
+Eager `relu(linear(x) + r)` makes three arrays. Here a chain (each op reading the previous
+one's output, used nowhere else, same shape and dtype) becomes one `jit::fused` node whose
+call does
+
+    np.matmul(x, W.T, out=buf); np.add(buf, b, out=buf)    # the head (linear or an ufunc)
+    np.add(buf, r, out=buf); np.maximum(0, buf, out=buf)    # the tail, in place
+
+with the very NumPy calls the ops' forwards make, so results are bit-identical. The buffer is
+made per call, or reused across calls when memory.py planned it. Autograd (tensors mode) runs
+the original nodes, which the group keeps.
+"""
+import numpy as np
+
+from ..ir import Node, Value
+
+__all__ = ["fuse_elementwise", "FusedGroup"]
+
+# op -> (ufunc, unary?): forwards that are exactly this ufunc on same-dtype float arrays
+_UFUNC = {"add": (np.add, False), "sub": (np.subtract, False), "mul": (np.multiply, False),
+          "div": (np.true_divide, False), "neg": (np.negative, True), "exp": (np.exp, True),
+          "tanh": (np.tanh, True), "sqrt": (np.sqrt, True), "abs": (np.abs, True),
+          "relu": (None, True)}
+
+
+class FusedGroup:
+    """What a `jit::fused` node calls: steps over one buffer (see module docstring)."""
+
+    def __init__(self, nodes):
+        self.nodes = nodes          # the original nodes, in order (the chain)
+        self.buffer = None          # a planned buffer (memory.py), else one per call
+
+    def make_call(self, node, mode):
+        if mode == "tensors":
+            return self._tensor_call(node)
+        ext = node.args
+        head, rest = self.nodes[0], self.nodes[1:]
+        out = node.outputs[0]
+        shape, dtype, planned = out.shape, np.dtype(out.dtype), self.buffer
+        steps = []
+        prev = head.outputs[0]
+        for n in rest:
+            fn, unary = _UFUNC[n.op]
+            if unary:
+                steps.append((n.op, fn, None, None))
+            else:
+                first = n.args[0] is prev
+                other = n.args[1] if first else n.args[0]
+                steps.append((n.op, fn, other, first))
+            prev = n.outputs[0]
+        pos = {id(v): i for i, v in enumerate(ext)}
+
+        def where(a):  # ("arg", index) for a Value, ("lit", value) for a Python scalar
+            return (pos[id(a)], None) if isinstance(a, Value) else (None, a)
+        head_args = [where(a) if a is not None else (None, None) for a in head.args]
+        steps = [(op, fn, None if other is None else where(other), first)
+                 for op, fn, other, first in steps]
+        maximum, matmul = np.maximum, np.matmul
+        hop = head.op
+        hfn, hunary = _UFUNC.get(hop, (None, True))
+
+        def call(*args):
+            buf = planned if planned is not None else np.empty(shape, dtype)
+            a = [args[i] if i is not None else lit for i, lit in head_args]
+            if hop == "linear":
+                matmul(a[0], a[1].T, out=buf)
+                if a[2] is not None:
+                    buf += a[2]
+            elif hop == "relu":
+                maximum(0, a[0], out=buf)
+            elif hunary:
+                hfn(a[0], out=buf)
+            else:
+                hfn(a[0], a[1], out=buf)
+            for op, fn, other, first in steps:
+                if op == "relu":
+                    maximum(0, buf, out=buf)
+                elif other is None:
+                    fn(buf, out=buf)
+                else:
+                    o = args[other[0]] if other[0] is not None else other[1]
+                    if first:
+                        fn(buf, o, out=buf)
+                    else:
+                        fn(o, buf, out=buf)
+            return buf
+        return call
+
+    def _tensor_call(self, node):
+        calls = [n.cls.apply for n in self.nodes]
+        ext = node.args
+
+        def call(*args):
+            env = {id(v): a for v, a in zip(ext, args)}
+            for n, apply in zip(self.nodes, calls):
+                y = apply(*[env[id(a)] if isinstance(a, Value) else a for a in n.args],
+                          **n.kwargs)
+                env[id(n.outputs[0])] = y
+            return y
+        return call
+
+
+def _fusable(n, shape, dtype):
+    if n.kwargs or n.raw or len(n.outputs) != 1:
+        return False
+    out = n.outputs[0]
+    if out.shape != shape or np.dtype(out.dtype) != dtype or dtype.kind != "f":
+        return False
+    if n.op == "linear":
+        return len(n.args[0].shape) == 2 and \
+            all(a is None or np.dtype(a.dtype) == dtype for a in n.args) and \
+            len(n.args[1].shape) == 2
+    if n.op not in _UFUNC:
+        return False
+    # every tensor operand has the output dtype, and scalars are Python floats/ints
+    return all((np.dtype(a.dtype) == dtype) if isinstance(a, Value)
+               else isinstance(a, (int, float)) for a in n.args)
+
+
+def fuse_elementwise(graph):
+    """Group chains in place; returns the number of groups (of 2 or more ops) made."""
+    uses = graph.uses()
+    outs = set(graph.output_values())
+    consumer = {}
+    for n in graph.nodes:
+        for v in n.inputs():
+            consumer.setdefault(v, []).append(n)
+    grouped, groups = set(), []
+    for n in graph.nodes:
+        if n in grouped or not n.outputs:
+            continue
+        shape, dtype = n.outputs[0].shape, np.dtype(n.outputs[0].dtype)
+        if not _fusable(n, shape, dtype):
+            continue
+        chain = [n]
+        while True:
+            v = chain[-1].outputs[0]
+            nxt = consumer.get(v, [])
+            if v in outs or uses.get(v) != 1 or len(nxt) != 1:
+                break
+            c = nxt[0]
+            if c.op == "linear" or not _fusable(c, shape, dtype) or c in grouped:
+                break
+            if sum(1 for a in c.args if a is v) != 1:
+                break
+            chain.append(c)
+        if len(chain) > 1:
+            grouped.update(chain)
+            groups.append(chain)
+    if not groups:
+        return 0
+    first = {chain[0]: chain for chain in groups}
+    new_nodes = []
+    for n in graph.nodes:
+        if n in first:
+            new_nodes.append(_group_node(first[n]))
+        elif n not in grouped:
+            new_nodes.append(n)
+    graph.nodes[:] = new_nodes
+    return len(groups)
+
+
+def _group_node(chain):
+    inside = {v for n in chain for v in n.outputs}
+    ext = []
+    for n in chain:
+        for a in n.args:
+            if isinstance(a, Value) and a not in inside and all(a is not e for e in ext):
+                ext.append(a)
+    group = FusedGroup(chain)
+    node = Node("jit::fused", group, ext, {"ops": "+".join(n.op for n in chain)}, [])
+    out = chain[-1].outputs[0]
+    node.outputs = [out]
+    out.node, out.index = node, 0
+    return node

@@ -1,0 +1,298 @@
+"""Fuzzer drawers (see specs.py) for indexing, linear algebra, sorting and the nn ops."""
+import numpy as np
+from hypothesis import strategies as st
+
+from fuzz_engine import FLOATS, Arg, shapes, tensor
+from fuzz_specs import ALIAS, SPECS, _dim, spec
+
+INTS = ["int64", "int32"]
+
+
+def _index(data, size, n_shape, dtype="int64", oob=True):
+    lo, hi = (-size - 1, size) if oob else (-size, max(size - 1, 0))
+    if size == 0 and not oob:
+        return Arg(np.zeros(n_shape, dtype), grad=False)
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    return Arg(rng.integers(lo, hi + 1, n_shape).astype(dtype), grad=False)
+
+
+# ---- indexing ------------------------------------------------------------------------------
+@spec("getitem", "index")
+def _getitem(data, op=None):
+    x = tensor(data, data.draw(shapes(1, 3)))
+    s = x.array.shape
+    kind = data.draw(st.sampled_from(["int", "slice", "tensor", "bool", "ellipsis", "none"]))
+    if kind == "int":
+        key = data.draw(st.integers(-s[0] - 1, s[0]))
+    elif kind == "slice":
+        key = slice(*data.draw(st.tuples(st.integers(-5, 5), st.integers(-5, 5),
+                                         st.sampled_from([None, 1, 2, 3]))))
+    elif kind == "ellipsis":
+        key = (Ellipsis, data.draw(st.integers(-s[-1] - 1, s[-1])))
+    elif kind == "none":
+        key = (None, slice(None), None)
+    else:
+        idx = _index(data, s[0], data.draw(shapes(0, 2)), oob=data.draw(st.booleans()))
+        if kind == "bool":
+            idx = Arg(idx.array[:s[0]] % 2 == 0 if idx.array.ndim == 1 else idx.array > 0,
+                      grad=False)
+        return (lambda lib, x, i: x[i]), [x, idx], {}
+    return (lambda lib, x: x[key]), [x], {}
+
+
+@spec("index_put")
+def _index_put(data, op=None):
+    x = tensor(data, data.draw(shapes(1, 3)), FLOATS)
+    idx = _index(data, x.array.shape[0], data.draw(shapes(1, 1)))
+    v = tensor(data, data.draw(st.sampled_from([(), x.array.shape[1:], (1,)])), FLOATS)
+    acc = data.draw(st.booleans())
+
+    def f(lib, x, i, v):
+        y = x.clone()
+        y.index_put_((i,), v, accumulate=acc)
+        return y
+    return f, [x, idx, v], {}
+
+
+@spec("gather", "scatter_add", "scatter", "index_select", "index_add", "index_fill")
+def _gather(data, op=None):
+    x = tensor(data, data.draw(shapes(1, 3, 1)), FLOATS)
+    nd = x.array.ndim
+    d = _dim(data, nd)
+    op = ALIAS.get(op, op)
+    size = x.array.shape[d] if -nd <= d < nd else 2
+    if op in ("gather", "scatter", "scatter_add"):
+        ishape = tuple(data.draw(st.integers(0, n)) for n in x.array.shape)
+        idx = _index(data, size, ishape, oob=data.draw(st.integers(0, 4)) == 0)
+        if op == "gather":
+            return (lambda lib, x, i: lib.gather(x, d, i)), [x, idx], {}
+        src = tensor(data, ishape, FLOATS)
+        return (lambda lib, x, i, s: getattr(lib, op)(x, d, i, s)), [x, idx, src], {}
+    idx = _index(data, size, data.draw(shapes(1, 1)), oob=data.draw(st.integers(0, 4)) == 0)
+    if op == "index_select":
+        return (lambda lib, x, i: lib.index_select(x, d, i)), [x, idx], {}
+    if op == "index_fill":
+        return (lambda lib, x, i: x.index_fill(d, i, -1.5)), [x, idx], {}
+    src_shape = list(x.array.shape)
+    if -nd <= d < nd:
+        src_shape[d] = idx.array.shape[0]
+    src = tensor(data, tuple(src_shape), FLOATS)
+    return (lambda lib, x, i, s: x.index_add(d, i, s)), [x, idx, src], {}
+
+
+@spec("where", "masked_fill", "masked_scatter")
+def _where(data, op=None):
+    s = data.draw(shapes())
+    x, y = tensor(data, s, FLOATS), tensor(data, s[data.draw(st.integers(0, len(s))):], FLOATS)
+    m = tensor(data, s[data.draw(st.integers(0, len(s))):], ["bool", "uint8"], grad=False)
+    op = ALIAS.get(op, op)
+    if op == "where":
+        return (lambda lib, m, x, y: lib.where(m, x, y)), [m, x, y], {}
+    if op == "masked_fill":
+        return (lambda lib, x, m: x.masked_fill(m, 2.5)), [x, m], {}
+    return (lambda lib, x, m, y: x.masked_scatter(m, y)), [x, m, tensor(data, s, FLOATS)], {}
+
+
+# ---- linear algebra ------------------------------------------------------------------------
+@spec("matmul", "mm", "mv", "dot", "bmm", "addmm", "baddbmm", "einsum", "linear", "bilinear")
+def _linalg(data, op=None):
+    op = ALIAS.get(op, op)
+    n, k, m, b = (data.draw(st.integers(0, 3)) for _ in range(4))
+    k2 = k if data.draw(st.integers(0, 5)) else k + 1
+    dt = [data.draw(st.sampled_from(FLOATS + ["int64"]))]
+    dt2 = dt if data.draw(st.integers(0, 5)) else FLOATS
+    T = lambda *s, d=dt: tensor(data, s, d)  # noqa: E731
+    if op == "matmul":
+        s1, s2 = data.draw(shapes(1, 3, 0, 3)), data.draw(shapes(1, 3, 0, 3))
+        return (lambda lib, x, y: lib.matmul(x, y)), [T(*s1), T(*s2)], {}
+    if op == "einsum":
+        return (lambda lib, x, y: lib.einsum("bij,bjk->bik", x, y)), \
+            [T(b, n, k), T(b, k2, m, d=dt2)], {}
+    args = {"mm": [T(n, k), T(k2, m, d=dt2)], "mv": [T(n, k), T(k2, d=dt2)],
+            "dot": [T(k), T(k2, d=dt2)], "bmm": [T(b, n, k), T(b, k2, m, d=dt2)],
+            "addmm": [T(n, m), T(n, k), T(k2, m, d=dt2)],
+            "baddbmm": [T(b, n, m), T(b, n, k), T(b, k2, m, d=dt2)],
+            "linear": [T(b, k), T(m, k2, d=dt2), T(m)],
+            "bilinear": [T(b, n), T(b, k), T(m, n, k2, d=dt2), T(m)]}[op]
+    f = {"linear": lambda lib, *a: lib.nn.functional.linear(*a),
+         "bilinear": lambda lib, *a: lib.nn.functional.bilinear(*a)}.get(
+             op, lambda lib, *a: getattr(lib, op)(*a))
+    return f, args, {}
+
+
+# ---- sorting -------------------------------------------------------------------------------
+@spec("sort", "topk", "kthvalue", "unique")
+def _sort(data, op=None):
+    x = tensor(data, dtypes=["float32", "float64", "int64"], special=False)
+    nd = x.array.ndim
+    d = _dim(data, nd)
+    op = ALIAS.get(op, op)
+    k = data.draw(st.integers(-1, 4))
+    # ties make the index outputs ambiguous: values only for ties (unique draws are distinct)
+    if op == "sort":
+        desc = data.draw(st.booleans())
+        return (lambda lib, x: lib.sort(x, dim=d, descending=desc, stable=True)), [x], {}
+    if op == "topk":
+        return (lambda lib, x: lib.topk(x, k, d)[0]), [x], {}
+    if op == "kthvalue":
+        return (lambda lib, x: lib.kthvalue(x, k, d)[0]), [x], {}
+    return (lambda lib, x: lib.unique(x, return_inverse=True, return_counts=True)), [x], {}
+
+
+# ---- nn ops --------------------------------------------------------------------------------
+def _image(data, nd, dtypes=FLOATS):
+    s = data.draw(shapes(nd, nd + 2, 0, 5))
+    return tensor(data, s, dtypes)
+
+
+@spec("constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d",
+      "replication_pad1d", "replication_pad2d", "replication_pad3d", "circular_pad1d",
+      "circular_pad2d", "circular_pad3d")
+def _pad(data, op=None):
+    mode = data.draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
+    x = _image(data, 1)
+    pad = tuple(data.draw(st.lists(st.integers(-2, 3), min_size=1, max_size=6)))
+    return (lambda lib, x: lib.nn.functional.pad(x, pad, mode=mode)), [x], {}
+
+
+@spec("max_pool2d_with_indices", "adaptive_max_pool2d", "avg_pool2d", "adaptive_avg_pool1d",
+      "adaptive_avg_pool2d", "max_unpool2d")
+def _pool(data, op=None):
+    op = ALIAS.get(op, op)
+    x = _image(data, 2 if op != "adaptive_avg_pool1d" else 1)
+    if op.startswith("adaptive"):
+        out = data.draw(st.integers(0, 4)) if op.endswith("1d") else \
+            tuple(data.draw(st.lists(st.one_of(st.none(), st.integers(0, 4)), min_size=2,
+                                     max_size=2)))
+        return (lambda lib, x: getattr(lib.nn.functional, op)(x, out)), [x], {}
+    k, s, p = (data.draw(st.integers(0, 3)) for _ in range(3))
+    cm = data.draw(st.booleans())
+    if op == "max_pool2d":
+        return (lambda lib, x: lib.nn.functional.max_pool2d(x, k, s or None, p,
+                                                            ceil_mode=cm)), [x], {}
+    inc = data.draw(st.booleans())
+    return (lambda lib, x: lib.nn.functional.avg_pool2d(x, k, s or None, p, ceil_mode=cm,
+                                                        count_include_pad=inc)), [x], {}
+
+
+@spec("convolution", "im2col", "col2im")
+def _conv(data, op=None):
+    nd = data.draw(st.sampled_from([1, 2]))
+    n, c, L, o = (data.draw(st.integers(0, 3)) for _ in range(4))
+    g = data.draw(st.sampled_from([1, 1, 2]))
+    k = data.draw(st.integers(0, 3))
+    x = tensor(data, (n, c) + (L + 1,) * nd, FLOATS)
+    w = tensor(data, (o, max(c // g, 1)) + (k,) * nd, FLOATS)
+    st_, pad, dil = (data.draw(st.integers(0, 2)) for _ in range(3))
+    fn = "conv1d" if nd == 1 else "conv2d"
+    return (lambda lib, x, w: getattr(lib.nn.functional, fn)(x, w, None, st_, pad, dil, g)), \
+        [x, w], {}
+
+
+@spec("layer_norm", "group_norm", "batch_norm")
+def _norms(data, op=None):
+    op = ALIAS.get(op, op)
+    x = _image(data, 2)
+    s = x.array.shape
+    if op == "layer_norm":
+        ns = s[-data.draw(st.integers(1, len(s))):] if data.draw(st.integers(0, 5)) else (3,)
+        return (lambda lib, x, w: lib.nn.functional.layer_norm(x, ns, w)), \
+            [x, tensor(data, ns, FLOATS)], {}
+    if op == "group_norm":
+        g = data.draw(st.integers(1, 3))
+        return (lambda lib, x: lib.nn.functional.group_norm(x, g)), [x], {}
+    training = data.draw(st.booleans())
+    rm = Arg(np.zeros(s[1], x.array.dtype), grad=False)
+    rv = Arg(np.ones(s[1], x.array.dtype), grad=False)
+    return (lambda lib, x, rm, rv: lib.nn.functional.batch_norm(x, rm, rv,
+                                                                training=training)), \
+        [x, rm, rv], {}
+
+
+_LOSSES = ["cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss",
+           "huber_loss", "kl_div", "soft_margin_loss", "poisson_nll_loss"]
+
+
+@spec(*_LOSSES)
+def _loss(data, op=None):
+    red = data.draw(st.sampled_from(["mean", "sum", "none"]))
+    if op in ("cross_entropy", "nll_loss"):
+        n, c = data.draw(st.integers(0, 4)), data.draw(st.integers(1, 4))
+        x = tensor(data, (n, c), FLOATS)
+        if data.draw(st.booleans(), label="probs") and op == "cross_entropy":
+            y = tensor(data, (n, c), FLOATS, special=False, low=0, high=1)
+        else:
+            y = _index(data, c, (n,), oob=data.draw(st.integers(0, 4)) == 0)
+        return (lambda lib, x, y: getattr(lib.nn.functional, op)(x, y, reduction=red)), \
+            [x, y], {}
+    s = data.draw(shapes())
+    low = 0 if op == "binary_cross_entropy" else -3
+    x = tensor(data, s, FLOATS, low=low, high=1 if low == 0 else 3)
+    y = tensor(data, s if data.draw(st.integers(0, 6)) else s + (2,), FLOATS,
+               low=data.draw(st.sampled_from([0, -1])), high=data.draw(st.sampled_from([1, 2])))
+    return (lambda lib, x, y: getattr(lib.nn.functional, op)(x, y, reduction=red)), [x, y], {}
+
+
+@spec("upsample_nearest1d", "upsample_nearest2d", "_upsample_nearest_exact1d",
+      "_upsample_nearest_exact2d", "upsample_linear1d", "upsample_bilinear2d", "interpolate")
+def _interp(data, op=None):
+    nd = data.draw(st.sampled_from([1, 2]))
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact"] +
+                                     (["linear"] if nd == 1 else ["bilinear"])))
+    x = tensor(data, data.draw(shapes(nd + 2, nd + 2, 0, 4)), FLOATS)
+    size = data.draw(st.integers(0, 6))
+    ac = {} if mode.startswith("nearest") else {"align_corners": data.draw(st.booleans())}
+    return (lambda lib, x: lib.nn.functional.interpolate(x, size=size, mode=mode, **ac)), \
+        [x], {}
+
+
+@spec("embedding", "embedding_bag", "one_hot")
+def _embedding(data, op=None):
+    w = tensor(data, data.draw(shapes(2, 2, 0, 4)), FLOATS)
+    idx = _index(data, w.array.shape[0], data.draw(shapes(1, 2)),
+                 oob=data.draw(st.integers(0, 4)) == 0)
+    op = ALIAS.get(op, op)
+    if op == "one_hot":
+        return (lambda lib, i: lib.nn.functional.one_hot(i, 5)), [idx], {}
+    mode = data.draw(st.sampled_from(["mean", "sum", "max"]))
+    if op == "embedding_bag" and idx.array.ndim == 2:
+        return (lambda lib, i, w: lib.nn.functional.embedding_bag(i, w, mode=mode)), \
+            [idx, w], {}
+    return (lambda lib, i, w: lib.nn.functional.embedding(i, w)), [idx, w], {}
+
+
+@spec("dropout", "to", "clone", "copy_", "normalize", "cosine_similarity", "pairwise_distance",
+      "scaled_dot_product_attention", "glu", "softmin")
+def _misc(data, op=None):
+    op = ALIAS.get(op, op)
+    x = tensor(data)
+    nd = x.array.ndim
+    d = _dim(data, nd)
+    if op == "dropout":
+        p = data.draw(st.sampled_from([0.0, 1.0, -0.1, 1.5]))
+        return (lambda lib, x: lib.nn.functional.dropout(x, p, training=p != 0.0)), [x], {}
+    if op == "to":
+        dt = data.draw(st.sampled_from(["float32", "float64", "int64", "uint8", "bool"]))
+        return (lambda lib, x: x.to(getattr(lib, dt))), [x], {}
+    if op == "clone":
+        return (lambda lib, x: x.clone()), [x], {}
+    if op == "copy_":
+        src = tensor(data, x.array.shape[data.draw(st.integers(0, nd)):])
+
+        def f(lib, x, s):
+            y = x.detach().clone()
+            return y.copy_(s)
+        return f, [x, src], {}
+    if op in ("normalize", "glu", "softmin"):
+        return (lambda lib, x: getattr(lib.nn.functional, op)(x, dim=d)), [x], {}
+    y = tensor(data, x.array.shape, FLOATS)
+    if op == "sdpa":
+        return (lambda lib, q, k: lib.nn.functional.scaled_dot_product_attention(q, k, k)), \
+            [tensor(data, data.draw(shapes(2, 4, 0, 3)), FLOATS),
+             tensor(data, data.draw(shapes(2, 4, 0, 3)), FLOATS)], {}
+    return (lambda lib, x, y: getattr(lib.nn.functional, op)(x, y)), [x, y], {}
+
+
+assert all(callable(f) for f in SPECS.values())

@@ -1,0 +1,76 @@
+"""Differential fuzzer: every registered op (OPS) and the public nn.functional surface, run
+on random inputs (shapes incl. empty and 0-d, dtypes, broadcasting, non-contiguous layouts,
+out-of-range dims and indices, NaN/inf) in glasstorch and in torch; engine.py classifies each
+case. Seeded (a fixed hypothesis seed per op): the same cases every run. `--fuzz-long` runs 20x more.
+
+The tally by outcome is printed at the end of the run. A case outcome in engine.BAD fails the
+test unless the op is listed in KNOWN with the reason (each is a divergence still to fix)."""
+import zlib
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings, strategies as st
+
+import fuzz_engine as engine
+import fuzz_specs_nn  # noqa: F401 - registers the nn drawers
+from glasstorch._registry import OPS
+from fuzz_specs import SPECS, VIA
+
+# op -> outcomes still produced; each group says why. To be emptied: the first group waits for
+# the core split (those files are frozen until the `split-done` tag), the others are open.
+_WAIT_SPLIT = {  # ops/binary.py, loss.py, index.py, shape.py, reduce.py, attention.py
+    "pow": "wrong_value",                       # int tensor ** tiny negative float
+    "remainder": "spurious_error", "div.rounding": "spurious_error",  # ZeroDivisionError, ints
+    "xlogy": "wrong_grad",
+    "binary_cross_entropy": "silent_accept",    # target outside [0, 1]
+    "binary_cross_entropy_with_logits": "wrong_dtype", "mse_loss": "wrong_dtype",
+    "huber_loss": "wrong_dtype", "smooth_l1_loss": "wrong_dtype",   # mixed float inputs
+    "index_add": "silent_accept",               # negative index accepted (torch: error)
+    "index_put": "error_type",
+    "flip": "internal_error", "roll": "internal_error",     # 0-d input, NumPy AxisError
+    "median": "silent_accept",                  # bool input
+    "scaled_dot_product_attention": ("internal_error", "spurious_error", "wrong_shape"),
+}
+_EMPTY = {  # zero-size inputs or kernels: torch's checks in another order or missing here
+    "bmm": "spurious_error", "baddbmm": "spurious_error", "im2col": "spurious_error",
+    "embedding": "error_type", "embedding_bag": "error_type", "batch_norm": "internal_error",
+    "circular_pad2d": "error_type", "reflection_pad3d": "spurious_error",
+    "col2im": "silent_accept", "convolution": "silent_accept", "bilinear": "silent_accept",
+    "softmax": "spurious_error", "log_softmax": ("spurious_error", "error_type"),
+    "softmin": ("spurious_error", "error_type"), "glu": "error_type",
+}
+_NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 0 * inf)
+    "layer_norm": "wrong_value", "_upsample_nearest_exact2d": "wrong_value",
+}
+_OTHER = {
+    "layer_norm": "silent_accept",              # mixed float dtypes of input and weight
+    "threshold": "silent_accept",               # uint8 input, negative float threshold
+}
+KNOWN = {}
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/inf inputs on purpose
+for _group in (_WAIT_SPLIT, _EMPTY, _NONFINITE, _OTHER):
+    for _op, _outcomes in _group.items():
+        KNOWN.setdefault(_op, set()).update(
+            (_outcomes,) if isinstance(_outcomes, str) else _outcomes)
+
+
+def test_every_registered_op_is_fuzzed():
+    missing = sorted(n for n in OPS if n not in SPECS and n not in VIA)
+    assert not missing, f"registered ops the fuzzer never draws: {missing}"
+
+
+@pytest.mark.parametrize("op", sorted(SPECS))
+def test_differential(op, fuzz_examples):
+    bad = []
+
+    @seed(zlib.crc32(op.encode()))
+    @settings(max_examples=fuzz_examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(st.data())
+    def run(data):
+        fn, args, kwargs = SPECS[op](data, op)
+        outcome = engine.compare(op, fn, args, kwargs)
+        if outcome in engine.BAD and outcome not in KNOWN.get(op, ()):
+            bad.append(outcome)
+    run()
+    problems = {o: engine.FIRST[(op, o)] for o in set(bad)}
+    assert not problems, "\n".join(f"{o}: {d}" for o, d in problems.items())

@@ -1,0 +1,109 @@
+"""Graph passes: each one on small graphs (what it changes), and every pass on every zoo model
+(the optimized replay equals eager)."""
+import numpy as np
+import pytest
+
+import glasstorch as gt
+import glasstorch.jit as jit
+from glasstorch import nn
+from glasstorch.jit import passes as P
+from jit_zoo import zoo_instance, zoo_models
+
+
+def _ops(traced):
+    return [n.op for n in traced.graph.nodes]
+
+
+def test_dead_code_elimination():
+    def f(x):
+        unused = x.exp() * 2                     # noqa: F841  computed, never returned
+        return x + 1
+    t = jit.trace(f, gt.randn(3))
+    assert P.eliminate_dead_code(t.graph) == 2 and _ops(t) == ["add"]
+
+
+def test_common_subexpression_elimination():
+    def f(x):
+        return x.view(6).exp() + x.view(6).exp() + x.view(6).sin()
+    t = jit.trace(f, gt.randn(2, 3))
+    assert P.eliminate_common_subexpressions(t.graph) == 3
+    assert _ops(t).count("view") == 1 and _ops(t).count("exp") == 1
+    t.invalidate()
+    x = gt.randn(2, 3)
+    assert np.array_equal(t(x).numpy(), f(x).numpy())
+
+
+def test_constant_folding_after_freeze():
+    lin = nn.Linear(3, 3)
+
+    def f(x):
+        return x @ (lin.weight.t() * 2).exp()
+    t = jit.freeze(jit.trace(f, gt.randn(2, 3)))
+    assert P.fold_constants(t.graph) == 3 and _ops(t) == ["mm"]
+    x = gt.randn(2, 3)
+    with gt.no_grad():
+        assert np.array_equal(t(x).numpy(), f(x).numpy())
+
+
+def test_batch_norm_folded_into_conv_and_linear():
+    gt.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(2, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                      nn.Linear(16, 5), nn.BatchNorm1d(5))
+    m.train()
+    for _ in range(3):                           # running statistics away from 0 and 1
+        m(gt.randn(8, 2, 4, 4) * 3 + 1)
+    m.eval()
+    t = jit.freeze(jit.trace(m, gt.randn(2, 2, 4, 4)))
+    assert P.fold_batch_norm(t.graph) == 2 and "batch_norm" not in _ops(t)
+    x = gt.randn(2, 2, 4, 4)
+    with gt.no_grad():
+        np.testing.assert_allclose(t(x).numpy(), m(x).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_fusion_and_memory_plan_reuse_buffers_across_calls():
+    gt.manual_seed(0)
+    m = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8),
+                      nn.ReLU(), nn.Linear(8, 2)).eval()
+    t = jit.freeze(jit.trace(m, gt.randn(4, 8)))
+    assert P.fuse_elementwise(t.graph) == 3
+    assert _ops(t) == ["jit::fused"] * 3 + ["linear"]
+    assert P.plan_memory(t.graph) == 2           # 3 groups, 2 buffers: liveness frees one
+    t.invalidate()
+    with gt.no_grad():
+        for _ in range(2):                       # the second call reuses the planned buffers
+            x = gt.randn(4, 8)
+            assert np.array_equal(t(x).numpy(), m(x).numpy())
+
+
+def test_optimized_module_keeps_autograd_path_and_refuses_save(tmp_path):
+    m = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    opt = jit.optimize_for_inference(jit.trace(m, gt.randn(2, 3)))
+    x = gt.randn(2, 3, requires_grad=True)
+    y = opt(x)
+    y.sum().backward()
+    assert x.grad is not None and np.array_equal(y.detach().numpy(), m(x).detach().numpy())
+    with pytest.raises(RuntimeError, match="comes from an optimization pass"):
+        jit.save(opt, tmp_path / "o.pt")
+
+
+_EXACT = [("fold_constants", P.fold_constants), ("cse", P.eliminate_common_subexpressions),
+          ("dce", P.eliminate_dead_code), ("fusion", P.fuse_elementwise)]
+
+
+@pytest.mark.parametrize("name", zoo_models())
+def test_every_pass_on_the_zoo(name):
+    model, x = zoo_instance(name)
+    traced = jit.trace(model, x)
+    x2 = gt.randn(*x.shape)
+    with gt.no_grad():
+        ref = model(x2).numpy()
+        for label, p in _EXACT:
+            opt = jit.optimize_for_inference(traced, [p])
+            assert np.array_equal(opt(x2).numpy(), ref), label
+        fused = jit.optimize_for_inference(traced, [P.fuse_elementwise, P.plan_memory])
+        for _ in range(2):
+            assert np.array_equal(fused(x2).numpy(), ref), "memory plan"
+        folded = jit.optimize_for_inference(traced, [P.fold_batch_norm])
+        np.testing.assert_allclose(folded(x2).numpy(), ref, rtol=1e-4, atol=1e-5)
+        full = jit.optimize_for_inference(traced)
+        np.testing.assert_allclose(full(x2).numpy(), ref, rtol=1e-4, atol=1e-5)
