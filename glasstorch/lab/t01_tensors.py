@@ -19,7 +19,7 @@ from .verdict import all_of, compare, confirmed, refuted
          "only where reshape had to copy",
     flag="✗ view accepts -1; reshape copies only when strides force it and never rewrites the "
          "source",
-    plot="median µs per call by case and size")
+    plot="µs per call (fastest of n) by case and size")
 def view_vs_reshape(torch, lab):
     sizes = [10**3, 10**5] if lab.quick else [10**3, 10**5, 10**6]
     k = 10

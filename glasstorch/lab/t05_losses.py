@@ -262,7 +262,7 @@ def perplexity_meaning(torch, lab):
         out, _ = gru(emb(x))
         loss = F.cross_entropy(head(out).reshape(-1, V), y.reshape(-1))
         opt.zero_grad(); loss.backward(); opt.step()
-    n_eval = 5000 if lab.quick else 20000
+    n_eval = min(5000 if lab.quick else 20000, len(test))
     with torch.no_grad():
         x = lab.tensor(test[:n_eval].reshape(1, -1))
         out, _ = gru(emb(x))
