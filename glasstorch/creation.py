@@ -97,7 +97,12 @@ def from_numpy(ndarray):
     return _make(ndarray)
 
 
-def _size(size):
+def _size(size, keyword=None):
+    """The shape from `f(2, 3)`, `f((2, 3))` or torch's keyword form `f(size=(2, 3))`."""
+    if keyword is not None:
+        if size:
+            raise TypeError("got the size both positionally and as size=")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     out = []
@@ -117,19 +122,20 @@ def _np_dtype(dtype):
     return (dtype or _dtype.get_default_dtype()).np
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None):
     check_device(device)
-    return _finish(_xp.zeros(_size(size), dtype=_np_dtype(dtype)), requires_grad)
+    return _finish(_xp.zeros(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None):
     check_device(device)
-    return _finish(_xp.ones(_size(size), dtype=_np_dtype(dtype)), requires_grad)
+    return _finish(_xp.ones(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, out=None):
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memory_format=None,
+          out=None, pin_memory=False, layout=None):
     check_device(device)
-    return _finish(_xp.empty(_size(size), dtype=_np_dtype(dtype)), requires_grad)
+    return _finish(_xp.empty(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):

@@ -78,9 +78,9 @@ def set_rng_state(state):
     default_generator.set_state(state)
 
 
-def _size(size):
+def _size(shape, size=None):
     from .creation import _size as s
-    return s(size)
+    return s(shape, size)
 
 
 def _float(dtype):
@@ -97,29 +97,31 @@ def _finish(arr, requires_grad):
     return t
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
     check_device(device)
     dtype = _float(dtype)
-    arr = _rng(generator).random(_size(size), dtype=_xp.float64).astype(dtype.np)
+    arr = _rng(generator).random(_size(shape, size), dtype=_xp.float64).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
     check_device(device)
     dtype = _float(dtype)
-    arr = _rng(generator).standard_normal(_size(size)).astype(dtype.np)
+    arr = _rng(generator).standard_normal(_size(shape, size)).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
     """Integers uniform on [low, high); `randint(high, size)` or `randint(low, high, size)`."""
     check_device(device)
-    if size is None:
+    if size is None:              # randint(10, (3,)): the first argument is `high`
         low, high, size = 0, low, high
-    elif high is None:
+    elif high is None:            # randint(10, size=(3,))
+        low, high = 0, low
+    if size is None:
         raise TypeError("randint() missing required argument 'size'")
     if isinstance(size, builtins.int):
         raise TypeError("randint(): argument 'size' must be tuple of ints, not int")

@@ -130,20 +130,48 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def parallel_for(n, fn, nbytes):
+_local = threading.local()     # .inside: this thread is running a slice (no nesting)
+
+
+def _slice(fn, i, j):
+    _local.inside = True
+    try:
+        fn(i, j)
+    finally:
+        _local.inside = False
+
+
+def parallel_for(n, fn, nbytes, blas_serial=False):
     """Call fn(start, stop) over contiguous slices covering range(n): one per thread when
     nbytes (the work's size) reaches THRESHOLD, else fn(0, n) here. The calling thread runs
-    the first slice; exceptions from any slice propagate."""
+    the first slice; exceptions from any slice propagate. A call from inside a slice runs
+    serially (a pool thread waiting on the pool could deadlock it).
+
+    blas_serial: the slices call BLAS themselves (a conv's chunks: im2col + GEMM each), so
+    OpenBLAS runs one thread per call for the duration, instead of every small GEMM being
+    split again (and its threads busy-waiting against ours)."""
     threads = min(get_num_threads(), n)
-    if threads <= 1 or nbytes < THRESHOLD:
+    if threads <= 1 or nbytes < THRESHOLD or getattr(_local, "inside", False):
         fn(0, n)
         return
     bounds = [n * i // threads for i in range(threads + 1)]
     pool = _executor()
-    futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, threads)]
-    fn(bounds[0], bounds[1])
-    for f in futures:
-        f.result()
+    serial_blas = blas_serial and _blas_set is not None
+    if serial_blas:
+        _blas_set(1)
+    try:
+        futures = [pool.submit(_slice, fn, bounds[i], bounds[i + 1])
+                   for i in range(1, threads)]
+        try:
+            _slice(fn, bounds[0], bounds[1])
+        finally:
+            for f in futures:
+                f.exception()          # wait for every slice before leaving
+        for f in futures:
+            f.result()
+    finally:
+        if serial_blas:
+            _blas_set(get_num_threads())
 
 
 def _rows(a):

@@ -122,6 +122,11 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         raise ValueError(f"init_process_group: rank={rank} but MPI says this is rank "
                          f"{comm.Get_rank()}")
     GroupMember.WORLD = ProcessGroup(comm, range(comm.Get_size()))
+    # torch's launcher variables, for scripts that read them
+    local = os.environ.get("OMPI_COMM_WORLD_LOCAL_RANK", "0")
+    os.environ.update(RANK=str(comm.Get_rank()), WORLD_SIZE=str(comm.Get_size()),
+                      LOCAL_RANK=local,
+                      LOCAL_WORLD_SIZE=os.environ.get("OMPI_COMM_WORLD_LOCAL_SIZE", "1"))
     if comm.Get_size() > 1:
         _install_abort_on_error(comm)
 

@@ -120,7 +120,17 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         raise NotImplementedError("onnx.export: export_params=False is not supported")
     inputs = _flat_tensors(args)
     named = jit._named_tensors(model)
-    graph, _ = record(model, inputs, named, input_names)
+    # torch: training=TrainingMode.EVAL (the default) exports the model in eval mode
+    was_training = getattr(model, "training", None)
+    keep_mode = training is not None and str(training).upper().endswith(("TRAINING",
+                                                                          "PRESERVE"))
+    if was_training and not keep_mode:
+        model.eval()
+    try:
+        graph, _ = record(model, inputs, named, input_names)
+    finally:
+        if was_training and not keep_mode:
+            model.train()
     if do_constant_folding:
         fold_constants(graph)
     eliminate_dead_code(graph)
@@ -156,7 +166,10 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     onnx_outputs = []
     for v, name in zip(outs, output_names):
         b.nodes.append(helper.make_node("Identity", [b.name(v)], [name]))
-        onnx_outputs.append(_value_info(helper, v, name, dyn.get(name, {})))
+        # an output left out of dynamic_axes while inputs have dynamic dims: dims of the
+        # dynamic example sizes are left unnamed (unknown) rather than frozen
+        spec = dyn.get(name) or {i: None for i, s in enumerate(v.shape) if s in b.dynamic_sizes}
+        onnx_outputs.append(_value_info(helper, v, name, spec))
     g = helper.make_graph(b.nodes, type(model).__name__, onnx_inputs, onnx_outputs,
                           b.initializers)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],

@@ -227,6 +227,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_normalized(input, ns, weight=weight, bias=bias)
     _float_only(input, "LayerNormKernelImpl")
     x = input._data
+    params = [t._data.dtype for t in (weight, bias) if t is not None]
+    if any(dt != x.dtype for dt in params):      # torch's CPU kernel: float32 input only
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float"
+                           if x.dtype == _xp.float32 else "mixed dtype (CPU): all inputs must share same datatype.")
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     mean, var = _stats(x, dims)
     return NativeLayerNorm.apply(input, weight, bias, mean, _invstd(var, eps), dims, True, eps)

@@ -23,7 +23,7 @@ layers; nn/utils/rnn.py packs and pads.
 from ..autograd.engine import grad as _grad
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
-from ..backend import xp as _xp, memory as _mem
+from ..backend import xp as _xp, memory as _mem, threads as _threads
 from ..tensor import _make
 from .dropout import dropout as _dropout
 from .linear import linear
@@ -40,6 +40,13 @@ def _steps(batch_sizes, reverse):
         steps.append((off, bs))
         off += bs
     return steps[::-1] if reverse else steps
+
+
+def _batch_rows(B, rows, nbytes):
+    """rows(lo, hi) over the batch: with 2 threads each runs the whole time loop for half of
+    the sequences with one-thread GEMMs (backend/threads.py), one hand-off per layer instead
+    of OpenBLAS splitting (and busy-waiting on) every small per-step GEMM."""
+    _threads.parallel_for(B, rows, nbytes, blas_serial=True)
 
 
 class _Layer(Op):
@@ -83,25 +90,32 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         y = _mem.empty((n, P), dt)
         h, c = _mem.empty_like(h0), _mem.empty_like(c0)
         h[...], c[...] = h0, c0
-        for off, bs in _steps(batch_sizes, reverse):
-            r = slice(off, off + bs)
-            hp, g, ct = hprev[r], gates[r], c[:bs]
-            hp[...] = h[:bs]
-            _xp.matmul(hp, ws, out=g)
-            g += xs[r]
-            _xp.tanh(g, out=g)
-            g *= half
-            g += shift
-            cprev[r] = ct
-            ct *= g[:, H:2 * H]
-            ct += g[:, :H] * g[:, 2 * H:3 * H]
-            _xp.tanh(ct, out=tc[r])
-            if w_hr is None:
-                _xp.multiply(g[:, 3 * H:], tc[r], out=y[r])
-            else:
-                _xp.multiply(g[:, 3 * H:], tc[r], out=u[r])
-                _xp.matmul(u[r], wr, out=y[r])
-            h[:bs] = y[r]
+        steps = _steps(batch_sizes, reverse)
+
+        def rows(lo, hi):   # the time loop for batch rows [lo, hi): rows never interact
+            for off, bs in steps:
+                e = min(hi, bs)
+                if e <= lo:
+                    continue
+                r, b = slice(off + lo, off + e), slice(lo, e)
+                hp, g, ct = hprev[r], gates[r], c[b]
+                hp[...] = h[b]
+                _xp.matmul(hp, ws, out=g)
+                g += xs[r]
+                _xp.tanh(g, out=g)
+                g *= half
+                g += shift
+                cprev[r] = ct
+                ct *= g[:, H:2 * H]
+                ct += g[:, :H] * g[:, 2 * H:3 * H]
+                _xp.tanh(ct, out=tc[r])
+                if w_hr is None:
+                    _xp.multiply(g[:, 3 * H:], tc[r], out=y[r])
+                else:
+                    _xp.multiply(g[:, 3 * H:], tc[r], out=u[r])
+                    _xp.matmul(u[r], wr, out=y[r])
+                h[b] = y[r]
+        _batch_rows(B, rows, gates.nbytes)
         if any(ctx.needs_input_grad):
             ctx.acts = (gates, hprev, cprev, tc, u)
             ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
@@ -138,21 +152,28 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         dy = gy._data.reshape(n, -1)
         dh, dc = gh._data.copy(), gc._data.copy()
         dR = _mem.empty_like(hprev) if wr is not None and need[5] else None
-        for off, bs in reversed(_steps(ctx.batch_sizes, ctx.reverse)):
-            r = slice(off, off + bs)
-            d, dct = dh[:bs], dc[:bs]
-            d += dy[r]
-            if wr is None:
-                dhh = d
-            else:
-                if dR is not None:
-                    dR[r] = d
-                dhh = d @ wr
-            dct += dhh * A[r]
-            _xp.multiply(dct[:, None, :], K4[r, :3], out=dG4[r, :3])
-            _xp.multiply(dhh, K4[r, 3], out=dG4[r, 3])
-            dct *= f[r]
-            _xp.matmul(dG[r], wd, out=d)
+        steps = list(reversed(_steps(ctx.batch_sizes, ctx.reverse)))
+
+        def rows(lo, hi):   # BPTT for batch rows [lo, hi)
+            for off, bs in steps:
+                e = min(hi, bs)
+                if e <= lo:
+                    continue
+                r, b = slice(off + lo, off + e), slice(lo, e)
+                d, dct = dh[b], dc[b]
+                d += dy[r]
+                if wr is None:
+                    dhh = d
+                else:
+                    if dR is not None:
+                        dR[r] = d
+                    dhh = d @ wr
+                dct += dhh * A[r]
+                _xp.multiply(dct[:, None, :], K4[r, :3], out=dG4[r, :3])
+                _xp.multiply(dhh, K4[r, 3], out=dG4[r, 3])
+                dct *= f[r]
+                _xp.matmul(dG[r], wd, out=d)
+        _batch_rows(dh.shape[0], rows, dG.nbytes)
         return (_make(dG.reshape(xg.shape)) if need[0] else None,
                 _make(dh) if need[1] else None,
                 _make(dc) if need[2] else None,

@@ -24,7 +24,7 @@ __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "CSVLogger", "JSONLin
 
 class Callback:
     """Base class: every hook does nothing; override the ones you need."""
-    order = 0     # callbacks run in increasing `order` (stable), ModelCheckpoint last
+    order = 0     # callbacks run in increasing `order` (stable): ModelCheckpoint 100, loggers 200
 
     def on_fit_start(self, trainer):
         pass
@@ -124,7 +124,10 @@ class ModelCheckpoint(_Monitor, Callback):
     `trainer.fit(..., resume_from=dirpath/"last.pt")`; load weights for inference with
     `model.load_state_dict(glasstorch.load(path)["model"])`.
 
-    It runs after all other callbacks (order 100) so that their state for the epoch is saved.
+    It runs after the other callbacks (order 100) so that their state for the epoch is saved;
+    only the file loggers (order 200) run later, so a log never shows an epoch that the
+    checkpoint does not hold (a kill or a full disk between the two loses a log line, which
+    the resumed run rewrites from the checkpoint's history).
     """
     order = 100
 
@@ -177,7 +180,9 @@ class CSVLogger(Callback):
     """One CSV row per epoch (epoch, train_loss, val_loss, each metric, lr, time, throughput).
 
     The file is rewritten from `trainer.history` when fit starts, so a resumed run's file holds
-    every epoch once. Rows are flushed as they are written (readable while training runs)."""
+    every epoch once. Rows are flushed as they are written (readable while training runs),
+    after ModelCheckpoint has saved the epoch (order 200)."""
+    order = 200
 
     def __init__(self, path, separator=","):
         self.path, self.separator = os.fspath(path), separator
@@ -208,7 +213,9 @@ class CSVLogger(Callback):
 class JSONLinesLogger(Callback):
     """One JSON object per line and epoch: the History entry as it is (metrics nested).
 
-    Rewritten from `trainer.history` when fit starts, like CSVLogger."""
+    Rewritten from `trainer.history` when fit starts, and written after ModelCheckpoint, like
+    CSVLogger."""
+    order = 200
 
     def __init__(self, path):
         self.path, self._file = os.fspath(path), None

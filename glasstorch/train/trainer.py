@@ -20,7 +20,7 @@ from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import load
 from ..tensor import Tensor
 
-__all__ = ["Trainer", "History"]
+__all__ = ["Trainer", "History", "NonFiniteLossError"]
 
 
 class History(list):
@@ -44,6 +44,10 @@ def lookup(logs, key):
     return logs.get("metrics", {}).get(key)
 
 
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or inf (Trainer(stop_on_nan=True))."""
+
+
 class Trainer:
     """Trains `model` with `optimizer` on `loss_fn(outputs, targets)`.
 
@@ -65,6 +69,8 @@ class Trainer:
             the state it saves includes every other callback's update for the epoch.
         seed: calls glasstorch.manual_seed(seed) here, so shuffling and dropout repeat from
             run to run (seed before building the model to repeat its initial weights too).
+        stop_on_nan: raise NonFiniteLossError as soon as a training loss is NaN or inf,
+            before that step changes the parameters (checkpoints keep the last good epoch).
 
     Example::
 
@@ -82,7 +88,7 @@ class Trainer:
 
     def __init__(self, model, optimizer, loss_fn, *, device="cpu", scheduler=None,
                  scheduler_step="epoch", grad_clip=None, metrics=None, loss_weights=None,
-                 callbacks=(), seed=None):
+                 callbacks=(), seed=None, stop_on_nan=True):
         if scheduler_step not in ("epoch", "batch"):
             raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
         if isinstance(scheduler, ReduceLROnPlateau) and scheduler_step == "batch":
@@ -97,6 +103,7 @@ class Trainer:
         self.optimizer, self.loss_fn = optimizer, loss_fn
         self.scheduler, self.scheduler_step = scheduler, scheduler_step
         self.grad_clip = grad_clip
+        self.stop_on_nan = stop_on_nan
         self.metrics = dict(metrics or {})
         self.loss_weights = dict(loss_weights or {})
         # sorted() is stable: callbacks keep their order, checkpointing (order 100) moves last
@@ -165,6 +172,12 @@ class Trainer:
             self.optimizer.zero_grad()        # a. clear the last step's grads (they accumulate)
             outputs = self.model(inputs)      # b. forward: autograd records the graph
             loss, losses = self._loss(outputs, targets)   # c. the (weighted total) loss
+            if self.stop_on_nan and not math.isfinite(float(loss)):
+                raise NonFiniteLossError(
+                    f"the training loss is {float(loss)} at epoch {self.epoch + 1}, batch "
+                    f"{batch_idx + 1} (step {self.global_step + 1}); training stopped before "
+                    "that step, checkpoints keep the last completed epoch (try a lower "
+                    "learning rate)")
             loss.backward()                   # d. backward: every parameter's .grad is filled
             grad_norm = None
             if self.grad_clip is not None:    # e. rescale all grads so their norm <= grad_clip

@@ -2,4 +2,6 @@
 (defined in normalization.py)."""
 from .normalization import _NormBase, _BatchNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+from ._sync_batchnorm import SyncBatchNorm  # noqa: F401
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]

@@ -1,0 +1,305 @@
+"""torch.linalg: norms, decompositions, inverses and solvers.
+
+The decompositions with their own gradients (inv, det, slogdet, solve, cholesky, qr, eigh,
+svd) are ops in ops/decomp.py; everything else here is a composition of ops, so its gradient
+comes for free: `pinv` is built on `svd`, `lstsq` on `pinv`, `cond` on `svdvals`, the norms on
+`abs`/`pow`/`sum`/`amax`.
+
+    >>> import glasstorch as torch
+    >>> A = torch.tensor([[2., 1.], [1., 3.]])
+    >>> torch.linalg.solve(A, torch.tensor([3., 5.]))
+    tensor([0.8000, 1.4000])
+"""
+import builtins
+import math
+
+from .ops import decomp as _decomp
+from .ops.decomp import LinAlgError, inv, det, slogdet, cholesky, qr, eigh  # noqa: F401
+from .ops.linalg import matmul  # noqa: F401
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal",
+           "eigh", "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+           "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve",
+           "vander", "vecdot", "vector_norm"]
+
+_INF = float("inf")
+
+
+class _Result(tuple):
+    """A named tuple like torch's return types (`.eigenvalues`, `.U`, `.info`...)."""
+    _fields = ()
+
+    def __new__(cls, *values):
+        return super().__new__(cls, values)
+
+    def __getattr__(self, name):
+        try:
+            return self[self._fields.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+
+def _result(name, *fields):
+    return type(name, (_Result,), {"_fields": fields})
+
+
+_SVD, _EIGH = _result("svd", "U", "S", "Vh"), _result("eigh", "eigenvalues", "eigenvectors")
+_QR, _SLOGDET = _result("qr", "Q", "R"), _result("slogdet", "sign", "logabsdet")
+_INV_EX, _CHOL_EX = _result("inv_ex", "inverse", "info"), _result("cholesky_ex", "L", "info")
+_SOLVE_EX = _result("solve_ex", "result", "info")
+_LSTSQ = _result("lstsq", "solution", "residuals", "rank", "singular_values")
+
+
+def _info_zero(A):
+    from .creation import zeros
+    from . import _dtype
+    return zeros(*A.shape[:-2], dtype=_dtype.int32)
+
+
+# ---- decompositions (named results) --------------------------------------------------------
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    return _SVD(*_decomp.svd(A, full_matrices))
+
+
+def svdvals(A, *, driver=None, out=None):
+    return _decomp.svd(A, False)[1]
+
+
+def eigh(A, UPLO="L", *, out=None):  # noqa: F811 - the named-result wrapper of the op
+    return _EIGH(*_decomp.eigh(A, UPLO))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    return _decomp.eigh(A, UPLO)[0]
+
+
+def qr(A, mode="reduced", *, out=None):  # noqa: F811
+    Q, R = _decomp.qr(A, mode)
+    if mode == "r":
+        from .creation import empty
+        Q = empty(0, dtype=A.dtype)
+    return _QR(Q, R)
+
+
+def slogdet(A, *, out=None):  # noqa: F811
+    return _SLOGDET(*_decomp.slogdet(A))
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    return _INV_EX(inv(A), _info_zero(A))
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    return _CHOL_EX(cholesky(A, upper=upper), _info_zero(A))
+
+
+def cholesky(A, *, upper=False, out=None):  # noqa: F811
+    L = _decomp.cholesky(A)
+    return L.transpose(-2, -1) if upper else L
+
+
+# ---- solvers -------------------------------------------------------------------------------
+def _is_vector_rhs(A, B):
+    """torch: B is a (batch of) vector(s) when B.ndim == 1, or B.shape == A.shape[:-1]."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def solve(A, B, *, left=True, out=None):
+    if not left:            # X A = B  <=>  A^T X^T = B^T
+        return solve(A.transpose(-2, -1), B.transpose(-2, -1)).transpose(-2, -1)
+    if _is_vector_rhs(A, B):
+        return _decomp.solve(A, B.unsqueeze(-1)).squeeze(-1)
+    return _decomp.solve(A, B)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    return _SOLVE_EX(solve(A, B, left=left), _info_zero(A))
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """Solve with the triangle of A that `upper` names (the other is ignored)."""
+    T = A.triu() if upper else A.tril()
+    if unitriangular:
+        from .creation import eye
+        I = eye(A.shape[-1], dtype=A.dtype)
+        T = T * (1 - I) + I
+    return solve(T, B, left=left)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """Moore-Penrose pseudo-inverse: V diag(1/s) U^T over the singular values above
+    max(atol, rtol * s_max) (rtol defaults to eps * max(m, n), as torch)."""
+    U, S, Vh = _decomp.svd(A, False)
+    keep = S > _tolerance(A, S, atol, rtol)
+    Sinv = (1 / (S + (~keep).to(S.dtype))) * keep.to(S.dtype)
+    return (Vh.transpose(-2, -1) * Sinv.unsqueeze(-2)) @ U.transpose(-2, -1)
+
+
+def _tolerance(A, S, atol, rtol):
+    from ._runtime import finfo
+    smax = S.amax(-1, keepdim=True) if S.shape[-1] else S.sum(-1, keepdim=True)
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else \
+            finfo(A.dtype).eps * builtins.max(A.shape[-2], A.shape[-1])
+    tol = smax * rtol
+    return tol if atol is None else tol.clamp(min=atol)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    S = svdvals(A.detach())
+    return (S > _tolerance(A, S, atol, rtol)).sum(-1)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution of A X = B via the pseudo-inverse (gradient included).
+    `residuals` is returned empty and `rank`/`singular_values` empty, as torch's default
+    CPU driver 'gelsy' reports."""
+    from .creation import empty
+    X = pinv(A) @ B
+    return _LSTSQ(X, empty(0, dtype=A.dtype), empty(0, dtype=_int64()), empty(0, dtype=A.dtype))
+
+
+def _int64():
+    from . import _dtype
+    return _dtype.int64
+
+
+def tensorinv(A, ind=2, *, out=None):
+    rows, cols = A.shape[:ind], A.shape[ind:]
+    n = math.prod(rows)
+    return inv(A.reshape(n, -1)).reshape(*cols, *rows)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    if dims is not None:
+        nd = A.ndim
+        keep = [d for d in range(nd) if d not in [d % nd for d in dims]]
+        A = A.permute(*keep, *[d % nd for d in dims])
+    out_shape = A.shape[B.ndim:]
+    return solve(A.reshape(B.numel(), -1), B.reshape(-1)).reshape(*out_shape)
+
+
+# ---- products and helpers ------------------------------------------------------------------
+def matrix_power(A, n, *, out=None):
+    if n < 0:
+        return matrix_power(inv(A), -n)
+    from .creation import eye
+    result = eye(A.shape[-1], dtype=A.dtype).expand(*A.shape) if n == 0 else None
+    base = A
+    while n:                        # square-and-multiply
+        if n & 1:
+            result = base if result is None else result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return result
+
+
+def multi_dot(tensors, *, out=None):
+    if len(tensors) < 2:
+        raise RuntimeError("multi_dot(): expected at least 2 tensors but got "
+                           f"{len(tensors)}")
+    first, last = tensors[0], tensors[-1]
+    mats = list(tensors)
+    if first.ndim == 1:
+        mats[0] = first.unsqueeze(0)
+    if last.ndim == 1:
+        mats[-1] = last.unsqueeze(-1)
+    out = mats[0]
+    for m in mats[1:]:
+        out = out @ m
+    if first.ndim == 1:
+        out = out.squeeze(0)
+    if last.ndim == 1:
+        out = out.squeeze(-1)
+    return out
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    return (x * y).sum(dim)
+
+
+def cross(input, other, *, dim=-1, out=None):
+    from .ops.shape import stack
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[dim]} and {other.shape[dim]}")
+    a, b = input.unbind(dim), other.unbind(dim)
+    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+                  a[0] * b[1] - a[1] * b[0]], dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)
+
+
+def vander(x, *, N=None):
+    from .ops.shape import stack
+    N = x.shape[-1] if N is None else N
+    from .creation import ones_like
+    cols = [ones_like(x)]
+    for _ in range(1, N):
+        cols.append(cols[-1] * x)
+    return stack(cols, -1)
+
+
+# ---- norms ---------------------------------------------------------------------------------
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {_decomp._TORCH_NAME[x.dtype.name]}")
+    a = x.abs()
+    if ord == _INF:
+        return a.amax(dim=dim, keepdim=keepdim) if dim is not None or x.ndim else a
+    if ord == -_INF:
+        return a.amin(dim=dim, keepdim=keepdim) if dim is not None or x.ndim else a
+    if ord == 0:
+        return (x != 0).to(x.dtype).sum(dim=dim, keepdim=keepdim)
+    if ord == 1:
+        return a.sum(dim=dim, keepdim=keepdim)
+    if ord == 2:
+        return (x * x).sum(dim=dim, keepdim=keepdim).sqrt()
+    return a.pow(ord).sum(dim=dim, keepdim=keepdim).pow(1.0 / ord)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    if dtype is not None:
+        A = A.to(dtype)
+    d0, d1 = (d % A.ndim for d in dim)
+    if ord == "fro":
+        return vector_norm(A, 2, dim=(d0, d1), keepdim=keepdim)
+    if ord == "nuc" or ord in (2, -2):
+        S = svdvals(A.movedim((d0, d1), (-2, -1)))
+        r = S.sum(-1) if ord == "nuc" else (S.amax(-1) if ord == 2 else S.amin(-1))
+        if keepdim:
+            r = r.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1))
+        return r
+    if ord in (1, -1, _INF, -_INF):
+        sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
+        s = A.abs().sum(sum_dim, keepdim=True)
+        r = s.amax(red_dim, keepdim=True) if ord > 0 else s.amin(red_dim, keepdim=True)
+        return r if keepdim else r.squeeze(builtins.max(d0, d1)).squeeze(builtins.min(d0, d1))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """vector_norm for a 1-D `dim` (or ord=None over everything), matrix_norm for a pair."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        return vector_norm(A, 2, dim=dim, keepdim=keepdim, dtype=dtype)
+    if isinstance(ord, str) or (dim is not None and len(dim) == 2) or (dim is None and
+                                                                        A.ndim == 2):
+        return matrix_norm(A, ord, dim=dim or (-2, -1), keepdim=keepdim, dtype=dtype)
+    return vector_norm(A, ord, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def cond(A, p=None, *, out=None):
+    if p is None or p == 2 or p == -2:
+        S = svdvals(A)
+        return S.amax(-1) / S.amin(-1) if p != -2 else S.amin(-1) / S.amax(-1)
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+

@@ -1,0 +1,279 @@
+"""Matrix decompositions and inverses (the primitives of glasstorch.linalg): inv, det, slogdet,
+solve, cholesky, qr, eigh, svd. Forward is LAPACK through NumPy; each backward is written in
+glasstorch ops (so second derivatives work) from the usual matrix-calculus identities, named
+in each docstring. Everything batches over leading dims. torch.linalg's composite functions
+(norms, pinv, lstsq, matrix_rank, ...) are built from these in glasstorch/linalg.py.
+"""
+from ..autograd.node import Op
+from ..backend import xp as _xp
+from ._util import new_tensor
+
+__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "qr", "eigh", "svd", "LinAlgError"]
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a singular or not positive-definite input."""
+
+
+def _keep(ctx, *arrays):
+    """Keep several output arrays for backward (constants there: no second derivatives
+    through the factors of a multi-output decomposition)."""
+    ctx.factors = arrays
+
+
+def _factors(ctx):
+    return [new_tensor(a) for a in ctx.factors]
+
+
+def _diag(v):
+    """Batched diagonal matrices from the vectors in v's last dim (differentiable)."""
+    from ..creation import eye
+    return v.unsqueeze(-1) * eye(v.shape[-1], dtype=v.dtype)
+
+
+def _T(x):
+    return x.transpose(-2, -1)
+
+
+def _square(A, op):
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.{op}: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{op}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    _floating(A, op)
+
+
+def _floating(A, op):
+    if not A.dtype.is_floating_point or A.dtype.name == "float16":
+        raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as input. "
+                           f"Got {_TORCH_NAME[A.dtype.name]}")
+
+
+_TORCH_NAME = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _lapack(fn, op, *arrays):
+    """Run a NumPy LAPACK call; a singular / non-PD input raises torch's error type."""
+    try:
+        return fn(*arrays)
+    except _xp.linalg.LinAlgError as e:
+        raise LinAlgError(f"linalg.{op}: {e} (the input is singular or not positive-definite "
+                          "where the op needs it)") from None
+
+
+class Inv(Op, name="linalg_inv"):
+    """Y = A^-1;  gA = -Y^T gY Y^T."""
+
+    @staticmethod
+    def forward(ctx, A):
+        y = _lapack(_xp.linalg.inv, "inv", A)
+        ctx.save_output(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        Y = ctx.output()
+        return -(_T(Y) @ gy @ _T(Y))
+
+
+class Det(Op, name="linalg_det"):
+    """d = det(A);  gA = gd * d * A^-T (Jacobi's formula)."""
+
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_inputs(0)
+        d = _xp.linalg.det(A)
+        ctx.save_output(d)
+        return d
+
+    @staticmethod
+    def backward(ctx, gy):
+        (A,) = ctx.saved_tensors
+        d = ctx.output()
+        return (gy * d)[..., None, None] * _T(inv(A))
+
+
+class Slogdet(Op, name="linalg_slogdet"):
+    """(sign, log|det A|);  gA = g_logabsdet * A^-T (the sign is piecewise constant)."""
+
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_inputs(0)
+        sign, logabs = _xp.linalg.slogdet(A)
+        return sign, logabs
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        (A,) = ctx.saved_tensors
+        return glog[..., None, None] * _T(inv(A))
+
+
+class Solve(Op, name="linalg_solve"):
+    """X = A^-1 B (B a matrix batch);  gB = A^-T gX, gA = -gB X^T."""
+
+    @staticmethod
+    def forward(ctx, A, B):
+        X = _lapack(_xp.linalg.solve, "solve", A, B)
+        ctx.save_inputs(0)
+        ctx.save_output(X)
+        return X
+
+    @staticmethod
+    def backward(ctx, gx):
+        (A,) = ctx.saved_tensors
+        X = ctx.output()
+        gB = solve(_T(A), gx)
+        need = ctx.needs_input_grad
+        return (-(gB @ _T(X)) if need[0] else None), gB
+
+
+class Cholesky(Op, name="linalg_cholesky"):
+    """A = L L^T;  with P = tril(L^T gL), S = (P + tril(P, -1)^T) / 2, gA = L^-T S L^-1
+    (torch's convention: a symmetric gradient)."""
+
+    @staticmethod
+    def forward(ctx, A):
+        L = _lapack(_xp.linalg.cholesky, "cholesky", A)
+        ctx.save_output(L)
+        return L
+
+    @staticmethod
+    def backward(ctx, gL):
+        L = ctx.output()
+        P = (_T(L) @ gL).tril()
+        S = 0.5 * (P + _T(P.tril(-1)))
+        Linv = inv(L)
+        return _T(Linv) @ S @ Linv
+
+
+class Qr(Op, name="linalg_qr"):
+    """A = Q R (reduced, m >= n);  M = R gR^T - gQ^T Q,
+    gA = (gQ + Q copyltu(M)) R^-T with copyltu(M) = tril(M, -1) + tril(M, -1)^T + diag(M)."""
+
+    @staticmethod
+    def forward(ctx, A, mode):
+        Q, R = _xp.linalg.qr(A, mode="complete" if mode == "complete" else "reduced")
+        _keep(ctx, Q, R)
+        ctx.shape = A.shape
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        m, n = ctx.shape[-2:]
+        if m < n:
+            raise NotImplementedError("linalg.qr backward: only tall or square inputs "
+                                      "(m >= n) are differentiable here")
+        Q, R = _factors(ctx)
+        M = R @ _T(gR) - _T(gQ) @ Q
+        low = M.tril(-1)
+        sym = low + _T(low) + _diag(M.diagonal(0, -2, -1))
+        return _T(solve(R, _T(gQ + Q @ sym))), None
+
+
+class Eigh(Op, name="linalg_eigh"):
+    """A = V diag(w) V^T (symmetric A, the `UPLO` triangle read);
+    gA = V (diag(gw) + skew(V^T gV) / (w_j - w_i)) V^T (torch's formula, not symmetrized)."""
+
+    @staticmethod
+    def forward(ctx, A, UPLO):
+        w, V = _xp.linalg.eigh(A, UPLO=UPLO)
+        _keep(ctx, w, V)
+        return w, V
+
+    @staticmethod
+    def backward(ctx, gw, gV):
+        w, V = _factors(ctx)
+        VtgV = _T(V) @ gV
+        VtgV = 0.5 * (VtgV - _T(VtgV))
+        E = w.unsqueeze(-2) - w.unsqueeze(-1)
+        n = w.shape[-1]
+        from ..creation import eye
+        I = eye(n, dtype=w.dtype)
+        inner = VtgV / (E + I) * (1 - I) + _diag(gw)
+        return V @ inner @ _T(V), None
+
+
+class Svd(Op, name="linalg_svd"):
+    """A = U diag(S) Vh (reduced);  with F_ij = 1 / (S_j^2 - S_i^2) (0 on the diagonal),
+    J = F * (U^T gU), K = F * (V^T gV):
+    gA = U [diag(gS) + (J + J^T) S + S (K + K^T)] Vh + (I - U U^T) gU S^-1 Vh
+         + U S^-1 gV^T (I - V V^T)   (Townsend's "Differentiating the SVD")."""
+
+    @staticmethod
+    def forward(ctx, A, full_matrices):
+        U, S, Vh = _lapack(lambda a: _xp.linalg.svd(a, full_matrices=full_matrices), "svd", A)
+        _keep(ctx, U, S, Vh)
+        ctx.full = full_matrices
+        return U, S, Vh
+
+    @staticmethod
+    def backward(ctx, gU, gS, gVh):
+        if ctx.full:
+            raise NotImplementedError("linalg.svd backward: use full_matrices=False (as torch "
+                                      "requires for gradients of U and Vh)")
+        U, S, Vh = _factors(ctx)
+        from ..creation import eye
+        k = S.shape[-1]
+        I = eye(k, dtype=S.dtype)
+        S2 = S * S
+        F = (1 - I) / (S2.unsqueeze(-2) - S2.unsqueeze(-1) + I)
+        V, gV = _T(Vh), _T(gVh)
+        J = F * (_T(U) @ gU)
+        K = F * (Vh @ gV)
+        Sd = _diag(S)
+        inner = _diag(gS) + (J + _T(J)) @ Sd + Sd @ (K + _T(K))
+        gA = U @ inner @ Vh
+        Sinv = _diag((1 / S))
+        m, n = U.shape[-2], V.shape[-2]
+        if m > k:
+            gA = gA + (eye(m, dtype=S.dtype) - U @ _T(U)) @ gU @ Sinv @ Vh
+        if n > k:
+            gA = gA + U @ Sinv @ _T(gV) @ (eye(n, dtype=S.dtype) - V @ Vh)
+        return gA, None
+
+
+def inv(A):
+    _square(A, "inv")
+    return Inv.apply(A)
+
+
+def det(A):
+    _square(A, "det")
+    return Det.apply(A)
+
+
+def slogdet(A):
+    _square(A, "slogdet")
+    return Slogdet.apply(A)
+
+
+def solve(A, B):
+    _square(A, "solve")
+    return Solve.apply(A, B)
+
+
+def cholesky(A):
+    _square(A, "cholesky")
+    return Cholesky.apply(A)
+
+
+def qr(A, mode="reduced"):
+    _floating(A, "qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    return Qr.apply(A, mode)
+
+
+def eigh(A, UPLO="L"):
+    _square(A, "eigh")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return Eigh.apply(A, UPLO)
+
+
+def svd(A, full_matrices=True):
+    _floating(A, "svd")
+    return Svd.apply(A, full_matrices)
