@@ -203,6 +203,11 @@ def _finished(study, optuna):
     return len(study.get_trials(deepcopy=False, states=states))
 
 
+def _say(trial, pruned, what, config):
+    print(f"[worker {os.getpid()}] trial {trial.number}: {'pruned' if pruned else 'done'} "
+          f"after {what}  {json.dumps(config)}", flush=True)
+
+
 def work(a, space):
     """One worker: run trials until the study holds --trials of them."""
     optuna, study = _study(a)
@@ -214,17 +219,40 @@ def work(a, space):
         trial.set_user_attr("config", config)
         run_dir = os.path.join(a.out, "trials", f"trial-{trial.number:04d}")
 
+        def best(values):
+            return max(values) if maximize else min(values)
+
+        if a.cv:
+            return _cross_validate(trial, config, run_dir, best)
+
         def report(epoch, value):
             trial.report(value, epoch)
             return trial.should_prune()
 
         values, pruned = _run_trial(config, run_dir, a.metric, report)
-        print(f"[worker {os.getpid()}] trial {trial.number}: "
-              f"{'pruned' if pruned else 'done'} after {len(values)} epoch(s), {a.metric} "
-              f"{values[-1]:.4g}  {json.dumps(config)}", flush=True)
+        _say(trial, pruned, f"{len(values)} epoch(s), {a.metric} {values[-1]:.4g}", config)
         if pruned:
             raise optuna.TrialPruned()
-        return max(values) if maximize else min(values)
+        return best(values)
+
+    def _cross_validate(trial, config, run_dir, best):
+        """Score = mean over K folds of the fold's best metric (the fold's held-out part is
+        the validation set: train --cv-fold i/K, StratifiedKFold of train/selection.py);
+        the running mean is reported after each fold, so the pruner can stop early."""
+        scores = []
+        for i in range(a.cv):
+            values, _ = _run_trial({**config, "cv_fold": f"{i}/{a.cv}"},
+                                   os.path.join(run_dir, f"fold-{i}"), a.metric,
+                                   lambda epoch, value: False)
+            scores.append(best(values))
+            trial.report(sum(scores) / len(scores), i)
+            if trial.should_prune():
+                _say(trial, True, f"{i + 1} fold(s), mean {a.metric} "
+                     f"{sum(scores) / len(scores):.4g}", config)
+                raise optuna.TrialPruned()
+        trial.set_user_attr("fold_scores", scores)
+        _say(trial, False, f"{a.cv} folds, mean {a.metric} {sum(scores) / a.cv:.4g}", config)
+        return sum(scores) / a.cv
 
     while _finished(study, optuna) < a.trials:
         study.optimize(objective, n_trials=1, catch=(RuntimeError,))
@@ -265,6 +293,7 @@ def add_arguments(p):
     p.add_argument("--pruner", default="median", help="median, hyperband or none")
     p.add_argument("--out", help="folder for trials and results (default runs/tune-<study>)")
     p.add_argument("--no-final", action="store_true", help="skip training the best config")
+    p.add_argument("--cv", type=int, help="score each configuration by K-fold cross-validation")
     p.add_argument("--seed", type=int, default=0, help="sampler seed")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
 
@@ -273,6 +302,8 @@ def tune(a, train_options):
     """Run the search described by parsed args `a` and train options ['--lr', '1e-3:1e-1', ...]."""
     if a.trials < 1 or a.workers < 1:
         raise TuneError("--trials and --workers must be >= 1")
+    if a.cv is not None and a.cv < 2:
+        raise TuneError(f"--cv needs K >= 2 folds, got {a.cv}")
     space = dict(DEFAULT_SPACE)
     if a.space:
         space = load_space(a.space)
