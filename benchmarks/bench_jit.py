@@ -7,6 +7,8 @@ each op's forward on raw arrays (no Tensor wrappers, no grad-mode checks, no gra
 parameters frozen as constants and intermediates written into planned buffers (jit/passes).
 Run: benchmarks/run.sh bench_jit  (or: python benchmarks/bench_jit.py)
 """
+import time
+
 import numpy as np
 import torch
 
@@ -42,7 +44,7 @@ def main():
         def torch_eager():
             return t_model(tx)
         times = compare({"traced": replay, "eager": eager, "torch": torch_eager},
-                        number=2000, rounds=7)
+                        number=2000, rounds=7, timer=time.process_time)
     report_throughput("MLP inference, batch 1: traced vs eager glasstorch", times, 3.0,
                       ours="traced", ref="eager")
     report_throughput("MLP inference, batch 1: traced glasstorch vs torch eager", times, 2.0,

@@ -7,6 +7,8 @@ import os
 import statistics
 import tempfile
 
+import time
+
 import numpy as np
 import onnxruntime as ort
 import torch
@@ -49,7 +51,8 @@ def main():
                                        atol=1e-5)
             times = compare({"onnxruntime": lambda: sess.run(None, {"input": x}),
                              "glasstorch": lambda: g_model(gx), "traced": lambda: traced(gx),
-                             "torch": lambda: t_model(tx)}, number=number, rounds=7)
+                             "torch": lambda: t_model(tx)}, number=number, rounds=7,
+                            timer=time.process_time)
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
         print(f"  {batch:>5}{med['onnxruntime']:>14.3f}{med['glasstorch']:>12.3f}"
               f"{med['traced']:>10.3f}{med['torch']:>10.3f}")

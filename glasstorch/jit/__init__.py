@@ -14,7 +14,8 @@ ir.py and executor.py, in that order.
 from collections import OrderedDict
 
 from ..autograd.grad_mode import STATE
-from ..tensor import Tensor
+from ..backend import ndarray as _ndarray
+from ..tensor import Tensor, _make
 from .executor import compile_graph, wrap_outputs
 from .ir import Graph, Node, Value
 from .tracer import TracerWarning, record
@@ -32,35 +33,43 @@ class TracedModule:
         self._params = params             # OrderedDict name -> Tensor (shared with the model)
         self._name = name
         self._compiled = {}
-        self._param_list = None
+        self._param_list = self._sig = None
 
     # ---- calling ------------------------------------------------------------------------------
     def __call__(self, *inputs):
         return self.forward(*inputs)
 
     def forward(self, *inputs):
-        g = self.graph
-        if len(inputs) != len(g.inputs):
-            raise TypeError(f"{self._name}.forward() takes {len(g.inputs)} input(s) (as traced), "
+        sig = self._sig
+        if sig is None:
+            sig = self._sig = [(v.shape, v.dtype) for v in self.graph.inputs]
+            self._param_list = [self._params[name] for name in self.graph.params]
+        if len(inputs) != len(sig):
+            raise TypeError(f"{self._name}.forward() takes {len(sig)} input(s) (as traced), "
                             f"got {len(inputs)}")
-        for i, (x, v) in enumerate(zip(inputs, g.inputs)):
-            if type(x) is not Tensor and not isinstance(x, Tensor):
-                raise TypeError(f"{self._name}: input {i} must be a Tensor, got "
-                                f"{type(x).__name__}")
-            d = x._data
-            if d.shape != v.shape or d.dtype != v.dtype:
-                raise RuntimeError(
-                    f"{self._name}: input {i} ({v.name}) was traced with shape {list(v.shape)} "
-                    f"and dtype {v.dtype}, got shape {list(x.shape)} and dtype {d.dtype}; "
-                    "a trace fixes shapes (trace again with this shape, or export to ONNX "
-                    "with dynamic_axes)")
+        arrays = []
+        for i, (x, (shape, dtype)) in enumerate(zip(inputs, sig)):
+            d = getattr(x, "_data", None)
+            if d is None or not isinstance(x, Tensor) or d.shape != shape or d.dtype != dtype:
+                self._bad_input(i, x)
+            arrays.append(d)
         params = self._param_list
-        if params is None:
-            params = self._param_list = [self._params[name] for name in g.params]
         if STATE.enabled and (any(t._rg for t in inputs) or any(t._rg for t in params)):
             return self._run("tensors")(*inputs, *params)
         run = self._compiled.get("arrays") or self._run("arrays")
-        return wrap_outputs(run(*[x._data for x in inputs], *[p._data for p in params]))
+        if params:
+            arrays += [p._data for p in params]
+        out = run(*arrays)
+        return _make(out) if type(out) is _ndarray else wrap_outputs(out)
+
+    def _bad_input(self, i, x):
+        v = self.graph.inputs[i]
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self._name}: input {i} must be a Tensor, got {type(x).__name__}")
+        raise RuntimeError(
+            f"{self._name}: input {i} ({v.name}) was traced with shape {list(v.shape)} and "
+            f"dtype {v.dtype}, got shape {list(x.shape)} and dtype {x._data.dtype}; a trace "
+            "fixes shapes (trace again with this shape, or export to ONNX with dynamic_axes)")
 
     def _run(self, mode):
         fn = self._compiled.get(mode)
@@ -71,7 +80,7 @@ class TracedModule:
     def invalidate(self):
         """Forget compiled code (after a pass changed self.graph)."""
         self._compiled = {}
-        self._param_list = None
+        self._param_list = self._sig = None
 
     # ---- what torch.jit's ScriptModule offers -------------------------------------------------
     @property

@@ -78,6 +78,9 @@ def _sum_per_chunk(n, sample_bytes, fn, zero):
     return total
 
 
+_FLIP = True     # stride-1 input gradients as flipped-kernel convolutions (tests switch it)
+
+
 def _pointwise(geometry, groups):
     """A 1x1 kernel without padding or dilation (any stride), one group: a plain GEMM per
     sample on NCHW data, no im2col and no transposes (ResNet's projection shortcuts)."""
@@ -133,7 +136,12 @@ def _conv_t_forward(x, w, geometry, groups, out):
         sl = tuple(slice(None, g[1] * (n - 1) + 1, g[1]) for g, n in zip(geometry, size))
         y[(slice(None), slice(None)) + sl] = ym.reshape((N, Cout_g) + tuple(size))
         return y
-    if G == 1 and all(s == 1 and p <= d * (k - 1) for k, s, d, p in geometry):
+    # the flipped conv copies Cin * k columns per output pixel (im2col), col2im adds back
+    # Cout * k: flip when that is not more. Measured: ResNet's 3x3 Cin = Cout convs fwd+bwd
+    # 84 -> 71 ms; LeNet's 16 -> 6 channel 5x5 input gradient by flipping made the whole
+    # LeNet step 23 -> 28 ms, so it keeps col2im.
+    if _FLIP and G == 1 and Cin <= Cout_g and all(s == 1 and p <= d * (k - 1)
+                                                   for k, s, d, p in geometry):
         flipped = w.swapaxes(0, 1)[(slice(None), slice(None))
                                    + (slice(None, None, -1),) * len(kshape)]
         geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)

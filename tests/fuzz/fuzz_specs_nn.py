@@ -296,3 +296,120 @@ def _misc(data, op=None):
 
 
 assert all(callable(f) for f in SPECS.values())
+
+
+# ---- the rest of the public nn.functional surface ------------------------------------------
+_F_ONE = {  # name -> extra positional/keyword arguments after the input
+    "relu": {}, "relu6": {}, "selu": {}, "celu": {}, "rrelu": {"training": False},
+    "alpha_dropout": {"training": False}, "feature_alpha_dropout": {"training": False},
+    "dropout1d": {"training": False}, "dropout2d": {"training": False},
+    "dropout3d": {"training": False}, "instance_norm": {}, "local_response_norm": {"size": 2},
+    "pixel_shuffle": {"upscale_factor": 2}, "pixel_unshuffle": {"downscale_factor": 2},
+    "avg_pool1d": {"kernel_size": 2}, "max_pool1d": {"kernel_size": 2},
+    "max_pool1d_with_indices": {"kernel_size": 2}, "max_pool2d_with_indices": {"kernel_size": 2},
+    "adaptive_max_pool1d": {"output_size": 2}, "upsample_nearest": {"scale_factor": 2},
+}
+for _n, _kw in _F_ONE.items():
+    def _f_one(data, op=None, n=_n, kw=_kw):
+        x = tensor(data, data.draw(shapes(1, 5, 0, 4)))
+        return (lambda lib, x: getattr(lib.nn.functional, n)(x, **kw)), [x], {}
+    SPECS["F." + _n] = _f_one
+
+
+@spec("F.rms_norm")
+def _rms(data, op=None):
+    x = tensor(data, dtypes=FLOATS)
+    ns = x.array.shape[-data.draw(st.integers(0, x.array.ndim)):] if x.array.ndim else ()
+    return (lambda lib, x, w: lib.nn.functional.rms_norm(x, ns, w)), \
+        [x, tensor(data, ns, FLOATS)], {}
+
+
+@spec("F.conv_transpose1d", "F.conv_transpose2d")
+def _conv_t(data, op=None):
+    nd = 1 if op.endswith("1d") else 2
+    n, c, L, o = (data.draw(st.integers(0, 3)) for _ in range(4))
+    k, s, p = data.draw(st.integers(0, 3)), data.draw(st.integers(1, 2)), \
+        data.draw(st.integers(0, 1))
+    x = tensor(data, (n, c) + (L,) * nd, FLOATS)
+    w = tensor(data, (c, o) + (k,) * nd, FLOATS)
+    fn = op[2:]
+    return (lambda lib, x, w: getattr(lib.nn.functional, fn)(x, w, None, s, p)), [x, w], {}
+
+
+_F_LOSS2 = ["multilabel_soft_margin_loss", "gaussian_nll_loss", "margin_ranking_loss",
+            "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
+            "multi_margin_loss", "multilabel_margin_loss"]
+
+
+@spec(*["F." + n for n in _F_LOSS2])
+def _loss2(data, op=None):
+    name = op[2:]
+    red = data.draw(st.sampled_from(["mean", "sum", "none"]))
+    F = lambda lib: getattr(lib.nn.functional, name)  # noqa: E731
+    n, c = data.draw(st.integers(0, 4)), data.draw(st.integers(1, 4))
+    x, x2 = tensor(data, (n, c), FLOATS), tensor(data, (n, c), FLOATS)
+    sign = Arg(np.where(np.arange(n) % 2, 1.0, -1.0).astype(x.array.dtype), grad=False)
+    if name == "gaussian_nll_loss":
+        var = tensor(data, (n, c), FLOATS, special=False, low=0, high=2)
+        return (lambda lib, a, b, v: F(lib)(a, b, v, reduction=red)), [x, x2, var], {}
+    if name in ("margin_ranking_loss",):
+        a, b = tensor(data, (n,), FLOATS), tensor(data, (n,), FLOATS)
+        return (lambda lib, a, b, y: F(lib)(a, b, y, reduction=red)), [a, b, sign], {}
+    if name == "hinge_embedding_loss":
+        return (lambda lib, a, y: F(lib)(a, y, reduction=red)), \
+            [tensor(data, (n,), FLOATS), sign], {}
+    if name == "cosine_embedding_loss":
+        return (lambda lib, a, b, y: F(lib)(a, b, y, reduction=red)), [x, x2, sign], {}
+    if name == "triplet_margin_loss":
+        return (lambda lib, a, p, q: F(lib)(a, p, q, reduction=red)), \
+            [x, x2, tensor(data, (n, c), FLOATS)], {}
+    if name == "multi_margin_loss":
+        return (lambda lib, a, y: F(lib)(a, y, reduction=red)), \
+            [x, _index(data, c, (n,), oob=data.draw(st.integers(0, 4)) == 0)], {}
+    if name == "multilabel_margin_loss":
+        y = _index(data, c, (n, c), oob=False)
+        return (lambda lib, a, y: F(lib)(a, y, reduction=red)), [x, y], {}
+    y = tensor(data, (n, c), FLOATS, special=False, low=0, high=1)
+    return (lambda lib, a, y: F(lib)(a, y, reduction=red)), [x, y], {}
+
+
+# public nn.functional names the fuzzer does not draw, and why
+F_NOT_DRAWN = {
+    "celu_": "in place: the same kernel as celu", "elu_": "in place", "hardtanh_": "in place",
+    "leaky_relu_": "in place", "relu_": "in place", "rrelu_": "in place", "selu_": "in place",
+    "threshold_": "in place",
+    "multi_head_attention_forward": "a dozen coupled weights: tests/nn attention tests",
+    "triplet_margin_with_distance_loss": "takes a Python callable",
+    "max_unpool1d": "needs indices from max_pool1d: tests/nn pool tests",
+    "max_unpool2d": "needs indices from max_pool2d: tests/nn pool tests",
+    "fold": "col2im: drawn as 'col2im' through conv", "unfold": "im2col, as fold",
+    "upsample": "deprecated alias of interpolate", "upsample_bilinear": "deprecated alias",
+}
+
+
+# ---- torch.linalg decompositions -----------------------------------------------------------
+@spec("linalg_cholesky", "linalg_det", "linalg_eigh", "linalg_inv", "linalg_qr",
+      "linalg_slogdet", "linalg_solve", "linalg_svd")
+def _decomp(data, op=None):
+    name = op[len("linalg_"):]
+    n = data.draw(st.integers(0, 4))
+    m = n if name not in ("qr", "svd") or data.draw(st.booleans()) else n + 1
+    batch = data.draw(shapes(0, 1, 0, 2))
+    a = tensor(data, batch + (n, m), FLOATS + ["int64"], special=data.draw(st.booleans()))
+    if name in ("cholesky", "eigh"):       # symmetric positive definite from any square a
+        def f(lib, a):
+            spd = a @ a.mT + lib.eye(a.shape[-1], dtype=a.dtype) if a.ndim >= 2 and \
+                a.shape[-1] == a.shape[-2] else a
+            out = getattr(lib.linalg, name)(spd)
+            # eigenvectors are defined up to sign: compare |v|
+            return (out[0], out[1].abs()) if name == "eigh" else out
+        return f, [a], {}
+    if name == "solve":
+        b = tensor(data, batch + (n, data.draw(st.integers(0, 2))), FLOATS)
+        return (lambda lib, a, b: lib.linalg.solve(a, b)), [a, b], {}
+    if name == "qr":    # Q, R up to signs of columns/rows: compare Q R and |R|
+        return (lambda lib, a: (lambda q, r: (q @ r, r.abs()))(*lib.linalg.qr(a))), [a], {}
+    if name == "svd":   # singular vectors up to sign: compare S and U diag(S) Vh
+        return (lambda lib, a: (lambda u, s, vh: (s, (u * s.unsqueeze(-2)) @ vh))(
+            *lib.linalg.svd(a, full_matrices=False))), [a], {}
+    return (lambda lib, a: getattr(lib.linalg, name)(a)), [a], {}

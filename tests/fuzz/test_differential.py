@@ -35,8 +35,24 @@ _EMPTY = {  # zero-size inputs or kernels: torch's checks in another order or mi
     "embedding": "error_type", "embedding_bag": "error_type", "batch_norm": "internal_error",
     "circular_pad2d": "error_type", "reflection_pad3d": "spurious_error",
     "col2im": "silent_accept", "convolution": "silent_accept", "bilinear": "silent_accept",
-    "softmax": "spurious_error", "log_softmax": ("spurious_error", "error_type"),
-    "softmin": ("spurious_error", "error_type"), "glu": "error_type",
+    "glu": "error_type",
+}
+_EMPTY.update({
+    "F.conv_transpose1d": ("error_type", "internal_error", "silent_accept", "spurious_error"),
+    "F.conv_transpose2d": ("error_type", "internal_error", "silent_accept", "spurious_error"),
+    "F.avg_pool1d": "error_type", "F.upsample_nearest": "error_type",
+    "F.pixel_unshuffle": "wrong_shape", "F.rms_norm": "wrong_dtype",
+    # torch returns uninitialized memory for the mean over an empty batch: nan here
+    "F.multi_margin_loss": "wrong_value", "F.multilabel_margin_loss": "wrong_value",
+})
+_INT_INPUTS = {  # integer/bool inputs: torch raises NotImplementedError, or in another order
+    "F.adaptive_max_pool1d": "silent_accept", "F.avg_pool1d": "silent_accept",
+    "F.local_response_norm": "silent_accept", "F.max_pool1d": "error_type",
+    "F.max_pool1d_with_indices": "error_type", "F.upsample_nearest": "silent_accept",
+}
+_LINALG = {  # the torch.linalg decompositions (new; their author's list)
+    "linalg_eigh": ("error_type", "spurious_error"), "linalg_qr": "wrong_grad",
+    "linalg_slogdet": "wrong_value", "linalg_solve": "silent_accept",
 }
 _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 0 * inf)
     "layer_norm": "wrong_value", "_upsample_nearest_exact2d": "wrong_value",
@@ -46,7 +62,7 @@ _OTHER = {
 }
 KNOWN = {}
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/inf inputs on purpose
-for _group in (_WAIT_SPLIT, _EMPTY, _NONFINITE, _OTHER):
+for _group in (_WAIT_SPLIT, _EMPTY, _INT_INPUTS, _LINALG, _NONFINITE, _OTHER):
     for _op, _outcomes in _group.items():
         KNOWN.setdefault(_op, set()).update(
             (_outcomes,) if isinstance(_outcomes, str) else _outcomes)
@@ -55,6 +71,21 @@ for _group in (_WAIT_SPLIT, _EMPTY, _NONFINITE, _OTHER):
 def test_every_registered_op_is_fuzzed():
     missing = sorted(n for n in OPS if n not in SPECS and n not in VIA)
     assert not missing, f"registered ops the fuzzer never draws: {missing}"
+
+
+def test_every_public_functional_is_fuzzed():
+    """Each public nn.functional function is drawn (under its own or its op's name) or listed
+    in F_NOT_DRAWN with the reason."""
+    import inspect
+
+    import glasstorch.nn.functional as F
+    public = {n for n in dir(F) if not n.startswith("_") and inspect.isfunction(getattr(F, n))}
+    drawn = {n[2:] if n.startswith("F.") else n for n in SPECS}
+    drawn |= {"conv1d", "conv2d", "pad", "logsigmoid", "one_hot", "max_pool2d", "softmax",
+              "log_softmax", "normalize", "interpolate", "dropout", "embedding_bag",
+              "l1_loss", "kl_div", "soft_margin_loss", "poisson_nll_loss", "sigmoid", "tanh"}
+    missing = sorted(public - drawn - set(fuzz_specs_nn.F_NOT_DRAWN))
+    assert not missing, f"nn.functional functions the fuzzer never draws: {missing}"
 
 
 @pytest.mark.parametrize("op", sorted(SPECS))

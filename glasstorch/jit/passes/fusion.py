@@ -119,7 +119,8 @@ def _fusable(n, shape, dtype):
 
 
 def fuse_elementwise(graph):
-    """Group chains in place; returns the number of groups (of 2 or more ops) made."""
+    """Group chains in place; returns the number of groups made (chains of 2 or more ops, and
+    lone linear layers)."""
     uses = graph.uses()
     outs = set(graph.output_values())
     consumer = {}
@@ -145,7 +146,7 @@ def fuse_elementwise(graph):
             if sum(1 for a in c.args if a is v) != 1:
                 break
             chain.append(c)
-        if len(chain) > 1:
+        if len(chain) > 1 or n.op == "linear":   # a lone linear still gains out= and no ctx
             grouped.update(chain)
             groups.append(chain)
     if not groups:

@@ -1,0 +1,22 @@
+"""torch.distributions: probability distributions with sampling, log-densities, entropies and
+KL divergences, built from tensor ops (so log_prob, entropy, kl_divergence and rsample are
+differentiable in the parameters; policy gradients use `Categorical(logits=...)`):
+
+    dist = torch.distributions.Categorical(logits=policy(state))
+    action = dist.sample()
+    loss = -dist.log_prob(action) * reward
+
+distribution.py is the base class; continuous.py, discrete.py the families; kl.py the
+closed-form KL divergences.
+"""
+from .distribution import Distribution  # noqa: F401
+from .continuous import (Normal, LogNormal, Uniform, Exponential, Laplace,  # noqa: F401
+                         Cauchy, MultivariateNormal)
+from .discrete import (Bernoulli, Categorical, OneHotCategorical, Geometric,  # noqa: F401
+                       Independent)
+from .kl import kl_divergence, register_kl  # noqa: F401
+from . import kl  # noqa: F401
+
+__all__ = ["Distribution", "Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Cauchy",
+           "MultivariateNormal", "Bernoulli", "Categorical", "OneHotCategorical", "Geometric",
+           "Independent", "kl_divergence", "register_kl"]

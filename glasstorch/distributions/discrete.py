@@ -1,0 +1,203 @@
+"""Discrete distributions: Bernoulli, Categorical, OneHotCategorical, Geometric; and
+Independent (reinterprets batch dims as event dims). Given `probs` or `logits` (exactly one),
+both are available: logits = log(p) normalized (Categorical) or log(p / (1 - p)) (Bernoulli).
+"""
+from .. import random as _random
+from ..nn import functional as _F
+from ..tensor import Size
+from .distribution import Distribution, broadcast_all
+
+__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Geometric", "Independent"]
+
+
+def _one_of(probs, logits):
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _clamp_probs(p):
+    from .._runtime import finfo
+    eps = finfo(p.dtype).eps
+    return p.clamp(min=eps, max=1 - eps)
+
+
+class Bernoulli(Distribution):
+    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+            super().__init__(self.probs.shape, validate_args=validate_args)
+            self._check("probs", (self.probs >= 0) & (self.probs <= 1), "Interval(0.0, 1.0)")
+            p = _clamp_probs(self.probs)
+            self.logits = p.log() - (-p).log1p()
+        else:
+            (self.logits,) = broadcast_all(logits)
+            super().__init__(self.logits.shape, validate_args=validate_args)
+            self.probs = self.logits.sigmoid()
+
+    mean = property(lambda self: self.probs)
+    mode = property(lambda self: (self.probs >= 0.5).to(self.probs.dtype))
+    variance = property(lambda self: self.probs * (1 - self.probs))
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        return _random.bernoulli(self.probs.detach().expand(*shape))
+
+    def log_prob(self, value):
+        logits, value = broadcast_all(self.logits, value)
+        return -_F.binary_cross_entropy_with_logits(logits, value, reduction="none")
+
+    def entropy(self):
+        return _F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+
+class Categorical(Distribution):
+    """Over {0, ..., K-1} along the last dim of probs/logits."""
+    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            if probs.ndim < 1:
+                raise ValueError("`probs` parameter must be at least one-dimensional.")
+            self._check_early(probs >= 0, validate_args)
+            self.probs = probs / probs.sum(-1, keepdim=True)
+            self.logits = _clamp_probs(self.probs).log()
+        else:
+            if logits.ndim < 1:
+                raise ValueError("`logits` parameter must be at least one-dimensional.")
+            self.logits = logits - logits.logsumexp(-1, keepdim=True)
+            self.probs = self.logits.softmax(-1)
+        self._num_events = self.probs.shape[-1]
+        super().__init__(self.probs.shape[:-1], validate_args=validate_args)
+
+    def _check_early(self, ok, validate_args):
+        if (self._validate_default if validate_args is None else validate_args) and \
+                not bool(ok.all()):
+            raise ValueError(f"Expected parameter probs of {type(self).__name__} to satisfy "
+                             "the constraint Simplex(), but found invalid values")
+
+    param_shape = property(lambda self: self.probs.shape)
+    mean = variance = property(lambda self: self.probs.sum(-1) * float("nan"))  # undefined
+    mode = property(lambda self: self.probs.argmax(-1))
+
+    def sample(self, sample_shape=Size()):
+        n = 1
+        for s in sample_shape:
+            n *= s
+        p2 = self.probs.detach().reshape(-1, self._num_events)
+        draws = _random.multinomial(p2, n, replacement=True).T   # (n, batch)
+        return draws.reshape(*sample_shape, *self._batch_shape)
+
+    def log_prob(self, value):
+        value = value.long().unsqueeze(-1)
+        from ..ops.shape import broadcast_tensors
+        value, logits = broadcast_tensors(value, self.logits)
+        return logits.gather(-1, value[..., :1]).squeeze(-1)
+
+    def entropy(self):
+        from .._runtime import finfo
+        logits = self.logits.clamp(min=finfo(self.logits.dtype).min)
+        return -(logits * self.probs).sum(-1)
+
+    def enumerate_support(self, expand=True):
+        from ..creation import arange
+        values = arange(self._num_events).reshape(-1, *(1,) * len(self._batch_shape))
+        return values.expand(-1, *self._batch_shape) if expand else values
+
+
+class OneHotCategorical(Distribution):
+    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits, validate_args)
+        self.probs, self.logits = self._categorical.probs, self._categorical.logits
+        super().__init__(self._categorical.batch_shape, self.probs.shape[-1:], validate_args)
+
+    mean = property(lambda self: self.probs)
+    variance = property(lambda self: self.probs * (1 - self.probs))
+
+    def sample(self, sample_shape=Size()):
+        idx = self._categorical.sample(sample_shape)
+        return _F.one_hot(idx, self.probs.shape[-1]).to(self.probs.dtype)
+
+    def log_prob(self, value):
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self):
+        return self._categorical.entropy()
+
+
+class Geometric(Distribution):
+    """Number of failures before the first success."""
+    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+        else:
+            (logits,) = broadcast_all(logits)
+            self.probs = logits.sigmoid()
+        super().__init__(self.probs.shape, validate_args=validate_args)
+        self._check("probs", (self.probs > 0) & (self.probs <= 1),
+                    "Interval(lower_bound=0.0, upper_bound=1.0)")
+
+    mean = property(lambda self: 1 / self.probs - 1)
+    variance = property(lambda self: (1 / self.probs - 1) / self.probs)
+
+    def sample(self, sample_shape=Size()):
+        from .._runtime import finfo
+        u = _random.rand(*self._extended_shape(sample_shape), dtype=self.probs.dtype)
+        u = u.clamp(min=finfo(self.probs.dtype).tiny)
+        return (u.log() / (-self.probs.detach()).log1p()).floor()
+
+    def log_prob(self, value):
+        p = _clamp_probs(self.probs)
+        return value * (-p).log1p() + self.probs.log()
+
+    def entropy(self):
+        p = _clamp_probs(self.probs)
+        return -((1 - p) * (1 - p).log() + p * p.log()) / p
+
+
+class Independent(Distribution):
+    """Treat the last `reinterpreted_batch_ndims` batch dims of `base_distribution` as event
+    dims: log_prob and entropy sum over them."""
+
+    def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
+        n = reinterpreted_batch_ndims
+        shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        if n > len(base_distribution.batch_shape):
+            raise ValueError("Expected reinterpreted_batch_ndims <= len(base_distribution."
+                             f"batch_shape), actual {n} vs {len(base_distribution.batch_shape)}")
+        split = len(base_distribution.batch_shape) - n
+        self.base_dist, self.reinterpreted_batch_ndims = base_distribution, n
+        self.has_rsample = base_distribution.has_rsample
+        super().__init__(shape[:split], shape[split:], validate_args)
+
+    mean = property(lambda self: self.base_dist.mean)
+    variance = property(lambda self: self.base_dist.variance)
+
+    def _sum(self, x):
+        n = self.reinterpreted_batch_ndims
+        return x.sum(tuple(range(-n, 0))) if n else x
+
+    def sample(self, sample_shape=Size()):
+        return self.base_dist.sample(sample_shape)
+
+    def rsample(self, sample_shape=Size()):
+        return self.base_dist.rsample(sample_shape)
+
+    def log_prob(self, value):
+        return self._sum(self.base_dist.log_prob(value))
+
+    def entropy(self):
+        return self._sum(self.base_dist.entropy())
+
+
+
