@@ -302,8 +302,14 @@ def tune(a, train_options):
     """Run the search described by parsed args `a` and train options ['--lr', '1e-3:1e-1', ...]."""
     if a.trials < 1 or a.workers < 1:
         raise TuneError("--trials and --workers must be >= 1")
-    if a.cv is not None and a.cv < 2:
-        raise TuneError(f"--cv needs K >= 2 folds, got {a.cv}")
+    if a.cv is not None:
+        if a.cv < 2:
+            raise TuneError(f"--cv needs K >= 2 folds, got {a.cv}")
+        helptext = subprocess.run([sys.executable, "-m", "glasstorch", "train", "--help"],
+                                  capture_output=True, text=True).stdout
+        if "--cv-fold" not in helptext:
+            raise TuneError("--cv needs `glasstorch train --cv-fold`, which this glasstorch "
+                            "does not have yet")
     space = dict(DEFAULT_SPACE)
     if a.space:
         space = load_space(a.space)
