@@ -4,8 +4,9 @@ step replayed from its recorded graph). Target: traced throughput >= 1.3x eager.
 
 The replay calls the ops' forwards on raw arrays and their backwards in a schedule fixed at
 trace time (jit/train_step.py): no Tensor or Node bookkeeping in forward, no engine graph walk.
-Batch 16: small batches are where Python overhead, the thing a trace removes, dominates.
-Run: benchmarks/run.sh bench_jit_train  (or: python benchmarks/bench_jit_train.py)
+Batch 16 by default (`--batch N` to change): the smaller the batch, the larger the share of
+Python overhead, the thing a trace removes.
+Run: benchmarks/run.sh bench_jit_train  (or: python benchmarks/bench_jit_train.py [--batch 1])
 """
 import sys
 
@@ -62,7 +63,13 @@ def bench(title, make, number):
 
 def main():
     environment_report()
-    which = sys.argv[1:] or ["mlp", "lenet"]
+    argv = sys.argv[1:]
+    global BATCH
+    if "--batch" in argv:
+        i = argv.index("--batch")
+        BATCH = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
+    which = argv or ["mlp", "lenet"]
     if "mlp" in which:
         bench(f"MLP training step, batch {BATCH}", mlp, 50)
     if "lenet" in which:

@@ -40,11 +40,13 @@ from . import nn  # noqa: F401,E402
 from . import optim  # noqa: F401,E402
 from . import utils  # noqa: F401,E402
 from . import accelerator, multiprocessing  # noqa: F401,E402
-from . import cuda, backends, linalg, distributions  # noqa: F401,E402
+from . import cuda, backends, linalg, distributions, testing, fft  # noqa: F401,E402
+from .autograd import functional as _autograd_functional  # noqa: F401,E402  (after Tensor)
 from ._runtime import (finfo, iinfo, set_num_threads, get_num_threads,  # noqa: F401,E402
                        get_num_interop_threads, set_num_interop_threads, set_printoptions)
 
-from . import _aliases  # noqa: E402
+from . import _families, _aliases  # noqa: E402
+_families.install(globals(), Tensor)  # cos_, arccos, permute_copy... (tables in _families.py)
 _aliases.install(globals(), Tensor)  # axis= for dim=, keepdims= for keepdim= (read _aliases.py)
 
 __version__ = "0.1.0"

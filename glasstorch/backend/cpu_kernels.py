@@ -125,9 +125,14 @@ def im2col(x, geometry, out):
     cshape = _canvas_shape(geometry, out, size)
     if cshape == tuple(size) and all(g[3] == 0 for g in geometry):
         canvas = numpy.ascontiguousarray(xt)
-    else:  # one copy does the padding and the transpose
-        canvas = _mem.zeros((x.shape[1],) + cshape + (x.shape[0],), x.dtype)
-        canvas[(slice(None),) + _inner(geometry, size)] = xt
+    else:  # one copy does the padding and the transpose; only the border is zeroed
+        canvas = _mem.empty((x.shape[1],) + cshape + (x.shape[0],), x.dtype)
+        inner = _inner(geometry, size)
+        for i, sl in enumerate(inner):
+            lead = (slice(None),) + inner[:i]        # earlier dims: inner part only
+            canvas[lead + (slice(0, sl.start),)] = 0
+            canvas[lead + (slice(sl.stop, None),)] = 0
+        canvas[(slice(None),) + inner] = xt
     st = canvas.strides
     shape = (canvas.shape[0],) + tuple(g[0] for g in geometry) + tuple(out) + (x.shape[0],)
     strides = ((st[0],) + tuple(st[1 + i] * g[2] for i, g in enumerate(geometry))

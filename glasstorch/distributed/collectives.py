@@ -87,6 +87,21 @@ def _check_same(pg, name, arrays):
         raise RuntimeError(f"{name}: tensors differ in shape or dtype across ranks ({desc})")
 
 
+# Large messages go in pieces of this many bytes: with Open MPI's shared-memory transport, a
+# blocking all-reduce of 256 kB pieces moved 4 MB in ~1.2 ms on this 2-core machine, one
+# 4 MB call took ~85 ms and a non-blocking one (progressed only inside MPI calls) ~40 ms.
+CHUNK_BYTES = 1 << 18
+
+
+def allreduce_array(comm, buf, mpi_op):
+    """In-place blocking all-reduce of a contiguous 1-D-able array, in CHUNK_BYTES pieces."""
+    MPI = _mpi()
+    flat = buf.reshape(-1)
+    step = max(1, CHUNK_BYTES // max(flat.itemsize, 1))
+    for i in range(0, flat.size, step):
+        comm.Allreduce(MPI.IN_PLACE, flat[i:i + step], mpi_op)
+
+
 def _avg_finish(t, buf, n, op):
     def finish():
         if op == ReduceOp.AVG:
@@ -106,8 +121,10 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         return _ret(_DONE, async_op)
     buf = _contig(tensor)
     _check_same(pg, "all_reduce", [buf])
-    MPI = _mpi()
-    req = pg.comm.Iallreduce(MPI.IN_PLACE, buf, _mpi_op(op))
+    if not async_op:
+        allreduce_array(pg.comm, buf, _mpi_op(op))
+        return _ret(Work([], _avg_finish(tensor, buf, pg.size(), op)), False)
+    req = pg.comm.Iallreduce(_mpi().IN_PLACE, buf, _mpi_op(op))
     return _ret(Work([req], _avg_finish(tensor, buf, pg.size(), op)), async_op)
 
 

@@ -101,6 +101,11 @@ class _Recorder:
                     rec.append(g.new_value(a.shape, a.dtype, "array", data=a.copy()))
             else:
                 rec.append(a)
+        if name == "batch_norm" and args[5]:
+            warnings.warn("jit.trace: batch_norm in training mode; the replay normalizes with "
+                          "batch statistics but does not update the running statistics (call "
+                          "model.eval() before tracing for inference)", TracerWarning,
+                          stacklevel=4)
         if name == "dropout":
             warnings.warn("jit.trace: dropout in training mode; the trace replays the one mask "
                           "it saw (call model.eval() before tracing)", TracerWarning,

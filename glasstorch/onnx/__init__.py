@@ -120,7 +120,17 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         raise NotImplementedError("onnx.export: export_params=False is not supported")
     inputs = _flat_tensors(args)
     named = jit._named_tensors(model)
-    graph, _ = record(model, inputs, named, input_names)
+    # torch: training=TrainingMode.EVAL (the default) exports the model in eval mode
+    was_training = getattr(model, "training", None)
+    keep_mode = training is not None and str(training).upper().endswith(("TRAINING",
+                                                                          "PRESERVE"))
+    if was_training and not keep_mode:
+        model.eval()
+    try:
+        graph, _ = record(model, inputs, named, input_names)
+    finally:
+        if was_training and not keep_mode:
+            model.train()
     if do_constant_folding:
         fold_constants(graph)
     eliminate_dead_code(graph)

@@ -69,3 +69,32 @@ def predict_probabilities(path, batch):
     z = logits - logits.max(1, keepdims=True)     # a stable softmax
     e = np.exp(z)
     return e / e.sum(1, keepdims=True)
+
+
+def top_k_lines(names, probs, classes, top_k):
+    """`glasstorch predict`'s lines: "digit.png: 7 - seven (98.5%)   next: 1 - one 0.9%"."""
+    k = min(top_k, probs.shape[1])
+    lines = []
+    for name, p in zip(names, probs):
+        idx = np.argsort(-p, kind="stable")[:k]
+        best = f"{classes[idx[0]]} ({100 * p[idx[0]]:.1f}%)"
+        others = ", ".join(f"{classes[i]} {100 * p[i]:.1f}%" for i in idx[1:])
+        lines.append(f"{name}: {best}" + (f"   next: {others}" if others else ""))
+    return lines
+
+
+def predict_files(path, images, read_image, top_k=3):
+    """Lines of `glasstorch predict model.onnx IMAGE...`: each image read by
+    read_image(file, channels) -> (C, H, W) Tensor in [0, 1], resized and normalized with the
+    file's metadata, classified by onnxruntime."""
+    from ..vision.transforms import functional as TF
+    meta = read_metadata(path)
+    c, h, w = meta["input_shape"]
+    batch = []
+    for image in images:
+        x = read_image(image, c)
+        if tuple(x.shape[1:]) != (h, w):
+            x = TF.resize(x, [h, w], antialias=True)
+        batch.append(TF.normalize(x, meta["mean"], meta["std"]).numpy())
+    probs = predict_probabilities(path, np.stack(batch))
+    return top_k_lines(images, probs, meta["classes"], top_k)

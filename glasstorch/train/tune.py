@@ -190,7 +190,7 @@ def _study(a):
         return optuna, optuna.create_study(
             study_name=a.study, storage=a.storage, load_if_exists=True,
             direction=a.direction, pruner=_pruner(optuna, a.pruner),
-            sampler=optuna.samplers.TPESampler(seed=a.seed))
+            sampler=optuna.samplers.TPESampler(seed=a.sampler_seed))
     except ValueError as e:           # e.g. a study of that name with another direction
         raise TuneError(f"study {a.study!r} in {a.storage}: {e}") from None
     except ImportError as e:          # the storage's driver (psycopg for PostgreSQL)
@@ -201,6 +201,11 @@ def _finished(study, optuna):
     states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED,
               optuna.trial.TrialState.FAIL, optuna.trial.TrialState.RUNNING)
     return len(study.get_trials(deepcopy=False, states=states))
+
+
+def _say(trial, pruned, what, config):
+    print(f"[worker {os.getpid()}] trial {trial.number}: {'pruned' if pruned else 'done'} "
+          f"after {what}  {json.dumps(config)}", flush=True)
 
 
 def work(a, space):
@@ -214,17 +219,40 @@ def work(a, space):
         trial.set_user_attr("config", config)
         run_dir = os.path.join(a.out, "trials", f"trial-{trial.number:04d}")
 
+        def best(values):
+            return max(values) if maximize else min(values)
+
+        if a.cv:
+            return _cross_validate(trial, config, run_dir, best)
+
         def report(epoch, value):
             trial.report(value, epoch)
             return trial.should_prune()
 
         values, pruned = _run_trial(config, run_dir, a.metric, report)
-        print(f"[worker {os.getpid()}] trial {trial.number}: "
-              f"{'pruned' if pruned else 'done'} after {len(values)} epoch(s), {a.metric} "
-              f"{values[-1]:.4g}  {json.dumps(config)}", flush=True)
+        _say(trial, pruned, f"{len(values)} epoch(s), {a.metric} {values[-1]:.4g}", config)
         if pruned:
             raise optuna.TrialPruned()
-        return max(values) if maximize else min(values)
+        return best(values)
+
+    def _cross_validate(trial, config, run_dir, best):
+        """Score = mean over K folds of the fold's best metric (the fold's held-out part is
+        the validation set: train --cv-fold i/K, StratifiedKFold of train/selection.py);
+        the running mean is reported after each fold, so the pruner can stop early."""
+        scores = []
+        for i in range(a.cv):
+            values, _ = _run_trial({**config, "cv_fold": f"{i}/{a.cv}"},
+                                   os.path.join(run_dir, f"fold-{i}"), a.metric,
+                                   lambda epoch, value: False)
+            scores.append(best(values))
+            trial.report(sum(scores) / len(scores), i)
+            if trial.should_prune():
+                _say(trial, True, f"{i + 1} fold(s), mean {a.metric} "
+                     f"{sum(scores) / len(scores):.4g}", config)
+                raise optuna.TrialPruned()
+        trial.set_user_attr("fold_scores", scores)
+        _say(trial, False, f"{a.cv} folds, mean {a.metric} {sum(scores) / a.cv:.4g}", config)
+        return sum(scores) / a.cv
 
     while _finished(study, optuna) < a.trials:
         study.optimize(objective, n_trials=1, catch=(RuntimeError,))
@@ -265,7 +293,8 @@ def add_arguments(p):
     p.add_argument("--pruner", default="median", help="median, hyperband or none")
     p.add_argument("--out", help="folder for trials and results (default runs/tune-<study>)")
     p.add_argument("--no-final", action="store_true", help="skip training the best config")
-    p.add_argument("--seed", type=int, default=0, help="sampler seed")
+    p.add_argument("--cv", type=int, help="score each configuration by K-fold cross-validation")
+    p.add_argument("--sampler-seed", type=int, default=0, help="seed of Optuna's TPE sampler")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
 
 
@@ -273,6 +302,14 @@ def tune(a, train_options):
     """Run the search described by parsed args `a` and train options ['--lr', '1e-3:1e-1', ...]."""
     if a.trials < 1 or a.workers < 1:
         raise TuneError("--trials and --workers must be >= 1")
+    if a.cv is not None:
+        if a.cv < 2:
+            raise TuneError(f"--cv needs K >= 2 folds, got {a.cv}")
+        helptext = subprocess.run([sys.executable, "-m", "glasstorch", "train", "--help"],
+                                  capture_output=True, text=True).stdout
+        if "--cv-fold" not in helptext:
+            raise TuneError("--cv needs `glasstorch train --cv-fold`, which this glasstorch "
+                            "does not have yet")
     space = dict(DEFAULT_SPACE)
     if a.space:
         space = load_space(a.space)
@@ -285,9 +322,8 @@ def tune(a, train_options):
     if a.worker:
         work(a, space)
         return 0
-    helpers = [subprocess.Popen([sys.executable, "-m", "glasstorch.train.tune", *a.argv,
-                                 "--worker", "--study", a.study, "--out", a.out,
-                                 "--direction", a.direction])
+    helpers = [subprocess.Popen([sys.executable, "-m", "glasstorch.train.tune",
+                                 *_worker_argv(a), *train_options])
                for _ in range(a.workers - 1)]
     study = work(a, space)
     for h in helpers:
@@ -316,6 +352,18 @@ def tune(a, train_options):
     return 0
 
 
+def _worker_argv(a):
+    """The options of a helper worker: this search's, resolved (study, out, direction)."""
+    argv = ["--worker", "--trials", str(a.trials), "--storage", a.storage, "--study", a.study,
+            "--out", a.out, "--metric", a.metric, "--direction", a.direction,
+            "--pruner", a.pruner, "--sampler-seed", str(a.sampler_seed)]
+    if a.space:
+        argv += ["--space", a.space]
+    if a.cv:
+        argv += ["--cv", str(a.cv)]
+    return argv
+
+
 def _parse_train_options(items):
     """['--lr', '1e-3:0.1:log', '--augment', ...] -> {'lr': range, 'augment': True}."""
     out, i = {}, 0
@@ -342,7 +390,6 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="glasstorch tune", description=__doc__.split("\n\n")[0])
     add_arguments(p)
     a, rest = p.parse_known_args(argv)
-    a.argv = [x for x in argv if x != "--worker"]
     try:
         return tune(a, rest)
     except TuneError as e:

@@ -120,6 +120,16 @@ def _corpus(tmp, marker):
                                                         pickles=[{"type": "x"}])),
                                ("pickles/0.pkl", pickle.dumps(_Evil(marker)))])
     c["raw_pickle"] = pickle.dumps(_Evil(marker))
+    # PyTorch-format zips (read by the torch-format reader): a hostile pickle, a lying storage
+    c["torch_zip_evil_pickle"] = _zip([("archive/data.pkl", pickle.dumps(_Evil(marker))),
+                                       ("archive/version", b"3\n")])
+    buf = io.BytesIO()
+    import torch
+    torch.save({"w": torch.ones(4)}, buf)
+    real = buf.getvalue()
+    name = next(n for n in zipfile.ZipFile(io.BytesIO(real)).namelist() if "/data/" in n)
+    c["torch_zip_storage_lie"] = _lie_sizes(real, name, 0xFFFFFFF0)
+    c["torch_zip_truncated"] = real[:len(real) // 2]
     c["garbage"] = random.Random(0).randbytes(4096)
     rng = random.Random(1)
     for i in range(40):

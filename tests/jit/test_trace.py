@@ -136,3 +136,17 @@ def test_mask_computed_outside_the_ops_warns():
         return gt.where(x > 0, x, x * 0.1)      # comparisons are not registered ops (yet)
     with pytest.warns(jit.TracerWarning, match="integer or bool tensor made outside"):
         jit.trace(f, gt.randn(4))
+
+
+def test_load_refuses_unregistered_ops(tmp_path):
+    traced = jit.trace(lambda x: x.exp(), gt.randn(3))
+    traced.graph.nodes[0].op = "evil_op"        # as a tampered file would say
+    import glasstorch.jit.serialize as ser
+    real = ser.OPS
+    ser.OPS = {**real, "evil_op": real["exp"]}  # let save write it
+    try:
+        jit.save(traced, tmp_path / "t.pt")
+    finally:
+        ser.OPS = real
+    with pytest.raises(RuntimeError, match="op 'evil_op' is not a registered glasstorch op"):
+        jit.load(tmp_path / "t.pt")

@@ -51,3 +51,10 @@ def test_same_verdict_on_torch(quick_glasstorch, quick_torch, exp_id):
         f"{theirs['outcome']} ({theirs['text']})")
 
 
+
+
+def test_topics_1_to_7_hold_the_40_catalogue_experiments():
+    ids = {e.id for e in catalog.EXPERIMENTS.values() if 1 <= e.topic <= 7}
+    assert len(ids) == 40
+    for exp in catalog.EXPERIMENTS.values():
+        assert exp.question.endswith("?") and exp.claim and exp.test, exp.id

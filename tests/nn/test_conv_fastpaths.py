@@ -21,9 +21,10 @@ def _case(name, xs, ws, bias, kw):
     ("conv1d", (2, 3, 9), (5, 3, 1), True, dict(stride=2)),
     ("conv_transpose2d", (2, 4, 3, 4), (4, 3, 1, 1), True, {}),
     ("conv_transpose2d", (2, 4, 3, 4), (4, 3, 1, 1), False, dict(stride=2, output_padding=1)),
-    ("conv2d", (2, 3, 6, 6), (4, 3, 3, 3), True, dict(padding=1)),         # flipped-kernel gx
-    ("conv2d", (2, 3, 8, 8), (4, 3, 3, 3), False, dict(padding=2, dilation=2)),
-    ("conv2d", (2, 3, 6, 7), (4, 3, 3, 2), False, {}),
+    ("conv2d", (2, 4, 6, 6), (3, 4, 3, 3), True, dict(padding=1)),         # flipped-kernel gx
+    ("conv2d", (2, 4, 8, 8), (4, 4, 3, 3), False, dict(padding=2, dilation=2)),
+    ("conv2d", (2, 4, 6, 7), (3, 4, 3, 2), False, {}),
+    ("conv2d", (2, 3, 6, 6), (4, 3, 3, 3), True, dict(padding=1)),         # more out: col2im
     ("conv_transpose2d", (2, 3, 5, 5), (3, 4, 3, 3), True, dict(padding=1)),
     ("conv_transpose2d", (2, 3, 5, 5), (3, 4, 3, 3), False, dict(padding=2, dilation=2)),
     ("conv_transpose2d", (2, 3, 6, 6), (3, 4, 3, 3), False, dict(padding=3, dilation=1)),

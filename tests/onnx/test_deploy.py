@@ -63,3 +63,23 @@ def test_example_serves_without_glasstorch(exported):
         top = int(p.argmax())
         assert line.startswith(f"d{lines.index(line)}.png: {RUN['classes'][top]} "
                                f"({100 * p[top]:.1f}%)   next: ")
+
+
+def test_predict_files_prints_the_checkpoint_format(exported):
+    from glasstorch.onnx.deploy import predict_files
+    from glasstorch.vision.transforms import functional as TF
+    tmp, model, digits = exported
+
+    def read(path, channels):
+        with PIL.open(path) as img:
+            return TF.to_tensor(img.convert("L"))
+    lines = predict_files(tmp / "model.onnx", [str(tmp / "d0.png"), str(tmp / "d1.png")], read,
+                          top_k=3)
+    for line, d in zip(lines, digits):
+        x = (d.astype(np.float32) / 255 - 0.1307) / 0.3081
+        with gt.no_grad():
+            p = gt.softmax(model(gt.tensor(x).reshape(1, 1, 28, 28)), dim=1)[0].numpy()
+        order = np.argsort(-p, kind="stable")
+        assert line.endswith(f": {RUN['classes'][order[0]]} ({100 * p[order[0]]:.1f}%)   next: "
+                             f"{RUN['classes'][order[1]]} {100 * p[order[1]]:.1f}%, "
+                             f"{RUN['classes'][order[2]]} {100 * p[order[2]]:.1f}%")

@@ -5,15 +5,19 @@ How it works (as torch's DDP, on glasstorch.distributed / MPI):
 2. Parameters are put in buckets of about `bucket_cap_mb` (25 MB), in reverse order of
    `module.parameters()`: backward produces gradients roughly from the last layer to the first.
 3. Each parameter has a post-accumulate-grad hook. When the last gradient of a bucket arrives,
-   the bucket (one flat array) starts a non-blocking all-reduce while backward continues with
-   the earlier layers: communication overlaps computation.
-4. When every bucket has been launched, the hook of the last one waits for all of them and
+   the bucket (one flat array) is handed to a communication thread that all-reduces it while
+   backward continues with the earlier layers (NumPy releases the GIL in its kernels): the
+   communication overlaps computation. Buckets go out in bucket order on every rank, so the
+   ranks' all-reduces always pair up.
+4. When every bucket has been launched, the hook of the last one waits for the thread and
    writes the averages back into `p.grad`. After `loss.backward()` every rank holds the same
    gradients, so the same optimizer step keeps the replicas equal.
 `no_sync()` skips 3-4 (gradients just accumulate locally) for gradient accumulation;
 `find_unused_parameters=True` walks the autograd graph after forward and marks parameters that
 take no part as ready, so their buckets do not wait forever.
 """
+import queue
+import threading
 from contextlib import contextmanager
 
 from ...backend import xp as _xp
@@ -34,7 +38,6 @@ class _Bucket:
             n += p.numel()
         self.flat = _xp.zeros(n, dtype=dtype)
         self.pending = len(params)
-        self.work = None
 
 
 class DistributedDataParallel(Module):
@@ -78,7 +81,8 @@ class DistributedDataParallel(Module):
         self._hooks = [p.register_post_accumulate_grad_hook(self._grad_ready)
                        for p in self._params]
         self._syncing = False     # a backward whose gradients we are reducing
-        self._launched = 0
+        self._launched = 0        # buckets handed to the thread (in bucket order)
+        self._jobs, self._errors, self._thread = queue.Queue(), [], None
 
     # ---- construction -------------------------------------------------------------------
     def _check_same_parameters(self):
@@ -131,7 +135,9 @@ class DistributedDataParallel(Module):
                 "used in producing loss. You can enable unused parameter detection by passing "
                 "the keyword argument `find_unused_parameters=True` to "
                 "`torch.nn.parallel.DistributedDataParallel`.")
-        if self.broadcast_buffers:
+        # torch: buffers are synced only by forwards that will reduce gradients, so a rank may
+        # evaluate alone under no_grad without waiting for the others
+        if self.broadcast_buffers and is_grad_enabled() and self.require_backward_grad_sync:
             buffers = list(self.module.buffers())
             if buffers:
                 self._broadcast(buffers)
@@ -139,7 +145,7 @@ class DistributedDataParallel(Module):
         self._syncing = is_grad_enabled() and self.require_backward_grad_sync
         if self._syncing:
             for b in self._buckets:
-                b.pending, b.work = len(b.params), None
+                b.pending = len(b.params)
                 b.flat[...] = 0
             self._launched = 0
             self._used = None
@@ -181,19 +187,40 @@ class DistributedDataParallel(Module):
             n = bucket.offsets[i]
             bucket.flat[n:n + p.numel()] = grad._data.reshape(-1)
         bucket.pending -= 1
-        if bucket.pending == 0:
-            # torch divides by the world size before summing (keeps float16 sums in range)
-            _xp.divide(bucket.flat, self._world, out=bucket.flat, casting="unsafe")
-            bucket.work = self.process_group.comm.Iallreduce(_mpi().IN_PLACE, bucket.flat,
-                                                             _mpi().SUM)
+        # launch every full bucket from the next one in order (never out of order: the other
+        # ranks pair their all-reduces by order)
+        while self._launched < len(self._buckets) and \
+                self._buckets[self._launched].pending == 0:
+            self._launch(self._buckets[self._launched])
             self._launched += 1
-            if self._launched == len(self._buckets):
-                self._finish()
-            else:   # let MPI progress the reductions already started
-                _mpi().Request.Testall([b.work for b in self._buckets if b.work is not None])
+        if self._launched == len(self._buckets):
+            self._finish()
+
+    def _launch(self, bucket):
+        # torch divides by the world size before summing (keeps float16 sums in range)
+        _xp.divide(bucket.flat, self._world, out=bucket.flat, casting="unsafe")
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._communicate, daemon=True,
+                                            name="ddp-allreduce")
+            self._thread.start()
+        self._jobs.put(bucket)
+
+    def _communicate(self):
+        from ...distributed.collectives import allreduce_array
+        comm, op = self.process_group.comm, _mpi().SUM
+        while True:
+            bucket = self._jobs.get()
+            try:
+                allreduce_array(comm, bucket.flat, op)
+            except Exception as e:          # re-raised in the training thread
+                self._errors.append(e)
+            self._jobs.task_done()
 
     def _finish(self):
-        _mpi().Request.Waitall([b.work for b in self._buckets])
+        self._jobs.join()
+        if self._errors:
+            raise RuntimeError(f"DistributedDataParallel: gradient all-reduce failed: "
+                               f"{self._errors.pop()}")
         used = None
         if self._used is not None:    # a parameter unused on every rank keeps its grad as is
             used = _xp.empty_like(self._used)
