@@ -81,8 +81,26 @@ def _copy_of(view, name):
     return fn
 
 
+# torch functions that are also Tensor methods: x.name(*args) = torch.name(x, *args)
+METHODS = ("lgamma", "digamma", "mvlgamma", "sinc")
+
+
+def _method_of(fn, name):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"x.{name}(...) = torch.{name}(x, ...)"
+    return method
+
+
 def install(namespace, tensor_cls):
     """Add what the tables name and glasstorch does not define yet (never overrides)."""
+    for name in METHODS:
+        if name in namespace and not hasattr(tensor_cls, name):
+            setattr(tensor_cls, name, _method_of(namespace[name], name))
+    if "polygamma" in namespace and not hasattr(tensor_cls, "polygamma"):
+        poly = namespace["polygamma"]
+        tensor_cls.polygamma = lambda self, n: poly(n, self)
     for alias, target in ALIASES.items():
         if target is None:
             continue
