@@ -107,6 +107,11 @@ class Tensor:
     def is_cuda(self):
         return False
 
+    is_cpu = property(lambda self: True, doc="True: glasstorch tensors live on the CPU")
+    # torch's other device and layout flags (e.g. dcgan tests `x.is_xpu`): all False here
+    is_xpu = is_mps = is_meta = is_ipu = is_maia = is_mtia = is_xla = is_vulkan = is_mkldnn = \
+        is_nested = is_quantized = is_sparse = is_sparse_csr = property(lambda self: False)
+
     @property
     def shape(self):
         return Size(self._data.shape)

@@ -65,10 +65,20 @@ def _torchvision_shim():
     utils = types.ModuleType("torchvision.utils")
     utils.make_grid = lambda t, *a, **k: to_torch(gv.utils.make_grid(to_gt(t), *a, **k))
     utils.save_image = lambda t, *a, **k: gv.utils.save_image(to_gt(t), *a, **k)
+    # transforms run inside glasstorch's pipeline; a user Lambda gets and returns torch tensors
+    transforms = types.ModuleType("torchvision.transforms")
+    transforms.__dict__.update({k: v for k, v in vars(gv.transforms).items()
+                                if not k.startswith("__")})
+
+    class Lambda(gv.transforms.Lambda):
+        def __call__(self, x):
+            y = self.lambd(to_torch(x))
+            return glasstorch.tensor(y.numpy()) if isinstance(y, torch.Tensor) else y
+    transforms.Lambda = Lambda
     tv = types.ModuleType("torchvision")
-    tv.datasets, tv.transforms, tv.utils = datasets, gv.transforms, utils
+    tv.datasets, tv.transforms, tv.utils = datasets, transforms, utils
     sys.modules.update({"torchvision": tv, "torchvision.datasets": datasets,
-                        "torchvision.transforms": gv.transforms, "torchvision.utils": utils})
+                        "torchvision.transforms": transforms, "torchvision.utils": utils})
 
 
 def main(argv):
