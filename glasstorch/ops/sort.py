@@ -98,6 +98,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     tensor([5., 3.])
     """
     x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     dim = _wrap_dim(dim, x.ndim)
     size = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= size:
