@@ -11,7 +11,7 @@ view bumps the base's version too (PyTorch's semantics; see ops/_inplace.py).
 import builtins
 
 from . import _dtype
-from ._device import CPU, check_device
+from ._device import CPU, check_device, device as _device
 from .backend import xp as _xp, ndarray as _ndarray
 from .autograd.grad_mode import STATE
 
@@ -143,10 +143,6 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    @property
-    def is_floating_point_(self):
-        return self._data.dtype.kind == "f"
-
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
@@ -273,7 +269,9 @@ class Tensor:
         return self
 
     def cuda(self, device=None, non_blocking=False):
-        check_device("cuda" if device is None else device)
+        if device is not None and not isinstance(device, int) and _device(device).type != "cuda":
+            raise RuntimeError("Invalid device, must be cuda device")
+        check_device("cuda" if device is None or isinstance(device, int) else device)  # no GPU yet
 
     def clone(self, *, memory_format=None):
         return _convert.clone(self)
@@ -795,7 +793,7 @@ class Tensor:
         return _unary.sign(self)
 
     def sgn(self):
-        return _unary.sign(self)
+        return _unary.sgn(self)
 
     def floor(self):
         return _piecewise.floor(self)

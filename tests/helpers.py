@@ -25,13 +25,30 @@ COVERED = set()
 
 @contextlib.contextmanager
 def _record_ops():
+    """Records the op classes run inside into COVERED; yields the set of this block's."""
+    ran = set()
+
     def seen(cls, args, kwargs, result):
         COVERED.add(cls)
+        ran.add(cls)
     _node._OBSERVERS.append(seen)
     try:
-        yield
+        yield ran
     finally:
         _node._OBSERVERS.remove(seen)
+
+
+_FREED = "backward through the graph a second time"
+
+
+def _second_backward_raises(lib, outs, leaves, ups):
+    """Whether a second backward through a graph the first backward freed raises PyTorch's
+    error (None: it raised some other error)."""
+    try:
+        lib.autograd.grad(outs, leaves, [lib.tensor(u) for u in ups], allow_unused=True)
+    except RuntimeError as e:
+        return True if _FREED in str(e) else None
+    return False
 
 _NP_OF_NAME = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
                "int64": np.int64, "int32": np.int32, "int16": np.int16, "int8": np.int8,
@@ -113,6 +130,8 @@ def assert_close(got, want, rtol=None, atol=None, what="value"):
             f"{what}: shape {tuple(got.shape)} != torch's {tuple(want.shape)}"
         assert _dt_name(got) == _dt_name(want), \
             f"{what}: dtype {got.dtype} != torch's {want.dtype}"
+        assert got.requires_grad == want.requires_grad, \
+            f"{what}: requires_grad {got.requires_grad} != torch's {want.requires_grad}"
         r, a = _TOL.get(_dt_name(want), (0, 0))
         rtol = r if rtol is None else rtol
         atol = a if atol is None else atol
@@ -147,7 +166,7 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
     arrays = make_inputs(shapes, dtype, low, high, avoid, seed)
     g_leaves, g_in = _to_framework(gt, arrays, grad, layout)
     t_leaves, t_in = _to_framework(torch, arrays, grad, layout)
-    with _record_ops():
+    with _record_ops() as ran:
         g_out = fn(gt, *g_in) if lib else fn(*g_in)
     t_out = torch_fn(torch, *t_in) if lib else torch_fn(*t_in)
     assert_close(g_out, t_out, rtol, atol, "forward")
@@ -166,21 +185,28 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
     # only float inputs are differentiated (integer inputs such as indices have no grad)
     g_leaves = [g for g, t in zip(g_leaves, t_leaves) if t.requires_grad]
     t_leaves = [t for t in t_leaves if t.requires_grad]
-    t_grads = torch.autograd.grad([t for _, t in pairs], t_leaves if not double else t_leaves,
+    t_grads = torch.autograd.grad([t for _, t in pairs], t_leaves,
                                   [torch.tensor(u) for u in ups], allow_unused=True,
                                   create_graph=double)
     with _record_ops():  # ops used only in backward (e.g. the grad of an index op)
         g_grads = gt.autograd.grad([g for g, _ in pairs], g_leaves,
                                    [gt.tensor(u) for u in ups], allow_unused=True,
                                    create_graph=double)
-    for i, (gg, tg, leaf) in enumerate(zip(g_grads, t_grads, t_leaves)):
-        if not leaf.requires_grad:
-            continue
+    for i, (gg, tg) in enumerate(zip(g_grads, t_grads)):
         if tg is None:
             assert gg is None or not np.any(_np(gg)), f"grad of input {i}: torch has None"
             continue
         assert gg is not None, f"grad of input {i}: glasstorch gave None, torch a gradient"
         assert_close(gg, tg, grad_rtol or rtol, grad_atol or atol, f"grad of input {i}")
+    if not double:
+        # the first backward freed what the graph saved: where torch's second backward
+        # raises (an op saved tensors), glasstorch's must raise the same error
+        if _second_backward_raises(torch, [t for _, t in pairs], t_leaves, ups):
+            ops = ", ".join(sorted(c.__name__ for c in ran))
+            assert _second_backward_raises(gt, [g for g, _ in pairs], g_leaves, ups), (
+                f"a second backward through the graph ({ops}) raises in torch but not in "
+                "glasstorch: keep what backward needs with ctx.save_inputs/save_output/save "
+                "(autograd/node.py), which backward frees")
 
     if double:
         # second derivatives: differentiate <grads, v> w.r.t. the inputs once more

@@ -85,9 +85,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs = (inputs,) if isinstance(inputs, T) else tuple(inputs)
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        capture = {}
-        for x in inputs:
-            capture.setdefault(_root_edge(x), []).append(("accumulate", x))
+        capture = _Capture(inputs, into_results=False)
     _run([_root_edge(t) for t in tensors], grads, retain_graph, create_graph, capture)
 
 
@@ -115,11 +113,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     grads = _make_grads(outputs, grad_outputs, create_graph)
-    capture = {}
-    for i, x in enumerate(inputs):
-        capture.setdefault(_root_edge(x), []).append(i)
-    results = [None] * len(inputs)
-    _run([_root_edge(t) for t in outputs], grads, retain_graph, create_graph, capture, results)
+    capture = _Capture(inputs, into_results=True)
+    _run([_root_edge(t) for t in outputs], grads, retain_graph, create_graph, capture)
+    results = capture.results
     for i, r in enumerate(results):
         if r is None:
             if materialize_grads:
@@ -149,6 +145,30 @@ def _count_dependencies(roots):
     return deps, seen
 
 
+class _Capture:
+    """The gradients autograd.grad, or backward(inputs=...), asks for. `edges` maps the edge
+    (node, output number) of each input to where its gradient goes: an index into `results`
+    (autograd.grad returns them; nothing is accumulated), or the input tensor itself, whose
+    `.grad` receives it (backward(inputs=...): only these inputs accumulate)."""
+    __slots__ = ("edges", "results")
+
+    def __init__(self, inputs, into_results):
+        self.edges = {}
+        self.results = [None] * len(inputs) if into_results else None
+        for i, x in enumerate(inputs):
+            self.edges.setdefault(_root_edge(x), []).append(i if into_results else x)
+
+    def take(self, node, grads_out, create_graph):
+        """Hand over the gradients that arrived at `node`'s outputs to the inputs there."""
+        for nr, g in enumerate(grads_out):
+            for target in self.edges.get((node, nr), ()):
+                if self.results is not None:
+                    self.results[target] = g
+                elif not getattr(target, "_retains_grad", False):
+                    # (a retain_grad hook already stored this non-leaf's gradient)
+                    _accumulate(target, g, create_graph)
+
+
 def _needed(roots, capture):
     """With autograd.grad, only nodes from which a captured input is reachable must run."""
     order, seen = [], set()
@@ -175,15 +195,18 @@ def _needed(roots, capture):
     return needed
 
 
-def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=None):
+def _run(roots, root_grads, retain_graph, create_graph, capture=None):
+    """Kahn's algorithm: a node runs once every consumer has sent its gradient (deps[node]
+    counts the consumers still to come); it then sends one gradient along each edge."""
     T = _tensor_cls()
     deps, _ = _count_dependencies(roots)
-    needed = _needed(roots, capture) if results is not None else None
-    pending = {}  # node -> list of grads per output (summed when several consumers)
+    needed = None   # autograd.grad runs only the nodes that lead to an input it returns
+    if capture is not None and capture.results is not None:
+        needed = _needed(roots, capture.edges)
+    pending = {}    # node -> the gradient of each of its outputs (summed over consumers)
     for (node, nr), g in zip(roots, root_grads):
-        if node is None:
-            continue
-        _add_pending(pending, node, nr, g)
+        if node is not None:
+            _add_pending(pending, node, nr, g)
     ready = []
     for node, _ in roots:
         if node is not None and deps.get(node, 0) == 0 and node not in ready:
@@ -199,56 +222,14 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                 # no consumer sent a gradient here (or autograd.grad does not need this branch)
                 _release_children(node, deps, ready)
                 continue
-            # tensor hooks / node prehooks on this node's outputs
-            pre = getattr(node, "_pre_hooks", None)
-            if pre:
-                grads_out = _run_pre_hooks(node, pre, grads_out)
-            if capture is not None:
-                if results is not None and isinstance(node, AccumulateGrad) and \
-                        grads_out[0] is not None:
-                    # torch: a leaf's hooks also apply to the gradient autograd.grad returns
-                    grads_out = [_leaf_hooks(node.variable, grads_out[0])]
-                for nr in range(len(grads_out)):
-                    for target in capture.get((node, nr), ()):
-                        if results is not None:
-                            results[target] = grads_out[nr]
-                        elif not getattr(target[1], "_retains_grad", False):
-                            # (a retain_grad hook above already stored this non-leaf's grad)
-                            _accumulate(target[1], grads_out[nr], create_graph)
-                if results is not None and isinstance(node, AccumulateGrad):
-                    continue
-            if isinstance(node, AccumulateGrad):
-                if capture is None:
-                    var = node.variable
-                    if var is not None and grads_out[0] is not None:
-                        _accumulate(var, grads_out[0], create_graph)
+            grads_in = _run_node(node, grads_out, capture, retain_graph, create_graph)
+            if grads_in is None:   # a leaf's AccumulateGrad: the end of this path
                 continue
-
-            if len(grads_out) == 1 and grads_out[0] is not None:  # most nodes: no call here
-                grads_in = node.backward(node, grads_out[0])
-                if not isinstance(grads_in, tuple):
-                    grads_in = (grads_in,)
-            else:
-                grads_in = _call_backward(node, grads_out)
-            if len(grads_in) != len(node.next_functions) and not isinstance(node, Op):
-                _check_grad_count(node, grads_in)
-            post = getattr(node, "_post_hooks", None)
-            if post:
-                for hook in post:
-                    r = hook(grads_in, tuple(grads_out))
-                    if r is not None:
-                        grads_in = tuple(r)
-            if not retain_graph:
-                node._release()
-            if STATE.anomaly and STATE.anomaly_check_nan:
-                _check_anomaly(node, grads_in)
-
-            edges = node.next_functions
             meta = node._in_meta
-            for i, (child, nr) in enumerate(edges):
-                if child is None:
+            for i, (child, nr) in enumerate(node.next_functions):
+                if child is None:   # this input needs no gradient
                     continue
-                g = grads_in[i] if i < len(grads_in) else None
+                g = grads_in[i]
                 if g is not None:
                     if not isinstance(g, T):
                         raise RuntimeError(f"{node.name()} returned a {type(g).__name__} as "
@@ -257,12 +238,13 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
                     m = meta[i] if meta is not None else None
                     if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
                         g = _fit_grad(node, i, g, m)  # (checked here: most grads fit already)
-                    # _add_pending, inlined: this runs once per edge
-                    slot = pending.get(child)
+                    slot = pending.get(child)    # _add_pending, inlined: once per edge
                     if slot is None:
                         slot = pending[child] = [None] * child._n_out
                     prev = slot[nr]
                     slot[nr] = g if prev is None else prev + g
+                elif isinstance(node, Op) and not node.undefined_grads:
+                    raise _none_grad_error(node, i)
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:
@@ -271,13 +253,71 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, results=No
         STATE.enabled = prev_mode
 
 
+def _run_node(node, grads_out, capture, retain_graph, create_graph):
+    """One node's turn: its hooks, the gradients `capture` wants, then its backward. Returns
+    the gradients of its inputs, one per edge; None for a leaf's AccumulateGrad, which adds
+    its gradient into `.grad` (or hands it to `capture`) and sends nothing on."""
+    pre = getattr(node, "_pre_hooks", None)   # tensor hooks / node prehooks on its outputs
+    if pre:
+        grads_out = _run_pre_hooks(node, pre, grads_out)
+    if isinstance(node, AccumulateGrad):
+        if capture is None:
+            var = node.variable
+            if var is not None and grads_out[0] is not None:
+                _accumulate(var, grads_out[0], create_graph)
+            return None
+        if capture.results is not None and grads_out[0] is not None:
+            # torch: a leaf's hooks also apply to the gradient autograd.grad returns
+            grads_out = [_leaf_hooks(node.variable, grads_out[0])]
+        capture.take(node, grads_out, create_graph)
+        return None
+    if capture is not None:
+        capture.take(node, grads_out, create_graph)
+    if node._released:   # what it saved for backward went with an earlier backward
+        raise RuntimeError(_node_mod._FREED_MSG)
+
+    if len(grads_out) == 1 and grads_out[0] is not None:  # most nodes: no call here
+        grads_in = node.backward(node, grads_out[0])
+        if not isinstance(grads_in, tuple):
+            grads_in = (grads_in,)
+    else:
+        grads_in = _call_backward(node, grads_out)
+    if len(grads_in) != len(node.next_functions):
+        grads_in = _check_grad_count(node, grads_in)
+    post = getattr(node, "_post_hooks", None)
+    if post:
+        for hook in post:
+            r = hook(grads_in, tuple(grads_out))
+            if r is not None:
+                grads_in = tuple(r)
+    if not retain_graph:
+        node._release()
+    if STATE.anomaly and STATE.anomaly_check_nan:
+        _check_anomaly(node, grads_in)
+    return grads_in
+
+
 def _check_grad_count(node, grads_in):
-    """torch: a custom Function's backward returns one gradient per forward input (extra
-    trailing ones must be None)."""
+    """torch's rule: a backward returns one gradient per forward input (extra trailing ones
+    must be None, and are dropped here)."""
     n = len(node.next_functions)
     if len(grads_in) < n or any(g is not None for g in grads_in[n:]):
+        where = (f" ({type(node).__module__}.{type(node).__name__}.backward must return one "
+                 "gradient, or None, per positional input of forward)"
+                 if isinstance(node, Op) else "")
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {n}, got {len(grads_in)})")
+                           f"(expected {n}, got {len(grads_in)}){where}")
+    return grads_in[:n]
+
+
+def _none_grad_error(node, i):
+    """A built-in op returned None for an input that needs a gradient (an op bug: torch's ops
+    always give one)."""
+    return RuntimeError(
+        f"function {node.name()} returned None as the gradient of input {i}, which requires "
+        f"grad ({type(node).__module__}.{type(node).__name__}.backward must return a gradient "
+        "for every input whose ctx.needs_input_grad entry is True; an op whose torch twin "
+        "leaves some gradients undefined sets `undefined_grads = True`)")
 
 
 def _release_children(node, deps, ready):
@@ -298,13 +338,16 @@ def _add_pending(pending, node, nr, g):
 
 
 def _call_backward(node, grads_out):
+    # an output that got no gradient gets zeros of its shape (torch materializes them), unless
+    # a custom Function asked for None with ctx.set_materialize_grads(False)
+    materialize = getattr(node, "_materialize", True)
     if len(grads_out) == 1:
         gy = grads_out[0]
-        if gy is None:  # an output that got no gradient: zeros of its shape (torch materializes)
+        if gy is None and materialize:
             gy = _zeros_for_output(node, 0)
         r = node.backward(node, gy)
     else:
-        gys = [g if g is not None else _zeros_for_output(node, i)
+        gys = [g if g is not None or not materialize else _zeros_for_output(node, i)
                for i, g in enumerate(grads_out)]
         r = node.backward(node, *gys)
     return r if isinstance(r, tuple) else (r,)

@@ -8,6 +8,22 @@ backward needs, and nothing else (never its own output Tensor: that would be a c
 
 `Op.apply` is the hot path of every op: read the grad mode once, unwrap Tensors, run forward,
 wrap the result, and only when recording build the edges. Read engine.py next.
+
+What a node keeps for backward (the one way; everything below is freed by `_release` after
+backward unless retain_graph, and a second backward then raises PyTorch's error):
+
+    ctx.save_inputs(0, 1)    positional inputs, kept as Tensors (version-checked, and with their
+                             history, so a backward written in glasstorch ops differentiates
+                             again); read back with `x, w = ctx.saved_tensors`
+    ctx.save_output(y)       the output array y, version-checked; read back with `ctx.output()`
+    ctx.save(mask=m, ...)    any other arrays backward needs (masks, statistics, indices, a
+                             tuple of arrays); read back as `ctx.mask`
+    ctx.dim = dim            small settings PyTorch does not keep as tensors either (dims,
+                             shapes, flags, scalars): plain attributes, kept after backward
+    ctx.save_for_backward(*tensors)   custom Functions (autograd.Function), PyTorch's API
+
+Keep arrays only with these calls: an array set as a plain attribute would outlive backward
+(tests/autograd/test_saved_state.py measures what a graph still holds after backward).
 """
 import traceback
 import weakref
@@ -22,11 +38,23 @@ _new = object.__new__
 class Node:
     """One recorded op call; `ctx` in forward/backward. See module docstring."""
     __slots__ = ("next_functions", "needs_input_grad", "_saved", "_saved_versions", "_in_meta",
-                 "_released", "_out", "_retain", "_pre_hooks", "_post_hooks", "_trace", "_n_out",
+                 "_out", "_retain", "_pre_hooks", "_post_hooks", "_trace", "_n_out",
                  "__dict__", "__weakref__")
     xp = _xp  # the array module of this node's device (CuPy later)
+    _state = ()          # names of the state kept with `save` (set per node by save)
+    _released = False    # set by _release: what backward needed is gone
 
-    # ---- saved tensors -------------------------------------------------------------------
+    # ---- saved state ---------------------------------------------------------------------
+    def save(self, **state):
+        """Keep arrays (or other large values) for backward: `ctx.save(mask=m)` in forward,
+        `ctx.mask` in backward. Freed with everything else the node saved after backward
+        (unless retain_graph); a second backward then raises PyTorch's error (the engine
+        checks `_released`). Small settings that are not tensors in PyTorch either (dims,
+        shapes, flags) stay plain attributes, `ctx.dim = dim`: they are kept, as PyTorch
+        keeps them."""
+        self.__dict__.update(state)
+        self._state = self._state + tuple(state)
+
     def save_for_backward(self, *items):
         """Keep tensors (or arrays) for backward. A Tensor's version is recorded so an in-place
         change before backward raises instead of silently giving a wrong gradient."""
@@ -36,7 +64,7 @@ class Node:
 
     @property
     def saved_tensors(self):
-        if getattr(self, "_released", False):
+        if self._released:
             raise RuntimeError(_FREED_MSG)
         items = self._saved
         for i, (t, v) in enumerate(zip(items, self._saved_versions)):
@@ -46,11 +74,18 @@ class Node:
         return items
 
     def _release(self):
-        """Free what backward needed (retain_graph=False). Later use raises PyTorch's error."""
-        if getattr(self, "_saved", None) is not None or getattr(self, "_out", None) is not None:
-            self._saved = None
-            self._out = None
-            self._released = True
+        """Free everything backward needed (retain_graph=False): the saved tensors, the saved
+        output and the state kept with `save`. Later use raises PyTorch's error."""
+        state = self._state
+        if state:
+            d = self.__dict__
+            for name in state:
+                d.pop(name, None)
+        elif not getattr(self, "_saved", None) and getattr(self, "_out", None) is None:
+            return   # nothing saved: a second backward works, as in PyTorch
+        self._saved = None
+        self._out = None
+        self._released = True
 
     # ---- graph inspection ----------------------------------------------------------------
     def name(self):
@@ -140,6 +175,9 @@ class Op(Node):
     (zeros for outputs that got no gradient).
     """
     __slots__ = ()
+    # True for the few ops whose torch twin leaves a gradient undefined (None) in some cases;
+    # for all others the engine raises when backward returns None for an input needing one
+    undefined_grads = False
 
     def __init_subclass__(cls, name=None, **attrs):
         super().__init_subclass__()
@@ -225,7 +263,6 @@ class Op(Node):
         # set, not left missing: the engine's getattr(node, "_pre_hooks", None) & co. on an
         # unset slot raise and catch AttributeError, ~5x slower (~7% of a small-op backward)
         ctx._saved = ctx._pre_hooks = ctx._post_hooks = None
-        ctx._released = False  # (read by saved_tensors the same way)
         try:
             y = cls.forward(ctx, *raw, **kwargs)
         except ValueError as e:

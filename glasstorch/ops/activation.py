@@ -67,7 +67,7 @@ class Threshold(Op, name="threshold"):
     def forward(ctx, x, threshold, value):
         keep = x > threshold
         if ctx.needs_input_grad[0]:
-            ctx.keep = keep
+            ctx.save(keep=keep)
         return ctx.xp.where(keep, x, ctx.xp.asarray(value).astype(x.dtype))
 
     @staticmethod
@@ -97,7 +97,7 @@ class Hardtanh(Op, name="hardtanh"):
     def forward(ctx, x, min_val, max_val):
         lo, hi = x.dtype.type(min_val), x.dtype.type(max_val)  # integer inputs stay integer
         if ctx.needs_input_grad[0]:
-            ctx.keep = (x > lo) & (x < hi)
+            ctx.save(keep=(x > lo) & (x < hi))
         return ctx.xp.clip(x, lo, hi)
 
     @staticmethod
@@ -141,7 +141,7 @@ class LeakyRelu(Op, name="leaky_relu"):
     def forward(ctx, x, slope):
         pos = x > 0
         if ctx.needs_input_grad[0]:
-            ctx.coef = ctx.xp.where(pos, 1, slope).astype(x.dtype)
+            ctx.save(coef=ctx.xp.where(pos, 1, slope).astype(x.dtype))
         return ctx.xp.where(pos, x, x * slope)
 
     @staticmethod
@@ -185,7 +185,7 @@ class PreluKernel(Op, name="prelu"):
         pos = x > 0
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-            ctx.pos = pos
+            ctx.save(pos=pos)
         return ctx.xp.where(pos, x, w * x)
 
     @staticmethod
@@ -227,7 +227,7 @@ class Hardshrink(Op, name="hardshrink"):
     def forward(ctx, x, lambd):
         keep = ~((x >= -lambd) & (x <= lambd))     # NaN is kept (torch), not zeroed
         if ctx.needs_input_grad[0]:
-            ctx.keep = keep
+            ctx.save(keep=keep)
         return ctx.xp.where(keep, x, 0)
 
     @staticmethod
@@ -249,7 +249,7 @@ class Softshrink(Op, name="softshrink"):
         xp = ctx.xp
         hi, lo = x > lambd, x < -lambd
         if ctx.needs_input_grad[0]:
-            ctx.keep = hi | lo
+            ctx.save(keep=hi | lo)
         # x * 0 in the dead zone, as torch: softshrink(-0.5) = -0.0
         return xp.where(hi, x - lambd, xp.where(lo, x + lambd, x * 0))
 
@@ -272,7 +272,7 @@ class Hardsigmoid(Op, name="hardsigmoid"):
     @staticmethod
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:
-            ctx.keep = (x > -3) & (x < 3)
+            ctx.save(keep=(x > -3) & (x < 3))
         return ctx.xp.clip(x + 3, 0, 6) / 6
 
     @staticmethod
@@ -293,7 +293,7 @@ class Hardswish(Op, name="hardswish"):
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:
             ctx.save_inputs(0)
-            ctx.mid, ctx.hi = (x > -3) & (x < 3), x >= 3
+            ctx.save(mid=(x > -3) & (x < 3), hi=x >= 3)
         return x * ctx.xp.clip(x + 3, 0, 6) / 6
 
     @staticmethod
@@ -380,7 +380,7 @@ class Gelu(Op, name="gelu"):
         else:
             t = erf(_make(x * _SQRT1_2))._data
             if ctx.needs_input_grad[0]:
-                ctx.erf = t  # erf is the expensive part: backward reuses it
+                ctx.save(erf=t)  # erf is the expensive part: backward reuses it
         y = t + 1
         y *= 0.5
         y *= x

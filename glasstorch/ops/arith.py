@@ -240,7 +240,7 @@ class Remainder(Op, name="remainder"):
     @staticmethod
     def forward(ctx, a, b):
         if ctx.needs_input_grad[1]:
-            ctx.quotient = ctx.xp.floor_divide(a, b)
+            ctx.save(quotient=ctx.xp.floor_divide(a, b))
         return _remainder(ctx.xp, a, b)
 
     def name(self):
@@ -257,7 +257,7 @@ class Fmod(Op, name="fmod"):
     @staticmethod
     def forward(ctx, a, b):
         if ctx.needs_input_grad[1]:
-            ctx.quotient = ctx.xp.trunc(a / b)
+            ctx.save(quotient=ctx.xp.trunc(a / b))
         return ctx.xp.fmod(a, b)
 
     def name(self):
@@ -275,6 +275,9 @@ class RoundedDiv(Op, name="div.Tensor_mode"):
     @staticmethod
     def forward(ctx, a, b, mode):
         xp = ctx.xp
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_inputs(1)   # unused (zero gradients), but torch saves it: a second
+                                 # backward raises as in torch
         if mode == "floor":
             return xp.floor_divide(a, b)
         if a.dtype.kind == "f":

@@ -75,7 +75,8 @@ class _Attention(Op, name="_attention"):
         y = xp.matmul(pd, v)
         if any(ctx.needs_input_grad):
             ctx.save_inputs(0, 1, 2, 3)  # the mask too: the graph backward rebuilds s
-            ctx.p, ctx.keep, ctx.dead, ctx.scale = p, keep, dead, scale
+            ctx.save(p=p, keep=keep, dead=dead)
+            ctx.scale = scale
         if need_weights:
             return y, (pd.copy() if pd is p else pd)  # the weights must not alias saved p
         return y

@@ -90,7 +90,8 @@ class NativeBatchNorm(Op, name="batch_norm"):
         need = ctx.needs_input_grad
         if need[0] or need[1] or need[2]:
             ctx.save_inputs(0, 1)
-            ctx.mean, ctx.invstd, ctx.a, ctx.training, ctx.eps = mean, invstd, a, training, eps
+            ctx.save(mean=mean, invstd=invstd, a=a)
+            ctx.training, ctx.eps = training, eps
         return _affine(x3, a, shift, _mem.empty(x3.shape, x.dtype)).reshape(x.shape)
 
     @staticmethod

@@ -42,7 +42,8 @@ class Maximum(_Select, name="maximum"):
     def forward(ctx, a, b):
         xp = ctx.xp
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            ctx.wa, ctx.wb = _split(xp, a.dtype, a < b, a > b, a == b)
+            wa, wb = _split(xp, a.dtype, a < b, a > b, a == b)
+            ctx.save(wa=wa, wb=wb)
         return xp.maximum(a, b)
 
 
@@ -53,7 +54,8 @@ class Minimum(_Select, name="minimum"):
     def forward(ctx, a, b):
         xp = ctx.xp
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            ctx.wa, ctx.wb = _split(xp, a.dtype, a > b, a < b, a == b)
+            wa, wb = _split(xp, a.dtype, a > b, a < b, a == b)
+            ctx.save(wa=wa, wb=wb)
         return xp.minimum(a, b)
 
 
@@ -65,7 +67,8 @@ class Fmax(_Select, name="fmax"):
         xp = ctx.xp
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             a_wins = (a >= b) | xp.isnan(b)
-            ctx.wa, ctx.wb = a_wins.astype(a.dtype), (~a_wins).astype(a.dtype)
+            wa, wb = a_wins.astype(a.dtype), (~a_wins).astype(a.dtype)
+            ctx.save(wa=wa, wb=wb)
         return xp.fmax(a, b)
 
 
@@ -77,7 +80,8 @@ class Fmin(_Select, name="fmin"):
         xp = ctx.xp
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             a_wins = (a <= b) | xp.isnan(b)
-            ctx.wa, ctx.wb = a_wins.astype(a.dtype), (~a_wins).astype(a.dtype)
+            wa, wb = a_wins.astype(a.dtype), (~a_wins).astype(a.dtype)
+            ctx.save(wa=wa, wb=wb)
         return xp.fmin(a, b)
 
 

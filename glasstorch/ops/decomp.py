@@ -18,7 +18,7 @@ class LinAlgError(RuntimeError):
 def _keep(ctx, *arrays):
     """Keep several output arrays for backward (constants there: no second derivatives
     through the factors of a multi-output decomposition)."""
-    ctx.factors = arrays
+    ctx.save(factors=arrays)
 
 
 def _factors(ctx):

@@ -32,7 +32,7 @@ class Dropout(Op, name="dropout"):
     @staticmethod
     def forward(ctx, x, m, c):
         if ctx.needs_input_grad[0]:
-            ctx.m = m
+            ctx.save(m=m)
         y = x * m
         if c is not None:
             y += c

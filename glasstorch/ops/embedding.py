@@ -27,7 +27,8 @@ class Embedding(Op, name="embedding"):
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
         if ctx.needs_input_grad[0]:
-            ctx.indices, ctx.num_weights = indices, weight.shape[0]
+            ctx.save(indices=indices)
+            ctx.num_weights = weight.shape[0]
             ctx.padding_idx, ctx.scale = padding_idx, scale_grad_by_freq
         return _xp.take(weight, indices, axis=0)
 
@@ -51,7 +52,7 @@ class EmbeddingDenseBackward(Op, name="embedding_dense_backward"):
             c = c.reshape((-1,) + (1,) * (rows.ndim - 1))
             rows = rows * c
         if ctx.needs_input_grad[0]:
-            ctx.indices, ctx.c = indices, c
+            ctx.save(indices=indices, c=c)
         out = _xp.zeros((num_weights,) + rows.shape[1:], gy.dtype)
         _k.add_at(out, (flat,), rows)
         return out
@@ -156,7 +157,8 @@ class EmbeddingBag(Op, name="embedding_bag"):
         out = _xp.zeros((n_bags, weight.shape[1]), weight.dtype)
         ctx.mode = mode
         if not idx.size:   # no lookups: zero output, zero gradients
-            ctx.bag, ctx.shapes = None, (weight.shape, (n,))
+            ctx.save(idx=idx)   # (empty; saved as torch saves its indices: a second backward
+            ctx.bag, ctx.shapes = None, (weight.shape, (n,))   # raises as in torch)
             return out
         starts = _xp.flatnonzero(_xp.concatenate(([True], bag[1:] != bag[:-1])))
         sizes = _xp.diff(_xp.append(starts, idx.size))
@@ -164,22 +166,22 @@ class EmbeddingBag(Op, name="embedding_bag"):
         if mode == "max":
             out[used], arg = _segment_max(rows, starts, sizes, any(ctx.needs_input_grad))
             if arg is not None:
-                ctx.arg_rows = idx[arg]
+                ctx.save(arg_rows=idx[arg])
         else:
             seg = _xp.add.reduceat(rows, starts, axis=0)
             if mode == "mean":
                 seg /= sizes[:, None].astype(seg.dtype)
             out[used] = seg
         if any(ctx.needs_input_grad):
-            ctx.idx, ctx.keep, ctx.bag, ctx.used = idx, keep, bag, used
-            ctx.n, ctx.num_weights = n, weight.shape[0]
-            ctx.c = None
+            c = None
             if mode == "mean":
-                ctx.c = (1 / _xp.repeat(sizes, sizes)).astype(weight.dtype)
+                c = (1 / _xp.repeat(sizes, sizes)).astype(weight.dtype)
             if freq_of is not None:
                 counts = _xp.bincount(freq_of, minlength=weight.shape[0])[idx]
                 counts = counts.astype(weight.dtype)
-                ctx.c = (1 / counts) if ctx.c is None else ctx.c / counts
+                c = (1 / counts) if c is None else c / counts
+            ctx.save(idx=idx, keep=keep, bag=bag, used=used, c=c)
+            ctx.n, ctx.num_weights = n, weight.shape[0]
             # weight only for the grad of per_sample_weights, as torch: a later in-place
             # change of the table (max_norm in another lookup) must not break this backward
             ctx.weighted = psw is not None

@@ -54,7 +54,7 @@ class _Selection(Op):
             y = type(ctx).kernel(xp, x)
             if need:
                 pick = xp.isnan(x) if y != y else x == y  # a nan result: the nans are the ties
-                ctx.scale = pick.astype(x.dtype) / builtins.int(pick.sum())
+                ctx.save(scale=pick.astype(x.dtype) / builtins.int(pick.sum()))
                 ctx.gshape, ctx.whole = None, True
             return y
         y = xp.take_along_axis(x, idx, dim)
@@ -63,7 +63,7 @@ class _Selection(Op):
         if need:
             scale = xp.zeros_like(x)
             xp.put_along_axis(scale, idx, 1, dim)
-            ctx.scale = scale
+            ctx.save(scale=scale)
             ctx.gshape, ctx.whole = (None if keepdim else idx.shape), False
         return y
 
@@ -176,7 +176,7 @@ class _Extremum(Op):
             kshape = _kept_shape(x.shape, dims)
             pick = (x == ctx.xp.reshape(y, kshape)).astype(x.dtype)
             with ctx.xp.errstate(invalid="ignore", divide="ignore"):  # a nan slice: torch's nan
-                ctx.scale = pick / pick.sum(axis=dims, keepdims=True)
+                ctx.save(scale=pick / pick.sum(axis=dims, keepdims=True))
             ctx.gshape = None if keepdim else kshape
         return y
 

@@ -85,7 +85,8 @@ class Gather(Op, name="gather"):
 
     @staticmethod
     def forward(ctx, x, dim, index):
-        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        ctx.save(index=index)
+        ctx.shape, ctx.dim = x.shape, dim
         return _gather(x, dim, index)
 
     @staticmethod
@@ -99,7 +100,8 @@ class ScatterAdd(Op, name="scatter_add"):
 
     @staticmethod
     def forward(ctx, x, dim, index, src):
-        ctx.dim, ctx.index, ctx.src_shape = dim, index, src.shape
+        ctx.save(index=index)
+        ctx.dim, ctx.src_shape = dim, src.shape
         y = x.copy()
         _scatter_add_into(y, dim, index, src)
         return y
@@ -126,7 +128,8 @@ class Scatter(Op, name="scatter"):
 
     @staticmethod
     def forward(ctx, x, dim, index, src, reduce):
-        ctx.dim, ctx.index, ctx.reduce = dim, index, reduce
+        ctx.save(index=index)
+        ctx.dim, ctx.reduce = dim, reduce
         ctx.src_shape = _xp.shape(src)
         y = x.copy()
         if not index.size:

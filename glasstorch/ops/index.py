@@ -46,7 +46,8 @@ class Index(Op, name="index"):
 
     @staticmethod
     def forward(ctx, x, basic, adv):
-        ctx.shape, ctx.basic, ctx.adv = x.shape, basic, adv
+        ctx.save(adv=adv)
+        ctx.shape, ctx.basic = x.shape, basic
         return x[basic][adv]
 
     @staticmethod
@@ -60,7 +61,8 @@ class IndexGrad(Op, name="index_backward"):
 
     @staticmethod
     def forward(ctx, gy, shape, basic, adv):
-        ctx.basic, ctx.adv = basic, adv
+        ctx.save(adv=adv)
+        ctx.basic = basic
         gx = _xp.zeros(shape, dtype=gy.dtype)
         _k.put(gx, basic, adv, gy, accumulate=adv is not None)
         return gx
@@ -89,7 +91,8 @@ class IndexPut(Op, name="index_put"):
 
     @staticmethod
     def forward(ctx, x, v, basic, adv, accumulate):
-        ctx.basic, ctx.adv, ctx.accumulate = basic, adv, accumulate
+        ctx.save(adv=adv)
+        ctx.basic, ctx.accumulate = basic, accumulate
         y = x.copy()
         _k.put(y, basic, adv, v, accumulate)
         return y
@@ -208,7 +211,8 @@ class IndexSelect(Op, name="index_select"):
 
     @staticmethod
     def forward(ctx, x, dim, index):
-        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        ctx.save(index=index)
+        ctx.shape, ctx.dim = x.shape, dim
         if x.ndim == 0:
             return x.reshape(-1)[index].reshape(())
         return _xp.take(x, index, axis=dim)
@@ -225,7 +229,8 @@ class IndexAdd(Op, name="index_add"):
 
     @staticmethod
     def forward(ctx, x, dim, index, src, alpha):
-        ctx.dim, ctx.index, ctx.alpha = dim, index, alpha
+        ctx.save(index=index)
+        ctx.dim, ctx.alpha = dim, alpha
         y = x.copy()
         if alpha != 1:
             src = src * _xp.asarray(alpha, dtype=src.dtype)
@@ -295,7 +300,8 @@ class IndexFill(Op, name="index_fill"):
 
     @staticmethod
     def forward(ctx, x, dim, index, value):
-        ctx.dim, ctx.index = dim, index
+        ctx.save(index=index)
+        ctx.dim = dim
         y = x.copy()
         v = _xp.asarray(value).astype(x.dtype)
         if y.ndim == 0:

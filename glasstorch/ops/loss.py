@@ -217,13 +217,13 @@ class CrossEntropy(Op, name="cross_entropy"):
                 uniform = lse * w_sum - s_sum
                 loss = (1 - smoothing) * loss + (smoothing / n_classes) * uniform * valid
             denom = wt.sum()
-            ctx.at, ctx.wt, ctx.valid = at, wt, valid
+            ctx.save(at=at, wt=wt, valid=valid)
         need = ctx.needs_input_grad
         if need[0] or need[1] or need[2]:
             ctx.save_inputs(0, 1)  # x: create_graph recomputes softmax from it; prob targets
-            ctx.p = xp.divide(e, sum_e, out=e) if need[0] else None
-            ctx.logp = logp if need[1] or need[2] else None
-            ctx.n_classes, ctx.smoothing, ctx.weight = n_classes, smoothing, weight
+            ctx.save(p=xp.divide(e, sum_e, out=e) if need[0] else None,
+                     logp=logp if need[1] or need[2] else None, weight=weight)
+            ctx.n_classes, ctx.smoothing = n_classes, smoothing
             ctx.reduction, ctx.denom = reduction, denom
         return _reduce_array(xp, loss, reduction, denom)
 
@@ -286,7 +286,8 @@ class NllLoss(Op, name="nll_loss"):
         loss = x.reshape(-1)[at] * -wt  # `at` indexes in logical C order, as reshape does
         denom = wt.sum()
         if ctx.needs_input_grad[0]:
-            ctx.at, ctx.wt, ctx.shape = at, wt, x.shape
+            ctx.save(at=at, wt=wt)
+            ctx.shape = x.shape
             ctx.reduction, ctx.denom = reduction, denom
         return _reduce_array(xp, loss, reduction, denom)
 
@@ -380,7 +381,8 @@ class BinaryCrossEntropy(Op, name="binary_cross_entropy"):
             loss = loss * w
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-            ctx.w, ctx.reduction, ctx.denom = w, reduction, loss.size
+            ctx.save(w=w)
+            ctx.reduction, ctx.denom = reduction, loss.size
         return _reduce_array(xp, loss, reduction, loss.size)
 
     @staticmethod
@@ -410,7 +412,8 @@ class BinaryCrossEntropyWithLogits(Op, name="binary_cross_entropy_with_logits"):
             loss = loss * w
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-            ctx.w, ctx.pos_weight, ctx.reduction, ctx.denom = w, pos_weight, reduction, loss.size
+            ctx.save(w=w, pos_weight=pos_weight)
+            ctx.reduction, ctx.denom = reduction, loss.size
         return _reduce_array(xp, loss, reduction, loss.size)
 
     @staticmethod

@@ -27,7 +27,7 @@ class Where(Op, name="where"):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = cond
+        ctx.save(cond=cond)
         return _xp.where(cond, a, b)
 
     @staticmethod
@@ -71,7 +71,7 @@ class MaskedFill(Op, name="masked_fill"):
 
     @staticmethod
     def forward(ctx, x, mask, value):
-        ctx.mask = mask
+        ctx.save(mask=mask)
         return _xp.where(mask, _xp.asarray(value).astype(x.dtype), x)
 
     @staticmethod
@@ -124,7 +124,8 @@ class MaskedScatter(Op, name="masked_scatter"):
 
     @staticmethod
     def forward(ctx, x, mask, source, n):
-        ctx.mask, ctx.src_shape, ctx.n = mask, source.shape, n
+        ctx.save(mask=mask)
+        ctx.src_shape, ctx.n = source.shape, n
         y = _xp.broadcast_to(x, mask.shape).copy()
         y[mask] = source.reshape(-1)[:n]
         return y

@@ -39,7 +39,7 @@ class _Normalize(Op):
         need = ctx.needs_input_grad
         if need[0] or need[1] or need[2]:
             ctx.save_inputs(0, 1)
-            ctx.xhat, ctx.mean, ctx.invstd = xhat, mean, invstd
+            ctx.save(xhat=xhat, mean=mean, invstd=invstd)
             ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
         if w is not None:
             y = xhat * w

@@ -36,39 +36,39 @@ class ConstantPadNd(Op, name="constant_pad_nd"):
 
 
 class ReflectionPad1D(Resample, name="reflection_pad1d"):
-    pass
+    keeps_input = True
 
 
 class ReflectionPad2D(Resample, name="reflection_pad2d"):
-    pass
+    keeps_input = True
 
 
 class ReflectionPad3D(Resample, name="reflection_pad3d"):
-    pass
+    keeps_input = True
 
 
 class ReplicationPad1D(Resample, name="replication_pad1d"):
-    pass
+    keeps_input = True
 
 
 class ReplicationPad2D(Resample, name="replication_pad2d"):
-    pass
+    keeps_input = True
 
 
 class ReplicationPad3D(Resample, name="replication_pad3d"):
-    pass
+    keeps_input = True
 
 
 class CircularPad1D(Resample, name="circular_pad1d"):
-    pass
+    keeps_input = True
 
 
 class CircularPad2D(Resample, name="circular_pad2d"):
-    pass
+    keeps_input = True
 
 
 class CircularPad3D(Resample, name="circular_pad3d"):
-    pass
+    keeps_input = True
 
 
 _OPS = {("reflect", 1): ReflectionPad1D, ("reflect", 2): ReflectionPad2D,

@@ -24,7 +24,7 @@ class _Masked(Op):
 
     @staticmethod
     def forward(ctx, g, keep):
-        ctx.keep = keep
+        ctx.save(keep=keep)
         ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if g.dtype.kind in "fc" else None
         if ints is None:
             return ctx.xp.where(keep, g, 0)
@@ -76,13 +76,13 @@ class Clamp(Op, name="clamp"):
         need = ctx.needs_input_grad
         if need[0]:
             if lo is None:
-                ctx.keep_x = x <= hi
+                ctx.save(keep_x=x <= hi)
             else:
-                ctx.keep_x = x >= lo if hi is None else (x >= lo) & (x <= hi)
+                ctx.save(keep_x=x >= lo if hi is None else (x >= lo) & (x <= hi))
         if need[1]:
-            ctx.keep_lo = x < lo if hi is None else (x < lo) & (lo < hi)
+            ctx.save(keep_lo=x < lo if hi is None else (x < lo) & (lo < hi))
         if need[2]:
-            ctx.keep_hi = x > hi if lo is None else (x > hi) | (hi < lo)
+            ctx.save(keep_hi=x > hi if lo is None else (x > hi) | (hi < lo))
         return y
 
     @staticmethod
@@ -273,7 +273,7 @@ class NanToNum(Op, name="nan_to_num"):
     def forward(ctx, x, nan, posinf, neginf):
         xp = ctx.xp
         if ctx.needs_input_grad[0]:
-            ctx.keep = xp.isfinite(x)
+            ctx.save(keep=xp.isfinite(x))
         with xp.errstate(over="ignore"):  # torch: a replacement beyond the dtype's range is inf
             return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 

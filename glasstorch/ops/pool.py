@@ -40,7 +40,8 @@ class MaxPool2DWithIndices(Op, name="max_pool2d_with_indices"):
 
     @staticmethod
     def forward(ctx, x, y, index, overlap, window=None):
-        ctx.index, ctx.shape, ctx.overlap = index, x.shape, overlap
+        ctx.save(index=index)
+        ctx.shape, ctx.overlap = x.shape, overlap
         return y
 
     @staticmethod
@@ -57,7 +58,7 @@ class PlaneScatter(Op, name="max_pool2d_with_indices_backward"):
 
     @staticmethod
     def forward(ctx, v, index, shape, accumulate):
-        ctx.index = index
+        ctx.save(index=index)
         y = _k.scatter_planes(_flat(v), _flat(index), _prod(shape[2:]), accumulate)
         return y.reshape(shape)
 
@@ -76,7 +77,8 @@ class PlaneGather(Op, name="max_pool_gather"):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.index, ctx.shape = index, x.shape
+        ctx.save(index=index)
+        ctx.shape = x.shape
         return _k.gather_planes(_flat(x), _flat(index)).reshape(index.shape)
 
     @staticmethod
@@ -90,6 +92,9 @@ class AvgPool2D(Op, name="avg_pool2d"):
     @staticmethod
     def forward(ctx, x, geometry, out, divisor):
         ctx.geometry, ctx.size, ctx.divisor = geometry, x.shape[2:], divisor
+        if ctx.needs_input_grad[0]:
+            ctx.save_inputs(0)   # unused by backward; torch keeps x too (so a second
+                                 # backward raises as in torch)
         y = _k.window_sum(x, geometry, out)
         if y.dtype.kind == "f":
             y /= divisor
@@ -116,11 +121,11 @@ class AvgPoolAdjoint(Op, name="avg_pool2d_backward"):
 
 
 class AdaptiveAvgPool1D(Resample, name="adaptive_avg_pool1d"):
-    pass
+    keeps_input = True
 
 
 class AdaptiveAvgPool2D(Resample, name="adaptive_avg_pool2d"):
-    pass
+    keeps_input = True
 
 
 # ---- shapes and checks -----------------------------------------------------------------------

@@ -339,6 +339,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 class LinalgVectorNorm(Op, name="linalg_vector_norm"):
     """y = (sum |x|^p)^(1/p) over dims (p = inf: max |x|, p = 0: count of nonzeros);
     dy/dx = sign(x) |x|^(p-1) / y^(p-1) (0 where y == 0, as torch)."""
+    undefined_grads = True   # p = 0: torch's gradient is undefined (None)
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):

@@ -16,10 +16,16 @@ __all__ = []
 class Resample(Op, name="resample"):
     """y = A_k ... A_1 x, each A a gather (and weighted sum) along one axis;
     gx = A_1^T ... A_k^T gy (ResampleAdjoint)."""
+    # True where torch's twin keeps its input for backward (reflect/replicate/circular padding,
+    # adaptive average pooling): backward needs only the plans, but x is kept all the same so
+    # that a second backward raises as in torch (upsampling keeps nothing)
+    keeps_input = False
 
     @staticmethod
     def forward(ctx, x, plans):
         ctx.plans = plans
+        if ctx.keeps_input and ctx.needs_input_grad[0]:
+            ctx.save_inputs(0)
         for plan in plans:
             x = _k.take_axis(x, plan)
         return x

@@ -50,13 +50,10 @@ def _batch_rows(B, rows, nbytes):
 
 
 class _Layer(Op):
-    """Shared by the three fused layers: the activations saved for backward live in `ctx.acts`
-    (freed with the graph), and create_graph=True backward goes through `_replay`."""
+    """Shared by the three fused layers: the activations saved for backward are `ctx.acts`
+    (kept with ctx.save, so freed with the graph), and create_graph=True backward goes
+    through `_replay`."""
     __slots__ = ()
-
-    def _release(self):
-        Op._release(self)
-        self.__dict__.pop("acts", None)
 
 
 class LSTMLayer(_Layer, name="lstm_layer"):
@@ -117,7 +114,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 h[b] = y[r]
         _batch_rows(B, rows, gates.nbytes)
         if any(ctx.needs_input_grad):
-            ctx.acts = (gates, hprev, cprev, tc, u)
+            ctx.save(acts=(gates, hprev, cprev, tc, u))
             ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
             ctx.save_inputs(0, 1, 2, 3, 4, 5)
         return y.reshape(xg.shape[:-1] + (P,)), h, c
@@ -179,7 +176,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 _make(dc) if need[2] else None,
                 _make(dG.T @ hprev) if need[3] else None,
                 _make(dG.sum(0)) if need[4] else None,
-                _make(dR.T @ u) if need[5] else None)
+                _make(dR.T @ u) if need[5] else None, None, None)
 
 
 class GRULayer(_Layer, name="gru_layer"):
@@ -221,7 +218,7 @@ class GRULayer(_Layer, name="gru_layer"):
             yt += nt
             h[:bs] = yt
         if any(ctx.needs_input_grad):
-            ctx.acts = (a[:, 2 * H:], rz, ns, hprev)
+            ctx.save(acts=(a[:, 2 * H:], rz, ns, hprev))
             ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
             ctx.save_inputs(0, 1, 2, 3)
         return y.reshape(xg.shape[:-1] + (H,)), h
@@ -260,7 +257,7 @@ class GRULayer(_Layer, name="gru_layer"):
             gxg = _make(gxg.reshape(xg.shape))
         return (gxg, _make(dh) if need[1] else None,
                 _make(dA.T @ hprev) if need[2] else None,
-                _make(dA.sum(0)) if need[3] else None)
+                _make(dA.sum(0)) if need[3] else None, None, None)
 
 
 class RNNLayer(_Layer, name="rnn_layer"):
@@ -289,7 +286,7 @@ class RNNLayer(_Layer, name="rnn_layer"):
             h[:bs] = yt
         if any(ctx.needs_input_grad):
             # the local derivative now: y is handed out and may be changed in place later
-            ctx.acts = ((y > 0).astype(dt) if relu else 1 - y * y, hprev)
+            ctx.save(acts=((y > 0).astype(dt) if relu else 1 - y * y, hprev))
             ctx.batch_sizes, ctx.reverse, ctx.relu = batch_sizes, reverse, relu
             ctx.save_inputs(0, 1, 2, 3)
         return y.reshape(xg.shape[:-1] + (H,)), h
@@ -315,7 +312,7 @@ class RNNLayer(_Layer, name="rnn_layer"):
         return (_make(dA.reshape(xg.shape)) if need[0] else None,
                 _make(dh) if need[1] else None,
                 _make(dA.T @ hprev) if need[2] else None,
-                _make(dA.sum(0)) if need[3] else None)
+                _make(dA.sum(0)) if need[3] else None, None, None, None)
 
 
 # ---- the composite twin: the same layers as per-step glasstorch ops --------------------------
@@ -380,7 +377,7 @@ def _replay(ctx, grads):
         outs = _unroll(step, xg, [h0], params, ctx.batch_sizes, ctx.reverse)
     wanted = [k for k, t in enumerate(inputs) if ctx.needs_input_grad[k]]
     gs = _grad(outs, [inputs[k] for k in wanted], grads, allow_unused=True, create_graph=True)
-    result = [None] * len(inputs)
+    result = [None] * len(ctx.next_functions)   # None for batch_sizes, reverse (and relu)
     for k, g in zip(wanted, gs):
         result[k] = g
     return tuple(result)

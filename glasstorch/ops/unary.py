@@ -26,9 +26,9 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
 # _DOMAIN: functions with poles or a restricted domain (log, sqrt, asin, 1/x, ...) return
-# +-inf / NaN there silently in torch (log(0) = -inf is routine: masked entropies), so they
-# run under `_DOMAIN` to silence NumPy's divide/invalid RuntimeWarning. Overflow (exp(1000))
-# still warns as NumPy does: errstate costs ~1 us a call, too much for exp/tanh/sigmoid.
+# +-inf / NaN there silently in torch (log(0) = -inf is routine: masked entropies); they run
+# under `_DOMAIN`, NumPy's errstate for divide/invalid. Overflow (exp(1000) = inf) is silent
+# too: backend/__init__.py filters out NumPy's RuntimeWarnings raised from glasstorch's code.
 _DOMAIN = dict(divide="ignore", invalid="ignore")
 
 
@@ -118,13 +118,27 @@ class Sign(Op, name="sign"):
         return _zeros(gy)
 
 
+class Sgn(Sign, name="sgn"):
+    """sgn(x) = sign(x) for real x;  dy/dx = 0. Its own op because torch's SgnBackward0
+    saves x and y (sign's saves nothing), so a second backward raises as in torch."""
+
+    @staticmethod
+    def forward(ctx, x):
+        if ctx.needs_input_grad[0]:
+            ctx.save_inputs(0)
+        return Sign.forward(ctx, x)
+
+
 def sign(input):
     if input._data.dtype.kind == "b":
         return _make(input._data.copy())
     return Sign.apply(input)
 
 
-sgn = sign
+def sgn(input):
+    if input._data.dtype.kind == "b":
+        return _make(input._data.copy())
+    return Sgn.apply(input)
 
 
 def signbit(input):

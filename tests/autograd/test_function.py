@@ -250,3 +250,28 @@ def test_fewer_gradients_raise():
         x = lib.tensor(X, requires_grad=True)
         with pytest.raises(RuntimeError, match="incorrect number of gradients"):
             Fewer.apply(x, x).sum().backward()
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_set_materialize_grads(materialize):
+    # an output that got no gradient reaches backward as zeros, or as None when the Function
+    # asked for that with ctx.set_materialize_grads(False) (torch's semantics)
+    seen = {}
+    for lib in (gt, torch):
+        class TwoOut(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(materialize)
+                return x.clone(), x.clone()
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                seen[lib.__name__] = (g1 is None, g2 is None if g2 is None else
+                                      float(g2.abs().sum()))
+                return g1
+
+        x = lib.ones(2, requires_grad=True)
+        a, _ = TwoOut.apply(x)
+        a.sum().backward()
+    assert seen["glasstorch"] == seen["torch"]
+    assert seen["torch"][1] == (True if not materialize else 0.0)
