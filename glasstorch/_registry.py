@@ -1,9 +1,11 @@
 """The op table: every built-in op registers here by name with its attributes.
 
-`OPS["mul"]` -> OpInfo(name, cls, family, attrs). The tracer and ONNX exporter (coming) read
-it to record any op without touching the op; tests enumerate it to make sure every op is
-covered by a torch comparison. Registration happens when an `Op` subclass is defined with
-`class Mul(Op, name="mul", ...)`, so an op cannot exist without an entry.
+`OPS["mul"]` -> OpInfo(name, cls, family, attrs). The jit tracer (jit/tracer.py) and the ONNX
+exporter (onnx/) read it to record and export any op without touching the op; the fuzzer
+(tests/fuzz) draws inputs for its ops, and a full test run fails when a registered op was
+never compared with torch by tests/helpers.py's check_op (tests/conftest.py). Registration
+happens when an `Op` subclass is defined with `class Mul(Op, name="mul", ...)`, so an op
+cannot exist without an entry; registering another class under a taken name raises.
 """
 from dataclasses import dataclass, field
 
@@ -14,8 +16,8 @@ __all__ = ["OpInfo", "OPS", "register"]
 class OpInfo:
     name: str                 # the public name (torch's): "mul", "sum", "conv2d"
     cls: type                 # the Op class (forward + backward)
-    family: str               # the ops module it lives in: "binary", "reduce", ...
-    attrs: dict = field(default_factory=dict)   # e.g. {"differentiable": True, "view": False}
+    family: str               # the ops module it lives in: "arith", "reduce", ...
+    attrs: dict = field(default_factory=dict)   # e.g. {"view": True} (a view of its input)
 
 
 OPS = {}

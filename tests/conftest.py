@@ -17,24 +17,68 @@ def fuzz_examples(request):
     return 400 if request.config.getoption("--fuzz-long") else 20
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """After a run, print the fuzzer's tally (when it ran) and list the registered ops that no
-    check_op call compared with torch."""
-    _fuzz_summary(terminalreporter)
-    from glasstorch._registry import OPS
+def _covered():
     # test files import the helper as `helpers` or as `tests.helpers`: two module objects
     covered = set()
     for name in ("helpers", "tests.helpers"):
         mod = sys.modules.get(name)
         if mod is not None:
             covered |= mod.COVERED
+    return covered
+
+
+def _never_compared():
+    from glasstorch._registry import OPS
+    covered = _covered()
+    return sorted(name for name, info in OPS.items() if info.cls not in covered)
+
+
+def _full_run(session):
+    """Whether this run is the whole suite (the default run or more): only then does every
+    registered op have to be compared with torch."""
+    config = session.config
+    root = os.path.dirname(os.path.abspath(__file__))
+    args = [os.path.abspath(a.split("::")[0]) for a in config.args]
+    whole = all(a == root or a == os.path.dirname(root) for a in args)
+    # the default marker selection (pyproject's addopts) or one that adds the slow tests
+    wide = " ".join(config.option.markexpr.split()) in ("", "not slow or ci", "slow or not slow",
+                                                        "not slow or slow")
+    return (whole and wide and not config.option.keyword and not config.option.collectonly
+            and not config.option.deselect and not session.shouldstop)
+
+
+_MISSING_HOWTO = (
+    "every registered op needs a test that compares it with torch: in tests/ops/ (or the test "
+    "file of its family), call tests/helpers.py's check_op on an expression that runs the op, "
+    "e.g. check_op(lambda x: x.my_op(2), [(3, 4)]); check_op records each op it ran")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """A full run fails when a registered op was never compared with torch by check_op."""
+    if exitstatus == 0 and _full_run(session) and _never_compared():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        session.config._never_compared_failed = True
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After a run, print the fuzzer's tally (when it ran) and list the registered ops that no
+    check_op call compared with torch (a full run fails on them, see pytest_sessionfinish)."""
+    _fuzz_summary(terminalreporter)
+    from glasstorch._registry import OPS
+    covered = _covered()
     if len(covered) < len(OPS) // 2:
         return  # a partial run (a file or two): the list would be noise
-    missing = sorted(name for name, info in OPS.items() if info.cls not in covered)
+    missing = _never_compared()
     terminalreporter.write_line(
         f"ops compared with torch by check_op: {len(OPS) - len(missing)} of {len(OPS)} registered")
     if missing:
-        terminalreporter.write_line("not compared in this run: " + ", ".join(missing))
+        failed = getattr(config, "_never_compared_failed", False)
+        terminalreporter.write_line(
+            ("FAILED: registered ops never compared with torch: " if failed else
+             "not compared in this run: ") + ", ".join(missing), red=failed, bold=failed)
+        if failed:
+            terminalreporter.write_line(_MISSING_HOWTO, red=True)
 
 
 def _fuzz_summary(terminalreporter):

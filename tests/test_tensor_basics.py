@@ -101,6 +101,10 @@ def test_devices_give_clear_errors():
             call()
     with pytest.raises(RuntimeError, match="Expected one of"):
         gt.device("tpu")
+    for dev in ("cpu", gt.device("cpu")):     # torch: cuda() to a CPU device is an error
+        for lib in (gt, torch):
+            with pytest.raises(RuntimeError, match="Invalid device, must be cuda device"):
+                lib.ones(2).cuda(dev)
 
 
 def test_requires_grad_rules():

@@ -342,7 +342,7 @@ def test_prelu_module_trains_like_torch():
             g.weight -= 0.1 * g.weight.grad
             t.weight -= 0.1 * t.weight.grad
         g.weight.grad = t.weight.grad = None
-    assert_close(g.weight, t.weight.detach())
+    assert_close(g.weight.detach(), t.weight.detach())
 
 
 def test_grad_fn_names_match_torch():

@@ -6,7 +6,7 @@ just `self.forward(x)` (the fast path).
 
 Assigning a Parameter, a Module or a registered buffer as an attribute stores it in the ordered
 dicts `_parameters`, `_modules`, `_buffers` (`__setattr__`), which is how `parameters()`,
-`state_dict()` and `to()` find them, in definition order. Read containers.py next.
+`state_dict()` and `to()` find them, in definition order. Read container.py next.
 """
 from collections import OrderedDict, namedtuple
 import itertools
