@@ -10,6 +10,7 @@
     predict         class probabilities of image files (PNG/JPEG via Pillow, or .npy)
     models          the model zoo with parameter counts
     summary         a model's layers with output shapes and parameter counts
+    exec            run a PyTorch script unchanged: `import torch` gives glasstorch
 
 One module per command family:
     common.py       CLIError (a user error) and the progress bars every command shares
@@ -17,6 +18,7 @@ One module per command family:
     image.py        train, eval, predict (image_data.py: datasets, models, run folders)
     lm.py           train --model lstm-lm (image.py's `train` dispatches to it)
     zoo.py          models, summary
+    exec.py         exec (the import alias of glasstorch/alias.py)
 
 Adding a command family: write glasstorch/cli/<family>.py with
     - one function per command, taking the parsed `args` and returning the exit code (0 when
@@ -34,13 +36,13 @@ plumbing, is examples/linear_regression.py; `train` is glasstorch.train.Trainer 
 import argparse
 import sys
 
-from . import demo, image, zoo
+from . import demo, exec as exec_, image, zoo
 from .common import CLIError
 
 __all__ = ["main", "CLIError", "COMMAND_MODULES"]
 
 # the command families, in `--help` order; each module has add_parser(subparsers)
-COMMAND_MODULES = [demo, image, zoo]
+COMMAND_MODULES = [demo, image, zoo, exec_]
 
 
 def _parser():
