@@ -7,7 +7,7 @@ import math
 
 from . import _dtype
 from .creation import arange
-from .ops.shape import roll
+from .ops.join import roll
 from .tensor import Tensor  # noqa: F401  (torch.fft re-exports it)
 
 __all__ = ["fftfreq", "rfftfreq", "fftshift", "ifftshift"]

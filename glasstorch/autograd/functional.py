@@ -112,7 +112,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     inputs = _prepare(inputs, create_graph)
     out_tuple, outputs = _as_tuple(_call(func, inputs), "outputs of the user-provided function",
                                    "jacobian")
-    from ..ops.shape import stack
+    from ..ops.join import stack
     jac = []
     for out in outputs:
         flat = out.reshape(-1)

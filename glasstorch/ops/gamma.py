@@ -72,7 +72,7 @@ def mvlgamma(input, p):
     import math
     if p < 1:
         raise RuntimeError(f"p has to be greater than or equal to 1 (got {p})")
-    from .shape import stack
+    from .join import stack
     x = _float_input(input)
     terms = stack([lgamma(x - j / 2) for j in range(p)], -1).sum(-1)
     return terms + p * (p - 1) / 4 * math.log(math.pi)

@@ -2,7 +2,7 @@
 small network of Dive into Deep Learning §8.7 (`densenet_small`) and DenseNet-121."""
 from ... import nn
 from ...nn import functional as F
-from ...ops.shape import cat
+from ...ops.join import cat
 from ._common import init_kaiming, no_pretrained
 
 __all__ = ["DenseNet", "densenet_small", "densenet121"]

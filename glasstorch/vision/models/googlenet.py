@@ -2,7 +2,7 @@
 blocks of the paper, without its auxiliary classifiers and local response normalization."""
 from ... import nn
 from ...nn import functional as F
-from ...ops.shape import cat
+from ...ops.join import cat
 from ._common import init_xavier, no_pretrained
 
 __all__ = ["Inception", "GoogLeNet", "googlenet"]
