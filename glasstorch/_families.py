@@ -13,6 +13,8 @@ grep target, and each generated function's docstring names what it runs.
   COPIES    torch.name_copy(x) = torch.name(x).clone() (a new tensor, not a view)
   linalg.TORCH_LEVEL   torch.det / x.det(), inverse, logdet, svd(some=)... (see linalg.py)
 """
+import functools
+
 from .ops import _inplace
 
 __all__ = ["INPLACE", "ALIASES", "COPIES", "install"]
@@ -81,8 +83,32 @@ def _copy_of(view, name):
     return fn
 
 
+# torch functions that are also Tensor methods: x.name(*args) = torch.name(x, *args)
+METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincount", "diag",
+           "diag_embed", "diagflat", "kron", "logaddexp", "logaddexp2", "heaviside", "isin",
+           "isneginf", "isposinf", "isreal", "deg2rad", "rad2deg", "diff", "logcumsumexp",
+           "rot90", "tensor_split", "hsplit", "vsplit", "dsplit", "cov", "corrcoef", "dist",
+           "addmv", "addr", "addbmm", "is_nonzero", "is_same_size", "is_signed", "histc",
+           "gcd", "lcm")
+
+
+def _method_of(fn, name):
+    @functools.wraps(fn)   # keeps fn's signature visible (so _aliases adds axis= to dim=)
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"x.{name}(...) = torch.{name}(x, ...)"
+    return method
+
+
 def install(namespace, tensor_cls):
     """Add what the tables name and glasstorch does not define yet (never overrides)."""
+    for name in METHODS:
+        if name in namespace and not hasattr(tensor_cls, name):
+            setattr(tensor_cls, name, _method_of(namespace[name], name))
+    if "polygamma" in namespace and not hasattr(tensor_cls, "polygamma"):
+        poly = namespace["polygamma"]
+        tensor_cls.polygamma = lambda self, n: poly(n, self)
     for alias, target in ALIASES.items():
         if target is None:
             continue

@@ -221,7 +221,7 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 
 def cross(input, other, *, dim=-1, out=None):
-    from .ops.shape import stack
+    from .ops.join import stack
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[dim]} and {other.shape[dim]}")
@@ -235,7 +235,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 
 def vander(x, *, N=None):
-    from .ops.shape import stack
+    from .ops.join import stack
     N = x.shape[-1] if N is None else N
     from .creation import ones_like
     cols = [ones_like(x)]
