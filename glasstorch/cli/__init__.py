@@ -7,7 +7,9 @@
                     curves.png, confusion_matrix.png, results.json; `--model lstm-lm` trains
                     the character language model of The Time Machine instead
     eval            accuracy and loss of a run (or checkpoint) on its dataset's test split
-    predict         class probabilities of image files (PNG/JPEG via Pillow, or .npy)
+    predict         class probabilities of image files (PNG/JPEG via Pillow, or .npy), from a
+                    checkpoint or from an .onnx file (onnxruntime)
+    export          a trained run as an .onnx file for deployment (onnxruntime, C++, mobile)
     models          the model zoo with parameter counts
     summary         a model's layers with output shapes and parameter counts
 
@@ -16,6 +18,7 @@ One module per command family:
     demo.py         demo
     image.py        train, eval, predict (image_data.py: datasets, models, run folders)
     lm.py           train --model lstm-lm (image.py's `train` dispatches to it)
+    export.py       export (glasstorch.onnx.deploy does the work)
     zoo.py          models, summary
 
 Adding a command family: write glasstorch/cli/<family>.py with
@@ -34,13 +37,13 @@ plumbing, is examples/linear_regression.py; `train` is glasstorch.train.Trainer 
 import argparse
 import sys
 
-from . import demo, image, zoo
+from . import demo, export, image, zoo
 from .common import CLIError
 
 __all__ = ["main", "CLIError", "COMMAND_MODULES"]
 
 # the command families, in `--help` order; each module has add_parser(subparsers)
-COMMAND_MODULES = [demo, image, zoo]
+COMMAND_MODULES = [demo, image, export, zoo]
 
 
 def _parser():
