@@ -12,6 +12,7 @@
     export          a trained run as an .onnx file for deployment (onnxruntime, C++, mobile)
     models          the model zoo with parameter counts
     summary         a model's layers with output shapes and parameter counts
+    exec            run a PyTorch script unchanged: `import torch` gives glasstorch
 
 One module per command family:
     common.py       CLIError (a user error) and the progress bars every command shares
@@ -20,6 +21,7 @@ One module per command family:
     lm.py           train --model lstm-lm (image.py's `train` dispatches to it)
     export.py       export (glasstorch.onnx.deploy does the work)
     zoo.py          models, summary
+    exec.py         exec (the import alias of glasstorch/alias.py)
 
 Adding a command family: write glasstorch/cli/<family>.py with
     - one function per command, taking the parsed `args` and returning the exit code (0 when
@@ -37,13 +39,13 @@ plumbing, is examples/linear_regression.py; `train` is glasstorch.train.Trainer 
 import argparse
 import sys
 
-from . import demo, export, image, zoo
+from . import demo, exec as exec_, export, image, zoo
 from .common import CLIError
 
 __all__ = ["main", "CLIError", "COMMAND_MODULES"]
 
 # the command families, in `--help` order; each module has add_parser(subparsers)
-COMMAND_MODULES = [demo, image, export, zoo]
+COMMAND_MODULES = [demo, image, export, zoo, exec_]
 
 
 def _parser():
