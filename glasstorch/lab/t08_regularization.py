@@ -75,7 +75,7 @@ def dropout_train_vs_eval(torch, lab):
                   sum(cost) / len(cost) > 2 * (max(cost) - min(cost)),
               f"the 1/(1-p) scaling keeps the mean activation equal (train/eval {ratio:.3f})":
                   abs(ratio - 1) < 0.05}
-    return all_of(checks, f"Mask multiply {t_mul*1e3:.1f} ms vs where {t_where*1e3:.1f} ms per "
+    return all_of(checks, note=f"Mask multiply {t_mul*1e3:.1f} ms vs where {t_where*1e3:.1f} ms per "
                   f"{len(big):,}-value fwd+bwd; without the scaling the test-time activations "
                   f"are twice the training ones (accuracy {m('no 1/(1-p), no correction'):.3f}).")
 

@@ -33,8 +33,13 @@ def test_across_gives_depends_with_condition():
 
 
 def test_all_of_lists_failed_checks():
-    v = verdict.all_of({"one holds": True, "two fails": False})
+    v = verdict.all_of({"one holds": True, "two fails": False}, because="CONCLUSION",
+                       note="NUMBERS")
     assert v.outcome == "refuted" and "two fails" in v.text and v.checks["one holds"]
+    # a conclusion is only stated when the checks support it; measured notes always
+    assert "CONCLUSION" not in v.text and "NUMBERS" in v.text
+    v = verdict.all_of({"holds": True}, because="CONCLUSION", note="NUMBERS")
+    assert v.outcome == "confirmed" and "CONCLUSION" in v.text and "NUMBERS" in v.text
 
 
 def test_lab_record_converts_tensors_and_nan():
