@@ -2,8 +2,9 @@
 included), forward + backward, glasstorch vs torch. Target: glasstorch within 2x of torch.
 
 The forward is one `take` (a row gather). The backward scatter-adds 20,000 gradient rows into a
-zero table (ops/index.py `_add_at`): a stable sort of the indices, then rounds of gather-add-
-scatter over distinct rows, in float32, so repeated rows sum in the order torch's index_add does.
+zero table (backend/cpu_kernels.py `add_at`): a stable sort of the indices, then rounds of
+gather-add-scatter over distinct rows, in float32, so repeated rows sum in the order torch's
+index_add does.
 Run: benchmarks/run.sh bench_embedding  (or: python benchmarks/bench_embedding.py)
 """
 import numpy as np

@@ -24,7 +24,9 @@ def mlp(lib):
 
 def main():
     environment_report()
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)        # both frameworks on one BLAS thread: batch 1 is latency
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1, 1, 28, 28)).astype(np.float32)
     g_model, t_model = mlp(gt).eval(), mlp(torch).eval()

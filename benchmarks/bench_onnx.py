@@ -29,7 +29,9 @@ def lenet(lib):
 
 def main():
     environment_report()
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)        # both frameworks on one BLAS thread: batch 1 is latency
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)
     g_model, t_model = lenet(gt).eval(), lenet(torch).eval()
     t_model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in g_model.state_dict().items()})
     path = os.path.join(tempfile.mkdtemp(), "lenet.onnx")

@@ -24,7 +24,7 @@ Three things make it train well:
 3. Watching the held-out perplexity: when it stalls the lr drops 4x (ReduceLROnPlateau), and
    after `patience` epochs without progress training stops and the best weights are kept
    (150k characters are few for 800k parameters: the model starts to memorize).
-glasstorch/text/cli_lm.py is the same recipe through train.Trainer (`glasstorch train --model
+glasstorch/text/char_lm.py is the same recipe through train.Trainer (`glasstorch train --model
 lstm-lm`); tests/test_char_lm.py checks it reaches a held-out perplexity <= 4 in 5 minutes.
 """
 import argparse

@@ -7,7 +7,7 @@ under `no_grad`, clear the gradients. Runs the same with `import torch`.
     python examples/linear_regression.py
 
 `python -m glasstorch` runs this job too, with a progress bar, a checkpoint and a loss plot
-(glasstorch/cli.py). The example follows d2l.ai, section 3.2.
+(glasstorch/cli/demo.py). The example follows d2l.ai, section 3.2.
 """
 import glasstorch as torch
 

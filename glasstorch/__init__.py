@@ -16,11 +16,22 @@ from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
 from . import autograd  # noqa: F401
 from .ops.unary import *  # noqa: F401,F403
-from .ops.binary import *  # noqa: F401,F403
+from .ops.trig import *  # noqa: F401,F403
+from .ops.piecewise import *  # noqa: F401,F403
+from .ops.arith import *  # noqa: F401,F403
+from .ops.binary_math import *  # noqa: F401,F403
+from .ops.compare import *  # noqa: F401,F403
+from .ops._operands import *  # noqa: F401,F403
 from .ops.reduce import *  # noqa: F401,F403
+from .ops.extrema import *  # noqa: F401,F403
+from .ops.cumulative import *  # noqa: F401,F403
 from .ops.softmax import *  # noqa: F401,F403
-from .ops.shape import *  # noqa: F401,F403
+from .ops.view import *  # noqa: F401,F403
+from .ops.slice import *  # noqa: F401,F403
+from .ops.join import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
+from .ops.gather import *  # noqa: F401,F403
+from .ops.mask import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.sort import *  # noqa: F401,F403
 from .ops.convert import *  # noqa: F401,F403
@@ -31,7 +42,7 @@ from .ops.upsample import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403
 from .ops.norm import *  # noqa: F401,F403
 from .ops.dropout import *  # noqa: F401,F403
-from .ops.nn_misc import *  # noqa: F401,F403
+from .ops.distance import *  # noqa: F401,F403
 from .ops.rnn import *  # noqa: F401,F403
 from ._registry import OPS  # noqa: F401
 from . import viz  # noqa: F401
@@ -40,11 +51,17 @@ from . import nn  # noqa: F401,E402
 from . import optim  # noqa: F401,E402
 from . import utils  # noqa: F401,E402
 from . import accelerator, multiprocessing  # noqa: F401,E402
-from . import cuda, backends, linalg, distributions  # noqa: F401,E402
+from . import cuda, backends, linalg, distributions, testing, fft, special  # noqa: F401,E402
+from .ops.gamma import lgamma, digamma, polygamma, mvlgamma  # noqa: F401,E402
+from .special import sinc  # noqa: F401,E402
+from .ops.composite import *  # noqa: F401,F403,E402
+from . import jit, onnx  # noqa: F401,E402  (torch.jit.trace, torch.onnx.export)
+from .autograd import functional as _autograd_functional  # noqa: F401,E402  (after Tensor)
 from ._runtime import (finfo, iinfo, set_num_threads, get_num_threads,  # noqa: F401,E402
                        get_num_interop_threads, set_num_interop_threads, set_printoptions)
 
-from . import _aliases  # noqa: E402
+from . import _families, _aliases  # noqa: E402
+_families.install(globals(), Tensor)  # cos_, arccos, permute_copy... (tables in _families.py)
 _aliases.install(globals(), Tensor)  # axis= for dim=, keepdims= for keepdim= (read _aliases.py)
 
 __version__ = "0.1.0"

@@ -71,6 +71,10 @@ def tensor_repr(t):
         width = max((len(fmt(float(v))) for v in shown if v != 0 and _xp.isfinite(v)),
                     default=1)
         opts["formatter"] = {"float_kind": lambda v: fmt(float(v)).rjust(width)}
+    if data.dtype == _xp.bool_ and data.size:
+        # torch pads to the widest value present: [True, True] but [ True, False]
+        width = 5 if not data.all() else 4
+        opts["formatter"] = {"bool": lambda v: str(bool(v)).rjust(width)}
     body = _xp.array2string(data, **opts).replace(", ...,", ",  ...,")  # torch's spacing
     suffix = []
     if data.size == 0 and data.ndim != 1:

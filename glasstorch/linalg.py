@@ -221,7 +221,7 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 
 def cross(input, other, *, dim=-1, out=None):
-    from .ops.shape import stack
+    from .ops.join import stack
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[dim]} and {other.shape[dim]}")
@@ -235,7 +235,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 
 def vander(x, *, N=None):
-    from .ops.shape import stack
+    from .ops.join import stack
     N = x.shape[-1] if N is None else N
     from .creation import ones_like
     cols = [ones_like(x)]
@@ -303,3 +303,39 @@ def cond(A, p=None, *, out=None):
         return S.amax(-1) / S.amin(-1) if p != -2 else S.amin(-1) / S.amax(-1)
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
+
+
+# ---- the older torch-level names (torch.det, x.inverse(), torch.svd(some=True)) ------------
+def logdet(input):
+    """log det(A): nan for a negative determinant, -inf for a singular matrix (as torch)."""
+    return det(input).log()
+
+
+def _svd_legacy(input, some=True, compute_uv=True):
+    """torch.svd: returns (U, S, V) with V (not Vh); `some` = reduced."""
+    U, S, Vh = _decomp.svd(input, not some)
+    return _result("svd", "U", "S", "V")(U, S, Vh.transpose(-2, -1))
+
+
+def _qr_legacy(input, some=True):
+    return _QR(*_decomp.qr(input, "reduced" if some else "complete"))
+
+
+def _pinverse(input, rcond=1e-15):
+    return pinv(input, rtol=rcond)
+
+
+def _cholesky_legacy(input, upper=False):
+    return cholesky(input, upper=upper)
+
+
+def _trace(input):
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return input.diagonal().sum()
+
+
+TORCH_LEVEL = {"det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inv,
+               "matrix_power": matrix_power, "pinverse": _pinverse, "svd": _svd_legacy,
+               "qr": _qr_legacy, "cholesky": _cholesky_legacy, "trace": _trace,
+               "chain_matmul": lambda *matrices: multi_dot(matrices)}

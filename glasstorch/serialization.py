@@ -66,7 +66,11 @@ from ._safezip import ZIP_ERRORS as _ZIP_ERRORS, CheckpointError as _CheckpointE
 from .backend import xp as _xp
 from .tensor import Tensor, Size, _make
 
-__all__ = ["save", "load"]
+from . import _safe_globals
+from ._safe_globals import add_safe_globals, get_safe_globals, clear_safe_globals, safe_globals
+
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+           "safe_globals"]
 
 FORMAT = "glasstorch-checkpoint"
 VERSION = 1
@@ -432,7 +436,7 @@ class _Decoder:
         return t
 
     def unpickle(self, i, type_name):
-        if self.weights_only:
+        if self.weights_only and not _safe_globals.get_safe_globals():
             raise pickle.UnpicklingError(
                 f"Weights only load failed: the checkpoint holds a pickled object of type "
                 f"{type_name}. Load it with weights_only=False only if you trust its source: "
@@ -441,6 +445,8 @@ class _Decoder:
             data = self.zf.read(f"pickles/{i}.pkl")
         except (KeyError,) + _ZIP_ERRORS:
             raise _CheckpointError(f"is corrupt: pickle {i} is missing or damaged") from None
+        if self.weights_only:        # only the globals add_safe_globals trusts (+ tensors)
+            return _safe_globals.restricted_loads(data)
         return self.pickle_module.loads(data)
 
 

@@ -107,6 +107,11 @@ class Tensor:
     def is_cuda(self):
         return False
 
+    is_cpu = property(lambda self: True, doc="True: glasstorch tensors live on the CPU")
+    # torch's other device and layout flags (e.g. dcgan tests `x.is_xpu`): all False here
+    is_xpu = is_mps = is_meta = is_ipu = is_maia = is_mtia = is_xla = is_vulkan = is_mkldnn = \
+        is_nested = is_quantized = is_sparse = is_sparse_csr = property(lambda self: False)
+
     @property
     def shape(self):
         return Size(self._data.shape)
@@ -159,23 +164,23 @@ class Tensor:
     # ---- memory layout -----------------------------------------------------------------------
     def stride(self, dim=None):
         """Strides in elements (NumPy's are in bytes)."""
-        st = _shape.strides_of(self)
+        st = _strides.strides_of(self)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def storage_offset(self):
-        return _shape.storage_offset_of(self)
+        return _view.storage_offset_of(self)
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0]
 
     def untyped_storage(self):
-        return _shape.storage_of(self)
+        return _view.storage_of(self)
 
     def is_contiguous(self, memory_format=None):
-        return _shape.is_contiguous(self)
+        return _view.is_contiguous(self)
 
     def contiguous(self, memory_format=None):
-        return _shape.contiguous(self)
+        return _view.contiguous(self)
 
     def is_set_to(self, other):
         return self._data is other._data or (
@@ -378,69 +383,69 @@ class Tensor:
         memo[id(self)] = t
         return t
 
-    # ---- arithmetic operators (ops/binary.py) -----------------------------------------------
+    # ---- arithmetic operators (ops/arith.py, binary_math.py, compare.py) --------------------
     def __add__(self, other):
-        return _binary.add(self, other)
+        return _arith.add(self, other)
 
     def __radd__(self, other):
-        return _binary.add(self, other)
+        return _arith.add(self, other)
 
     def __iadd__(self, other):
-        return _inplace.inplace(self, _binary.add, other)
+        return _inplace.inplace(self, _arith.add, other)
 
     def __sub__(self, other):
-        return _binary.sub(self, other)
+        return _arith.sub(self, other)
 
     def __rsub__(self, other):
-        return _binary.rsub(self, other)
+        return _arith.rsub(self, other)
 
     def __isub__(self, other):
-        return _inplace.inplace(self, _binary.sub, other)
+        return _inplace.inplace(self, _arith.sub, other)
 
     def __mul__(self, other):
-        return _binary.mul(self, other)
+        return _arith.mul(self, other)
 
     def __rmul__(self, other):
-        return _binary.mul(self, other)
+        return _arith.mul(self, other)
 
     def __imul__(self, other):
-        return _inplace.inplace(self, _binary.mul, other)
+        return _inplace.inplace(self, _arith.mul, other)
 
     def __truediv__(self, other):
-        return _binary.div(self, other)
+        return _arith.div(self, other)
 
     def __rtruediv__(self, other):
-        return _binary.rdiv(self, other)
+        return _arith.rdiv(self, other)
 
     def __itruediv__(self, other):
-        return _inplace.inplace(self, _binary.div, other)
+        return _inplace.inplace(self, _arith.div, other)
 
     def __floordiv__(self, other):
-        return _binary.floor_divide(self, other)
+        return _arith.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return _binary.rfloor_divide(self, other)
+        return _arith.rfloor_divide(self, other)
 
     def __ifloordiv__(self, other):
-        return _inplace.inplace(self, _binary.floor_divide, other)
+        return _inplace.inplace(self, _arith.floor_divide, other)
 
     def __mod__(self, other):
-        return _binary.remainder(self, other)
+        return _arith.remainder(self, other)
 
     def __rmod__(self, other):
-        return _binary.rremainder(self, other)
+        return _arith.rremainder(self, other)
 
     def __imod__(self, other):
-        return _inplace.inplace(self, _binary.remainder, other)
+        return _inplace.inplace(self, _arith.remainder, other)
 
     def __pow__(self, other):
-        return _binary.pow(self, other)
+        return _binary_math.pow(self, other)
 
     def __rpow__(self, other):
-        return _binary.rpow(self, other)
+        return _binary_math.rpow(self, other)
 
     def __ipow__(self, other):
-        return _inplace.inplace(self, _binary.pow, other)
+        return _inplace.inplace(self, _binary_math.pow, other)
 
     def __matmul__(self, other):
         return _linalg.matmul(self, other)
@@ -458,58 +463,58 @@ class Tensor:
         return _unary.abs(self)
 
     def __invert__(self):
-        return _unary._invert(self)
+        return _piecewise._invert(self)
 
     def __and__(self, other):
-        return _binary.bitwise_and(self, other)
+        return _compare.bitwise_and(self, other)
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return _binary.bitwise_or(self, other)
+        return _compare.bitwise_or(self, other)
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return _binary.bitwise_xor(self, other)
+        return _compare.bitwise_xor(self, other)
 
     __rxor__ = __xor__
 
     def __iand__(self, other):
-        return _inplace.inplace(self, _binary.bitwise_and, other)
+        return _inplace.inplace(self, _compare.bitwise_and, other)
 
     def __ior__(self, other):
-        return _inplace.inplace(self, _binary.bitwise_or, other)
+        return _inplace.inplace(self, _compare.bitwise_or, other)
 
     def __ixor__(self, other):
-        return _inplace.inplace(self, _binary.bitwise_xor, other)
+        return _inplace.inplace(self, _compare.bitwise_xor, other)
 
     def __lshift__(self, other):
-        return _binary.bitwise_left_shift(self, other)
+        return _compare.bitwise_left_shift(self, other)
 
     def __rshift__(self, other):
-        return _binary.bitwise_right_shift(self, other)
+        return _compare.bitwise_right_shift(self, other)
 
     # comparisons return bool tensors (so Tensor is hashed by identity, see __hash__)
     def __eq__(self, other):
-        return _binary.eq(self, other)
+        return _compare.eq(self, other)
 
     def __ne__(self, other):
-        return _binary.ne(self, other)
+        return _compare.ne(self, other)
 
     def __lt__(self, other):
-        return _binary.lt(self, other)
+        return _compare.lt(self, other)
 
     def __le__(self, other):
-        return _binary.le(self, other)
+        return _compare.le(self, other)
 
     def __gt__(self, other):
-        return _binary.gt(self, other)
+        return _compare.gt(self, other)
 
     def __ge__(self, other):
-        return _binary.ge(self, other)
+        return _compare.ge(self, other)
 
-    # ---- indexing (ops/index.py) -------------------------------------------------------------
+    # ---- indexing (ops/index.py, gather.py, mask.py) -----------------------------------------
     def __getitem__(self, index):
         return _index.getitem(self, index)
 
@@ -517,164 +522,164 @@ class Tensor:
         _index.setitem(self, index, value)
 
 
-    # ---- elementwise math (ops/unary.py, ops/binary.py) --------------------------------------
+    # ---- elementwise math (ops/unary.py, trig.py, piecewise.py, binary_math.py) --------------
     def add(self, other, *, alpha=1):
-        return _binary.add(self, other, alpha=alpha)
+        return _arith.add(self, other, alpha=alpha)
 
     def add_(self, other, *, alpha=1):
-        return _inplace.inplace(self, _binary.add, other, alpha=alpha)
+        return _inplace.inplace(self, _arith.add, other, alpha=alpha)
 
     def sub(self, other, *, alpha=1):
-        return _binary.sub(self, other, alpha=alpha)
+        return _arith.sub(self, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
-        return _inplace.inplace(self, _binary.sub, other, alpha=alpha)
+        return _inplace.inplace(self, _arith.sub, other, alpha=alpha)
 
     subtract = sub
 
     def mul(self, other):
-        return _binary.mul(self, other)
+        return _arith.mul(self, other)
 
     def mul_(self, other):
-        return _inplace.inplace(self, _binary.mul, other)
+        return _inplace.inplace(self, _arith.mul, other)
 
     multiply = mul
 
     def div(self, other, *, rounding_mode=None):
-        return _binary.div(self, other, rounding_mode=rounding_mode)
+        return _arith.div(self, other, rounding_mode=rounding_mode)
 
     def div_(self, other, *, rounding_mode=None):
-        return _inplace.inplace(self, _binary.div, other, rounding_mode=rounding_mode)
+        return _inplace.inplace(self, _arith.div, other, rounding_mode=rounding_mode)
 
     divide = true_divide = div
 
     def floor_divide(self, other):
-        return _binary.floor_divide(self, other)
+        return _arith.floor_divide(self, other)
 
     def remainder(self, other):
-        return _binary.remainder(self, other)
+        return _arith.remainder(self, other)
 
     def fmod(self, other):
-        return _binary.fmod(self, other)
+        return _arith.fmod(self, other)
 
     def pow(self, exponent):
-        return _binary.pow(self, exponent)
+        return _binary_math.pow(self, exponent)
 
     def pow_(self, exponent):
-        return _inplace.inplace(self, _binary.pow, exponent)
+        return _inplace.inplace(self, _binary_math.pow, exponent)
 
     def maximum(self, other):
-        return _binary.maximum(self, other)
+        return _compare.maximum(self, other)
 
     def minimum(self, other):
-        return _binary.minimum(self, other)
+        return _compare.minimum(self, other)
 
     def atan2(self, other):
-        return _binary.atan2(self, other)
+        return _binary_math.atan2(self, other)
 
     def lerp(self, end, weight):
-        return _binary.lerp(self, end, weight)
+        return _binary_math.lerp(self, end, weight)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
-        return _binary.addcmul(self, tensor1, tensor2, value=value)
+        return _binary_math.addcmul(self, tensor1, tensor2, value=value)
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
-        return _binary.addcdiv(self, tensor1, tensor2, value=value)
+        return _binary_math.addcdiv(self, tensor1, tensor2, value=value)
 
     def eq(self, other):
-        return _binary.eq(self, other)
+        return _compare.eq(self, other)
 
     def ne(self, other):
-        return _binary.ne(self, other)
+        return _compare.ne(self, other)
 
     def lt(self, other):
-        return _binary.lt(self, other)
+        return _compare.lt(self, other)
 
     def le(self, other):
-        return _binary.le(self, other)
+        return _compare.le(self, other)
 
     def gt(self, other):
-        return _binary.gt(self, other)
+        return _compare.gt(self, other)
 
     def ge(self, other):
-        return _binary.ge(self, other)
+        return _compare.ge(self, other)
 
     def equal(self, other):
-        return _binary.equal(self, other)
+        return _compare.equal(self, other)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return _binary.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        return _compare.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return _binary.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        return _compare.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
     def logical_and(self, other):
-        return _binary.logical_and(self, other)
+        return _compare.logical_and(self, other)
 
     def logical_or(self, other):
-        return _binary.logical_or(self, other)
+        return _compare.logical_or(self, other)
 
     def logical_xor(self, other):
-        return _binary.logical_xor(self, other)
+        return _compare.logical_xor(self, other)
 
     def floor_divide_(self, other):
-        return _inplace.inplace(self, _binary.floor_divide, other)
+        return _inplace.inplace(self, _arith.floor_divide, other)
 
     def remainder_(self, other):
-        return _inplace.inplace(self, _binary.remainder, other)
+        return _inplace.inplace(self, _arith.remainder, other)
 
     def fmod_(self, other):
-        return _inplace.inplace(self, _binary.fmod, other)
+        return _inplace.inplace(self, _arith.fmod, other)
 
     def float_power(self, exponent):
-        return _binary.float_power(self, exponent)
+        return _binary_math.float_power(self, exponent)
 
     def fmax(self, other):
-        return _binary.fmax(self, other)
+        return _compare.fmax(self, other)
 
     def fmin(self, other):
-        return _binary.fmin(self, other)
+        return _compare.fmin(self, other)
 
     def atan2_(self, other):
-        return _inplace.inplace(self, _binary.atan2, other)
+        return _inplace.inplace(self, _binary_math.atan2, other)
 
     arctan2 = atan2
 
     def hypot(self, other):
-        return _binary.hypot(self, other)
+        return _binary_math.hypot(self, other)
 
     def xlogy(self, other):
-        return _binary.xlogy(self, other)
+        return _binary_math.xlogy(self, other)
 
     def copysign(self, other):
-        return _binary.copysign(self, other)
+        return _binary_math.copysign(self, other)
 
     def lerp_(self, end, weight):
-        return _inplace.inplace(self, _binary.lerp, end, weight)
+        return _inplace.inplace(self, _binary_math.lerp, end, weight)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
-        return _inplace.inplace(self, _binary.addcmul, tensor1, tensor2, value=value)
+        return _inplace.inplace(self, _binary_math.addcmul, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return _inplace.inplace(self, _binary.addcdiv, tensor1, tensor2, value=value)
+        return _inplace.inplace(self, _binary_math.addcdiv, tensor1, tensor2, value=value)
 
     def bitwise_and(self, other):
-        return _binary.bitwise_and(self, other)
+        return _compare.bitwise_and(self, other)
 
     def bitwise_or(self, other):
-        return _binary.bitwise_or(self, other)
+        return _compare.bitwise_or(self, other)
 
     def bitwise_xor(self, other):
-        return _binary.bitwise_xor(self, other)
+        return _compare.bitwise_xor(self, other)
 
     def bitwise_left_shift(self, other):
-        return _binary.bitwise_left_shift(self, other)
+        return _compare.bitwise_left_shift(self, other)
 
     def bitwise_right_shift(self, other):
-        return _binary.bitwise_right_shift(self, other)
+        return _compare.bitwise_right_shift(self, other)
 
     def logical_not(self):
-        return _unary.logical_not(self)
+        return _piecewise.logical_not(self)
 
     def neg(self):
         return _unary.neg(self)
@@ -730,34 +735,34 @@ class Tensor:
         return _unary.square(self)
 
     def sin(self):
-        return _unary.sin(self)
+        return _trig.sin(self)
 
     def cos(self):
-        return _unary.cos(self)
+        return _trig.cos(self)
 
     def tan(self):
-        return _unary.tan(self)
+        return _trig.tan(self)
 
     def asin(self):
-        return _unary.asin(self)
+        return _trig.asin(self)
 
     def acos(self):
-        return _unary.acos(self)
+        return _trig.acos(self)
 
     def atan(self):
-        return _unary.atan(self)
+        return _trig.atan(self)
 
     def sinh(self):
-        return _unary.sinh(self)
+        return _trig.sinh(self)
 
     def cosh(self):
-        return _unary.cosh(self)
+        return _trig.cosh(self)
 
     def tanh(self):
-        return _unary.tanh(self)
+        return _trig.tanh(self)
 
     def tanh_(self):
-        return _inplace.inplace(self, _unary.tanh, snapshot=False)  # Tanh keeps its output
+        return _inplace.inplace(self, _trig.tanh, snapshot=False)  # Tanh keeps its output
 
     def sigmoid(self):
         return _unary.sigmoid(self)
@@ -766,25 +771,25 @@ class Tensor:
         return _inplace.inplace(self, _unary.sigmoid, snapshot=False)  # keeps its output
 
     def relu(self):
-        return _unary.relu(self)
+        return _piecewise.relu(self)
 
     def relu_(self):
-        return _inplace.inplace(self, _unary.relu, snapshot=False)  # Relu keeps its output
+        return _inplace.inplace(self, _piecewise.relu, snapshot=False)  # Relu keeps its output
 
     def clamp(self, min=None, max=None):
-        return _unary.clamp(self, min, max)
+        return _piecewise.clamp(self, min, max)
 
     def clamp_(self, min=None, max=None):
-        return _inplace.inplace(self, _unary.clamp, min, max)
+        return _inplace.inplace(self, _piecewise.clamp, min, max)
 
     clip = clamp
     clip_ = clamp_
 
     def clamp_min(self, min):
-        return _unary.clamp(self, min, None)
+        return _piecewise.clamp(self, min, None)
 
     def clamp_max(self, max):
-        return _unary.clamp(self, None, max)
+        return _piecewise.clamp(self, None, max)
 
     def sign(self):
         return _unary.sign(self)
@@ -793,22 +798,22 @@ class Tensor:
         return _unary.sign(self)
 
     def floor(self):
-        return _unary.floor(self)
+        return _piecewise.floor(self)
 
     def floor_(self):
-        return _inplace.inplace(self, _unary.floor)
+        return _inplace.inplace(self, _piecewise.floor)
 
     def ceil(self):
-        return _unary.ceil(self)
+        return _piecewise.ceil(self)
 
     def round(self, *, decimals=0):
-        return _unary.round(self, decimals=decimals)
+        return _piecewise.round(self, decimals=decimals)
 
     def trunc(self):
-        return _unary.trunc(self)
+        return _piecewise.trunc(self)
 
     def frac(self):
-        return _unary.frac(self)
+        return _piecewise.frac(self)
 
     def reciprocal(self):
         return _unary.reciprocal(self)
@@ -826,19 +831,19 @@ class Tensor:
         return _unary.erfinv(self)
 
     def bitwise_not(self):
-        return _unary.bitwise_not(self)
+        return _piecewise.bitwise_not(self)
 
     def isnan(self):
-        return _unary.isnan(self)
+        return _piecewise.isnan(self)
 
     def isinf(self):
-        return _unary.isinf(self)
+        return _piecewise.isinf(self)
 
     def isfinite(self):
-        return _unary.isfinite(self)
+        return _piecewise.isfinite(self)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        return _unary.nan_to_num(self, nan, posinf, neginf)
+        return _piecewise.nan_to_num(self, nan, posinf, neginf)
 
     def zero_(self):
         return _inplace.fill_(self, 0)
@@ -867,7 +872,7 @@ class Tensor:
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return _random.multinomial(self, num_samples, replacement, generator=generator)
 
-    # ---- reductions (ops/reduce.py, ops/softmax.py) ------------------------------------------
+    # ---- reductions (ops/reduce.py, extrema.py, cumulative.py, softmax.py) -------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         return _reduce.sum(self, dim, keepdim, dtype=dtype)
 
@@ -884,31 +889,31 @@ class Tensor:
         return _reduce.prod(self, dim, keepdim, dtype=dtype)
 
     def max(self, dim=None, keepdim=False):
-        return _reduce.max(self, dim, keepdim)
+        return _extrema.max(self, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
-        return _reduce.min(self, dim, keepdim)
+        return _extrema.min(self, dim, keepdim)
 
     def amax(self, dim=(), keepdim=False):
-        return _reduce.amax(self, dim, keepdim)
+        return _extrema.amax(self, dim, keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        return _reduce.amin(self, dim, keepdim)
+        return _extrema.amin(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
-        return _reduce.argmax(self, dim, keepdim)
+        return _extrema.argmax(self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
-        return _reduce.argmin(self, dim, keepdim)
+        return _extrema.argmin(self, dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
-        return _reduce.logsumexp(self, dim, keepdim)
+        return _extrema.logsumexp(self, dim, keepdim)
 
     def cumsum(self, dim, *, dtype=None):
-        return _reduce.cumsum(self, dim, dtype=dtype)
+        return _cumulative.cumsum(self, dim, dtype=dtype)
 
     def cumprod(self, dim, *, dtype=None):
-        return _reduce.cumprod(self, dim, dtype=dtype)
+        return _cumulative.cumprod(self, dim, dtype=dtype)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return _reduce.norm(self, p, dim, keepdim, dtype=dtype)
@@ -923,10 +928,10 @@ class Tensor:
         return _reduce.count_nonzero(self, dim)
 
     def median(self, dim=None, keepdim=False):
-        return _reduce.median(self, dim, keepdim)
+        return _extrema.median(self, dim, keepdim)
 
     def aminmax(self, *, dim=None, keepdim=False):
-        return _reduce.aminmax(self, dim=dim, keepdim=keepdim)
+        return _extrema.aminmax(self, dim=dim, keepdim=keepdim)
 
     def softmax(self, dim, dtype=None):
         return _softmax.softmax(self, dim, dtype=dtype)
@@ -986,125 +991,125 @@ class Tensor:
     def vdot(self, other):
         return _linalg.vdot(self, other)
 
-    # ---- shape and views (ops/shape.py) ------------------------------------------------------
+    # ---- shape and views (ops/view.py, slice.py, join.py) ------------------------------------
     def view(self, *shape):
-        return _shape.view(self, *shape)
+        return _view.view(self, *shape)
 
     def view_as(self, other):
-        return _shape.view(self, other.shape)
+        return _view.view(self, other.shape)
 
     def reshape(self, *shape):
-        return _shape.reshape(self, *shape)
+        return _view.reshape(self, *shape)
 
     def reshape_as(self, other):
-        return _shape.reshape(self, other.shape)
+        return _view.reshape(self, other.shape)
 
     def permute(self, *dims):
-        return _shape.permute(self, *dims)
+        return _view.permute(self, *dims)
 
     def transpose(self, dim0, dim1):
-        return _shape.transpose(self, dim0, dim1)
+        return _view.transpose(self, dim0, dim1)
 
     swapaxes = swapdims = transpose
 
     def t(self):
-        return _shape.t(self)
+        return _view.t(self)
 
     @property
     def T(self):
-        return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
+        return _view.permute(self, *range(self._data.ndim - 1, -1, -1))
 
     @property
     def mT(self):
-        return _shape.transpose(self, -2, -1)
+        return _view.transpose(self, -2, -1)
 
     def movedim(self, source, destination):
-        return _shape.movedim(self, source, destination)
+        return _view.movedim(self, source, destination)
 
     moveaxis = movedim
 
     def squeeze(self, dim=None):
-        return _shape.squeeze(self, dim)
+        return _view.squeeze(self, dim)
 
     def unsqueeze(self, dim):
-        return _shape.unsqueeze(self, dim)
+        return _view.unsqueeze(self, dim)
 
     def unsqueeze_(self, dim):
-        return _shape.unsqueeze_(self, dim)
+        return _view.unsqueeze_(self, dim)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        return _shape.flatten(self, start_dim, end_dim)
+        return _view.flatten(self, start_dim, end_dim)
 
     def unflatten(self, dim, sizes):
-        return _shape.unflatten(self, dim, sizes)
+        return _view.unflatten(self, dim, sizes)
 
     def expand(self, *sizes):
-        return _shape.expand(self, *sizes)
+        return _view.expand(self, *sizes)
 
     def expand_as(self, other):
-        return _shape.expand(self, other.shape)
+        return _view.expand(self, other.shape)
 
     def broadcast_to(self, size):
-        return _shape.expand(self, size)
+        return _view.expand(self, size)
 
     def repeat(self, *sizes):
-        return _shape.repeat(self, *sizes)
+        return _join.repeat(self, *sizes)
 
     def tile(self, *dims):
-        return _shape.tile(self, *dims)
+        return _join.tile(self, *dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
-        return _shape.repeat_interleave(self, repeats, dim, output_size=output_size)
+        return _join.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def split(self, split_size, dim=0):
-        return _shape.split(self, split_size, dim)
+        return _slice.split(self, split_size, dim)
 
     def chunk(self, chunks, dim=0):
-        return _shape.chunk(self, chunks, dim)
+        return _slice.chunk(self, chunks, dim)
 
     def unbind(self, dim=0):
-        return _shape.unbind(self, dim)
+        return _slice.unbind(self, dim)
 
     def narrow(self, dim, start, length):
-        return _shape.narrow(self, dim, start, length)
+        return _slice.narrow(self, dim, start, length)
 
     def select(self, dim, index):
-        return _shape.select(self, dim, index)
+        return _slice.select(self, dim, index)
 
     def flip(self, *dims):
-        return _shape.flip(self, *dims)
+        return _join.flip(self, *dims)
 
     def roll(self, shifts, dims=None):
-        return _shape.roll(self, shifts, dims)
+        return _join.roll(self, shifts, dims)
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
-        return _shape.diagonal(self, offset, dim1, dim2)
+        return _slice.diagonal(self, offset, dim1, dim2)
 
     def tril(self, diagonal=0):
-        return _shape.tril(self, diagonal)
+        return _join.tril(self, diagonal)
 
     def triu(self, diagonal=0):
-        return _shape.triu(self, diagonal)
+        return _join.triu(self, diagonal)
 
     def unfold(self, dimension, size, step):
-        return _shape.unfold(self, dimension, size, step)
+        return _slice.unfold(self, dimension, size, step)
 
-    # ---- indexing (ops/index.py) -------------------------------------------------------------
+    # ---- indexing (ops/index.py, gather.py, mask.py) -----------------------------------------
     def gather(self, dim, index):
-        return _index.gather(self, dim, index)
+        return _gather.gather(self, dim, index)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
-        return _index.scatter(self, dim, index, src, value=value, reduce=reduce)
+        return _gather.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-        return _inplace.inplace(self, _index.scatter, dim, index, src, value=value,
+        return _inplace.inplace(self, _gather.scatter, dim, index, src, value=value,
                                 reduce=reduce)
 
     def scatter_add(self, dim, index, src):
-        return _index.scatter_add(self, dim, index, src)
+        return _gather.scatter_add(self, dim, index, src)
 
     def scatter_add_(self, dim, index, src):
-        return _inplace.inplace(self, _index.scatter_add, dim, index, src)
+        return _inplace.inplace(self, _gather.scatter_add, dim, index, src)
 
     def index_select(self, dim, index):
         return _index.index_select(self, dim, index)
@@ -1125,28 +1130,28 @@ class Tensor:
         return _inplace.inplace(self, _index.index_put, indices, values, accumulate)
 
     def masked_fill(self, mask, value):
-        return _index.masked_fill(self, mask, value)
+        return _mask.masked_fill(self, mask, value)
 
     def masked_fill_(self, mask, value):
-        return _inplace.inplace(self, _index.masked_fill, mask, value)
+        return _inplace.inplace(self, _mask.masked_fill, mask, value)
 
     def masked_select(self, mask):
-        return _index.masked_select(self, mask)
+        return _mask.masked_select(self, mask)
 
     def masked_scatter(self, mask, source):
-        return _index.masked_scatter(self, mask, source)
+        return _mask.masked_scatter(self, mask, source)
 
     def where(self, condition, other):
-        return _index.where(condition, self, other)
+        return _mask.where(condition, self, other)
 
     def nonzero(self, *, as_tuple=False):
-        return _index.nonzero(self, as_tuple=as_tuple)
+        return _mask.nonzero(self, as_tuple=as_tuple)
 
     def take_along_dim(self, indices, dim=None):
-        return _index.take_along_dim(self, indices, dim)
+        return _gather.take_along_dim(self, indices, dim)
 
     def take(self, index):
-        return _index.take(self, index)
+        return _gather.take(self, index)
 
 
 def _init(t, arr):
@@ -1216,7 +1221,10 @@ _node._bind(Tensor, _make, _dtype_of)
 
 from . import _format, creation as _creation  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
-from .ops import (binary as _binary, unary as _unary, reduce as _reduce,  # noqa: E402
-                  shape as _shape, index as _index, linalg as _linalg, convert as _convert,
-                  _inplace, softmax as _softmax, sort as _sort)
+from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # noqa: E402
+                  arith as _arith, binary_math as _binary_math, compare as _compare,
+                  reduce as _reduce, extrema as _extrema, cumulative as _cumulative,
+                  _strides, view as _view, slice as _slice, join as _join,
+                  index as _index, gather as _gather, mask as _mask, linalg as _linalg,
+                  convert as _convert, _inplace, softmax as _softmax, sort as _sort)
 from . import random as _random  # noqa: E402

@@ -1,4 +1,4 @@
-"""The character-level LSTM language model of The Time Machine (glasstorch/text/cli_lm.py: the
+"""The character-level LSTM language model of The Time Machine (glasstorch/text/char_lm.py: the
 recipe behind `glasstorch train --model lstm-lm --dataset timemachine`; examples/char_lm.py is
 the same as a plain loop).
 
@@ -17,8 +17,8 @@ import pytest
 
 import glasstorch as torch
 from glasstorch.cli import main
-from glasstorch.text import cli_lm
-from glasstorch.text.cli_lm import TimeBudget, fit_char_lm, load_lm
+from glasstorch.text import char_lm
+from glasstorch.text.char_lm import TimeBudget, fit_char_lm, load_lm
 from glasstorch.text.models import load_time_machine_chars
 
 
@@ -74,7 +74,7 @@ def test_time_budget_stops_training():
 
 def test_time_budget_anneals_the_lr(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(cli_lm, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    monkeypatch.setattr(char_lm, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
     trainer = types.SimpleNamespace(
         optimizer=torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=2.0),
         stop_training=False)
@@ -100,7 +100,7 @@ def test_fit_char_lm_rejects_bad_settings():
 
 
 def test_cli_trains_into_a_run_folder_and_resumes(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(cli_lm.CHAR_LM_DEFAULTS, "num_hiddens", 24)     # a quick run
+    monkeypatch.setitem(char_lm.CHAR_LM_DEFAULTS, "num_hiddens", 24)     # a quick run
     run = tmp_path / "run"
     assert main(["train", "--model", "lstm-lm", "--epochs", "1", "--batch-size", "256",
                  "--out", str(run)]) == 0

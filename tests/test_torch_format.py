@@ -191,3 +191,37 @@ def test_damaged_and_unsupported_files_say_so():
         torch.load(io.BytesIO(truncated), weights_only=True)
     with pytest.raises(pickle.UnpicklingError, match="truncated"):
         _gt_load(truncated)
+
+
+# ---- safe_globals: trusted classes in weights_only loads (word_language_model does this) --------
+class _Net(gt.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = gt.nn.Linear(2, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_safe_globals_allow_a_pickled_module_and_nothing_else(tmp_path):
+    path = tmp_path / "model.pt"
+    net = _Net()
+    gt.save(net, path)
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):
+        gt.load(path)
+    with gt.serialization.safe_globals([_Net]):
+        with pytest.raises(pickle.UnpicklingError, match="Linear"):   # Linear not trusted
+            gt.load(path)
+    assert gt.serialization.get_safe_globals() == []
+    with gt.serialization.safe_globals([_Net, gt.nn.Linear]):
+        back = gt.load(path)
+    assert isinstance(back, _Net) and isinstance(back.fc.weight, gt.nn.Parameter)
+    np.testing.assert_array_equal(back.fc.weight.detach().numpy(), net.fc.weight.detach().numpy())
+    # a trusted list does not open the door to anything else
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pt"
+    gt.save({"x": _Evil(marker)}, evil)
+    with gt.serialization.safe_globals([_Net, gt.nn.Linear]):
+        with pytest.raises(pickle.UnpicklingError, match="posix.system|os.system"):
+            gt.load(evil)
+    assert not marker.exists()

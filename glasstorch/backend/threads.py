@@ -93,8 +93,10 @@ def get_num_threads():
 def set_num_threads(n):
     """Use n threads for the pool and for BLAS (n >= 1)."""
     global _num_threads, _pool
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise RuntimeError(f"set_num_threads expects a positive integer, but got {n!r}")
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
     with _lock:
         _num_threads = n
         if _pool is not None:

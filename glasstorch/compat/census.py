@@ -34,6 +34,8 @@ OUT_OF_SCOPE = [
     (r"mkldnn|cudnn|miopen|mps|xpu|vulkan|ipu|hip|mtia|hpu|xla|_foreach|nnpack|cufft|"
      r"cusparse|cublas|cutlass|is_meta|is_maia", "vendor devices and kernel-library internals"),
     (r"^sym_|^Sym|symint", "symbolic shapes (torch.compile internals)"),
+    (r"^i?r?h?fft(2|n)?$|^stft$|^istft$",
+     "Fourier transforms produce complex tensors (fftfreq/rfftfreq/fftshift are in)"),
     (r"complex|^real$|^imag$|view_as_real|view_as_complex|^conj|resolve_conj|resolve_neg|"
      r"is_neg$|^polar$|^angle$|^adjoint$|chalf|cfloat|cdouble|^is_conj",
      "complex dtypes: glasstorch has real dtypes only"),
@@ -47,7 +49,7 @@ OUT_OF_SCOPE = [
      r"^_version$|^retains_grad$|^is_inference$|^names$|^refine_names|^align_|^rename|"
      r"^has_names$|^unflatten_names", "storage/memory/device internals and named tensors"),
     (r"^jit|^compile|^export|^fx$|^dynamo|^inductor|^onnx|^package|^profiler|^mobile|"
-     r"^hub$|^library|^_", "other subsystems (jit/onnx have their own glasstorch packages)"),
+     r"^hub$|^library|^_|^FileCheck$", "other subsystems (jit/onnx have their own glasstorch packages)"),
 ]
 
 _SKIP_PARAMS = {"self", "out", "args", "kwargs"}

@@ -95,7 +95,7 @@ class Categorical(Distribution):
 
     def log_prob(self, value):
         value = value.long().unsqueeze(-1)
-        from ..ops.shape import broadcast_tensors
+        from ..ops.view import broadcast_tensors
         value, logits = broadcast_tensors(value, self.logits)
         return logits.gather(-1, value[..., :1]).squeeze(-1)
 

@@ -19,7 +19,7 @@ __all__ = ["Distribution", "broadcast_all"]
 def broadcast_all(*values):
     """Numbers and tensors -> tensors of one broadcast shape (numbers take the default float
     dtype, or the dtype of the tensors among the values)."""
-    from ..ops.shape import broadcast_tensors
+    from ..ops.view import broadcast_tensors
     ref = next((v for v in values if isinstance(v, Tensor)), None)
     dtype = ref.dtype if ref is not None and ref.dtype.is_floating_point else None
     tensors = [v if isinstance(v, Tensor) else _creation.tensor(float(v), dtype=dtype)

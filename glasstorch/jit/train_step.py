@@ -125,14 +125,20 @@ class TrainStep:
                     gi = sum_to(gi, a.shape, ctx, i)
                 prev = grads.get(a)
                 grads[a] = gi if prev is None else prev + gi
+        taken = set()
         for name, v in g.params.items():
             gv = grads.get(v)
             if gv is not None:
-                t = params[name]
+                t, a = params[name], gv._data
                 if t.grad is None:
-                    t.grad = _make(gv._data.astype(t._data.dtype, copy=True))
+                    # a gradient array no one else holds becomes .grad as is; the engine
+                    # copies because it cannot know (an add's backward hands one gy to both)
+                    own = a.base is None and a.dtype == t._data.dtype and id(a) not in taken \
+                        and a.flags.c_contiguous
+                    taken.add(id(a))
+                    t.grad = _make(a if own else a.astype(t._data.dtype, copy=True))
                 else:
-                    _xp.add(t.grad._data, gv._data, out=t.grad._data, casting="unsafe")
+                    _xp.add(t.grad._data, a, out=t.grad._data, casting="unsafe")
         return _make(loss)
 
     @staticmethod

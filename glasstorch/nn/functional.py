@@ -3,7 +3,8 @@ glasstorch/ops/ (forward and backward side by side there); modules in nn/modules
 parameters and call these."""
 from ..ops.linear import linear, bilinear  # noqa: F401
 from ..ops.embedding import embedding, embedding_bag  # noqa: F401
-from ..ops.unary import tanh, sigmoid  # noqa: F401
+from ..ops.trig import tanh  # noqa: F401
+from ..ops.unary import sigmoid  # noqa: F401
 from ..ops.softmax import *  # noqa: F401,F403
 from ..ops.activation import *  # noqa: F401,F403
 from ..ops.activation import relu, softmax, log_softmax, softmin  # noqa: F401
@@ -20,14 +21,16 @@ from ..ops.pad import pad  # noqa: F401
 from ..ops.upsample import (interpolate, upsample, upsample_nearest,  # noqa: F401
                             upsample_bilinear, pixel_shuffle, pixel_unshuffle)
 from ..ops.loss import (cross_entropy, nll_loss, binary_cross_entropy,  # noqa: F401
-                        binary_cross_entropy_with_logits, mse_loss, l1_loss, smooth_l1_loss,
-                        huber_loss, kl_div, poisson_nll_loss, gaussian_nll_loss,
-                        margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
-                        multilabel_soft_margin_loss, cosine_embedding_loss, multi_margin_loss,
-                        multilabel_margin_loss, triplet_margin_loss,
-                        triplet_margin_with_distance_loss)
-from ..ops.nn_misc import (one_hot, normalize, cosine_similarity,  # noqa: F401
-                           pairwise_distance, scaled_dot_product_attention)
+                        binary_cross_entropy_with_logits)
+from ..ops.loss_composed import (mse_loss, l1_loss, smooth_l1_loss, huber_loss,  # noqa: F401
+                                 kl_div, poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,
+                                 hinge_embedding_loss, soft_margin_loss,
+                                 multilabel_soft_margin_loss, cosine_embedding_loss,
+                                 multi_margin_loss, multilabel_margin_loss, triplet_margin_loss,
+                                 triplet_margin_with_distance_loss)
+from ..ops.gather import one_hot  # noqa: F401
+from ..ops.distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
+from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 from ..ops.attention import (multi_head_attention_forward, _canonical_mask,  # noqa: F401
                              _none_or_dtype, _mha_shape_check, _in_projection_packed,
                              _in_projection)

@@ -1,26 +1,43 @@
 """Stateless ops, one module per family; each op's forward and backward side by side.
 
-    unary.py    elementwise functions of one tensor (exp, tanh, relu, clamp, erf, ...)
-    binary.py   elementwise arithmetic, comparisons, logical ops, with PyTorch's promotion
-    reduce.py   sum, mean, var, max/min, logsumexp, cumsum, norm, all/any
-    softmax.py  softmax / log_softmax (fused, numerically stable)
-    shape.py    views and shape ops (view, reshape, permute, expand, cat, split, ...)
-    index.py    indexing, gather/scatter, masked ops, where, nonzero
-    linalg.py   matmul and friends, einsum
-    sort.py     sort, argsort, topk, unique
-    convert.py  casts, clone, detach;  _inplace.py: in-place ops and CopySlices
+    unary.py       elementwise functions of one tensor (neg, abs, exp, log, sqrt, sigmoid, erf, ...)
+    trig.py        sin ... atanh, elementwise
+    piecewise.py   functions whose gradient is a mask or zero (relu, clamp, rounding, isnan, ...)
+    _operands.py   operands of two-tensor ops: numbers, arrays, PyTorch's type promotion
+    arith.py       add, sub, mul, div, floor_divide, remainder, fmod
+    binary_math.py pow, atan2, hypot, lerp, addcmul/addcdiv, xlogy, copysign
+    compare.py     maximum/minimum, comparisons, isclose, logical and bitwise ops
+    reduce.py      sum, mean, var/std, prod, norm, all/any (and every reduction's helpers)
+    extrema.py     max/min/median, amax/amin, argmax/argmin, logsumexp
+    cumulative.py  cumsum, cumprod
+    softmax.py     softmax / log_softmax (fused, numerically stable)
+    _strides.py    view bookkeeping: base tensor, version counter, PyTorch's strides
+    view.py        view, reshape, permute/transpose, squeeze/unsqueeze, expand, contiguous
+    slice.py       narrow, select, diagonal, split/chunk, unbind, unfold (views of a part)
+    join.py        cat/stack & co, repeat/tile, flip, roll, tril/triu (copies)
+    _index_parse.py  parsing x[index] into a view part and a pick part (PyTorch's rules)
+    index.py       x[i], x[i] = v, index_put, index_select/add/fill
+    gather.py      gather, scatter, scatter_add, take_along_dim, take, one_hot
+    mask.py        where, masked_fill/select/scatter, nonzero
+    linalg.py      matmul and friends, einsum
+    sort.py        sort, argsort, topk, unique
+    convert.py     casts, clone, detach;  _inplace.py: in-place ops and CopySlices
     activation.py  nn.functional activations (relu6, leaky_relu, elu, gelu, softplus, glu, ...)
-    norm.py     batch/instance/layer/group/rms norm (one fused op), local_response_norm
-    dropout.py  dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout
-    loss.py     losses: fused cross_entropy / nll / bce (+ with logits), the rest composed
-    nn_misc.py  one_hot, normalize, cosine_similarity, pairwise_distance, cdist, attention
-    rnn.py      lstm / gru / rnn_tanh / rnn_relu and their cells (fused per-layer time loops)
-    attention.py  multi_head_attention_forward (one fused attention op), d2l's masked_softmax
-    linear.py   linear (fused x W^T + b), bilinear
-    embedding.py  embedding, embedding_bag (gather forward, scatter-add backward)
-    conv.py     conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + GEMM, backend kernels)
-    pool.py     max/avg/adaptive pooling, max_unpool (argmax indices flat per plane)
-    pad.py      F.pad: constant, reflect, replicate, circular (negative pads crop)
-    upsample.py interpolate (nearest, linear, bilinear, area), pixel_shuffle/unshuffle
+    norm.py        instance/layer/group/rms norm (one fused op), local_response_norm
+    batchnorm.py   batch_norm: fused, statistics inside, input gradient a*gy + k*x + c0
+    dropout.py     dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout
+    loss.py        losses: fused cross_entropy / nll / bce (+ with logits), shared checks
+    loss_composed.py  the other losses, compositions of existing ops
+    distance.py    normalize, cosine_similarity, pairwise_distance, cdist
+    rnn.py         lstm / gru / rnn_tanh / rnn_relu and their cells (fused per-layer time loops)
+    attention.py   multi_head_attention_forward (one fused op), scaled_dot_product_attention
+    linear.py      linear (fused x W^T + b), bilinear
+    embedding.py   embedding, embedding_bag (gather forward, scatter-add backward)
+    conv.py        conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + GEMM, backend kernels);
+                   conv_kernels.py: their array kernels (1x1, flipped-kernel, two-thread paths)
+    pool.py        max/avg/adaptive pooling, max_unpool (argmax indices flat per plane)
+    pad.py         F.pad: constant, reflect, replicate, circular (negative pads crop)
+    resample.py    the Resample op pair that upsample.py, pad.py and pool.py share
+    upsample.py    interpolate (nearest, linear, bilinear, area), pixel_shuffle/unshuffle
 Every op class registers itself in glasstorch._registry.OPS.
 """

@@ -196,7 +196,7 @@ def copy_(self, src):
     if not isinstance(src, Tensor):
         src = _make(Op.xp.asarray(src))
     _check_leaf(self)
-    from .shape import expand
+    from .view import expand
     from .convert import to
     if src._data.shape != self._data.shape:
         src = expand(src, self._data.shape)

@@ -18,9 +18,11 @@ from ..autograd.node import Op
 from ..tensor import _make, _wrap_dim
 from . import _inplace
 from . import softmax as _sm
-from .index import where
-from .unary import _Masked, _not_implemented, abs as _abs, clamp_max, erf, exp, sigmoid, tanh
-from .unary import relu as _relu
+from .mask import where
+from .piecewise import _Masked, clamp_max
+from .piecewise import relu as _relu
+from .trig import tanh
+from .unary import _not_implemented, abs as _abs, erf, exp, sigmoid
 
 __all__ = ["relu_", "threshold", "threshold_", "hardtanh", "hardtanh_", "relu6", "leaky_relu",
            "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu", "selu_", "celu",

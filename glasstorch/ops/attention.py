@@ -1,15 +1,16 @@
 """Attention ops: torch's F.multi_head_attention_forward (Vaswani et al. 2017, sec. 3.2) on one
-fused attention op, and d2l's masked_softmax for the seq2seq attention modules.
+fused attention op, and F.scaled_dot_product_attention.
 
     _Attention                     softmax(q k^T * scale + mask), dropout, @ v in one node with a
                                    hand-written backward (four matmuls and softmax's closed form)
     multi_head_attention_forward   in-projection, heads split off the batch, _Attention, heads
                                    merged back, out-projection: torch's slow path step by step
-    masked_softmax                 d2l: softmax over the last dim, keys past valid_len at -1e6
+    scaled_dot_product_attention   softmax(q k^T * scale + mask) v (Vaswani et al. 2017, eq. 1),
+                                   a composition of existing ops (their gradients follow)
     _canonical_mask & co.          torch's mask and shape checks (modules use them too)
 
-nn/modules/attention.py (MultiheadAttention, d2l's attention layers) and transformer.py call
-these. F.scaled_dot_product_attention (the composite) lives in nn_misc.py.
+nn/modules/attention.py (MultiheadAttention) and transformer.py call these; d2l's
+masked_softmax and attention layers are in glasstorch/text/.
 """
 import math
 import warnings
@@ -19,10 +20,12 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
-from .index import where
+from .dropout import dropout
+from .join import cat
+from .linalg import _CPP_NAME
 from .linear import linear
+from .mask import where
 from .pad import pad
-from .shape import cat
 from .softmax import softmax
 
 __all__ = []  # torch has these in nn.functional only (nn/functional.py imports them by name)
@@ -386,22 +389,71 @@ def _heads(x, static, name, bh, head_dim):
     return static
 
 
-# ---- d2l -----------------------------------------------------------------------------------
-def masked_softmax(X, valid_lens):
-    """d2l's masked softmax over the last dim of X (B, ..., K): keys at positions >= valid_lens
-    (B,) (one length per sequence) or X.shape[:-1] (one per query) are set to -1e6 first, so they
-    get (almost) zero weight; valid_lens=None is a plain softmax.
+# ---- F.scaled_dot_product_attention (the composite) ---------------------------------------
+def _heads_repeated(x, groups):
+    # (*, H, S, E) -> (*, H * groups, S, E), each head repeated `groups` times in place
+    # (torch's repeat_interleave along dim -3)
+    shape = x.shape
+    x = x.unsqueeze(-3).expand(*shape[:-2], groups, *shape[-2:])
+    return x.reshape(*shape[:-3], shape[-3] * groups, *shape[-2:])
 
-    >>> import glasstorch as torch
-    >>> masked_softmax(torch.zeros(1, 1, 4), torch.tensor([2]))
-    tensor([[[0.5000, 0.5000, 0.0000, 0.0000]]])
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(query @ key^T * scale + mask) @ value, scale = 1/sqrt(E) by default.
+
+    query (*, L, E), key (*, S, E), value (*, S, Ev) -> (*, L, Ev). attn_mask: bool (True =
+    takes part) or float (added), broadcast to (*, L, S); is_causal masks keys after each
+    query; rows with every key masked give 0 (torch's safe softmax), not NaN. enable_gqa
+    lets H query heads (dim -3) share H / G key/value heads.
     """
-    if valid_lens is None:
-        return softmax(X, -1)
-    lens = valid_lens._data
-    if lens.ndim == 1:  # one length per sequence: broadcast over every dim but the batch
-        lens = lens.reshape((-1,) + (1,) * (X.ndim - 1))
-    else:               # one length per query row: X.shape[:-1]
-        lens = lens.reshape(lens.shape + (1,))
-    keep = _xp.arange(X.shape[-1], dtype=_xp.float32) < lens
-    return softmax(X.masked_fill(_make(~keep), -1e6), -1)
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise RuntimeError("Expected query, key, and value to all be  at least 2 dimensional, "
+                           f"but got query.dim: {query.ndim} key.dim: {key.ndim} and "
+                           f"value.dim: {value.ndim} instead.")
+    dt = query._data.dtype
+    if key._data.dtype != dt or value._data.dtype != dt:
+        names = [_CPP_NAME.get(t._data.dtype.name, t._data.dtype.name)
+                 for t in (query, key, value)]
+        raise RuntimeError("Expected query, key, and value to have the same dtype, but got "
+                           f"query.dtype: {names[0]} key.dtype: {names[1]} and value.dtype: "
+                           f"{names[2]} instead.")
+    if attn_mask is not None and attn_mask._data.dtype not in (_xp.bool_, dt):
+        raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query "
+                           "dtype, but got attn_mask.dtype: "
+                           f"{_CPP_NAME.get(attn_mask._data.dtype.name, 'long int')} and  "
+                           f"query.dtype: {_CPP_NAME.get(dt.name, dt.name)} instead.")
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
+                               "set when is_causal=True")
+        attn_mask = _make(_xp.tril(_xp.ones((query.shape[-2], key.shape[-2]), dtype=bool)))
+    if enable_gqa and query.ndim >= 3:
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if hq % hk or hq % hv:
+            raise RuntimeError("Number of heads in key and value must divide the number of "
+                               "heads in query")
+        key, value = _heads_repeated(key, hq // hk), _heads_repeated(value, hq // hv)
+    # torch's math kernel: scale q and k by sqrt(scale) each before the product, which keeps
+    # q k^T in range for large E (a negative scale goes to q alone)
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    root = math.sqrt(abs(scale))
+    attn = (query * (-root if scale < 0 else root)) @ (key.mT * root)
+    if attn_mask is not None:
+        if attn_mask._data.dtype == _xp.bool_:
+            attn_mask = _make(_xp.where(attn_mask._data, 0, -math.inf).astype(dt))
+        attn = attn + attn_mask
+    attn = _safe_softmax(attn)
+    if dropout_p > 0.0:
+        attn = dropout(attn, dropout_p, True)
+    return attn @ value
+
+
+def _safe_softmax(x):
+    """softmax over the last dim, but 0 (not 0/0 = NaN) for rows that are all -inf (torch).
+    Those rows are zeroed before the softmax too, so their gradient is 0, not NaN."""
+    dead = (x._data == -math.inf).all(-1, keepdims=True)
+    if not dead.any():
+        return softmax(x, -1)
+    dead = _make(dead)
+    return where(dead, 0.0, softmax(where(dead, 0.0, x), -1))

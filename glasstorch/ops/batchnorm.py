@@ -191,6 +191,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("running_mean must be defined in evaluation mode")
         if running_var is None:
             raise RuntimeError("running_var must be defined in evaluation mode")
+    if x.size == 0:         # torch: an empty batch gives an empty output, statistics unchanged
+        return input.clone()
     stats = []
     y = NativeBatchNorm.apply(input, weight, bias,
                               None if training else running_mean._data,

@@ -2,18 +2,17 @@
 (per-bag sum / mean / max of such rows, reduced segment by segment without a Python loop).
 
 The backward of a lookup is a scatter-add of the upstream rows into a zero table, done by the
-index-add kernel `_add_at` of ops/index.py (sorted once, added in rounds of distinct rows). Both
-directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters), each one the
-other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
+index-add kernel `add_at` of backend/cpu_kernels.py (sorted once, added in rounds of distinct
+rows). Both directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters),
+each one the other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
 (nn/modules/sparse.py) hold the table and call these.
 """
 import warnings
 
 from ..autograd.node import Op
-from ..backend import xp as _xp
+from ..backend import xp as _xp, cpu_kernels as _k
 from ..tensor import Tensor, _make
 from ._inplace import _type_word
-from .index import _add_at
 
 __all__ = ["embedding", "embedding_bag"]
 
@@ -54,7 +53,7 @@ class EmbeddingDenseBackward(Op, name="embedding_dense_backward"):
         if ctx.needs_input_grad[0]:
             ctx.indices, ctx.c = indices, c
         out = _xp.zeros((num_weights,) + rows.shape[1:], gy.dtype)
-        _add_at(out, (flat,), rows)
+        _k.add_at(out, (flat,), rows)
         return out
 
     @staticmethod

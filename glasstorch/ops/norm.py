@@ -18,7 +18,7 @@ from ..backend import xp as _xp
 from ..tensor import _make
 from ._inplace import _type_word
 from .batchnorm import batch_norm  # noqa: F401  (nn.functional's import path)
-from .shape import cat
+from .join import cat
 from .unary import rsqrt
 
 __all__ = ["layer_norm", "group_norm", "rms_norm", "local_response_norm"]

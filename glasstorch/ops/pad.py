@@ -3,7 +3,7 @@ modes constant / reflect / replicate / circular; negative pads crop.
 
     ConstantPadNd   y = x inside a `value`-filled array;  gx = gy cropped (the same op with the
                     pads negated), so any order of derivative is this op again
-    reflect, replicate, circular   a gather along each padded axis: a Resample (ops/upsample.py)
+    reflect, replicate, circular   a gather along each padded axis: a Resample (ops/resample.py)
                     whose adjoint adds each copied border back onto its source
 
 Index formulas are ATen's (ReflectionPad.cpp, ReplicationPadding.cpp, PadNd.cpp), including
@@ -11,7 +11,7 @@ their handling of negative pads.
 """
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from .upsample import Resample
+from .resample import Resample
 
 __all__ = ["constant_pad_nd"]
 

@@ -4,7 +4,7 @@
                           indices (flat per (N, C) plane, as torch's return_indices)
     AvgPool2D             y = window sum / divisor; gx spreads gy / divisor back over windows
     PlaneScatter/Gather   y.flat[index] = v and its adjoint: max-pool backward, max_unpool
-    adaptive_avg_pool     a Resample (ops/upsample.py): a weighted gather per axis
+    adaptive_avg_pool     a Resample (ops/resample.py): a weighted gather per axis
 
 Windows are (kernel, stride, dilation, padding) per spatial dim, computed by the kernels in
 backend/cpu_kernels.py with a loop over kernel offsets only. 1-D pooling is the same code with
@@ -14,7 +14,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
 from ..tensor import _make
-from .upsample import Resample
+from .resample import Resample
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
            "adaptive_avg_pool1d", "adaptive_max_pool1d"]

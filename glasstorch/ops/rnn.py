@@ -26,8 +26,8 @@ from ..autograd.node import Op
 from ..backend import xp as _xp, memory as _mem, threads as _threads
 from ..tensor import _make
 from .dropout import dropout as _dropout
+from .join import cat, stack
 from .linear import linear
-from .shape import cat, stack
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell",
            "rnn_relu_cell"]

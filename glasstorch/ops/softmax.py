@@ -59,29 +59,39 @@ class LogSoftmax(Op, name="log_softmax"):
 
 
 def _prepare(input, dim, dtype, name):
-    if dtype is not None:
-        input = to_dtype(input, dtype)
-    elif input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{name}_kernel_impl" not implemented for '
-                                  f"'{_type_word(input._data.dtype)}'")
+    """(input in `dtype`, wrapped dim); torch checks the dim first, and its kernel for an
+    integer dtype only runs (and so only fails) on a non-empty input."""
     ndim = input._data.ndim
     dim = _wrap_dim(dim, ndim)
+    if dtype is not None:
+        input = to_dtype(input, dtype)
+    elif input._data.dtype.kind != "f" and input._data.size:
+        raise NotImplementedError(f'"{name}_kernel_impl" not implemented for '
+                                  f"'{_type_word(input._data.dtype)}'")
     return input, (dim if ndim else None)  # a 0-d tensor: reduce over its one element
 
 
 def softmax(input, dim, dtype=None):
     """exp(x) / sum(exp(x)) along `dim`, computed stably; `dtype` casts the input first."""
     input, dim = _prepare(input, dim, dtype, "softmax")
+    if input._data.dtype.kind != "f":         # empty (see _prepare): nothing to compute
+        return input.clone()
     return Softmax.apply(input, dim)
 
 
 def log_softmax(input, dim, dtype=None):
     """log(softmax(x)) along `dim`, as x - logsumexp(x) (exact where softmax underflows)."""
     input, dim = _prepare(input, dim, dtype, "log_softmax")
+    if input._data.dtype.kind != "f":         # empty (see _prepare): nothing to compute
+        return input.clone()
     return LogSoftmax.apply(input, dim)
 
 
 def softmin(input, dim, dtype=None):
     """softmax(-x) along `dim` (nn.functional.softmin; torch has no torch.softmin)."""
+    if input._data.dtype.kind == "b" and dtype is None:
+        input = -input                        # torch negates first: its error for bool
     input, dim = _prepare(input, dim, dtype, "softmax")
+    if input._data.dtype.kind != "f":         # empty (see _prepare): nothing to compute
+        return input.clone()
     return Softmax.apply(-input, dim)

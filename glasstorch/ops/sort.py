@@ -2,7 +2,7 @@
 
 The order is computed on arrays (no gradient: indices are int64); the values are then read
 with a gather along `dim`, so their gradient is gather's: gy scattered back to where each value
-came from (ops/index.py). Sort, Topk and Kthvalue are Gather under torch's grad_fn names.
+came from (ops/gather.py). Sort, Topk and Kthvalue are Gather under torch's grad_fn names.
 Ties keep their original order (a stable sort) and NaN sorts as the largest value, as in
 PyTorch on CPU. Results with values and indices are `torch.return_types`-like named tuples.
 """
@@ -11,7 +11,7 @@ from collections import namedtuple
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make, _wrap_dim
-from .index import Gather
+from .gather import Gather
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique"]
 
@@ -98,6 +98,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     tensor([5., 3.])
     """
     x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     dim = _wrap_dim(dim, x.ndim)
     size = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= size:

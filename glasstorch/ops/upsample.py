@@ -2,49 +2,19 @@
 
 Nearest and (bi)linear interpolation are separable: along each spatial axis the output is a
 weighted sum of one or two gathered input slices (an AxisPlan, backend/cpu_kernels.py). The
-`Resample` op applies a list of plans (last axis first, so a bilinear value is torch's
-h0*(w0*x00 + w1*x01) + h1*(w0*x10 + w1*x11)); its adjoint scatters back (`ResampleAdjoint`).
-Reflect/replicate/circular padding (pad.py) and adaptive average pooling (pool.py) are
-resamplings too and reuse the pair. Indices and weights follow ATen's UpSample.h formulas in
-the input's precision (float32 for float32).
+`Resample` op (resample.py) applies a list of plans (last axis first, so a bilinear value is
+torch's h0*(w0*x00 + w1*x01) + h1*(w0*x10 + w1*x11)); its adjoint scatters back
+(`ResampleAdjoint`). Reflect/replicate/circular padding (pad.py) and adaptive average pooling
+(pool.py) are resamplings too and reuse the pair. Indices and weights follow ATen's UpSample.h
+formulas in the input's precision (float32 for float32).
 """
 import warnings
 
-from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
+from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .resample import Resample
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle"]
-
-
-class Resample(Op, name="resample"):
-    """y = A_k ... A_1 x, each A a gather (and weighted sum) along one axis;
-    gx = A_1^T ... A_k^T gy (ResampleAdjoint)."""
-
-    @staticmethod
-    def forward(ctx, x, plans):
-        ctx.plans = plans
-        for plan in plans:
-            x = _k.take_axis(x, plan)
-        return x
-
-    @staticmethod
-    def backward(ctx, gy):
-        return ResampleAdjoint.apply(gy, ctx.plans), None
-
-
-class ResampleAdjoint(Op, name="resample_backward"):
-    """y = A_1^T ... A_k^T g (scatter-add of each gather);  gg = Resample(gy)."""
-
-    @staticmethod
-    def forward(ctx, g, plans):
-        ctx.plans = plans
-        for plan in reversed(plans):
-            g = _k.scatter_axis(g, plan)
-        return g
-
-    @staticmethod
-    def backward(ctx, gy):
-        return Resample.apply(gy, ctx.plans), None
 
 
 # torch's grad_fn names (UpsampleNearest2DBackward0, ...): same op, named per mode
@@ -186,7 +156,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"glasstorch: interpolate(mode={mode!r}) on {x.ndim}-D input "
                                   "is not implemented")
     if mode == "area" and nd in (1, 2):
-        from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
         return (adaptive_avg_pool1d if nd == 1 else adaptive_avg_pool2d)(input, tuple(out))
     if nd == 1 and mode == "bilinear":
         raise NotImplementedError("Got 3D input, but bilinear mode needs 4D input")

@@ -1,13 +1,12 @@
 """Masks for padded sequence batches (d2l 10.7, 11.3): `sequence_mask`, `masked_softmax` and
 `MaskedSoftmaxCELoss`. Compositions of glasstorch ops (where, cross_entropy), so their
 gradients come for free; positions past a row's valid length get no gradient.
-`masked_softmax` (X (B, Q, K), valid_lens None, (B,) or (B, Q)) is the attention modules' own,
-from ops/attention.py, re-exported here.
+`masked_softmax` (X (B, Q, K), valid_lens None, (B,) or (B, Q)) is the attention layers' own
+(attention.py).
 """
-from .. import creation
+from .. import _dtype, creation
 from ..nn import functional as F
 from ..nn.modules.loss import CrossEntropyLoss
-from ..ops.attention import masked_softmax
 from ..tensor import Tensor
 
 __all__ = ["sequence_mask", "masked_softmax", "MaskedSoftmaxCELoss"]
@@ -33,6 +32,25 @@ def sequence_mask(X, valid_len, value=0):
     keep = creation.arange(T, device=X.device)[None, :] < valid_len[:, None]   # (B, T)
     keep = keep.reshape(keep.shape + (1,) * (X.dim() - 2))                     # (B, T, 1...)
     return X.where(keep, value)
+
+
+def masked_softmax(X, valid_lens):
+    """d2l's masked softmax over the last dim of X (B, ..., K): keys at positions >= valid_lens
+    (B,) (one length per sequence) or X.shape[:-1] (one per query) are set to -1e6 first, so they
+    get (almost) zero weight; valid_lens=None is a plain softmax.
+
+    >>> import glasstorch as torch
+    >>> masked_softmax(torch.zeros(1, 1, 4), torch.tensor([2]))
+    tensor([[[0.5000, 0.5000, 0.0000, 0.0000]]])
+    """
+    if valid_lens is None:
+        return F.softmax(X, -1)
+    if valid_lens.dim() == 1:   # one length per sequence: broadcast over every dim but the batch
+        lens = valid_lens.reshape((-1,) + (1,) * (X.dim() - 1))
+    else:                       # one length per query row: X.shape[:-1]
+        lens = valid_lens.reshape(tuple(valid_lens.shape) + (1,))
+    keep = creation.arange(X.shape[-1], dtype=_dtype.float32) < lens
+    return F.softmax(X.masked_fill(~keep, -1e6), -1)
 
 
 class MaskedSoftmaxCELoss(CrossEntropyLoss):

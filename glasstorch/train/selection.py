@@ -20,7 +20,7 @@ from .. import random as _random
 from ..backend import xp as _xp
 from ..nn.modules.container import ModuleList
 from ..nn.modules.module import Module
-from ..ops.shape import stack
+from ..ops.join import stack
 from ..tensor import Tensor
 from ..utils.data.dataset import Dataset, Subset
 

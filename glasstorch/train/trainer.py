@@ -14,7 +14,7 @@ import time
 from .._device import device as _device
 from ..autograd.grad_mode import no_grad
 from ..nn.utils import clip_grad_norm_
-from ..ops.shape import cat
+from ..ops.join import cat
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import load

@@ -190,7 +190,7 @@ def _study(a):
         return optuna, optuna.create_study(
             study_name=a.study, storage=a.storage, load_if_exists=True,
             direction=a.direction, pruner=_pruner(optuna, a.pruner),
-            sampler=optuna.samplers.TPESampler(seed=a.seed))
+            sampler=optuna.samplers.TPESampler(seed=a.sampler_seed))
     except ValueError as e:           # e.g. a study of that name with another direction
         raise TuneError(f"study {a.study!r} in {a.storage}: {e}") from None
     except ImportError as e:          # the storage's driver (psycopg for PostgreSQL)
@@ -294,7 +294,7 @@ def add_arguments(p):
     p.add_argument("--out", help="folder for trials and results (default runs/tune-<study>)")
     p.add_argument("--no-final", action="store_true", help="skip training the best config")
     p.add_argument("--cv", type=int, help="score each configuration by K-fold cross-validation")
-    p.add_argument("--seed", type=int, default=0, help="sampler seed")
+    p.add_argument("--sampler-seed", type=int, default=0, help="seed of Optuna's TPE sampler")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
 
 
@@ -302,8 +302,14 @@ def tune(a, train_options):
     """Run the search described by parsed args `a` and train options ['--lr', '1e-3:1e-1', ...]."""
     if a.trials < 1 or a.workers < 1:
         raise TuneError("--trials and --workers must be >= 1")
-    if a.cv is not None and a.cv < 2:
-        raise TuneError(f"--cv needs K >= 2 folds, got {a.cv}")
+    if a.cv is not None:
+        if a.cv < 2:
+            raise TuneError(f"--cv needs K >= 2 folds, got {a.cv}")
+        helptext = subprocess.run([sys.executable, "-m", "glasstorch", "train", "--help"],
+                                  capture_output=True, text=True).stdout
+        if "--cv-fold" not in helptext:
+            raise TuneError("--cv needs `glasstorch train --cv-fold`, which this glasstorch "
+                            "does not have yet")
     space = dict(DEFAULT_SPACE)
     if a.space:
         space = load_space(a.space)
@@ -316,9 +322,8 @@ def tune(a, train_options):
     if a.worker:
         work(a, space)
         return 0
-    helpers = [subprocess.Popen([sys.executable, "-m", "glasstorch.train.tune", *a.argv,
-                                 "--worker", "--study", a.study, "--out", a.out,
-                                 "--direction", a.direction])
+    helpers = [subprocess.Popen([sys.executable, "-m", "glasstorch.train.tune",
+                                 *_worker_argv(a), *train_options])
                for _ in range(a.workers - 1)]
     study = work(a, space)
     for h in helpers:
@@ -347,6 +352,18 @@ def tune(a, train_options):
     return 0
 
 
+def _worker_argv(a):
+    """The options of a helper worker: this search's, resolved (study, out, direction)."""
+    argv = ["--worker", "--trials", str(a.trials), "--storage", a.storage, "--study", a.study,
+            "--out", a.out, "--metric", a.metric, "--direction", a.direction,
+            "--pruner", a.pruner, "--sampler-seed", str(a.sampler_seed)]
+    if a.space:
+        argv += ["--space", a.space]
+    if a.cv:
+        argv += ["--cv", str(a.cv)]
+    return argv
+
+
 def _parse_train_options(items):
     """['--lr', '1e-3:0.1:log', '--augment', ...] -> {'lr': range, 'augment': True}."""
     out, i = {}, 0
@@ -373,7 +390,6 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="glasstorch tune", description=__doc__.split("\n\n")[0])
     add_arguments(p)
     a, rest = p.parse_known_args(argv)
-    a.argv = [x for x in argv if x != "--worker"]
     try:
         return tune(a, rest)
     except TuneError as e:

@@ -10,8 +10,9 @@ targets (no gradient) and work on the arrays directly.
 """
 
 from ..backend import xp as _xp
-from ..ops.shape import cat, stack
-from ..ops.unary import clamp, exp, log
+from ..ops.join import cat, stack
+from ..ops.piecewise import clamp
+from ..ops.unary import exp, log
 from ..tensor import _make
 
 __all__ = ["box_area", "box_iou", "box_convert", "nms", "batched_nms", "multibox_prior",

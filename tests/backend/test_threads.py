@@ -22,10 +22,15 @@ def test_set_num_threads_sets_pool_and_blas(restore):
             assert threads.blas_num_threads() == n
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
-def test_set_num_threads_rejects(bad, restore):
-    with pytest.raises(RuntimeError, match="positive integer"):
+@pytest.mark.parametrize("bad, match", [(0, "positive integer"), (-1, "positive integer"),
+                                        (1.5, "expects an int, but got float"),
+                                        ("2", "expects an int, but got str"),
+                                        (True, "expects an int, but got bool")])
+def test_set_num_threads_rejects(bad, match, restore):
+    before = threads.get_num_threads()
+    with pytest.raises(RuntimeError, match=match):
         threads.set_num_threads(bad)
+    assert threads.get_num_threads() == before
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])

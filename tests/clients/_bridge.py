@@ -4,9 +4,9 @@ draws the same numbers and the runs can be compared number for number.
 glasstorch draws from NumPy's PCG64 and torch from its own mt19937, so the same seed gives
 different initial weights, batches and dropout masks. `install(framework, seed)` replaces the
 random sources of one framework by `BridgeRNG`, a NumPy RandomState both runs share by seed:
-- glasstorch: every Generator's `.rng` (all of glasstorch's random draws go through it);
+- glasstorch: the default Generator's `.rng` (every draw without an explicit generator);
 - torch: torch.rand/randn/randint/randperm/bernoulli, Tensor.uniform_/normal_/bernoulli_,
-  F.dropout (the same mask rule as glasstorch's ops/dropout.py: keep where u >= p, u drawn in
+  torch.multinomial (one `choice` per row, as glasstorch), F.dropout (the same mask rule as glasstorch's ops/dropout.py: keep where u >= p, u drawn in
   float32) and Tensor.random_ (used only to seed DataLoader workers/samplers: returns 0
   without drawing);
 - both: RandomSampler.__iter__ becomes one permutation per pass (torch draws an extra empty
@@ -76,7 +76,8 @@ def install(framework, seed):
 
         def manual_seed(self, s):
             original(self, s)
-            self.rng = rng
+            if self is R.default_generator:    # explicitly seeded generators keep their own
+                self.rng = rng                 # stream (FakeData seeds one per image)
             return self
         R.Generator.manual_seed = manual_seed
         R.default_generator.rng = rng
@@ -138,6 +139,14 @@ def install(framework, seed):
         probs = input.detach().numpy() if p is None else p
         return torch.from_numpy(rng.random(tuple(input.shape)) < probs).to(input.dtype)
 
+    def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+        w = input.detach().numpy().astype(np.float64)
+        rows = w.reshape(-1, w.shape[-1])
+        draws = [rng.choice(len(r), size=num_samples, replace=replacement, p=r / r.sum())
+                 for r in rows]
+        arr = np.array(draws, dtype=np.int64).reshape(w.shape[:-1] + (num_samples,))
+        return torch.from_numpy(arr)
+
     def random_(self, *args, **kw):
         with torch.no_grad():
             return self.zero_()
@@ -149,8 +158,26 @@ def install(framework, seed):
         keep = torch.from_numpy((u >= p).astype(np.float32)).to(input.dtype) / (1 - p)
         return input.mul_(keep) if inplace else input * keep
 
+    def feature_dropout(batched_ndims):
+        def drop(input, p=0.5, training=True, inplace=False):
+            if not training or p == 0:
+                return input
+            shape = tuple(input.shape)
+            if len(shape) not in batched_ndims:       # one sample without the batch dim
+                shape = (1,) + shape
+            mask_shape = shape[:2] + (1,) * (len(shape) - 2)
+            u = rng.random(mask_shape, dtype=np.float32)
+            keep = torch.from_numpy((u >= p).astype(np.float32)).to(input.dtype) / (1 - p)
+            keep = keep.reshape(mask_shape[-input.dim():] if len(shape) != input.dim() else
+                                mask_shape)
+            return input.mul_(keep) if inplace else input * keep
+        return drop
+
+    F.dropout1d = feature_dropout((3,))
+    F.dropout2d = feature_dropout((2, 3, 4))       # torch reads 2-D/3-D input as batched
+    F.dropout3d = feature_dropout((5,))
     torch.rand, torch.randn, torch.randint, torch.randperm = rand, randn, randint, randperm
-    torch.bernoulli = bernoulli
+    torch.bernoulli, torch.multinomial = bernoulli, multinomial
     torch.Tensor.uniform_, torch.Tensor.normal_ = uniform_, normal_
     torch.Tensor.bernoulli_, torch.Tensor.random_ = bernoulli_, random_
     F.dropout = dropout

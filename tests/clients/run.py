@@ -65,10 +65,25 @@ def _torchvision_shim():
     utils = types.ModuleType("torchvision.utils")
     utils.make_grid = lambda t, *a, **k: to_torch(gv.utils.make_grid(to_gt(t), *a, **k))
     utils.save_image = lambda t, *a, **k: gv.utils.save_image(to_gt(t), *a, **k)
+    # transforms run inside glasstorch's pipeline; a user Lambda gets and returns torch tensors
+    transforms = types.ModuleType("torchvision.transforms")
+    transforms.__dict__.update({k: v for k, v in vars(gv.transforms).items()
+                                if not k.startswith("__")})
+
+    class Lambda(gv.transforms.Lambda):
+        def __call__(self, x):
+            y = self.lambd(to_torch(x))
+            return glasstorch.tensor(y.numpy()) if isinstance(y, torch.Tensor) else y
+    transforms.Lambda = Lambda
+
+    class Compose(gv.transforms.Compose):       # a user Dataset gets torch tensors out of it
+        def __call__(self, x):
+            return to_torch(super().__call__(x))
+    transforms.Compose = Compose
     tv = types.ModuleType("torchvision")
-    tv.datasets, tv.transforms, tv.utils = datasets, gv.transforms, utils
+    tv.datasets, tv.transforms, tv.utils = datasets, transforms, utils
     sys.modules.update({"torchvision": tv, "torchvision.datasets": datasets,
-                        "torchvision.transforms": gv.transforms, "torchvision.utils": utils})
+                        "torchvision.transforms": transforms, "torchvision.utils": utils})
 
 
 def main(argv):
@@ -90,6 +105,8 @@ def main(argv):
     if framework == "glasstorch":
         import glasstorch.alias
         return glasstorch.alias.run(script, args)
+    import torch
+    torch.set_num_threads(1)      # the oracle: one thread, no contention on a shared machine
     _torchvision_shim()
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(script))

@@ -11,6 +11,7 @@ import glasstorch as torch
 import glasstorch.distributed as dist
 from glasstorch import nn
 from glasstorch.utils.data import DistributedSampler
+from glasstorch.utils.data.distributed import ProportionalBatchSampler
 from glasstorch.vision.datasets import MNIST
 
 dtype, mode = getattr(torch, sys.argv[1]), sys.argv[2]
@@ -35,6 +36,16 @@ class Net(nn.Module):
         return self.head(self.body(x))
 
 
+def proportional_batches(r):
+    """Rank 0 takes 3/4 of each global batch, rank 1 1/4 (unequal speeds)."""
+    s = ProportionalBatchSampler(ds, GLOBAL, [3.0, 1.0], world, r, shuffle=True, seed=3)
+    out = []
+    for idx in s:
+        out.append((idx, s.grad_scale(len(idx))))
+        if len(out) == STEPS:
+            return out
+
+
 def batches(num_replicas, r):
     s = DistributedSampler(ds, num_replicas, r, shuffle=True, seed=3)
     order = list(s)
@@ -45,15 +56,18 @@ def batches(num_replicas, r):
 def train(model, opt, idx_lists, step_fn):
     for idx in idx_lists:
         opt.zero_grad()
-        step_fn(model, torch.tensor(idx))
+        scale = 1.0
+        if isinstance(idx, tuple):          # (indices, gradient weight)
+            idx, scale = idx
+        step_fn(model, torch.tensor(idx), scale)
         opt.step()
 
 
-def plain(model, idx):
-    nn.functional.cross_entropy(model(x_all[idx]), y_all[idx]).backward()
+def plain(model, idx, scale=1.0):
+    (nn.functional.cross_entropy(model(x_all[idx]), y_all[idx]) * scale).backward()
 
 
-def accumulate(model, idx):        # 2 micro-batches; the first under no_sync
+def accumulate(model, idx, scale):  # 2 micro-batches; the first under no_sync
     half = len(idx) // 2
     with model.no_sync():
         (nn.functional.cross_entropy(model(x_all[idx[:half]]), y_all[idx[:half]]) / 2).backward()
@@ -72,7 +86,8 @@ ddp = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=cap,
                                           find_unused_parameters=(mode == "unused"))
 assert len(ddp._buckets) == (3 if mode == "bucket" else 1), len(ddp._buckets)
 opt = torch.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-train(ddp, opt, batches(world, rank), accumulate if mode == "no_sync" else plain)
+train(ddp, opt, proportional_batches(rank) if mode == "proportional" else batches(world, rank),
+      accumulate if mode == "no_sync" else plain)
 
 tol = 1e-10 if dtype == torch.float64 else 1e-5
 mine = torch.cat([p.detach().reshape(-1) for p in net.parameters()])

@@ -41,4 +41,11 @@ sync.eval()
 ref.eval()
 np.testing.assert_allclose(sync(x).detach().numpy(), ref(x_all).detach().numpy()[part],
                            atol=1e-12)
+# DDP with BatchNorm: rank 0 may evaluate alone under no_grad (no buffer broadcast to wait for)
+ddp = nn.parallel.DistributedDataParallel(nn.Sequential(nn.Conv2d(3, 3, 1), nn.BatchNorm2d(3)))
+ddp(x).sum().backward()
+if rank == 0:
+    with torch.no_grad():
+        ddp(x_all)
+dist.barrier()
 print(f"rank {rank} ok")

@@ -6,7 +6,7 @@ from _mpi_launch import mpirun
 
 @pytest.mark.parametrize("dtype,mode", [("float64", "plain"), ("float32", "plain"),
                                         ("float64", "no_sync"), ("float64", "unused"),
-                                        ("float64", "bucket")])
+                                        ("float64", "bucket"), ("float64", "proportional")])
 def test_ddp_two_ranks_equal_one_process(dtype, mode):
     p = mpirun("_ddp_worker.py", dtype, mode, n=2, timeout=180)
     assert p.returncode == 0, p.stdout + p.stderr

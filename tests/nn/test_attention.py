@@ -16,8 +16,7 @@ import pytest
 import torch
 
 import glasstorch as gt
-from glasstorch.nn.modules.attention import (AdditiveAttention, DotProductAttention,
-                                             masked_softmax)
+from glasstorch.text import AdditiveAttention, DotProductAttention, masked_softmax
 from helpers import assert_close, check_module, check_op, check_raises, module_pair
 
 P = pytest.param
@@ -257,7 +256,8 @@ def test_merge_masks(masks):
 
 def test_docstrings():
     for name in ("glasstorch.ops.attention", "glasstorch.nn.modules.attention",
-                 "glasstorch.nn.modules.transformer"):
+                 "glasstorch.nn.modules.transformer", "glasstorch.text.attention",
+                 "glasstorch.text.masking"):
         assert doctest.testmod(importlib.import_module(name)).failed == 0, name
 
 
@@ -490,7 +490,6 @@ def test_dot_product_attention_dropout():
                                         ((2, 4, 5), [[1, 2, 3, 4], [5, 5, 1, 2]])])
 def test_masked_softmax_any_rank(shape, lens):
     # every key at position >= its length gets ~0 weight, whatever the rank of X
-    from glasstorch.ops.attention import masked_softmax
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     y = masked_softmax(gt.tensor(x), gt.tensor(lens)).numpy()
     L = np.array(lens)

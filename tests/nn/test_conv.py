@@ -68,7 +68,7 @@ def test_conv2d(xs, ws, bias, kw):
 ])
 def test_conv_in_batch_chunks(monkeypatch, name, xs, ws, kw):
     """Columns built one sample at a time (big batches are chunked): same values and grads."""
-    monkeypatch.setattr("glasstorch.ops.conv._CHUNK_BYTES", 1)
+    monkeypatch.setattr("glasstorch.ops.conv_kernels._CHUNK_BYTES", 1)
     fn, shapes = _conv_case(name, xs, ws, False, kw)
     check_op(fn, shapes, lib=True, double=True)
 

@@ -1,7 +1,7 @@
-"""one_hot, normalize, cosine_similarity, pairwise_distance, cdist and
-scaled_dot_product_attention (glasstorch/ops/nn_misc.py) and the distance modules against
-torch: values and gradients (float64; float32 results on transposed inputs), second
-derivatives, the clamped-norm and fully-masked-row corner cases, and torch's errors."""
+"""one_hot, normalize, cosine_similarity, pairwise_distance, cdist and scaled_dot_product_attention
+(glasstorch/ops/attention.py, distance.py) and the distance modules against torch: values and
+gradients (float64; float32 results on transposed inputs), second derivatives, the clamped-norm
+and fully-masked-row corner cases, and torch's errors."""
 import math
 
 import numpy as np

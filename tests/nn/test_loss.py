@@ -1,8 +1,8 @@
-"""Losses (glasstorch/ops/loss.py, nn/modules/loss.py) against torch: every functional form over
-option tables (values and gradients of every float input in float64; float32 results and
-transposed inputs), second derivatives, cross entropy's ignore_index / weight /
-label_smoothing / K-dim / probability-target combinations, stability for logits ~ 1e4, the
-Module forms (outputs, buffers, state_dict, repr) and torch's errors and warnings."""
+"""Losses (glasstorch/ops/loss.py, loss_composed.py, nn/modules/loss.py) against torch: every
+functional form over option tables (values and gradients of every float input in float64;
+float32 results and transposed inputs), second derivatives, cross entropy's ignore_index /
+weight / label_smoothing / K-dim / probability-target combinations, stability for logits ~ 1e4,
+the Module forms (outputs, buffers, state_dict, repr) and torch's errors and warnings."""
 import warnings
 
 import numpy as np

@@ -141,3 +141,17 @@ def test_export_uses_eval_mode_by_default(tmp_path):
     with gt.no_grad():
         np.testing.assert_allclose(sess.run(None, {"x": x.numpy()})[0], m(x).numpy(),
                                    rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("opset", [18, 21, onnx.defs.onnx_opset_version()])
+def test_newer_opsets_run_in_onnxruntime(opset, tmp_path):
+    model, x = zoo_instance("resnet_small", batch=2)
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 1).eval()
+    for m, inp in ((model, x), (enc, gt.randn(2, 5, 8))):
+        gonnx.export(m, inp, str(tmp_path / "m.onnx"), opset_version=opset)
+        proto = onnx.load(str(tmp_path / "m.onnx"))
+        assert proto.opset_import[0].version == opset
+        sess = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+        with gt.no_grad():
+            np.testing.assert_allclose(sess.run(None, {"x": inp.numpy()})[0], m(inp).numpy(),
+                                       rtol=1e-4, atol=1e-5)

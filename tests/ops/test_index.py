@@ -424,7 +424,7 @@ def test_embedding_like_gradient_accumulates(rows, index):
 
 
 
-# index_add's rows come from `_add_at` (ops/index.py): sorted rounds, a reduceat for rows hit more
+# index_add's rows come from `add_at` (backend/cpu_kernels.py): sorted rounds, a reduceat for rows hit more
 # than 8 times, a bincount for dense scalar rows; (rows, width, index) per case
 ADD_AT = [
     P(40, 16, lambda rng: rng.permutation(40)[:25], id="distinct"),

@@ -1,7 +1,8 @@
-"""Shape ops and views (glasstorch/ops/shape.py) against torch: values, gradients (contiguous
-and transposed inputs, zero-size dims, negative dims), second derivatives, the memory layout of
-every view (shape, stride, storage_offset, is_contiguous, _base), shared memory and version
-counters, dtypes, errors, and autograd through in-place ops on views (ops/_inplace.py)."""
+"""Shape ops and views (glasstorch/ops/view.py, slice.py, join.py) against torch: values, gradients
+(contiguous and transposed inputs, zero-size dims, negative dims), second derivatives, the
+memory layout of every view (shape, stride, storage_offset, is_contiguous, _base), shared memory
+and version counters, dtypes, errors, and autograd through in-place ops on views
+(ops/_inplace.py)."""
 import numpy as np
 import pytest
 import torch

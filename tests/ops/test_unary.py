@@ -1,6 +1,7 @@
-"""Unary elementwise ops (glasstorch/ops/unary.py) against torch: values, dtypes, gradients
-(float64, float32, transposed, zero-size, 0-d), second derivatives, integer/bool inputs, errors,
-special values (NaN, inf, -0.0), and erf/erfc/erfinv accuracy (glasstorch/backend/special.py)."""
+"""Unary elementwise ops (glasstorch/ops/unary.py, trig.py, piecewise.py) against torch: values,
+dtypes, gradients (float64, float32, transposed, zero-size, 0-d), second derivatives,
+integer/bool inputs, errors, special values (NaN, inf, -0.0), and erf/erfc/erfinv accuracy
+(glasstorch/backend/special.py)."""
 import warnings
 
 import numpy as np

@@ -458,5 +458,9 @@ def test_metrics_accept_tensors_that_require_grad():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(gm, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    attempted = 0
+    for module in (gm, gm._base, gm.classification, gm.ranking, gm.regression):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted > 0

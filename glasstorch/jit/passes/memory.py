@@ -14,9 +14,9 @@ from ..ir import Value
 
 __all__ = ["plan_memory"]
 
-_FRESH = {"unary", "binary", "linalg", "conv", "pool", "norm", "batchnorm", "softmax",
-          "reduce", "linear", "activation", "embedding", "rnn", "attention", "upsample", "pad",
-          "loss"}
+_FRESH = {"unary", "trig", "piecewise", "arith", "binary_math", "compare", "linalg", "conv",
+          "pool", "norm", "batchnorm", "softmax", "reduce", "extrema", "cumulative", "linear",
+          "activation", "embedding", "rnn", "attention", "upsample", "resample", "pad", "loss"}
 
 
 def _fresh(n):

@@ -1,9 +1,9 @@
-"""Activation layers: each stores its hyperparameters (and PReLU its weight), calls the
-functional form (ops/activation.py, ops/unary.py, ops/softmax.py) and prints like torch."""
+"""Activation layers: each stores its hyperparameters (and PReLU its weight), calls the functional
+form (ops/activation.py, unary.py, trig.py, piecewise.py, softmax.py) and prints like torch."""
 import warnings
 
 from ... import creation
-from ...ops import unary as _unary
+from ...ops import trig as _trig, unary as _unary
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
@@ -117,7 +117,7 @@ class Tanh(Module):
     """y = tanh(x)."""
 
     def forward(self, input):
-        return _unary.tanh(input)
+        return _trig.tanh(input)
 
 
 class Hardsigmoid(_Inplace):

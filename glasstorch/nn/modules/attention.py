@@ -3,21 +3,14 @@
     MultiheadAttention     torch.nn.MultiheadAttention (Vaswani et al. 2017, sec. 3.2.2): the
                            projections' parameters under torch's names, calling
                            F.multi_head_attention_forward (ops/attention.py)
-    AdditiveAttention      d2l (Bahdanau et al. 2015): score = w_v^T tanh(W_q q + W_k k)
-    DotProductAttention    d2l: score = q k^T / sqrt(d); both mask keys past valid_lens with
-                           d2l's masked_softmax and return attention_weights @ values
 
-The d2l layers are not torch.nn names, so they stay out of glasstorch.nn's namespace:
-`from glasstorch.nn.modules.attention import AdditiveAttention, masked_softmax`.
-transformer.py builds on MultiheadAttention.
+transformer.py builds on MultiheadAttention. d2l's AdditiveAttention and DotProductAttention
+(not torch.nn names) are in glasstorch/text/attention.py.
 """
-import math
 
 from ... import creation
-from ...ops.attention import masked_softmax
 from .. import functional as F, init
 from ..parameter import Parameter
-from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 
@@ -155,42 +148,3 @@ class MultiheadAttention(Module):
                 merged = merged + key_padding_mask.view(batch_size, 1, 1, seq_len).expand(
                     -1, self.num_heads, -1, -1)
         return merged, mask_type
-
-
-# ---- d2l's seq2seq attention -----------------------------------------------------------------
-class AdditiveAttention(Module):
-    """d2l's additive (Bahdanau) attention: score(q, k) = w_v^T tanh(W_q q + W_k k), weights
-    = masked_softmax(scores, valid_lens) (kept as `attention_weights`), output = dropout(
-    weights) @ values. queries (B, Q, query_size), keys (B, K, key_size), values (B, K, V)
-    -> (B, Q, V). W_k, W_q, w_v are Linear layers without bias (d2l's names)."""
-
-    def __init__(self, key_size, query_size, num_hiddens, dropout):
-        super().__init__()
-        self.W_k = Linear(key_size, num_hiddens, bias=False)
-        self.W_q = Linear(query_size, num_hiddens, bias=False)
-        self.w_v = Linear(num_hiddens, 1, bias=False)
-        self.dropout = Dropout(dropout)
-
-    def forward(self, queries, keys, values, valid_lens=None):
-        queries, keys = self.W_q(queries), self.W_k(keys)
-        # (B, Q, 1, h) + (B, 1, K, h): every query against every key
-        features = (queries.unsqueeze(2) + keys.unsqueeze(1)).tanh()
-        scores = self.w_v(features).squeeze(-1)
-        self.attention_weights = masked_softmax(scores, valid_lens)
-        return self.dropout(self.attention_weights).bmm(values)
-
-
-class DotProductAttention(Module):
-    """d2l's scaled dot-product attention: scores = q k^T / sqrt(d), weights =
-    masked_softmax(scores, valid_lens) (kept as `attention_weights`), output = dropout(
-    weights) @ values. queries (B, Q, d), keys (B, K, d), values (B, K, V) -> (B, Q, V)."""
-
-    def __init__(self, dropout):
-        super().__init__()
-        self.dropout = Dropout(dropout)
-
-    def forward(self, queries, keys, values, valid_lens=None):
-        d = queries.shape[-1]
-        scores = queries.bmm(keys.transpose(1, 2)) / math.sqrt(d)
-        self.attention_weights = masked_softmax(scores, valid_lens)
-        return self.dropout(self.attention_weights).bmm(values)

@@ -1,4 +1,4 @@
-"""Distance modules: hold their options and call nn.functional (ops/nn_misc.py)."""
+"""Distance modules: hold their options and call nn.functional (ops/distance.py)."""
 from .. import functional as F
 from .module import Module
 

@@ -73,3 +73,7 @@ class Bilinear(Module):
 
 # torch defines Identity in torch/nn/modules/linear.py: the same path works here
 from .container import Identity  # noqa: E402,F401
+
+
+# torch defines NonDynamicallyQuantizableLinear in torch/nn/modules/linear.py
+from .attention import NonDynamicallyQuantizableLinear  # noqa: E402,F401

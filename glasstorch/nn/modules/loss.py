@@ -1,5 +1,5 @@
 """Loss modules: each stores its options (and a class `weight` buffer where torch has one) and
-calls its nn.functional form (ops/loss.py, where the math and the gradients live)."""
+calls its nn.functional form (ops/loss.py and loss_composed.py, where the math and the gradients live)."""
 from .. import functional as F
 from ...ops.loss import _reduction
 from .distance import PairwiseDistance

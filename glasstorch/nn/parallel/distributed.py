@@ -135,7 +135,9 @@ class DistributedDataParallel(Module):
                 "used in producing loss. You can enable unused parameter detection by passing "
                 "the keyword argument `find_unused_parameters=True` to "
                 "`torch.nn.parallel.DistributedDataParallel`.")
-        if self.broadcast_buffers:
+        # torch: buffers are synced only by forwards that will reduce gradients, so a rank may
+        # evaluate alone under no_grad without waiting for the others
+        if self.broadcast_buffers and is_grad_enabled() and self.require_backward_grad_sync:
             buffers = list(self.module.buffers())
             if buffers:
                 self._broadcast(buffers)

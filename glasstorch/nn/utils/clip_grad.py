@@ -5,8 +5,8 @@ import warnings
 
 from ...autograd.grad_mode import no_grad
 from ...creation import tensor as _tensor
+from ...ops.join import stack as _stack
 from ...ops.reduce import norm as _norm
-from ...ops.shape import stack as _stack
 from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",

@@ -1,6 +1,6 @@
 """All parameters as one flat vector and back (torch.nn.utils.parameters_to_vector /
 vector_to_parameters): for algorithms that see a model as one point in R^n."""
-from ...ops.shape import cat as _cat
+from ...ops.join import cat as _cat
 from ...tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]

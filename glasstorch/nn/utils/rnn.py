@@ -15,7 +15,7 @@ from collections import namedtuple
 from ... import _dtype
 from ...backend import xp as _xp
 from ...creation import as_tensor, full
-from ...ops.shape import cat
+from ...ops.join import cat
 from ...ops.sort import sort
 from ...tensor import Tensor
 

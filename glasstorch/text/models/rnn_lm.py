@@ -10,7 +10,7 @@
     ContiguousBatches     the same reading order as a (deterministic) validation loader
     load_time_machine_chars   the novel's characters with line breaks read as spaces
 
-Training a language model on long text (examples/char_lm.py, text/cli_lm.py): batches come from
+Training a language model on long text (examples/char_lm.py, text/char_lm.py): batches come from
 text.seq_data_iter_sequential, so row b of batch k+1 continues row b of batch k and the final
 state of one batch is the right initial state of the next. It is detached first: gradients then
 flow back through at most num_steps steps (truncated backpropagation through time). Through many

@@ -17,13 +17,13 @@ state to several hypotheses.
 """
 from ... import creation
 from ...autograd.grad_mode import no_grad
-from ...nn.modules.attention import AdditiveAttention
 from ...nn.modules.linear import Linear
 from ...nn.modules.module import Module
 from ...nn.modules.rnn import GRU
 from ...nn.modules.sparse import Embedding
 from ...nn.utils import clip_grad_norm_
-from ...ops.shape import cat
+from ...ops.join import cat
+from ..attention import AdditiveAttention
 from ..corpora import truncate_pad
 from ..decoding import beam_search, greedy_decode
 from ..masking import MaskedSoftmaxCELoss

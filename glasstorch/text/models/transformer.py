@@ -17,13 +17,13 @@ import math
 
 from ... import creation
 from ..._dtype import bool as bool_
+from ...nn.modules.container import ModuleList
 from ...nn.modules.dropout import Dropout
 from ...nn.modules.linear import Linear
-from ...nn.modules.container import ModuleList
 from ...nn.modules.module import Module
 from ...nn.modules.sparse import Embedding
 from ...nn.modules.transformer import TransformerDecoderLayer, TransformerEncoderLayer
-from ...ops.shape import cat
+from ...ops.join import cat
 from .seq2seq import Decoder, Encoder
 
 __all__ = ["PositionalEncoding", "padding_mask", "TransformerEncoder", "TransformerDecoder"]

@@ -23,7 +23,7 @@ from ...autograd.grad_mode import no_grad
 from ...nn import functional as F, init
 from ...nn.modules.module import Module
 from ...nn.modules.sparse import Embedding
-from ...ops.shape import cat
+from ...ops.join import cat
 from ...utils.data import DataLoader, Dataset
 from ..corpora import read_time_machine
 from ..tokenize import tokenize

@@ -17,7 +17,7 @@ _np_str = re.compile(r"[SaUO]")
 
 
 def _stack(batch):
-    from ...ops.shape import stack
+    from ...ops.join import stack
     return stack(batch, 0)
 
 

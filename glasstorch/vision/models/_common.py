@@ -51,3 +51,12 @@ def init_kaiming(model, conv_mode="fan_out", linear_std=None):
         elif isinstance(m, nn.Linear) and linear_std is not None:
             nn.init.normal_(m.weight, 0, linear_std)
             nn.init.zeros_(m.bias)
+
+
+def no_pretrained(name, weights):
+    """torchvision's `weights=` argument: glasstorch ships no pretrained weights (and never
+    downloads), so only None (random initialization) is accepted."""
+    if weights is not None:
+        raise ValueError(f"{name}(weights={weights!r}): glasstorch has no pretrained weights; "
+                         "use weights=None and train, or load a state_dict with "
+                         "model.load_state_dict(glasstorch.load(path))")

@@ -1,6 +1,6 @@
 """AlexNet (Krizhevsky, Sutskever & Hinton 2012), as in Dive into Deep Learning §8.1."""
 from ... import nn
-from ._common import init_xavier, spatial_size
+from ._common import init_xavier, spatial_size, no_pretrained
 
 __all__ = ["AlexNet", "alexnet"]
 
@@ -47,6 +47,7 @@ class AlexNet(nn.Module):
         return self.classifier(self.features(x).flatten(1))
 
 
-def alexnet(**kwargs):
+def alexnet(*, weights=None, progress=True, **kwargs):
     """AlexNet as in d2l.ai (paper widths, no LRN). See AlexNet."""
+    no_pretrained("alexnet", weights)
     return AlexNet(**kwargs)

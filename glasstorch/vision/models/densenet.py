@@ -2,8 +2,8 @@
 small network of Dive into Deep Learning §8.7 (`densenet_small`) and DenseNet-121."""
 from ... import nn
 from ...nn import functional as F
-from ...ops.shape import cat
-from ._common import init_kaiming
+from ...ops.join import cat
+from ._common import init_kaiming, no_pretrained
 
 __all__ = ["DenseNet", "densenet_small", "densenet121"]
 
@@ -116,8 +116,9 @@ def densenet_small(num_classes=10, **kwargs):
                     bn_size=None, num_classes=num_classes, **kwargs)
 
 
-def densenet121(**kwargs):
+def densenet121(*, weights=None, progress=True, **kwargs):
     """DenseNet-121 (DenseNet-BC, k=32, blocks 6-12-24-16): 7,978,856 parameters at 1000
     classes, torchvision's state_dict keys."""
+    no_pretrained("densenet121", weights)
     return DenseNet(growth_rate=32, block_config=(6, 12, 24, 16), num_init_features=64,
                     bn_size=4, **kwargs)

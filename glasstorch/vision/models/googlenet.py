@@ -2,8 +2,8 @@
 blocks of the paper, without its auxiliary classifiers and local response normalization."""
 from ... import nn
 from ...nn import functional as F
-from ...ops.shape import cat
-from ._common import init_xavier
+from ...ops.join import cat
+from ._common import init_xavier, no_pretrained
 
 __all__ = ["Inception", "GoogLeNet", "googlenet"]
 
@@ -72,5 +72,6 @@ class GoogLeNet(nn.Module):
         return self.fc(self.b5(self.b4(self.b3(self.b2(self.b1(x))))))
 
 
-def googlenet(**kwargs):
+def googlenet(*, weights=None, progress=True, **kwargs):
+    no_pretrained("googlenet", weights)
     return GoogLeNet(**kwargs)

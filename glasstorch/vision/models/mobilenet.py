@@ -2,7 +2,7 @@
 (state_dict keys match torchvision's mobilenet_v2), and a small variant for 32x32 images."""
 from ... import nn
 from ...nn import functional as F
-from ._common import init_kaiming
+from ._common import init_kaiming, no_pretrained
 
 __all__ = ["InvertedResidual", "MobileNetV2", "mobilenet_v2", "mobilenet_v2_small"]
 
@@ -86,8 +86,9 @@ class MobileNetV2(nn.Module):
         return self.classifier(y.flatten(1))
 
 
-def mobilenet_v2(**kwargs):
+def mobilenet_v2(*, weights=None, progress=True, **kwargs):
     """torchvision's MobileNetV2: 3,504,872 parameters at 1000 classes."""
+    no_pretrained("mobilenet_v2", weights)
     return MobileNetV2(**kwargs)
 
 

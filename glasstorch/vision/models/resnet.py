@@ -1,7 +1,7 @@
 """ResNet (He, Zhang, Ren & Sun 2016) with torchvision's layer names (state_dict keys match
 torchvision's resnet18/34/50), and the paper's small CIFAR-10 variant (its Section 4.2)."""
 from ... import nn
-from ._common import init_kaiming
+from ._common import init_kaiming, no_pretrained
 
 __all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50",
            "resnet_small"]
@@ -122,18 +122,21 @@ class ResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def resnet18(**kwargs):
+def resnet18(*, weights=None, progress=True, **kwargs):
     """ResNet-18: BasicBlocks [2, 2, 2, 2]; 11,689,512 parameters at 1000 classes."""
+    no_pretrained("resnet18", weights)
     return ResNet(BasicBlock, [2, 2, 2, 2], **kwargs)
 
 
-def resnet34(**kwargs):
+def resnet34(*, weights=None, progress=True, **kwargs):
     """ResNet-34: BasicBlocks [3, 4, 6, 3]; 21,797,672 parameters at 1000 classes."""
+    no_pretrained("resnet34", weights)
     return ResNet(BasicBlock, [3, 4, 6, 3], **kwargs)
 
 
-def resnet50(**kwargs):
+def resnet50(*, weights=None, progress=True, **kwargs):
     """ResNet-50: Bottlenecks [3, 4, 6, 3]; 25,557,032 parameters at 1000 classes."""
+    no_pretrained("resnet50", weights)
     return ResNet(Bottleneck, [3, 4, 6, 3], **kwargs)
 
 

@@ -1,7 +1,7 @@
 """VGG (Simonyan & Zisserman 2015), configurations A/B/D/E (VGG-11/13/16/19), with
 torchvision's layer names, so state_dict keys match torchvision's vgg11 & co."""
 from ... import nn
-from ._common import init_kaiming, spatial_size
+from ._common import init_kaiming, spatial_size, no_pretrained
 
 __all__ = ["VGG", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn",
            "vgg19_bn"]
@@ -63,33 +63,41 @@ class VGG(nn.Module):
         return self.classifier(self.features(x).flatten(1))
 
 
-def vgg11(**kwargs):
+def vgg11(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg11", weights)
     return VGG(11, **kwargs)
 
 
-def vgg13(**kwargs):
+def vgg13(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg13", weights)
     return VGG(13, **kwargs)
 
 
-def vgg16(**kwargs):
+def vgg16(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg16", weights)
     return VGG(16, **kwargs)
 
 
-def vgg19(**kwargs):
+def vgg19(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg19", weights)
     return VGG(19, **kwargs)
 
 
-def vgg11_bn(**kwargs):
+def vgg11_bn(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg11_bn", weights)
     return VGG(11, batch_norm=True, **kwargs)
 
 
-def vgg13_bn(**kwargs):
+def vgg13_bn(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg13_bn", weights)
     return VGG(13, batch_norm=True, **kwargs)
 
 
-def vgg16_bn(**kwargs):
+def vgg16_bn(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg16_bn", weights)
     return VGG(16, batch_norm=True, **kwargs)
 
 
-def vgg19_bn(**kwargs):
+def vgg19_bn(*, weights=None, progress=True, **kwargs):
+    no_pretrained("vgg19_bn", weights)
     return VGG(19, batch_norm=True, **kwargs)

@@ -1,25 +1,16 @@
-"""The command line: `python -m glasstorch [command] [options]`, also installed as `glasstorch`.
+"""`glasstorch train`, `eval`, `predict` for image classifiers of the zoo.
 
-    demo (default)  fit y = Xw + b + noise by hand-written minibatch SGD with autograd, then
-                    save a checkpoint and a loss plot into runs/<name>/ (see `demo --help`)
-    train           train a zoo model on an image dataset (default: LeNet on the bundled MNIST
-                    subset) into a run folder: config.json, metrics.jsonl, best.pt, last.pt,
-                    curves.png, confusion_matrix.png, results.json
-    eval            accuracy and loss of a run (or checkpoint) on its dataset's test split
-    predict         class probabilities of image files (PNG/JPEG via Pillow, or .npy)
-    models          the model zoo with parameter counts
-    summary         a model's layers with output shapes and parameter counts
+    train    a zoo model on an image dataset (default: LeNet on the bundled MNIST subset) into
+             a run folder: config.json, metrics.jsonl, best.pt, last.pt, curves.png,
+             confusion_matrix.png, results.json; `--model lstm-lm` / `--dataset timemachine`
+             is the character language model instead (lm.py)
+    eval     accuracy and loss of a run (or checkpoint) on its dataset's test split
+    predict  class probabilities of image files (PNG/JPEG via Pillow, or .npy)
 
-This is the top layer: it only uses the public API (glasstorch.vision.models, .datasets,
-.transforms, glasstorch.train). The demo's loop, without the command-line plumbing, is
-examples/linear_regression.py; `train` is glasstorch.train.Trainer plus callbacks.
-A checkpoint written by `train` holds the Trainer's state and a "run" dict (model name and
-constructor kwargs, dataset, class names, normalization), so eval/predict rebuild the model.
+`train` is glasstorch.train.Trainer plus callbacks; datasets and run folders: image_data.py.
 """
-import argparse
 import importlib.util
 import json
-import math
 import os
 import sys
 import time
@@ -28,315 +19,15 @@ import numpy as np
 
 import glasstorch as torch
 from glasstorch.optim import lr_scheduler
-from glasstorch.train import (Accuracy, Callback, ConfusionMatrix, JSONLinesLogger,
-                              ModelCheckpoint, ProgressBar, Trainer, format_logs,
-                              plot_confusion_matrix, plot_history)
+from glasstorch.train import (Accuracy, Callback, JSONLinesLogger, ModelCheckpoint, ProgressBar,
+                              Trainer, format_logs, plot_confusion_matrix, plot_history)
 from glasstorch.utils.data import DataLoader, Subset
-from glasstorch.vision import datasets, models, transforms as T
 from glasstorch.vision.transforms import functional as TF
 
-
-def demo(args):
-    """y = X @ w + b + noise: recover w and b from samples with minibatch SGD."""
-    torch.manual_seed(args.seed)
-    true_w, true_b = torch.tensor([2.0, -3.4]), 4.2     # the d2l.ai textbook example
-    X = torch.randn(args.samples, 2)
-    y = X @ true_w + true_b + args.noise * torch.randn(args.samples)
-    w = torch.zeros(2, requires_grad=True)
-    b = torch.zeros(1, requires_grad=True)
-    losses = []
-    bar = _progress_bar(args.steps)
-    for _, idx in zip(range(args.steps), _minibatches(args.samples, args.batch_size)):
-        err = X[idx] @ w + b - y[idx]
-        loss = (err * err).mean()                       # mean squared error
-        loss.backward()                                 # fills w.grad and b.grad
-        with torch.no_grad():                           # the update itself is not recorded
-            w -= args.lr * w.grad
-            b -= args.lr * b.grad
-        w.grad.zero_()                                  # grads accumulate unless cleared
-        b.grad.zero_()
-        losses.append(loss.item())
-        bar.update(losses[-1])
-    bar.close()
-
-    print(f"true w = {_fmt(true_w.tolist()):<20}  recovered w = {_fmt(w.tolist())}")
-    print(f"true b = {_fmt([true_b]):<20}  recovered b = {_fmt(b.tolist())}")
-    out = args.out or os.path.join("runs", time.strftime("demo-%Y%m%d-%H%M%S"))
-    os.makedirs(out, exist_ok=True)
-    ckpt = os.path.join(out, "checkpoint.pt")
-    torch.save({"w": w, "b": b, "step": args.steps, "losses": losses,
-                "true_w": true_w, "true_b": true_b}, ckpt)
-    print(f"checkpoint: {ckpt}   (glasstorch.load it back)")
-    print(f"loss curve: {_plot(losses, os.path.join(out, 'loss'))}")
-    return 0
-
-
-def _minibatches(n, batch_size):
-    """Index tensors of shuffled minibatches of range(n), reshuffled each epoch, forever."""
-    while True:
-        order = torch.randperm(n)
-        for start in range(0, n, batch_size):
-            yield order[start:start + batch_size]
-
-
-def _fmt(values):
-    return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
-
-
-class _TextBar:
-    """A tiny stand-in for tqdm (an optional extra): `[#####.....] 50/100 loss 0.0123`,
-    redrawn in place on a terminal, one line per tenth of the run in a log file."""
-
-    def __init__(self, total, width=30):
-        self.total, self.width, self.n = total, width, 0
-        self.tty = sys.stderr.isatty()
-        self.every = max(1, total // (100 if self.tty else 10))
-
-    def update(self, loss):
-        self.n += 1
-        if self.n % self.every and self.n != self.total:
-            return
-        filled = self.width * self.n // max(self.total, 1)
-        bar = "#" * filled + "." * (self.width - filled)
-        line = f"[{bar}] {self.n}/{self.total} loss {loss:.4g}"
-        sys.stderr.write("\r" + line if self.tty else line + "\n")
-        sys.stderr.flush()
-
-    def close(self):
-        if self.tty:
-            sys.stderr.write("\n")
-
-
-class _TqdmBar:
-    """tqdm's bar, with the current loss shown after it."""
-
-    def __init__(self, total):
-        from tqdm import tqdm
-        self.bar = tqdm(total=total, unit="step")
-
-    def update(self, loss):
-        self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-        self.bar.update(1)
-
-    def close(self):
-        self.bar.close()
-
-
-def _progress_bar(total):
-    try:
-        return _TqdmBar(total)
-    except ImportError:
-        return _TextBar(total)
-
-
-def _plot(losses, stem):
-    """Save the loss curve (log scale) as PNG with matplotlib, else as a hand-written SVG."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return _plot_svg(losses, stem + ".svg")
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.semilogy(losses)
-    ax.set(xlabel="step", ylabel="loss (MSE)", title="glasstorch demo: linear regression")
-    fig.savefig(stem + ".png", dpi=100)
-    plt.close(fig)
-    return stem + ".png"
-
-
-def _plot_svg(losses, path, w=600, h=400, pad=70):
-    """The loss curve as a minimal SVG (axes, log-scale polyline, labels) written by hand."""
-    logs = [math.log10(max(v, 1e-12)) for v in losses]
-    lo, hi = min(logs), max(logs)
-    span = (hi - lo) or 1.0
-    xs = [pad + (w - 2 * pad) * i / max(len(logs) - 1, 1) for i in range(len(logs))]
-    ys = [h - pad - (h - 2 * pad) * (v - lo) / span for v in logs]
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
-    with open(path, "w") as f:
-        f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-                f'font-family="sans-serif" font-size="12">\n'
-                f'<rect width="{w}" height="{h}" fill="white"/>\n'
-                f'<path d="M{pad},{pad} V{h - pad} H{w - pad}" stroke="black" fill="none"/>\n'
-                f'<polyline points="{points}" stroke="steelblue" fill="none"/>\n'
-                f'<text x="{w / 2}" y="{h - 15}" text-anchor="middle">step (0 to '
-                f'{len(logs) - 1})</text>\n'
-                f'<text x="{pad - 5}" y="{pad}" text-anchor="end">{10 ** hi:.3g}</text>\n'
-                f'<text x="{pad - 5}" y="{h - pad}" text-anchor="end">{10 ** lo:.3g}</text>\n'
-                f'<text x="{w / 2}" y="25" text-anchor="middle">loss (MSE, log scale)</text>\n'
-                '</svg>\n')
-    return path
-
-
-
-
-# ==== shared by train / eval / predict ==========================================================
-
-class CLIError(Exception):
-    """A user error: main prints `glasstorch <command>: error: <message>` and exits with 1."""
-
-
-class _Dataset:
-    """What the CLI needs to know about a dataset: its class, image shape and the mean/std
-    that Normalize uses (per channel, from the training split)."""
-
-    def __init__(self, name, factory, shape, mean, std, augment):
-        self.name, self.factory, self.shape = name, factory, shape
-        self.mean, self.std, self.augment = mean, std, augment
-
-
-def _vision_dataset(cls_name):
-    def factory(root, train, transform, download):
-        cls = getattr(datasets, cls_name)
-        if root is None and cls_name == "MNIST":
-            return cls(None, train=train, transform=transform)     # the bundled 5k subset
-        root = root or "data"
-        try:
-            return cls(root, train=train, transform=transform, download=download)
-        except RuntimeError as e:
-            if "not found" not in str(e).lower() or download:
-                raise
-            raise CLIError(f"{cls_name} not found under {os.path.abspath(root)}: add "
-                           "--download to fetch it, or point --data-root at it") from None
-    return factory
-
-
-def _fakedata(root, train, transform, download):
-    # a distinct random_offset keeps the test images different from the training ones
-    return datasets.FakeData(size=1000 if train else 200, image_size=(3, 32, 32), num_classes=10,
-                    transform=transform, random_offset=0 if train else 10**6)
-
-
-def _augment_digits(size):
-    return [T.RandomAffine(degrees=10, translate=(0.1, 0.1))]
-
-
-def _augment_photos(size):
-    return [T.RandomCrop(size, padding=4), T.RandomHorizontalFlip()]
-
-
-DATASETS = {
-    "mnist": _Dataset("mnist", _vision_dataset("MNIST"), (1, 28, 28), (0.1307,), (0.3081,),
-                      _augment_digits),
-    "fashion-mnist": _Dataset("fashion-mnist", _vision_dataset("FashionMNIST"), (1, 28, 28),
-                              (0.2860,), (0.3530,), _augment_digits),
-    "cifar10": _Dataset("cifar10", _vision_dataset("CIFAR10"), (3, 32, 32),
-                        (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), _augment_photos),
-    # uniform bytes: mean 127.5 / 255, std 255 / sqrt(12) / 255
-    "fakedata": _Dataset("fakedata", _fakedata, (3, 32, 32), (0.5,) * 3, (0.2887,) * 3,
-                         _augment_photos),
-}
-
-
-def _dataset_spec(name):
-    if name not in DATASETS:
-        raise CLIError(f"unknown dataset {name!r}; choose from: {', '.join(DATASETS)}")
-    return DATASETS[name]
-
-
-def _transform(spec, size, augment=False):
-    """[augmentation], [Resize to the model's input size], ToTensor, Normalize."""
-    steps = spec.augment(spec.shape[1]) if augment else []
-    if size != spec.shape[1]:
-        steps.append(T.Resize((size, size), antialias=True))
-    return T.Compose(steps + [T.ToTensor(), T.Normalize(spec.mean, spec.std)])
-
-
-def _load_split(spec, root, train, transform, download):
-    try:
-        return spec.factory(root, train, transform, download)
-    except (RuntimeError, OSError) as e:
-        raise CLIError(f"cannot load {spec.name}: {e}") from None
-
-
-def _model_info(name):
-    try:
-        return models.get_model_info(name)
-    except ValueError as e:
-        raise CLIError(str(e)) from None
-
-
-def _build_model(name, kwargs):
-    try:
-        return models.get_model(name, **kwargs)
-    except TypeError as e:       # an option (e.g. --dropout) this model does not have
-        unknown = [k for k in kwargs if f"'{k}'" in str(e)]
-        if unknown:
-            raise CLIError(f"{name} has no {unknown[0]} option") from None
-        raise CLIError(f"{name}: {e}") from None
-    except ValueError as e:
-        raise CLIError(str(e)) from None
-
-
-def _input_size(spec, info):
-    """The image size to train at: the dataset's, or the model's minimum when larger."""
-    return max(spec.shape[1], info.min_input_size)
-
-
-def _checkpoint_path(path):
-    """A checkpoint file: `path` itself, or best.pt (else last.pt) in a run folder."""
-    if os.path.isdir(path):
-        for name in ("best.pt", "last.pt"):
-            if os.path.exists(os.path.join(path, name)):
-                return os.path.join(path, name)
-        raise CLIError(f"no best.pt or last.pt in {path}")
-    if not os.path.exists(path):
-        raise CLIError(f"no such checkpoint or run folder: {path}")
-    return path
-
-
-def _load_run(path):
-    """(model in eval mode, run dict, checkpoint path) from a checkpoint written by train:
-    the model is rebuilt from the run dict's name and kwargs, then gets the weights."""
-    path = _checkpoint_path(path)
-    try:
-        state = torch.load(path)
-    except (RuntimeError, OSError, ValueError) as e:
-        raise CLIError(f"cannot read checkpoint {path}: {e}") from None
-    run = state.get("run") if isinstance(state, dict) else None
-    if not isinstance(run, dict) or "model" not in run or "model" not in state:
-        raise CLIError(f"{path} is not a checkpoint written by `glasstorch train` (it has no "
-                       "model name and weights)")
-    model = _build_model(run["model"], run["model_kwargs"])
-    problem = _mismatch(model.state_dict(), state["model"])
-    if problem:
-        raise CLIError(f"the weights in {path} do not fit a {run['model']} model "
-                       f"{run['model_kwargs']}: {problem}")
-    model.load_state_dict(state["model"])
-    return model.eval(), run, path
-
-
-def _mismatch(expected, got):
-    """What keeps state_dict `got` from loading into a model with state_dict `expected`:
-    missing and unexpected keys, or the first shape difference ('' when it fits)."""
-    def some(keys):
-        return ", ".join(keys[:3]) + (", ..." if len(keys) > 3 else "")
-    missing = [k for k in expected if k not in got]
-    unexpected = [k for k in got if k not in expected]
-    if missing or unexpected:
-        return (f"{len(missing)} missing keys ({some(missing)}) and {len(unexpected)} "
-                f"unexpected keys ({some(unexpected)})")
-    for k, v in expected.items():
-        if tuple(v.shape) != tuple(got[k].shape):
-            return (f"{k} has shape {tuple(got[k].shape)} in the checkpoint, "
-                    f"{tuple(v.shape)} in the model")
-    return ""
-
-
-def _test(model, loader, num_classes):
-    """Mean cross-entropy, accuracy and confusion matrix of `model` over `loader`."""
-    acc, cm = Accuracy(), ConfusionMatrix(num_classes)
-    total, n = 0.0, 0
-    model.eval()
-    with torch.no_grad():
-        for x, y in loader:
-            out = model(x)
-            total += torch.nn.functional.cross_entropy(out, y, reduction="sum").item()
-            n += len(y)
-            acc.update(out, y)
-            cm.update(out, y)
-    return {"loss": total / max(n, 1), "acc": acc.compute(), "samples": n,
-            "confusion_matrix": cm.compute().tolist()}
+from .common import CLIError, _TextBar
+from .image_data import (DATASETS, _build_model, _dataset_spec, _input_size, _load_run, _load_split,
+                         _model_info, _test, _transform)
+from .lm import is_lm_run, train_lm   # the text side: --model lstm-lm
 
 
 # ==== train ======================================================================================
@@ -484,7 +175,6 @@ def _batch_bar():
 
 def train(args):
     """Train a zoo model on a dataset; everything lands in a run folder."""
-    from glasstorch.text.cli_lm import is_lm_run, train_lm     # the text side: lstm-lm
     if is_lm_run(args):
         return train_lm(args)
     cfg = _train_config(args)
@@ -655,50 +345,8 @@ def predict(args):
     return 0
 
 
-# ==== models and summary =========================================================================
-
-def list_zoo(args):
-    """The zoo: name, parameters at the default configuration, input, description."""
-    print(f"{'model':<20}{'parameters':>13}  {'default input':<16}{'classes':>8}  "
-          f"{'min size':>8}  description")
-    for name in models.list_models():
-        info = models.get_model_info(name)
-        shape = "x".join(str(s) for s in info.input_shape)
-        print(f"{name:<20}{info.num_params:>13,}  {shape:<16}{info.num_classes:>8}  "
-              f"{info.min_input_size:>8}  {info.description}")
-    print("train one: glasstorch train --model NAME --dataset "
-          f"{{{','.join(DATASETS)}}}; layers: glasstorch summary NAME")
-    return 0
-
-
-def summary(args):
-    """Layer-by-layer output shapes and parameter counts of a zoo model."""
-    info = _model_info(args.model)
-    shape = tuple(args.input_size) if args.input_size else info.input_shape
-    kwargs = {"in_channels": shape[0], "input_size": (shape[1], shape[2]),
-              "num_classes": args.num_classes or info.num_classes}
-    model = _build_model(args.model, kwargs)
-    print(models.summary(model, (args.batch_size, *shape), depth=args.depth))
-    return 0
-
-
-COMMANDS = {"demo": demo, "train": train, "eval": evaluate, "predict": predict,
-            "models": list_zoo, "summary": summary}
-
-
-def _parser():
-    parser = argparse.ArgumentParser(prog="glasstorch", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="fit a linear regression by hand-written SGD (default)")
-    p.add_argument("--steps", type=int, default=300, help="SGD steps (default 300)")
-    p.add_argument("--samples", type=int, default=1000, help="dataset size (default 1000)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--noise", type=float, default=0.01, help="std of the label noise")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", help="output directory (default runs/demo-<date>-<time>)")
-
-    p = sub.add_parser("train", help="train a zoo model on an image dataset",
+def add_parser(subparsers):
+    p = subparsers.add_parser("train", help="train a zoo model on an image dataset",
                        description="Train a model of the zoo; writes a run folder (config.json,"
                        " metrics.jsonl, best.pt, last.pt, curves.png, confusion_matrix.png, "
                        "results.json). Defaults: LeNet on the bundled 5,000-image MNIST "
@@ -716,41 +364,18 @@ def _parser():
     p.add_argument("--out", help="run folder (default runs/<model>-<dataset>-<date>-<time>)")
     p.add_argument("--resume", metavar="RUN", help="continue a run (its folder or last.pt) "
                    "with its settings; --epochs may raise the total")
+    p.set_defaults(run=train)
 
-    p = sub.add_parser("eval", help="test-split metrics of a trained run")
+    p = subparsers.add_parser("eval", help="test-split metrics of a trained run")
     p.add_argument("checkpoint", metavar="RUN_DIR_OR_CHECKPOINT")
     p.add_argument("--data-root", help="dataset folder (default: the one the run used)")
     p.add_argument("--download", action="store_true", help="download the dataset if missing")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--limit", type=int, help="evaluate the first N test images only")
+    p.set_defaults(run=evaluate)
 
-    p = sub.add_parser("predict", help="classify image files with a trained model")
+    p = subparsers.add_parser("predict", help="classify image files with a trained model")
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pt file or a run folder")
     p.add_argument("images", nargs="+", metavar="IMAGE", help=".png/.jpg/... or .npy")
     p.add_argument("--top-k", type=int, default=3, help="classes shown per image (default 3)")
-
-    sub.add_parser("models", help="list the model zoo with parameter counts")
-
-    p = sub.add_parser("summary", help="a model's layers, output shapes and parameters")
-    p.add_argument("model")
-    p.add_argument("--input-size", type=int, nargs=3, metavar=("C", "H", "W"),
-                   help="input shape without the batch (default: the model's default input)")
-    p.add_argument("--num-classes", type=int, help="outputs (default: the model's default)")
-    p.add_argument("--batch-size", type=int, default=1)
-    p.add_argument("--depth", type=int, default=3, help="nesting depth shown (default 3)")
-    return parser
-
-
-def main(argv=None):
-    """Parse `argv` (default sys.argv[1:]) and run the command; `demo` when none is named.
-    A user error prints one line on stderr and returns 1."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
-        argv = ["demo", *argv]
-    args = _parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except CLIError as e:
-        message = " ".join(str(e).split())      # one line, whatever the cause's message
-        print(f"glasstorch {args.command}: error: {message}", file=sys.stderr)
-        return 1
+    p.set_defaults(run=predict)

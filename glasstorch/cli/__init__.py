@@ -1,0 +1,70 @@
+"""The command line: `python -m glasstorch [command] [options]`, also installed as `glasstorch`.
+
+    demo (default)  fit y = Xw + b + noise by hand-written minibatch SGD with autograd, then
+                    save a checkpoint and a loss plot into runs/<name>/ (see `demo --help`)
+    train           train a zoo model on an image dataset (default: LeNet on the bundled MNIST
+                    subset) into a run folder: config.json, metrics.jsonl, best.pt, last.pt,
+                    curves.png, confusion_matrix.png, results.json; `--model lstm-lm` trains
+                    the character language model of The Time Machine instead
+    eval            accuracy and loss of a run (or checkpoint) on its dataset's test split
+    predict         class probabilities of image files (PNG/JPEG via Pillow, or .npy)
+    models          the model zoo with parameter counts
+    summary         a model's layers with output shapes and parameter counts
+    exec            run a PyTorch script unchanged: `import torch` gives glasstorch
+
+One module per command family:
+    common.py       CLIError (a user error) and the progress bars every command shares
+    demo.py         demo
+    image.py        train, eval, predict (image_data.py: datasets, models, run folders)
+    lm.py           train --model lstm-lm (image.py's `train` dispatches to it)
+    zoo.py          models, summary
+    exec.py         exec (the import alias of glasstorch/alias.py)
+
+Adding a command family: write glasstorch/cli/<family>.py with
+    - one function per command, taking the parsed `args` and returning the exit code (0 when
+      all went well); a user error raises CLIError(message), which main prints as one line
+      `glasstorch <command>: error: <message>` (exit code 1), never as a traceback;
+    - `add_parser(subparsers)`, which adds the family's commands with
+      `p = subparsers.add_parser(name, help=...)`, their options with `p.add_argument(...)`,
+      and binds each to its function with `p.set_defaults(run=function)`;
+then add the module to COMMAND_MODULES below: that one line registers it.
+
+This is the top layer: it only uses the public API (glasstorch.vision.models, .datasets,
+.transforms, glasstorch.train, glasstorch.text). The demo's loop, without the command-line
+plumbing, is examples/linear_regression.py; `train` is glasstorch.train.Trainer plus callbacks.
+"""
+import argparse
+import sys
+
+from . import demo, exec as exec_, image, zoo
+from .common import CLIError
+
+__all__ = ["main", "CLIError", "COMMAND_MODULES"]
+
+# the command families, in `--help` order; each module has add_parser(subparsers)
+COMMAND_MODULES = [demo, image, zoo, exec_]
+
+
+def _parser():
+    """The argument parser and its subparsers (whose .choices are the command names)."""
+    parser = argparse.ArgumentParser(prog="glasstorch", description=__doc__.split("\n")[0])
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module in COMMAND_MODULES:
+        module.add_parser(subparsers)
+    return parser, subparsers
+
+
+def main(argv=None):
+    """Parse `argv` (default sys.argv[1:]) and run the command; `demo` when none is named.
+    A user error prints one line on stderr and returns 1."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser, subparsers = _parser()
+    if not argv or argv[0] not in (*subparsers.choices, "-h", "--help"):
+        argv = ["demo", *argv]
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CLIError as e:
+        message = " ".join(str(e).split())      # one line, whatever the cause's message
+        print(f"glasstorch {args.command}: error: {message}", file=sys.stderr)
+        return 1

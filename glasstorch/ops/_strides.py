@@ -1,0 +1,166 @@
+"""View bookkeeping shared by the shape ops (view.py, slice.py) and indexing (index.py).
+
+A *view* shares its input's memory: `_as_view` records the base tensor, shares its version
+counter (so in-place writes through either are seen by autograd's checks) and keeps a
+`_view_fn` that replays the view on another tensor (used by in-place ops on views, see
+_inplace.py). A view gets the strides PyTorch would give it (`_view_strides`, `_strided`), so
+`stride()`, `is_contiguous()` and whether a later `view` succeeds match PyTorch, not NumPy's
+own choices. Read view.py next.
+"""
+from ..backend import xp as _xp
+
+
+# ---- views: bookkeeping and strides ------------------------------------------------------------
+def _as_view(x, out, fn):
+    """Mark `out` as a view of `x`; `fn(t)` redoes the same view on tensor `t`."""
+    base = x._base
+    if base is None:
+        out._base = x
+        out._view_fn = fn
+    else:
+        prev = x._view_fn
+        out._base = base
+        out._view_fn = lambda t: fn(prev(t))
+    out._vc = x._vc
+    out._gv = x._vc[0]  # the version its grad_fn belongs to (see node._refresh_view)
+    return out
+
+
+def _root(a):
+    """The array owning `a`'s memory (walks `.base`; as_strided puts a wrapper in between)."""
+    while True:
+        b = a.base
+        if b is None:
+            return a
+        if not isinstance(b, _xp.ndarray):
+            b = getattr(b, "base", None)
+            if not isinstance(b, _xp.ndarray):
+                return a
+        a = b
+
+
+def _ptr(a):
+    return a.__array_interface__["data"][0]
+
+
+def _strided(a, shape, strides, offset=0):
+    """A view of `a`'s memory with `shape` and element `strides`, starting `offset` elements
+    after `a`'s first element (PyTorch's as_strided). Built on the owning array so that
+    `.base` leads to it (storage_offset, untyped_storage)."""
+    isz = a.itemsize
+    bst = tuple(s * isz for s in strides)
+    try:
+        if a.flags.forc:  # a C/F-contiguous array exports its memory itself (fast)
+            y = _xp.ndarray(shape, a.dtype, a, offset * isz, bst)
+        else:
+            root = _root(a)
+            y = _xp.ndarray(shape, a.dtype, root, _ptr(a) - _ptr(root) + offset * isz, bst)
+    except (TypeError, ValueError, BufferError):  # no buffer to build on: NumPy's way
+        as_strided = _xp.lib.stride_tricks.as_strided
+        y = as_strided(as_strided(a, (offset + 1,), (isz,))[offset:], shape, bst)
+    if not a.flags.writeable:
+        y.flags.writeable = False
+    return y
+
+
+def _elem_strides(a):
+    """Strides in elements. NumPy gives freshly allocated empty arrays all-zero strides where
+    torch has the contiguous ones (max(size, 1) products)."""
+    isz = a.itemsize
+    st = tuple(s // isz for s in a.strides)
+    if not a.size and a.ndim and not any(st):
+        out, step = [], 1
+        for size in reversed(a.shape):
+            out.append(step)
+            step *= max(size, 1)
+        st = tuple(reversed(out))
+    return st
+
+
+def strides_of(input):
+    """`Tensor.stride()`: the array's strides in elements, as torch reports them."""
+    return _elem_strides(input._data)
+
+
+def _view_strides(shape, strides, new):
+    """PyTorch's computeStride: the strides of `new` as a view of (shape, strides), or None
+    when a dimension of `new` would span two non-mergeable memory chunks."""
+    if not shape:
+        return (1,) * len(new)
+    numel = 1
+    for s in shape:
+        numel *= s
+    if numel == 0:
+        # torch: strides are arbitrary without elements; keep them, or use contiguous ones
+        if tuple(shape) == tuple(new):
+            return tuple(strides)
+        out = [1] * len(new)
+        for d in range(len(new) - 2, -1, -1):
+            out[d] = max(new[d + 1], 1) * out[d + 1]
+        return tuple(out)
+    out = [0] * len(new)
+    view_d = len(new) - 1
+    chunk_base = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        # a chunk ends where the next-outer dim is not laid out right after this one
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                out[view_d] = view_numel * chunk_base
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return tuple(out) if view_d == -1 else None
+
+
+def _one_chunk(x):
+    # contiguous with a unit last stride: any view of it gets NumPy's (= torch's) C strides
+    return x.size and x.flags.c_contiguous and (x.ndim == 0 or x.strides[-1] == x.itemsize)
+
+
+def _view_array(x, shape):
+    """`x` viewed with `shape` and PyTorch's strides; None when no view exists."""
+    if _one_chunk(x):
+        return x.reshape(shape)
+    st = _view_strides(x.shape, _elem_strides(x), shape)
+    return None if st is None else _strided(x, shape, st)
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel):
+    """Resolve one -1; PyTorch's error message for sizes that do not fit."""
+    neg = -1
+    known = 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if neg >= 0:
+                raise RuntimeError("only one dimension can be inferred")
+            neg = i
+        elif s < 0:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}")
+        else:
+            known *= s
+    if neg >= 0:
+        if known == 0:
+            if numel == 0:
+                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape "
+                                   f"{list(shape)} because the unspecified dimension size -1 "
+                                   "can be any value and is ambiguous")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        if numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[:neg] + (numel // known,) + shape[neg + 1:]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape

@@ -1,0 +1,175 @@
+"""Array kernels of the convolution ops (ops/conv.py holds the Ops, their gradients and the
+argument checks): forward, transposed forward and weight gradient of an N-d convolution on
+NCHW arrays, as im2col + GEMM over chunks of the batch, with the special cases
+
+    1x1 kernels (any stride)   one GEMM per sample on (C, H*W), no im2col, no transposes
+    stride-1 transposed conv   (= a conv's input gradient) a conv with the flipped kernel
+                               when that copies no more columns than col2im would add back
+    2 threads                  the chunks (im2col + one-thread GEMM + copy out) split over the
+                               pool in backend/threads.py; weight gradients summed per thread
+
+A geometry is a tuple of (kernel, stride, dilation, padding_before) per spatial dim.
+"""
+from ..backend import xp as _xp, cpu_kernels as _k, memory as _mem, threads as _threads
+
+__all__ = ["conv_forward", "conv_t_forward", "weight_grad"]
+
+
+def _prod(xs):
+    p = 1
+    for v in xs:
+        p *= v
+    return p
+
+
+# The columns are built for one chunk of the batch at a time, about this many bytes: memory
+# stays bounded (torch's kernels never hold a whole batch's columns either) and each chunk is
+# still in cache when its GEMM reads it (LeNet's first conv, fwd + bwd, runs ~1.5x faster).
+_CHUNK_BYTES = 2 << 20
+
+
+def _batch_chunks(n, sample_bytes):
+    """Slices covering range(n), each holding about _CHUNK_BYTES of columns (>= 1 sample)."""
+    step = max(1, _CHUNK_BYTES // max(sample_bytes, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+# Both cores: the chunks of a batch are independent (im2col + GEMM + copy out each), so with
+# 2 threads each thread runs half of them with a one-thread GEMM (backend/threads.py). Splitting
+# every small chunk GEMM inside OpenBLAS instead gained ~1.1x; chunks in parallel also overlap
+# the copies. Weight gradients are summed per thread, then in chunk order.
+
+def _per_chunk(n, sample_bytes, fn):
+    """fn(slice) for every chunk of range(n), the chunks spread over the thread pool."""
+    chunks = _batch_chunks(n, sample_bytes)
+    _threads.parallel_for(len(chunks), lambda i, j: [fn(c) for c in chunks[i:j]],
+                          n * sample_bytes, blas_serial=True)
+
+
+def _per_samples(n, fn, nbytes):
+    """fn(slice) over slices of range(n) on the thread pool (a GEMM per sample each)."""
+    _threads.parallel_for(n, lambda i, j: fn(slice(i, j)), nbytes, blas_serial=True)
+
+
+def _sum_per_chunk(n, sample_bytes, fn, zero):
+    """The sum over the chunks of range(n) of fn(slice): partial sums per thread, added in
+    order (so the result depends on the thread count only through rounding)."""
+    chunks = _batch_chunks(n, sample_bytes)
+    parts = {}
+
+    def run(i, j):
+        total = None
+        for c in chunks[i:j]:
+            v = fn(c)
+            total = v if total is None else total + v
+        parts[i] = total
+    _threads.parallel_for(len(chunks), run, n * sample_bytes, blas_serial=True)
+    total = zero                   # (an empty batch has no chunks)
+    for i in sorted(parts):
+        if parts[i] is not None:
+            total = total + parts[i]
+    return total
+
+
+_FLIP = True     # stride-1 input gradients as flipped-kernel convolutions (tests switch it)
+
+
+def _pointwise(geometry, groups):
+    """A 1x1 kernel without padding or dilation (any stride), one group: a plain GEMM per
+    sample on NCHW data, no im2col and no transposes (ResNet's projection shortcuts)."""
+    return groups == 1 and all(k == 1 and p == 0 for k, s, d, p in geometry)
+
+
+def _subsample(x, geometry, out):
+    """x[..., ::s1, ::s2] (the out[i] positions a strided 1x1 kernel reads) as (N, C, P)."""
+    sl = tuple(slice(None, g[1] * (o - 1) + 1, g[1]) for g, o in zip(geometry, out))
+    return x[(slice(None), slice(None)) + sl].reshape(x.shape[0], x.shape[1], -1)
+
+
+def conv_forward(x, w, geometry, groups, out):
+    """x (N, C, *S), w (O, C/G, *k) -> y (N, O, *out)."""
+    N, C = x.shape[:2]
+    O = w.shape[0]
+    G = groups
+    if _pointwise(geometry, G):
+        xs = _subsample(x, geometry, out)
+        y = _mem.empty((N, O, xs.shape[2]), x.dtype)
+        _per_samples(N, lambda n: _xp.matmul(w.reshape(O, C), xs[n], out=y[n]), y.nbytes)
+        return y.reshape((N, O) + tuple(out))
+    K, P = C // G * _prod(w.shape[2:]), _prod(out)
+    wm = w.reshape(G, O // G, K)
+    y = _mem.empty((N, O) + tuple(out), x.dtype)
+
+    def chunk(n):
+        cols = _k.im2col(x[n], geometry, out).reshape(G, K, P * (n.stop - n.start))
+        yn = wm[0] @ cols[0] if G == 1 else _xp.matmul(wm, cols)
+        _k.transpose2d(yn.reshape(O * P, n.stop - n.start), y[n].reshape(n.stop - n.start, -1))
+    _per_chunk(N, G * K * P * x.itemsize, chunk)
+    return y
+
+
+def conv_t_forward(x, w, geometry, groups, out):
+    """x (N, Cin, *S), w (Cin, Cout/G, *k) -> y (N, Cout, *out): col2im(W^T x).
+
+    Stride 1 (one group): the same as a convolution of x, padded by d*(k-1) - p, with the
+    kernel flipped and its in/out channels swapped; so the input gradient of every stride-1
+    conv is an im2col + GEMM like the forward, with no col2im (9 strided adds of a 3x3
+    kernel's columns, the costliest pass of a ResNet step). 1x1 kernels: one GEMM."""
+    N, Cin = x.shape[:2]
+    G = groups
+    kshape, size = w.shape[2:], x.shape[2:]
+    Cout_g = w.shape[1]
+    if _pointwise(geometry, G):
+        xm, wt = x.reshape(N, Cin, -1), w.reshape(Cin, Cout_g).T
+        ym = _mem.empty((N, Cout_g, xm.shape[2]), x.dtype)
+        _per_samples(N, lambda n: _xp.matmul(wt, xm[n], out=ym[n]), ym.nbytes)
+        if all(g[1] == 1 for g in geometry) and tuple(out) == tuple(size):
+            return ym.reshape((N, Cout_g) + tuple(out))
+        y = _xp.zeros((N, Cout_g) + tuple(out), x.dtype)
+        sl = tuple(slice(None, g[1] * (n - 1) + 1, g[1]) for g, n in zip(geometry, size))
+        y[(slice(None), slice(None)) + sl] = ym.reshape((N, Cout_g) + tuple(size))
+        return y
+    # the flipped conv copies Cin * k columns per output pixel (im2col), col2im adds back
+    # Cout * k: flip when that is not more. Measured: ResNet's 3x3 Cin = Cout convs fwd+bwd
+    # 84 -> 71 ms; LeNet's 16 -> 6 channel 5x5 input gradient by flipping made the whole
+    # LeNet step 23 -> 28 ms, so it keeps col2im.
+    if _FLIP and G == 1 and Cin <= Cout_g and all(s == 1 and p <= d * (k - 1)
+                                                   for k, s, d, p in geometry):
+        flipped = w.swapaxes(0, 1)[(slice(None), slice(None))
+                                   + (slice(None, None, -1),) * len(kshape)]
+        geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)
+        return conv_forward(x, _xp.ascontiguousarray(flipped), geo, 1, out)
+    wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
+    y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
+
+    def chunk(n):
+        xm = _k.batch_last(x[n]).reshape(G, Cin // G, -1)            # (G, Cin/G, S*n)
+        cols = _xp.matmul(wm, xm) if G > 1 else wm[0] @ xm[0]
+        cols = cols.reshape((G * Cout_g,) + tuple(kshape) + tuple(size) + (n.stop - n.start,))
+        y[n] = _k.col2im(cols, geometry, out)
+    _per_chunk(N, G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize, chunk)
+    return y
+
+
+def weight_grad(a, b, geometry, groups):
+    """gW[a, b, j] = sum_{n, o} a[n, a, o] * b_pad[n, b, o*s + j*d] per group: (A, B/G, *k)."""
+    G = groups
+    A, B = a.shape[1], b.shape[1]
+    kshape = tuple(g[0] for g in geometry)
+    if _pointwise(geometry, G):   # gW = sum_n a[n] @ b_s[n]^T: one GEMM per sample
+        am = a.reshape(a.shape[0], A, -1)
+        bm = _subsample(b, geometry, a.shape[2:])
+        gw = _sum_per_chunk(a.shape[0], am[0].nbytes, lambda n: _xp.matmul(
+            am[n], bm[n].swapaxes(1, 2)).sum(0), _xp.zeros((A, B), a.dtype))
+        return gw.reshape((A, B) + kshape)
+    Ka, Kb, Sa = A // G, B // G * _prod(kshape), a.shape[2:]
+
+    def chunk(n):
+        cols = _k.im2col(b[n], geometry, Sa)                      # (B, *k, *Sa, n)
+        am = _k.batch_last(a[n]).reshape(G, Ka, -1)               # (G, A/G, Sa*n)
+        cm = cols.reshape(G, Kb, am.shape[2])                     # (G, B/G*K, Sa*n)
+        # (cols @ a^T)^T: this order runs ~1.7x faster in OpenBLAS than a @ cols^T here
+        return _xp.matmul(cm, am.swapaxes(1, 2)) if G > 1 else (cm[0] @ am[0].T)[None]
+    gw = _sum_per_chunk(a.shape[0], G * Kb * _prod(Sa) * a.itemsize, chunk,
+                        _xp.zeros((G, Kb, Ka), a.dtype))
+    return gw.swapaxes(-1, -2).reshape((A, B // G) + kshape)

@@ -1,0 +1,383 @@
+"""Ops that copy: cat/stack and friends (hstack, vstack, dstack, column_stack, atleast_nd,
+meshgrid), repeat/tile/repeat_interleave, flip/fliplr/flipud, roll, tril/triu.
+
+cat's result dtype is PyTorch's promotion of all inputs; legacy empty 1-D tensors are skipped
+as in torch. Views (no copy) are in view.py and slice.py.
+"""
+from .. import _dtype
+from ..autograd.node import Op
+from ..backend import xp as _xp
+from ..tensor import Tensor, _make, _wrap_dim
+from . import slice as _slice   # narrow/unbind, cat's and stack's backwards (slice imports join)
+from ._strides import _shape_arg
+from .view import expand, reshape, unsqueeze, view
+
+__all__ = ["repeat_interleave", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "tril",
+           "triu", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
+           "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "meshgrid"]
+
+
+# ---- copies: flip, roll, tril/triu, repeat/tile ------------------------------------------------
+class Flip(Op, name="flip"):
+    """y = x reversed along dims (a copy);  dy/dx = gy reversed back."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return _xp.flip(x, dims).copy(order="K")  # torch: the copy keeps x's layout
+
+    @staticmethod
+    def backward(ctx, gy):
+        return flip(gy, ctx.dims), None
+
+
+def flip(input, *dims):
+    dims = _shape_arg(dims)
+    n = input._data.ndim
+    wrapped = tuple(_wrap_dim(d, n) for d in dims)
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f"dim {wrapped[0]} appears multiple times in the list of dims")
+    return Flip.apply(input, wrapped)
+
+
+def fliplr(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def flipud(input):
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+class Roll(Op, name="roll"):
+    """y = x shifted cyclically along dims (dims None: over the flattened tensor);
+    dy/dx = gy shifted back."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return _xp.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return roll(gy, tuple(-s for s in ctx.shifts), ctx.dims), None, None
+
+
+def roll(input, shifts, dims=None):
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    n = input._data.ndim
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               "dims:0")
+        return Roll.apply(input, shifts, None)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    return Roll.apply(input, shifts, tuple(_wrap_dim(d, n) for d in dims))
+
+
+class Tril(Op, name="tril"):
+    """y = x with the elements above the `diagonal`-th diagonal zeroed (last two dims);
+    dy/dx = gy with the same elements zeroed."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.k = diagonal
+        return _xp.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return tril(gy, ctx.k), None
+
+
+class Triu(Op, name="triu"):
+    """y = x with the elements below the `diagonal`-th diagonal zeroed (last two dims);
+    dy/dx = gy with the same elements zeroed."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.k = diagonal
+        return _xp.triu(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return triu(gy, ctx.k), None
+
+
+def tril(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return Tril.apply(input, int(diagonal))
+
+
+def triu(input, diagonal=0):
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return Triu.apply(input, int(diagonal))
+
+
+class Repeat(Op, name="repeat"):
+    """y = x tiled `repeats[i]` times along dim i (a copy);  dy/dx = gy summed over the
+    copies."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        ctx.in_shape = x.shape
+        shape = (1,) * (len(repeats) - x.ndim) + x.shape
+        # (r0, s0, r1, s1, ...): x broadcast along the r axes, then merged into (r0*s0, ...)
+        ctx.inter = sum(((r, s) for r, s in zip(repeats, shape)), ())
+        pairs = x.reshape(sum(((1, s) for s in shape), ()))
+        out = tuple(r * s for r, s in zip(repeats, shape))
+        return _xp.reshape(_xp.broadcast_to(pairs, ctx.inter), out, copy=True)
+
+    @staticmethod
+    def backward(ctx, gy):
+        g = gy.reshape(ctx.inter).sum(tuple(range(0, len(ctx.inter), 2)))
+        return g.reshape(ctx.in_shape), None
+
+
+def repeat(input, *sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    for s in sizes:
+        if s < 0:
+            out = [s * d for s, d in zip(sizes, (1,) * (len(sizes) - input._data.ndim)
+                                         + input._data.shape)]
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
+    return Repeat.apply(input, sizes)
+
+
+def tile(input, *dims):
+    """`repeat` with `dims` padded with leading 1s to the tensor's ndim."""
+    dims = _shape_arg(dims)
+    return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
+
+
+# ---- joining: cat, stack and friends -----------------------------------------------------------
+def _result_dtype(tensors):
+    dt = tensors[0].dtype
+    for x in tensors[1:]:
+        dt = _dtype.promote_types(dt, x.dtype)
+    return dt
+
+
+def _skipped(a):
+    # torch: legacy empty 1-D tensors take no part in cat (except for the result dtype)
+    return a.ndim == 1 and a.shape[0] == 0
+
+
+class Cat(Op, name="cat"):
+    """y = the inputs joined along dim (in the promoted dtype);  dy/dx_i = the slice of gy
+    where x_i sits."""
+
+    @staticmethod
+    def forward(ctx, *xs, dim, dtype):
+        parts = [x for x in xs if not _skipped(x)]
+        if not parts:
+            parts = xs
+        ctx.dim = dim
+        ctx.sizes = [None if _skipped(x) and parts is not xs else x.shape[dim] for x in xs]
+        return _xp.concatenate(parts, axis=dim, dtype=dtype.np, casting="unsafe")
+
+    @staticmethod
+    def backward(ctx, gy):
+        grads, start = [], 0
+        for s in ctx.sizes:
+            if s is None:
+                grads.append(_make(_xp.zeros(0, dtype=gy._data.dtype)))
+            else:
+                grads.append(_slice.narrow(gy, ctx.dim, start, s))
+                start += s
+        return tuple(grads)
+
+
+def cat(tensors, dim=0, *, out=None):
+    """The tensors joined along an existing dim; dtypes promote as in arithmetic."""
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    ref = None
+    for i, x in enumerate(tensors):
+        if x._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+        if ref is None and not _skipped(x._data):
+            ref = i
+    shape = tensors[ref or 0]._data.shape
+    d = _wrap_dim(dim, len(shape))
+    for i, x in enumerate(tensors):
+        s = x._data.shape
+        if _skipped(x._data) and ref is not None:
+            continue
+        if len(s) != len(shape):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(shape)} "
+                               f"and {len(s)}")
+        for k, (a, b) in enumerate(zip(shape, s)):
+            if k != d and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {a} but got size {b} for tensor number {i} "
+                                   "in the list.")
+    return Cat.apply(*tensors, dim=d, dtype=_result_dtype(tensors))
+
+
+def concat(tensors, dim=0, *, out=None):
+    return cat(tensors, dim)
+
+
+def concatenate(tensors, axis=0, out=None):
+    return cat(tensors, axis)
+
+
+class Stack(Op, name="stack"):
+    """y = the inputs joined along a new dim;  dy/dx_i = gy[..., i, ...]."""
+
+    @staticmethod
+    def forward(ctx, *xs, dim, dtype):
+        ctx.dim = dim
+        return _xp.stack(xs, axis=dim, dtype=dtype.np, casting="unsafe")
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _slice.unbind(gy, ctx.dim)
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Same-shape tensors joined along a new dim `dim`."""
+    tensors = tuple(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, x in enumerate(tensors):
+        if x._data.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(shape)} at entry 0 and {list(x._data.shape)} at entry "
+                               f"{i}")
+    d = _wrap_dim(dim, len(shape) + 1)
+    return Stack.apply(*tensors, dim=d, dtype=_result_dtype(tensors))
+
+
+def _atleast(tensors, fn):
+    if len(tensors) == 1:
+        if isinstance(tensors[0], Tensor):
+            return fn(tensors[0])
+        tensors = tensors[0]
+    return tuple(fn(x) for x in tensors)
+
+
+def _at1(x):
+    return reshape(x, 1) if x._data.ndim == 0 else x
+
+
+def _at2(x):
+    n = x._data.ndim
+    return reshape(x, 1, 1) if n == 0 else unsqueeze(x, 0) if n == 1 else x
+
+
+def _at3(x):
+    n = x._data.ndim
+    if n == 0:
+        return reshape(x, 1, 1, 1)
+    if n == 1:
+        return unsqueeze(unsqueeze(x, 0), -1)
+    return unsqueeze(x, -1) if n == 2 else x
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, _at1)
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, _at2)
+
+
+def atleast_3d(*tensors):
+    return _atleast(tensors, _at3)
+
+
+def hstack(tensors):
+    """Joined column-wise: along dim 0 for 1-D tensors, else dim 1."""
+    tensors = [_at1(x) for x in tensors]
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Joined row-wise (1-D tensors become rows)."""
+    return cat([_at2(x) for x in tensors], 0)
+
+
+def dstack(tensors):
+    """Joined depth-wise, along dim 2."""
+    return cat([_at3(x) for x in tensors], 2)
+
+
+def column_stack(tensors):
+    """0-D and 1-D tensors as columns, joined with the others along dim 1."""
+    return cat([reshape(x, -1, 1) if x._data.ndim <= 1 else x for x in tensors], 1)
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids: output i varies along dim i (indexing "ij") or with the first two
+    dims swapped ("xy"); each is an expanded view of its input."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but '
+                           f"received: {indexing}")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for x in tensors:
+        if x._data.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: {x}")
+        if x.dtype != tensors[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    swap = indexing == "xy" and len(tensors) > 1
+    if swap:  # torch: "ij" grids of (b, a, ...), the first two outputs then swapped back
+        tensors = (tensors[1], tensors[0]) + tuple(tensors[2:])
+    n = len(tensors)
+    shape = tuple(x._data.size for x in tensors)
+    grids = [expand(view(x, (1,) * i + (-1,) + (1,) * (n - i - 1)), shape)
+             for i, x in enumerate(tensors)]
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element `repeats` times along `dim` (flattened when dim is None):
+    an index_select with indices [0]*r0 + [1]*r1 + ..., so the gradient sums the copies.
+    `repeat_interleave(counts)` alone gives those indices (torch's one-argument form)."""
+    from .index import index_select
+    if repeats is None:  # torch.repeat_interleave(repeats): indices repeated by counts
+        counts = input._data
+        if counts.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        return _make(_xp.repeat(_xp.arange(counts.shape[0], dtype=_xp.int64), counts))
+    if dim is None:
+        input, dim = reshape(input, -1), 0
+    dim = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if isinstance(reps, int) or getattr(reps, "ndim", 1) == 0 or getattr(reps, "size", 0) == 1:
+        reps = int(reps if isinstance(reps, int) else _xp.asarray(reps).reshape(()))
+    elif reps.shape[0] != size:
+        raise RuntimeError("repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {reps.shape[0]} and input.size({dim}) = {size}")
+    if _xp.any(_xp.asarray(reps) < 0):
+        raise RuntimeError("repeats can not be negative")
+    idx = _xp.repeat(_xp.arange(size, dtype=_xp.int64), reps)
+    if input._data.ndim == 0:
+        input = reshape(input, 1)
+    return index_select(input, dim, _make(idx))
