@@ -13,6 +13,7 @@
     models          the model zoo with parameter counts
     summary         a model's layers with output shapes and parameter counts
     exec            run a PyTorch script unchanged: `import torch` gives glasstorch
+    lab             learners' questions answered by measured experiments (list, run, report)
 
 One module per command family:
     common.py       CLIError (a user error) and the progress bars every command shares
@@ -22,6 +23,7 @@ One module per command family:
     export.py       export (glasstorch.onnx.deploy does the work)
     zoo.py          models, summary
     exec.py         exec (the import alias of glasstorch/alias.py)
+    lab.py          lab (the commands live in glasstorch/lab/cli.py)
 
 Adding a command family: write glasstorch/cli/<family>.py with
     - one function per command, taking the parsed `args` and returning the exit code (0 when
@@ -39,13 +41,13 @@ plumbing, is examples/linear_regression.py; `train` is glasstorch.train.Trainer 
 import argparse
 import sys
 
-from . import demo, exec as exec_, export, image, zoo
+from . import demo, exec as exec_, export, image, lab, zoo
 from .common import CLIError
 
 __all__ = ["main", "CLIError", "COMMAND_MODULES"]
 
 # the command families, in `--help` order; each module has add_parser(subparsers)
-COMMAND_MODULES = [demo, image, export, zoo, exec_]
+COMMAND_MODULES = [demo, image, export, zoo, exec_, lab]
 
 
 def _parser():
