@@ -11,6 +11,8 @@
     models          the model zoo with parameter counts
     summary         a model's layers with output shapes and parameter counts
     exec            run a PyTorch script unchanged: `import torch` gives glasstorch
+    run             run a script on N processes under mpirun (glasstorch.distributed)
+    tune            hyperparameter search of `train` on Optuna (any option fixed or a range)
 
 One module per command family:
     common.py       CLIError (a user error) and the progress bars every command shares
@@ -19,6 +21,7 @@ One module per command family:
     lm.py           train --model lstm-lm (image.py's `train` dispatches to it)
     zoo.py          models, summary
     exec.py         exec (the import alias of glasstorch/alias.py)
+    parallel.py     run, tune (logic in distributed/run.py and train/tune.py)
 
 Adding a command family: write glasstorch/cli/<family>.py with
     - one function per command, taking the parsed `args` and returning the exit code (0 when
@@ -36,13 +39,13 @@ plumbing, is examples/linear_regression.py; `train` is glasstorch.train.Trainer 
 import argparse
 import sys
 
-from . import demo, exec as exec_, image, zoo
+from . import demo, exec as exec_, image, parallel, zoo
 from .common import CLIError
 
 __all__ = ["main", "CLIError", "COMMAND_MODULES"]
 
 # the command families, in `--help` order; each module has add_parser(subparsers)
-COMMAND_MODULES = [demo, image, zoo, exec_]
+COMMAND_MODULES = [demo, image, zoo, exec_, parallel]
 
 
 def _parser():
