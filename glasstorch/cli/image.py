@@ -350,6 +350,8 @@ def predict(args):
     """Top-k classes with probabilities for each image."""
     if args.top_k < 1:
         raise CLIError(f"--top-k must be >= 1, got {args.top_k}")
+    if str(args.checkpoint).endswith(".onnx"):
+        return _predict_onnx(args)
     model, run, path = _load_run(args.checkpoint)
     c, h, w = run["input_shape"]
     batch = []
@@ -367,6 +369,20 @@ def predict(args):
         others = ", ".join(f"{run['classes'][i]} {100 * p:.1f}%"
                            for p, i in zip(ps[1:], idx[1:]))
         print(f"{image}: {best}" + (f"   next: {others}" if others else ""))
+    return 0
+
+
+def _predict_onnx(args):
+    """predict from an .onnx file written by `glasstorch export`: onnxruntime runs the model,
+    the file's metadata gives the classes and normalization; the output is predict's."""
+    from ..onnx.deploy import predict_files
+    try:
+        lines = predict_files(args.checkpoint, args.images, _read_image, args.top_k)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    print("\n".join(lines))
     return 0
 
 
@@ -400,7 +416,8 @@ def add_parser(subparsers):
     p.set_defaults(run=evaluate)
 
     p = subparsers.add_parser("predict", help="classify image files with a trained model")
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pt file or a run folder")
+    p.add_argument("checkpoint", metavar="CHECKPOINT",
+                   help="a .pt file, a run folder, or an .onnx file from `glasstorch export`")
     p.add_argument("images", nargs="+", metavar="IMAGE", help=".png/.jpg/... or .npy")
     p.add_argument("--top-k", type=int, default=3, help="classes shown per image (default 3)")
     p.set_defaults(run=predict)
