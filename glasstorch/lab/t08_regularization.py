@@ -206,3 +206,71 @@ def bn_and_weight_decay(torch, lab):
               f"with BN, decay raises the effective step ({faster})": faster.winner == "decay"}
     return all_of(checks, "Different mechanisms that interact: BN makes the layer scale-"
                   "invariant, so decay only changes the effective learning rate.")
+
+
+@experiment(
+    id="l1-vs-l2-vs-dropout", topic=8,
+    question="How do L1, L2 and dropout differ, and what else prevents overfitting?",
+    claim="L1/L2 change the cost function, dropout changes the network during training; "
+          "augmentation also helps [a,b]",
+    test="Confirmed if L1 creates many near-zero weights (|w| < 1e-3), L2 shrinks all weights "
+         "without zeroing them, dropout leaves a broad distribution, and all beat none",
+    plot="first-layer weight histograms (log counts); accuracy bars")
+def l1_vs_l2_vs_dropout(torch, lab):
+    import numpy as np
+    nn, F = torch.nn, torch.nn.functional
+    Xtr, ytr, Xte, yte = lab.mnist(1000, 1000)
+    epochs = 4 if lab.quick else 10
+    settings = {"none": ("none", 0.0), "L1 1e-4": ("l1", 1e-4), "L1 1e-3": ("l1", 1e-3),
+                "L2 1e-3": ("l2", 1e-3), "L2 1e-2": ("l2", 1e-2), "dropout 0.5": ("dropout", 0.5)}
+    res, hist = {}, {}
+    for name, (kind, strength) in settings.items():
+        res[name] = {"accuracy": [], "near_zero_share": [], "mean_abs": [], "std": []}
+        for seed in lab.seeds:
+            rng = lab.seed(seed)
+            model = (_dropout_mlp(torch, strength) if kind == "dropout" else
+                     nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)))
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            W = model[0].weight
+            for _ in range(epochs):
+                for idx in minibatches(torch, len(Xtr), 32, rng):
+                    loss = F.cross_entropy(model(Xtr[idx]), ytr[idx])
+                    if kind == "l1":
+                        loss = loss + strength * W.abs().sum()      # L1 changes the cost...
+                    elif kind == "l2":
+                        loss = loss + strength * (W ** 2).sum()     # ...and so does L2
+                    opt.zero_grad(); loss.backward(); opt.step()
+            w = W.detach().abs()
+            res[name]["accuracy"].append(accuracy(torch, model, Xte, yte))
+            res[name]["near_zero_share"].append((w < 1e-3).float().mean().item())
+            res[name]["mean_abs"].append(w.mean().item())
+            res[name]["std"].append(W.detach().std().item())
+            if seed == lab.seeds[0]:
+                hist[name] = W.detach().numpy().ravel()
+    lab.record(results=res)
+    fig, axes = lab.figure(1, 2)
+    for name in ("none", "L1 1e-3", "L2 1e-2", "dropout 0.5"):
+        axes[0].hist(hist[name], bins=80, range=(-0.15, 0.15), histtype="step", log=True,
+                     label=name)
+    axes[0].set_xlabel("first-layer weight"); axes[0].legend(fontsize=7)
+    names = list(res)
+    axes[1].bar(range(len(names)), [sum(res[k]["accuracy"]) / len(lab.seeds) for k in names])
+    axes[1].set_xticks(range(len(names)), names, rotation=45, fontsize=7)
+    axes[1].set_ylim(0.7, 1); axes[1].set_ylabel("test accuracy")
+    m = lambda k, q: sum(res[k][q]) / len(res[k][q])
+    beats = {k: compare(k, res[k]["accuracy"], "none", res["none"]["accuracy"]).winner == k
+             for k in ("L1 1e-4", "L2 1e-3", "dropout 0.5")}
+    checks = {f"L1 zeroes many weights ({m('L1 1e-3', 'near_zero_share'):.1%} below 1e-3 vs "
+              f"{m('none', 'near_zero_share'):.1%} without)":
+                  m("L1 1e-3", "near_zero_share") > 3 * m("none", "near_zero_share"),
+              f"L2 shrinks all weights (mean |w| {m('L2 1e-2', 'mean_abs'):.4f} vs "
+              f"{m('none', 'mean_abs'):.4f}) without zeroing them "
+              f"({m('L2 1e-2', 'near_zero_share'):.1%})":
+                  m("L2 1e-2", "mean_abs") < m("none", "mean_abs") and
+                  m("L2 1e-2", "near_zero_share") < m("L1 1e-3", "near_zero_share") / 2,
+              f"dropout leaves a broad distribution (std {m('dropout 0.5', 'std'):.4f} vs "
+              f"{m('none', 'std'):.4f})": m("dropout 0.5", "std") > 0.5 * m("none", "std"),
+              "every regularizer beats none measurably (" + ", ".join(
+                  f"{k}: {'yes' if v else 'no'}" for k, v in beats.items()) + ")":
+                  all(beats.values())}
+    return all_of(checks)
