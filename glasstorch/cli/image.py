@@ -49,6 +49,8 @@ TRAIN_OPTIONS = {
     "val_fraction": (0.1, "fraction of the training split held out for validation"),
     "limit": (None, "train on N of the training images (quick runs)"),
     "seed": (0, "random seed (default 0)"),
+    "cv_fold": (None, "I/K: validate on fold I of K (StratifiedKFold), train on the others; "
+                "what `glasstorch tune --cv K` runs"),
 }
 
 
@@ -106,12 +108,35 @@ def _splits(cfg, spec, size):
     n = len(train_full)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg["seed"])).tolist()
     n_val = int(round(n * cfg["val_fraction"]))
-    train_idx = order[n_val:][:cfg["limit"]] if cfg["limit"] else order[n_val:]
+    train_idx, val_idx = order[n_val:], order[:n_val]
+    if cfg.get("cv_fold"):
+        train_idx, val_idx = _fold(cfg["cv_fold"], train_full, cfg["seed"])
+    train_idx = train_idx[:cfg["limit"]] if cfg["limit"] else train_idx
     val = None
-    if n_val:
+    if len(val_idx):
         val = Subset(_load_split(spec, cfg["data_root"], True, plain, cfg["download"]),
-                     order[:n_val])
+                     val_idx)
     return Subset(train_full, train_idx), val, test
+
+
+def _fold(text, dataset, seed):
+    """--cv-fold I/K -> (training indices, validation indices) of fold I (stratified)."""
+    from glasstorch.train.selection import StratifiedKFold
+    try:
+        i, k = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise CLIError(f"--cv-fold wants I/K (e.g. 0/5), got {text!r}") from None
+    if not (k >= 2 and 0 <= i < k):
+        raise CLIError(f"--cv-fold {text}: need K >= 2 and 0 <= I < K")
+    if hasattr(dataset, "targets"):
+        t = dataset.targets
+        targets = t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+    else:
+        targets = np.asarray([int(dataset[j][1]) for j in range(len(dataset))])
+    folds = list(StratifiedKFold(k, shuffle=True, seed=seed).split(np.zeros(len(targets)),
+                                                                   targets))
+    train_idx, val_idx = folds[i]
+    return [int(j) for j in train_idx], [int(j) for j in val_idx]
 
 
 def _optimizer(cfg, params):
@@ -325,6 +350,8 @@ def predict(args):
     """Top-k classes with probabilities for each image."""
     if args.top_k < 1:
         raise CLIError(f"--top-k must be >= 1, got {args.top_k}")
+    if str(args.checkpoint).endswith(".onnx"):
+        return _predict_onnx(args)
     model, run, path = _load_run(args.checkpoint)
     c, h, w = run["input_shape"]
     batch = []
@@ -342,6 +369,20 @@ def predict(args):
         others = ", ".join(f"{run['classes'][i]} {100 * p:.1f}%"
                            for p, i in zip(ps[1:], idx[1:]))
         print(f"{image}: {best}" + (f"   next: {others}" if others else ""))
+    return 0
+
+
+def _predict_onnx(args):
+    """predict from an .onnx file written by `glasstorch export`: onnxruntime runs the model,
+    the file's metadata gives the classes and normalization; the output is predict's."""
+    from ..onnx.deploy import predict_files
+    try:
+        lines = predict_files(args.checkpoint, args.images, _read_image, args.top_k)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    print("\n".join(lines))
     return 0
 
 
@@ -375,7 +416,8 @@ def add_parser(subparsers):
     p.set_defaults(run=evaluate)
 
     p = subparsers.add_parser("predict", help="classify image files with a trained model")
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pt file or a run folder")
+    p.add_argument("checkpoint", metavar="CHECKPOINT",
+                   help="a .pt file, a run folder, or an .onnx file from `glasstorch export`")
     p.add_argument("images", nargs="+", metavar="IMAGE", help=".png/.jpg/... or .npy")
     p.add_argument("--top-k", type=int, default=3, help="classes shown per image (default 3)")
     p.set_defaults(run=predict)

@@ -478,6 +478,6 @@ def dynamic_vs_static_graph(torch, lab):
               f"the trace froze the branch it saw: replay on input 2 is off by {trace_error:.1f}":
                   trace_error > 1.0,
               "a traced MLP gives the eager outputs": same}
-    return all_of(checks, f"Replay {t_replay * 1e6:.0f} µs vs eager {t_eager * 1e6:.0f} µs per "
+    return all_of(checks, note=f"Replay {t_replay * 1e6:.0f} µs vs eager {t_eager * 1e6:.0f} µs per "
                   "forward: the static graph's gain is speed, its price is the frozen control "
                   "flow.")

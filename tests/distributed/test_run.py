@@ -24,6 +24,14 @@ def test_run_starts_n_ranks_with_their_args_and_threads():
         assert f"rank {r} of 2 RANK={r} threads=1 args=['a', '--b=1']" in p.stdout
 
 
+def test_the_glasstorch_run_command():
+    p = subprocess.run([sys.executable, "-m", "glasstorch", "run", "-n", "2",
+                        os.path.join(HERE, "_echo_worker.py"), "--x", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "rank 1 of 2 RANK=1" in p.stdout and "args=['--x', '1']" in p.stdout
+
+
 def test_run_reports_a_failing_rank():
     p = subprocess.run(LAUNCH + ["-n", "2", os.path.join(HERE, "_fault_worker.py"), "raise"],
                        capture_output=True, text=True, timeout=60)
