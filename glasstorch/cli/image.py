@@ -24,6 +24,7 @@ from glasstorch.train import (Accuracy, Callback, JSONLinesLogger, ModelCheckpoi
 from glasstorch.utils.data import DataLoader, Subset
 from glasstorch.vision.transforms import functional as TF
 
+from . import checks
 from .common import CLIError, _TextBar
 from .image_data import (DATASETS, _build_model, _dataset_spec, _input_size, _load_run, _load_split,
                          _model_info, _test, _transform)
@@ -91,6 +92,10 @@ def _train_config(args):
             raise CLIError(f"--{key.replace('_', '-')} must be >= {low}, got {cfg[key]}")
     if not 0 <= cfg["val_fraction"] < 1:
         raise CLIError(f"--val-fraction must be in [0, 1), got {cfg['val_fraction']}")
+    checks.finite("lr", cfg["lr"], low=0, low_open=True)
+    checks.finite("weight_decay", cfg["weight_decay"], low=0)
+    checks.finite("dropout", cfg["dropout"], low=0, high=1)
+    checks.seed(cfg["seed"])
     choices = {"optimizer": ("sgd", "adam", "adamw"),
                "scheduler": ("none", "step", "cosine", "onecycle")}
     for key, valid in choices.items():
@@ -215,7 +220,14 @@ def train(args):
         return parallel.relaunch_train(args, TRAIN_OPTIONS, run_dir)
     resume = os.path.join(run_dir, "last.pt") if args.resume else None
     if resume is not None and not os.path.exists(resume):
-        raise CLIError(f"cannot resume: no last.pt in {run_dir}")
+        if not os.path.exists(os.path.join(run_dir, "config.json")):
+            raise CLIError(f"cannot resume: no last.pt in {run_dir}")
+        # stopped before its first checkpoint: nothing to continue, the run starts over
+        print(f"note: {run_dir} has no checkpoint yet; starting the run again",
+              file=sys.stderr)
+        resume = None
+    elif resume is None:
+        checks.fresh_run_dir(run_dir)       # never overwrite another run
     size = _input_size(spec, info)
     if size != spec.shape[1]:
         print(f"note: {cfg['model']} needs inputs of at least {info.min_input_size}x"
@@ -313,6 +325,8 @@ def _train_plots(history, confusion, classes, run_dir, title):
 
 def evaluate(args):
     """Loss, accuracy and per-class accuracy of a trained run on its dataset's test split."""
+    checks.at_least("batch_size", args.batch_size)
+    checks.at_least("limit", args.limit)
     model, run, path = _load_run(args.checkpoint)
     spec = _dataset_spec(run["dataset"])
     root = args.data_root if args.data_root is not None else run["data_root"]
@@ -339,6 +353,7 @@ def _read_image(path, channels):
             a = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise CLIError(f"cannot read image {path}: {e}") from None
+        checks.image_array(a, path)
         if a.ndim == 2:
             a = a[None]
         elif a.ndim == 3 and a.shape[-1] in (1, 3, 4) and a.shape[0] not in (1, 3, 4):
@@ -379,7 +394,8 @@ def predict(args):
             x = TF.resize(x, [h, w], antialias=True)
         batch.append(TF.normalize(x, run["mean"], run["std"]))
     with torch.no_grad():
-        probs = torch.softmax(model(torch.stack(batch)), dim=1)
+        probs = checks.finite_outputs(torch.softmax(model(torch.stack(batch)), dim=1),
+                                      "the model's class probabilities")
     k = min(args.top_k, probs.shape[1])
     top_p, top_i = probs.topk(k, dim=1)
     for image, ps, idx in zip(args.images, top_p.tolist(), top_i.tolist()):

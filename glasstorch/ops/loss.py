@@ -449,6 +449,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                                f"{_type_word(dt)}")
     _check_out_shape(input.shape, weight)
     _no_grad_weight(weight, "binary_cross_entropy")
+    t = target._data
+    if t.size and not bool(((t >= 0) & (t <= 1)).all()):      # NaN fails too (torch)
+        raise RuntimeError("all elements of target should be between 0 and 1")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
@@ -467,4 +470,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_out_shape(input.shape, weight, pos_weight)
     _no_grad_weight(weight, "binary_cross_entropy_with_logits")
     _no_grad_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    a, b = input._data.dtype, target._data.dtype
+    if a != b and a.kind == "f":
+        # torch computes in the promoted dtype and returns the target's dtype
+        rt = _dtype.from_numpy_dtype(_xp.promote_types(a, b))
+        loss = BinaryCrossEntropyWithLogits.apply(input.to(rt), target.to(rt), weight,
+                                                  pos_weight, reduction)
+        return loss.to(_dtype.from_numpy_dtype(b))
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
