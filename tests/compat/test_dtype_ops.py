@@ -117,8 +117,6 @@ KNOWN = {  # name -> what differs (measured); a fixed entry fails the test until
                                + _AFTER_SPLIT,
     "bce_logits_pos_weight_f64": "float64 pos_weight= gives float64, torch float32; "
                                  + _AFTER_SPLIT,
-    "huber_f32_f64": "float32 input, float64 target gives float64, torch float32; "
-                     + _AFTER_SPLIT,
 }
 
 
