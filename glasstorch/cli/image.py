@@ -29,6 +29,7 @@ from .common import CLIError, _TextBar
 from .image_data import (DATASETS, _build_model, _dataset_spec, _input_size, _load_run, _load_split,
                          _model_info, _test, _transform)
 from .lm import is_lm_run, train_lm   # the text side: --model lstm-lm
+from . import parallel                # train --nproc N
 
 
 # ==== train ======================================================================================
@@ -173,7 +174,10 @@ class _RunTrainer(Trainer):
         self.run = run
 
     def state_dict(self):
-        return {**super().state_dict(), "run": self.run}
+        state = {**super().state_dict(), "run": self.run}
+        # under --nproc the model is DistributedDataParallel: store the plain model's keys
+        state["model"] = getattr(self.model, "module", self.model).state_dict()
+        return state
 
 
 class _EpochPrinter(Callback):
@@ -211,6 +215,9 @@ def train(args):
     spec, info = _dataset_spec(cfg["dataset"]), _model_info(cfg["model"])
     run_dir = cfg.pop("run_dir", None) or args.out or os.path.join(
         "runs", f"{cfg['model']}-{cfg['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}")
+    nproc = getattr(args, "nproc", None) or 1
+    if nproc > 1 and not parallel._launched():
+        return parallel.relaunch_train(args, TRAIN_OPTIONS, run_dir)
     resume = os.path.join(run_dir, "last.pt") if args.resume else None
     if resume is not None and not os.path.exists(resume):
         if not os.path.exists(os.path.join(run_dir, "config.json")):
@@ -237,11 +244,22 @@ def train(args):
     model = _build_model(cfg["model"], model_kwargs)
     train_loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True,
                               generator=torch.Generator().manual_seed(cfg["seed"]))
+    net, rank, rank_callbacks = model, 0, []
+    if nproc > 1:              # one rank of `train --nproc`: its share of each global batch
+        net, train_loader, rank, rank_callbacks = parallel.data_parallel(
+            model, train_set, cfg["batch_size"], cfg["seed"])
+        if rank:
+            val_set = None     # rank 0 validates, tests and writes the run folder
     val_loader = DataLoader(val_set, batch_size=256) if val_set is not None else None
     test_loader = DataLoader(test_set, batch_size=256)
     optimizer = _optimizer(cfg, model.parameters())
     scheduler, scheduler_step = _scheduler(cfg, optimizer, len(train_loader))
 
+    if rank:                   # the other ranks of --nproc only train, in step with rank 0
+        _RunTrainer({}, net, optimizer, torch.nn.CrossEntropyLoss(), scheduler=scheduler,
+                    scheduler_step=scheduler_step, callbacks=rank_callbacks).fit(
+            train_loader, None, epochs=cfg["epochs"])
+        return 0
     os.makedirs(run_dir, exist_ok=True)
     with open(os.path.join(run_dir, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
@@ -252,9 +270,9 @@ def train(args):
     monitor = "val_loss" if val_loader is not None else "train_loss"
     checkpoint = ModelCheckpoint(run_dir, monitor=monitor, mode="min")
     trainer = _RunTrainer(
-        run, model, optimizer, torch.nn.CrossEntropyLoss(), scheduler=scheduler,
+        run, net, optimizer, torch.nn.CrossEntropyLoss(), scheduler=scheduler,
         scheduler_step=scheduler_step, metrics={"acc": Accuracy()},
-        callbacks=[_batch_bar(), _EpochPrinter(),
+        callbacks=[*rank_callbacks, _batch_bar(), _EpochPrinter(),
                    JSONLinesLogger(os.path.join(run_dir, "metrics.jsonl")), checkpoint])
     print(f"training {cfg['model']} ({sum(p.numel() for p in model.parameters()):,} "
           f"parameters) on {cfg['dataset']}: {len(train_set)} training / "
@@ -421,6 +439,8 @@ def add_parser(subparsers):
     p.add_argument("--out", help="run folder (default runs/<model>-<dataset>-<date>-<time>)")
     p.add_argument("--resume", metavar="RUN", help="continue a run (its folder or last.pt) "
                    "with its settings; --epochs may raise the total")
+    p.add_argument("--nproc", type=int, help="train on N processes with "
+                   "DistributedDataParallel (mpirun; the batch size stays the global batch)")
     p.set_defaults(run=train)
 
     p = subparsers.add_parser("eval", help="test-split metrics of a trained run")

@@ -18,9 +18,12 @@ FLOAT = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 
 
 def run(framework, script, *args, cwd, bridge=0, timeout=600):
-    cmd = [sys.executable, os.path.join(HERE, "run.py"), framework]
-    if bridge is not None:
-        cmd += ["--bridge", str(bridge)]
+    if bridge is None and framework == "glasstorch":      # exactly what a user types
+        cmd = [sys.executable, "-m", "glasstorch", "exec"]
+    else:
+        cmd = [sys.executable, os.path.join(HERE, "run.py"), framework]
+        if bridge is not None:
+            cmd += ["--bridge", str(bridge)]
     cmd += [os.path.join(HERE, script), *map(str, args)]
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
