@@ -46,6 +46,15 @@ def test_existing_run_is_not_overwritten(tmp_path):
     assert (run / "best.pt").read_bytes() == b"precious"
 
 
+def test_existing_run_is_not_overwritten_by_a_language_model_run(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "last.pt").write_bytes(b"precious")
+    _fails(_cli("train", "--model", "lstm-lm", "--dataset", "timemachine", "--out", run),
+           "already exists")
+    assert (run / "last.pt").read_bytes() == b"precious"
+
+
 def test_unwritable_out(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
