@@ -19,7 +19,6 @@ from fuzz_specs import SPECS, VIA
 _OPEN_OPS = {  # elementwise, indexing, reductions, attention
     "pow": "wrong_value",                       # int tensor ** tiny negative float
     "xlogy": "wrong_grad",
-    "index_add": "silent_accept",               # negative index accepted (torch: error)
     "index_put": "error_type",
     "median": "silent_accept",                  # bool input
     "scaled_dot_product_attention": ("internal_error", "spurious_error", "wrong_shape"),
