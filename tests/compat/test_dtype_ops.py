@@ -111,14 +111,11 @@ FUSED = [
 _AFTER_SPLIT = "fix waits for the core split (ops/loss.py, ops/reduce.py are frozen until " \
     "the split-done tag)"
 KNOWN = {  # name -> what differs (measured); a fixed entry fails the test until removed here
-    "median": "bool input: torch raises NotImplementedError; " + _AFTER_SPLIT,
     "bce_weight_int64": "an int64 weight= raises; torch computes in float32; " + _AFTER_SPLIT,
     "bce_logits_weight_int64": "int64 weight= gives float64 (NumPy promotion); torch float32; "
                                + _AFTER_SPLIT,
     "bce_logits_pos_weight_f64": "float64 pos_weight= gives float64, torch float32; "
                                  + _AFTER_SPLIT,
-    "huber_f32_f64": "float32 input, float64 target gives float64, torch float32; "
-                     + _AFTER_SPLIT,
 }
 
 
