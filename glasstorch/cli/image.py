@@ -217,6 +217,8 @@ def train(args):
         "runs", f"{cfg['model']}-{cfg['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}")
     nproc = getattr(args, "nproc", None) or 1
     if nproc > 1 and not parallel._launched():
+        if not args.resume:
+            checks.fresh_run_dir(run_dir)   # one clear error before starting N processes
         return parallel.relaunch_train(args, TRAIN_OPTIONS, run_dir)
     resume = os.path.join(run_dir, "last.pt") if args.resume else None
     if resume is not None and not os.path.exists(resume):
