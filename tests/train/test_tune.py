@@ -43,6 +43,16 @@ def test_space_file_json(tmp_path):
         "batch_size": {"type": "categorical", "choices": [8, 16]}, "epochs": 2}
 
 
+def test_space_file_yaml_equals_json(tmp_path):
+    yaml = pytest.importorskip("yaml")  # PyYAML comes with optuna (the tune extra)
+    path = tmp_path / "space.yaml"
+    path.write_text("lr: 1e-3:1e-1:log\nbatch-size:\n  type: categorical\n  choices: [8, 16]\n"
+                    "epochs: 2\n")
+    assert yaml is not None and load_space(str(path)) == {
+        "lr": {"type": "float", "low": 1e-3, "high": 0.1, "log": True},
+        "batch_size": {"type": "categorical", "choices": [8, 16]}, "epochs": 2}
+
+
 def test_sqlite_study_resumes_and_writes_the_best_config(tmp_path):
     db, out = f"sqlite:///{tmp_path}/t.db", str(tmp_path / "out")
     p = tune("--trials", "2", "--storage", db, "--study", "s", "--out", out, *TINY)
