@@ -25,15 +25,20 @@ _HOT = {"size", "stride", "dim"}
 
 def _wrap(fn, aliases):
     """`fn` accepting each alias in `aliases` ({alias: name}) as a keyword for `name`."""
+    keys = frozenset(aliases)
+
+    def rename(kwargs):
+        for alias, name in aliases.items():
+            if alias in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{fn.__name__}() got both {name!r} and its alias "
+                                    f"{alias!r}")
+                kwargs[name] = kwargs.pop(alias)
+
     @functools.wraps(fn)
     def with_aliases(*args, **kwargs):
-        if kwargs:                       # the common call has no keywords: one dict test
-            for alias, name in aliases.items():
-                if alias in kwargs:
-                    if name in kwargs:
-                        raise TypeError(f"{fn.__name__}() got both {name!r} and its alias "
-                                        f"{alias!r}")
-                    kwargs[name] = kwargs.pop(alias)
+        if kwargs and not keys.isdisjoint(kwargs):   # the common call pays one set test
+            rename(kwargs)
         return fn(*args, **kwargs)
     with_aliases._aliases = aliases
     return with_aliases

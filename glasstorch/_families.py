@@ -13,6 +13,8 @@ grep target, and each generated function's docstring names what it runs.
   COPIES    torch.name_copy(x) = torch.name(x).clone() (a new tensor, not a view)
   linalg.TORCH_LEVEL   torch.det / x.det(), inverse, logdet, svd(some=)... (see linalg.py)
 """
+import functools
+
 from .ops import _inplace
 
 __all__ = ["INPLACE", "ALIASES", "COPIES", "install"]
@@ -82,10 +84,16 @@ def _copy_of(view, name):
 
 
 # torch functions that are also Tensor methods: x.name(*args) = torch.name(x, *args)
-METHODS = ("lgamma", "digamma", "mvlgamma", "sinc")
+METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincount", "diag",
+           "diag_embed", "diagflat", "kron", "logaddexp", "logaddexp2", "heaviside", "isin",
+           "isneginf", "isposinf", "isreal", "deg2rad", "rad2deg", "diff", "logcumsumexp",
+           "rot90", "tensor_split", "hsplit", "vsplit", "dsplit", "cov", "corrcoef", "dist",
+           "addmv", "addr", "addbmm", "is_nonzero", "is_same_size", "is_signed", "histc",
+           "gcd", "lcm")
 
 
 def _method_of(fn, name):
+    @functools.wraps(fn)   # keeps fn's signature visible (so _aliases adds axis= to dim=)
     def method(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = name

@@ -110,3 +110,33 @@ def test_missing_script():
     r = subprocess.run([sys.executable, "-m", "glasstorch.alias", "nope.py"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "no such script" in r.stderr and "Traceback" not in r.stderr
+
+
+# ---- the command line: glasstorch exec ----------------------------------------------------------
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "glasstorch", *args], capture_output=True,
+                          text=True, timeout=120, cwd=cwd)
+
+
+def test_cli_exec(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("import sys, torch, torchvision\n"
+                      "print(torch.__name__, torchvision.__name__, sys.argv[1:])\n")
+    r = _cli("exec", str(script), "--help", "-x", "3")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "glasstorch glasstorch.vision ['--help', '-x', '3']"
+
+
+def test_cli_exec_errors(tmp_path):
+    r = _cli("exec", str(tmp_path / "missing.py"))
+    assert r.returncode == 1 and "no such script" in r.stderr and "Traceback" not in r.stderr
+    bad = tmp_path / "bad.py"
+    bad.write_text("import torch\n\ndef f():\n    raise ValueError('boom')\n\nf()\n")
+    r = _cli("exec", str(bad))
+    # the script's own traceback, from its first frame (nothing of glasstorch's launcher)
+    assert r.returncode == 1 and "ValueError: boom" in r.stderr
+    assert f'File "{bad}", line 6' in r.stderr and "runpy" not in r.stderr
+    assert "alias.py" not in r.stderr
+    code = tmp_path / "code.py"
+    code.write_text("import sys\nsys.exit(4)\n")
+    assert _cli("exec", str(code)).returncode == 4

@@ -7,16 +7,26 @@
                     curves.png, confusion_matrix.png, results.json; `--model lstm-lm` trains
                     the character language model of The Time Machine instead
     eval            accuracy and loss of a run (or checkpoint) on its dataset's test split
-    predict         class probabilities of image files (PNG/JPEG via Pillow, or .npy)
+    predict         class probabilities of image files (PNG/JPEG via Pillow, or .npy), from a
+                    checkpoint or from an .onnx file (onnxruntime)
+    export          a trained run as an .onnx file for deployment (onnxruntime, C++, mobile)
     models          the model zoo with parameter counts
     summary         a model's layers with output shapes and parameter counts
+    exec            run a PyTorch script unchanged: `import torch` gives glasstorch
+    lab             learners' questions answered by measured experiments (list, run, report)
+    run             run a script on N processes under mpirun (glasstorch.distributed)
+    tune            hyperparameter search of `train` on Optuna (any option fixed or a range)
 
 One module per command family:
     common.py       CLIError (a user error) and the progress bars every command shares
     demo.py         demo
     image.py        train, eval, predict (image_data.py: datasets, models, run folders)
     lm.py           train --model lstm-lm (image.py's `train` dispatches to it)
+    export.py       export (glasstorch.onnx.deploy does the work)
     zoo.py          models, summary
+    exec.py         exec (the import alias of glasstorch/alias.py)
+    lab.py          lab (the commands live in glasstorch/lab/cli.py)
+    parallel.py     run, tune (logic in distributed/run.py and train/tune.py)
 
 Adding a command family: write glasstorch/cli/<family>.py with
     - one function per command, taking the parsed `args` and returning the exit code (0 when
@@ -34,13 +44,13 @@ plumbing, is examples/linear_regression.py; `train` is glasstorch.train.Trainer 
 import argparse
 import sys
 
-from . import demo, image, zoo
+from . import demo, exec as exec_, export, image, lab, parallel, zoo
 from .common import CLIError
 
 __all__ = ["main", "CLIError", "COMMAND_MODULES"]
 
 # the command families, in `--help` order; each module has add_parser(subparsers)
-COMMAND_MODULES = [demo, image, zoo]
+COMMAND_MODULES = [demo, image, export, zoo, exec_, lab, parallel]
 
 
 def _parser():

@@ -8,11 +8,17 @@ import time
 
 import glasstorch as torch
 
+from . import checks
 from .common import _progress_bar
 
 
 def demo(args):
     """y = X @ w + b + noise: recover w and b from samples with minibatch SGD."""
+    for name in ("steps", "samples", "batch_size"):
+        checks.at_least(name, getattr(args, name))
+    checks.finite("lr", args.lr, low=0, low_open=True)
+    checks.finite("noise", args.noise, low=0)
+    checks.seed(args.seed)
     torch.manual_seed(args.seed)
     true_w, true_b = torch.tensor([2.0, -3.4]), 4.2     # the d2l.ai textbook example
     X = torch.randn(args.samples, 2)

@@ -24,10 +24,12 @@ from glasstorch.train import (Accuracy, Callback, JSONLinesLogger, ModelCheckpoi
 from glasstorch.utils.data import DataLoader, Subset
 from glasstorch.vision.transforms import functional as TF
 
+from . import checks
 from .common import CLIError, _TextBar
 from .image_data import (DATASETS, _build_model, _dataset_spec, _input_size, _load_run, _load_split,
                          _model_info, _test, _transform)
 from .lm import is_lm_run, train_lm   # the text side: --model lstm-lm
+from . import parallel                # train --nproc N
 
 
 # ==== train ======================================================================================
@@ -49,6 +51,8 @@ TRAIN_OPTIONS = {
     "val_fraction": (0.1, "fraction of the training split held out for validation"),
     "limit": (None, "train on N of the training images (quick runs)"),
     "seed": (0, "random seed (default 0)"),
+    "cv_fold": (None, "I/K: validate on fold I of K (StratifiedKFold), train on the others; "
+                "what `glasstorch tune --cv K` runs"),
 }
 
 
@@ -88,6 +92,10 @@ def _train_config(args):
             raise CLIError(f"--{key.replace('_', '-')} must be >= {low}, got {cfg[key]}")
     if not 0 <= cfg["val_fraction"] < 1:
         raise CLIError(f"--val-fraction must be in [0, 1), got {cfg['val_fraction']}")
+    checks.finite("lr", cfg["lr"], low=0, low_open=True)
+    checks.finite("weight_decay", cfg["weight_decay"], low=0)
+    checks.finite("dropout", cfg["dropout"], low=0, high=1)
+    checks.seed(cfg["seed"])
     choices = {"optimizer": ("sgd", "adam", "adamw"),
                "scheduler": ("none", "step", "cosine", "onecycle")}
     for key, valid in choices.items():
@@ -106,12 +114,35 @@ def _splits(cfg, spec, size):
     n = len(train_full)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg["seed"])).tolist()
     n_val = int(round(n * cfg["val_fraction"]))
-    train_idx = order[n_val:][:cfg["limit"]] if cfg["limit"] else order[n_val:]
+    train_idx, val_idx = order[n_val:], order[:n_val]
+    if cfg.get("cv_fold"):
+        train_idx, val_idx = _fold(cfg["cv_fold"], train_full, cfg["seed"])
+    train_idx = train_idx[:cfg["limit"]] if cfg["limit"] else train_idx
     val = None
-    if n_val:
+    if len(val_idx):
         val = Subset(_load_split(spec, cfg["data_root"], True, plain, cfg["download"]),
-                     order[:n_val])
+                     val_idx)
     return Subset(train_full, train_idx), val, test
+
+
+def _fold(text, dataset, seed):
+    """--cv-fold I/K -> (training indices, validation indices) of fold I (stratified)."""
+    from glasstorch.train.selection import StratifiedKFold
+    try:
+        i, k = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise CLIError(f"--cv-fold wants I/K (e.g. 0/5), got {text!r}") from None
+    if not (k >= 2 and 0 <= i < k):
+        raise CLIError(f"--cv-fold {text}: need K >= 2 and 0 <= I < K")
+    if hasattr(dataset, "targets"):
+        t = dataset.targets
+        targets = t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+    else:
+        targets = np.asarray([int(dataset[j][1]) for j in range(len(dataset))])
+    folds = list(StratifiedKFold(k, shuffle=True, seed=seed).split(np.zeros(len(targets)),
+                                                                   targets))
+    train_idx, val_idx = folds[i]
+    return [int(j) for j in train_idx], [int(j) for j in val_idx]
 
 
 def _optimizer(cfg, params):
@@ -143,7 +174,10 @@ class _RunTrainer(Trainer):
         self.run = run
 
     def state_dict(self):
-        return {**super().state_dict(), "run": self.run}
+        state = {**super().state_dict(), "run": self.run}
+        # under --nproc the model is DistributedDataParallel: store the plain model's keys
+        state["model"] = getattr(self.model, "module", self.model).state_dict()
+        return state
 
 
 class _EpochPrinter(Callback):
@@ -181,9 +215,21 @@ def train(args):
     spec, info = _dataset_spec(cfg["dataset"]), _model_info(cfg["model"])
     run_dir = cfg.pop("run_dir", None) or args.out or os.path.join(
         "runs", f"{cfg['model']}-{cfg['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}")
+    nproc = getattr(args, "nproc", None) or 1
+    if nproc > 1 and not parallel._launched():
+        if not args.resume:
+            checks.fresh_run_dir(run_dir)   # one clear error before starting N processes
+        return parallel.relaunch_train(args, TRAIN_OPTIONS, run_dir)
     resume = os.path.join(run_dir, "last.pt") if args.resume else None
     if resume is not None and not os.path.exists(resume):
-        raise CLIError(f"cannot resume: no last.pt in {run_dir}")
+        if not os.path.exists(os.path.join(run_dir, "config.json")):
+            raise CLIError(f"cannot resume: no last.pt in {run_dir}")
+        # stopped before its first checkpoint: nothing to continue, the run starts over
+        print(f"note: {run_dir} has no checkpoint yet; starting the run again",
+              file=sys.stderr)
+        resume = None
+    elif resume is None:
+        checks.fresh_run_dir(run_dir)       # never overwrite another run
     size = _input_size(spec, info)
     if size != spec.shape[1]:
         print(f"note: {cfg['model']} needs inputs of at least {info.min_input_size}x"
@@ -200,11 +246,22 @@ def train(args):
     model = _build_model(cfg["model"], model_kwargs)
     train_loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True,
                               generator=torch.Generator().manual_seed(cfg["seed"]))
+    net, rank, rank_callbacks = model, 0, []
+    if nproc > 1:              # one rank of `train --nproc`: its share of each global batch
+        net, train_loader, rank, rank_callbacks = parallel.data_parallel(
+            model, train_set, cfg["batch_size"], cfg["seed"])
+        if rank:
+            val_set = None     # rank 0 validates, tests and writes the run folder
     val_loader = DataLoader(val_set, batch_size=256) if val_set is not None else None
     test_loader = DataLoader(test_set, batch_size=256)
     optimizer = _optimizer(cfg, model.parameters())
     scheduler, scheduler_step = _scheduler(cfg, optimizer, len(train_loader))
 
+    if rank:                   # the other ranks of --nproc only train, in step with rank 0
+        _RunTrainer({}, net, optimizer, torch.nn.CrossEntropyLoss(), scheduler=scheduler,
+                    scheduler_step=scheduler_step, callbacks=rank_callbacks).fit(
+            train_loader, None, epochs=cfg["epochs"])
+        return 0
     os.makedirs(run_dir, exist_ok=True)
     with open(os.path.join(run_dir, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
@@ -215,9 +272,9 @@ def train(args):
     monitor = "val_loss" if val_loader is not None else "train_loss"
     checkpoint = ModelCheckpoint(run_dir, monitor=monitor, mode="min")
     trainer = _RunTrainer(
-        run, model, optimizer, torch.nn.CrossEntropyLoss(), scheduler=scheduler,
+        run, net, optimizer, torch.nn.CrossEntropyLoss(), scheduler=scheduler,
         scheduler_step=scheduler_step, metrics={"acc": Accuracy()},
-        callbacks=[_batch_bar(), _EpochPrinter(),
+        callbacks=[*rank_callbacks, _batch_bar(), _EpochPrinter(),
                    JSONLinesLogger(os.path.join(run_dir, "metrics.jsonl")), checkpoint])
     print(f"training {cfg['model']} ({sum(p.numel() for p in model.parameters()):,} "
           f"parameters) on {cfg['dataset']}: {len(train_set)} training / "
@@ -270,6 +327,8 @@ def _train_plots(history, confusion, classes, run_dir, title):
 
 def evaluate(args):
     """Loss, accuracy and per-class accuracy of a trained run on its dataset's test split."""
+    checks.at_least("batch_size", args.batch_size)
+    checks.at_least("limit", args.limit)
     model, run, path = _load_run(args.checkpoint)
     spec = _dataset_spec(run["dataset"])
     root = args.data_root if args.data_root is not None else run["data_root"]
@@ -296,6 +355,7 @@ def _read_image(path, channels):
             a = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise CLIError(f"cannot read image {path}: {e}") from None
+        checks.image_array(a, path)
         if a.ndim == 2:
             a = a[None]
         elif a.ndim == 3 and a.shape[-1] in (1, 3, 4) and a.shape[0] not in (1, 3, 4):
@@ -325,6 +385,8 @@ def predict(args):
     """Top-k classes with probabilities for each image."""
     if args.top_k < 1:
         raise CLIError(f"--top-k must be >= 1, got {args.top_k}")
+    if str(args.checkpoint).endswith(".onnx"):
+        return _predict_onnx(args)
     model, run, path = _load_run(args.checkpoint)
     c, h, w = run["input_shape"]
     batch = []
@@ -334,7 +396,8 @@ def predict(args):
             x = TF.resize(x, [h, w], antialias=True)
         batch.append(TF.normalize(x, run["mean"], run["std"]))
     with torch.no_grad():
-        probs = torch.softmax(model(torch.stack(batch)), dim=1)
+        probs = checks.finite_outputs(torch.softmax(model(torch.stack(batch)), dim=1),
+                                      "the model's class probabilities")
     k = min(args.top_k, probs.shape[1])
     top_p, top_i = probs.topk(k, dim=1)
     for image, ps, idx in zip(args.images, top_p.tolist(), top_i.tolist()):
@@ -342,6 +405,20 @@ def predict(args):
         others = ", ".join(f"{run['classes'][i]} {100 * p:.1f}%"
                            for p, i in zip(ps[1:], idx[1:]))
         print(f"{image}: {best}" + (f"   next: {others}" if others else ""))
+    return 0
+
+
+def _predict_onnx(args):
+    """predict from an .onnx file written by `glasstorch export`: onnxruntime runs the model,
+    the file's metadata gives the classes and normalization; the output is predict's."""
+    from ..onnx.deploy import predict_files
+    try:
+        lines = predict_files(args.checkpoint, args.images, _read_image, args.top_k)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    print("\n".join(lines))
     return 0
 
 
@@ -364,6 +441,8 @@ def add_parser(subparsers):
     p.add_argument("--out", help="run folder (default runs/<model>-<dataset>-<date>-<time>)")
     p.add_argument("--resume", metavar="RUN", help="continue a run (its folder or last.pt) "
                    "with its settings; --epochs may raise the total")
+    p.add_argument("--nproc", type=int, help="train on N processes with "
+                   "DistributedDataParallel (mpirun; the batch size stays the global batch)")
     p.set_defaults(run=train)
 
     p = subparsers.add_parser("eval", help="test-split metrics of a trained run")
@@ -375,7 +454,8 @@ def add_parser(subparsers):
     p.set_defaults(run=evaluate)
 
     p = subparsers.add_parser("predict", help="classify image files with a trained model")
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pt file or a run folder")
+    p.add_argument("checkpoint", metavar="CHECKPOINT",
+                   help="a .pt file, a run folder, or an .onnx file from `glasstorch export`")
     p.add_argument("images", nargs="+", metavar="IMAGE", help=".png/.jpg/... or .npy")
     p.add_argument("--top-k", type=int, default=3, help="classes shown per image (default 3)")
     p.set_defaults(run=predict)

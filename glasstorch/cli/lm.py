@@ -13,6 +13,7 @@ from glasstorch.text.char_lm import CHAR_LM_DEFAULTS, fit_char_lm
 from glasstorch.train import (Callback, JSONLinesLogger, ModelCheckpoint, ProgressBar, Trainer,
                               format_logs, plot_history)
 
+from . import checks
 from .common import CLIError
 
 
@@ -111,6 +112,8 @@ def train_lm(args):
     resume = os.path.join(run_dir, "last.pt") if resume_dir else None
     if resume is not None and not os.path.exists(resume):
         raise CLIError(f"cannot resume: no last.pt in {run_dir}")
+    if resume is None:
+        checks.fresh_run_dir(run_dir)       # never overwrite another run
     os.makedirs(run_dir, exist_ok=True)
     with open(os.path.join(run_dir, "config.json"), "w") as f:
         json.dump({"model": "lstm-lm", "dataset": "timemachine", **cfg}, f, indent=2)

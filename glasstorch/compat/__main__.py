@@ -45,4 +45,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:          # `python -m glasstorch.compat | head`: no traceback
+        sys.stderr.close()
+        sys.exit(0)

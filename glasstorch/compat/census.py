@@ -48,6 +48,11 @@ OUT_OF_SCOPE = [
      r"^to_mkldnn|^is_set_to$|^device$|^get_device$|^is_leaf$|^grad_fn$|^output_nr$|"
      r"^_version$|^retains_grad$|^is_inference$|^names$|^refine_names|^align_|^rename|"
      r"^has_names$|^unflatten_names", "storage/memory/device internals and named tensors"),
+    (r"_notes$|^TYPE_CHECKING$|^BroadcastingList|torch_function|^boolean_dispatch$|"
+     r"^assert_int_or_pair$|^common_types$|^factory_kwargs$|^ScalingType$|^SwizzleType$",
+     "typing and docstring helpers, __torch_function__ plumbing: not user API"),
+    (r"DataPipe|^DataChunk$|datapipe|^argument_validation$|^runtime_validation|"
+     r"^non_deterministic$", "DataPipes: deprecated and being removed from torch"),
     (r"^jit|^compile|^export|^fx$|^dynamo|^inductor|^onnx|^package|^profiler|^mobile|"
      r"^hub$|^library|^_|^FileCheck$", "other subsystems (jit/onnx have their own glasstorch packages)"),
 ]

@@ -49,12 +49,16 @@ def mpirun_command(nproc, script=None, args=(), module=None, hostfile=None, thre
                                 "(Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)")
     threads = threads or max(1, (os.cpu_count() or 1) // nproc)
     env = dict(os.environ, **{v: str(threads) for v in _THREAD_VARS})
+    # containers often forbid the cross-memory-attach copies of Open MPI's shared-memory
+    # transport (ptrace rules); plain copies always work (and large messages go in pieces)
+    env.setdefault("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
     cmd = [mpirun, "-n", str(nproc), "--oversubscribe"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-run-as-root")       # containers and CI run as root
     if hostfile:
         cmd += ["--hostfile", hostfile]
-    for var in ("PYTHONPATH", "GLASSTORCH_DEBUG", "PATH") + _THREAD_VARS:
+    for var in ("PYTHONPATH", "GLASSTORCH_DEBUG", "PATH",
+                "OMPI_MCA_btl_vader_single_copy_mechanism") + _THREAD_VARS:
         if var in env:
             cmd += ["-x", var]
     cmd += mpi_args.split()

@@ -14,9 +14,12 @@ from .continuous import (Normal, LogNormal, Uniform, Exponential, Laplace,  # no
                          Cauchy, MultivariateNormal)
 from .discrete import (Bernoulli, Categorical, OneHotCategorical, Geometric,  # noqa: F401
                        Independent)
+from .gamma_family import (Gamma, Chi2, Beta, Dirichlet, Poisson, Binomial,  # noqa: F401
+                           StudentT, HalfNormal, Gumbel)
 from .kl import kl_divergence, register_kl  # noqa: F401
 from . import kl  # noqa: F401
 
 __all__ = ["Distribution", "Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Cauchy",
            "MultivariateNormal", "Bernoulli", "Categorical", "OneHotCategorical", "Geometric",
-           "Independent", "kl_divergence", "register_kl"]
+           "Independent", "Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial",
+           "StudentT", "HalfNormal", "Gumbel", "kl_divergence", "register_kl"]

@@ -17,6 +17,8 @@ TOPICS = {
     5: ("t05_losses", "Losses and metrics"),
     6: ("t06_optim", "Optimizers and learning rates"),
     7: ("t07_init", "Initialization and numerical stability"),
+    8: ("t08_regularization", "Regularization: weight decay, dropout, BatchNorm, early stopping, "
+                              "augmentation"),
 }
 
 EXPERIMENTS = {}      # id -> Experiment, in registration order

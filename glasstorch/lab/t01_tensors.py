@@ -224,9 +224,7 @@ def jacobians_and_vjp(torch, lab):
         W = torch.randn(m, 256) / 16
 
         def jacobian():                                # one backward per output row
-            y = torch.tanh(W @ x)
-            return torch.stack([torch.autograd.grad(y[i], x, retain_graph=True)[0]
-                                for i in range(m)])
+            return torch.autograd.functional.jacobian(lambda v: torch.tanh(W @ v), x)
 
         def vjp():                                     # one backward for any m
             y = torch.tanh(W @ x)
@@ -238,8 +236,7 @@ def jacobians_and_vjp(torch, lab):
            "softmax": lambda v: F.softmax(v, 0), "layer_norm": lambda v: F.layer_norm(v, (8,))}
     jacs, off = {}, {}
     for name, f in fns.items():
-        y = f(z)
-        J = torch.stack([torch.autograd.grad(y[i], z, retain_graph=True)[0] for i in range(8)])
+        J = torch.autograd.functional.jacobian(f, z)
         jacs[name] = J
         total = J.abs().sum().item()
         off[name] = (total - J.diagonal().abs().sum().item()) / max(total, 1e-12)
@@ -478,6 +475,6 @@ def dynamic_vs_static_graph(torch, lab):
               f"the trace froze the branch it saw: replay on input 2 is off by {trace_error:.1f}":
                   trace_error > 1.0,
               "a traced MLP gives the eager outputs": same}
-    return all_of(checks, f"Replay {t_replay * 1e6:.0f} µs vs eager {t_eager * 1e6:.0f} µs per "
+    return all_of(checks, note=f"Replay {t_replay * 1e6:.0f} µs vs eager {t_eager * 1e6:.0f} µs per "
                   "forward: the static graph's gain is speed, its price is the frozen control "
                   "flow.")

@@ -265,7 +265,7 @@ def input_normalization(torch, lab):
         f"this subset's train mean/std ({mean:.4f}, {std:.4f}) are close to 0.1307/0.3081":
             abs(mean - 0.1307) < 0.01 and abs(std - 0.3081) < 0.01,
         f"small constant differences leave accuracy unchanged ({const})": const.winner is None}
-    return all_of(checks, "0.3081 is a standard deviation (its square is 0.0949).")
+    return all_of(checks, note="0.3081 is a standard deviation (its square is 0.0949).")
 
 
 def _batches(torch, n, batch_size, rng):

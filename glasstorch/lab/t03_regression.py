@@ -349,7 +349,7 @@ def linear_boundaries_xor(torch, lab):
                   success["MLP 8 hidden"] >= 0.75,
               f"softmax regression separates 3 blobs ({blob_acc:.3f} > 0.95)": blob_acc > 0.95,
               f"3 linear layers = one affine map (max diff {collapse:.1e})": collapse < 1e-4}
-    return all_of(checks, f"The 2-unit MLP got stuck in {1 - success['MLP 2 hidden']:.0%} of "
+    return all_of(checks, note=f"The 2-unit MLP got stuck in {1 - success['MLP 2 hidden']:.0%} of "
                   "seeds.")
 
 

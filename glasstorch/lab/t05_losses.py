@@ -141,7 +141,7 @@ def imbalance_metrics(torch, lab):
             f"{m('1:99 logistic', 'pr_auc'):.3f}, F1 {m('1:99 logistic', 'f1'):.3f} (1:9: "
             f"{m('1:9 logistic', 'roc_auc'):.3f}, {m('1:9 logistic', 'pr_auc'):.3f}, "
             f"{m('1:9 logistic', 'f1'):.3f}).")
-    return all_of(checks, text.strip())
+    return all_of(checks, note=text.strip())
 
 
 @experiment(

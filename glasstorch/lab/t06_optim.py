@@ -288,7 +288,7 @@ def momentum_ravine(torch, lab):
     checks = {f"plain GD steps grow like κ (exponent {slope[0.0]:.2f} > 0.75)": slope[0.0] > 0.75,
               f"momentum 0.9 steps grow like √κ (exponent {slope[0.9]:.2f} < 0.75)":
                   slope[0.9] < 0.75}
-    return all_of(checks, f"Escape from the shallow well: {escape} (β: fraction), so 'helps "
+    return all_of(checks, note=f"Escape from the shallow well: {escape} (β: fraction), so 'helps "
                   "leave local optima' depends on β and the well.")
 
 
@@ -344,7 +344,7 @@ def lr_range_test(torch, lab):
               f"{windows['SGD']:.1f} decades)": windows["Adam"] > windows["SGD"],
               f"BatchNorm widens SGD's window ({windows['SGD + BatchNorm']:.1f} vs "
               f"{windows['SGD']:.1f} decades)": windows["SGD + BatchNorm"] > windows["SGD"]}
-    return all_of(checks, f"Suggested lrs (a tenth of the loss minimum): {suggested}.")
+    return all_of(checks, note=f"Suggested lrs (a tenth of the loss minimum): {suggested}.")
 
 
 @experiment(
@@ -411,8 +411,7 @@ def lr_schedules(torch, lab):
     gap = {k: sum(res[k]["gap"]) / len(lab.seeds) for k in res}
     v = across({f"{k} ({c})": c.winner == k for k, c in comps.items()},
                "the decayed schedule ends at a lower training loss than the constant peak lr")
-    v.text += (" Train-test accuracy gaps: " + ", ".join(f"{k} {g:.3f}" for k, g in gap.items())
-               + ": decay lowers the loss without closing the gap.")
+    v.text += " Train-test accuracy gaps: " + ", ".join(f"{k} {g:.3f}" for k, g in gap.items()) + "."
     return v
 
 
@@ -550,7 +549,7 @@ def newton_vs_gd(torch, lab):
                   memory_gb["MLP 784-128-10"] > 30,
               f"a duplicated feature makes the Hessian singular (eigenvalue ratio "
               f"{eig[0] / eig[-1]:.1e})": abs(eig[0] / eig[-1]) < 1e-10}
-    return all_of(checks, f"Each Newton iteration costs {P} backward passes for the Hessian plus "
+    return all_of(checks, note=f"Each Newton iteration costs {P} backward passes for the Hessian plus "
                   "a P^3 solve.")
 
 

@@ -189,7 +189,7 @@ def bn_vs_init_vs_layer_lr(torch, lab):
                   min(bn_vals) > min(plain_vals) + 0.3,
               "BN's spread across scales is smaller than the plain net's":
                   max(bn_vals) - min(bn_vals) < max(plain_vals) - min(plain_vals)}
-    return all_of(checks, f"Per-layer lrs ∝ 1/initial gradient norm reach {per_layer_acc:.3f}.")
+    return all_of(checks, note=f"Per-layer lrs ∝ 1/initial gradient norm reach {per_layer_acc:.3f}.")
 
 
 @experiment(
@@ -260,5 +260,5 @@ def nan_inf_sources(torch, lab):
         ax.axvline(first_bad, ls="--", c="red", label=f"first non-finite step {first_bad}")
     ax.set_xlabel("step"); ax.set_ylabel("loss"); ax.legend(fontsize=7)
     return all_of({f"{k}": v for k, v in res.items()},
-                  f"Anomaly mode: '{anomaly[:120]}'. Two of the four causes are unsafe formulas "
+                  note=f"Anomaly mode: '{anomaly[:120]}'. Two of the four causes are unsafe formulas "
                   "(log of an underflowed softmax, 0/0), fixed by rewriting them, not by the lr.")

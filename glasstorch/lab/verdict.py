@@ -49,28 +49,33 @@ def depends(condition, text, checks=None):
     return Verdict("depends", text, condition=condition, checks=checks)
 
 
-def all_of(checks, because=""):
+def all_of(checks, because="", note=""):
     """Confirmed when every named check holds, refuted otherwise (the text lists the failing ones).
-    `checks`: {description: bool}, descriptions written with their numbers."""
+    `checks`: {description: bool}, descriptions written with their numbers. `because`: the
+    conclusion the checks support, added only when they all hold; `note`: more measured numbers,
+    always added."""
     failed = [name for name, ok in checks.items() if not ok]
-    tail = f" {because}" if because else ""
+    tail = f" {note}" if note else ""
     if not failed:
+        if because:
+            tail = f" {because}" + tail
         return confirmed("all checks hold: " + "; ".join(checks) + "." + tail, checks)
     return refuted("failed: " + "; ".join(failed) + "." + tail, checks)
 
 
 def across(conditions, claim, because=""):
+    # `because` is only added to a 'depends' verdict: the claim flipped across conditions
     """The claim's test evaluated under several conditions ({condition: bool}): confirmed if it
     holds under all, refuted under none, otherwise depends, naming where it holds."""
     held = [c for c, ok in conditions.items() if ok]
     failed = [c for c, ok in conditions.items() if not ok]
     tail = f" {because}" if because else ""
     if not failed:
-        return confirmed(f"{claim} holds under every condition scanned ({', '.join(held)}).{tail}",
+        return confirmed(f"{claim} holds under every condition scanned ({', '.join(held)}).",
                          conditions)
     if not held:
         return refuted(f"{claim} holds under none of the conditions scanned "
-                       f"({', '.join(failed)}).{tail}", conditions)
+                       f"({', '.join(failed)}).", conditions)
     return depends("; ".join(held), f"{claim} holds for {', '.join(held)} but not for "
                    f"{', '.join(failed)}.{tail}", conditions)
 

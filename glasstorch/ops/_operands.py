@@ -115,6 +115,11 @@ def _to_float(a, b):
     if a._data.dtype.kind != "f" and not isinstance(b, Tensor):
         # cast first: `u8 / -1` divides by -1.0, not by -1 wrapped to uint8 (255)
         a = to_dtype(a, _dtype.get_default_dtype())
+    elif isinstance(b, Tensor) and a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
+        # two integer tensors: each converts from its own dtype, never through their integer
+        # result type (`tensor(1000) / tensor([10], dtype=uint8)` is 100, not 232 / 10)
+        ft = _dtype.get_default_dtype()
+        return to_dtype(a, ft), to_dtype(b, ft)
     a, b = _promote(a, b)
     if a._data.dtype.kind != "f":
         ft = _dtype.get_default_dtype()
@@ -139,6 +144,6 @@ def _into(y, out, fn):
 
 def _check_int_divisor(a, b):
     # torch: integer division by zero raises; NumPy would return 0 with a warning
-    if a._data.dtype.kind in "iu":
+    if a._data.dtype.kind in "iu" and a._data.size:   # an empty result divides nothing
         if (b._data == 0).any() if isinstance(b, Tensor) else b == 0:
             raise RuntimeError("ZeroDivisionError")

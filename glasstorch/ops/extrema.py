@@ -160,6 +160,9 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 def median(input, dim=None, keepdim=False):
     """Lower median of all elements, or (values, indices) along `dim`. Nan if any is nan."""
+    if input._data.dtype.kind == "b" and input._data.size:     # torch has no bool kernel
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     return _select(Median, _MedianResult, input, dim, keepdim, _median_index, "median")
 
 

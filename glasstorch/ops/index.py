@@ -198,10 +198,12 @@ def _index_arg(index, op, dtypes=_INT_INDEX, msg=None, error=RuntimeError):
 
 
 # ---- index_select / index_add / index_fill -------------------------------------------------------
-def _check_bounds(a, size, dim, error=RuntimeError):
+def _check_bounds(a, size, dim, error=RuntimeError, negative_ok=True):
+    """torch's bounds check of an index array; index_add takes no negative index (NumPy
+    would wrap it around and silently add to the wrong row)."""
     if a.size:
         lo, hi = int(a.min()), int(a.max())
-        if hi >= size or lo < -size:
+        if hi >= size or lo < (-size if negative_ok else 0):
             raise error(f"index {hi if hi >= size else lo} is out of bounds for dimension {dim} "
                         f"with size {size}")
 
@@ -290,7 +292,7 @@ def index_add(input, dim, index, source, *, alpha=1):
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
                            f"specified dimension. Got self.shape = {list(x.shape)} "
                            f"source.shape = {list(s.shape)}")
-    _check_bounds(a, x.shape[dim] if x.ndim else 1, dim)
+    _check_bounds(a, x.shape[dim] if x.ndim else 1, dim, negative_ok=False)
     return IndexAdd.apply(input, dim, a, source, alpha)
 
 

@@ -37,7 +37,8 @@ def flip(input, *dims):
     wrapped = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"dim {wrapped[0]} appears multiple times in the list of dims")
-    return Flip.apply(input, wrapped)
+    # a 0-d tensor has one element: flipping it (dim 0 or -1, as torch wraps) changes nothing
+    return Flip.apply(input, wrapped if n else ())
 
 
 def fliplr(input):
@@ -78,6 +79,8 @@ def roll(input, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
+    if n == 0:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     return Roll.apply(input, shifts, tuple(_wrap_dim(d, n) for d in dims))
 
 

@@ -446,12 +446,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
     dt = input._data.dtype
-    for other in (target, weight):
-        if other is not None and other._data.dtype != dt:
-            raise RuntimeError(f"Found dtype {_type_word(other._data.dtype)} but expected "
-                               f"{_type_word(dt)}")
+    if target._data.dtype != dt:
+        raise RuntimeError(f"Found dtype {_type_word(target._data.dtype)} but expected "
+                           f"{_type_word(dt)}")
     _check_out_shape(input.shape, weight)
     _no_grad_weight(weight, "binary_cross_entropy")
+    weight = _as_input_dtype(weight, input)
+    t = target._data
+    if t.size and not bool(((t >= 0) & (t <= 1)).all()):      # NaN fails too (torch)
+        raise RuntimeError("all elements of target should be between 0 and 1")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
@@ -470,4 +473,22 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_out_shape(input.shape, weight, pos_weight)
     _no_grad_weight(weight, "binary_cross_entropy_with_logits")
     _no_grad_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
-    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+    a, b = input._data.dtype, target._data.dtype
+    if a != b and a.kind == "f":
+        # torch computes in the promoted dtype and returns the target's dtype
+        rt = _dtype.from_numpy_dtype(_xp.promote_types(a, b))
+        x = input.to(rt)
+        loss = BinaryCrossEntropyWithLogits.apply(x, target.to(rt), _as_input_dtype(weight, x),
+                                                  _as_input_dtype(pos_weight, x), reduction)
+        return loss.to(_dtype.from_numpy_dtype(b))
+    # torch multiplies the weights into the loss in place: they take the input's dtype
+    return BinaryCrossEntropyWithLogits.apply(input, target, _as_input_dtype(weight, input),
+                                              _as_input_dtype(pos_weight, input), reduction)
+
+
+def _as_input_dtype(w, input):
+    """A weight tensor in the input's dtype (torch scales the loss by it in place, so an int64
+    or float64 weight never promotes a float32 loss)."""
+    if w is None or w._data.dtype == input._data.dtype:
+        return w
+    return w.to(_dtype.from_numpy_dtype(input._data.dtype))

@@ -6,7 +6,9 @@ losses, triplet losses. The argument checks and `reduction` handling they share 
 import math
 import warnings
 
+from .. import _dtype
 from ..autograd.grad_mode import no_grad
+from ..backend import xp as _xp
 from ..autograd.node import Op
 from ..creation import full_like
 from ..tensor import Tensor, _make
@@ -31,6 +33,13 @@ def _difference(input, target, kernel):
     if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for '
                                   f"'{_type_word(input._data.dtype)}'")
+    a, b = input._data.dtype, target._data.dtype
+    if a != b and a.kind == "f" and b.kind == "f":
+        # torch broadcasts the operands first, so a 0-d one promotes like the others;
+        # huber's kernel keeps the input's dtype
+        rt = a if kernel == "huber_cpu" else _xp.promote_types(a, b)
+        input, target = input.to(_dtype.from_numpy_dtype(rt)), \
+            target.to(_dtype.from_numpy_dtype(rt))
     return input - target
 
 

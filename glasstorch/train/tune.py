@@ -124,9 +124,10 @@ def _metric(logs, name):
 def _run_trial(config, run_dir, metric, report):
     """Train one configuration in a subprocess; report(epoch, value) after each epoch may
     return True to stop it (pruned). Returns the metric values per epoch."""
-    os.makedirs(run_dir, exist_ok=True)
+    os.makedirs(os.path.dirname(run_dir), exist_ok=True)
     cmd = [sys.executable, "-m", "glasstorch", "train", *_train_flags(config), "--out", run_dir]
-    log = open(os.path.join(run_dir, "train.log"), "w")
+    log_path = run_dir + ".log"    # beside the run folder: train wants a new or empty folder
+    log = open(log_path, "w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     path, seen, values = os.path.join(run_dir, "metrics.jsonl"), 0, []
     try:
@@ -147,7 +148,7 @@ def _run_trial(config, run_dir, metric, report):
                 break
             time.sleep(0.2)
         if proc.returncode != 0:
-            tail = open(os.path.join(run_dir, "train.log")).read().strip().splitlines()[-3:]
+            tail = open(log_path).read().strip().splitlines()[-3:]
             raise RuntimeError(f"glasstorch train failed (exit {proc.returncode}): "
                                + " | ".join(tail))
         return values, False
@@ -331,7 +332,7 @@ def tune(a, train_options):
     optuna = _optuna()
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not done:
-        raise TuneError(f"no trial of study {a.study!r} finished (see {a.out}/trials/*/train.log)")
+        raise TuneError(f"no trial of study {a.study!r} finished (see {a.out}/trials/*.log)")
     best = study.best_trial
     config = best.user_attrs.get("config") or {k: v for k, v in best.params.items()}
     print(f"best trial {best.number}: {a.metric} {best.value:.4g}  {json.dumps(config)}")
@@ -343,6 +344,8 @@ def tune(a, train_options):
     plots = _plots(optuna, study, a.out)
     if not a.no_final:
         run_dir = os.path.join(a.out, "best-run")
+        if os.path.exists(run_dir):     # a resumed study: keep the earlier best run
+            run_dir += time.strftime("-%Y%m%d-%H%M%S")
         print(f"training the best configuration into {run_dir}", flush=True)
         code = subprocess.call([sys.executable, "-m", "glasstorch", "train",
                                 *_train_flags(config), "--out", run_dir])

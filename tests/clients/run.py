@@ -75,6 +75,11 @@ def _torchvision_shim():
             y = self.lambd(to_torch(x))
             return glasstorch.tensor(y.numpy()) if isinstance(y, torch.Tensor) else y
     transforms.Lambda = Lambda
+
+    class Compose(gv.transforms.Compose):       # a user Dataset gets torch tensors out of it
+        def __call__(self, x):
+            return to_torch(super().__call__(x))
+    transforms.Compose = Compose
     tv = types.ModuleType("torchvision")
     tv.datasets, tv.transforms, tv.utils = datasets, transforms, utils
     sys.modules.update({"torchvision": tv, "torchvision.datasets": datasets,
@@ -100,6 +105,8 @@ def main(argv):
     if framework == "glasstorch":
         import glasstorch.alias
         return glasstorch.alias.run(script, args)
+    import torch
+    torch.set_num_threads(1)      # the oracle: one thread, no contention on a shared machine
     _torchvision_shim()
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(script))

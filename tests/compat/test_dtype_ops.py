@@ -4,9 +4,8 @@ call runs on inputs of every dtype (bool, uint8, int8, int32, int64, float16, fl
 frameworks; the result dtype and value (or the exception type) must match. The binary ops'
 full dtype x dtype x scalar matrix is tests/test_dtype_promotion.py.
 
-KNOWN lists what still differs, each strict-xfail (so a fix shows up as XPASS and must be
-moved out of the list); the fixes touch ops/loss.py, ops/reduce.py... which wait for the core
-split (the `split-done` tag)."""
+KNOWN lists what still differs (an expected failure; a fixed entry fails until removed).
+It is empty now: the int64/float64 weight= of the BCE losses was the last one."""
 import warnings
 
 import numpy as np
@@ -108,17 +107,7 @@ FUSED = [
     ("mse_int64_target", lambda m, a, b: m.nn.functional.mse_loss(a, b), ["float32", "int64"]),
 ]
 
-_AFTER_SPLIT = "fix waits for the core split (ops/loss.py, ops/reduce.py are frozen until " \
-    "the split-done tag)"
 KNOWN = {  # name -> what differs (measured); a fixed entry fails the test until removed here
-    "median": "bool input: torch raises NotImplementedError; " + _AFTER_SPLIT,
-    "bce_weight_int64": "an int64 weight= raises; torch computes in float32; " + _AFTER_SPLIT,
-    "bce_logits_weight_int64": "int64 weight= gives float64 (NumPy promotion); torch float32; "
-                               + _AFTER_SPLIT,
-    "bce_logits_pos_weight_f64": "float64 pos_weight= gives float64, torch float32; "
-                                 + _AFTER_SPLIT,
-    "huber_f32_f64": "float32 input, float64 target gives float64, torch float32; "
-                     + _AFTER_SPLIT,
 }
 
 

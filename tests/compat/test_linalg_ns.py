@@ -109,3 +109,21 @@ def test_matrix_power_zero():
     A = np.random.default_rng(0).standard_normal((2, 3, 3))
     g, t = gt.linalg.matrix_power(gt.tensor(A), 0), torch.linalg.matrix_power(torch.tensor(A), 0)
     np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 5.0])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
+def test_matrix_exp(scale, shape):
+    check_op(lambda m, A: m.linalg.matrix_exp(A * scale), [shape], lib=True, rtol=1e-9,
+             atol=1e-9)
+    check_op(lambda m, A: m.matrix_exp(A * scale), [shape], lib=True, rtol=1e-9, atol=1e-9)
+
+
+def test_autograd_legacy_names():
+    x = gt.autograd.Variable(gt.ones(2), requires_grad=True)
+    assert isinstance(x, gt.Tensor) and x.requires_grad
+    assert isinstance(gt.ones(1), gt.autograd.Variable)
+    assert gt.autograd.variable([1.0, 2.0]).shape == (2,)
+    with gt.autograd.set_multithreading_enabled(False):
+        assert not gt.autograd.set_multithreading_enabled.enabled
+    assert gt.autograd.set_multithreading_enabled.enabled

@@ -69,8 +69,6 @@ def test_sigkill_mid_epoch_then_resume(tmp_path, reference):
     _resume_equals(run, reference)
 
 
-@pytest.mark.xfail(strict=True, reason="the cli cannot yet --resume a run killed before its "
-                   "first checkpoint (cli.py is frozen until the core split)")
 def test_sigkill_during_checkpoint_write_then_resume(tmp_path, reference):
     """Killed while a temp checkpoint file exists (save in progress): last.pt is the previous
     epoch's (or absent for the first) and --resume still reproduces the run."""

@@ -39,7 +39,7 @@ def _dim(data, ndim, extra=1):
 # ---- elementwise ---------------------------------------------------------------------------
 _UNARY = ("neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin "
           "cos tan asin acos atan sinh cosh tanh asinh acosh atanh sigmoid relu floor ceil "
-          "trunc round frac erf erfc erfinv nan_to_num").split()
+          "trunc round frac erf erfc erfinv nan_to_num lgamma digamma").split()
 for _n in _UNARY:
     SPECS[_n] = (lambda n: lambda data, op=None: (lambda lib, x: getattr(lib, n)(x),
                                          [tensor(data)], {}))(_n)
@@ -210,3 +210,9 @@ def _cat(data, op=None):
     d = _dim(data, len(s))
     op = ALIAS.get(op, op)
     return (lambda lib, xs: getattr(lib, op)(xs, d)), [xs], {}
+
+
+@spec("polygamma")
+def _polygamma(data, op=None):
+    n = data.draw(st.integers(-1, 3))
+    return (lambda lib, x: lib.polygamma(n, x)), [tensor(data)], {}

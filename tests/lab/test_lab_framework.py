@@ -33,8 +33,13 @@ def test_across_gives_depends_with_condition():
 
 
 def test_all_of_lists_failed_checks():
-    v = verdict.all_of({"one holds": True, "two fails": False})
+    v = verdict.all_of({"one holds": True, "two fails": False}, because="CONCLUSION",
+                       note="NUMBERS")
     assert v.outcome == "refuted" and "two fails" in v.text and v.checks["one holds"]
+    # a conclusion is only stated when the checks support it; measured notes always
+    assert "CONCLUSION" not in v.text and "NUMBERS" in v.text
+    v = verdict.all_of({"holds": True}, because="CONCLUSION", note="NUMBERS")
+    assert v.outcome == "confirmed" and "CONCLUSION" in v.text and "NUMBERS" in v.text
 
 
 def test_lab_record_converts_tensors_and_nan():
@@ -87,3 +92,14 @@ def test_cli_errors_are_one_line(argv, message, capsys, tmp_path):
 def test_report_without_records_is_a_clear_error(tmp_path, capsys):
     assert main(["report", "--out", str(tmp_path)]) == 1
     assert "no lab records" in capsys.readouterr().err
+
+
+def test_glasstorch_lab_command_is_registered(tmp_path, capsys):
+    from glasstorch.cli import main as glasstorch_main
+    out = str(tmp_path)
+    assert glasstorch_main(["lab", "run", "view-vs-reshape", "--quick", "--out", out]) == 0
+    assert glasstorch_main(["lab", "list", "--topic", "1", "--out", out]) == 0
+    assert "view-vs-reshape" in capsys.readouterr().out
+    assert glasstorch_main(["lab", "run", "nope", "--out", out]) == 1
+    err = capsys.readouterr().err
+    assert "glasstorch lab run: error: no experiment 'nope'" in err and "Traceback" not in err

@@ -73,3 +73,11 @@ def test_adaptive_avg_pool_keeps_inf(size, out):
         res.append((y.detach().numpy(), x.grad.numpy()))
     np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-6)
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-6)
+
+
+def test_index_add_refuses_negative_indices():
+    """NumPy would wrap -1 to the last row and add there silently; torch raises."""
+    for lib in (torch, gt):
+        with pytest.raises(RuntimeError, match="index -1 is out of bounds for dimension 0 "
+                                               "with size 3"):
+            lib.zeros(3, 2).index_add(0, lib.tensor([-1]), lib.ones(1, 2))

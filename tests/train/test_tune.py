@@ -43,6 +43,16 @@ def test_space_file_json(tmp_path):
         "batch_size": {"type": "categorical", "choices": [8, 16]}, "epochs": 2}
 
 
+def test_space_file_yaml_equals_json(tmp_path):
+    yaml = pytest.importorskip("yaml")  # PyYAML comes with optuna (the tune extra)
+    path = tmp_path / "space.yaml"
+    path.write_text("lr: 1e-3:1e-1:log\nbatch-size:\n  type: categorical\n  choices: [8, 16]\n"
+                    "epochs: 2\n")
+    assert yaml is not None and load_space(str(path)) == {
+        "lr": {"type": "float", "low": 1e-3, "high": 0.1, "log": True},
+        "batch_size": {"type": "categorical", "choices": [8, 16]}, "epochs": 2}
+
+
 def test_sqlite_study_resumes_and_writes_the_best_config(tmp_path):
     db, out = f"sqlite:///{tmp_path}/t.db", str(tmp_path / "out")
     p = tune("--trials", "2", "--storage", db, "--study", "s", "--out", out, *TINY)
@@ -50,11 +60,29 @@ def test_sqlite_study_resumes_and_writes_the_best_config(tmp_path):
     best = json.load(open(os.path.join(out, "best_config.json")))
     assert best["config"]["epochs"] == 2 and best["config"]["batch_size"] in (16, 32)
     assert 0 <= best["val_acc"] <= 1
-    p = tune("--trials", "3", "--storage", db, "--study", "s", "--out", out, *TINY)
+    # resumed through the `glasstorch tune` command, the new trial scored by 2-fold CV
+    p = subprocess.run([sys.executable, "-m", "glasstorch", "tune", "--trials", "3", "--cv",
+                        "2", "--storage", db, "--study", "s", "--out", out, *TINY],
+                       capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     study = optuna.load_study(study_name="s", storage=db)
     assert len(study.trials) == 3            # resumed: one more trial, not three
+    assert len(study.trials[2].user_attrs["fold_scores"]) == 2
     assert os.path.exists(os.path.join(out, "optimization_history.png"))
+
+
+def test_cv_fold_gives_stratified_disjoint_folds():
+    from glasstorch.cli.image import _fold
+    from glasstorch.vision.datasets import MNIST
+    ds = MNIST(train=True)
+    folds = [_fold(f"{i}/4", ds, 0) for i in range(4)]
+    vals = [set(v) for _, v in folds]
+    assert sorted(set().union(*vals)) == list(range(len(ds)))
+    assert sum(len(v) for v in vals) == len(ds)
+    for train, val in folds:
+        assert not set(train) & set(val)
+        counts = ds.targets.numpy()[val].tolist()
+        assert {counts.count(c) for c in range(10)} == {len(ds) // 40}   # 1/4 of each class
 
 
 def test_bad_option_is_a_clear_error(tmp_path):

@@ -1,0 +1,284 @@
+"""Distributions whose densities need the gamma function: Gamma, Chi2, Beta, Dirichlet,
+Poisson, Binomial, StudentT; and HalfNormal, Gumbel. log_prob, entropy, mean and variance are
+closed forms in tensor ops (lgamma/digamma from ops/gamma.py, so they differentiate in the
+parameters); sampling draws from NumPy's generator behind glasstorch.random (no gradient:
+rsample of Gamma/Beta/Dirichlet/StudentT, which torch reparameterizes implicitly, is not
+implemented here and raises).
+"""
+import math
+
+from .. import random as _random
+from ..creation import as_tensor
+from ..ops.gamma import lgamma, digamma
+from ..tensor import Size
+from .distribution import Distribution, broadcast_all
+
+__all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
+           "HalfNormal", "Gumbel"]
+
+_EULER = 0.5772156649015329
+
+
+def _draw(like, fn):
+    """A sample from NumPy's generator as a tensor of `like`'s dtype."""
+    return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
+
+
+class Gamma(Distribution):
+    arg_constraints = {"concentration": "positive", "rate": "positive"}
+
+    def __init__(self, concentration, rate, validate_args=None):
+        self.concentration, self.rate = broadcast_all(concentration, rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
+        self._check("concentration", self.concentration > 0, "GreaterThan(lower_bound=0.0)")
+        self._check("rate", self.rate > 0, "GreaterThan(lower_bound=0.0)")
+
+    mean = property(lambda self: self.concentration / self.rate)
+    mode = property(lambda self: ((self.concentration - 1) / self.rate).clamp(min=0))
+    variance = property(lambda self: self.concentration / self.rate ** 2)
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        a = self.concentration.detach().expand(*shape).numpy()
+        r = self.rate.detach().expand(*shape).numpy()
+        return _draw(self.rate, lambda g: g.standard_gamma(a) / r)
+
+    def log_prob(self, value):
+        a, b = self.concentration, self.rate
+        return a * b.log() + (a - 1) * value.log() - b * value - lgamma(a)
+
+    def entropy(self):
+        a = self.concentration
+        return a - self.rate.log() + lgamma(a) + (1 - a) * digamma(a)
+
+
+class Chi2(Gamma):
+    arg_constraints = {"df": "positive"}
+
+    def __init__(self, df, validate_args=None):
+        (df,) = broadcast_all(df)
+        super().__init__(0.5 * df, df * 0 + 0.5, validate_args)
+        self.df = df
+
+
+class Beta(Distribution):
+    arg_constraints = {"concentration1": "positive", "concentration0": "positive"}
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        super().__init__(self.concentration1.shape, validate_args=validate_args)
+        self._check("concentration1", self.concentration1 > 0, "GreaterThan(lower_bound=0.0)")
+        self._check("concentration0", self.concentration0 > 0, "GreaterThan(lower_bound=0.0)")
+
+    mean = property(lambda self: self.concentration1 / (self.concentration1 +
+                                                        self.concentration0))
+    variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
+        self.concentration1, self.concentration0))
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        a = self.concentration1.detach().expand(*shape).numpy()
+        b = self.concentration0.detach().expand(*shape).numpy()
+        return _draw(self.concentration1, lambda g: g.beta(a, b))
+
+    def _log_beta(self):
+        a, b = self.concentration1, self.concentration0
+        return lgamma(a) + lgamma(b) - lgamma(a + b)
+
+    def log_prob(self, value):
+        a, b = self.concentration1, self.concentration0
+        return (a - 1) * value.log() + (b - 1) * (-value).log1p() - self._log_beta()
+
+    def entropy(self):
+        a, b = self.concentration1, self.concentration0
+        return self._log_beta() - (a - 1) * digamma(a) - (b - 1) * digamma(b) + \
+            (a + b - 2) * digamma(a + b)
+
+
+class Dirichlet(Distribution):
+    arg_constraints = {"concentration": "independent(positive, 1)"}
+
+    def __init__(self, concentration, validate_args=None):
+        if concentration.ndim < 1:
+            raise ValueError("`concentration` parameter must be at least one-dimensional.")
+        self.concentration = concentration
+        super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args)
+        self._check("concentration", concentration > 0, "IndependentConstraint(GreaterThan("
+                    "lower_bound=0.0), 1)")
+
+    mean = property(lambda self: self.concentration / self.concentration.sum(-1, True))
+
+    @property
+    def variance(self):
+        a0 = self.concentration.sum(-1, True)
+        return self.concentration * (a0 - self.concentration) / (a0 ** 2 * (a0 + 1))
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        a = self.concentration.detach().expand(*shape).numpy()
+        g = _draw(self.concentration, lambda r: r.standard_gamma(a))
+        return g / g.sum(-1, keepdim=True)
+
+    def log_prob(self, value):
+        a = self.concentration
+        return ((a - 1) * value.log()).sum(-1) + lgamma(a.sum(-1)) - lgamma(a).sum(-1)
+
+    def entropy(self):
+        a = self.concentration
+        k = a.shape[-1]
+        a0 = a.sum(-1)
+        return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - \
+            ((a - 1) * digamma(a)).sum(-1)
+
+
+class Poisson(Distribution):
+    arg_constraints = {"rate": "nonnegative"}
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
+        self._check("rate", self.rate >= 0, "GreaterThanEq(lower_bound=0.0)")
+
+    mean = variance = property(lambda self: self.rate)
+    mode = property(lambda self: self.rate.floor())
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        lam = self.rate.detach().expand(*shape).numpy()
+        return _draw(self.rate, lambda g: g.poisson(lam))
+
+    def log_prob(self, value):
+        from .. import special
+        return special.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
+
+
+class Binomial(Distribution):
+    arg_constraints = {"total_count": "nonnegative_integer", "probs": "unit_interval",
+                       "logits": "real"}
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, probs)
+            self.logits = self.probs.log() - (-self.probs).log1p()
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, logits)
+            self.probs = self.logits.sigmoid()
+        self.total_count = self.total_count.to(self.probs.dtype)
+        super().__init__(self.probs.shape, validate_args=validate_args)
+        self._check("probs", (self.probs >= 0) & (self.probs <= 1), "Interval(0.0, 1.0)")
+
+    mean = property(lambda self: self.total_count * self.probs)
+    variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        n = self.total_count.detach().expand(*shape).numpy().astype("int64")
+        p = self.probs.detach().expand(*shape).numpy()
+        return _draw(self.probs, lambda g: g.binomial(n, p))
+
+    def log_prob(self, value):
+        n, logits = self.total_count, self.logits
+        log_comb = lgamma(n + 1) - lgamma(value + 1) - lgamma(n - value + 1)
+        # value * logits - n * log(1 + e^logits), written stably
+        norm = n * logits.clamp(min=0) + n * (-logits.abs()).exp().log1p()
+        return log_comb + value * logits - norm
+
+
+class StudentT(Distribution):
+    arg_constraints = {"df": "positive", "loc": "real", "scale": "positive"}
+
+    def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
+        self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        super().__init__(self.df.shape, validate_args=validate_args)
+        self._check("df", self.df > 0, "GreaterThan(lower_bound=0.0)")
+        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
+
+    mode = property(lambda self: self.loc)
+
+    @property
+    def mean(self):
+        return self.loc.masked_fill(self.df <= 1, float("nan"))
+
+    @property
+    def variance(self):
+        v = self.scale ** 2 * self.df / (self.df - 2)
+        v = v.masked_fill((self.df <= 2) & (self.df > 1), float("inf"))
+        return v.masked_fill(self.df <= 1, float("nan"))
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        df = self.df.detach().expand(*shape).numpy()
+        t = _draw(self.df, lambda g: g.standard_t(df))
+        return self.loc.detach() + self.scale.detach() * t
+
+    def log_prob(self, value):
+        y = (value - self.loc) / self.scale
+        z = self.scale.log() + 0.5 * self.df.log() + 0.5 * math.log(math.pi) + \
+            lgamma(0.5 * self.df) - lgamma(0.5 * (self.df + 1.0))
+        return -0.5 * (self.df + 1.0) * (y ** 2 / self.df).log1p() - z
+
+    def entropy(self):
+        df = self.df
+        lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
+        return self.scale.log() + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) -
+                                                    digamma(0.5 * df)) + 0.5 * df.log() + lbeta
+
+
+class HalfNormal(Distribution):
+    arg_constraints = {"scale": "positive"}
+    has_rsample = True
+
+    def __init__(self, scale, validate_args=None):
+        (self.scale,) = broadcast_all(scale)
+        super().__init__(self.scale.shape, validate_args=validate_args)
+        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
+
+    mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
+    variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
+
+    def rsample(self, sample_shape=Size()):
+        eps = _random.randn(*self._extended_shape(sample_shape), dtype=self.scale.dtype)
+        return (eps * self.scale).abs()
+
+    def log_prob(self, value):
+        lp = -value ** 2 / (2 * self.scale ** 2) - self.scale.log() - 0.5 * math.log(2 * math.pi)
+        return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
+
+    def cdf(self, value):
+        return (value / (self.scale * math.sqrt(2))).erf()
+
+    def entropy(self):
+        return 0.5 * math.log(math.pi * math.e / 2) + self.scale.log()
+
+
+class Gumbel(Distribution):
+    arg_constraints = {"loc": "real", "scale": "positive"}
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
+
+    mean = property(lambda self: self.loc + self.scale * _EULER)
+    mode = property(lambda self: self.loc)
+    variance = property(lambda self: (math.pi ** 2 / 6) * self.scale ** 2)
+
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
+        u = _random.rand(*self._extended_shape(sample_shape), dtype=self.loc.dtype)
+        tiny = finfo(self.loc.dtype).tiny
+        u = u.clamp(min=tiny, max=1 - finfo(self.loc.dtype).eps)
+        return self.loc - self.scale * (-(u.log())).log()
+
+    def log_prob(self, value):
+        z = (value - self.loc) / self.scale
+        return -(self.scale.log() + z + (-z).exp())
+
+    def cdf(self, value):
+        return (-(-(value - self.loc) / self.scale).exp()).exp()
+
+    def entropy(self):
+        return self.scale.log() + 1 + _EULER
