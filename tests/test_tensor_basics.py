@@ -101,8 +101,8 @@ def test_devices_give_clear_errors():
             call()
     with pytest.raises(RuntimeError, match="Expected one of"):
         gt.device("tpu")
-    for dev in ("cpu", gt.device("cpu")):     # torch: cuda() to a CPU device is an error
-        for lib in (gt, torch):
+    for lib in (gt, torch):     # torch: cuda() to a CPU device is an error
+        for dev in ("cpu", lib.device("cpu")):
             with pytest.raises(RuntimeError, match="Invalid device, must be cuda device"):
                 lib.ones(2).cuda(dev)
 

@@ -17,7 +17,8 @@ VIA = {  # internal registered op -> the public op whose forward/backward runs i
     "max_pool2d_with_indices_backward": "max_pool2d_with_indices",
     "max_pool_gather": "max_pool2d_with_indices", "convolution_backward_weight": "convolution",
     "embedding_dense_backward": "embedding", "remainder.Scalar_Tensor": "remainder",
-    "div.Tensor_mode": "div", "lstm_layer": "(tests/nn rnn tests)", "gru_layer":
+    "div.Tensor_mode": "div", "sgn": "sign (Sign's forward/backward; torch's sgn gradient is a "
+    "ZeroTensor)", "lstm_layer": "(tests/nn rnn tests)", "gru_layer":
     "(tests/nn rnn tests)", "rnn_layer": "(tests/nn rnn tests)", "_attention":
     "scaled_dot_product_attention",
 }
