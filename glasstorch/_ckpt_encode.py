@@ -79,7 +79,7 @@ class _Encoder:
             self.tensors.append({
                 "storage": None, "dtype": _dtype.from_numpy_dtype(arr.dtype).name,
                 "shape": list(arr.shape), "offset": 0, "strides": list(arr.strides),
-                "requires_grad": t._rg, "parameter": _is_parameter(t)})
+                "requires_grad": t._requires_grad, "parameter": _is_parameter(t)})
         return i
 
     def storage_bytes(self):

@@ -92,7 +92,7 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
                        backward_hooks=None, metadata=None):
     t = _rebuild_tensor(storage, storage_offset, size, stride)
     if requires_grad and t.dtype.is_floating_point:
-        t._rg = True
+        t._requires_grad = True
     return t
 
 

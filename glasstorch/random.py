@@ -223,7 +223,7 @@ def _fill_inplace(t, arr):
     if STATE.enabled:
         _check_leaf(t)
     t._data[...] = arr
-    t._vc[0] += 1
+    t._version_counter[0] += 1
     return t
 
 

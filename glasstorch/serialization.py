@@ -428,10 +428,10 @@ class _Decoder:
             arr = arr.astype(dt)        # big-endian hosts get native copies (sharing is lost)
         t = _make(arr)
         if meta.get("requires_grad") and arr.dtype.kind == "f":
-            t._rg = True
+            t._requires_grad = True
         if meta.get("parameter"):
             from .nn.parameter import Parameter
-            t = Parameter(t, requires_grad=t._rg)
+            t = Parameter(t, requires_grad=t._requires_grad)
         self.tensors[i] = t
         return t
 

@@ -5,8 +5,8 @@ live there, side by side); this file holds only the data model: construction, pr
 views' bookkeeping, printing and the operator overloads. The graph links Node -> Node
 (autograd/node.py); a Tensor points to the node that made it (`grad_fn`).
 
-Views share the array *and* the version counter `_vc` with their base, so writing through a
-view bumps the base's version too (PyTorch's semantics; see ops/_inplace.py).
+Views share the array *and* the version counter `_version_counter` with their base, so writing
+through a view bumps the base's version too (PyTorch's semantics; see ops/_inplace.py).
 """
 import builtins
 
@@ -38,8 +38,9 @@ class Size(tuple):
 
 class Tensor:
     """A multi-dimensional array with autograd. Create with `glasstorch.tensor(...)` & co."""
-    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_vc", "_base", "_accum", "_out_nr",
-                 "_view_fn", "_gv", "_hooks", "_retains_grad", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version_counter", "_base", "_accum",
+                 "_out_nr", "_view_fn", "_grad_fn_version", "_hooks", "_retains_grad", "__dict__",
+                 "__weakref__")
     __array_ufunc__ = None     # numpy scalars/arrays defer to our reflected operators
     __array_priority__ = 1000
 
@@ -67,7 +68,7 @@ class Tensor:
 
     @property
     def requires_grad(self):
-        return self._rg
+        return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag):
@@ -84,7 +85,7 @@ class Tensor:
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
-        self._rg = builtins.bool(requires_grad)
+        self._requires_grad = builtins.bool(requires_grad)
         return self
 
     @property
@@ -93,7 +94,7 @@ class Tensor:
 
     @property
     def _version(self):
-        return self._vc[0]
+        return self._version_counter[0]
 
     @property
     def dtype(self):
@@ -186,7 +187,7 @@ class Tensor:
     # ---- conversion --------------------------------------------------------------------------
     def numpy(self, *, force=False):
         """The backend array itself (shares memory). Raises for tensors that require grad."""
-        if self._rg and not force:
+        if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data.copy() if force else self._data
@@ -351,8 +352,9 @@ class Tensor:
         # pickling (DataLoader workers, deepcopy): data, dtype, requires_grad; no graph
         from .multiprocessing import shared
         if shared.is_shared_array(self._data):   # another process maps the same memory
-            return (_rebuild_shared, (shared.reduce_shared(self._data), self._rg, self.grad))
-        return (_rebuild, (self._data, self._rg, self.grad))
+            return (_rebuild_shared,
+                    (shared.reduce_shared(self._data), self._requires_grad, self.grad))
+        return (_rebuild, (self._data, self._requires_grad, self.grad))
 
     def share_memory_(self):
         """Move the data to shared memory (glasstorch/multiprocessing/shared.py), in place:
@@ -371,7 +373,7 @@ class Tensor:
                                "support the deepcopy protocol at the moment.")
         t = type(self).__new__(type(self))
         _init(t, self._data.copy())
-        t._rg = self._rg
+        t._requires_grad = self._requires_grad
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
         if hasattr(self, "__dict__"):
@@ -1154,10 +1156,10 @@ class Tensor:
 
 def _init(t, arr):
     t._data = arr
-    t._rg = False
+    t._requires_grad = False
     t.grad = None
     t.grad_fn = None
-    t._vc = [0]
+    t._version_counter = [0]
     t._base = None
     t._accum = None
     t._out_nr = 0
@@ -1168,9 +1170,9 @@ def _make(data, grad_fn=None):
     t = _new(Tensor)
     t._data = data
     t.grad_fn = grad_fn
-    t._rg = grad_fn is not None
+    t._requires_grad = grad_fn is not None
     t.grad = None
-    t._vc = [0]
+    t._version_counter = [0]
     t._base = None
     t._accum = None
     t._out_nr = 0
@@ -1190,7 +1192,7 @@ def _tell_readers(t, how):
 
 def _rebuild(data, requires_grad, grad):
     t = _make(data)
-    t._rg = requires_grad
+    t._requires_grad = requires_grad
     t.grad = grad
     return t
 

@@ -36,11 +36,11 @@ def _make(data, grad_fn=None):
 
 
 def _root_edge(t):
-    if t._base is not None and t._gv != t._vc[0] and t._rg:
+    if t._base is not None and t._grad_fn_version != t._version_counter[0] and t._requires_grad:
         _node_mod._refresh_view(t)  # a view whose base changed in place after it was taken
     if t.grad_fn is not None:
         return t.grad_fn, t._out_nr
-    if t._rg:
+    if t._requires_grad:
         return _accumulator(t), 0
     return None, 0
 
@@ -49,9 +49,9 @@ def _make_grads(outputs, grad_outputs, create_graph):
     grads = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
-            if out._data.size != 1 and out._rg:
+            if out._data.size != 1 and out._requires_grad:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not out._data.dtype.kind == "f" and out._rg:
+            if not out._data.dtype.kind == "f" and out._requires_grad:
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
             g = _make(_xp.ones_like(out._data))
@@ -74,7 +74,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None or isinstance(grad_tensors, T):
         grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
     for t in tensors:
-        if not t._rg:
+        if not t._requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a "
                                "grad_fn")
     if retain_graph is None:
@@ -104,11 +104,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     for i, t in enumerate(outputs):
-        if not t._rg:
+        if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
                                "a grad_fn")
     for t in inputs:
-        if not t._rg:
+        if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     if retain_graph is None:
         retain_graph = create_graph
@@ -493,7 +493,7 @@ def register_post_accumulate_grad_hook(t, hook):
 
 def register_tensor_hook(t, hook):
     """Tensor.register_hook: leaves keep the hook on the tensor; others on their node."""
-    if not t._rg:
+    if not t._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if t.grad_fn is None:
         hooks = getattr(t, "_hooks", None)
@@ -510,7 +510,7 @@ def register_tensor_hook(t, hook):
 
 def retain_grad(t):
     """Keep this non-leaf's gradient in `.grad` (a hook that stores it)."""
-    if not t._rg:
+    if not t._requires_grad:
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     if t.grad_fn is None or getattr(t, "_retains_grad", False):
         return

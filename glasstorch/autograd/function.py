@@ -60,7 +60,7 @@ class Function(Node):
         ctx._out = None
         ctx._saved = ()
         ctx._saved_versions = ()
-        needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         record = STATE.enabled and any(needs)
         ctx.needs_input_grad = needs
         prev = STATE.enabled
@@ -76,7 +76,7 @@ class Function(Node):
         non_diff = getattr(ctx, "_non_diff", ())
         ctx.next_functions = tuple(
             ((a.grad_fn, a._out_nr) if a.grad_fn is not None else (_accumulator(a), 0))
-            if isinstance(a, Tensor) and a._rg else (None, 0) for a in args)
+            if isinstance(a, Tensor) and a._requires_grad else (None, 0) for a in args)
         ctx._in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
                         for a in args]
         ctx._n_out = len(outs)
@@ -91,10 +91,10 @@ class Function(Node):
                 continue
             if any(o is a for a in args) and id(o) not in getattr(ctx, "_dirty", ()):
                 o = _node._make(o._data)  # returning an input: a new tensor (view) of it
-            if o.grad_fn is None and o._rg and id(o) not in getattr(ctx, "_dirty", ()):
+            if o.grad_fn is None and o._requires_grad and id(o) not in getattr(ctx, "_dirty", ()):
                 o = _node._make(o._data)
             o.grad_fn = ctx
-            o._rg = True
+            o._requires_grad = True
             o._out_nr = i
             results.append(o)
         return results[0] if single else tuple(results)

@@ -59,7 +59,7 @@ class Node:
         """Keep tensors (or arrays) for backward. A Tensor's version is recorded so an in-place
         change before backward raises instead of silently giving a wrong gradient."""
         self._saved = items
-        self._saved_versions = tuple([t._vc[0] if isinstance(t, Tensor) else None
+        self._saved_versions = tuple([t._version_counter[0] if isinstance(t, Tensor) else None
                                       for t in items])
 
     @property
@@ -68,7 +68,7 @@ class Node:
             raise RuntimeError(_FREED_MSG)
         items = self._saved
         for i, (t, v) in enumerate(zip(items, self._saved_versions)):
-            if v is not None and t._vc[0] != v:
+            if v is not None and t._version_counter[0] != v:
                 # torch names the op that produced the modified tensor (none for a leaf)
                 raise RuntimeError(_version_msg(t, t._out_nr, t.grad_fn, v))
         return items
@@ -151,7 +151,8 @@ def _version_msg(t, i, node, expected):
         f", which is output {i} of {node.name().rsplit('Backward', 1)[0]},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{_type_name(t)} {list(t.shape)}]{made_by} is at version {t._vc[0]}; "
+        f"operation: [{_type_name(t)} {list(t.shape)}]{made_by} is at version "
+        f"{t._version_counter[0]}; "
         f"expected version {expected} instead. Hint: enable anomaly detection to find the "
         "operation that failed to compute its gradient, with "
         "torch.autograd.set_detect_anomaly(True, check_nan=False).")
@@ -195,7 +196,7 @@ class Op(Node):
             raise RuntimeError(_version_msg(_Shim(data, vc), 0, self, version))
         if STATE.enabled:
             t = _make(data, self)
-            t._vc = vc
+            t._version_counter = vc
             return t
         return _make(data)
 
@@ -214,14 +215,15 @@ class Op(Node):
         if _OBSERVERS:
             return _observed_apply(cls, args, kwargs)
         ctx = _new(cls)
-        # one pass unwraps the Tensors and sees whether any requires grad; `_rg` is the slot
-        # behind the requires_grad property (a property call per argument shows on small ops)
+        # one pass unwraps the Tensors and sees whether any requires grad; `_requires_grad` is
+        # the slot behind the requires_grad property (a property call per argument shows on small
+        # ops)
         raw = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a._data)
-                if a._rg:
+                if a._requires_grad:
                     record = True
             else:
                 raw.append(a)
@@ -244,9 +246,9 @@ class Op(Node):
             if isinstance(a, Tensor):
                 d = a._data
                 meta.append((d.shape, d.dtype))
-                if a._rg:
+                if a._requires_grad:
                     needs.append(True)
-                    if a._base is not None and a._gv != a._vc[0]:
+                    if a._base is not None and a._grad_fn_version != a._version_counter[0]:
                         _refresh_view(a)
                     fn = a.grad_fn
                     edges.append((fn, a._out_nr) if fn is not None else (_accumulator(a), 0))
@@ -280,7 +282,7 @@ class Op(Node):
             return _outputs(ctx, y)
         out = _make(y, ctx)
         if ctx._out is not None:  # save_output was called: remember the version of the output
-            ctx._out = (y, out._vc, out._vc[0])
+            ctx._out = (y, out._version_counter, out._version_counter[0])
         return out
 
 
@@ -303,15 +305,15 @@ def _observed_apply(cls, args, kwargs):
 
 
 def _refresh_view(t):
-    """A view whose base was changed in place after the view's grad_fn was set (`_gv`: the
-    version then) takes its history from the base again by replaying the view on it, as
-    PyTorch does; otherwise its gradient would skip the in-place op."""
+    """A view whose base was changed in place after the view's grad_fn was set
+    (`_grad_fn_version`: the version then) takes its history from the base again by replaying the
+    view on it, as PyTorch does; otherwise its gradient would skip the in-place op."""
     prev, STATE.enabled = STATE.enabled, True
     try:
         r = t._view_fn(t._base)
     finally:
         STATE.enabled = prev
-    t.grad_fn, t._out_nr, t._gv = r.grad_fn, r._out_nr, t._vc[0]
+    t.grad_fn, t._out_nr, t._grad_fn_version = r.grad_fn, r._out_nr, t._version_counter[0]
 
 
 def _outputs(ctx, arrays):
@@ -344,7 +346,7 @@ def _shape_error(e, args):
 class _Shim:
     # just enough of a Tensor for _version_msg
     def __init__(self, data, vc):
-        self._vc, self.shape, self.dtype = vc, data.shape, _dtype_of(data)
+        self._version_counter, self.shape, self.dtype = vc, data.shape, _dtype_of(data)
 
 
 class AccumulateGrad(Node):

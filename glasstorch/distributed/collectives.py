@@ -74,7 +74,7 @@ def _store(t, buf):
     """Put `buf` into the tensor's own array (a no-op when MPI wrote there directly)."""
     if buf is not t._data:
         t._data[...] = buf.reshape(t._data.shape)
-    t._vc[0] += 1
+    t._version_counter[0] += 1
 
 
 def _check_same(pg, name, arrays):

@@ -46,7 +46,7 @@ class TracedModule:
             x = inputs[0]
             d = getattr(x, "_data", None)
             if d is not None and d.shape == fast[0] and d.dtype == fast[1] and \
-                    not (x._rg and STATE.enabled) and isinstance(x, Tensor):
+                    not (x._requires_grad and STATE.enabled) and isinstance(x, Tensor):
                 out = fast[2](d)
                 return _make(out) if type(out) is _ndarray else wrap_outputs(out)
         return self._forward(inputs)
@@ -66,7 +66,8 @@ class TracedModule:
                 self._bad_input(i, x)
             arrays.append(d)
         params = self._param_list
-        if STATE.enabled and (any(t._rg for t in inputs) or any(t._rg for t in params)):
+        if STATE.enabled and (any(t._requires_grad for t in inputs)
+                              or any(t._requires_grad for t in params)):
             return self._run("tensors")(*inputs, *params)
         run = self._compiled.get("arrays") or self._run("arrays")
         if not params and len(sig) == 1:
@@ -109,7 +110,7 @@ class TracedModule:
         return OrderedDict((k, t.detach()) for k, t in self._params.items())
 
     def named_parameters(self):
-        return ((k, t) for k, t in self._params.items() if t._rg)
+        return ((k, t) for k, t in self._params.items() if t._requires_grad)
 
     def parameters(self):
         return (t for _, t in self.named_parameters())

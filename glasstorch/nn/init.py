@@ -44,7 +44,7 @@ def calculate_gain(nonlinearity, param=None):
 def _write(tensor, values):
     with no_grad():
         tensor._data[...] = values
-        tensor._vc[0] += 1
+        tensor._version_counter[0] += 1
     return tensor
 
 

@@ -17,7 +17,7 @@ class Parameter(Tensor):
         p = object.__new__(cls)
         _init(p, arr)
         if isinstance(data, Tensor):
-            p._vc = data._vc  # same storage, same version counter
+            p._version_counter = data._version_counter  # same storage, same version counter
         if requires_grad:
             p.requires_grad_(True)
         return p
@@ -29,12 +29,12 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (Tensor.detach(self), self._rg))
+        return (Parameter, (Tensor.detach(self), self._requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        p = Parameter(self._data.copy(), self._rg)
+        p = Parameter(self._data.copy(), self._requires_grad)
         if self.grad is not None:
             p.grad = self.grad.__deepcopy__(memo)
         memo[id(self)] = p

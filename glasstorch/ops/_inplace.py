@@ -4,7 +4,7 @@ An in-place op is its out-of-place op plus a write back into the tensor's buffer
 
     result = op(self, *args)      # records a node as usual (on a snapshot when recording)
     self._data[...] = result      # same storage, so every view sees the change
-    self._vc[0] += 1              # version bump, shared with views: saved-tensor checks fire
+    self._version_counter[0] += 1  # version bump, shared with views: saved-tensor checks fire
     self.grad_fn = result.grad_fn # the tensor now *is* the result in the graph
 
 Why a snapshot? The out-of-place node may save `self` for its backward (mul_ needs the old
@@ -29,11 +29,11 @@ WRITE_OBSERVERS = []
 
 def _check_leaf(self):
     if STATE.enabled:
-        if self._rg and self.grad_fn is None:
+        if self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         base = self._base
-        if base is not None and base._rg and base.grad_fn is None:
+        if base is not None and base._requires_grad and base.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
         fn = self.grad_fn
@@ -48,9 +48,9 @@ def _check_leaf(self):
 def _records(self, args):
     if not STATE.enabled:
         return False
-    if self._rg or (self._base is not None and self._base._rg):
+    if self._requires_grad or (self._base is not None and self._base._requires_grad):
         return True
-    return any(isinstance(a, Tensor) and a._rg for a in args)
+    return any(isinstance(a, Tensor) and a._requires_grad for a in args)
 
 
 def inplace(self, op, *args, snapshot=True, **kwargs):
@@ -61,7 +61,7 @@ def inplace(self, op, *args, snapshot=True, **kwargs):
     itself: no snapshot (module docstring), one copy of the tensor fewer per call."""
     _check_leaf(self)
     recording = _records(self, args)
-    src = self.clone() if snapshot and recording and self._rg else self
+    src = self.clone() if snapshot and recording and self._requires_grad else self
     result = op(src, *args, **kwargs)
     return _write(self, result, op)
 
@@ -76,7 +76,7 @@ def _write(self, result, op=None):
         raise RuntimeError(f"output with shape {list(sd.shape)} doesn't match the broadcast "
                            f"shape {list(rd.shape)}")
     _copyto(sd, rd)
-    self._vc[0] += 1
+    self._version_counter[0] += 1
     for fn in WRITE_OBSERVERS:  # the jit tracer: `self` now holds `result`'s value
         fn(self, result)
     if result.grad_fn is not None:
@@ -110,28 +110,28 @@ def _rebase_history(self, result):
     if base is None or not STATE.enabled:
         self.grad_fn = result.grad_fn
         self._out_nr = result._out_nr
-        self._rg = True
+        self._requires_grad = True
         return
     view_fn = self._view_fn
     node = CopySlices.apply(_detach_keep_graph(base), result, view_fn=view_fn)
     base.grad_fn = node.grad_fn
     base._out_nr = 0
-    base._rg = True
+    base._requires_grad = True
     # the view's new history: the same view taken of the base's new history
     replay = view_fn(base)
     self.grad_fn = replay.grad_fn
     self._out_nr = replay._out_nr
-    self._gv = self._vc[0]
-    self._rg = True
+    self._grad_fn_version = self._version_counter[0]
+    self._requires_grad = True
 
 
 def _detach_keep_graph(t):
     # a stand-in for `t` with t's current history, whose data is not read by CopySlices
     s = _make(t._data, t.grad_fn)
-    s._rg = t._rg
+    s._requires_grad = t._requires_grad
     s._out_nr = t._out_nr
     s._accum = t._accum
-    if t.grad_fn is None and t._rg:
+    if t.grad_fn is None and t._requires_grad:
         from ..autograd.node import _accumulator
         s._accum = _accumulator(t)
     return s
@@ -205,7 +205,7 @@ def copy_(self, src):
     if _records(self, (src,)):
         return _write(self, _CopyFrom.apply(_detach_keep_graph(self), src))
     _copyto(self._data, src._data)
-    self._vc[0] += 1
+    self._version_counter[0] += 1
     return self
 
 
@@ -227,12 +227,12 @@ def fill_(self, value):
         if value._data.ndim != 0:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value._data.ndim} dimensions.")
-        if STATE.enabled and value._rg:
+        if STATE.enabled and value._requires_grad:
             return copy_(self, value)
         value = value._data.item()
     _check_leaf(self)
     if _records(self, ()):
         return copy_(self, _make(Op.xp.full(self._data.shape, value, dtype=self._data.dtype)))
     self._data.fill(value)
-    self._vc[0] += 1
+    self._version_counter[0] += 1
     return self

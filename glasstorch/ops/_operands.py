@@ -64,7 +64,7 @@ def _promote(a, b):
     if isinstance(b, _ndarray):
         # torch hands `tensor op array` to NumPy (Tensor.__array__), so NumPy's promotion
         # applies, and a tensor that requires grad refuses
-        if a._rg:
+        if a._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         rt = _dtype.from_numpy_dtype(_xp.result_type(a._data.dtype, b.dtype))
@@ -134,7 +134,7 @@ def _into(y, out, fn):
     when torch's casting rule allows); returns `out`."""
     if out is None:
         return y
-    if STATE.enabled and y._rg:
+    if STATE.enabled and y._requires_grad:
         raise RuntimeError(f"{fn}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     if out._data.shape != y._data.shape:

@@ -21,8 +21,9 @@ def _as_view(x, out, fn):
         prev = x._view_fn
         out._base = base
         out._view_fn = lambda t: fn(prev(t))
-    out._vc = x._vc
-    out._gv = x._vc[0]  # the version its grad_fn belongs to (see node._refresh_view)
+    out._version_counter = x._version_counter
+    # the version its grad_fn belongs to (see node._refresh_view)
+    out._grad_fn_version = x._version_counter[0]
     return out
 
 

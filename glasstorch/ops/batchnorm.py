@@ -159,7 +159,7 @@ def _update(buf, stat, momentum):
     d = buf._data
     d *= 1 - momentum
     d += momentum * stat.reshape(d.shape)
-    buf._vc[0] += 1
+    buf._version_counter[0] += 1
 
 
 def _type_word(dt):

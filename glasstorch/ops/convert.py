@@ -90,13 +90,13 @@ def clone(x, *, memory_format=None):
 def detach(x):
     """Same storage and version counter, no history, requires_grad=False."""
     t = _make(x._data)
-    t._vc = x._vc
+    t._version_counter = x._version_counter
     return t
 
 
 def detach_(x):
-    if x._base is not None and x._base._rg:
+    if x._base is not None and x._base._requires_grad:
         raise RuntimeError("Can't detach views in-place. Use detach() instead.")
     x.grad_fn = None
-    x._rg = False
+    x._requires_grad = False
     return x

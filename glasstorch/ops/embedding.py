@@ -99,7 +99,8 @@ def _renorm_(weight, indices, max_norm, norm_type):
     # scale cast to the table's dtype first: float32 rows are scaled in float32, as torch
     scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
     w[rows[big]] *= scale[:, None]
-    weight._vc[0] += 1   # torch: an in-place op on weight, whether or not a row changed
+    # torch: an in-place op on weight, whether or not a row changed
+    weight._version_counter[0] += 1
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,

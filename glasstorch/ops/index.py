@@ -147,7 +147,8 @@ def setitem(x, index, value):
         raise TypeError(f"can't assign a {name} to a {x.type()}")
     basic, adv, _ = _parse(x._data.shape, index)
     if _inplace._records(x, (value,)):
-        if adv is None and x._rg and x.grad_fn is None:   # torch writes through a view here
+        # torch writes through a view here
+        if adv is None and x._requires_grad and x.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
         _inplace.inplace(x, _index_put, basic, adv, value)
@@ -162,7 +163,7 @@ def setitem(x, index, value):
     except ValueError:   # NumPy's broadcast error; torch raises RuntimeError
         _index_put(x.detach(), basic, adv, value)   # raises torch's message
         raise
-    x._vc[0] += 1
+    x._version_counter[0] += 1
 
 
 def index_put(input, indices, values, accumulate=False):

@@ -93,7 +93,7 @@ def _view_dtype(input, dt):
     # NumPy regroups the (unit-stride) last dim and keeps the other strides in bytes.
     # torch: an alias sharing the version counter, but no tracked view and no gradient
     out = _make(x.view(dt.np))
-    out._vc = input._vc
+    out._version_counter = input._version_counter
     return out
 
 
@@ -292,11 +292,11 @@ def unsqueeze_(input, dim):
     _check_leaf(input)
     out = unsqueeze(input, dim)
     input._data = out._data
-    input._vc[0] += 1
+    input._version_counter[0] += 1
     if out.grad_fn is not None:
         input.grad_fn, input._out_nr = out.grad_fn, out._out_nr
     if input._base is not None:  # keep replaying from the base: its view, then unsqueezed
-        input._view_fn, input._gv = out._view_fn, input._vc[0]
+        input._view_fn, input._grad_fn_version = out._view_fn, input._version_counter[0]
     return input
 
 

@@ -63,5 +63,5 @@ class Adadelta(Optimizer):
                 u += (1 - rho) * delta * delta
                 x = p._data
                 x -= lr * delta
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

@@ -66,5 +66,5 @@ class Adagrad(Optimizer):
                 denom += eps
                 x = p._data
                 x -= lr / (1 + (t - 1) * lr_decay) * g / denom
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

@@ -78,5 +78,5 @@ class Adam(Optimizer):
                 denom += eps
                 x = p._data
                 x -= lr / (1 - beta1 ** t) * m / denom
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

@@ -59,5 +59,5 @@ class Adamax(Optimizer):
                 _xp.maximum(u, _xp.abs(g) + eps, out=u)
                 x = p._data
                 x -= lr / (1 - beta1 ** t) * m / u
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

@@ -65,5 +65,5 @@ class ASGD(Optimizer):
                     ax[...] = x
                 state["eta"]._data[...] = lr / ((1 + lambd * lr * t) ** alpha)
                 state["mu"]._data[...] = 1 / max(1, t - t0)
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

@@ -66,13 +66,13 @@ class LBFGS(Optimizer):
             n = p._data.size
             x = p._data
             x += t * d[offset:offset + n].reshape(x.shape)
-            p._vc[0] += 1
+            p._version_counter[0] += 1
             offset += n
 
     def _set_params(self, arrays):
         for p, a in zip(self._params, arrays):
             p._data[...] = a
-            p._vc[0] += 1
+            p._version_counter[0] += 1
 
     def _evaluate_at(self, closure, x0, t, d):
         """Loss and flat gradient at x0 + t d; the parameters are put back to x0."""

@@ -76,5 +76,5 @@ class NAdam(Optimizer):
                 x = p._data
                 x -= lr * (1 - mu) / (1 - prod) * g / denom
                 x -= lr * mu_next / (1 - prod * mu_next) * m / denom
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

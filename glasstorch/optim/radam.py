@@ -76,5 +76,5 @@ class RAdam(Optimizer):
                     update /= denom
                 x = p._data
                 x -= update
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

@@ -76,5 +76,5 @@ class RMSprop(Optimizer):
                     x -= lr * buf
                 else:
                     x -= lr * g / avg
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

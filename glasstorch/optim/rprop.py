@@ -64,5 +64,5 @@ class Rprop(Optimizer):
                 x = p._data
                 x -= _xp.sign(g) * size
                 prev[...] = g
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

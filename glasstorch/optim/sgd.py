@@ -63,5 +63,5 @@ class SGD(Optimizer):
                     g = g + momentum * buf._data if group["nesterov"] else buf._data
                 x = p._data
                 x -= lr * g
-                p._vc[0] += 1
+                p._version_counter[0] += 1
         return loss

@@ -374,7 +374,7 @@ class Module:
                 new = fn(p)
                 if new._data is not p._data:
                     p._data = new._data
-                    p._vc[0] += 1
+                    p._version_counter[0] += 1
                 if p.grad is not None:
                     g = fn(p.grad)
                     if g._data is not p.grad._data:

@@ -110,7 +110,7 @@ class DistributedDataParallel(Module):
             for t in ts:
                 k = t._data.size
                 t._data[...] = flat[n:n + k].reshape(t._data.shape)
-                t._vc[0] += 1
+                t._version_counter[0] += 1
                 n += k
 
     def _make_buckets(self):
