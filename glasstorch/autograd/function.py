@@ -17,7 +17,7 @@ Built-in ops (node.Op) have the same shape but run forward on raw arrays for spe
 import traceback
 
 from .grad_mode import STATE
-from .node import Node, _accumulator
+from .node import Node
 from . import node as _node
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
@@ -74,11 +74,7 @@ class Function(Node):
         if not record:
             return outputs
         non_diff = getattr(ctx, "_non_diff", ())
-        ctx.next_functions = tuple(
-            ((a.grad_fn, a._out_nr) if a.grad_fn is not None else (_accumulator(a), 0))
-            if isinstance(a, Tensor) and a._requires_grad else (None, 0) for a in args)
-        ctx._in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
-                        for a in args]
+        _, ctx.next_functions, ctx._in_meta = _node.input_edges(args)
         ctx._n_out = len(outs)
         ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
                          for o in outs]

@@ -241,25 +241,7 @@ class Op(Node):
                 y = _asarray(y)
             return _make(y)
 
-        needs, edges, meta = [], [], []
-        for a in args:
-            if isinstance(a, Tensor):
-                d = a._data
-                meta.append((d.shape, d.dtype))
-                if a._requires_grad:
-                    needs.append(True)
-                    if a._base is not None and a._grad_fn_version != a._version_counter[0]:
-                        _refresh_view(a)
-                    fn = a.grad_fn
-                    edges.append((fn, a._out_nr) if fn is not None else (_accumulator(a), 0))
-                else:
-                    needs.append(False)
-                    edges.append(_NO_EDGE)
-            else:
-                needs.append(False)
-                edges.append(_NO_EDGE)
-                meta.append(None)
-        ctx.needs_input_grad = tuple(needs)
+        ctx.needs_input_grad, edges, meta = input_edges(args)
         ctx._out = None
         ctx._retain = None
         # set, not left missing: the engine's getattr(node, "_pre_hooks", None) & co. on an
@@ -273,7 +255,7 @@ class Op(Node):
             ctx.save_for_backward(*[args[i] for i in ctx._retain])
         if type(y) is not _ndarray and type(y) is not tuple:
             y = _asarray(y)
-        ctx.next_functions = tuple(edges)
+        ctx.next_functions = edges
         ctx._in_meta = meta
         ctx._n_out = 1
         if STATE.anomaly:
@@ -284,6 +266,32 @@ class Op(Node):
         if ctx._out is not None:  # save_output was called: remember the version of the output
             ctx._out = (y, out._version_counter, out._version_counter[0])
         return out
+
+
+def input_edges(args):
+    """The graph inputs of one op call, shared by Op.apply and autograd.Function.apply: per
+    argument, whether it needs a gradient, the edge `(node, output_nr)` its gradient flows to
+    (the producing node, a leaf's AccumulateGrad, or `(None, 0)`), and its `(shape, dtype)` for
+    the engine's gradient check (None for a non-Tensor)."""
+    needs, edges, meta = [], [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            meta.append((d.shape, d.dtype))
+            if a._requires_grad:
+                needs.append(True)
+                if a._base is not None and a._grad_fn_version != a._version_counter[0]:
+                    _refresh_view(a)
+                fn = a.grad_fn
+                edges.append((fn, a._out_nr) if fn is not None else (_accumulator(a), 0))
+            else:
+                needs.append(False)
+                edges.append(_NO_EDGE)
+        else:
+            needs.append(False)
+            edges.append(_NO_EDGE)
+            meta.append(None)
+    return tuple(needs), tuple(edges), meta
 
 
 # Observers see every op call: fn(op_class, args, kwargs, result). The test suite uses one to
