@@ -159,10 +159,7 @@ def _version_msg(t, i, node, expected):
 
 
 def _type_name(t):
-    return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-            "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
-            "int32": "torch.IntTensor", "bool": "torch.BoolTensor",
-            "uint8": "torch.ByteTensor"}.get(t.dtype.name, t.dtype.name)
+    return t.dtype.tensor_type  # "torch.FloatTensor"
 
 
 class Op(Node):

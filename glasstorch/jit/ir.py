@@ -14,12 +14,12 @@ them. Read tracer.py next.
 """
 import itertools
 
+from .. import _dtype
 from .._registry import OPS
 
 __all__ = ["Value", "Node", "Graph"]
 
-_DTYPE_WORD = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_DTYPE_WORD = {d.name: d.cpp_name for d in _dtype.ALL}
 
 
 class Value:

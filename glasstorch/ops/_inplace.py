@@ -98,10 +98,14 @@ def _overlaps(a):
     return a.size and any(st == 0 and s > 1 for s, st in zip(a.shape, a.strides))
 
 
-def _type_word(np_dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}[np_dtype.name]
+_type_word = _dtype.type_word  # "Float", "Long", ...: the dtype's cpp_name
+
+
+def float_only(x, kernel):
+    """torch's NotImplementedError for a kernel that has no loop for x's (non-float) dtype."""
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_word(x._data.dtype)}'")
 
 
 def _rebase_history(self, result):

@@ -17,6 +17,7 @@ them made a LeNet training step hold ~2x torch's memory (benchmarks/bench_lenet.
 is a tuple of (kernel, stride, dilation, padding_before) per spatial dim; output sizes are
 passed explicitly, so asymmetric ('same') padding and output_padding need no special case.
 """
+from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
 from . import conv_kernels as _ck
@@ -190,13 +191,9 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
                            f"{list(bias._data.shape)} instead")
 
 
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-               "float16": "torch.HalfTensor", "int64": "torch.LongTensor",
-               "int32": "torch.IntTensor"}
-
-
 def _tname(a):
-    return _TYPE_NAMES.get(a.dtype.name, a.dtype.name)
+    d = _dtype._FROM_NP.get(a.dtype)
+    return d.tensor_type if d is not None else a.dtype.name
 
 
 def _positive(values, what):

@@ -51,11 +51,7 @@ def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory
     return _cast(x, dtype, copy)
 
 
-_TYPE_NAMES = {"torch.FloatTensor": _dtype.float32, "torch.DoubleTensor": _dtype.float64,
-               "torch.HalfTensor": _dtype.float16, "torch.LongTensor": _dtype.int64,
-               "torch.IntTensor": _dtype.int32, "torch.ShortTensor": _dtype.int16,
-               "torch.CharTensor": _dtype.int8, "torch.ByteTensor": _dtype.uint8,
-               "torch.BoolTensor": _dtype.bool}
+_TYPE_NAMES = {d.tensor_type: d for d in _dtype.ALL}  # "torch.FloatTensor" -> float32
 _NAME_OF = {v.name: k for k, v in _TYPE_NAMES.items()}
 
 

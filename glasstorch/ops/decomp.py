@@ -4,6 +4,7 @@ glasstorch ops (so second derivatives work) from the usual matrix-calculus ident
 in each docstring. Everything batches over leading dims. torch.linalg's composite functions
 (norms, pinv, lstsq, matrix_rank, ...) are built from these in glasstorch/linalg.py.
 """
+from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ._util import new_tensor
@@ -50,8 +51,7 @@ def _floating(A, op):
                            f"Got {_TORCH_NAME[A.dtype.name]}")
 
 
-_TORCH_NAME = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_TORCH_NAME = {d.name: d.cpp_name for d in _dtype.ALL}
 
 
 def _lapack(fn, op, *arrays):

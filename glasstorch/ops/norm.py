@@ -16,7 +16,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
-from ._inplace import _type_word
+from ._inplace import float_only
 from .batchnorm import batch_norm  # noqa: F401  (nn.functional's import path)
 from .join import cat
 from .unary import rsqrt
@@ -140,10 +140,7 @@ def _update(buf, stat, momentum):
     buf._version_counter[0] += 1
 
 
-def _float_only(input, kernel):
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_type_word(input._data.dtype)}'")
+_float_only = float_only
 
 
 def _prod(shape):

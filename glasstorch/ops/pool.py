@@ -14,6 +14,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
 from ..tensor import _make
+from ._inplace import float_only
 from .resample import Resample
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
@@ -245,11 +246,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      1, "max_pool1d")
 
 
-def _float_only(input, name):
-    # torch: the 1-D kernels have no integer version (the 2-D ones do)
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{name}" not implemented for '
-                                  f"'{_type_word(input._data.dtype)}'")
+# torch: the 1-D kernels have no integer version (the 2-D ones do)
+_float_only = float_only
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -351,9 +349,7 @@ def _windows(L, o):
 
 def _adaptive_avg(input, output_size, nd, name, op):
     out, size = _adaptive_args(input, output_size, nd, name)
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{name}" not implemented for '
-                                  f"'{_type_word(input._data.dtype)}'")
+    float_only(input, name)
     if nd == 2 and all(o == 1 for o in out):
         # global average pooling is a plain mean over the plane, as torch computes it (its
         # grad_fn is MeanBackward1 too): 0.4 ms instead of 12 for a ResNet's last feature map
@@ -368,11 +364,6 @@ def _adaptive_avg(input, output_size, nd, name, op):
                  for j in range(kmax)] or [(_xp.zeros(0, _xp.int64), None)]   # out[i] == 0
         plans.append(_k.AxisPlan(i - nd, size[i], terms, skip_zero=True))
     return op.apply(input, plans)
-
-
-def _type_word(dt):
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dt.name, dt.name)
 
 
 def adaptive_avg_pool2d(input, output_size):
