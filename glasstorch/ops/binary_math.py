@@ -203,7 +203,11 @@ class Lerp(Op, name="lerp"):
     @staticmethod
     def forward(ctx, a, b, w):
         need = ctx.needs_input_grad
-        if need[0] or need[1] or need[2]:
+        scalar = type(w) is not _ndarray
+        # torch keeps a number weight as a plain scalar (then dy/da, dy/db need no tensor, and a
+        # second backward works); a tensor weight saves all three inputs
+        ctx.weight = w if scalar else None
+        if not scalar and (need[0] or need[1] or need[2]):
             ctx.save_inputs(0, 1, 2)
         d = b - a
         # torch's kernel: two forms, each exact at its end (w = 0 gives a, w = 1 gives b)
@@ -216,8 +220,11 @@ class Lerp(Op, name="lerp"):
 
     @staticmethod
     def backward(ctx, gy):
-        a, b, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        if ctx.weight is not None:
+            w = ctx.weight
+            return (gy * (1 - w) if need[0] else None), (gy * w if need[1] else None), None
+        a, b, w = ctx.saved_tensors
         return (gy * (1 - w) if need[0] else None, gy * w if need[1] else None,
                 gy * (b - a) if need[2] else None)
 

@@ -111,3 +111,22 @@ def test_saved_state_is_dropped_by_backward():
     assert "m" not in vars(node)
     with pytest.raises(RuntimeError, match="second time"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("weight", [0.3, "tensor"])
+def test_lerp_second_backward_as_torch(weight):
+    # torch keeps a number weight as a scalar: nothing to free, a second backward works (and
+    # accumulates); a tensor weight is saved, so the second backward raises
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for m in (gt, torch):
+        a, b = m.ones(3, requires_grad=True), m.zeros(3, requires_grad=True)
+        w = m.full((3,), 0.3) if weight == "tensor" else weight
+        out = m.lerp(a, b, w).sum()
+        out.backward()
+        try:
+            out.backward()
+            outcomes.append(("ok", [round(v, 6) for v in a.grad.tolist() + b.grad.tolist()]))
+        except RuntimeError as e:
+            outcomes.append(("raises", "second time" in str(e)))
+    assert outcomes[0] == outcomes[1]
