@@ -15,7 +15,8 @@ Layout
 
 How to add an experiment
 1. Pick its topic module (a new topic: add `N: ("tNN_name", "Title")` to catalog.TOPICS and create
-   glasstorch/lab/tNN_name.py; a topic module imports only `catalog`, `verdict`, `common`).
+   glasstorch/lab/tNN_name.py; every tNN_*.py is loaded, so a topic past ~450 lines continues in
+   tNN_name_b.py; a topic module imports only `catalog`, `verdict`, `common`, `data`).
 2. Write one function `def my_id(torch, lab):` decorated with
        @experiment(id="my-id", topic=N, question=..., claim=..., test=..., flag=..., plot=...)
    copying question/claim/test/flag from the catalogue (QUESTIONS.md). `test` is the decision

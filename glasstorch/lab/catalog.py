@@ -1,14 +1,17 @@
 """The Lab's catalogue: the `@experiment` decorator and the registry of all experiments.
 
 Topic modules (t01_tensors.py, ...) decorate one function per experiment; `load()` imports every
-topic module listed in TOPICS so that the registry is complete. The id, question, claim, test
+module of this package named `tNN_*.py` (a large topic may span several, e.g. t10_cnn.py and
+t10_cnn_nets.py), in name order, so that the registry is complete. The id, question, claim, test
 and flag come from the catalogue (QUESTIONS.md) and are declared here, before anything runs.
 """
 import importlib
+import os
+import re
 
 __all__ = ["Experiment", "experiment", "EXPERIMENTS", "TOPICS", "load", "get", "select"]
 
-# topic number -> (module name, title); a new topic adds one line here and one module
+# topic number -> (main module name, title); a new topic adds one line here and one module
 TOPICS = {
     1: ("t01_tensors", "Tensors and autograd"),
     2: ("t02_data", "Data and batching"),
@@ -19,6 +22,14 @@ TOPICS = {
     7: ("t07_init", "Initialization and numerical stability"),
     8: ("t08_regularization", "Regularization: weight decay, dropout, BatchNorm, early stopping, "
                               "augmentation"),
+    9: ("t09_selection", "Model selection: k-fold, hyperparameter search, ensembles, class "
+                         "imbalance"),
+    10: ("t10_cnn", "CNNs: convolution, padding, stride, 1x1, pooling, classic nets, transposed "
+                    "convolution"),
+    11: ("t11_sequence", "Sequence models: RNN/GRU/LSTM, batch sampling, gradient clipping, "
+                         "vocabulary"),
+    12: ("t12_attention", "Attention, Transformer, BERT, word2vec"),
+    13: ("t13_deployment", "Deployment and multiple devices"),
 }
 
 EXPERIMENTS = {}      # id -> Experiment, in registration order
@@ -53,9 +64,15 @@ def experiment(id, topic, question, claim, test, flag="", plot=""):
     return register
 
 
+def topic_modules():
+    """Names of the topic modules in this package (tNN_*.py), in name order."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return sorted(name[:-3] for name in os.listdir(here) if re.fullmatch(r"t\d\d_\w+\.py", name))
+
+
 def load():
     """Import every topic module (registering its experiments); returns EXPERIMENTS."""
-    for module, _ in TOPICS.values():
+    for module in topic_modules():
         importlib.import_module(f"glasstorch.lab.{module}")
     return EXPERIMENTS
 
