@@ -63,6 +63,11 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         if not x.dtype.is_floating_point:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{_type_word(x._data.dtype)}")
+    if x1.dtype == _dtype.float16:
+        raise NotImplementedError("\"cdist\" not implemented for 'Half'")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"expected scalar type {_type_word(x1._data.dtype)} but found "
+                           f"{_type_word(x2._data.dtype)}")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError("X1 and X2 must have the same number of columns. X1: "
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
