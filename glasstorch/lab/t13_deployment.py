@@ -247,3 +247,99 @@ def numpy_vs_framework(torch, lab):
     return depends("a GPU (untested here): on CPU the arithmetic is the same",
                    "; ".join(checks) + ". What a framework adds on CPU is autograd and the "
                    "layer/optimizer library, not faster arithmetic. " + note, checks)
+
+
+# ---------------------------------------------------------------------------------------------
+def _lenet(torch):
+    """LeNet-5 with BatchNorm after each convolution and dropout before the last layer (the two
+    layers that behave differently in training and eval mode)."""
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.BatchNorm2d(6), nn.ReLU(),
+                         nn.AvgPool2d(2), nn.Conv2d(6, 16, 5), nn.BatchNorm2d(16), nn.ReLU(),
+                         nn.AvgPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(),
+                         nn.Linear(120, 84), nn.ReLU(), nn.Dropout(0.5), nn.Linear(84, 10))
+
+
+@experiment(
+    id="onnx-export", topic=13,
+    question="How is a trained model deployed, e.g. from C++?",
+    claim="save the trained model and load it for prediction, then deploy [a]; C++ deployment is "
+          "discussed in the course [b]",
+    test="Confirmed if outputs agree to 1e-5; the training-mode export is shown to differ",
+    plot="max absolute difference; latency bars")
+def onnx_export(torch, lab):
+    # onnxruntime (C++ under a Python binding) runs the exported graph. torch 2.13's default
+    # exporter (dynamo=True) needs onnxscript, which the project does not depend on: the
+    # TorchScript-based exporter (dynamo=False) is used, on both frameworks.
+    import warnings
+    import onnxruntime as ort
+    Xtr, ytr, Xte, yte = lab.mnist(1000 if lab.quick else 4000, 500 if lab.quick else 1000,
+                                   flat=False)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    diff_eval, diff_train, rel, same = [], [], [], []
+    acc, latency = {"eager": [], "onnxruntime": []}, {}
+    for seed in lab.seeds:
+        rng = lab.seed(seed)
+        model = _lenet(torch)
+        opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+        _framework_mlp_epoch(torch, model, opt, Xtr, ytr, minibatches(torch, len(ytr), 64, rng))
+        model.eval()
+        buf = io.BytesIO()
+        torch.onnx.export(model, (Xte[:2],), buf, input_names=["image"],
+                          output_names=["logits"], dynamo=False,
+                          dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+        sess = ort.InferenceSession(buf.getvalue(), opts, providers=["CPUExecutionProvider"])
+        with torch.no_grad():
+            eager = model(Xte)
+        got = sess.run(None, {"image": Xte.numpy()})[0]
+        err = float(abs(got - eager.numpy()).max())
+        diff_eval.append(err)
+        rel.append(err / float(abs(eager.numpy()).max()))
+        acc["eager"].append((eager.argmax(1) == yte).float().mean().item())
+        acc["onnxruntime"].append(float((got.argmax(1) == yte.numpy()).mean()))
+        same.append(float((got.argmax(1) == eager.argmax(1).numpy()).mean()))
+        # the same weights exported in training mode: batch statistics in BatchNorm, dropout on
+        model.train()
+        buf = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (Xte[:64],), buf, input_names=["image"],
+                              output_names=["logits"], dynamo=False,
+                              training=torch.onnx.TrainingMode.TRAINING)
+        model.eval()
+        sess_t = ort.InferenceSession(buf.getvalue(), opts, providers=["CPUExecutionProvider"])
+        got_t = sess_t.run(None, {"image": Xte[:64].numpy()})[0]
+        diff_train.append(float(abs(got_t - eager[:64].numpy()).max()))
+        if seed == lab.seeds[0]:
+            for bs in (1, 64):
+                x = Xte[:bs]
+                xn = x.numpy()
+                def run_eager():
+                    with torch.no_grad():
+                        model(x)
+                latency[f"eager, batch {bs}"] = lab.timeit(run_eager, 10 if lab.quick else 30)
+                latency[f"onnxruntime, batch {bs}"] = lab.timeit(
+                    lambda: sess.run(None, {"image": xn}), 10 if lab.quick else 30)
+    lab.record(max_abs_difference_eval_export=diff_eval, same_prediction_fraction=same, relative_to_largest_logit=rel,
+               max_abs_difference_training_export=diff_train, test_accuracy=acc,
+               latency_s=latency)
+    fig, axes = lab.figure(1, 2)
+    axes[0].bar([0, 1], [max(diff_eval), max(diff_train)]); axes[0].set_yscale("log")
+    axes[0].set_xticks([0, 1], ["eval-mode export", "training-mode export"])
+    axes[0].set_ylabel("max |onnxruntime - eager eval|")
+    axes[1].bar(range(4), [latency[k] * 1e3 for k in latency]); axes[1].set_yscale("log")
+    axes[1].set_xticks(range(4), [k.replace(", ", "\n") for k in latency], fontsize=7)
+    axes[1].set_ylabel("ms per call (fastest of repeats)")
+    checks = {f"the eval-mode export agrees with the eager model to 1e-5 (max difference "
+              f"{max(diff_eval):.1e} on logits up to {max(d / r for d, r in zip(diff_eval, rel)):.0f})":
+                  max(diff_eval) <= 1e-5,
+              f"the same predicted class for {min(same):.1%} of the test images (accuracy "
+              f"{_mean(acc['onnxruntime']):.4f} vs {_mean(acc['eager']):.4f})": min(same) == 1,
+              f"a training-mode export differs (batch statistics and dropout: max difference "
+              f"{min(diff_train):.2f} or more)": min(diff_train) > 1e-2}
+    return all_of(checks, because="Exported in eval mode, the model runs outside Python (in "
+                  "onnxruntime's C++ engine) with the same outputs.",
+                  note="Latency: " + ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in latency.items())
+                  + ".")
