@@ -33,6 +33,7 @@ from .ops.index import *  # noqa: F401,F403
 from .ops.gather import *  # noqa: F401,F403
 from .ops.mask import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
+from .ops.einsum import *  # noqa: F401,F403
 from .ops.sort import *  # noqa: F401,F403
 from .ops.convert import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403

@@ -986,7 +986,7 @@ class Tensor:
         return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def inner(self, other):
-        return _linalg.inner(self, other)
+        return _einsum.inner(self, other)
 
     def vdot(self, other):
         return _linalg.vdot(self, other)
@@ -1226,5 +1226,6 @@ from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # no
                   reduce as _reduce, extrema as _extrema, cumulative as _cumulative,
                   _strides, view as _view, slice as _slice, join as _join,
                   index as _index, gather as _gather, mask as _mask, linalg as _linalg,
-                  convert as _convert, _inplace, softmax as _softmax, sort as _sort)
+                  einsum as _einsum, convert as _convert, _inplace, softmax as _softmax,
+                  sort as _sort)
 from . import random as _random  # noqa: E402

@@ -13,12 +13,12 @@ from ..autograd.node import Op
 from ..creation import full_like
 from ..tensor import Tensor, _make
 from ._inplace import _type_word
-from .activation import logsigmoid
+from .activation_smooth import logsigmoid
 from .binary_math import xlogy
 from .compare import minimum
 from .distance import pairwise_distance
 from .gather import gather
-from .loss import _REDUCTIONS, _check_out_shape, _no_grad_weight, _reduce, _reduction
+from ._loss_args import _REDUCTIONS, _check_out_shape, _no_grad_weight, _reduce, _reduction
 from .mask import where
 
 

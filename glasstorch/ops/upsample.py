@@ -11,7 +11,7 @@ formulas in the input's precision (float32 for float32).
 import warnings
 
 from ..backend import xp as _xp, cpu_kernels as _k
-from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pool_avg import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .resample import Resample
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle"]
