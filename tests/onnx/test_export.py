@@ -143,6 +143,28 @@ def test_export_uses_eval_mode_by_default(tmp_path):
                                    rtol=1e-4, atol=1e-5)
 
 
+def test_training_mode_enum_matches_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("EVAL", "PRESERVE", "TRAINING"):
+        assert int(getattr(gonnx.TrainingMode, name)) == int(getattr(torch.onnx.TrainingMode, name))
+
+
+@pytest.mark.parametrize("mode", ["TRAINING", "PRESERVE"])
+def test_training_mode_keeps_batch_norm_in_training(mode, tmp_path):
+    # TrainingMode.TRAINING / PRESERVE on a training model: BatchNorm normalizes with the batch's
+    # statistics in the exported graph (EVAL, the default, uses the running ones)
+    gt.manual_seed(0)
+    m = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+    x = gt.randn(8, 4) * 3 + 1
+    with pytest.warns(Warning):
+        gonnx.export(m, x, str(tmp_path / "m.onnx"), training=getattr(gonnx.TrainingMode, mode))
+    assert m.training
+    sess = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    with gt.no_grad():
+        np.testing.assert_allclose(sess.run(None, {"x": x.numpy()})[0], m(x).numpy(),
+                                   rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("opset", [18, 21, onnx.defs.onnx_opset_version()])
 def test_newer_opsets_run_in_onnxruntime(opset, tmp_path):
     model, x = zoo_instance("resnet_small", batch=2)
