@@ -12,6 +12,7 @@ from ._operands import (_INT_RANGE, _into, _lift, _need_tensor, _not_implemented
                         _to_float, _wrap_int)
 from ._util import to_dtype
 from .arith import _overload_name
+from .view import _broadcast
 
 __all__ = ["pow", "float_power", "atan2", "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "xlogy",
            "copysign"]
@@ -39,6 +40,11 @@ class Pow(Op, name="pow"):
         need = ctx.needs_input_grad
         if type(b) is _ndarray and b.dtype.kind in "iu":
             y = _int_power(ctx.xp, a, b)
+        elif type(b) is float and b != 0 and a.dtype.kind == "f" and a.dtype.itemsize < 8 \
+                and a.dtype.type(b) == 0:
+            # torch keeps a number exponent in double: x ** -1e-50 is nan for x < 0 and inf
+            # at 0, where rounding it to float32 first (-0.0) would give 1
+            y = (a.astype("float64") ** b).astype(a.dtype)
         else:
             y = a ** b
         if need[0] or need[1]:
@@ -90,6 +96,7 @@ def pow(input, exponent, *, out=None):
     if isinstance(exponent, (Tensor, _ndarray)):
         a, b = _promote(input, exponent)
         if a._data.dtype.kind == "b":
+            _broadcast([a._data.shape, b._data.shape], tensors=True)  # torch checks shapes first
             raise _not_implemented("pow", a._data.dtype)
         y = Pow.apply(a, b)
     else:

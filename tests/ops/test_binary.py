@@ -114,6 +114,17 @@ def test_pow_conventions_at_zero(fn):
     check_op(fn, [POW_BASE, POW_EXP])
 
 
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float64"])
+@pytest.mark.parametrize("e", [-1e-50, 1e-50, -1.8e-106])
+def test_pow_exponent_underflowing_float32(dtype, e):
+    # torch keeps a number exponent in double (its scalar kernel; under 16 elements no CPU
+    # runs the vector kernel, which rounds it to float): x ** -1e-50 is nan for x < 0
+    x = [-2, -1, 0, 1, 3]
+    g, t = (lib.pow(lib.tensor(x, dtype=getattr(lib, dtype)), e) for lib in (gt, torch))
+    assert str(g.dtype) == str(t.dtype)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
 MAX_A = np.array([1.0, 2.0, np.nan, 3.0, 5.0, -1.0])
 MAX_B = np.array([1.0, 3.0, 1.0, np.nan, 4.0, -1.0])
 
@@ -359,6 +370,7 @@ RAISE_CASES = [
     ("floordiv_bools", lambda a, b: a // b, B2, "not implemented for 'Bool'"),
     ("remainder_bools", lambda a, b: a % b, B2, "not implemented for 'Bool'"),
     ("pow_bools", lambda a, b: a ** b, B2, "not implemented for 'Bool'"),
+    ("pow_bools_shapes", lambda a, b: a.bool()[:0] ** b.bool(), F2, "size of tensor a"),
     ("bitwise_float", lambda a, b: a & b, F2, "not implemented for 'Float'"),
     ("bitwise_float_number", lambda a, b: a.int() | 1.5, F2, "not implemented for 'Float'"),
     ("shift_float", lambda a, b: a << 1, F2, "not implemented for 'Float'"),
