@@ -125,6 +125,18 @@ def test_pow_exponent_underflowing_float32(dtype, e):
     np.testing.assert_array_equal(g.numpy(), t.numpy())
 
 
+XLOGY_Y = np.array([-2.0, 0.0, 0.5, 2.0, -2.0, 0.0, 0.5, 2.0])
+XLOGY_X = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, -1.0, 0.0])
+
+
+@pytest.mark.parametrize("fn", [lambda lib, x, y: lib.xlogy(x, y),
+                                lambda lib, x, y: lib.xlogy(x, y[3:4]),
+                                lambda lib, x, y: lib.xlogy(x, 2.0) + lib.xlogy(x, -1.0) * y])
+def test_xlogy_gradient_at_zero(fn):
+    # torch: d/dx = log(y) also where x == 0, but 0 where x == 0 and y <= 0
+    check_op(fn, [XLOGY_X, XLOGY_Y], lib=True)
+
+
 MAX_A = np.array([1.0, 2.0, np.nan, 3.0, 5.0, -1.0])
 MAX_B = np.array([1.0, 3.0, 1.0, np.nan, 4.0, -1.0])
 
