@@ -111,7 +111,11 @@ def _binary(onnx_op):
         dt = out_dtype(n)
         if onnx_op == "Pow":  # Pow's exponent may keep its own type
             return b.op("Pow", [inp(b, n, 0), inp(b, n, 1)])
-        return b.op(onnx_op, [inp(b, n, 0, dt), inp(b, n, 1, dt)])
+        other = inp(b, n, 1, dt)
+        alpha = n.kwargs.get("alpha", 1)   # add/sub: a +- alpha * b
+        if alpha != 1:
+            other = b.op("Mul", [other, scalar(b, alpha, dt)])
+        return b.op(onnx_op, [inp(b, n, 0, dt), other])
     return fn
 
 
