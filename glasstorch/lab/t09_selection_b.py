@@ -308,3 +308,92 @@ def selection_bias_val_test(torch, lab):
         f"Validation is optimistic after selection too: the winner's score exceeds its fresh "
         f"score by {_mean(optimism['validation 100']):+.3f} with 100 validation images and "
         f"{_mean(optimism['validation 1000']):+.3f} with 1,000."))
+
+
+# ---------------------------------------------------------------------------------------------
+def _chebyshev(torch, x, degree):
+    """Features T_0(x) .. T_degree(x) on [-1, 1] (well conditioned, unlike raw powers)."""
+    cols = [torch.ones_like(x), x]
+    for _ in range(2, degree + 1):
+        cols.append(2 * x * cols[-1] - cols[-2])
+    return torch.stack(cols[:degree + 1], -1)
+
+
+@experiment(
+    id="bias-variance", topic=9,
+    question="What are capacity, bias and variance, and how do they relate to under- and "
+             "overfitting?",
+    claim="capacity is the range of functions a model can fit [a]; underfitting = high bias, low "
+          "variance; overfitting = low bias, high variance [b]",
+    test="Confirmed if bias falls and variance rises with degree, giving a U-shaped total; notes "
+         "if the width sweep shows a second descent",
+    plot="bias², variance, total vs degree; test error vs width")
+def bias_variance(torch, lab):
+    # y = sin(pi x) + N(0, 0.3^2) at n = 30 inputs drawn uniformly on [-1, 1] once per seed (a
+    # fixed design: with inputs redrawn, a few degree-15 fits explode between sparse points and
+    # their mean is no longer a useful "average model"); 50 training sets redraw the noise
+    # (independent sets, as the decomposition needs). Least squares on Chebyshev features of
+    # degree 1..15 (float64), decomposed on 200 grid points spanning the inputs
+    import math as _m
+    degrees = list(range(1, 16))
+    sigma, n, sets = 0.3, 30, 50
+    decomp = []
+    for seed in lab.seeds:
+        rng = lab.seed(seed)
+        x0 = torch.from_numpy(rng.uniform(-1, 1, n))
+        grid = torch.linspace(x0.min().item(), x0.max().item(), 200, dtype=torch.float64)
+        truth = torch.sin(_m.pi * grid)
+        x = x0.expand(sets, n)
+        y = torch.sin(_m.pi * x) + sigma * torch.from_numpy(rng.standard_normal((sets, n)))
+        rows = {"bias2": [], "variance": [], "total": []}
+        for d in degrees:
+            coef = torch.linalg.lstsq(_chebyshev(torch, x, d), y[..., None]).solution  # (50, d+1, 1)
+            pred = (_chebyshev(torch, grid, d) @ coef)[..., 0]                          # (50, 200)
+            mean = pred.mean(0)
+            var = ((pred - mean) ** 2).sum(0).mean().item() / (sets - 1)
+            # (mean - truth)^2 also holds the mean's own noise, var / sets on average: removed
+            rows["bias2"].append(((mean - truth) ** 2).mean().item() - var / sets)
+            rows["variance"].append(var)
+            rows["total"].append(rows["bias2"][-1] + rows["variance"][-1] + sigma ** 2)
+        decomp.append(rows)
+    # MLP width sweep on 500 MNIST images, trained long enough to fit them
+    Xtr, ytr, Xte, yte = lab.mnist(500, 1000)
+    widths = [4, 32, 256] if lab.quick else [2, 4, 8, 16, 32, 64, 128, 256, 1024]
+    epochs = 15 if lab.quick else 40
+    width_err = []
+    for seed in lab.seeds[:1 if lab.quick else 2]:
+        errs = []
+        for w in widths:
+            rng = lab.seed(seed)
+            model = mlp(torch, [784, w, 10])
+            fit(torch, model, torch.optim.Adam(model.parameters(), lr=1e-3), Xtr, ytr, epochs, 32,
+                rng)
+            errs.append(1 - accuracy(torch, model, Xte, yte))
+        width_err.append(errs)
+    lab.record(degrees=degrees, decomposition=decomp, widths=widths, width_test_error=width_err)
+    fig, axes = lab.figure(1, 2)
+    m = {k: [_mean([r[k][i] for r in decomp]) for i in range(len(degrees))]
+         for k in ("bias2", "variance", "total")}
+    for k, v in m.items():
+        axes[0].semilogy(degrees, [max(x, 1e-6) for x in v], "o-", label=k)
+    axes[0].set_xlabel("polynomial degree"); axes[0].legend()
+    for errs in width_err:
+        axes[1].semilogx(widths, errs, "o-")
+    axes[1].set_xlabel("hidden width"); axes[1].set_ylabel("test error (500 training images)")
+    best = [degrees[min(range(len(degrees)), key=lambda i: r["total"][i])] for r in decomp]
+    med = lambda v: sorted(v)[len(v) // 2]
+    checks = {f"bias² falls with degree ({m['bias2'][0]:.3f} at degree 1; median over degrees "
+              f"8-15 {med(m['bias2'][7:]):.4f}, below 1/10 of it on every seed)":
+                  all(med(r["bias2"][7:]) < 0.1 * r["bias2"][0] for r in decomp),
+              f"variance rises with degree ({m['variance'][0]:.4f} -> {m['variance'][-1]:.3g}, "
+              f"5x or more on every seed)":
+                  all(r["variance"][-1] > 5 * r["variance"][0] for r in decomp),
+              f"the total is U-shaped: lowest at degree {', '.join(map(str, best))}, above it at "
+              f"both ends": all(1 < b < 15 for b in best)}
+    mid = [max(e[1:-1]) > max(e[0], e[-1]) for e in width_err]
+    note = (f"Width sweep (test error): " + "; ".join(
+        ", ".join(f"{w}: {e:.3f}" for w, e in zip(widths, errs)) for errs in width_err)
+        + (". A bump between the ends: a second descent may show." if any(mid) else
+           ". No second descent at these widths: the error only falls with width."))
+    return all_of(checks, because="Low degrees underfit (bias), high degrees overfit (variance).",
+                  note=note)
