@@ -114,7 +114,8 @@ METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincou
            "rot90", "tensor_split", "hsplit", "vsplit", "dsplit", "cov", "corrcoef", "dist",
            "addmv", "addr", "addbmm", "is_nonzero", "is_same_size", "is_signed", "histc",
            "gcd", "lcm", "acosh", "asinh", "atanh", "argwhere", "fliplr", "flipud",
-           "hardshrink", "narrow_copy", "positive", "prelu", "ravel", "signbit")
+           "hardshrink", "narrow_copy", "positive", "prelu", "ravel", "signbit", "quantile",
+           "nanquantile", "nanmedian", "mode", "cummax", "cummin")
 
 
 def _method_of(fn, name):

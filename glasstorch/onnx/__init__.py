@@ -5,7 +5,7 @@
                                                                   "logits": {0: "batch"}})
 
 The model is traced (glasstorch.jit), constants are folded and dead code dropped; then every
-node is translated by its op's entry in symbolic.py / symbolic_nn.py (`SYMBOLICS[op]`), which
+node is translated by its op's entry in symbolic*.py (`SYMBOLICS[op]`), which
 emits ONNX nodes through the Builder below. Parameters and buffers become initializers under
 their state_dict names. An op without an entry raises UnsupportedOperatorError("op X has no
 ONNX mapping (opset N)"). The model is checked with onnx.checker (full_check=True) before it is

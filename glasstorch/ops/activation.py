@@ -191,6 +191,7 @@ def prelu(input, weight):
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
                                f"parameter numbers = {w.size} and channel size = {channels}.")
         weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
+    _inplace.float_only(input, "prelu_cpu")
     return PreluKernel.apply(input, weight)
 
 

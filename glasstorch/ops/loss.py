@@ -30,8 +30,9 @@ _INT64, _UINT8 = _xp.dtype(_xp.int64), _xp.dtype(_xp.uint8)
 
 
 # ---- class-index targets: shared by cross_entropy and nll_loss --------------------------------
-def _check_class_target(input, target, weight, fn):
-    """torch's nll_loss_nd checks, in its order and words."""
+def _check_class_target(input, target, weight, fn, kernel=None):
+    """torch's nll_loss_nd checks, in its order and words (`kernel`: the float-only kernel
+    whose dtype check comes after the shapes and before the weight's)."""
     x, t = input._data, target._data
     if x.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
@@ -53,6 +54,8 @@ def _check_class_target(input, target, weight, fn):
         if x.ndim > 2 and t.shape != x.shape[:1] + x.shape[2:]:
             raise RuntimeError(f"Expected target size {list(x.shape[:1] + x.shape[2:])}, got "
                                f"{list(t.shape)}")
+    if kernel is not None:
+        _check_float(input, kernel)
     if weight is not None:
         _check_class_weight(input, weight, "")
         _no_grad_weight(weight, fn)
@@ -242,11 +245,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = _reduction(reduction, size_average, reduce)
     x, t = input._data, target._data
-    _check_float(input, "log_softmax_lastdim_kernel_impl")
     if x.shape == t.shape:  # torch: equal shapes mean class probabilities
         if t.dtype.kind != "f":
             raise RuntimeError("Expected floating point type for target with class "
                                f"probabilities, got {_type_word(t.dtype)}")
+        _check_float(input, "log_softmax_lastdim_kernel_impl")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         if x.ndim == 0:
@@ -258,6 +261,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             weight = None if weight is None else to_dtype(weight, dt)
         prob = True
     else:
+        _check_float(input, "log_softmax_lastdim_kernel_impl")   # log_softmax runs first
         _check_class_target(input, target, weight, "nll_loss_forward")
         prob = False
     if label_smoothing > 1.0:
@@ -275,8 +279,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log likelihood of log-probabilities `input` (N, C, *d) or (C,) at class
     indices `target` (N, *d): -weight[t] * input[t], reduced as cross_entropy."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_class_target(input, target, weight, "nll_loss_forward")
-    _check_float(input, "nll_loss_out_frame")
+    _check_class_target(input, target, weight, "nll_loss_forward", "nll_loss_out_frame")
     if input._data.ndim == 1:
         input, target = _batch_of_one(input, target, False)
         loss = NllLoss.apply(input, target, weight, ignore_index, reduction)

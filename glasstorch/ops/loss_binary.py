@@ -103,6 +103,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target._data.dtype != dt:
         raise RuntimeError(f"Found dtype {_type_word(target._data.dtype)} but expected "
                            f"{_type_word(dt)}")
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for "
+                                  f"'{_type_word(dt)}'")
     _check_out_shape(input.shape, weight)
     _no_grad_weight(weight, "binary_cross_entropy")
     weight = _as_input_dtype(weight, input)
@@ -121,6 +124,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
+    if input._data.dtype.kind != "f":       # torch's log_sigmoid(input) runs first
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for "
+                                  f"'{_type_word(input._data.dtype)}'")
+    if target._data.dtype.kind == "b":       # then (1 - target)
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     if target._data.dtype.kind != "f":
         raise RuntimeError(f"result type {_type_word(input._data.dtype)} can't be cast to the "
                            f"desired output type {_type_word(target._data.dtype)}")

@@ -99,6 +99,7 @@ _ELEMENTWISE = [
     gt.stack([x, x], 0).sum(0)[:, :8] + x.unsqueeze(1).expand(-1, 3, -1).sum(1)[:, :8],
     lambda x: nn.functional.pad(x[None], (1, 2), mode="reflect")[0] @ gt.ones(11, 4) +
     x.remainder(0.3)[:, :4] + nn.functional.threshold(x[:, :4], 0.1, -2.0).cumsum(1),
+    lambda x: gt.add(x, x.exp(), alpha=2.5) - gt.sub(x.sin(), x, alpha=-3) + gt.rsub(x, x.cos(), alpha=2),
 ]
 
 
