@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .catalog import experiment
-from .verdict import all_of, compare
+from .verdict import across, all_of, compare
 
 
 def _mean(xs):
@@ -223,3 +223,99 @@ def rnn_gradient_flow(torch, lab):
     # honest caveat: at this budget (250 Adam steps per run) the gated cells have not left
     # their initial plateau at lags >= 20; the record keeps their per-seed accuracies
     return all_of(checks, note=note)
+
+
+# ---------------------------------------------------------------------------------------------
+# gradient-clipping
+
+def _char_corpus(lab, n_chars):
+    """The first n_chars of The Time Machine as a NumPy array of ids, and the vocabulary size."""
+    text = lab.timemachine()[:n_chars]
+    chars = sorted(set(text))
+    lookup = {c: i for i, c in enumerate(chars)}
+    return np.array([lookup[c] for c in text], dtype=np.int64), len(chars)
+
+
+def _random_windows(torch, ids, rng, batch, length):
+    """(inputs, targets) of `batch` random windows: targets are the inputs shifted by one."""
+    starts = rng.integers(0, len(ids) - length - 1, batch)
+    w = np.stack([ids[s:s + length + 1] for s in starts])
+    return torch.from_numpy(w[:, :-1]), torch.from_numpy(w[:, 1:])
+
+
+@experiment(
+    id="gradient-clipping", topic=11,
+    question="Does gradient clipping prevent explosion, and at what threshold?",
+    claim="clipping keeps gradients from exploding [a]",
+    test="Confirmed if unclipped runs spike or diverge and clipped runs don't; sensitivity to the "
+         "threshold recorded",
+    plot="loss curves; gradient-norm traces; share of steps clipped")
+def gradient_clipping(torch, lab):
+    nn, F = torch.nn, torch.nn.functional
+    ids, V = _char_corpus(lab, 60000)
+    steps = 80 if lab.quick else 300
+    lr = 3.0                       # plain SGD: lr 2 trains smoothly here, lr 3 is past the cliff
+    settings = {"no clipping": None, "norm 0.5": 0.5, "norm 1": 1.0, "norm 5": 5.0,
+                "value 0.05": "value"}
+    runs = {k: [] for k in settings}
+    for seed in lab.seeds:
+        for name, clip in settings.items():
+            rng = lab.seed(seed)
+            rnn, head = nn.RNN(V, 64, batch_first=True), nn.Linear(64, V)
+            params = list(rnn.parameters()) + list(head.parameters())
+            opt = torch.optim.SGD(params, lr=lr)
+            losses, norms = [], []
+            for _ in range(steps):
+                x, y = _random_windows(torch, ids, rng, 32, 35)
+                out, _ = rnn(F.one_hot(x, V).float())
+                loss = F.cross_entropy(head(out).reshape(-1, V), y.reshape(-1))
+                opt.zero_grad(); loss.backward()
+                # the norm before clipping (clip_grad_norm_ returns it; inf leaves .grad alone)
+                norm = nn.utils.clip_grad_norm_(params, math.inf if clip in (None, "value")
+                                                else clip)
+                if clip == "value":
+                    nn.utils.clip_grad_value_(params, 0.05)
+                opt.step()
+                losses.append(loss.item()); norms.append(norm.item())
+            runs[name].append({"loss": losses, "grad_norm": norms})
+    start = math.log(V)
+
+    def judge(r):
+        L = r["loss"]
+        spike = any(not math.isfinite(L[i]) or L[i] > 1.5 * min(L[:i]) for i in range(10, len(L)))
+        tail = L[-len(L) // 5:]
+        diverged = not all(map(math.isfinite, tail)) or _mean(tail) > start
+        return spike, diverged, _mean(tail)
+    summary = {}
+    for name, rs in runs.items():
+        js = [judge(r) for r in rs]
+        clip = settings[name]
+        share = (_mean([_mean([n > clip for n in r["grad_norm"]]) for r in rs])
+                 if isinstance(clip, float) else None)
+        summary[name] = {"spiked": [j[0] for j in js], "diverged": [j[1] for j in js],
+                         "final_loss": [j[2] for j in js], "share_clipped": share,
+                         "max_grad_norm": max(max(r["grad_norm"]) for r in rs)}
+    lab.record(lr=lr, steps=steps, runs=runs, summary=summary, initial_loss=start)
+    fig, axes = lab.figure(1, 2)
+    for name, rs in runs.items():
+        line, = axes[0].semilogy(rs[0]["loss"], label=name, lw=1)
+        axes[1].semilogy(rs[0]["grad_norm"], c=line.get_color(), lw=1)
+    axes[0].set_xlabel("step"); axes[0].set_ylabel("training loss (seed 0)")
+    axes[0].legend(fontsize=7)
+    axes[1].set_xlabel("step"); axes[1].set_ylabel("gradient norm before clipping")
+    bad = lambda name: [s or d for s, d in zip(summary[name]["spiked"], summary[name]["diverged"])]
+    unclipped_bad = all(bad("no clipping"))
+    conditions = {}
+    for name in settings:
+        if name != "no clipping":
+            s = summary[name]
+            conditions[f"{name} (final loss {_mean(s['final_loss']):.2f}"
+                       + (f", {s['share_clipped']:.0%} of steps clipped" if s["share_clipped"]
+                          is not None else "") + ")"] = unclipped_bad and not any(bad(name))
+    u = summary["no clipping"]
+    return across(conditions, f"With SGD at lr {lr}, the unclipped runs "
+                  f"{'spike or diverge in every seed' if unclipped_bad else 'do not all fail'} "
+                  f"(final loss {_mean(u['final_loss']):.2f} vs {start:.2f} at the start, "
+                  f"gradient norms up to {u['max_grad_norm']:.3g}); clipping keeps training "
+                  "stable", because="The threshold matters: a loose threshold lets each step "
+                  "still be too long.")
