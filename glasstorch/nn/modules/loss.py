@@ -1,7 +1,7 @@
 """Loss modules: each stores its options (and a class `weight` buffer where torch has one) and
 calls its nn.functional form (ops/loss.py and loss_composed.py, where the math and the gradients live)."""
 from .. import functional as F
-from ...ops.loss import _reduction
+from ...ops._loss_args import _reduction
 from .distance import PairwiseDistance
 from .module import Module
 
