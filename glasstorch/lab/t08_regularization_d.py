@@ -259,3 +259,123 @@ def weight_decay_smoothness(torch, lab):
             ls[-1] > ls[0] and mn[-1] > mn[0] and mn[-1] / mn[0] > ls[-1] / ls[0]}
     return all_of(checks, because="A size penalty buys smoothness, and its best strength is "
                                   "set by σ²/‖w‖²: tuning it is necessary.")
+
+
+def _he_mlp(torch, depth, norm, width=128):
+    """An MLP of `depth` ReLU layers, He-initialized; norm: None, "bn" or "noisy" (BN followed
+    by a random per-channel scale and shift drawn anew at every training step)."""
+    nn = torch.nn
+
+    class NoisyShift(nn.Module):
+        # multiplies by exp(N(0, 0.5^2)) and adds N(0, 1), per channel, new at every call:
+        # the next layer's inputs keep shifting however BN normalized them
+        def forward(self, x):
+            if not self.training:
+                return x
+            scale = torch.exp(0.5 * torch.randn(x.shape[1]))
+            return x * scale + torch.randn(x.shape[1])
+
+    layers, size = [], 784
+    for _ in range(depth):
+        lin = nn.Linear(size, width)
+        nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")
+        nn.init.zeros_(lin.bias)
+        layers.append(lin)
+        if norm:
+            layers.append(nn.BatchNorm1d(width))
+        if norm == "noisy":
+            layers.append(NoisyShift())
+        layers.append(nn.ReLU())
+        size = width
+    layers.append(nn.Linear(size, 10))
+    return nn.Sequential(*layers)
+
+
+@experiment(
+    id="bn-why-it-works", topic=8,
+    question="What problem does BatchNorm solve?",
+    claim="gradients are products of small numbers, so low layers learn slowly while upper "
+          "layers keep re-adapting to shifting inputs; BN fixes that [a]",
+    test="Covariate-shift story weakened if noisy BN trains about as fast as BN; also checks "
+         "whether low layers really get smaller gradients under He init",
+    flag="≈ the internal-covariate-shift account is disputed; BN also smooths the loss and "
+         "allows bigger steps",
+    plot="loss curves; per-layer gradient norms; stable-lr bars")
+def bn_why_it_works(torch, lab):
+    F = torch.nn.functional
+    Xtr, ytr, _, _ = lab.mnist(1000 if lab.quick else 3000, 10)
+    epochs = 2 if lab.quick else 4
+    variants = {"no BN": None, "BN": "bn", "BN + shifting noise": "noisy"}
+    curves = {k: [] for k in variants}
+    final = {k: [] for k in variants}
+    grad_ratio = []
+    for seed in lab.seeds:
+        for name, norm in variants.items():
+            rng = lab.seed(seed)
+            model = _he_mlp(torch, 8, norm)
+            opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+            trace = []
+            for epoch in range(epochs):
+                for idx in minibatches(torch, len(Xtr), 64, rng):
+                    loss = F.cross_entropy(model(Xtr[idx]), ytr[idx])
+                    opt.zero_grad()
+                    loss.backward()
+                    if not trace and norm is None:     # per-layer gradients at He init
+                        norms = [m.weight.grad.norm().item() for m in model
+                                 if isinstance(m, torch.nn.Linear)]
+                        grad_ratio.append(norms[0] / norms[-2])
+                        lab.record(**{f"layer_grad_norms_seed{seed}": norms})
+                    opt.step()
+                    trace.append(loss.item())
+            curves[name].append(trace)
+            model.eval()                 # what was learned, without the training-time noise
+            with torch.no_grad():
+                final[name].append(F.cross_entropy(model(Xtr), ytr).item())
+    # the largest learning rate that still trains (loss after one epoch below the start)
+    lrs = [0.1, 1.0] if lab.quick else [0.03, 0.1, 0.3, 1.0, 3.0]
+    stable = {}
+    for name in ("no BN", "BN"):
+        stable[name] = 0.0
+        for lr in lrs:
+            rng = lab.seed(lab.seeds[0])
+            model = _he_mlp(torch, 8, variants[name])
+            opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+            losses = []
+            for idx in minibatches(torch, len(Xtr), 64, rng):
+                loss = F.cross_entropy(model(Xtr[idx]), ytr[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                losses.append(loss.item())
+            if losses[-1] == losses[-1] and sum(losses[-5:]) / 5 < 0.8 * losses[0]:
+                stable[name] = lr
+    lab.record(final_train_loss=final, first_over_last_layer_grad=grad_ratio,
+               largest_stable_lr=stable)
+    fig, axes = lab.figure(1, 2)
+    for name in variants:
+        axes[0].plot(np.convolve(curves[name][0], np.ones(10) / 10, "valid"), label=name)
+    axes[0].set_xlabel("step"); axes[0].set_ylabel("training loss (10-step mean)")
+    axes[0].set_yscale("log"); axes[0].legend()
+    axes[1].bar(range(2), [stable["no BN"], stable["BN"]])
+    axes[1].set_xticks(range(2), ["no BN", "BN"]); axes[1].set_yscale("log")
+    axes[1].set_ylabel("largest lr that trains")
+    mean = {k: sum(v) / len(v) for k, v in final.items()}
+    ratio = sum(grad_ratio) / len(grad_ratio)
+    slows = mean["BN + shifting noise"] > 1.5 * mean["BN"]
+    checks = {"low layers get smaller gradients under He init": ratio < 0.5,
+              "shifting every layer's inputs slows BN down": slows}
+    text = (f"first/last hidden-layer gradient norm under He init is {ratio:.2f} (the claim "
+            f"needs < 0.5); training loss after training: BN {mean['BN']:.3f}, BN with inputs "
+            f"shifted at every step {mean['BN + shifting noise']:.3f}, no BN "
+            f"{mean['no BN']:.3f}; the largest lr that trains is {stable['no BN']:g} without BN "
+            f"and {stable['BN']:g} with it.")
+    if ratio < 0.5 and slows:
+        return confirmed("Both parts of the story show up: " + text, checks)
+    if ratio >= 0.5:
+        helps = mean["BN"] < mean["no BN"] and stable["BN"] > stable["no BN"]
+        return refuted("The premise fails: low layers do not get smaller gradients here"
+                       + (", yet BN still trains faster and at larger learning rates. "
+                          if helps else ". ") + text, checks)
+    return refuted("Low layers do get smaller gradients, but BN keeps working when its "
+                   "outputs are shifted at every step, so stabilizing layer inputs is not why "
+                   "it helps. " + text, checks)
