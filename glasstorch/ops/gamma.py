@@ -8,7 +8,6 @@ d/dq zeta(x, q) = -x zeta(x + 1, q).
 from .. import _dtype
 from ..autograd.node import Op
 from ..backend import gamma as _gamma
-from ..tensor import Tensor
 from .unary import _float_input
 
 __all__ = ["lgamma", "digamma", "polygamma", "mvlgamma"]   # (zeta: torch.special.zeta)
@@ -76,10 +75,11 @@ class Zeta(Op, name="zeta"):
 
 
 def zeta(input, other):
-    """Hurwitz zeta(input, other); either may be a number. The result has the floating dtype
-    of the tensor argument (the default dtype for integers)."""
-    ref = input if isinstance(input, Tensor) else other
-    dt = ref.dtype if ref.dtype.is_floating_point else _dtype.get_default_dtype()
+    """Hurwitz zeta(input, other); either may be a number. The result dtype is the promoted
+    one, or the default float for integers and bools (torch's)."""
+    dt = _dtype.result_type(input, other)   # promoted as arithmetic; integers: the default
+    if not dt.is_floating_point:
+        dt = _dtype.get_default_dtype()
     return Zeta.apply(input, other, dt.np)
 
 
