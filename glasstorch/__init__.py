@@ -59,6 +59,7 @@ from .special import sinc  # noqa: F401,E402
 from .ops.composite import *  # noqa: F401,F403,E402
 from .ops.order_stats import *  # noqa: F401,F403,E402
 from . import jit, onnx  # noqa: F401,E402  (torch.jit.trace, torch.onnx.export)
+from . import distributed  # noqa: F401,E402  (torch.distributed.is_available(), ...)
 from .autograd import functional as _autograd_functional  # noqa: F401,E402  (after Tensor)
 from ._runtime import *  # noqa: F401,F403,E402  (finfo, iinfo, threads, start-up switches)
 from ._torch_level import *  # noqa: F401,F403,E402  (torch.kl_div, torch.batch_norm, ...)

@@ -4,7 +4,8 @@ nanquantile, nanmedian, mode, cummax, cummin. None has an Op class of its own: e
 them with `gather` or `sort`, whose backward scatters the gradient to the picked positions, as
 torch's own backward formulas for these functions do.
 
-    quantile(x, q):  r = q (n - 1) on the sorted slice;  linear: lerp(s[floor r], s[ceil r], r - floor r)
+    quantile(x, q):  r = q (n - 1) on the sorted slice s;
+                     linear: lerp(s[floor r], s[ceil r], r - floor r)
     cummax(x)_k   =  x[i_k],  i_k = the last i <= k with x_i >= every earlier value (NaN wins)
 """
 from .. import _dtype

@@ -12,7 +12,7 @@ from ._inplace import float_only
 from ._pool_shapes import _adaptive_args, _batched, _geometry, _pool_args, _windows
 from .resample import Resample
 
-__all__ = ["avg_pool1d", "adaptive_avg_pool1d"]
+__all__ = ["avg_pool1d", "adaptive_avg_pool1d", "lp_pool1d", "lp_pool2d"]
 
 
 class AvgPool2D(Op, name="avg_pool2d"):
@@ -81,10 +81,18 @@ def _divisor(size, geometry, out, count_include_pad, divisor_override, dtype):
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, nd, name):
-    if input._data.ndim not in (nd + 1, nd + 2):
-        n = input._data.ndim
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {-nd - 1})")
+    n = input._data.ndim
+    if n not in (nd + 1, nd + 2):        # torch's checks differ by kernel and by side
+        if nd == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {n}-dimensional tensor for "
+                               "argument #1 'self' (while checking arguments for avg_pool1d)")
+        if n == 0:
+            raise IndexError("Dimension specified as -3 but tensor has no dimensions")
+        if n < nd + 1:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, "
+                             f"{n - 1}], but got {-nd - 1})")
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(input.shape)}")
     k, s, p, d = _pool_args(kernel_size, stride, padding, 1, nd, name)
     x, batched = _batched(input, nd, name)
     geometry, out = _geometry(x, k, s, p, d, ceil_mode, nd)
@@ -137,3 +145,35 @@ def adaptive_avg_pool2d(input, output_size):
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of (N, C, L) to a fixed length; see adaptive_avg_pool2d."""
     return _adaptive_avg(input, output_size, 1, "adaptive_avg_pool1d", AdaptiveAvgPool1D)
+
+
+# ---- power-average pooling ---------------------------------------------------------------------
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nd):
+    """(sum over the window of x^p)^(1/p), as torch computes it: the average of x^p times the
+    window size, with negative averages (odd p) clamped to 0 before the root."""
+    pool = avg_pool1d if nd == 1 else avg_pool2d
+    if abs(norm_type) == float("inf"):    # the limit: max pooling of |x| (-inf: the min)
+        from .pool import max_pool1d, max_pool2d
+        mp = max_pool1d if nd == 1 else max_pool2d
+        sign = 1 if norm_type > 0 else -1
+        return sign * mp(sign * input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    x = input.pow(norm_type)
+    out = pool(x, kernel_size, padding=0, ceil_mode=ceil_mode) if stride is None else \
+        pool(x, kernel_size, stride, 0, ceil_mode)
+    size = kernel_size if nd == 1 else _prod_pair(kernel_size)
+    return (out.sign() * out.abs().relu()).mul(size).pow(1.0 / norm_type)
+
+
+def _prod_pair(k):
+    kh, kw = (k, k) if isinstance(k, int) else tuple(k)
+    return kh * kw
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """1-D power-average pooling: the p-norm of each window (p = inf is max pooling's limit)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """2-D power-average pooling over (N, C, H, W): the p-norm of each window."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)

@@ -123,7 +123,8 @@ def test_trace_needs_a_matrix():
     check_raises(lambda x: x.trace(), [(3,)])
 
 
-# torch functions that are also Tensor methods (_families.METHODS): x.name(...) == torch.name(x, ...)
+# torch functions that are also Tensor methods (_families.METHODS):
+# x.name(...) == torch.name(x, ...)
 METHOD_CALLS = {
     "acosh": lambda x: (x + 1.5).acosh(), "asinh": lambda x: x.asinh(),
     "atanh": lambda x: x.atanh(), "arccosh": lambda x: (x + 1.5).arccosh(),
