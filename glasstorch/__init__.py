@@ -28,11 +28,13 @@ from .ops.cumulative import *  # noqa: F401,F403
 from .ops.softmax import *  # noqa: F401,F403
 from .ops.view import *  # noqa: F401,F403
 from .ops.slice import *  # noqa: F401,F403
+from .ops.concat import *  # noqa: F401,F403
 from .ops.join import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
 from .ops.gather import *  # noqa: F401,F403
 from .ops.mask import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
+from .ops.einsum import *  # noqa: F401,F403
 from .ops.sort import *  # noqa: F401,F403
 from .ops.convert import *  # noqa: F401,F403
 from .ops.conv import *  # noqa: F401,F403
@@ -55,10 +57,12 @@ from . import cuda, backends, linalg, distributions, testing, fft, special  # no
 from .ops.gamma import lgamma, digamma, polygamma, mvlgamma  # noqa: F401,E402
 from .special import sinc  # noqa: F401,E402
 from .ops.composite import *  # noqa: F401,F403,E402
+from .ops.order_stats import *  # noqa: F401,F403,E402
 from . import jit, onnx  # noqa: F401,E402  (torch.jit.trace, torch.onnx.export)
+from . import distributed  # noqa: F401,E402  (torch.distributed.is_available(), ...)
 from .autograd import functional as _autograd_functional  # noqa: F401,E402  (after Tensor)
-from ._runtime import (finfo, iinfo, set_num_threads, get_num_threads,  # noqa: F401,E402
-                       get_num_interop_threads, set_num_interop_threads, set_printoptions)
+from ._runtime import *  # noqa: F401,F403,E402  (finfo, iinfo, threads, start-up switches)
+from ._torch_level import *  # noqa: F401,F403,E402  (torch.kl_div, torch.batch_norm, ...)
 
 from . import _families, _aliases  # noqa: E402
 _families.install(globals(), Tensor)  # cos_, arccos, permute_copy... (tables in _families.py)

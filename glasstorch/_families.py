@@ -15,6 +15,7 @@ grep target, and each generated function's docstring names what it runs.
 """
 import functools
 
+from .autograd.function import Function
 from .ops import _inplace
 
 __all__ = ["INPLACE", "ALIASES", "COPIES", "install"]
@@ -32,7 +33,8 @@ INPLACE = (  # elementwise / same-shape methods whose in-place twin torch has
     "masked_scatter", "mul", "multiply", "nan_to_num", "ne", "neg", "negative", "not_equal",
     "pow", "rad2deg", "reciprocal", "relu", "remainder", "round", "rsqrt", "sgn", "sigmoid",
     "sign", "sin", "sinc", "sinh", "sqrt", "square", "sub", "subtract", "tan", "tanh", "tril",
-    "triu", "true_divide", "trunc", "xlogy")
+    "triu", "true_divide", "trunc", "xlogy", "addbmm", "addmv", "addr", "gcd", "lcm",
+    "heaviside")
 
 ALIASES = {  # alias: target (torch's own aliases)
     "absolute": "abs", "arccos": "acos", "arccosh": "acosh", "arcsin": "asin",
@@ -49,10 +51,32 @@ COPIES = ("alias", "detach", "diagonal", "expand", "narrow", "permute", "select"
           "unsqueeze", "values", "view", "as_strided")
 
 
+# torch defines no derivative for these in-place twins: backward through them raises
+NO_INPLACE_DERIVATIVE = {"acosh": "acosh", "arccosh": "acosh", "asinh": "asinh",
+                         "arcsinh": "asinh", "atanh": "atanh", "arctanh": "atanh"}
+
+
+class _NoDerivative(Function):
+    """Identity forward; backward raises torch's error for an op without a derivative."""
+
+    @staticmethod
+    def forward(ctx, x, what):
+        ctx.what = what
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise NotImplementedError(f"the derivative for '{ctx.what}' is not implemented.")
+
+
 def _inplace_method(name):
     out_of_place = None
 
     def method(self, *args, **kwargs):
+        if name in NO_INPLACE_DERIVATIVE:
+            what = f"inplace version of {NO_INPLACE_DERIVATIVE[name]}"
+            return _inplace.inplace(
+                self, lambda x: _NoDerivative.apply(out_of_place(x, *args, **kwargs), what))
         return _inplace.inplace(self, out_of_place, *args, **kwargs)
     method.__name__ = method.__qualname__ = name + "_"
     method.__doc__ = f"In-place `{name}`: x.{name}_(...) writes x.{name}(...) into x."
@@ -89,7 +113,9 @@ METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincou
            "isneginf", "isposinf", "isreal", "deg2rad", "rad2deg", "diff", "logcumsumexp",
            "rot90", "tensor_split", "hsplit", "vsplit", "dsplit", "cov", "corrcoef", "dist",
            "addmv", "addr", "addbmm", "is_nonzero", "is_same_size", "is_signed", "histc",
-           "gcd", "lcm")
+           "gcd", "lcm", "acosh", "asinh", "atanh", "argwhere", "fliplr", "flipud",
+           "hardshrink", "narrow_copy", "positive", "prelu", "ravel", "signbit", "quantile",
+           "nanquantile", "nanmedian", "mode", "cummax", "cummin")
 
 
 def _method_of(fn, name):
@@ -103,6 +129,10 @@ def _method_of(fn, name):
 
 def install(namespace, tensor_cls):
     """Add what the tables name and glasstorch does not define yet (never overrides)."""
+    for name in COPIES:
+        view = namespace.get(name) or getattr(tensor_cls, name, None)
+        if view is not None and name + "_copy" not in namespace:
+            namespace[name + "_copy"] = _copy_of(view, name)
     for name in METHODS:
         if name in namespace and not hasattr(tensor_cls, name):
             setattr(tensor_cls, name, _method_of(namespace[name], name))
@@ -123,10 +153,6 @@ def install(namespace, tensor_cls):
             setattr(tensor_cls, name + "_", _inplace_method(name)(getattr(tensor_cls, name)))
         if name + "_" not in namespace:
             namespace[name + "_"] = _function_of(getattr(tensor_cls, name + "_"), name + "_")
-    for name in COPIES:
-        view = namespace.get(name) or getattr(tensor_cls, name, None)
-        if view is not None and name + "_copy" not in namespace:
-            namespace[name + "_copy"] = _copy_of(view, name)
     from . import linalg
     for name, fn in linalg.TORCH_LEVEL.items():   # torch.det, x.inverse(), ... (linalg.py)
         namespace.setdefault(name, fn)

@@ -310,15 +310,15 @@ class Tensor:
 
     def register_hook(self, hook):
         """hook(grad) -> None or a replacement grad; runs when this tensor's grad is computed."""
-        return _engine.register_tensor_hook(self, hook)
+        return _hooks.register_tensor_hook(self, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """hook(self) -> None; runs after this leaf's `.grad` received a backward's gradient
         (DistributedDataParallel uses it to start reducing gradients during backward)."""
-        return _engine.register_post_accumulate_grad_hook(self, hook)
+        return _hooks.register_post_accumulate_grad_hook(self, hook)
 
     def retain_grad(self):
-        _engine.retain_grad(self)
+        _hooks.retain_grad(self)
 
     @property
     def retains_grad(self):
@@ -986,7 +986,7 @@ class Tensor:
         return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def inner(self, other):
-        return _linalg.inner(self, other)
+        return _einsum.inner(self, other)
 
     def vdot(self, other):
         return _linalg.vdot(self, other)
@@ -1062,13 +1062,13 @@ class Tensor:
         return _join.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def split(self, split_size, dim=0):
-        return _slice.split(self, split_size, dim)
+        return _concat.split(self, split_size, dim)
 
     def chunk(self, chunks, dim=0):
-        return _slice.chunk(self, chunks, dim)
+        return _concat.chunk(self, chunks, dim)
 
     def unbind(self, dim=0):
-        return _slice.unbind(self, dim)
+        return _concat.unbind(self, dim)
 
     def narrow(self, dim, start, length):
         return _slice.narrow(self, dim, start, length)
@@ -1220,11 +1220,12 @@ from .autograd import node as _node  # noqa: E402  (autograd needs Tensor define
 _node._bind(Tensor, _make, _dtype_of)
 
 from . import _format, creation as _creation  # noqa: E402
-from .autograd import engine as _engine  # noqa: E402
+from .autograd import engine as _engine, hooks as _hooks  # noqa: E402
 from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # noqa: E402
                   arith as _arith, binary_math as _binary_math, compare as _compare,
                   reduce as _reduce, extrema as _extrema, cumulative as _cumulative,
-                  _strides, view as _view, slice as _slice, join as _join,
+                  _strides, view as _view, slice as _slice, concat as _concat, join as _join,
                   index as _index, gather as _gather, mask as _mask, linalg as _linalg,
-                  convert as _convert, _inplace, softmax as _softmax, sort as _sort)
+                  einsum as _einsum, convert as _convert, _inplace, softmax as _softmax,
+                  sort as _sort)
 from . import random as _random  # noqa: E402

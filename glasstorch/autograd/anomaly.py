@@ -4,6 +4,9 @@ Under `detect_anomaly()`, every op records where it was called from (a traceback
 off by default), and after each backward node runs the engine checks its gradients for NaN;
 the error names the node and shows the forward call that created it.
 """
+import os
+
+from ..backend import xp as _xp
 from .grad_mode import STATE
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
@@ -49,3 +52,31 @@ class set_detect_anomaly(detect_anomaly):
 
 def is_anomaly_enabled():
     return STATE.anomaly
+
+
+# ---- the engine's check after each node (autograd/engine.py _run_node) ---------------------
+def _check_anomaly(node, grads_in):
+    for i, g in enumerate(grads_in):
+        if g is None:
+            continue
+        if _xp.isnan(g._data).any():
+            trace = _user_frames(getattr(node, "_trace", None))
+            where = ("".join(trace[-6:]) if trace else
+                     "(the op was recorded before detect_anomaly was enabled)\n")
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                f"The forward call that created this {node.name()} node:\n{where}")
+
+
+def _user_frames(trace):
+    """The recorded forward stack without its innermost glasstorch frames, so the last line
+    shown is the caller's own (the op's file/line in the user's code)."""
+    if not trace:
+        return trace
+    end = len(trace)
+    while end > 1 and trace[end - 1].lstrip().startswith(f'File "{_PKG_DIR}'):
+        end -= 1
+    return trace[:end]
+
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep

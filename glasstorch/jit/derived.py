@@ -10,7 +10,7 @@ with the very kernels the wrapper uses, so a replay is bit-identical to eager.
     DERIVED[op](node, args, need_index) -> args with the derived positions filled in
 """
 from ..backend import cpu_kernels as _k, xp as _xp
-from ..ops import norm as _norm, pool as _pool
+from ..ops import norm as _norm, _pool_shapes
 
 __all__ = ["DERIVED", "derived_positions"]
 
@@ -40,7 +40,7 @@ def _adaptive_max_pool(node, args, need_index):
     out = node.outputs[0].shape[2:]
     offsets = []
     for L, o in zip(x.shape[2:], out):
-        start, end = _pool._windows(L, o)
+        start, end = _pool_shapes._windows(L, o)
         kmax = int((end - start).max()) if o else 0
         offsets.append([_xp.minimum(start + j, end - 1) for j in range(kmax)])
     y, index = _k.gather_max(x, offsets)

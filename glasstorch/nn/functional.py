@@ -6,6 +6,7 @@ from ..ops.embedding import embedding, embedding_bag  # noqa: F401
 from ..ops.trig import tanh  # noqa: F401
 from ..ops.unary import sigmoid  # noqa: F401
 from ..ops.softmax import *  # noqa: F401,F403
+from ..ops.softmax import gumbel_softmax  # noqa: F401
 from ..ops.activation import *  # noqa: F401,F403
 from ..ops.activation import relu, softmax, log_softmax, softmin  # noqa: F401
 from ..ops.norm import *  # noqa: F401,F403
@@ -17,6 +18,9 @@ from ..ops.pool import (max_pool1d, max_pool2d, max_pool1d_with_indices,  # noqa
                         max_pool2d_with_indices, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,
                         adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
                         max_unpool1d, max_unpool2d)
+from ..ops.pool_avg import lp_pool1d, lp_pool2d  # noqa: F401
+from ..ops.upsample import channel_shuffle  # noqa: F401
+from ..ops.distance import pdist  # noqa: F401
 from ..ops.pad import pad  # noqa: F401
 from ..ops.upsample import (interpolate, upsample, upsample_nearest,  # noqa: F401
                             upsample_bilinear, pixel_shuffle, pixel_unshuffle)

@@ -5,12 +5,13 @@
                                                                   "logits": {0: "batch"}})
 
 The model is traced (glasstorch.jit), constants are folded and dead code dropped; then every
-node is translated by its op's entry in symbolic.py / symbolic_nn.py (`SYMBOLICS[op]`), which
+node is translated by its op's entry in symbolic*.py (`SYMBOLICS[op]`), which
 emits ONNX nodes through the Builder below. Parameters and buffers become initializers under
 their state_dict names. An op without an entry raises UnsupportedOperatorError("op X has no
 ONNX mapping (opset N)"). The model is checked with onnx.checker (full_check=True) before it is
 written. onnx and onnxruntime are optional dependencies (`pip install glasstorch[onnx]`).
 """
+import enum
 import warnings
 
 from .. import jit
@@ -19,11 +20,19 @@ from ..jit.passes.dce import eliminate_dead_code
 from ..jit.tracer import record
 from ..tensor import Tensor
 
-__all__ = ["export", "UnsupportedOperatorError", "DEFAULT_OPSET", "SYMBOLICS"]
+__all__ = ["export", "UnsupportedOperatorError", "TrainingMode", "DEFAULT_OPSET", "SYMBOLICS"]
 
 DEFAULT_OPSET = 17      # ir_version 8: what most runtimes load
 MIN_OPSET = 17
 _IR_VERSION = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 11, 25: 12}
+
+
+class TrainingMode(enum.IntEnum):
+    """export(training=...): EVAL exports the model in eval mode (the default), PRESERVE in its
+    current mode, TRAINING in training mode (torch.onnx.TrainingMode, same names and values)."""
+    EVAL = 0
+    PRESERVE = 1
+    TRAINING = 2
 
 
 class UnsupportedOperatorError(RuntimeError):
@@ -122,8 +131,8 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     named = jit._named_tensors(model)
     # torch: training=TrainingMode.EVAL (the default) exports the model in eval mode
     was_training = getattr(model, "training", None)
-    keep_mode = training is not None and str(training).upper().endswith(("TRAINING",
-                                                                          "PRESERVE"))
+    mode = getattr(training, "name", str(training))      # TrainingMode, torch's, or a name
+    keep_mode = training is not None and mode.upper().endswith(("TRAINING", "PRESERVE"))
     if was_training and not keep_mode:
         model.eval()
     try:

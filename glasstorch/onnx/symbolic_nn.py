@@ -12,7 +12,7 @@ import numpy as np
 
 from ..jit.ir import Value
 from . import UnsupportedOperatorError, no_mapping_message
-from .symbolic import inp, out_dtype, register, scalar, _reduce
+from ._symbolic_base import _reduce, inp, out_dtype, register, scalar
 
 __all__ = []
 

@@ -13,29 +13,38 @@
     softmax.py     softmax / log_softmax (fused, numerically stable)
     _strides.py    view bookkeeping: base tensor, version counter, PyTorch's strides
     view.py        view, reshape, permute/transpose, squeeze/unsqueeze, expand, contiguous
-    slice.py       narrow, select, diagonal, split/chunk, unbind, unfold (views of a part)
-    join.py        cat/stack & co, repeat/tile, flip, roll, tril/triu (copies)
+    slice.py       narrow, select, diagonal, unfold (views of a part)
+    concat.py      cat/stack and split/chunk/unbind: each the other's gradient
+    join.py        hstack/vstack/meshgrid & co, repeat/tile, flip, roll, tril/triu (copies)
     _index_parse.py  parsing x[index] into a view part and a pick part (PyTorch's rules)
     index.py       x[i], x[i] = v, index_put, index_select/add/fill
     gather.py      gather, scatter, scatter_add, take_along_dim, take, one_hot
     mask.py        where, masked_fill/select/scatter, nonzero
-    linalg.py      matmul and friends, einsum
+    linalg.py      matmul and friends (mm, bmm, mv, dot, outer, addmm, baddbmm)
+    einsum.py      einsum, tensordot, inner
     sort.py        sort, argsort, topk, unique
     convert.py     casts, clone, detach;  _inplace.py: in-place ops and CopySlices
-    activation.py  nn.functional activations (relu6, leaky_relu, elu, gelu, softplus, glu, ...)
+    activation.py  nn.functional's piecewise-linear activations (threshold, hardtanh, relu6,
+                   leaky_relu, prelu, shrinks, hardswish) and softmax forms; re-exports:
+    activation_smooth.py  elu/selu/celu, gelu, silu, mish, softplus, logsigmoid, glu, ...
     norm.py        instance/layer/group/rms norm (one fused op), local_response_norm
     batchnorm.py   batch_norm: fused, statistics inside, input gradient a*gy + k*x + c0
     dropout.py     dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout
-    loss.py        losses: fused cross_entropy / nll / bce (+ with logits), shared checks
+    _loss_args.py  what every loss shares: the reduction argument, reductions, checks
+    loss.py        fused cross_entropy / nll_loss (class targets); re-exports loss_binary.py:
+    loss_binary.py fused binary_cross_entropy (+ with logits)
     loss_composed.py  the other losses, compositions of existing ops
     distance.py    normalize, cosine_similarity, pairwise_distance, cdist
-    rnn.py         lstm / gru / rnn_tanh / rnn_relu and their cells (fused per-layer time loops)
+    rnn.py         lstm / gru / rnn_tanh / rnn_relu and their cells: torch's call forms
+    rnn_layers.py  the fused per-layer time loops they run (LSTMLayer, GRULayer, RNNLayer)
     attention.py   multi_head_attention_forward (one fused op), scaled_dot_product_attention
     linear.py      linear (fused x W^T + b), bilinear
     embedding.py   embedding, embedding_bag (gather forward, scatter-add backward)
     conv.py        conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + GEMM, backend kernels);
                    conv_kernels.py: their array kernels (1x1, flipped-kernel, two-thread paths)
-    pool.py        max/avg/adaptive pooling, max_unpool (argmax indices flat per plane)
+    _pool_shapes.py  pooling arguments, checks, output sizes, adaptive windows
+    pool.py        max and adaptive max pooling, max_unpool (argmax indices flat per plane);
+                   re-exports pool_avg.py: avg and adaptive avg pooling
     pad.py         F.pad: constant, reflect, replicate, circular (negative pads crop)
     resample.py    the Resample op pair that upsample.py, pad.py and pool.py share
     upsample.py    interpolate (nearest, linear, bilinear, area), pixel_shuffle/unshuffle

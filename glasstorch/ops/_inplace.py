@@ -66,6 +66,14 @@ def inplace(self, op, *args, snapshot=True, **kwargs):
     return _write(self, result, op)
 
 
+def maybe_inplace(self, in_place, op, *args, snapshot=True):
+    """nn.functional's `inplace=` flag: `inplace(self, op, ...)` when set (self is returned),
+    else the plain `op(self, ...)` (activation.py, activation_smooth.py)."""
+    if in_place:
+        return inplace(self, op, *args, snapshot=snapshot)
+    return op(self, *args)
+
+
 def _write(self, result, op=None):
     rd, sd = result._data, self._data
     if rd.dtype != sd.dtype and not _dtype.can_cast(_dtype.from_numpy_dtype(rd.dtype),

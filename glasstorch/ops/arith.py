@@ -18,27 +18,41 @@ __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide",
 
 # ---- add, sub, mul, div -----------------------------------------------------------------------
 class Add(Op, name="add"):
-    """y = a + b;  dy/da = 1, dy/db = 1 (broadcast dims summed by the engine)."""
+    """y = a + alpha b;  dy/da = 1, dy/db = alpha (broadcast dims summed by the engine).
+    alpha is a number kept as a plain attribute, as torch's AddBackward0 keeps it: nothing is
+    saved, so a second backward works (an `alpha * b` through mul would save b)."""
+    alpha = 1
 
     @staticmethod
-    def forward(ctx, a, b):
-        return a + b
+    def forward(ctx, a, b, alpha=1):
+        if alpha == 1:
+            return a + b
+        ctx.alpha = alpha
+        return a + b * alpha
 
     @staticmethod
     def backward(ctx, gy):
-        return gy, gy
+        alpha = ctx.alpha
+        return gy, (gy if alpha == 1 else gy * alpha)
 
 
 class Sub(Op, name="sub"):
-    """y = a - b;  dy/da = 1, dy/db = -1."""
+    """y = a - alpha b;  dy/da = 1, dy/db = -alpha (alpha as in Add)."""
+    alpha = 1
 
     @staticmethod
-    def forward(ctx, a, b):
-        return a - b
+    def forward(ctx, a, b, alpha=1):
+        if alpha == 1:
+            return a - b
+        ctx.alpha = alpha
+        return a - b * alpha
 
     @staticmethod
     def backward(ctx, gy):
-        return gy, (-gy if ctx.needs_input_grad[1] else None)
+        if not ctx.needs_input_grad[1]:
+            return gy, None
+        alpha = ctx.alpha
+        return gy, (-gy if alpha == 1 else gy * -alpha)
 
 
 class Mul(Op, name="mul"):
@@ -77,14 +91,20 @@ class Div(Op, name="div"):
         return ga, gb
 
 
-def _scaled(b, alpha, dt):
-    """alpha * other for add/sub, with torch's checks of alpha against the result dtype."""
+def _check_alpha(alpha, dt):
+    """alpha as a Python number, with torch's checks of alpha against the result dtype."""
     alpha = _number(alpha)
     if type(alpha) is bool and dt.kind != "b":
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if dt.kind != "f" and isinstance(alpha, float):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
+    return alpha
+
+
+def _scaled(b, alpha, dt):
+    """alpha * other for add/sub where the op cannot take alpha itself: a number `other`, or
+    integer and bool results (which have no gradient)."""
     if dt.kind == "b":  # bool results: alpha acts as a bool (a + 2 * b is a or b)
         if alpha:
             return b
@@ -100,7 +120,12 @@ def add(input, other, *, alpha=1, out=None):
         input = _lift(input, other)
     a, b = _promote(input, other)
     if alpha != 1 or alpha is True:
-        b = _scaled(b, alpha, a._data.dtype)
+        dt = a._data.dtype
+        alpha = _check_alpha(alpha, dt)
+        if dt.kind == "f" and isinstance(b, Tensor):
+            y = Add.apply(a, b, alpha=alpha)
+            return y if out is None else _into(y, out, "add")
+        b = _scaled(b, alpha, dt)
     y = Add.apply(a, b)
     return y if out is None else _into(y, out, "add")
 
@@ -129,7 +154,12 @@ def sub(input, other, *, alpha=1, out=None):
         _check_sub(input, other)
     a, b = _promote(input, other)
     if alpha != 1 or alpha is True:
-        b = _scaled(b, alpha, a._data.dtype)
+        dt = a._data.dtype
+        alpha = _check_alpha(alpha, dt)
+        if dt.kind == "f" and isinstance(b, Tensor):
+            y = Sub.apply(a, b, alpha=alpha)
+            return y if out is None else _into(y, out, "sub")
+        b = _scaled(b, alpha, dt)
     y = Sub.apply(a, b)
     return y if out is None else _into(y, out, "sub")
 

@@ -17,6 +17,7 @@ hundred KiB, still in cache for the next pass) and large inputs split over the t
 (backend/threads.py); per-(sample, channel) partial sums are then added in a fixed order, so
 results do not depend on the thread count. create_graph=True takes a path in recorded ops.
 """
+from .._dtype import type_word
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp, memory as _mem, threads as _threads
@@ -162,9 +163,18 @@ def _update(buf, stat, momentum):
     buf._version_counter[0] += 1
 
 
-def _type_word(dt):
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dt.name, dt.name)
+def mixed_params(x, *params):
+    """torch's CPU normalization kernels take parameters (and running statistics) of the
+    input's dtype, or float32 ones with a float16 input: that mixed-precision case computes in
+    float32 and returns float16 (returns True). Any other mix is torch's RuntimeError."""
+    dts = {p._data.dtype for p in params if p is not None}
+    if dts <= {x.dtype}:
+        return False
+    if x.dtype == _xp.float16 and dts == {_xp.dtype(_xp.float32)}:
+        return True
+    raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype."
+                       if dts == {_xp.dtype(_xp.float32)} else
+                       "mixed dtype (CPU): expect parameter to have scalar type of Float")
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -181,7 +191,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          f"size {input.shape}")
     x = input._data
     if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"batch_norm\" not implemented for '{_type_word(x.dtype)}'")
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{type_word(x.dtype)}'")
     C = shape[1] if x.ndim > 1 else 0
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
@@ -192,6 +202,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("running_mean must be defined in evaluation mode")
         if running_var is None:
             raise RuntimeError("running_var must be defined in evaluation mode")
+    if mixed_params(x, weight, bias, running_mean, running_var):
+        return batch_norm(input.float(), running_mean, running_var, weight, bias, training,
+                          momentum, eps).to(input.dtype)
     if x.size == 0:         # torch: an empty batch gives an empty output, statistics unchanged
         return input.clone()
     stats = []

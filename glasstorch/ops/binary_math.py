@@ -12,6 +12,7 @@ from ._operands import (_INT_RANGE, _into, _lift, _need_tensor, _not_implemented
                         _to_float, _wrap_int)
 from ._util import to_dtype
 from .arith import _overload_name
+from .view import _broadcast
 
 __all__ = ["pow", "float_power", "atan2", "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "xlogy",
            "copysign"]
@@ -39,6 +40,11 @@ class Pow(Op, name="pow"):
         need = ctx.needs_input_grad
         if type(b) is _ndarray and b.dtype.kind in "iu":
             y = _int_power(ctx.xp, a, b)
+        elif type(b) is float and b != 0 and a.dtype.kind == "f" and a.dtype.itemsize < 8 \
+                and a.dtype.type(b) == 0:
+            # torch keeps a number exponent in double: x ** -1e-50 is nan for x < 0 and inf
+            # at 0, where rounding it to float32 first (-0.0) would give 1
+            y = (a.astype("float64") ** b).astype(a.dtype)
         else:
             y = a ** b
         if need[0] or need[1]:
@@ -90,6 +96,7 @@ def pow(input, exponent, *, out=None):
     if isinstance(exponent, (Tensor, _ndarray)):
         a, b = _promote(input, exponent)
         if a._data.dtype.kind == "b":
+            _broadcast([a._data.shape, b._data.shape], tensors=True)  # torch checks shapes first
             raise _not_implemented("pow", a._data.dtype)
         y = Pow.apply(a, b)
     else:
@@ -338,13 +345,16 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 
 
 class Xlogy(Op, name="xlogy"):
-    """y = x log(z), 0 where x == 0 (unless z is NaN);  dy/dx = xlogy(x != 0, z),  dy/dz = x / z."""
+    """y = x log(z), 0 where x == 0 (unless z is NaN);  dy/dz = x / z,
+    dy/dx = log(z) as torch writes it: xlogy(gy, z), 0 where x == 0 and z <= 0 (for a number
+    z: everywhere x == 0 unless z > 0)."""
 
     @staticmethod
-    def forward(ctx, x, z):
+    def forward(ctx, x, z, z_number=False):
         xp = ctx.xp
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
+            ctx.z_number = z_number
         with xp.errstate(divide="ignore", invalid="ignore"):  # log(0), log(-1): torch is quiet
             y = x * xp.log(z)
         return xp.where((x == 0) & ~xp.isnan(z), 0, y)
@@ -355,10 +365,11 @@ class Xlogy(Op, name="xlogy"):
         need = ctx.needs_input_grad
         gx = gz = None
         if need[0]:
-            gx = gy * xlogy(_make((x._data != 0).astype(gy._data.dtype)), z)
+            bad = ~(z._data > 0) if ctx.z_number else z._data <= 0
+            gx = xlogy(gy, z).masked_fill(_make((x._data == 0) & bad), 0)
         if need[1]:
             gz = gy * x / z
-        return gx, gz
+        return gx, gz, None
 
 
 def xlogy(input, other, *, out=None):
@@ -369,9 +380,10 @@ def xlogy(input, other, *, out=None):
             other = to_dtype(other, _dtype.get_default_dtype())
         input = _lift(input, other)
     a, b = _to_float(input, other)
-    if not isinstance(b, Tensor):  # a 0-d array, so log(b) keeps a's dtype
+    number = not isinstance(b, Tensor)
+    if number:  # a 0-d array, so log(b) keeps a's dtype
         b = _make(_xp.asarray(b, dtype=a._data.dtype))
-    y = Xlogy.apply(a, b)
+    y = Xlogy.apply(a, b, number)
     return y if out is None else _into(y, out, "xlogy")
 
 

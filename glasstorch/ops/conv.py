@@ -161,6 +161,10 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
                            f"stride={[1] * nd}")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    if transposed and x.dtype.kind != "f" and x.dtype != _xp.int64:
+        # torch's transposed kernels have float and int64 loops only, checked on the input first
+        raise NotImplementedError(f'"slow_conv_transpose{max(nd, 2)}d_out_cpu" not implemented '
+                                  f"for '{_dtype.type_word(x.dtype)}'")
     if x.dtype != w.dtype:
         raise RuntimeError(f"Input type ({_tname(x)}) and weight type ({_tname(w)}) should be "
                            "the same or input should be a MKLDNN tensor and weight is a dense "
@@ -189,6 +193,9 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
         raise RuntimeError(f"Given {given}weight of size {list(w.shape)}, expected bias to be "
                            f"1-dimensional with {out_ch} elements, but got bias of size "
                            f"{list(bias._data.shape)} instead")
+    if x.dtype.kind == "b":         # torch's CPU convolution has no bool loop
+        kernel = "compute_columns3d" if nd == 3 else "slow_conv2d_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def _tname(a):

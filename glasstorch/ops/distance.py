@@ -8,12 +8,13 @@ follow):
 Losses built on these live in loss_composed.py; nn/modules/distance.py holds the Module forms.
 """
 from .. import _dtype
+from ..backend import xp as _xp
 from ..autograd.grad_mode import no_grad
 from ._inplace import _type_word
 from ._util import to_dtype
 from .view import broadcast_tensors
 
-__all__ = ["cosine_similarity", "pairwise_distance", "cdist"]
+__all__ = ["cosine_similarity", "pairwise_distance", "cdist", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -63,6 +64,11 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         if not x.dtype.is_floating_point:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{_type_word(x._data.dtype)}")
+    if x1.dtype == _dtype.float16:
+        raise NotImplementedError("\"cdist\" not implemented for 'Half'")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"expected scalar type {_type_word(x1._data.dtype)} but found "
+                           f"{_type_word(x2._data.dtype)}")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError("X1 and X2 must have the same number of columns. X1: "
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
@@ -79,3 +85,19 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         sq2 = x2.square().sum(-1, keepdim=True)
         return ((x1 * -2) @ x2.mT + sq1 + sq2.mT).clamp_min(1e-30).sqrt()
     return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
+
+
+def pdist(input, p=2):
+    """The p-norm distances between all pairs of rows i < j of an (N, M) input, in row-major
+    order of the pairs: the upper triangle of cdist(input, input), N (N - 1) / 2 values."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    n = input.shape[0]
+    rows, cols = _xp.triu_indices(n, 1)
+    from ..tensor import _make
+    i, j = _make(rows.astype(_xp.int64)), _make(cols.astype(_xp.int64))
+    return (input.index_select(0, i) - input.index_select(0, j)).norm(p, 1)

@@ -68,6 +68,8 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{_type_word(input._data.dtype)} and "
                            f"{_type_word(weight._data.dtype)}")
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     if weight._data.ndim == 1:   # torch: a vector weight gives input @ weight (+ bias)
         y = input @ weight
         return y if bias is None else y + bias

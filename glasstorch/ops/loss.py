@@ -1,7 +1,8 @@
 """Loss functions (nn.functional.cross_entropy, ...), each with torch's `reduction`
 ('none' | 'mean' | 'sum'; the legacy size_average/reduce flags still work, with torch's warning).
 
-Four losses are fused ops with a hand-written backward, because numerics or speed demand it:
+Four losses are fused ops with a hand-written backward, because numerics or speed demand it
+(the two binary ones live in loss_binary.py and are re-exported here):
     CrossEntropy       log_softmax + nll in one node: gx = softmax(x) * sum(q) - q, where q is
                        the (weighted, smoothed) target distribution; stable for logits ~ 1e4
     NllLoss            -w[t] * x[t]; gx scatters -w[t] * gy into zeros
@@ -9,92 +10,29 @@ Four losses are fused ops with a hand-written backward, because numerics or spee
     BinaryCrossEntropyWithLogits   written with log_sigmoid = min(x, 0) - log1p(exp(-|x|)),
                        which neither overflows nor cancels for |x| ~ 1e4
 The others (mse, l1, huber, kl_div, margin losses, ...) are short compositions of existing ops
-in loss_composed.py. nn/modules/loss.py holds the Module forms.
+in loss_composed.py; _loss_args.py holds the reduction argument and the checks all of them share.
+nn/modules/loss.py holds the Module forms.
 """
-import warnings
-
 from .. import _dtype
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
 from ._inplace import _type_word
+from ._loss_args import _check_float, _no_grad_weight, _reduce_array, _reduction
 from ._util import to_dtype
-from .activation import logsigmoid
+from .loss_binary import binary_cross_entropy, binary_cross_entropy_with_logits  # noqa: F401
 from .softmax import _shifted, log_softmax, softmax
 
 __all__ = []
 
-
-_REDUCTIONS = ("none", "mean", "sum")
 _INT64, _UINT8 = _xp.dtype(_xp.int64), _xp.dtype(_xp.uint8)
 
 
-# ---- reductions and argument checks ----------------------------------------------------------
-def _reduction(reduction, size_average=None, reduce=None):
-    """torch's reduction string; the deprecated size_average/reduce flags override it."""
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = ("mean" if size_average else "sum") if reduce else "none"
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", stacklevel=3)
-    elif reduction == "elementwise_mean":
-        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
-                      "instead.", stacklevel=3)
-        reduction = "mean"
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return reduction
-
-
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
-def _check_float(input, kernel):
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_type_word(input._data.dtype)}'")
-
-
-def _no_grad_weight(weight, fn, arg="weight"):
-    # torch: class weights of nll/bce are constants; a weight requiring grad is an error
-    if weight is not None and weight.requires_grad and STATE.enabled:
-        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to "
-                           f"argument '{arg}'. This input cannot have requires_grad True.")
-
-
-def _check_out_shape(shape, *others):
-    """torch's losses write into an input-shaped result: operands may broadcast to it only."""
-    full = shape
-    for o in others:
-        if o is not None:
-            full = _broadcast(full, o.shape)
-    if full != shape:
-        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
-                           f"{list(full)}")
-
-
-def _broadcast(a, b):
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
-    return tuple(out)
-
-
 # ---- class-index targets: shared by cross_entropy and nll_loss --------------------------------
-def _check_class_target(input, target, weight, fn):
-    """torch's nll_loss_nd checks, in its order and words."""
+def _check_class_target(input, target, weight, fn, kernel=None):
+    """torch's nll_loss_nd checks, in its order and words (`kernel`: the float-only kernel
+    whose dtype check comes after the shapes and before the weight's)."""
     x, t = input._data, target._data
     if x.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
@@ -116,6 +54,8 @@ def _check_class_target(input, target, weight, fn):
         if x.ndim > 2 and t.shape != x.shape[:1] + x.shape[2:]:
             raise RuntimeError(f"Expected target size {list(x.shape[:1] + x.shape[2:])}, got "
                                f"{list(t.shape)}")
+    if kernel is not None:
+        _check_float(input, kernel)
     if weight is not None:
         _check_class_weight(input, weight, "")
         _no_grad_weight(weight, fn)
@@ -152,19 +92,6 @@ def _picked(xp, target, weight, ignore_index, shape, dtype):
         at = at * inner + xp.arange(inner).reshape(t.shape[1:])
     wt = valid.astype(dtype) if weight is None else weight[t] * valid
     return at, wt, valid
-
-
-def _reduce_array(xp, loss, reduction, denom):
-    """'none' | 'sum' | 'mean' (sum / denom: torch's weighted mean; 0/0 = nan as torch)."""
-    if reduction == "none":
-        return loss
-    total = loss.sum()
-    if reduction == "sum":
-        return total
-    if denom == 0:
-        with xp.errstate(invalid="ignore", divide="ignore"):
-            return total / denom
-    return total / denom
 
 
 def _grad_scale(ctx, gy):
@@ -318,11 +245,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = _reduction(reduction, size_average, reduce)
     x, t = input._data, target._data
-    _check_float(input, "log_softmax_lastdim_kernel_impl")
     if x.shape == t.shape:  # torch: equal shapes mean class probabilities
         if t.dtype.kind != "f":
             raise RuntimeError("Expected floating point type for target with class "
                                f"probabilities, got {_type_word(t.dtype)}")
+        _check_float(input, "log_softmax_lastdim_kernel_impl")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         if x.ndim == 0:
@@ -334,6 +261,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             weight = None if weight is None else to_dtype(weight, dt)
         prob = True
     else:
+        _check_float(input, "log_softmax_lastdim_kernel_impl")   # log_softmax runs first
         _check_class_target(input, target, weight, "nll_loss_forward")
         prob = False
     if label_smoothing > 1.0:
@@ -351,144 +279,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log likelihood of log-probabilities `input` (N, C, *d) or (C,) at class
     indices `target` (N, *d): -weight[t] * input[t], reduced as cross_entropy."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_class_target(input, target, weight, "nll_loss_forward")
-    _check_float(input, "nll_loss_out_frame")
+    _check_class_target(input, target, weight, "nll_loss_forward", "nll_loss_out_frame")
     if input._data.ndim == 1:
         input, target = _batch_of_one(input, target, False)
         loss = NllLoss.apply(input, target, weight, ignore_index, reduction)
         return loss.reshape(()) if reduction == "none" else loss
     return NllLoss.apply(input, target, weight, ignore_index, reduction)
-
-
-# ---- binary cross entropy --------------------------------------------------------------------
-def _scale_pointwise(ctx, gy):
-    # 'none': gy is input-shaped already; 'sum' / 'mean': a 0-d gy broadcasts
-    return gy / ctx.denom if ctx.reduction == "mean" else gy
-
-
-class BinaryCrossEntropy(Op, name="binary_cross_entropy"):
-    """y = -w (t log x + (1 - t) log(1 - x)), each log clamped to >= -100;
-    gx = gy w (x - t) / max(x (1 - x), 1e-12),  gt = gy w (log(1 - x) - log x)."""
-
-    @staticmethod
-    def forward(ctx, x, t, w, reduction):
-        xp = ctx.xp
-        if not ((x >= 0) & (x <= 1)).all():
-            raise RuntimeError("all elements of input should be between 0 and 1")
-        with xp.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 as torch
-            loss = (t - 1) * xp.maximum(xp.log1p(-x), -100) - t * xp.maximum(xp.log(x), -100)
-        if w is not None:
-            loss = loss * w
-        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            ctx.save_inputs(0, 1)
-            ctx.save(w=w)
-            ctx.reduction, ctx.denom = reduction, loss.size
-        return _reduce_array(xp, loss, reduction, loss.size)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, t = ctx.saved_tensors
-        g = _scale_pointwise(ctx, gy)
-        if ctx.w is not None:
-            g = g * _make(ctx.w)
-        need = ctx.needs_input_grad
-        gx = g * (x - t) / (x * (1 - x)).clamp_min(1e-12) if need[0] else None
-        gt = g * ((-x).log1p() - x.log()) if need[1] else None
-        return gx, gt, None, None
-
-
-class BinaryCrossEntropyWithLogits(Op, name="binary_cross_entropy_with_logits"):
-    """y = w ((1 - t) x - l log_sigmoid(x)), l = 1 + (pos_weight - 1) t;
-    gx = gy w (sigmoid(x) l - pos_weight t),  gt = -gy w (x + (pos_weight - 1) log_sigmoid(x))."""
-
-    @staticmethod
-    def forward(ctx, x, t, w, pos_weight, reduction):
-        xp = ctx.xp
-        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
-        if pos_weight is not None:
-            log_sig = log_sig * ((pos_weight - 1) * t + 1)
-        loss = (1 - t) * x - log_sig
-        if w is not None:
-            loss = loss * w
-        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            ctx.save_inputs(0, 1)
-            ctx.save(w=w, pos_weight=pos_weight)
-            ctx.reduction, ctx.denom = reduction, loss.size
-        return _reduce_array(xp, loss, reduction, loss.size)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, t = ctx.saved_tensors
-        g = _scale_pointwise(ctx, gy)
-        if ctx.w is not None:
-            g = g * _make(ctx.w)
-        need = ctx.needs_input_grad
-        pw = None if ctx.pos_weight is None else _make(ctx.pos_weight)
-        gx = gt = None
-        if need[0]:
-            if pw is None:
-                gx = (x.sigmoid() - t) * g
-            else:
-                tp = pw * t
-                gx = ((tp + 1 - t) * x.sigmoid() - tp) * g
-        if need[1]:
-            gt = -x * g if pw is None else -(x + (pw - 1) * logsigmoid(x)) * g
-        return gx, gt, None, None, None
-
-
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
-    """-weight * (target log(input) + (1 - target) log(1 - input)) for probabilities `input`;
-    each log is clamped to >= -100 (torch), so a confident wrong answer costs 100, not inf."""
-    reduction = _reduction(reduction, size_average, reduce)
-    if target.shape != input.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
-                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
-                         "size.")
-    dt = input._data.dtype
-    if target._data.dtype != dt:
-        raise RuntimeError(f"Found dtype {_type_word(target._data.dtype)} but expected "
-                           f"{_type_word(dt)}")
-    _check_out_shape(input.shape, weight)
-    _no_grad_weight(weight, "binary_cross_entropy")
-    weight = _as_input_dtype(weight, input)
-    t = target._data
-    if t.size and not bool(((t >= 0) & (t <= 1)).all()):      # NaN fails too (torch)
-        raise RuntimeError("all elements of target should be between 0 and 1")
-    return BinaryCrossEntropy.apply(input, target, weight, reduction)
-
-
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
-    """binary_cross_entropy(sigmoid(input), target) computed from the logits `input` without
-    overflow or log(0); `pos_weight` (broadcast over the last dim: one per class) scales
-    the positive term, `weight` the whole loss."""
-    reduction = _reduction(reduction, size_average, reduce)
-    if target.shape != input.shape:
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
-                         f"({input.shape})")
-    if target._data.dtype.kind != "f":
-        raise RuntimeError(f"result type {_type_word(input._data.dtype)} can't be cast to the "
-                           f"desired output type {_type_word(target._data.dtype)}")
-    _check_out_shape(input.shape, weight, pos_weight)
-    _no_grad_weight(weight, "binary_cross_entropy_with_logits")
-    _no_grad_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
-    a, b = input._data.dtype, target._data.dtype
-    if a != b and a.kind == "f":
-        # torch computes in the promoted dtype and returns the target's dtype
-        rt = _dtype.from_numpy_dtype(_xp.promote_types(a, b))
-        x = input.to(rt)
-        loss = BinaryCrossEntropyWithLogits.apply(x, target.to(rt), _as_input_dtype(weight, x),
-                                                  _as_input_dtype(pos_weight, x), reduction)
-        return loss.to(_dtype.from_numpy_dtype(b))
-    # torch multiplies the weights into the loss in place: they take the input's dtype
-    return BinaryCrossEntropyWithLogits.apply(input, target, _as_input_dtype(weight, input),
-                                              _as_input_dtype(pos_weight, input), reduction)
-
-
-def _as_input_dtype(w, input):
-    """A weight tensor in the input's dtype (torch scales the loss by it in place, so an int64
-    or float64 weight never promotes a float32 loss)."""
-    if w is None or w._data.dtype == input._data.dtype:
-        return w
-    return w.to(_dtype.from_numpy_dtype(input._data.dtype))

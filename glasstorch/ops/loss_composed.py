@@ -13,34 +13,34 @@ from ..autograd.node import Op
 from ..creation import full_like
 from ..tensor import Tensor, _make
 from ._inplace import _type_word
-from .activation import logsigmoid
+from .activation_smooth import logsigmoid
 from .binary_math import xlogy
 from .compare import minimum
 from .distance import pairwise_distance
 from .gather import gather
-from .loss import _REDUCTIONS, _check_out_shape, _no_grad_weight, _reduce, _reduction
+from ._loss_args import _REDUCTIONS, _check_out_shape, _no_grad_weight, _reduce, _reduction
 from .mask import where
 
 
 # ---- pointwise regression losses (compositions) ----------------------------------------------
 def _difference(input, target, kernel):
-    """input - target of a pointwise loss. torch warns when the shapes differ (and then
-    broadcasts: a (N, 1) input against an (N,) target gives an (N, N) loss)."""
+    """input - target of a pointwise loss, in torch's dtype rules: the operands promote to
+    their result type, whose kernel must be floating (huber's writes into an input-dtype
+    result, so the result type must also cast to it). torch warns when the shapes differ (and
+    then broadcasts: a (N, 1) input against an (N,) target gives an (N, N) loss)."""
     if input.shape != target.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
                       f"size ({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
-    if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_type_word(input._data.dtype)}'")
-    a, b = input._data.dtype, target._data.dtype
-    if a != b and a.kind == "f" and b.kind == "f":
-        # torch broadcasts the operands first, so a 0-d one promotes like the others;
-        # huber's kernel keeps the input's dtype
-        rt = a if kernel == "huber_cpu" else _xp.promote_types(a, b)
-        input, target = input.to(_dtype.from_numpy_dtype(rt)), \
-            target.to(_dtype.from_numpy_dtype(rt))
-    return input - target
+    # torch broadcasts the operands first, so a 0-d one promotes like a dimensioned one
+    rt = _dtype.promote_types(input.dtype, target.dtype)
+    if kernel == "huber_cpu" and not _dtype.can_cast(rt, input.dtype):
+        raise RuntimeError(f"result type {rt.cpp_name} can't be cast to the desired output "
+                           f"type {input.dtype.cpp_name}")
+    if not rt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{rt.cpp_name}\'')
+    d = input.to(rt) - target.to(rt)
+    return d.to(input.dtype) if kernel == "huber_cpu" else d
 
 
 def _weighted(loss, weight, input, reduction, mean_by_weight):
@@ -65,9 +65,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """|input - target|, reduced; `weight` (input-shaped) makes 'mean' a weighted mean."""
-    d = _difference(input, target, "abs_cpu")
+    if input.shape != target.shape:
+        _difference(input, input, "l1")     # only warns (below: torch's own composition)
     reduction = _reduction(reduction, size_average, reduce)
-    loss = d.abs()
+    loss = (input - target).abs()     # torch composes it: bool subtraction and integer means fail
     if weight is not None:
         return _weighted(loss, weight, input, reduction, True)
     return _reduce(loss, reduction)
@@ -114,6 +115,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         red = "sum" if reduction == "batchmean" else _reduction(reduction)
     else:
         red = _reduction(reduction, size_average, reduce)
+    if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -178,7 +181,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                            f"target: {target.shape} ")
-    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+    d = input1 - input2                      # torch's order of evaluation (its errors)
+    return _reduce((-target * d + float(margin)).clamp_min(0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
@@ -189,7 +193,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     zero = input * 0
     loss = where(target != 1, (margin - input).clamp_min(0), zero) + \
         where(target != -1, input, zero)
-    return _reduce(loss, reduction)
+    return _reduce(loss.to(input.dtype), reduction)    # torch: the input's dtype
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -197,7 +201,15 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     reduction = _reduction(reduction, size_average, reduce)
     _check_out_shape(input.shape, target)
     _no_grad_weight(target, "soft_margin_loss", "target")
-    return _reduce((-input * target).exp().log1p(), reduction)
+    # torch: neg(input).mul_(target).exp_().log1p_(): computed in place in the input's dtype
+    z = -input
+    rt = _dtype.result_type(z, target)
+    if not rt.is_floating_point:
+        rt = _dtype.get_default_dtype()
+    if not _dtype.can_cast(rt, input.dtype):
+        raise RuntimeError(f"result type {rt.cpp_name} can't be cast to the desired output "
+                           f"type {input.dtype.cpp_name}")
+    return _reduce((z * target).to(input.dtype).exp().log1p(), reduction)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,

@@ -17,7 +17,7 @@ from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
 from ._inplace import float_only
-from .batchnorm import batch_norm  # noqa: F401  (nn.functional's import path)
+from .batchnorm import batch_norm, mixed_params  # noqa: F401  (batch_norm: nn.functional's path)
 from .join import cat
 from .unary import rsqrt
 
@@ -222,12 +222,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     and bias (elementwise) have shape normalized_shape."""
     ns = _normalized_shape(normalized_shape, "layer_norm")
     _check_normalized(input, ns, weight=weight, bias=bias)
+    if mixed_params(input._data, weight, bias):
+        return layer_norm(input.float(), ns, weight, bias, eps).to(input.dtype)
     _float_only(input, "LayerNormKernelImpl")
     x = input._data
-    params = [t._data.dtype for t in (weight, bias) if t is not None]
-    if any(dt != x.dtype for dt in params):      # torch's CPU kernel: float32 input only
-        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float"
-                           if x.dtype == _xp.float32 else "mixed dtype (CPU): all inputs must share same datatype.")
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     mean, var = _stats(x, dims)
     return NativeLayerNorm.apply(input, weight, bias, mean, _invstd(var, eps), dims, True, eps)
@@ -250,6 +248,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
                                f"channels in input, but got {name} of shape {list(t.shape)} "
                                f"and input of shape {list(shape)}")
+    if mixed_params(input._data, weight, bias):
+        return group_norm(input.float(), num_groups, weight, bias, eps).to(input.dtype)
     _float_only(input, "GroupNormKernelImpl")
     G = num_groups
     # (N, G, C/G, L): a group is a (C/G, L) block, and the per-channel weight is (G, C/G, 1)

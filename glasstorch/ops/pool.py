@@ -1,36 +1,27 @@
-"""Pooling: max/avg pooling (1-D, 2-D), adaptive average/max pooling and max unpooling.
+"""Pooling: max pooling (1-D, 2-D), adaptive max pooling and max unpooling; average pooling
+(avg_pool*, adaptive_avg_pool*) is in pool_avg.py and re-exported here.
 
     MaxPool2DWithIndices  y = window max; the gradient goes to the (first) argmax, by the
                           indices (flat per (N, C) plane, as torch's return_indices)
-    AvgPool2D             y = window sum / divisor; gx spreads gy / divisor back over windows
     PlaneScatter/Gather   y.flat[index] = v and its adjoint: max-pool backward, max_unpool
-    adaptive_avg_pool     a Resample (ops/resample.py): a weighted gather per axis
 
 Windows are (kernel, stride, dilation, padding) per spatial dim, computed by the kernels in
-backend/cpu_kernels.py with a loop over kernel offsets only. 1-D pooling is the same code with
-one spatial dim. Unbatched inputs (C, *S) get a batch dim of 1 on the way in.
+backend/cpu_kernels.py with a loop over kernel offsets only; _pool_shapes.py checks the
+arguments and computes output sizes. 1-D pooling is the same code with one spatial dim.
+Unbatched inputs (C, *S) get a batch dim of 1 on the way in.
 """
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
 from ..tensor import _make
 from ._inplace import float_only
-from .resample import Resample
+from ._pool_shapes import (_adaptive_args, _batched, _flat, _geometry, _pool_args, _prod,
+                           _tuple, _windows)
+from .pool_avg import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
+                       avg_pool2d)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
            "adaptive_avg_pool1d", "adaptive_max_pool1d"]
-
-
-def _prod(xs):
-    p = 1
-    for v in xs:
-        p *= v
-    return p
-
-
-def _flat(a):
-    """(N, C, *S) -> (N, C, prod(S)), also for empty arrays."""
-    return a.reshape(a.shape[:2] + (_prod(a.shape[2:]),))
 
 
 class MaxPool2DWithIndices(Op, name="max_pool2d_with_indices"):
@@ -85,124 +76,6 @@ class PlaneGather(Op, name="max_pool_gather"):
     @staticmethod
     def backward(ctx, gy):
         return PlaneScatter.apply(gy, ctx.index, ctx.shape, True), None
-
-
-class AvgPool2D(Op, name="avg_pool2d"):
-    """y = (sum of the zero-padded window) / divisor;  gx = gy / divisor added over windows."""
-
-    @staticmethod
-    def forward(ctx, x, geometry, out, divisor):
-        ctx.geometry, ctx.size, ctx.divisor = geometry, x.shape[2:], divisor
-        if ctx.needs_input_grad[0]:
-            ctx.save_inputs(0)   # unused by backward; torch keeps x too (so a second
-                                 # backward raises as in torch)
-        y = _k.window_sum(x, geometry, out)
-        if y.dtype.kind == "f":
-            y /= divisor
-            return y
-        # torch: integer average pooling truncates toward zero
-        return (_xp.sign(y) * (_xp.abs(y) // divisor)).astype(y.dtype)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return AvgPoolAdjoint.apply(gy, ctx.geometry, ctx.size, ctx.divisor), None, None, None
-
-
-class AvgPoolAdjoint(Op, name="avg_pool2d_backward"):
-    """gx = window_spread(g / divisor);  its gradient is avg pooling again."""
-
-    @staticmethod
-    def forward(ctx, g, geometry, size, divisor):
-        ctx.geometry, ctx.out, ctx.divisor = geometry, g.shape[2:], divisor
-        return _k.window_spread(g / divisor, geometry, size)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return AvgPool2D.apply(gy, ctx.geometry, ctx.out, ctx.divisor), None, None, None
-
-
-class AdaptiveAvgPool1D(Resample, name="adaptive_avg_pool1d"):
-    keeps_input = True
-
-
-class AdaptiveAvgPool2D(Resample, name="adaptive_avg_pool2d"):
-    keeps_input = True
-
-
-# ---- shapes and checks -----------------------------------------------------------------------
-
-def _tuple(value, nd, name, what):
-    if isinstance(value, int):
-        return (value,) * nd
-    value = tuple(value)
-    if len(value) == 1:
-        return value * nd
-    if len(value) != nd:
-        raise RuntimeError(f"{name}: {what}")
-    return value
-
-
-def _pool_args(kernel_size, stride, padding, dilation, nd, name):
-    word = "a tuple of two ints" if nd == 2 else "a tuple of one int"
-    k = _tuple(kernel_size, nd, name, f"kernel_size must either be a single int, or {word}")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        _tuple(stride, nd, name, f"stride must either be omitted, a single int, or {word}")
-    p = _tuple(padding, nd, name, f"padding must either be a single int, or {word}")
-    d = _tuple(dilation, nd, name, f"dilation must be either a single int, or {word}")
-    return k, s, p, d
-
-
-def _out_size(size, k, s, p, d, ceil_mode):
-    """torch's pooling_output_shape (with its checks, in its order)."""
-    if s == 0:
-        raise RuntimeError("stride should not be zero")
-    if p < 0:
-        raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
-    if p > ((k - 1) * d + 1) // 2:
-        raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                           f"pad={p}, kernel_size={k} and dilation={d}")
-    o = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (o - 1) * s >= size + p:
-        o -= 1  # the last window must start inside the input or its left padding
-    return o
-
-
-def _batched(input, nd, name):
-    """(input with a batch dim, whether it had one); torch's dim checks."""
-    x = input._data
-    if x.ndim not in (nd + 1, nd + 2):
-        if nd == 2:
-            raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-        raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
-                           f"batch size for input, but got:{list(x.shape)}")
-    if any(v == 0 for v in x.shape[-nd - 1:]):
-        raise RuntimeError(f"Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional "
-                           f"0 dim batch size for input, but got:{list(x.shape)}")
-    batched = x.ndim == nd + 2
-    return (input if batched else input.unsqueeze(0)), batched
-
-
-def _geometry(x, k, s, p, d, ceil_mode, nd):
-    size = x._data.shape[2:]
-    out = tuple(_out_size(*a, ceil_mode) for a in zip(size, k, s, p, d))
-    if any(v <= 0 for v in k):
-        raise RuntimeError(f"kernel size should be greater than zero, but got {_hw(k, 'k')}")
-    if any(v <= 0 for v in s):
-        raise RuntimeError(f"stride should be greater than zero, but got {_hw(s, 'd')}")
-    if any(v <= 0 for v in d):
-        raise RuntimeError(f"dilation should be greater than zero, but got "
-                           f"{_hw(d, 'dilation')}")
-    if any(o < 1 for o in out):
-        C = x._data.shape[1]
-        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (C,) + size))}). Calculated "
-                           f"output size: ({'x'.join(map(str, (C,) + out))}). Output size is "
-                           "too small")
-    return tuple(zip(k, s, d, p)), out
-
-
-def _hw(values, prefix):
-    names = ("H", "W") if len(values) == 2 else ("W",)
-    return " ".join(f"{prefix}{n}: {v}" for n, v in zip(names, values))
 
 
 # ---- max pooling -------------------------------------------------------------------------------
@@ -261,120 +134,6 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     _float_only(input, "max_pool1d_impl")
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 1,
                      "max_pool1d")
-
-
-# ---- average pooling ---------------------------------------------------------------------------
-
-def _divisor(size, geometry, out, count_include_pad, divisor_override, dtype):
-    """torch's divide_factor: the window clipped to input+padding (count_include_pad) or to
-    the input; a product of per-dim counts, so an outer product of 1-D arrays."""
-    if divisor_override is not None:
-        if divisor_override == 0:
-            raise RuntimeError("divisor must be not zero")
-        return divisor_override
-    total = None
-    for i, ((k, s, d, p), L, o) in enumerate(zip(geometry, size, out)):
-        start = _xp.arange(o) * s - p
-        end = _xp.minimum(start + k, L + p)
-        n = end - start if count_include_pad else \
-            _xp.minimum(end, L) - _xp.maximum(start, 0)
-        n = n.reshape((-1,) + (1,) * (len(out) - 1 - i))
-        total = n if total is None else total * n
-    if (total == total.flat[0]).all():
-        return int(total.flat[0])  # one divisor for every window: a scalar keeps it cheap
-    return total.astype(dtype if dtype.kind == "f" else _xp.int64)
-
-
-def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override, nd, name):
-    if input._data.ndim not in (nd + 1, nd + 2):
-        n = input._data.ndim
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {-nd - 1})")
-    k, s, p, d = _pool_args(kernel_size, stride, padding, 1, nd, name)
-    x, batched = _batched(input, nd, name)
-    geometry, out = _geometry(x, k, s, p, d, ceil_mode, nd)
-    divisor = _divisor(x._data.shape[2:], geometry, out, count_include_pad, divisor_override,
-                       x._data.dtype)
-    y = AvgPool2D.apply(x, geometry, out, divisor)
-    return y if batched else y.squeeze(0)
-
-
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
-    """2-D average pooling over (N, C, H, W) or (C, H, W). count_include_pad: zeros of the
-    padding count in the divisor; divisor_override: divide every window sum by this."""
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override, 2, "avg_pool2d")
-
-
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
-    """1-D average pooling over (N, C, L) or (C, L); see avg_pool2d."""
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1,
-                     "avg_pool1d")
-
-
-# ---- adaptive pooling --------------------------------------------------------------------------
-
-def _adaptive_args(input, output_size, nd, name, all_dims=False):
-    """(output size, input size) of the pooled dims. all_dims: every dim but the batch must
-    be non-empty (max pooling), not only the pooled ones."""
-    x = input._data
-    if nd >= 2 and not isinstance(output_size, int) and x.ndim <= len(tuple(output_size)):
-        # torch's _list_with_default, run before the op
-        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1}")
-    if x.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
-                           f"{list(x.shape)}")
-    for i in range(1 if all_dims else x.ndim - nd, x.ndim):
-        if x.shape[i] == 0:
-            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
-                               f"dimensions, but input has sizes {list(x.shape)} with dimension "
-                               f"{i} being empty")
-    if isinstance(output_size, int):
-        output_size = (output_size,) * nd
-    output_size = tuple(output_size)
-    if len(output_size) != nd:
-        raise RuntimeError(f"{name}: output_size must be {nd}")
-    size = x.shape[-nd:]
-    return tuple(sz if o is None else o for o, sz in zip(output_size, size)), size
-
-
-def _windows(L, o):
-    """Adaptive windows: [floor(i*L/o), ceil((i+1)*L/o)) for i < o."""
-    i = _xp.arange(o)
-    return (i * L) // o, -((-(i + 1) * L) // o)
-
-
-def _adaptive_avg(input, output_size, nd, name, op):
-    out, size = _adaptive_args(input, output_size, nd, name)
-    float_only(input, name)
-    if nd == 2 and all(o == 1 for o in out):
-        # global average pooling is a plain mean over the plane, as torch computes it (its
-        # grad_fn is MeanBackward1 too): 0.4 ms instead of 12 for a ResNet's last feature map
-        return input.mean((-2, -1), keepdim=True)
-    dtype = input._data.dtype
-    plans = []
-    for i in reversed(range(nd)):
-        start, end = _windows(size[i], out[i])
-        count = end - start
-        kmax = int(count.max()) if out[i] else 0
-        terms = [(_xp.minimum(start + j, end - 1), ((j < count) / count).astype(dtype))
-                 for j in range(kmax)] or [(_xp.zeros(0, _xp.int64), None)]   # out[i] == 0
-        plans.append(_k.AxisPlan(i - nd, size[i], terms, skip_zero=True))
-    return op.apply(input, plans)
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to a fixed output size (oH, oW) (None keeps that input size): output
-    (i, j) averages rows [floor(i*H/oH), ceil((i+1)*H/oH)) and the same for columns."""
-    return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d", AdaptiveAvgPool2D)
-
-
-def adaptive_avg_pool1d(input, output_size):
-    """Average pooling of (N, C, L) to a fixed length; see adaptive_avg_pool2d."""
-    return _adaptive_avg(input, output_size, 1, "adaptive_avg_pool1d", AdaptiveAvgPool1D)
 
 
 def _adaptive_max(input, output_size, nd, name):

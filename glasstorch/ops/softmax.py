@@ -6,12 +6,14 @@ invariant to shifts, and exp(x - max) <= 1 cannot overflow) and saves only the o
 from which both gradients follow. The composite twins (`_softmax_simple` in
 tests/ops/test_softmax.py) serve as the reference. nn.functional.softmax & co. call these.
 """
+import warnings
+
 from ..autograd.node import Op
 from ._inplace import _type_word
 from ._util import to_dtype
 from ..tensor import _wrap_dim
 
-__all__ = ["softmax", "log_softmax"]
+__all__ = ["softmax", "log_softmax"]  # gumbel_softmax: nn.functional only
 
 
 def _shifted(x, dim):
@@ -95,3 +97,19 @@ def softmin(input, dim, dtype=None):
     if input._data.dtype.kind != "f":         # empty (see _prepare): nothing to compute
         return input.clone()
     return Softmax.apply(-input, dim)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample of the Gumbel-softmax (concrete) distribution (Jang et al. 2016; Maddison et
+    al. 2016): softmax((logits + g) / tau) with Gumbel noise g = -log(Exp(1)); small tau makes
+    it nearly one-hot. hard=True returns the one-hot argmax whose gradient is the soft
+    sample's (the straight-through estimator)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.")
+    gumbels = -logits.new_empty(logits.shape).exponential_().log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = logits.new_zeros(logits.shape).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

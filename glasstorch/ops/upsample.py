@@ -11,10 +11,10 @@ formulas in the input's precision (float32 for float32).
 import warnings
 
 from ..backend import xp as _xp, cpu_kernels as _k
-from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pool_avg import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .resample import Resample
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 
 
 # torch's grad_fn names (UpsampleNearest2DBackward0, ...): same op, named per mode
@@ -220,6 +220,23 @@ def pixel_shuffle(input, upscale_factor):
     y = input.reshape(*lead, C // (r * r), r, r, H, W)
     y = y.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
     return y.reshape(*lead, C // (r * r), H * r, W * r)
+
+
+def channel_shuffle(input, groups):
+    """(N, C, *) with C = g k -> channel c = i k + j moves to j g + i (ShuffleNet, Zhang et al.
+    2017): a reshape-transpose-reshape that mixes the channels of grouped convolutions."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    y = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return y.reshape(n, c, *rest)
 
 
 def pixel_unshuffle(input, downscale_factor):

@@ -130,3 +130,27 @@ def test_lerp_second_backward_as_torch(weight):
         except RuntimeError as e:
             outcomes.append(("raises", "second time" in str(e)))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a, b: m.add(a, b, alpha=2), lambda m, a, b: m.sub(a, b, alpha=-0.5),
+    lambda m, a, b: m.rsub(a, b, alpha=3), lambda m, a, b: a.add(b, alpha=2.5),
+    lambda m, a, b: a + b.sub(a, alpha=2), lambda m, a, b: a.clone().add_(b, alpha=4),
+    lambda m, a, b: m.add(a, 3, alpha=2) + b,
+], ids=["add", "sub", "rsub", "method", "chain", "add_", "number_other"])
+def test_add_sub_alpha_second_backward_as_torch(call):
+    # torch keeps alpha as a scalar of AddBackward0/SubBackward0: nothing is saved, so a second
+    # backward works and accumulates (glasstorch once scaled b through mul, which saved it)
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for m in (gt, torch):
+        a = m.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        b = m.tensor([0.5, 4.0, -1.0], requires_grad=True)
+        out = call(m, a, b).sum()   # (no mul by a constant: torch's mul saves it)
+        out.backward()
+        try:
+            out.backward()
+            outcomes.append(("ok", a.grad.tolist(), b.grad.tolist()))
+        except RuntimeError as e:
+            outcomes.append(("raises", "second time" in str(e)))
+    assert outcomes[0] == outcomes[1]

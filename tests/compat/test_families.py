@@ -25,7 +25,8 @@ def _made(names):
     return [n for n in names if hasattr(gt.Tensor, n + "_") and hasattr(torch.Tensor, n + "_")]
 
 
-@pytest.mark.parametrize("name", _made(UNARY))
+@pytest.mark.parametrize("name", [n for n in _made(UNARY)
+                                  if n not in _families.NO_INPLACE_DERIVATIVE])
 def test_inplace_unary(name):
     check_op(lambda x: getattr(x * 1, name + "_")(), [(3, 4)], low=0.1, high=0.9)
     check_op(lambda m, x: getattr(m, name + "_")(x * 1) if hasattr(torch, name + "_")
@@ -120,3 +121,46 @@ def test_torch_level_linalg(fn, shape):
 
 def test_trace_needs_a_matrix():
     check_raises(lambda x: x.trace(), [(3,)])
+
+
+# torch functions that are also Tensor methods (_families.METHODS):
+# x.name(...) == torch.name(x, ...)
+METHOD_CALLS = {
+    "acosh": lambda x: (x + 1.5).acosh(), "asinh": lambda x: x.asinh(),
+    "atanh": lambda x: x.atanh(), "arccosh": lambda x: (x + 1.5).arccosh(),
+    "argwhere": lambda x: (x.detach() > 0.5).argwhere(), "fliplr": lambda x: x.fliplr(),
+    "flipud": lambda x: x.flipud(), "hardshrink": lambda x: x.hardshrink(0.4),
+    "narrow_copy": lambda x: x.narrow_copy(1, 1, 2), "positive": lambda x: x.positive(),
+    "prelu": lambda x: x.prelu(x.new_tensor([0.25])), "ravel": lambda x: x.t().ravel(),
+    "signbit": lambda x: (x.detach() - 0.5).signbit(),
+    "addbmm_": lambda x: (x * 1).addbmm_(x.detach().expand(2, 3, 3), x.detach().expand(2, 3, 3)),
+    "addmv_": lambda x: (x[:, 0] * 1).addmv_(x.detach(), x.detach()[0]),
+    "addr_": lambda x: (x * 1).addr_(x.detach()[0], x.detach()[1]),
+    "heaviside_": lambda x: (x.detach() - 0.5).heaviside_(x.detach()[0]),
+}
+
+
+@pytest.mark.parametrize("name", list(METHOD_CALLS))
+def test_generated_methods(name):
+    assert hasattr(gt.Tensor, name)
+    grad = name not in ("argwhere", "signbit", "heaviside_")
+    check_op(METHOD_CALLS[name], [(3, 3)], low=0.1, high=0.9, grad=grad)
+
+
+@pytest.mark.parametrize("name", ["gcd_", "lcm_"])
+def test_generated_integer_inplace(name):
+    for lib in (gt, torch):
+        a, b = lib.tensor([4, 6, 9]), lib.tensor([6, 4, 3])
+        getattr(a, name)(b)
+        assert a.tolist() == getattr(torch.tensor([4, 6, 9]), name[:-1])(
+            torch.tensor([6, 4, 3])).tolist()
+
+
+@pytest.mark.parametrize("name", list(_families.NO_INPLACE_DERIVATIVE))
+def test_inplace_without_derivative(name):
+    # values as torch's; backward raises torch's NotImplementedError (no derivative defined)
+    shift = 1.5 if "cosh" in name else 0.0
+    check_op(lambda x: getattr(x.detach() + shift, name + "_")(), [(3, 3)], low=0.1,
+             high=0.9, grad=False)
+    check_raises(lambda x: getattr(x.requires_grad_() + shift, name + "_")().sum().backward(),
+                 [(3, 3)], match="the derivative for 'inplace version of")

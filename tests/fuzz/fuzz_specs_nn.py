@@ -308,6 +308,9 @@ _F_ONE = {  # name -> extra positional/keyword arguments after the input
     "avg_pool1d": {"kernel_size": 2}, "max_pool1d": {"kernel_size": 2},
     "max_pool1d_with_indices": {"kernel_size": 2}, "max_pool2d_with_indices": {"kernel_size": 2},
     "adaptive_max_pool1d": {"output_size": 2}, "upsample_nearest": {"scale_factor": 2},
+    "lp_pool1d": {"norm_type": 2, "kernel_size": 2},
+    "lp_pool2d": {"norm_type": 3, "kernel_size": 2, "stride": 1},
+    "channel_shuffle": {"groups": 2}, "pdist": {"p": 2},
 }
 for _n, _kw in _F_ONE.items():
     def _f_one(data, op=None, n=_n, kw=_kw):
@@ -384,6 +387,7 @@ F_NOT_DRAWN = {
     "max_unpool2d": "needs indices from max_pool2d: tests/nn pool tests",
     "fold": "col2im: drawn as 'col2im' through conv", "unfold": "im2col, as fold",
     "upsample": "deprecated alias of interpolate", "upsample_bilinear": "deprecated alias",
+    "gumbel_softmax": "random (Gumbel noise): tests/nn/test_functional_extras.py",
 }
 
 

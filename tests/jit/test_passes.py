@@ -107,3 +107,16 @@ def test_every_pass_on_the_zoo(name):
         np.testing.assert_allclose(folded(x2).numpy(), ref, rtol=1e-4, atol=1e-5)
         full = jit.optimize_for_inference(traced)
         np.testing.assert_allclose(full(x2).numpy(), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_fusion_keeps_alpha_of_add_and_sub():
+    # add/sub carry alpha as an attribute of the op (a + alpha * b): a fused chain must not
+    # drop it, and the replay equals eager
+    def f(x):
+        return gt.sub(gt.add(x, x.tanh(), alpha=2.5).relu(), x, alpha=-3) * 2
+    x = gt.randn(4, 8)
+    t = jit.freeze(jit.trace(f, x))
+    P.fuse_elementwise(t.graph)
+    t.invalidate()
+    with gt.no_grad():
+        np.testing.assert_allclose(t(x).numpy(), f(x).numpy(), rtol=1e-6, atol=1e-6)

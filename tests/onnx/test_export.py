@@ -99,6 +99,7 @@ _ELEMENTWISE = [
     gt.stack([x, x], 0).sum(0)[:, :8] + x.unsqueeze(1).expand(-1, 3, -1).sum(1)[:, :8],
     lambda x: nn.functional.pad(x[None], (1, 2), mode="reflect")[0] @ gt.ones(11, 4) +
     x.remainder(0.3)[:, :4] + nn.functional.threshold(x[:, :4], 0.1, -2.0).cumsum(1),
+    lambda x: gt.add(x, x.exp(), alpha=2.5) - gt.sub(x.sin(), x, alpha=-3) + gt.rsub(x, x.cos(), alpha=2),
 ]
 
 
@@ -138,6 +139,28 @@ def test_export_uses_eval_mode_by_default(tmp_path):
     assert m.training
     sess = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     m.eval()
+    with gt.no_grad():
+        np.testing.assert_allclose(sess.run(None, {"x": x.numpy()})[0], m(x).numpy(),
+                                   rtol=1e-4, atol=1e-5)
+
+
+def test_training_mode_enum_matches_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("EVAL", "PRESERVE", "TRAINING"):
+        assert int(getattr(gonnx.TrainingMode, name)) == int(getattr(torch.onnx.TrainingMode, name))
+
+
+@pytest.mark.parametrize("mode", ["TRAINING", "PRESERVE"])
+def test_training_mode_keeps_batch_norm_in_training(mode, tmp_path):
+    # TrainingMode.TRAINING / PRESERVE on a training model: BatchNorm normalizes with the batch's
+    # statistics in the exported graph (EVAL, the default, uses the running ones)
+    gt.manual_seed(0)
+    m = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+    x = gt.randn(8, 4) * 3 + 1
+    with pytest.warns(Warning):
+        gonnx.export(m, x, str(tmp_path / "m.onnx"), training=getattr(gonnx.TrainingMode, mode))
+    assert m.training
+    sess = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     with gt.no_grad():
         np.testing.assert_allclose(sess.run(None, {"x": x.numpy()})[0], m(x).numpy(),
                                    rtol=1e-4, atol=1e-5)

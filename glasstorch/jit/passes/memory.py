@@ -14,9 +14,10 @@ from ..ir import Value
 
 __all__ = ["plan_memory"]
 
-_FRESH = {"unary", "trig", "piecewise", "arith", "binary_math", "compare", "linalg", "conv",
-          "pool", "norm", "batchnorm", "softmax", "reduce", "extrema", "cumulative", "linear",
-          "activation", "embedding", "rnn", "attention", "upsample", "resample", "pad", "loss"}
+_FRESH = {"unary", "trig", "piecewise", "arith", "binary_math", "compare", "linalg", "einsum",
+          "conv", "pool", "pool_avg", "norm", "batchnorm", "softmax", "reduce", "extrema",
+          "cumulative", "linear", "activation", "activation_smooth", "embedding", "rnn_layers",
+          "attention", "upsample", "resample", "pad", "loss", "loss_binary"}
 
 
 def _fresh(n):

@@ -1,42 +1,24 @@
 """Module: the base class of every layer and model, with PyTorch's mechanics.
 
 What `net(x)` actually calls: `Module.__call__` -> forward pre-hooks -> `self.forward(x)` ->
-forward hooks (-> full backward hooks wired into the graph). With no hooks anywhere it is
-just `self.forward(x)` (the fast path).
+forward hooks (-> full backward hooks wired into the graph; _hooks.py). With no hooks anywhere
+it is just `self.forward(x)` (the fast path).
 
 Assigning a Parameter, a Module or a registered buffer as an attribute stores it in the ordered
 dicts `_parameters`, `_modules`, `_buffers` (`__setattr__`), which is how `parameters()`,
-`state_dict()` and `to()` find them, in definition order. Read container.py next.
+`state_dict()` (_state_dict.py) and `to()` find them, in definition order. Read container.py
+next.
 """
-from collections import OrderedDict, namedtuple
-import itertools
+from collections import OrderedDict
 
 from ... import _dtype
 from ..._device import check_device
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
+from . import _hooks, _state_dict
 
 __all__ = ["Module"]
-
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class _RemovableHandle:
-    _ids = itertools.count()
-
-    def __init__(self, hooks_dict):
-        self.hooks_dict = hooks_dict
-        self.id = next(_RemovableHandle._ids)
-
-    def remove(self):
-        self.hooks_dict.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:
@@ -71,67 +53,29 @@ class Module:
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
                 or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)  # fast path: no hooks
-        return self._call_with_hooks(args, kwargs)
-
-    def _call_with_hooks(self, args, kwargs):
-        for hid, hook in list(self._forward_pre_hooks.items()):
-            if hid in self._forward_pre_hooks_with_kwargs:
-                r = hook(self, args, kwargs)
-                if r is not None:
-                    args, kwargs = r
-            else:
-                r = hook(self, args)
-                if r is not None:
-                    args = r if isinstance(r, tuple) else (r,)
-        bw = None
-        if self._backward_hooks or self._backward_pre_hooks:
-            from .._backward_hook import BackwardHook
-            bw = BackwardHook(self, list(self._backward_hooks.values()),
-                              list(self._backward_pre_hooks.values()))
-            args = bw.setup_input(args)
-        result = self.forward(*args, **kwargs)
-        for hid, hook in list(self._forward_hooks.items()):
-            if hid in self._forward_hooks_with_kwargs:
-                r = hook(self, args, kwargs, result)
-            else:
-                r = hook(self, args, result)
-            if r is not None:
-                result = r
-        if bw is not None:
-            result = bw.setup_output(result)
-        return result
+        return _hooks.call_with_hooks(self, args, kwargs)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """hook(module, args) -> None or new args, run before forward."""
-        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs,
-                              self._forward_pre_hooks_with_kwargs)
+        return _hooks.add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs,
+                               self._forward_pre_hooks_with_kwargs)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
         """hook(module, args, output) -> None or a new output, run after forward."""
-        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs,
-                              self._forward_hooks_with_kwargs)
+        return _hooks.add_hook(self._forward_hooks, hook, prepend, with_kwargs,
+                               self._forward_hooks_with_kwargs)
 
     def register_full_backward_hook(self, hook, prepend=False):
         """hook(module, grad_input, grad_output) -> None or new grad_input, run when the
         gradients with respect to the module's inputs have been computed."""
-        return self._add_hook(self._backward_hooks, hook, prepend, False, set())
+        return _hooks.add_hook(self._backward_hooks, hook, prepend, False, set())
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """hook(module, grad_output) -> None or new grad_output, before the module's backward."""
-        return self._add_hook(self._backward_pre_hooks, hook, prepend, False, set())
+        return _hooks.add_hook(self._backward_pre_hooks, hook, prepend, False, set())
 
     register_backward_hook = register_full_backward_hook
-
-    @staticmethod
-    def _add_hook(hooks, hook, prepend, with_kwargs, kw_set):
-        handle = _RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        if with_kwargs:
-            kw_set.add(handle.id)
-        return handle
 
     # ---- attribute routing ---------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -426,28 +370,7 @@ class Module:
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """Parameters and persistent buffers by dotted name ('0.weight', 'bn.running_mean'),
         detached unless keep_vars=True."""
-        if args:  # torch's legacy positional form state_dict(destination, prefix, keep_vars)
-            destination = args[0]
-            if len(args) > 1:
-                prefix = args[1]
-            if len(args) > 2:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-        extra = getattr(type(self), "get_extra_state", None)
-        if extra is not None and extra is not Module.get_extra_state:
-            destination[prefix + "_extra_state"] = self.get_extra_state()
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination=destination, prefix=prefix + name + ".",
-                             keep_vars=keep_vars)
-        return destination
+        return _state_dict.state_dict(self, args, destination, prefix, keep_vars, Module)
 
     def get_extra_state(self):
         raise RuntimeError("Reached a code path in Module.get_extra_state() that should never "
@@ -461,63 +384,7 @@ class Module:
         """Copy parameters and buffers from `state_dict`. Everything is checked first (missing
         and unexpected keys when strict, shape mismatches always); on any error nothing is
         changed and a RuntimeError lists every problem, as PyTorch's does."""
-        if not hasattr(state_dict, "keys"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing, unexpected, errors, plan = [], [], [], []
-        expected = set()
-        for mod_prefix, module in self.named_modules(remove_duplicate=False):
-            pre = mod_prefix + "." if mod_prefix else ""
-            local = [(n, p) for n, p in module._parameters.items() if p is not None]
-            local += [(n, b) for n, b in module._buffers.items()
-                      if b is not None and n not in module._non_persistent_buffers_set]
-            for name, target in local:
-                key = pre + name
-                expected.add(key)
-                if key not in state_dict:
-                    missing.append(key)
-                    continue
-                value = state_dict[key]
-                if not isinstance(value, Tensor):
-                    errors.append(f'While copying the parameter named "{key}", expected '
-                                  f"torch.Tensor or Tensor-like object from checkpoint but "
-                                  f"received {type(value)}")
-                    continue
-                if tuple(value.shape) != tuple(target.shape):
-                    errors.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{value.shape} from checkpoint, the shape in current model "
-                                  f"is {target.shape}.")
-                    continue
-                plan.append((module, name, target, value))
-            if getattr(type(module), "set_extra_state", None) is not Module.set_extra_state:
-                key = pre + "_extra_state"
-                expected.add(key)
-                if key in state_dict:
-                    plan.append((module, "_extra_state", None, state_dict[key]))
-                elif strict:
-                    missing.append(key)
-        unexpected = [k for k in state_dict.keys() if k not in expected]
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self._get_name(), "\n\t".join(errors)))
-        with no_grad():
-            for module, name, target, value in plan:
-                if name == "_extra_state":
-                    module.set_extra_state(value)
-                elif assign:
-                    if name in module._parameters:
-                        module._parameters[name] = Parameter(value, target.requires_grad)
-                    else:
-                        module._buffers[name] = value
-                else:
-                    target.copy_(value)
-        return _IncompatibleKeys(missing, unexpected)
+        return _state_dict.load_state_dict(self, state_dict, strict, assign, Module)
 
     # ---- printing ------------------------------------------------------------------------
     def _get_name(self):

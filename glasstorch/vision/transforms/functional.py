@@ -4,12 +4,13 @@ Each function takes a PIL image or a tensor image (..., C, H, W) (also (H, W)), 
 arguments as torchvision does, and dispatches: PIL images to _functional_pil.py (Pillow's own
 resampling and enhancers, like torchvision), tensors to the array kernels of
 _functional_tensor.py (the formulas of torch's interpolate/grid_sample that torchvision calls).
-The transform classes (transforms.py, geometry.py) draw random parameters and call these.
+The colour transforms are in _functional_color.py and the image checks in _functional_base.py,
+both re-exported here. The transform classes (transforms.py, geometry.py) draw random parameters
+and call these.
 Pillow is optional: it is imported only when a PIL image is passed or produced.
 """
 import math
 import numbers
-import sys
 import warnings
 from enum import Enum
 
@@ -18,6 +19,10 @@ from ...backend import xp as _xp
 from ...creation import as_tensor
 from ...tensor import Tensor, _make
 from . import _functional_tensor as F_t
+from ._functional_base import (_check_channels, _check_image, _is_pil_image, _pil,  # noqa: F401
+                               get_dimensions, get_image_num_channels, get_image_size)
+from ._functional_color import (adjust_brightness, adjust_contrast, adjust_hue,  # noqa: F401
+                                adjust_saturation, rgb_to_grayscale, to_grayscale)
 
 __all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels",
            "to_tensor", "pil_to_tensor", "to_pil_image", "convert_image_dtype", "normalize",
@@ -54,53 +59,6 @@ def _interpolation(mode):
         raise TypeError("Argument interpolation should be of type InterpolationMode instead of "
                         f"{type(mode)}")
     return mode
-
-
-def _is_pil_image(img):
-    pil = sys.modules.get("PIL.Image")  # not imported yet: img cannot be a PIL image
-    return pil is not None and isinstance(img, pil.Image)
-
-
-def _pil():
-    try:
-        from . import _functional_pil
-    except ImportError:
-        raise ImportError("PIL images need Pillow: pip install 'glasstorch[vision]'") from None
-    return _functional_pil
-
-
-def _check_image(img):
-    if isinstance(img, Tensor):
-        if img.ndim < 2:
-            raise TypeError("Tensor is not a torch image.")
-        return True
-    if _is_pil_image(img):
-        return False
-    raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
-
-
-def _check_channels(img, permitted):
-    c = get_dimensions(img)[0]
-    if c not in permitted:
-        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but "
-                        f"found {c}")
-
-
-def get_dimensions(img):
-    """[channels, height, width]."""
-    if _check_image(img):
-        return [1 if img.ndim == 2 else img.shape[-3], img.shape[-2], img.shape[-1]]
-    return [len(img.getbands()), img.height, img.width]
-
-
-def get_image_size(img):
-    """[width, height] (torchvision's order)."""
-    _, h, w = get_dimensions(img)
-    return [w, h]
-
-
-def get_image_num_channels(img):
-    return get_dimensions(img)[0]
 
 
 # ---- conversion ----------------------------------------------------------------------------
@@ -452,74 +410,6 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
     matrix = _inverse_affine_matrix(center_f, angle, [float(t) for t in translate], scale,
                                     shear)
     return _warp(img, matrix, interpolation, fill)
-
-
-# ---- colour --------------------------------------------------------------------------------
-
-def _is_color_tensor(img):
-    """True for a tensor with 1 or 3 channels (TypeError for others), False for PIL."""
-    if _check_image(img):
-        _check_channels(img, [1, 3])
-        return True
-    return False
-
-
-def adjust_brightness(img, brightness_factor):
-    """Blend with black: factor 0 gives black, 1 the original, 2 twice as bright (clamped)."""
-    if brightness_factor < 0:
-        raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
-    if _is_color_tensor(img):
-        return _make(F_t.blend(img._data, _xp.zeros_like(img._data), brightness_factor))
-    return _pil().adjust_brightness(img, brightness_factor)
-
-
-def adjust_contrast(img, contrast_factor):
-    """Blend with the mean gray level of the image: 0 gives a flat gray image."""
-    if contrast_factor < 0:
-        raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
-    if _is_color_tensor(img):
-        return _make(F_t.adjust_contrast(img._data, contrast_factor))
-    return _pil().adjust_contrast(img, contrast_factor)
-
-
-def adjust_saturation(img, saturation_factor):
-    """Blend with the grayscale image: 0 gives gray, 1 the original (1-channel: unchanged)."""
-    if saturation_factor < 0:
-        raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
-    if _is_color_tensor(img):
-        if get_dimensions(img)[0] == 1:  # torch: matches PIL, which leaves L images alone
-            return img
-        gray = F_t.rgb_to_grayscale(img._data)
-        return _make(F_t.blend(img._data, gray, saturation_factor))
-    return _pil().adjust_saturation(img, saturation_factor)
-
-
-def adjust_hue(img, hue_factor):
-    """Rotate the hue by hue_factor (in [-0.5, 0.5]) of a full turn, in HSV."""
-    if not -0.5 <= hue_factor <= 0.5:
-        raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
-    if _is_color_tensor(img):
-        if get_dimensions(img)[0] == 1:
-            return img
-        return _make(F_t.adjust_hue(img._data, hue_factor))
-    return _pil().adjust_hue(img, hue_factor)
-
-
-def rgb_to_grayscale(img, num_output_channels=1):
-    """Luma in 1 (or 3 equal) channels. Tensors: 0.2989 R + 0.587 G + 0.114 B (torchvision's
-    coefficients); PIL: Pillow's convert("L"), 0.299 / 0.587 / 0.114 in fixed point."""
-    if num_output_channels not in (1, 3):
-        raise ValueError("num_output_channels should be either 1 or 3")
-    if not _check_image(img):
-        return _pil().to_grayscale(img, num_output_channels)
-    if img.ndim < 3:
-        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found "
-                        f"{img.ndim}")
-    _check_channels(img, [1, 3])
-    return _make(F_t.rgb_to_grayscale(img._data, num_output_channels))
-
-
-to_grayscale = rgb_to_grayscale
 
 
 def erase(img, i, j, h, w, v, inplace=False):

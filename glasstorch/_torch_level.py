@@ -1,0 +1,96 @@
+"""The `torch.*` forms of nn functions: torch.kl_div, torch.batch_norm, torch.embedding, ...
+
+torch exposes its ATen kernels at the top level with their own calling conventions, which
+differ from `torch.nn.functional`'s: `reduction` is an int (0 none, 1 mean, 2 sum), every
+argument of batch_norm is positional and required, embedding takes (weight, indices). Code
+written against them (often generated or ported from C++) runs unchanged here; each function
+converts its arguments and calls the nn.functional form, where the computation lives.
+"""
+import warnings
+
+__all__ = ["kl_div", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
+           "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
+           "triplet_margin_loss", "embedding", "bilinear", "batch_norm", "instance_norm",
+           "detach"]
+
+_REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
+
+
+def _F():
+    from .nn import functional
+    return functional
+
+
+def _reduction(fn, reduction):
+    """torch's int enum for `reduction` (ATen's Reduction: 1 mean, 2 sum) as nn.functional's
+    name; like ATen, any other int leaves the loss unreduced."""
+    if isinstance(reduction, bool) or not isinstance(reduction, int):
+        raise TypeError(f"{fn}(): argument 'reduction' must be int, not "
+                        f"{type(reduction).__name__}")
+    return _REDUCTIONS.get(reduction, "none")
+
+
+def kl_div(input, target, reduction=1, *, log_target=False):
+    with warnings.catch_warnings():     # nn.functional's 'mean' vs 'batchmean' advice only
+        warnings.filterwarnings("ignore", "reduction: 'mean' divides", UserWarning)
+        return _F().kl_div(input, target, reduction=_reduction("kl_div", reduction),
+                           log_target=log_target)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+    return _F().binary_cross_entropy_with_logits(
+        input, target, weight, reduction=_reduction("binary_cross_entropy_with_logits",
+                                                    reduction), pos_weight=pos_weight)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+    return _F().cosine_embedding_loss(input1, input2, target, margin,
+                                      reduction=_reduction("cosine_embedding_loss", reduction))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
+    return _F().hinge_embedding_loss(input, target, margin,
+                                     reduction=_reduction("hinge_embedding_loss", reduction))
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+    return _F().margin_ranking_loss(input1, input2, target, margin,
+                                    reduction=_reduction("margin_ranking_loss", reduction))
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    return _F().poisson_nll_loss(input, target, log_input, full, eps=eps,
+                                 reduction=_reduction("poisson_nll_loss", reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        reduction=1):
+    return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                    reduction=_reduction("triplet_margin_loss", reduction))
+
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """ATen's order: the table first; padding_idx -1 means none."""
+    return _F().embedding(indices, weight, None if padding_idx == -1 else padding_idx,
+                          scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    return _F().bilinear(input1, input2, weight, bias)
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
+               cudnn_enabled):
+    return _F().batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                           eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
+                  eps, cudnn_enabled):
+    return _F().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                              momentum, eps)
+
+
+def detach(input):
+    return input.detach()
+

@@ -1,0 +1,375 @@
+"""The fused recurrent layers that ops/rnn.py's lstm, gru, rnn_* and their cells run on.
+
+How a layer runs: the input projection of every time step is one matmul (F.linear over all
+T*B rows, in rnn.py), then one fused op (LSTMLayer, GRULayer, RNNLayer) runs the time loop on
+arrays: per step one matmul h @ W_hh^T and the gate nonlinearities written into preallocated
+buffers, which backward reuses. Backward is the BPTT loop on arrays (one matmul per step), and
+the weight gradient dW_hh = dgates^T @ h_prev is one matmul over all steps. One graph node per
+layer and direction, so Python work per step is a handful of NumPy calls. With
+create_graph=True backward instead differentiates the composite twin (`_unroll`: the same math
+as per-step glasstorch ops), so second derivatives work.
+
+Time steps are stored one after another, `batch_sizes[t]` rows each: (T*B, G) for a padded
+batch, a PackedSequence's data for a packed one (sequences sorted by decreasing length, so the
+rows active at step t are the first batch_sizes[t] ones). A finished sequence keeps its state
+in the (B, H) state buffer, so final states are taken at each sequence's own last step, and the
+reverse direction starts each sequence from h0 at its own end.
+"""
+from ..autograd.engine import grad as _grad
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Op
+from ..backend import xp as _xp, memory as _mem, threads as _threads
+from ..tensor import _make
+from .join import cat
+
+__all__ = []
+
+
+def _steps(batch_sizes, reverse):
+    """(first row, number of rows) of each time step, in the order the layer visits them."""
+    steps, off = [], 0
+    for bs in batch_sizes:
+        steps.append((off, bs))
+        off += bs
+    return steps[::-1] if reverse else steps
+
+
+def _batch_rows(B, rows, nbytes):
+    """rows(lo, hi) over the batch: with 2 threads each runs the whole time loop for half of
+    the sequences with one-thread GEMMs (backend/threads.py), one hand-off per layer instead
+    of OpenBLAS splitting (and busy-waiting on) every small per-step GEMM."""
+    _threads.parallel_for(B, rows, nbytes, blas_serial=True)
+
+
+class _Layer(Op):
+    """Shared by the three fused layers: the activations saved for backward are `ctx.acts`
+    (kept with ctx.save, so freed with the graph), and create_graph=True backward goes
+    through `_replay`."""
+    __slots__ = ()
+
+
+class LSTMLayer(_Layer, name="lstm_layer"):
+    """One LSTM layer over a sequence (Hochreiter & Schmidhuber 1997, Gers et al. 2000):
+    a = xg_t + h W_hh^T + b_hh;  i, f, o = sigmoid, g = tanh of a's quarters;  c' = f c + i g,
+    h' = o tanh(c') (then h' W_hr^T: projection, Sak et al. 2014).  BPTT: dc += dh' o (1 -
+    tanh^2 c');  da = (dc g i(1-i), dc c f(1-f), dc i (1-g^2), dh' tanh(c') o(1-o));
+    dc_prev = dc f, dh_prev = da W_hh;  dW_hh = sum_t da_t^T h_t-1,  dxg_t = da_t."""
+
+    @staticmethod
+    def forward(ctx, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse):
+        B, H = c0.shape
+        P = h0.shape[1]
+        x = xg.reshape(-1, 4 * H)
+        n, dt = x.shape[0], x.dtype
+        # sigmoid(a) = (1 + tanh(a/2)) / 2: with the i, f, o columns of W_hh and xg halved up
+        # front (exact: a power of two), one tanh per step activates all four gates
+        half = _xp.full(4 * H, 0.5, dtype=dt)
+        half[2 * H:3 * H] = 1
+        shift = 1 - half
+        xs = _mem.empty_like(x)     # buffers start on a cache line: see backend/memory.py
+        _xp.add(x, 0 if b_hh is None else b_hh, out=xs)
+        xs *= half
+        # (P, 4H), C order: OpenBLAS runs the per-step (B, P) @ (P, 4H) ~1.5x faster than on a
+        # transposed view
+        ws = _xp.multiply(w_hh.T, half, order="C")
+        gates = _mem.empty((n, 4 * H), dt)                   # activated i, f, g, o per row
+        hprev, cprev, tc = (_mem.empty(shape, dt) for shape in ((n, P), (n, H), (n, H)))
+        u = _mem.empty((n, H), dt) if w_hr is not None else None   # o tanh(c), pre-projection
+        wr = _xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
+        y = _mem.empty((n, P), dt)
+        h, c = _mem.empty_like(h0), _mem.empty_like(c0)
+        h[...], c[...] = h0, c0
+        steps = _steps(batch_sizes, reverse)
+
+        def rows(lo, hi):   # the time loop for batch rows [lo, hi): rows never interact
+            for off, bs in steps:
+                e = min(hi, bs)
+                if e <= lo:
+                    continue
+                r, b = slice(off + lo, off + e), slice(lo, e)
+                hp, g, ct = hprev[r], gates[r], c[b]
+                hp[...] = h[b]
+                _xp.matmul(hp, ws, out=g)
+                g += xs[r]
+                _xp.tanh(g, out=g)
+                g *= half
+                g += shift
+                cprev[r] = ct
+                ct *= g[:, H:2 * H]
+                ct += g[:, :H] * g[:, 2 * H:3 * H]
+                _xp.tanh(ct, out=tc[r])
+                if w_hr is None:
+                    _xp.multiply(g[:, 3 * H:], tc[r], out=y[r])
+                else:
+                    _xp.multiply(g[:, 3 * H:], tc[r], out=u[r])
+                    _xp.matmul(u[r], wr, out=y[r])
+                h[b] = y[r]
+        _batch_rows(B, rows, gates.nbytes)
+        if any(ctx.needs_input_grad):
+            ctx.save(acts=(gates, hprev, cprev, tc, u))
+            ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
+            ctx.save_inputs(0, 1, 2, 3, 4, 5)
+        return y.reshape(xg.shape[:-1] + (P,)), h, c
+
+    @staticmethod
+    def backward(ctx, gy, gh, gc):
+        if STATE.enabled:
+            return _replay(ctx, (gy, gh, gc))
+        xg, _, _, w_hh, _, w_hr = ctx.saved_tensors
+        gates, hprev, cprev, tc, u = ctx.acts
+        need = ctx.needs_input_grad
+        n, H = tc.shape
+        i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+        # the step-local factors of the gate gradients, for all steps at once, in place:
+        # K = (g i(1-i), c f(1-f), i (1-g^2), tanh(c') o(1-o)),  A = o (1 - tanh^2 c')
+        K = _xp.subtract(1, gates, out=_mem.empty_like(gates))
+        K *= gates
+        K[:, :H] *= g
+        K[:, H:2 * H] *= cprev
+        Kg = K[:, 2 * H:3 * H]
+        _xp.multiply(g, g, out=Kg)
+        _xp.subtract(1, Kg, out=Kg)
+        Kg *= i
+        K[:, 3 * H:] *= tc
+        A = _xp.multiply(tc, tc, out=_mem.empty_like(tc))
+        _xp.subtract(1, A, out=A)
+        A *= o
+        K4, dG = K.reshape(n, 4, H), _mem.empty_like(gates)
+        dG4 = dG.reshape(n, 4, H)
+        wd = w_hh._data
+        wr = w_hr._data if w_hr is not None else None
+        dy = gy._data.reshape(n, -1)
+        dh, dc = gh._data.copy(), gc._data.copy()
+        dR = _mem.empty_like(hprev) if wr is not None and need[5] else None
+        steps = list(reversed(_steps(ctx.batch_sizes, ctx.reverse)))
+
+        def rows(lo, hi):   # BPTT for batch rows [lo, hi)
+            for off, bs in steps:
+                e = min(hi, bs)
+                if e <= lo:
+                    continue
+                r, b = slice(off + lo, off + e), slice(lo, e)
+                d, dct = dh[b], dc[b]
+                d += dy[r]
+                if wr is None:
+                    dhh = d
+                else:
+                    if dR is not None:
+                        dR[r] = d
+                    dhh = d @ wr
+                dct += dhh * A[r]
+                _xp.multiply(dct[:, None, :], K4[r, :3], out=dG4[r, :3])
+                _xp.multiply(dhh, K4[r, 3], out=dG4[r, 3])
+                dct *= f[r]
+                _xp.matmul(dG[r], wd, out=d)
+        _batch_rows(dh.shape[0], rows, dG.nbytes)
+        return (_make(dG.reshape(xg.shape)) if need[0] else None,
+                _make(dh) if need[1] else None,
+                _make(dc) if need[2] else None,
+                _make(dG.T @ hprev) if need[3] else None,
+                _make(dG.sum(0)) if need[4] else None,
+                _make(dR.T @ u) if need[5] else None, None, None)
+
+
+class GRULayer(_Layer, name="gru_layer"):
+    """One GRU layer over a sequence (Cho et al. 2014, cuDNN's variant): a = h W_hh^T + b_hh;
+    r, z = sigmoid(xg + a) (first two thirds), n = tanh(xg_n + r a_n), h' = n + z (h - n).
+    BPTT: dn* = dh' (1-z)(1-n^2);  dz* = dh' (h-n) z(1-z);  dr* = dn* a_n r(1-r);
+    da = (dr*, dz*, dn* r),  dxg = (dr*, dz*, dn*),  dh_prev = dh' z + da W_hh."""
+
+    @staticmethod
+    def forward(ctx, xg, h0, w_hh, b_hh, batch_sizes, reverse):
+        B, H = h0.shape
+        x = xg.reshape(-1, 3 * H)
+        n, dt = x.shape[0], x.dtype
+        # r and z columns halved up front: sigmoid(a) = (1 + tanh(a/2)) / 2, as in LSTMLayer
+        half = _xp.ones(3 * H, dtype=dt)
+        half[:2 * H] = 0.5
+        xs = x * half
+        ws = _xp.multiply(w_hh.T, half, order="C")           # (H, 3H), C order as in LSTM
+        bs_hh = b_hh * half if b_hh is not None else None
+        a, rz = _mem.empty((n, 3 * H), dt), _mem.empty((n, 2 * H), dt)
+        ns, hprev, y = _mem.empty((n, H), dt), _mem.empty((n, H), dt), _mem.empty((n, H), dt)
+        h = h0.copy()
+        for off, bs in _steps(batch_sizes, reverse):
+            r = slice(off, off + bs)
+            hp, at, g, nt, yt = hprev[r], a[r], rz[r], ns[r], y[r]
+            hp[...] = h[:bs]
+            _xp.matmul(hp, ws, out=at)
+            if bs_hh is not None:
+                at += bs_hh
+            _xp.add(xs[r, :2 * H], at[:, :2 * H], out=g)
+            _xp.tanh(g, out=g)
+            g *= 0.5
+            g += 0.5
+            _xp.multiply(g[:, :H], at[:, 2 * H:], out=nt)
+            nt += xs[r, 2 * H:]
+            _xp.tanh(nt, out=nt)
+            _xp.subtract(hp, nt, out=yt)
+            yt *= g[:, H:]
+            yt += nt
+            h[:bs] = yt
+        if any(ctx.needs_input_grad):
+            ctx.save(acts=(a[:, 2 * H:], rz, ns, hprev))
+            ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
+            ctx.save_inputs(0, 1, 2, 3)
+        return y.reshape(xg.shape[:-1] + (H,)), h
+
+    @staticmethod
+    def backward(ctx, gy, gh):
+        if STATE.enabled:
+            return _replay(ctx, (gy, gh))
+        xg, _, w_hh, _ = ctx.saved_tensors
+        an, rz, ns, hprev = ctx.acts
+        need = ctx.needs_input_grad
+        n, H = ns.shape
+        r, z = rz[:, :H], rz[:, H:]
+        Kn = (1 - z) * (1 - ns * ns)                          # dn* = dh' Kn
+        Kr = an * r * (1 - r)                                 # dr* = dn* Kr
+        Kz = (hprev - ns) * z * (1 - z)                       # dz* = dh' Kz
+        dA, dXn = _mem.empty((n, 3 * H), ns.dtype), _mem.empty_like(ns)
+        wd = w_hh._data
+        dy = gy._data.reshape(n, H)
+        dh = gh._data.copy()
+        for off, bs in reversed(_steps(ctx.batch_sizes, ctx.reverse)):
+            rows = slice(off, off + bs)
+            d, da, dn = dh[:bs], dA[rows], dXn[rows]
+            d += dy[rows]
+            _xp.multiply(d, Kn[rows], out=dn)
+            _xp.multiply(dn, Kr[rows], out=da[:, :H])
+            _xp.multiply(d, Kz[rows], out=da[:, H:2 * H])
+            _xp.multiply(dn, r[rows], out=da[:, 2 * H:])
+            direct = d * z[rows]
+            _xp.matmul(da, wd, out=d)
+            d += direct
+        gxg = None
+        if need[0]:
+            gxg = dA.copy()
+            gxg[:, 2 * H:] = dXn
+            gxg = _make(gxg.reshape(xg.shape))
+        return (gxg, _make(dh) if need[1] else None,
+                _make(dA.T @ hprev) if need[2] else None,
+                _make(dA.sum(0)) if need[3] else None, None, None)
+
+
+class RNNLayer(_Layer, name="rnn_layer"):
+    """One Elman RNN layer over a sequence: h' = tanh(xg + h W_hh^T + b_hh) (or relu).
+    BPTT: da = dh' (1 - h'^2) (relu: dh' [h' > 0]),  dh_prev = da W_hh,  dxg = da."""
+
+    @staticmethod
+    def forward(ctx, xg, h0, w_hh, b_hh, batch_sizes, reverse, relu):
+        B, H = h0.shape
+        x = xg.reshape(-1, H)
+        n, dt = x.shape[0], x.dtype
+        xs = x + b_hh if b_hh is not None else x
+        wt = _xp.ascontiguousarray(w_hh.T)                   # C order as in LSTMLayer
+        hprev, y = _xp.empty((n, H), dt), _xp.empty((n, H), dt)
+        h = h0.copy()
+        for off, bs in _steps(batch_sizes, reverse):
+            r = slice(off, off + bs)
+            hp, yt = hprev[r], y[r]
+            hp[...] = h[:bs]
+            _xp.matmul(hp, wt, out=yt)
+            yt += xs[r]
+            if relu:
+                _xp.maximum(yt, 0, out=yt)
+            else:
+                _xp.tanh(yt, out=yt)
+            h[:bs] = yt
+        if any(ctx.needs_input_grad):
+            # the local derivative now: y is handed out and may be changed in place later
+            ctx.save(acts=((y > 0).astype(dt) if relu else 1 - y * y, hprev))
+            ctx.batch_sizes, ctx.reverse, ctx.relu = batch_sizes, reverse, relu
+            ctx.save_inputs(0, 1, 2, 3)
+        return y.reshape(xg.shape[:-1] + (H,)), h
+
+    @staticmethod
+    def backward(ctx, gy, gh):
+        if STATE.enabled:
+            return _replay(ctx, (gy, gh))
+        xg, _, w_hh, _ = ctx.saved_tensors
+        K, hprev = ctx.acts
+        need = ctx.needs_input_grad
+        n, H = K.shape
+        dA = _xp.empty_like(K)
+        wd = w_hh._data
+        dy = gy._data.reshape(n, H)
+        dh = gh._data.copy()
+        for off, bs in reversed(_steps(ctx.batch_sizes, ctx.reverse)):
+            r = slice(off, off + bs)
+            d = dh[:bs]
+            d += dy[r]
+            _xp.multiply(d, K[r], out=dA[r])
+            _xp.matmul(dA[r], wd, out=d)
+        return (_make(dA.reshape(xg.shape)) if need[0] else None,
+                _make(dh) if need[1] else None,
+                _make(dA.T @ hprev) if need[2] else None,
+                _make(dA.sum(0)) if need[3] else None, None, None, None)
+
+
+# ---- the composite twin: the same layers as per-step glasstorch ops --------------------------
+def _lstm_step(x, state, w_hh, b_hh, w_hr):
+    h, c = state
+    a = x + h @ w_hh.mT
+    if b_hh is not None:
+        a = a + b_hh
+    i, f, g, o = a.chunk(4, 1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    h = o.sigmoid() * c.tanh()
+    if w_hr is not None:
+        h = h @ w_hr.mT
+    return h, c
+
+
+def _gru_step(x, state, w_hh, b_hh):
+    h, = state
+    a = h @ w_hh.mT
+    if b_hh is not None:
+        a = a + b_hh
+    xr, xz, xn = x.chunk(3, 1)
+    ar, az, an = a.chunk(3, 1)
+    r, z = (xr + ar).sigmoid(), (xz + az).sigmoid()
+    n = (xn + r * an).tanh()
+    return (n + z * (h - n),)
+
+
+def _rnn_step(x, state, w_hh, b_hh, relu):
+    a = x + state[0] @ w_hh.mT
+    if b_hh is not None:
+        a = a + b_hh
+    return (a.relu() if relu else a.tanh(),)
+
+
+def _unroll(step, xg, states, params, batch_sizes, reverse):
+    """The layer one step at a time in glasstorch ops: (y, *final states). Rows of sequences
+    that have ended (or, in reverse, not started) keep their state."""
+    B = states[0].shape[0]
+    x = xg.reshape(-1, xg.shape[-1])
+    outs = {}
+    for off, bs in _steps(batch_sizes, reverse):
+        new = step(x[off:off + bs], [s[:bs] for s in states], *params)
+        states = [a if bs == B else cat([a, s[bs:]]) for a, s in zip(new, states)]
+        outs[off] = new[0]
+    y = cat([outs[off] for off in sorted(outs)])
+    return (y.reshape(xg.shape[:-1] + (y.shape[-1],)), *states)
+
+
+def _replay(ctx, grads):
+    """create_graph=True: differentiate the composite twin, recomputed from the saved inputs
+    (which keep their history), so the gradients are themselves differentiable."""
+    inputs = ctx.saved_tensors
+    if isinstance(ctx, LSTMLayer):
+        xg, h0, c0, w_hh, b_hh, w_hr = inputs
+        outs = _unroll(_lstm_step, xg, [h0, c0], (w_hh, b_hh, w_hr), ctx.batch_sizes,
+                       ctx.reverse)
+    else:
+        xg, h0, w_hh, b_hh = inputs
+        step, params = (_gru_step, (w_hh, b_hh)) if isinstance(ctx, GRULayer) else \
+            (_rnn_step, (w_hh, b_hh, ctx.relu))
+        outs = _unroll(step, xg, [h0], params, ctx.batch_sizes, ctx.reverse)
+    wanted = [k for k, t in enumerate(inputs) if ctx.needs_input_grad[k]]
+    gs = _grad(outs, [inputs[k] for k in wanted], grads, allow_unused=True, create_graph=True)
+    result = [None] * len(ctx.next_functions)   # None for batch_sizes, reverse (and relu)
+    for k, g in zip(wanted, gs):
+        result[k] = g
+    return tuple(result)
