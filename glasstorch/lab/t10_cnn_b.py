@@ -110,3 +110,77 @@ def padding_stride_kernel(torch, lab):
                    f"{'is' if top.startswith('kernel') else 'is not'} the largest change",
                    "Padding confirmed (as a total of k-1, i.e. (k-1)/2 per side): " + text,
                    checks)
+
+
+@experiment(
+    id="one-by-one-conv", topic=10,
+    question="What does a 1×1 convolution do?",
+    claim="changes the channel count, mixes channels by weighted sums, cuts compute before big "
+          "kernels [a]; it is a per-pixel FC layer over channels [b]; Inception uses it to save "
+          "parameters",
+    test="Confirmed if the equality holds and the bottleneck cuts parameters and time by about "
+         "the computed factor",
+    plot="equality error; parameter/FLOP/time bars")
+def one_by_one_conv(torch, lab):
+    nn = torch.nn
+    # 1. a 1x1 conv is a Linear layer applied at every pixel over the channel axis
+    errs, grad_errs = [], []
+    for seed in lab.seeds:
+        lab.seed(seed)
+        conv, lin = nn.Conv2d(64, 16, 1), nn.Linear(64, 16)
+        with torch.no_grad():
+            lin.weight.copy_(conv.weight.reshape(16, 64)); lin.bias.copy_(conv.bias)
+        x = torch.randn(4, 64, 10, 10)
+        y_conv = conv(x)
+        y_lin = lin(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        errs.append((y_conv - y_lin).abs().max().item())
+        (y_conv ** 2).sum().backward(); (y_lin ** 2).sum().backward()
+        grad_errs.append((conv.weight.grad.reshape(16, 64) - lin.weight.grad).abs().max().item()
+                         / lin.weight.grad.abs().max().item())
+    # 2. Inception-style branch 192 -> 32 channels: 5x5 directly vs a 1x1 to 16 channels first
+    B, H = (8, 14) if lab.quick else (16, 28)
+    direct = lambda: nn.Conv2d(192, 32, 5, padding=2)
+    bottleneck = lambda: nn.Sequential(nn.Conv2d(192, 16, 1), nn.ReLU(),
+                                       nn.Conv2d(16, 32, 5, padding=2))
+    count = lambda m: sum(p.numel() for p in m.parameters())
+    params = {"5x5 direct": count(direct()), "1x1 -> 5x5": count(bottleneck())}
+    macs = {"5x5 direct": 192 * 32 * 25 * H * H, "1x1 -> 5x5": (192 * 16 + 16 * 32 * 25) * H * H}
+    times = {k: [] for k in params}
+    for seed in lab.seeds:
+        lab.seed(seed)
+        x = torch.randn(B, 192, H, H)
+        for name, make in (("5x5 direct", direct), ("1x1 -> 5x5", bottleneck)):
+            m = make()
+            with torch.no_grad():
+                times[name].append(lab.timeit(lambda: m(x), 3 if lab.quick else 5, warmup=1))
+    mean = lambda v: sum(v) / len(v)
+    p_factor = params["5x5 direct"] / params["1x1 -> 5x5"]
+    f_factor = macs["5x5 direct"] / macs["1x1 -> 5x5"]
+    t_factor = mean(times["5x5 direct"]) / mean(times["1x1 -> 5x5"])
+    lab.record(max_abs_error_conv1x1_vs_linear=errs, weight_grad_relative_error=grad_errs,
+               params=params, multiply_adds_per_image=macs, forward_seconds=times,
+               batch=B, side=H, factors={"params": p_factor, "flops": f_factor,
+                                         "time": t_factor})
+    fig, axes = lab.figure(1, 2)
+    axes[0].bar(range(2), [max(errs), max(grad_errs)]); axes[0].set_yscale("log")
+    axes[0].set_xticks(range(2), ["output |conv - linear|", "weight grad (rel.)"], fontsize=7)
+    axes[0].set_title("1x1 conv vs per-pixel Linear", fontsize=8)
+    names = list(params)
+    for i, (label, vals) in enumerate((("parameters", params), ("multiply-adds", macs),
+                                       ("forward time", {k: mean(v) for k, v in times.items()}))):
+        axes[1].bar([i - 0.2, i + 0.2], [vals[k] / vals[names[0]] for k in names], 0.4,
+                    color=["C0", "C1"], label=names if i == 0 else None)
+    axes[1].set_xticks(range(3), ["parameters", "multiply-adds", "time"])
+    axes[1].set_ylabel("relative to the direct 5x5"); axes[1].legend(names, fontsize=7)
+    checks = {f"1x1 conv equals a per-pixel Linear over channels (max error {max(errs):.1e}, "
+              f"weight gradients {max(grad_errs):.1e} relative)":
+                  max(errs) < 1e-5 and max(grad_errs) < 1e-4,
+              f"the bottleneck cuts parameters by the computed factor ({params['5x5 direct']:,} "
+              f"-> {params['1x1 -> 5x5']:,}, x{p_factor:.2f}; multiply-adds x{f_factor:.2f})":
+                  p_factor > 9,
+              f"and time by at least half that factor (forward {B}x192x{H}x{H}: "
+              f"{mean(times['5x5 direct']) * 1e3:.1f} ms -> "
+              f"{mean(times['1x1 -> 5x5']) * 1e3:.1f} ms, x{t_factor:.1f})":
+                  t_factor > f_factor / 2}
+    return all_of(checks, "A 1x1 convolution is a Linear layer shared by all pixels; as a "
+                  "bottleneck it pays for itself before a large kernel.")
