@@ -91,3 +91,95 @@ def dropout_rate_width(torch, lab):
     if not held:
         return refuted(text, sub)
     return depends("which sub-claim", text, sub)
+
+
+def _norm_cnn(torch, kind):
+    nn = torch.nn
+
+    def norm(c):
+        if kind == "BatchNorm":
+            return nn.BatchNorm2d(c)
+        if kind == "LayerNorm":
+            return nn.GroupNorm(1, c)            # one group: LayerNorm over (C, H, W)
+        if kind == "GroupNorm (4 groups)":
+            return nn.GroupNorm(4, c)
+        return nn.Identity()
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), norm(8), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, padding=1), norm(16), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(16 * 7 * 7, 10))
+
+
+@experiment(
+    id="bn-vs-ln-batch", topic=8,
+    question="How do LayerNorm and BatchNorm differ; which for small batches?",
+    claim="BN normalizes per channel over batch and spatial positions, LN over each sample's "
+          "features; LN ignores batch size, so it suits small batches and RNNs, while BN wins "
+          "at large batches [a,b]",
+    test="Confirmed if BN degrades at batch ≤ 8 while LN/GN hold and BN ≥ LN at large batch",
+    plot="accuracy vs batch per normalizer; statistics with/without padding")
+def bn_vs_ln_batch(torch, lab):
+    F = torch.nn.functional
+    from .data import mnist as mnist_arrays
+    # MNIST at 14x14 (2x2 means): the grid of 4 normalizers x 4 batch sizes fits the budget
+    xtr, ytr, xte, yte = mnist_arrays(2000, 1000, flat=False)
+    half = lambda x: x.reshape(-1, 1, 14, 2, 14, 2).mean((3, 5))
+    Xtr, Ytr, Xte, Yte = (lab.tensor(a) for a in (half(xtr), ytr, half(xte), yte))
+    batches = (2, 32) if lab.quick else (2, 8, 32, 64)
+    steps = 60 if lab.quick else 200
+    kinds = ("BatchNorm", "LayerNorm", "GroupNorm (4 groups)", "none")
+    acc = {(k, b): [] for k in kinds for b in batches}
+    for seed in lab.seeds:
+        for b in batches:
+            for kind in kinds:
+                rng = lab.seed(seed)
+                model = _norm_cnn(torch, kind)
+                # equal steps (equal epochs would give batch 64 a handful of updates), Adam
+                # with the lr scaled by the square root of the batch
+                opt = torch.optim.Adam(model.parameters(), lr=2e-3 * (b / 32) ** 0.5)
+                for _ in range(steps):
+                    idx = torch.from_numpy(rng.integers(0, len(Xtr), b))
+                    loss = F.cross_entropy(model(Xtr[idx]), Ytr[idx])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                model.eval()
+                with torch.no_grad():
+                    a = (model(Xte).argmax(1) == Yte).float().mean().item()
+                acc[(kind, b)].append(a if a == a else 0.0)
+    # padding: BatchNorm1d over a padded batch of sequences counts the padding zeros in its
+    # channel statistics
+    rng = lab.seed(0)
+    lengths = rng.integers(4, 21, 16)
+    emb = rng.normal(1.0, 1.0, (16, 8, 20)).astype(np.float32)
+    for i, n in enumerate(lengths):
+        emb[i, :, n:] = 0.0
+    bn = torch.nn.BatchNorm1d(8, momentum=1.0)
+    bn(lab.tensor(emb))
+    real = np.concatenate([emb[i, :, :n] for i, n in enumerate(lengths)], axis=1)
+    pad_error = float(np.abs(bn.running_mean.numpy() - real.mean(1)).mean()
+                      / np.abs(real.mean(1)).mean())
+    padded = float(1 - lengths.sum() / lengths.size / 20)
+    lab.record(accuracy={f"{k} | batch {b}": v for (k, b), v in acc.items()},
+               padding_mean_relative_error=pad_error, padding_fraction=padded)
+    m = {k: float(np.mean(v)) for k, v in acc.items()}
+    fig, ax = lab.figure(1, 1, width=5)
+    for k in kinds:
+        ax.plot(batches, [m[(k, b)] for b in batches], "o-", label=k)
+    ax.set_xscale("log", base=2); ax.set_xlabel("batch size"); ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=7)
+    small, large = batches[0], batches[-1]
+    at_small = compare("BatchNorm", acc[("BatchNorm", small)], "LayerNorm",
+                       acc[("LayerNorm", small)])
+    at_large = compare("BatchNorm", acc[("BatchNorm", large)], "LayerNorm",
+                       acc[("LayerNorm", large)])
+    sub = {f"BN is worse than LN at batch {small} ({at_small})": at_small.winner == "LayerNorm",
+           f"BN is at least as good as LN at batch {large} ({at_large})":
+               at_large.winner != "LayerNorm"}
+    text = (f"{'; '.join(sub)}. Padding ({100 * padded:.0f}% of the positions) moves BN's "
+            f"channel means by {100 * pad_error:.0f}% of their size.")
+    if all(sub.values()):
+        return confirmed(text, sub)
+    if not any(sub.values()):
+        return refuted(text, sub)
+    where = f"large batches ({large})" if sub[list(sub)[1]] else f"small batches ({small})"
+    return depends(where, text, sub)
