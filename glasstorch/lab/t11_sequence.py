@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .catalog import experiment
-from .verdict import across, all_of, compare
+from .verdict import across, all_of, compare, confirmed, refuted
 
 
 def _mean(xs):
@@ -319,3 +319,96 @@ def gradient_clipping(torch, lab):
                   f"gradient norms up to {u['max_grad_norm']:.3g}); clipping keeps training "
                   "stable", because="The threshold matters: a loose threshold lets each step "
                   "still be too long.")
+
+
+# ---------------------------------------------------------------------------------------------
+# vocab-frequency-order
+
+def _word_vocab(lab, min_freq):
+    """Word-level Time Machine: tokens, (word, count) sorted by frequency (ties by word), and the
+    id of each token under the frequency-sorted vocabulary (<unk> = 0, then words by frequency;
+    words rarer than min_freq map to <unk>)."""
+    from collections import Counter
+    words = lab.timemachine().split()
+    counts = sorted(Counter(words).items(), key=lambda kv: (-kv[1], kv[0]))
+    kept = [w for w, c in counts if c >= min_freq]
+    lookup = {w: i + 1 for i, w in enumerate(kept)}
+    ids = np.array([lookup.get(w, 0) for w in words], dtype=np.int64)
+    return words, counts, ids, len(kept) + 1
+
+
+def _word_lm(torch, V):
+    nn = torch.nn
+
+    class WordLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.out = nn.Embedding(V, 32), nn.Linear(64, V)
+            self.rnn = nn.GRU(32, 64, batch_first=True)
+
+        def forward(self, x):
+            return self.out(self.rnn(self.embed(x))[0])
+    return WordLM()
+
+
+@experiment(
+    id="vocab-frequency-order", topic=11,
+    question="Why sort the vocabulary by frequency?",
+    claim="by locality: frequent words occur together, so sorting helps the model fit [a]",
+    test="Refuted if perplexities agree within seed spread (the model is invariant to relabelling "
+         "when the init distribution is the same)",
+    flag="✗ the model doesn't care about index order; sorting is bookkeeping (truncation by "
+         "frequency, compact frequent ids)",
+    plot="Zipf log-log; validation perplexity mean ± spread per ordering")
+def vocab_frequency_order(torch, lab):
+    F = torch.nn.functional
+    min_freq = 5
+    words, counts, ids, V = _word_vocab(lab, min_freq)
+    steps = 45 if lab.quick else 400            # Adam steps of 32 windows x 20 words
+    n_train = int(0.9 * len(ids))
+    perm = np.random.default_rng(1234).permutation(V)      # a fixed relabelling of the ids
+    orderings = {"frequency-sorted ids": ids, "randomly permuted ids": perm[ids]}
+    ppl = {k: [] for k in orderings}
+    curves = {k: [] for k in orderings}
+    for seed in lab.seeds:
+        for name, data in orderings.items():
+            rng = lab.seed(seed)                 # same batches for both orderings
+            model = _word_lm(torch, V)
+            opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+            curve = []
+            for _ in range(steps):
+                x, y = _random_windows(torch, data[:n_train], rng, 32, 20)
+                loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
+                opt.zero_grad(); loss.backward(); opt.step()
+                curve.append(loss.item())
+            val = torch.from_numpy(data[n_train:])
+            with torch.no_grad():
+                logits = model(val[None, :-1])[0]
+                ppl[name].append(math.exp(F.cross_entropy(logits, val[1:]).item()))
+            curves[name].append(curve[::10])
+    # the bookkeeping uses of sorting: the min-frequency cut is a prefix of the sorted ids
+    freq = np.array([c for _, c in counts])
+    prefix_ok = all((freq >= k).sum() == int(np.argmin(freq >= k)) for k in (2, 5, 10, 50))
+    unk_share = float((ids == 0).mean())
+    ranks = np.arange(1, len(freq) + 1)
+    slope = float(np.polyfit(np.log(ranks[:1000]), np.log(freq[:1000]), 1)[0])
+    c = compare("frequency-sorted ids", ppl["frequency-sorted ids"], "randomly permuted ids",
+                ppl["randomly permuted ids"], higher_is_better=False)
+    lab.record(perplexity=ppl, loss_curves_every_10=curves, vocab_size=V, min_freq=min_freq,
+               zipf_slope_top1000=slope, unk_share=unk_share, prefix_cut_ok=prefix_ok,
+               top_words=counts[:10], comparison=c.as_dict(), steps=steps)
+    fig, axes = lab.figure(1, 2)
+    axes[0].loglog(ranks, freq, ".", ms=2); axes[0].axhline(min_freq, ls="--", c="k")
+    axes[0].set_xlabel("rank"); axes[0].set_ylabel(f"count (Zipf slope {slope:.2f})")
+    names = list(ppl)
+    axes[1].bar(range(2), [_mean(ppl[k]) for k in names],
+                yerr=[(max(ppl[k]) - min(ppl[k])) / 2 for k in names], capsize=4)
+    axes[1].set_xticks(range(2), names, fontsize=8); axes[1].set_ylabel("validation perplexity")
+    note = (f"Vocabulary {V} ({min_freq}+ occurrences, {unk_share:.1%} of tokens become <unk>); "
+            f"with sorted ids each min-frequency cut is a prefix slice: {prefix_ok}. Zipf slope "
+            f"{slope:.2f}.")
+    if c.winner == "frequency-sorted ids":
+        return confirmed(f"sorting helps: {c}. {note}", {str(c): True})
+    return refuted(f"{c}: the model is indifferent to how ids are assigned (each word's "
+                   f"embedding and output row are drawn from the same distribution whatever its "
+                   f"id); sorting is bookkeeping. {note}", {str(c): False})
