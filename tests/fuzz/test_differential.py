@@ -40,7 +40,7 @@ _INT_INPUTS = {  # integer/bool inputs: torch raises NotImplementedError, or in 
 }
 _LINALG = {  # the torch.linalg decompositions (new; their author's list)
     "linalg_qr": "wrong_grad",          # wide inputs (m < n): backward not implemented here
-    "linalg_slogdet": "wrong_value",    # sign of a singular float32 matrix (LAPACK rounding)
+    "linalg_slogdet": "wrong_value",    # NaN input: sign from LAPACK pivots (torch -0, NumPy -1)
 }
 _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 0 * inf)
     "F.hinge_embedding_loss": "wrong_value",
