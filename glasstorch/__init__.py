@@ -28,6 +28,7 @@ from .ops.cumulative import *  # noqa: F401,F403
 from .ops.softmax import *  # noqa: F401,F403
 from .ops.view import *  # noqa: F401,F403
 from .ops.slice import *  # noqa: F401,F403
+from .ops.concat import *  # noqa: F401,F403
 from .ops.join import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
 from .ops.gather import *  # noqa: F401,F403

@@ -1,11 +1,13 @@
 """torch.special: special functions. Most are the same ops as in `torch` (erf, expit =
 sigmoid, log_softmax...); the rest are compositions of them, so they differentiate for free
-(ndtr from erf, entr from log, the classical orthogonal polynomials by their three-term
-recurrences). The gamma family is ops/gamma.py.
+(ndtr from erf, entr from log). The classical orthogonal polynomials (three-term recurrences)
+and spherical_bessel_j0 have no derivative in torch, so they run without a graph here too. The
+gamma family and zeta are ops/gamma.py.
 """
+import functools
 import math
 
-from . import _dtype
+from .autograd.grad_mode import no_grad
 from .ops import gamma as _g
 from .ops.unary import _float_input
 from .tensor import Tensor
@@ -120,14 +122,8 @@ def xlog1py(input, other, *, out=None):
 
 
 def zeta(input, other, *, out=None):
-    """Hurwitz zeta (no gradient, as in torch)."""
-    from .backend import gamma as _bg
-    from .creation import as_tensor
-    a = input._data if isinstance(input, Tensor) else input
-    b = other._data if isinstance(other, Tensor) else other
-    ref = input if isinstance(input, Tensor) else other
-    dt = ref.dtype if ref.dtype.is_floating_point else _dtype.get_default_dtype()
-    return as_tensor(_bg.zeta(a, b).astype(dt.np))
+    """Hurwitz zeta sum_k (other + k)^-input; differentiable in `other` only, as in torch."""
+    return _g.zeta(input, other)
 
 
 def log_softmax(input, dim, *, dtype=None):
@@ -142,6 +138,16 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     return _t().logsumexp(input, dim, keepdim)
 
 
+def _no_derivative(fn):
+    """torch defines no derivative for these: the result never requires grad (no graph)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with no_grad():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@_no_derivative
 def spherical_bessel_j0(input, *, out=None):
     """sin(x) / x (1 at 0)."""
     x = _float_input(input)
@@ -168,55 +174,67 @@ def _one(x):
     return x * 0 + 1
 
 
+@_no_derivative
 def chebyshev_polynomial_t(input, n, *, out=None):
     return _recurrence(input, n, _one, lambda x: x, lambda x, k, p, q: 2 * x * p - q)
 
 
+@_no_derivative
 def chebyshev_polynomial_u(input, n, *, out=None):
     return _recurrence(input, n, _one, lambda x: 2 * x, lambda x, k, p, q: 2 * x * p - q)
 
 
+@_no_derivative
 def chebyshev_polynomial_v(input, n, *, out=None):
     return _recurrence(input, n, _one, lambda x: 2 * x - 1, lambda x, k, p, q: 2 * x * p - q)
 
 
+@_no_derivative
 def chebyshev_polynomial_w(input, n, *, out=None):
     return _recurrence(input, n, _one, lambda x: 2 * x + 1, lambda x, k, p, q: 2 * x * p - q)
 
 
+@_no_derivative
 def shifted_chebyshev_polynomial_t(input, n, *, out=None):
     return chebyshev_polynomial_t(2 * _float_input(input) - 1, n)
 
 
+@_no_derivative
 def shifted_chebyshev_polynomial_u(input, n, *, out=None):
     return chebyshev_polynomial_u(2 * _float_input(input) - 1, n)
 
 
+@_no_derivative
 def shifted_chebyshev_polynomial_v(input, n, *, out=None):
     return chebyshev_polynomial_v(2 * _float_input(input) - 1, n)
 
 
+@_no_derivative
 def shifted_chebyshev_polynomial_w(input, n, *, out=None):
     return chebyshev_polynomial_w(2 * _float_input(input) - 1, n)
 
 
+@_no_derivative
 def hermite_polynomial_h(input, n, *, out=None):
     """Physicists' Hermite: H_{k+1} = 2x H_k - 2k H_{k-1}."""
     return _recurrence(input, n, _one, lambda x: 2 * x,
                        lambda x, k, p, q: 2 * x * p - 2 * k * q)
 
 
+@_no_derivative
 def hermite_polynomial_he(input, n, *, out=None):
     """Probabilists' Hermite: He_{k+1} = x He_k - k He_{k-1}."""
     return _recurrence(input, n, _one, lambda x: x, lambda x, k, p, q: x * p - k * q)
 
 
+@_no_derivative
 def laguerre_polynomial_l(input, n, *, out=None):
     """L_{k+1} = ((2k + 1 - x) L_k - k L_{k-1}) / (k + 1)."""
     return _recurrence(input, n, _one, lambda x: 1 - x,
                        lambda x, k, p, q: ((2 * k + 1 - x) * p - k * q) / (k + 1))
 
 
+@_no_derivative
 def legendre_polynomial_p(input, n, *, out=None):
     """P_{k+1} = ((2k + 1) x P_k - k P_{k-1}) / (k + 1)."""
     return _recurrence(input, n, _one, lambda x: x,

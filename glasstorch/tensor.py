@@ -1062,13 +1062,13 @@ class Tensor:
         return _join.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def split(self, split_size, dim=0):
-        return _slice.split(self, split_size, dim)
+        return _concat.split(self, split_size, dim)
 
     def chunk(self, chunks, dim=0):
-        return _slice.chunk(self, chunks, dim)
+        return _concat.chunk(self, chunks, dim)
 
     def unbind(self, dim=0):
-        return _slice.unbind(self, dim)
+        return _concat.unbind(self, dim)
 
     def narrow(self, dim, start, length):
         return _slice.narrow(self, dim, start, length)
@@ -1224,7 +1224,7 @@ from .autograd import engine as _engine, hooks as _hooks  # noqa: E402
 from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # noqa: E402
                   arith as _arith, binary_math as _binary_math, compare as _compare,
                   reduce as _reduce, extrema as _extrema, cumulative as _cumulative,
-                  _strides, view as _view, slice as _slice, join as _join,
+                  _strides, view as _view, slice as _slice, concat as _concat, join as _join,
                   index as _index, gather as _gather, mask as _mask, linalg as _linalg,
                   einsum as _einsum, convert as _convert, _inplace, softmax as _softmax,
                   sort as _sort)

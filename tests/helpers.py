@@ -123,13 +123,16 @@ def _np(t):
 
 
 def assert_close(got, want, rtol=None, atol=None, what="value"):
-    """Compare a glasstorch result with a torch one: type, shape, dtype and values."""
+    """Compare a glasstorch result with a torch one: type, shape, dtype, requires_grad and
+    values."""
     if isinstance(want, torch.Tensor):
         assert isinstance(got, gt.Tensor), f"{what}: expected a Tensor, got {type(got)}"
         assert tuple(got.shape) == tuple(want.shape), \
             f"{what}: shape {tuple(got.shape)} != torch's {tuple(want.shape)}"
         assert _dt_name(got) == _dt_name(want), \
             f"{what}: dtype {got.dtype} != torch's {want.dtype}"
+        assert got.requires_grad == want.requires_grad, \
+            f"{what}: requires_grad {got.requires_grad} != torch's {want.requires_grad}"
         r, a = _TOL.get(_dt_name(want), (0, 0))
         rtol = r if rtol is None else rtol
         atol = a if atol is None else atol

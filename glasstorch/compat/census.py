@@ -26,7 +26,7 @@ NAMESPACES = ["torch", "Tensor", "nn", "nn.functional", "nn.init", "nn.utils", "
 # docs/COMPATIBILITY.md.
 OUT_OF_SCOPE = [
     (r"sparse|to_dense$|coalesce|indices$|crow_|col_indices|ccol_|row_indices|values$|"
-     r"smm$|sspaddmm|hspmm|_nnz|sparse_dim|dense_dim|sampled_addmm",
+     r"smm$|sspaddmm|hspmm|_nnz|sparse_dim|dense_dim|sampled_addmm|^SparseAdam$",
      "sparse layouts: glasstorch tensors are dense (NumPy arrays)"),
     (r"quantiz|^q_|qscheme|int_repr|dequantize|fake_quant|fbgemm|^quantized|qint|quint|"
      r"choose_qparams", "quantization: integer inference kernels are out of scope"),

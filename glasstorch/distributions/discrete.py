@@ -3,6 +3,7 @@ Independent (reinterprets batch dims as event dims). Given `probs` or `logits` (
 both are available: logits = log(p) normalized (Categorical) or log(p / (1 - p)) (Bernoulli).
 """
 from .. import random as _random
+from ..creation import full as _full
 from ..nn import functional as _F
 from ..tensor import Size
 from .distribution import Distribution, broadcast_all
@@ -82,7 +83,9 @@ class Categorical(Distribution):
                              "the constraint Simplex(), but found invalid values")
 
     param_shape = property(lambda self: self.probs.shape)
-    mean = variance = property(lambda self: self.probs.sum(-1) * float("nan"))  # undefined
+    # undefined: nan, a constant with no graph (torch.full, as torch's Categorical)
+    mean = variance = property(lambda self: _full(self._extended_shape(), float("nan"),
+                                                  dtype=self.probs.dtype))
     mode = property(lambda self: self.probs.argmax(-1))
 
     def sample(self, sample_shape=Size()):

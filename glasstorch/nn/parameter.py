@@ -2,7 +2,7 @@
 from ..tensor import Tensor, _init
 from ..backend import xp as _xp
 
-__all__ = ["Parameter", "Buffer", "UninitializedParameter"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
 
 class Parameter(Tensor):
@@ -56,4 +56,58 @@ class Buffer(Tensor):
         pass
 
 
-UninitializedParameter = Parameter
+class _Uninitialized:
+    """A placeholder whose shape is not known yet (lazy modules): `materialize(shape)` gives
+    it storage and turns it into its final class, keeping its identity (an optimizer built
+    before the first forward holds the same object)."""
+    __slots__ = ()
+    cls_to_become = None
+
+    @property
+    def shape(self):
+        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. "
+                           "This error usually happens in `load_state_dict` when trying to "
+                           "load an uninitialized parameter into an initialized one. Call "
+                           "`forward` to initialize the parameters before accessing their "
+                           "attributes.")
+
+    def materialize(self, shape, device=None, dtype=None):
+        dt = self._data.dtype if dtype is None else _np_dtype(dtype)
+        self._data = _xp.empty(tuple(shape), dtype=dt)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def _np_dtype(dtype):
+    return getattr(dtype, "np", dtype)
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A Parameter of a lazy module (nn.LazyLinear, ...) before its first forward."""
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        p = Parameter.__new__(cls, _xp.empty(0, dtype=_np_dtype(dtype) or _xp.float32),
+                              requires_grad)
+        return p
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+
+class UninitializedBuffer(_Uninitialized, Tensor):
+    """A buffer of a lazy module (running statistics of nn.LazyBatchNorm1d) before its first
+    forward."""
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        b = object.__new__(cls)
+        _init(b, _xp.empty(0, dtype=_np_dtype(dtype) or _xp.float32))
+        return b
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        pass

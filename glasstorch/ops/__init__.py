@@ -13,8 +13,9 @@
     softmax.py     softmax / log_softmax (fused, numerically stable)
     _strides.py    view bookkeeping: base tensor, version counter, PyTorch's strides
     view.py        view, reshape, permute/transpose, squeeze/unsqueeze, expand, contiguous
-    slice.py       narrow, select, diagonal, split/chunk, unbind, unfold (views of a part)
-    join.py        cat/stack & co, repeat/tile, flip, roll, tril/triu (copies)
+    slice.py       narrow, select, diagonal, unfold (views of a part)
+    concat.py      cat/stack and split/chunk/unbind: each the other's gradient
+    join.py        hstack/vstack/meshgrid & co, repeat/tile, flip, roll, tril/triu (copies)
     _index_parse.py  parsing x[index] into a view part and a pick part (PyTorch's rules)
     index.py       x[i], x[i] = v, index_put, index_select/add/fill
     gather.py      gather, scatter, scatter_add, take_along_dim, take, one_hot

@@ -63,10 +63,12 @@ def _only_msg(it):
             f"are valid indices (got {type(it).__name__})")
 
 
-def _parse(shape, index):
+def _parse(shape, index, late=None):
     """Split `index` into (basic, adv, kind): NumPy index tuples for the view `x[basic]` and
     for the pick `x[basic][adv]` (adv None: a pure view); kind names the grad_fn as torch does.
-    Bounds, dtypes and mask shapes are checked here, with PyTorch's errors."""
+    Bounds, dtypes and mask shapes are checked here, with PyTorch's errors. With a list `late`,
+    an index array's out-of-bounds value is appended there instead of raised (index_put checks
+    the value's shape and dtype first, as torch does), with a harmless stand-in index."""
     if type(index) is not tuple:
         index = tuple(index) if type(index) is list and _seq_as_tuple(index) else (index,)
     items = [_index_item(it) for it in index]
@@ -153,11 +155,11 @@ def _parse(shape, index):
         _broadcast_shape(*[a.shape if a.dtype != bool else (int(a.sum()),)
                            for a in adv if type(a) is _ndarray], what="index")
     if oob:
-        adv = _out_of_bounds(shape, basic, adv, oob)
+        adv = _out_of_bounds(shape, basic, adv, oob, late)
     return basic, tuple(adv), "Index"
 
 
-def _out_of_bounds(shape, basic, adv, oob):
+def _out_of_bounds(shape, basic, adv, oob, late=None):
     """torch checks index values as it reads them, so out-of-bounds ones (and any index into a
     size-0 dim) only raise when the result has elements. NumPy checks them all: when the result
     is empty they are swapped for harmless ones."""
@@ -173,7 +175,10 @@ def _out_of_bounds(shape, basic, adv, oob):
     stand_in = _xp.broadcast_to(_xp.empty(()), _view_shape(shape, basic))
     if stand_in[tuple(adv)].size:
         _, bad, n, size = oob[0]
-        raise IndexError(f"index {bad} is out of bounds for dimension {n} with size {size}")
+        e = IndexError(f"index {bad} is out of bounds for dimension {n} with size {size}")
+        if late is None:
+            raise e
+        late.append(e)
     return adv
 
 

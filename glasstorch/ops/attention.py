@@ -424,6 +424,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                            "dtype, but got attn_mask.dtype: "
                            f"{_CPP_NAME.get(attn_mask._data.dtype.name, 'long int')} and  "
                            f"query.dtype: {_CPP_NAME.get(dt.name, dt.name)} instead.")
+    if query.shape[-2] == 0 or value._data.size == 0:
+        # torch's math kernel returns here, before any other check: zeros (*, L, Ev), kept in
+        # the graph as 0 * (the inputs' sums), so a NaN or inf input gives NaN everywhere
+        zeros = _make(_xp.zeros(tuple(query._data.shape[:-1]) + (value._data.shape[-1],), dt))
+        return zeros + (value.sum() + key.sum() + query.sum()) * 0
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
@@ -437,7 +442,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key, value = _heads_repeated(key, hq // hk), _heads_repeated(value, hq // hv)
     # torch's math kernel: scale q and k by sqrt(scale) each before the product, which keeps
     # q k^T in range for large E (a negative scale goes to q alone)
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if scale is None:   # E == 0: 1 / sqrt(0) is inf in torch's C++
+        scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else math.inf
     root = math.sqrt(abs(scale))
     attn = (query * (-root if scale < 0 else root)) @ (key.mT * root)
     if attn_mask is not None:

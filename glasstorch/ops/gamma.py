@@ -1,13 +1,16 @@
-"""The gamma-function ops: lgamma, digamma, polygamma (forward in backend/gamma.py).
+"""The gamma-function ops: lgamma, digamma, polygamma, and the Hurwitz zeta (forward in
+backend/gamma.py).
 
 Each derivative is the next function of the family, so every order differentiates:
-lgamma' = digamma, digamma' = polygamma(1, .), polygamma(n, .)' = polygamma(n + 1, .).
+lgamma' = digamma, digamma' = polygamma(1, .), polygamma(n, .)' = polygamma(n + 1, .),
+d/dq zeta(x, q) = -x zeta(x + 1, q).
 """
+from .. import _dtype
 from ..autograd.node import Op
 from ..backend import gamma as _gamma
 from .unary import _float_input
 
-__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma"]
+__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma"]   # (zeta: torch.special.zeta)
 
 
 class Lgamma(Op, name="lgamma"):
@@ -51,6 +54,33 @@ class Polygamma(Op, name="polygamma"):
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy * polygamma(ctx.n + 1, x), None
+
+
+class Zeta(Op, name="zeta"):
+    """y = zeta(x, q) = sum_k (q + k)^-x;  dy/dq = -x zeta(x + 1, q). As torch, there is no
+    derivative in x: a backward that needs it raises NotImplementedError."""
+
+    @staticmethod
+    def forward(ctx, x, q, dtype):
+        if ctx.needs_input_grad[1]:
+            ctx.save_inputs(0, 1)
+        return _gamma.zeta(x, q).astype(dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        x, q = ctx.saved_tensors
+        return None, gy * -x * zeta(x + 1, q), None
+
+
+def zeta(input, other):
+    """Hurwitz zeta(input, other); either may be a number. The result dtype is the promoted
+    one, or the default float for integers and bools (torch's)."""
+    dt = _dtype.result_type(input, other)   # promoted as arithmetic; integers: the default
+    if not dt.is_floating_point:
+        dt = _dtype.get_default_dtype()
+    return Zeta.apply(input, other, dt.np)
 
 
 def lgamma(input):

@@ -109,12 +109,11 @@ class IndexPut(Op, name="index_put"):
         return gx, gv, None, None, None
 
 
-def _index_put(x, basic, adv, value, accumulate=False):
-    """The out-of-place `x[basic][adv] = value`; value cast to x's dtype, broadcast checked."""
+def _index_put(x, basic, adv, value, accumulate=False, late=()):
+    """The out-of-place `x[basic][adv] = value`; value cast to x's dtype, broadcast checked,
+    then the errors `late` that _parse deferred raised (torch's order)."""
     if not isinstance(value, Tensor):
         value = _make(_xp.asarray(value).astype(x._data.dtype))
-    elif value._data.dtype != x._data.dtype:
-        value = to_dtype(value, _dtype.from_numpy_dtype(x._data.dtype))
     rshape = _view_shape(x._data.shape, basic)
     if adv is not None:
         rshape = _xp.broadcast_to(_xp.empty(()), rshape)[adv].shape
@@ -126,14 +125,18 @@ def _index_put(x, basic, adv, value, accumulate=False):
     if adv is None:   # torch: a view's copy_, so expand's checks and messages
         if vshape != rshape:
             _view.expand(value, rshape)
-        return IndexPut.apply(x, value, basic, adv, accumulate)
-    try:
-        fits = len(vshape) <= len(rshape) and _xp.broadcast_shapes(vshape, rshape) == rshape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be "
-                           f"broadcast to indexing result of shape {list(rshape)}")
+    else:
+        try:
+            fits = len(vshape) <= len(rshape) and _xp.broadcast_shapes(vshape, rshape) == rshape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot "
+                               f"be broadcast to indexing result of shape {list(rshape)}")
+    if late:
+        raise late[0]
+    if value._data.dtype != x._data.dtype:
+        value = to_dtype(value, _dtype.from_numpy_dtype(x._data.dtype))
     return IndexPut.apply(x, value, basic, adv, accumulate)
 
 
@@ -145,7 +148,12 @@ def setitem(x, index, value):
         t = type(value)
         name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
         raise TypeError(f"can't assign a {name} to a {x.type()}")
-    basic, adv, _ = _parse(x._data.shape, index)
+    late = []   # an out-of-bounds index raises after the value's shape check (torch's order)
+    basic, adv, _ = _parse(x._data.shape, index, late)
+    if adv is not None:
+        _byte_mask_fill(index if type(index) is tuple else (index,), value)
+    if late:
+        _index_put(x.detach(), basic, adv, value, late=late)
     if _inplace._records(x, (value,)):
         # torch writes through a view here
         if adv is None and x._requires_grad and x.grad_fn is None:
@@ -166,21 +174,39 @@ def setitem(x, index, value):
     x._version_counter[0] += 1
 
 
+def _byte_mask_fill(items, value):
+    """torch hands a lone mask index and a one-element value to masked_fill_, which refuses a
+    uint8 mask (torch's deprecated byte masks work everywhere else)."""
+    adv = [it for it in items if isinstance(it, (Tensor, list, tuple, _xp.ndarray, bool))]
+    one = not isinstance(value, Tensor) or value._data.size == 1
+    if one and len(adv) == 1 and isinstance(adv[0], Tensor) and adv[0]._data.ndim and \
+            adv[0]._data.dtype == _xp.uint8:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           "unsigned char")
+
+
 def index_put(input, indices, values, accumulate=False):
     """input with input[indices] = values (accumulate: +=); indices is a tuple of tensors."""
     if not isinstance(values, Tensor):
         raise TypeError("index_put(): argument 'values' (position 2) must be Tensor, not "
                         f"{type(values).__name__}")
-    if values._data.dtype != input._data.dtype:
-        raise RuntimeError("Index put requires the source and destination dtypes match, got "
-                           f"{_type_word(input)} for the destination and {_type_word(values)} "
-                           "for the source.")
     for i, t in enumerate(indices):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
-    basic, adv, _ = _parse(input._data.shape, tuple(indices))
-    return _index_put(input, basic, adv, values, accumulate)
+    # torch's order: index dtypes and size-0 dims, the value's shape, its dtype, index bounds
+    late = []
+    basic, adv, _ = _parse(input._data.shape, tuple(indices), late)
+    # torch hands a single mask and a one-element value to masked_fill, which casts the value
+    mask_fill = not accumulate and values._data.size == 1 and len(indices) == 1 and \
+        indices[0]._data.dtype.kind in "bu"
+    if mask_fill:
+        _byte_mask_fill(indices, values)
+    elif values._data.dtype != input._data.dtype:
+        late.insert(0, RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_type_word(input)} for the destination and {_type_word(values)} for the source."))
+    return _index_put(input, basic, adv, values, accumulate, late)
 
 
 def _type_word(t):

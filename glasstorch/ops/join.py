@@ -1,14 +1,12 @@
-"""Ops that copy: cat/stack and friends (hstack, vstack, dstack, column_stack, atleast_nd,
-meshgrid), repeat/tile/repeat_interleave, flip/fliplr/flipud, roll, tril/triu.
-
-cat's result dtype is PyTorch's promotion of all inputs; legacy empty 1-D tensors are skipped
-as in torch. Views (no copy) are in view.py and slice.py.
+"""Ops that copy: the friends of cat/stack (hstack, vstack, dstack, column_stack, atleast_nd,
+meshgrid), repeat/tile/repeat_interleave, flip/fliplr/flipud, roll, tril/triu. cat and stack
+themselves are in concat.py, next to split/unbind (each the other's gradient), and re-exported
+here. Views (no copy) are in view.py and slice.py.
 """
-from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make, _wrap_dim
-from . import slice as _slice   # narrow/unbind, cat's and stack's backwards (slice imports join)
+from .concat import cat, concat, concatenate, stack  # noqa: F401  (ops.join.cat & co)
 from ._strides import _shape_arg
 from .view import expand, reshape, unsqueeze, view
 
@@ -163,109 +161,7 @@ def tile(input, *dims):
     return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
 
 
-# ---- joining: cat, stack and friends -----------------------------------------------------------
-def _result_dtype(tensors):
-    dt = tensors[0].dtype
-    for x in tensors[1:]:
-        dt = _dtype.promote_types(dt, x.dtype)
-    return dt
-
-
-def _skipped(a):
-    # torch: legacy empty 1-D tensors take no part in cat (except for the result dtype)
-    return a.ndim == 1 and a.shape[0] == 0
-
-
-class Cat(Op, name="cat"):
-    """y = the inputs joined along dim (in the promoted dtype);  dy/dx_i = the slice of gy
-    where x_i sits."""
-
-    @staticmethod
-    def forward(ctx, *xs, dim, dtype):
-        parts = [x for x in xs if not _skipped(x)]
-        if not parts:
-            parts = xs
-        ctx.dim = dim
-        ctx.sizes = [None if _skipped(x) and parts is not xs else x.shape[dim] for x in xs]
-        return _xp.concatenate(parts, axis=dim, dtype=dtype.np, casting="unsafe")
-
-    @staticmethod
-    def backward(ctx, gy):
-        grads, start = [], 0
-        for s in ctx.sizes:
-            if s is None:
-                grads.append(_make(_xp.zeros(0, dtype=gy._data.dtype)))
-            else:
-                grads.append(_slice.narrow(gy, ctx.dim, start, s))
-                start += s
-        return tuple(grads)
-
-
-def cat(tensors, dim=0, *, out=None):
-    """The tensors joined along an existing dim; dtypes promote as in arithmetic."""
-    tensors = tuple(tensors)
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    ref = None
-    for i, x in enumerate(tensors):
-        if x._data.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
-                               "concatenated")
-        if ref is None and not _skipped(x._data):
-            ref = i
-    shape = tensors[ref or 0]._data.shape
-    d = _wrap_dim(dim, len(shape))
-    for i, x in enumerate(tensors):
-        s = x._data.shape
-        if _skipped(x._data) and ref is not None:
-            continue
-        if len(s) != len(shape):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(shape)} "
-                               f"and {len(s)}")
-        for k, (a, b) in enumerate(zip(shape, s)):
-            if k != d and a != b:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {a} but got size {b} for tensor number {i} "
-                                   "in the list.")
-    return Cat.apply(*tensors, dim=d, dtype=_result_dtype(tensors))
-
-
-def concat(tensors, dim=0, *, out=None):
-    return cat(tensors, dim)
-
-
-def concatenate(tensors, axis=0, out=None):
-    return cat(tensors, axis)
-
-
-class Stack(Op, name="stack"):
-    """y = the inputs joined along a new dim;  dy/dx_i = gy[..., i, ...]."""
-
-    @staticmethod
-    def forward(ctx, *xs, dim, dtype):
-        ctx.dim = dim
-        return _xp.stack(xs, axis=dim, dtype=dtype.np, casting="unsafe")
-
-    @staticmethod
-    def backward(ctx, gy):
-        return _slice.unbind(gy, ctx.dim)
-
-
-def stack(tensors, dim=0, *, out=None):
-    """Same-shape tensors joined along a new dim `dim`."""
-    tensors = tuple(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    shape = tensors[0]._data.shape
-    for i, x in enumerate(tensors):
-        if x._data.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shape)} at entry 0 and {list(x._data.shape)} at entry "
-                               f"{i}")
-    d = _wrap_dim(dim, len(shape) + 1)
-    return Stack.apply(*tensors, dim=d, dtype=_result_dtype(tensors))
-
-
+# ---- cat's and stack's friends: atleast_nd, hstack/vstack/dstack/column_stack, meshgrid ----
 def _atleast(tensors, fn):
     if len(tensors) == 1:
         if isinstance(tensors[0], Tensor):

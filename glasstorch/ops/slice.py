@@ -1,18 +1,18 @@
-"""Views of a part of a tensor: narrow, select, diagonal, split/chunk, unbind, unfold.
+"""Views of a part of a tensor: narrow, select, diagonal, unfold.
 
 Each is a view (see _strides.py): its backward embeds the gradient into zeros of the input's
-shape (`_Embed`), which is itself differentiable. Joining and copying ops are in join.py.
+shape (`_Embed`), which is itself differentiable. split/chunk/unbind (views too) are in
+concat.py, next to cat/stack, their gradients; copying ops are in join.py.
 """
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _wrap_dim
-from . import join as _join   # cat/stack, split's and unbind's backwards (join imports slice)
 from ._strides import _as_view, _elem_strides, _strided
 
-__all__ = ["split", "chunk", "unbind", "narrow", "select", "diagonal", "unfold"]
+__all__ = ["narrow", "select", "diagonal", "unfold"]
 
 
-# ---- slicing views: narrow, select, split, chunk, unbind, diagonal, unfold ----------------------
+# ---- slicing views: narrow, select, diagonal, unfold ---------------------------------------------
 def _narrow_array(x, dim, start, length):
     y = x[(slice(None),) * dim + (slice(start, start + length),)]
     if not length and start:  # NumPy leaves an empty slice where x starts, torch at `start`
@@ -130,103 +130,6 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     key = (int(offset), d1, d2)
     out = Diagonal.apply(input, key)
     return _as_view(input, out, lambda t: diagonal(t, *key))
-
-
-class Split(Op, name="split", view=True):
-    """ys = consecutive pieces of x along dim (views);  dy/dx = the pieces' grads joined."""
-
-    @staticmethod
-    def forward(ctx, x, dim, sizes):
-        ctx.dim = dim
-        out, start = [], 0
-        for s in sizes:
-            out.append(_narrow_array(x, dim, start, s))
-            start += s
-        return tuple(out)
-
-    @staticmethod
-    def backward(ctx, *gys):
-        return _join.cat(gys, ctx.dim), None, None
-
-
-class SplitWithSizes(Split, name="split_with_sizes", view=True):
-    """ys = pieces of x of the given sizes along dim (views);  dy/dx = their grads joined."""
-
-
-def _split(input, d, sizes, op):
-    outs = op.apply(input, d, sizes)
-    start = 0
-    for o, s in zip(outs, sizes):
-        _as_view(input, o, lambda t, b=start, s=s: narrow(t, d, b, s))
-        start += s
-    return outs
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
-    n = tensor._data.ndim
-    if n == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    d = _wrap_dim(dim, n)
-    size = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = tuple(int(s) for s in split_size_or_sections)
-        if any(s < 0 for s in sizes):
-            raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
-                               f"entries, but got split_sizes={list(sizes)}")
-        if sum(sizes) != size:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
-                               f"(input tensor's size at dimension {d}), but got "
-                               f"split_sizes={list(sizes)}")
-        return _split(tensor, d, sizes, SplitWithSizes)
-    s = int(split_size_or_sections)
-    if s < 0:
-        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
-    if s == 0 and size:
-        raise RuntimeError("split_size can only be 0 if dimension size is 0, but got dimension "
-                           f"size of {size}")
-    count = max(-(-size // s), 1) if s else 1
-    sizes = (s,) * (count - 1) + (size - s * (count - 1),)
-    return _split(tensor, d, sizes, Split)
-
-
-def chunk(input, chunks, dim=0):
-    """`chunks` pieces of equal size ceil(n/chunks) along `dim` (fewer when n is small)."""
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = input._data.ndim
-    if n == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    d = _wrap_dim(dim, n)
-    size = input._data.shape[d]
-    if size == 0:  # torch: `chunks` empty pieces
-        return _split(input, d, (0,) * chunks, Split)
-    return split(input, -(-size // chunks), d)
-
-
-class Unbind(Op, name="unbind", view=True):
-    """ys = x[i] along dim, one per index (views);  dy/dx = the grads stacked."""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        pre = (slice(None),) * dim
-        return tuple(x[pre + (i, Ellipsis)] for i in range(x.shape[dim]))
-
-    @staticmethod
-    def backward(ctx, *gys):
-        return _join.stack(gys, ctx.dim), None
-
-
-def unbind(input, dim=0):
-    n = input._data.ndim
-    if n == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = _wrap_dim(dim, n)
-    outs = Unbind.apply(input, d)
-    for i, o in enumerate(outs):
-        _as_view(input, o, lambda t, i=i: select(t, d, i))
-    return outs
 
 
 class Unfold(Op, name="unfold", view=True):

@@ -9,7 +9,9 @@
 Read optimizer.py (the shared bookkeeping), then sgd.py and adam.py.
 """
 from . import lr_scheduler  # noqa: F401
+from . import swa_utils  # noqa: F401,E402
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
@@ -23,5 +25,5 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "lr_scheduler",
-           "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD"]
+__all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "lr_scheduler",
+           "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "swa_utils"]

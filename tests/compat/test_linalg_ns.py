@@ -88,9 +88,23 @@ def test_float32_and_rank():
     (lambda m, A: m.linalg.inv(A.long()), [(3, 3)]),
     (lambda m, A: m.linalg.qr(A, mode="x"), [(3, 3)]),
     (lambda m, A, B: m.linalg.cross(A, B), [(4, 2), (4, 2)]),
+    # fuzzer finds: torch's order of checks and its error types
+    (lambda m, A, B: m.linalg.solve(A.float(), B), [(0, 1, 1), (0, 1, 1)]),
+    (lambda m, A, B: m.linalg.solve(A.float(), B), [(2, 3), (3, 1)]),
+    (lambda m, A, B: m.linalg.solve(A.long(), B.long()), [(2, 3), (3, 1)]),
+    (lambda m, A: m.linalg.eigh(A.long()), [(2, 2)]),
+    (lambda m, A: m.linalg.eigh(A.half()), [(2, 2)]),
+    (lambda m, A: m.linalg.eigh(A.long()), [(2, 3)]),
 ])
 def test_errors(fn, shapes):
     check_raises(fn, shapes, lib=True)
+
+
+def test_eigh_of_empty_integer_matrices():
+    outs = [m.linalg.eigh(m.zeros(2, 0, 0, dtype=m.int64)) for m in (gt, torch)]
+    for g, t in zip(*outs):
+        assert tuple(g.shape) == tuple(t.shape) and str(g.dtype) == str(t.dtype)
+
 
 
 @pytest.mark.parametrize("fn", [lambda m, A: m.linalg.inv(A * 0),

@@ -233,3 +233,11 @@ def _cat(data, op=None):
 def _polygamma(data, op=None):
     n = data.draw(st.integers(-1, 3))
     return (lambda lib, x: lib.polygamma(n, x)), [tensor(data)], {}
+
+
+@spec("zeta")
+def _zeta(data, op=None):
+    # torch has no derivative in x (backward raises): only q is differentiated here
+    s = data.draw(shapes())
+    return (lambda lib, x, q: lib.special.zeta(x, q)), [tensor(data, s, grad=False),
+                                                       tensor(data, s)], {}

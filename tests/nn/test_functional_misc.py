@@ -193,6 +193,13 @@ SDPA = [
     ("gqa_one_kv_head", _sdpa(enable_gqa=True, is_causal=True),
      [(1, 3, 4, 2), (1, 1, 4, 2), (1, 1, 4, 3)]),
     ("empty_batch", _sdpa(), [(0, 3, 4), (0, 5, 4), (0, 5, 6)]),
+    # no queries or an empty value: torch returns zeros (*, L, Ev) before any shape check
+    ("no_queries", _sdpa(), [(0, 3), (4, 2), (4, 5)]),
+    ("empty_value", _sdpa(), [(2, 3), (0, 3), (0, 5)]),
+    ("empty_value_batch", _sdpa(), [(1, 2, 1), (0, 1, 1, 1), (0, 1, 1, 1)]),
+    ("empty_value_causal_gqa", _sdpa(is_causal=True, enable_gqa=True),
+     [(1, 3, 2, 3), (1, 2, 0, 3), (1, 2, 0, 5)]),
+    ("zero_head_dim", _sdpa(), [(2, 0), (3, 0), (3, 4)]),   # scale 1/sqrt(0) = inf
 ]
 _SDPA = {name: (fn, specs) for name, fn, specs in SDPA}
 
@@ -205,6 +212,25 @@ def test_sdpa_float64(name, fn, specs):
 @pytest.mark.parametrize("name, fn, specs", SDPA, ids=[c[0] for c in SDPA])
 def test_sdpa_float32_transposed(name, fn, specs):
     check_op(fn, specs, lib=True, dtype="float32", layout="T")
+
+
+@pytest.mark.parametrize("shapes", [[(2, 3), (0, 3), (0, 5)], [(0, 3), (4, 2), (4, 5)]])
+def test_sdpa_early_zeros_carry_nan(shapes):
+    # torch's early result is zeros + 0 * (sum of the inputs): NaN if any input is NaN
+    for n in range(3):
+        arrays = [np.ones(s) for s in shapes]
+        if arrays[n].size:
+            arrays[n].flat[0] = np.nan
+        outs = [F(lib).scaled_dot_product_attention(*[lib.tensor(a) for a in arrays])
+                for lib in (gt, torch)]
+        np.testing.assert_array_equal(outs[0].numpy(), outs[1].numpy())
+
+
+def test_sdpa_zero_head_dim_errors_as_torch():
+    check_raises(lambda lib, q, k: F(lib).scaled_dot_product_attention(q, k, k),
+                 [(3, 0, 1, 0), (3, 2, 3, 2)], lib=True)
+    check_raises(lambda lib, q, k: F(lib).scaled_dot_product_attention(q, k, k),
+                 [(3, 3, 2, 0), (1, 3, 1)], lib=True)
 
 
 def _sdpa_reference(lib, q, k, v, mask=None):

@@ -50,6 +50,9 @@ CASES = [  # (optimizer, kwargs, options of param group 0 (holds w1), objective 
     ("RAdam", {"lr": 0.01}, {"lr": 0.02}, 1),
     ("RAdam", {"lr": 0.01, "betas": (0.8, 0.9), "weight_decay": 0.1}, {}, 1),
     ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, **MAX}, {}, -1),
+    ("Adafactor", {"lr": 0.05}, {"lr": 0.02}, 1),
+    ("Adafactor", {"lr": 0.05, "beta2_decay": -0.5, "eps": (1e-4, 1e-2), "d": 2.0}, {}, 1),
+    ("Adafactor", {"lr": 0.05, "weight_decay": 0.1, **MAX}, {"weight_decay": 0.0}, -1),
     ("LBFGS", {"lr": 1, "max_iter": 1, "history_size": 3}, None, 1),
     ("LBFGS", {"lr": 0.5, "max_iter": 3, "tolerance_grad": 1e-3}, None, 1),
     ("LBFGS", {"max_iter": 3, "tolerance_change": 1e-4}, None, 1),
@@ -205,3 +208,19 @@ def test_resume_from_torch_state_dict(name, kwargs, first_group, sign):
     opt2.load_state_dict(_from_torch(opt.state_dict()))
     got = train(gt, opt2, params2, 25, 25, sign)
     np.testing.assert_allclose(got, expected[25:], rtol=1e-5, atol=1e-10)
+
+
+def test_adafactor_factors_the_last_two_dims_of_a_3d_param():
+    a = np.random.default_rng(0).standard_normal((2, 3, 4))
+    out = []
+    for lib in (gt, torch):
+        p = (lib.nn.Parameter if lib is torch else gt.nn.Parameter)(lib.tensor(a))
+        opt = lib.optim.Adafactor([p], lr=0.1, weight_decay=0.01)
+        for _ in range(5):
+            opt.zero_grad()
+            (p.sin() * p).sum().backward()
+            opt.step()
+        out.append((p.detach().numpy(), opt.state[p]["row_var"].numpy(),
+                    opt.state[p]["col_var"].numpy()))
+    for mine, theirs in zip(*out):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)

@@ -11,15 +11,10 @@ transformer.py builds on MultiheadAttention. d2l's AdditiveAttention and DotProd
 from ... import creation
 from .. import functional as F, init
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["MultiheadAttention"]
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """A Linear under torch's name for MultiheadAttention.out_proj (the name keeps torch's
-    quantization from swapping it; here it only shows in the repr)."""
 
 
 class MultiheadAttention(Module):

@@ -6,13 +6,26 @@ Sequential's state_dict keys read '0.weight', '2.bias'.
 """
 from collections import OrderedDict
 import operator
+import warnings
 
 from ...tensor import Tensor
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
-           "Identity", "Flatten", "Unflatten"]
+           "Identity", "Flatten", "Unflatten", "Container"]
+
+
+class Container(Module):
+    """Deprecated: a Module holding the keyword arguments as submodules (subclass Module)."""
+
+    def __init__(self, **kwargs):
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now "
+                      "implemented in `nn.Module`. Subclass that instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
 
 
 def _index(idx, n, kind):

@@ -75,5 +75,7 @@ class Bilinear(Module):
 from .container import Identity  # noqa: E402,F401
 
 
-# torch defines NonDynamicallyQuantizableLinear in torch/nn/modules/linear.py
-from .attention import NonDynamicallyQuantizableLinear  # noqa: E402,F401
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under torch's name for MultiheadAttention.out_proj (torch defines it here, in
+    nn/modules/linear.py; the name keeps torch's quantization from swapping it, here it only
+    shows in the repr)."""

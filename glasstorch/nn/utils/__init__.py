@@ -15,7 +15,8 @@ from .weight_norm import (weight_norm, remove_weight_norm, spectral_norm,  # noq
 from . import parametrize, parametrizations, stateless  # noqa: F401
 
 __all__ = ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm",
-           "parametrize", "parametrizations", "stateless", "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
+           "parametrize", "parametrizations", "stateless", "clip_grad_norm_", "clip_grad_norm",
+           "clip_grad_value_", "get_total_norm",
            "clip_grads_with_norm_", "parameters_to_vector", "vector_to_parameters",
            "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
            "fuse_linear_bn_weights", "skip_init", "convert_conv2d_weight_memory_format",
