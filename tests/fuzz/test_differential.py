@@ -46,9 +46,7 @@ _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 
     "F.hinge_embedding_loss": "wrong_value",
     "layer_norm": "wrong_value", "_upsample_nearest_exact2d": "wrong_value",
 }
-_OTHER = {
-    "threshold": "silent_accept",               # uint8 input, negative float threshold
-}
+_OTHER = {}
 KNOWN = {}
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/inf inputs on purpose
 for _group in (_OPEN_OPS, _EMPTY, _INT_INPUTS, _LINALG, _NONFINITE, _OTHER):
