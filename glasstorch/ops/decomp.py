@@ -137,6 +137,12 @@ class Cholesky(Op, name="linalg_cholesky"):
     @staticmethod
     def forward(ctx, A):
         L = _lapack(_xp.linalg.cholesky, "cholesky", A)
+        bad = _xp.isnan(_xp.diagonal(L, axis1=-2, axis2=-1))
+        if bad.any():   # a NaN pivot: LAPACK (torch) stops there, NumPy goes on
+            order = int(_xp.argmax(bad.reshape(-1, bad.shape[-1]).any(0))) + 1
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
+                              "because the input is not positive-definite (the leading minor "
+                              f"of order {order} is not positive-definite).")
         ctx.save_output(L)
         return L
 

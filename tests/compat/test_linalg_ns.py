@@ -100,6 +100,15 @@ def test_errors(fn, shapes):
     check_raises(fn, shapes, lib=True)
 
 
+@pytest.mark.parametrize("bad", [np.nan])
+def test_cholesky_of_non_finite_input_is_a_linalg_error(bad):
+    A = np.eye(4)
+    A[1, 1] = bad
+    for m in (gt, torch):   # NumPy's factorization would go on with NaN
+        with pytest.raises(m.linalg.LinAlgError, match="not positive-definite"):
+            m.linalg.cholesky(m.tensor(A))
+
+
 def test_eigh_of_empty_integer_matrices():
     outs = [m.linalg.eigh(m.zeros(2, 0, 0, dtype=m.int64)) for m in (gt, torch)]
     for g, t in zip(*outs):

@@ -43,13 +43,23 @@ _LINALG = {  # the torch.linalg decompositions (new; their author's list)
     "linalg_slogdet": "wrong_value",    # NaN input: sign from LAPACK pivots (torch -0, NumPy -1)
 }
 _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 0 * inf)
-    "F.hinge_embedding_loss": "wrong_value",
-    "layer_norm": "wrong_value", "_upsample_nearest_exact2d": "wrong_value",
+    "F.hinge_embedding_loss": "wrong_value",    # float32 input, float64 target: nan vs 0
+    "layer_norm": "wrong_value",                # |x| ~ 1e30 in float32: torch's moments NaN
+    "_upsample_nearest_exact2d": "wrong_value",  # linear, same size, ±inf neighbours
+}
+# found only by --fuzz-long (400 examples per op), still open: LAPACK's handling of NaN/inf
+# and singular inputs, gradients where an input's other operand is bool/int
+_LONG = {
+    "linalg_solve": "wrong_value", "linalg_inv": "wrong_value",     # NaN/inf inputs
+    "linalg_det": ("wrong_value", "wrong_grad"),  # inf det (nan here); singular 1x1 backward
+    "linalg_eigh": "wrong_grad",                # float32 1x1 with |a| ~ 1e30
+    "linalg_cholesky": "silent_accept",         # inf input that LAPACK refuses, NumPy not
+    "atan2": "wrong_grad", "div": "wrong_grad",  # bool/uint8 other operand: nan vs 0
 }
 _OTHER = {}
 KNOWN = {}
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/inf inputs on purpose
-for _group in (_OPEN_OPS, _EMPTY, _INT_INPUTS, _LINALG, _NONFINITE, _OTHER):
+for _group in (_OPEN_OPS, _EMPTY, _INT_INPUTS, _LINALG, _NONFINITE, _LONG, _OTHER):
     for _op, _outcomes in _group.items():
         KNOWN.setdefault(_op, set()).update(
             (_outcomes,) if isinstance(_outcomes, str) else _outcomes)
