@@ -56,9 +56,7 @@ _LONG = {
     "linalg_cholesky": "silent_accept",         # inf input that LAPACK refuses, NumPy not
     "atan2": "wrong_grad", "div": "wrong_grad",  # bool/uint8 other operand: nan vs 0
 }
-_OTHER = {
-    "threshold": "silent_accept",               # uint8 input, negative float threshold
-}
+_OTHER = {}
 KNOWN = {}
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/inf inputs on purpose
 for _group in (_OPEN_OPS, _EMPTY, _INT_INPUTS, _LINALG, _NONFINITE, _LONG, _OTHER):
