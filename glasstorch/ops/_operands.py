@@ -26,6 +26,27 @@ can_cast = _dtype.can_cast
 
 _INT_RANGE = {_xp.dtype(t): (int(_xp.iinfo(t).min), int(_xp.iinfo(t).max))
               for t in (_xp.uint8, _xp.int8, _xp.int16, _xp.int32, _xp.int64)}
+_C_TYPE = {"int32": "int", "float32": "float", "float64": "double", "float16": "c10::Half"}
+
+
+def check_scalar_fits(v, dt):
+    """torch's check when a Python number becomes a scalar of dtype `dt` (threshold, fill
+    values): floats must lie in the type's range; integers may also wrap into an unsigned type
+    (-255..255 for uint8); inf/nan convert to float types only."""
+    lo = hi = None
+    if dt.kind in "iu":
+        lo, hi = _INT_RANGE[dt]
+        if dt.kind == "u" and isinstance(v, int):
+            lo = -hi
+        bad = v != v or not lo <= v <= hi
+    elif dt.kind == "f":
+        big = float(_xp.finfo(dt).max)
+        bad = v == v and abs(v) != float("inf") and abs(v) > big
+    else:
+        bad = False
+    if bad:
+        name = _C_TYPE.get(dt.name, f"{dt.name}_t")
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
 # ---- operands: numbers, arrays, promotion -----------------------------------------------------

@@ -17,6 +17,7 @@ from ..autograd.node import Op
 from ..tensor import _make
 from . import _inplace
 from . import softmax as _sm
+from ._operands import check_scalar_fits
 from ._inplace import maybe_inplace as _apply, float_only as _float_only
 from .activation_smooth import *  # noqa: F401,F403  (the public path ops.activation.gelu & co)
 from .activation_smooth import __all__ as _smooth_all
@@ -35,11 +36,15 @@ __all__ = ["relu_", "threshold", "threshold_", "hardtanh", "hardtanh_", "relu6",
 
 # ---- piecewise linear ------------------------------------------------------------------------
 class Threshold(Op, name="threshold"):
-    """y = x if x > threshold else value;  dy/dx = 1 where x > threshold, else 0."""
+    """y = value if x <= threshold else x (NaN stays);  dy/dx = 0 where x <= threshold, else 1.
+    An integer input compares with the threshold converted to its dtype, as torch does
+    (truncated; wrapped into uint8: -1 is 255)."""
 
     @staticmethod
     def forward(ctx, x, threshold, value):
-        keep = x > threshold
+        if x.dtype.kind in "iu":
+            threshold = int(threshold) % 256 if x.dtype.kind == "u" else int(threshold)
+        keep = ~(x <= threshold)
         if ctx.needs_input_grad[0]:
             ctx.save(keep=keep)
         return ctx.xp.where(keep, x, ctx.xp.asarray(value).astype(x.dtype))
@@ -52,6 +57,8 @@ class Threshold(Op, name="threshold"):
 def _threshold(input, threshold, value, inplace):
     if input._data.dtype.kind == "b":
         raise _not_implemented("threshold_cpu", input)
+    for v in (threshold, value):
+        check_scalar_fits(v, input._data.dtype)
     return _apply(input, inplace, Threshold.apply, threshold, value, snapshot=False)
 
 

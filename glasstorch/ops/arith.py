@@ -330,6 +330,9 @@ def _int_division(input, other, kernel):
         input = _lift(input, other)
     a, b = _promote(input, other)
     if a._data.dtype.kind == "b":
+        if isinstance(b, Tensor):   # torch checks the shapes first
+            from .view import _broadcast
+            _broadcast([a._data.shape, b._data.shape], tensors=True)
         raise _not_implemented(kernel, a._data.dtype)
     _check_int_divisor(a, b)
     return a, b

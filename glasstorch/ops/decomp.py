@@ -7,6 +7,7 @@ in each docstring. Everything batches over leading dims. torch.linalg's composit
 from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
+from ..tensor import _make
 from ._util import new_tensor
 
 __all__ = ["inv", "det", "slogdet", "solve", "cholesky", "qr", "eigh", "svd", "LinAlgError"]
@@ -136,6 +137,12 @@ class Cholesky(Op, name="linalg_cholesky"):
     @staticmethod
     def forward(ctx, A):
         L = _lapack(_xp.linalg.cholesky, "cholesky", A)
+        bad = _xp.isnan(_xp.diagonal(L, axis1=-2, axis2=-1))
+        if bad.any():   # a NaN pivot: LAPACK (torch) stops there, NumPy goes on
+            order = int(_xp.argmax(bad.reshape(-1, bad.shape[-1]).any(0))) + 1
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
+                              "because the input is not positive-definite (the leading minor "
+                              f"of order {order} is not positive-definite).")
         ctx.save_output(L)
         return L
 
@@ -178,7 +185,7 @@ class Eigh(Op, name="linalg_eigh"):
 
     @staticmethod
     def forward(ctx, A, UPLO):
-        w, V = _xp.linalg.eigh(A, UPLO=UPLO)
+        w, V = _lapack(lambda a: _xp.linalg.eigh(a, UPLO=UPLO), "eigh", A)
         _keep(ctx, w, V)
         return w, V
 
@@ -250,6 +257,11 @@ def slogdet(A):
 
 
 def solve(A, B):
+    _floating(A, "solve")   # torch: A's dtype, then B's, then the shapes
+    if B.dtype != A.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
+                           f"of type {_TORCH_NAME[A.dtype.name]} and B of type "
+                           f"{_TORCH_NAME[B.dtype.name]} instead")
     _square(A, "solve")
     return Solve.apply(A, B)
 
@@ -268,6 +280,14 @@ def qr(A, mode="reduced"):
 
 
 def eigh(A, UPLO="L"):
+    if A.ndim >= 2 and A.shape[-1] == A.shape[-2] and (
+            not A.dtype.is_floating_point or A.dtype.name == "float16"):
+        # torch has no dtype check here: its kernel refuses the dtype, unless A is empty
+        if A.numel() == 0:
+            return (_make(_xp.zeros(A.shape[:-1], A._data.dtype)),
+                    _make(_xp.zeros(A.shape, A._data.dtype)))
+        raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for '
+                                  f"'{_TORCH_NAME[A.dtype.name]}'")
     _square(A, "eigh")
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")

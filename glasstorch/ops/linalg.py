@@ -3,6 +3,7 @@ addmm, baddbmm (einsum, tensordot and inner are in einsum.py). Gradients are pro
 for y = a @ b, ga = gy @ b^T and gb = a^T @ gy. Backward formulas are written in glasstorch
 ops, so second derivatives work. The checks up front give PyTorch's errors (shapes, dtypes) before NumPy's.
 """
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ._inplace import _type_word
@@ -145,6 +146,10 @@ def mm(input, mat2):
 def bmm(input, mat2):
     """Batched matrix product of 3-D tensors: (b, n, k) @ (b, k, m) -> (b, n, m)."""
     _check_batches(input, mat2, "batch1", "batch2")
+    if 0 in input._data.shape or 0 in mat2._data.shape:
+        # nothing to multiply: torch skips its dtype checks, the zeros take mat2's dtype
+        _grad_needs_float("bmm", mat2._data.dtype, input, mat2)
+        return Bmm.apply(input.to(mat2.dtype), mat2)
     if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"expected scalar type {_type_word(input._data.dtype)} but found "
                            f"{_type_word(mat2._data.dtype)}")
@@ -285,10 +290,36 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to (b, n, m)."""
     _check_batches(batch1, batch2, "batch1", "batch2")
     d = [t._data.dtype for t in (input, batch1, batch2)]
-    if len(set(d)) > 1:
+    if d[0] != d[1]:
         raise RuntimeError(f"Input dtypes must be the same, got: input {_CPP_NAME[d[0].name]}, "
                            f"batch1: {_CPP_NAME[d[1].name]}, batch2: {_CPP_NAME[d[2].name]}")
-    _no_bool(batch1, "baddbmm")
     s1, s2 = batch1._data.shape, batch2._data.shape
-    _check_broadcast_to(input, (s1[0], s1[1], s2[2]))
+    shape = (s1[0], s1[1], s2[2])
+    _check_broadcast_to(input, shape)
+    if 0 in s1 or 0 in s2:
+        return _baddbmm_no_products(input, batch1, batch2, shape, beta)
+    if d[1] != d[2]:
+        raise RuntimeError(f"expected scalar type {_type_word(d[1])} but found "
+                           f"{_type_word(d[2])}")
+    _no_bool(batch1, "baddbmm")
     return Baddbmm.apply(input, batch1, batch2, beta, alpha)
+
+
+def _baddbmm_no_products(input, batch1, batch2, shape, beta):
+    """torch's baddbmm when a size is 0: no product is computed (nor batch2's dtype checked);
+    the result has batch2's dtype and is beta * input (0 * input is zeros, alpha is unused)."""
+    dt = batch2._data.dtype
+    if beta != 0 and 0 not in shape:   # torch scales in place: beta's type must fit dt
+        kind = "Float" if isinstance(beta, float) else "Long"
+        if dt.kind == "b" or (dt.kind in "iu" and kind == "Float"):
+            raise RuntimeError(f"result type {kind} can't be cast to the desired output type "
+                               f"{_type_word(dt)}")
+    _grad_needs_float("baddbmm", dt, input, batch1, batch2)
+    out = batch2.dtype
+    return Baddbmm.apply(input.to(out), batch1.to(out), batch2, 0 if 0 in shape else beta, 1)
+
+
+def _grad_needs_float(op, dt, *inputs):
+    if dt.kind != "f" and is_grad_enabled() and any(t.requires_grad for t in inputs):
+        raise RuntimeError(f"{op}: Autograd not support dtype: {_type_word(dt)} (the result "
+                           f"takes the {_type_word(dt)} operand's dtype, an input requires grad)")

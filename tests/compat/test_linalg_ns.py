@@ -88,9 +88,32 @@ def test_float32_and_rank():
     (lambda m, A: m.linalg.inv(A.long()), [(3, 3)]),
     (lambda m, A: m.linalg.qr(A, mode="x"), [(3, 3)]),
     (lambda m, A, B: m.linalg.cross(A, B), [(4, 2), (4, 2)]),
+    # fuzzer finds: torch's order of checks and its error types
+    (lambda m, A, B: m.linalg.solve(A.float(), B), [(0, 1, 1), (0, 1, 1)]),
+    (lambda m, A, B: m.linalg.solve(A.float(), B), [(2, 3), (3, 1)]),
+    (lambda m, A, B: m.linalg.solve(A.long(), B.long()), [(2, 3), (3, 1)]),
+    (lambda m, A: m.linalg.eigh(A.long()), [(2, 2)]),
+    (lambda m, A: m.linalg.eigh(A.half()), [(2, 2)]),
+    (lambda m, A: m.linalg.eigh(A.long()), [(2, 3)]),
 ])
 def test_errors(fn, shapes):
     check_raises(fn, shapes, lib=True)
+
+
+@pytest.mark.parametrize("bad", [np.nan])
+def test_cholesky_of_non_finite_input_is_a_linalg_error(bad):
+    A = np.eye(4)
+    A[1, 1] = bad
+    for m in (gt, torch):   # NumPy's factorization would go on with NaN
+        with pytest.raises(m.linalg.LinAlgError, match="not positive-definite"):
+            m.linalg.cholesky(m.tensor(A))
+
+
+def test_eigh_of_empty_integer_matrices():
+    outs = [m.linalg.eigh(m.zeros(2, 0, 0, dtype=m.int64)) for m in (gt, torch)]
+    for g, t in zip(*outs):
+        assert tuple(g.shape) == tuple(t.shape) and str(g.dtype) == str(t.dtype)
+
 
 
 @pytest.mark.parametrize("fn", [lambda m, A: m.linalg.inv(A * 0),

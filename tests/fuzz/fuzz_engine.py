@@ -169,13 +169,25 @@ def compare(op, fn, args, kwargs=None, grad=True):
     finally:
         _node._OBSERVERS.remove(obs)
     EXERCISED.update(seen)
-    t_leaves, t_out, t_err = _call(torch, fn, args, kwargs)
-    outcome, detail = _classify(g_leaves, g_out, g_err, t_leaves, t_out, t_err, args, grad)
+    outcome, detail = _against_torch(fn, args, kwargs, grad, g_leaves, g_out, g_err)
     TALLY[outcome] += 1
     PER_OP[op][outcome] += 1
     if outcome in BAD and (op, outcome) not in FIRST:
         FIRST[(op, outcome)] = f"args={args} kwargs={kwargs}: {detail}"[:400]
     return outcome
+
+
+def _against_torch(fn, args, kwargs, grad, g_leaves, g_out, g_err):
+    t_leaves, t_out, t_err = _call(torch, fn, args, kwargs)
+    return _classify(g_leaves, g_out, g_err, t_leaves, t_out, t_err, args, grad)
+
+
+def outcome(fn, args, kwargs=None, grad=True):
+    """(outcome, detail) of `fn(lib, *args)` in both libraries, not counted in the tally:
+    the regression tests of fixed fuzzer findings use it (args: Arg or plain values)."""
+    args = [a if isinstance(a, Arg) or not hasattr(a, "dtype") else Arg(a) for a in args]
+    g_leaves, g_out, g_err = _call(gt, fn, args, kwargs or {})
+    return _against_torch(fn, args, kwargs or {}, grad, g_leaves, g_out, g_err)
 
 
 def _classify(g_leaves, g_out, g_err, t_leaves, t_out, t_err, args, grad):

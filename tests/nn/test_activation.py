@@ -351,3 +351,17 @@ def test_grad_fn_names_match_torch():
         g = _ACT[name](gt, gt.ones(2, requires_grad=True)).grad_fn.name()
         t = _ACT[name](torch, torch.ones(2, requires_grad=True)).grad_fn.name()
         assert g == t, name
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "float32"])
+@pytest.mark.parametrize("th, value", [(-0.3, 0.1), (0.3, -0.5), (-1, 2), (2, -1), (300, 1),
+                                       (1.5, 2.5), (1e39, 0.0), (0.0, float("nan")),
+                                       (float("inf"), 0.0), (2**63, 1)])
+def test_threshold_value_must_fit_the_dtype(dtype, th, value):
+    """torch converts threshold and value to the input's dtype and raises on overflow
+    (uint8 with a negative float threshold was silently accepted; fuzzer finding); NaN
+    inputs stay NaN."""
+    from fuzz_engine import outcome
+    x = np.array([0, 1, 3, 200] + [float("nan")] * (dtype == "float32"), dtype)
+    got, detail = outcome(lambda lib, x: lib.nn.functional.threshold(x, th, value), [x])
+    assert got in ("same_value", "same_error"), detail

@@ -383,6 +383,8 @@ RAISE_CASES = [
     ("remainder_bools", lambda a, b: a % b, B2, "not implemented for 'Bool'"),
     ("pow_bools", lambda a, b: a ** b, B2, "not implemented for 'Bool'"),
     ("pow_bools_shapes", lambda a, b: a.bool()[:0] ** b.bool(), F2, "size of tensor a"),
+    ("remainder_bools_shapes", lambda a, b: a.bool()[:0] % b.bool(), F2, "size of tensor a"),
+    ("floordiv_bools_shapes", lambda a, b: a.bool()[:0] // b.bool(), F2, "size of tensor a"),
     ("bitwise_float", lambda a, b: a & b, F2, "not implemented for 'Float'"),
     ("bitwise_float_number", lambda a, b: a.int() | 1.5, F2, "not implemented for 'Float'"),
     ("shift_float", lambda a, b: a << 1, F2, "not implemented for 'Float'"),

@@ -106,6 +106,27 @@ def test_addmm_beta_zero_ignores_nan():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
 
 
+@pytest.mark.parametrize("dtypes", [("int64", "float64"), ("float32", "float64"),
+                                    ("bool", "bool"), ("float64", "int64")])
+@pytest.mark.parametrize("sa, sb", [((0, 3, 3), (0, 3, 1)), ((2, 3, 0), (2, 0, 1)),
+                                    ((2, 0, 2), (2, 2, 3)), ((1, 3, 2), (1, 2, 0))])
+@pytest.mark.parametrize("beta", [None, 0, 1, 2.5])
+def test_bmm_baddbmm_with_nothing_to_multiply(dtypes, sa, sb, beta):
+    """torch skips the product and batch2's dtype checks when a size is 0: the result (zeros,
+    or beta * input) takes batch2's dtype; beta that does not fit it raises (fuzzer finding)."""
+    from fuzz_engine import outcome
+    a = np.ones(sa, dtypes[0])
+    b = np.ones(sb, dtypes[1])
+    if beta is None:
+        fn, args, kw = (lambda lib, a, b: lib.bmm(a, b)), [a, b], {}
+    else:
+        x = np.full((sa[1], 1), 3, dtypes[0])
+        fn, args, kw = (lambda lib, x, a, b, beta: lib.baddbmm(x, a, b, beta=beta, alpha=2),
+                        [x, a, b, beta], {})
+    got, detail = outcome(fn, args, kw)
+    assert got in ("same_value", "same_error"), detail
+
+
 @pytest.mark.parametrize("fn, name", [
     (lambda lib, m, v, b: lib.mm(m, m), "MmBackward0"),
     (lambda lib, m, v, b: m @ m, "MmBackward0"),
