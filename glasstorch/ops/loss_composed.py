@@ -190,7 +190,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     """input where target == 1, max(0, margin - input) where target == -1 (other targets add
     both terms, as torch)."""
     reduction = _reduction(reduction, size_average, reduce)
-    zero = input * 0
+    zero = _make(_xp.zeros_like(input._data))   # torch: zeros_like (input * 0 is NaN at inf)
     loss = where(target != 1, (margin - input).clamp_min(0), zero) + \
         where(target != -1, input, zero)
     return _reduce(loss.to(input.dtype), reduction)    # torch: the input's dtype

@@ -43,7 +43,6 @@ _LINALG = {  # the torch.linalg decompositions (new; their author's list)
     "linalg_slogdet": "wrong_value",    # NaN input: sign from LAPACK pivots (torch -0, NumPy -1)
 }
 _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 0 * inf)
-    "F.hinge_embedding_loss": "wrong_value",    # float32 input, float64 target: nan vs 0
     "layer_norm": "wrong_value",                # |x| ~ 1e30 in float32: torch's moments NaN
     "_upsample_nearest_exact2d": "wrong_value",  # linear, same size, ±inf neighbours
 }

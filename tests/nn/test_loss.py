@@ -652,3 +652,12 @@ def test_torch_warnings_are_not_raised_spuriously():
         gt.nn.functional.kl_div(x, x.exp(), reduction="batchmean")
         gt.nn.functional.cross_entropy(x, gt.tensor([-100, -100, -100]))
         gt.nn.functional.binary_cross_entropy(gt.tensor([0.0, 1.0]), gt.tensor([1.0, 0.0]))
+
+
+def test_hinge_embedding_loss_infinite_inputs():
+    # torch fills the unused branch with zeros, not input * 0 (NaN at +-inf)
+    x = np.array([np.inf, -np.inf, np.inf, -np.inf, 2.0], dtype=np.float32)
+    y = np.array([1.0, 1.0, -1.0, -1.0, -1.0])
+    g, t = (lib.nn.functional.hinge_embedding_loss(lib.tensor(x), lib.tensor(y),
+                                                    reduction="none") for lib in (gt, torch))
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
