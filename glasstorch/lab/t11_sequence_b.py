@@ -1,12 +1,13 @@
 """Topic 11, continued: GRU gates, batch sampling, seq2seq with attention. One function per
 experiment, `fn(torch, lab)`."""
 import math
+import time
 
 import numpy as np
 
 from .catalog import experiment
 from .t11_sequence import _char_corpus, _mean, _random_windows
-from .verdict import all_of, compare
+from .verdict import all_of, compare, depends, refuted
 
 # ---------------------------------------------------------------------------------------------
 # gru-gates
@@ -121,3 +122,123 @@ def gru_gates(torch, lab):
                   "(a relabelling of identical gates is the same model); gradient descent then "
                   "tunes their values, which the ablations show matter.",
                   note=f"Ablations that cost perplexity: {', '.join(costly) or 'none'}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# rnn-batch-sampling
+
+def _stream_batches(torch, ids, streams, length):
+    """Sequential partitioning: the corpus cut into `streams` rows; batch i is columns
+    [i*length, (i+1)*length) of every row, so row j of batch i+1 continues row j of batch i."""
+    cols = (len(ids) - 1) // streams
+    X = ids[:streams * cols].reshape(streams, cols)
+    Y = ids[1:streams * cols + 1].reshape(streams, cols)
+    for i in range(0, cols - length + 1, length):
+        yield (torch.from_numpy(X[:, i:i + length].copy()),
+               torch.from_numpy(Y[:, i:i + length].copy()))
+
+
+def _stream_perplexity(torch, model, head, ids, V, streams=8, length=35):
+    """Perplexity over `ids` read sequentially with the state carried (how the model is used)."""
+    F = torch.nn.functional
+    total, count, h = 0.0, 0, None
+    with torch.no_grad():
+        for x, y in _stream_batches(torch, ids, streams, length):
+            out, h = model(F.one_hot(x, V).float(), h)
+            total += F.cross_entropy(head(out).reshape(-1, V), y.reshape(-1),
+                                     reduction="sum").item()
+            count += y.numel()
+    return math.exp(total / count)
+
+
+@experiment(
+    id="rnn-batch-sampling", topic=11,
+    question="Should RNN minibatches be sampled randomly or sequentially?",
+    claim="random sampling is allowed; sequential keeps time links; random is more common "
+          "because RNNs can't remember long spans; sequential lowers randomness and may overfit "
+          "[a]",
+    test="Depends: reports which ordering wins and whether sequential widens the gap",
+    plot="validation perplexity vs epoch; train–val gap; seconds per step over time")
+def rnn_batch_sampling(torch, lab):
+    nn, F = torch.nn, torch.nn.functional
+    ids, V = _char_corpus(lab, 20000 if lab.quick else 60000)
+    n_train = int(0.9 * len(ids))
+    train, val = ids[:n_train], ids[n_train:]
+    B, T = 32, 35
+    epochs = 3 if lab.quick else 10              # sized for the budget (catalogue: 15 s each)
+    ppl = {k: [] for k in ("random", "sequential")}
+    gap = {k: [] for k in ppl}
+    step_s = {k: [] for k in ppl}
+    for seed in lab.seeds:
+        for order in ppl:
+            rng = lab.seed(seed)
+            rnn, head = nn.GRU(V, 64, batch_first=True), nn.Linear(64, V)
+            params = list(rnn.parameters()) + list(head.parameters())
+            opt = torch.optim.Adam(params, lr=5e-3)
+            curve, times = [], []
+            for _ in range(epochs):
+                if order == "random":            # random windows, fresh zero state each
+                    offset = int(rng.integers(0, T))
+                    starts = rng.permutation(np.arange(offset, n_train - T - 1, T))
+                    win = np.stack([train[s:s + T + 1] for s in starts])
+                    batches = ((torch.from_numpy(win[i:i + B, :-1].copy()),
+                                torch.from_numpy(win[i:i + B, 1:].copy()))
+                               for i in range(0, len(starts) - B + 1, B))
+                else:
+                    offset = int(rng.integers(0, T))
+                    batches = _stream_batches(torch, train[offset:], B, T)
+                h = None
+                for x, y in batches:
+                    t0 = time.process_time()
+                    if order == "sequential" and h is not None:
+                        h = h.detach()           # keep the state, cut the graph
+                    out, h = rnn(F.one_hot(x, V).float(), h if order == "sequential" else None)
+                    loss = F.cross_entropy(head(out).reshape(-1, V), y.reshape(-1))
+                    opt.zero_grad(); loss.backward()
+                    nn.utils.clip_grad_norm_(params, 1.0)
+                    opt.step()
+                    times.append(time.process_time() - t0)
+                curve.append(_stream_perplexity(torch, rnn, head, val, V))
+            tr = _stream_perplexity(torch, rnn, head, train[:len(val)], V)
+            ppl[order].append(curve)
+            gap[order].append(curve[-1] - tr)
+            step_s[order].append(_mean(times))
+    # sequential without detaching: the second backward reaches the freed graph of the first
+    lab.seed(0)
+    rnn, head = nn.GRU(V, 64, batch_first=True), nn.Linear(64, V)
+    h, error = None, None
+    for i, (x, y) in enumerate(_stream_batches(torch, train, B, T)):
+        try:
+            out, h = rnn(F.one_hot(x, V).float(), h)
+            F.cross_entropy(head(out).reshape(-1, V), y.reshape(-1)).backward()
+        except RuntimeError as e:
+            error = f"step {i + 1}: {type(e).__name__}: {str(e).splitlines()[0][:120]}"
+            break
+        if i == 3:
+            break
+    final = {k: [c[-1] for c in v] for k, v in ppl.items()}
+    c = compare("random", final["random"], "sequential", final["sequential"],
+                higher_is_better=False)
+    lab.record(val_perplexity_per_epoch=ppl, train_val_gap=gap, seconds_per_step=step_s,
+               no_detach_error=error, comparison=c.as_dict(), epochs=epochs)
+    fig, axes = lab.figure(1, 2)
+    for k, v in ppl.items():
+        axes[0].plot(range(1, epochs + 1), [_mean([c_[e] for c_ in v]) for e in range(epochs)],
+                     "o-", label=k)
+    axes[0].set_xlabel("epoch"); axes[0].set_ylabel("validation perplexity"); axes[0].legend()
+    axes[1].bar(range(2), [_mean(gap[k]) for k in ppl]); axes[1].set_xticks(range(2), list(ppl))
+    axes[1].set_ylabel("validation - training perplexity")
+    trains = max(max(v) for v in final.values()) < 0.7 * V      # both learn (uniform = V)
+    wider = _mean(gap["sequential"]) > _mean(gap["random"])
+    text = (f"{c}; train-val gap random {_mean(gap['random']):.2f}, sequential "
+            f"{_mean(gap['sequential']):.2f} (sequential {'widens' if wider else 'does not widen'}"
+            f" it); seconds per step random {_mean(step_s['random']) * 1e3:.1f} ms, sequential "
+            f"{_mean(step_s['sequential']) * 1e3:.1f} ms. Without detach: "
+            f"{error or 'no error in 4 steps'}.")
+    if not trains:
+        return refuted("one of the orderings does not learn: " + text)
+    winner = c.winner or "neither (no measurable difference)"
+    return depends(f"ordering: {winner} wins here; the gap is "
+                   f"{'wider' if wider else 'not wider'} with sequential batches",
+                   "Both orderings train. " + text, {str(c): c.winner is not None,
+                                                     "sequential widens the gap": wider})

@@ -272,7 +272,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         eps = float(_xp.finfo(input._data.dtype).eps)
     dims = tuple(range(input._data.ndim - len(ns), input._data.ndim))
     y = input * rsqrt((input * input).mean(dims, keepdim=True) + eps)
-    return y if weight is None else y * weight
+    return y if weight is None else (y * weight).to(input.dtype)  # torch keeps input's dtype
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
