@@ -47,7 +47,7 @@ _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 
     "_upsample_nearest_exact2d": "wrong_value",  # linear, same size, ±inf neighbours
 }
 # found only by --fuzz-long (400 examples per op), still open: LAPACK's handling of NaN/inf
-# and singular inputs, gradients where an input's other operand is bool/int
+# and singular inputs, float32 underflow in a gradient formula
 _LONG = {
     "linalg_solve": "wrong_value", "linalg_inv": "wrong_value",     # NaN/inf inputs
     "linalg_det": ("wrong_value", "wrong_grad"),  # inf det (nan here); singular 1x1 backward
