@@ -28,15 +28,13 @@ _EMPTY = {  # zero-size inputs or kernels: torch's checks in another order or mi
 _EMPTY.update({
     "F.conv_transpose1d": ("error_type", "internal_error", "silent_accept", "spurious_error"),
     "F.conv_transpose2d": ("error_type", "internal_error", "silent_accept", "spurious_error"),
-    "F.avg_pool1d": "error_type", "F.upsample_nearest": "error_type",
-
+    "F.upsample_nearest": "error_type",
     # torch returns uninitialized memory for the mean over an empty batch: nan here
     "F.multi_margin_loss": "wrong_value", "F.multilabel_margin_loss": "wrong_value",
 })
 _INT_INPUTS = {  # integer/bool inputs: torch raises NotImplementedError, or in another order
-    "F.adaptive_max_pool1d": "silent_accept", "F.avg_pool1d": "silent_accept",
-    "F.local_response_norm": "silent_accept", "F.max_pool1d": "error_type",
-    "F.max_pool1d_with_indices": "error_type", "F.upsample_nearest": "silent_accept",
+    "F.local_response_norm": "silent_accept",
+    "F.upsample_nearest": "silent_accept",
 }
 _LINALG = {  # the torch.linalg decompositions (new; their author's list)
     "linalg_qr": "wrong_grad",          # wide inputs (m < n): backward not implemented here
