@@ -180,6 +180,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in ("linear", "bilinear") and x.dtype.kind != "f":
         raise NotImplementedError(f'"upsample_{mode}{nd}d" not implemented for '
                                   f"'{_type_word(x.dtype)}'")
+    if mode in ("nearest", "nearest-exact") and x.dtype.kind != "f" and x.dtype.name != "uint8":
+        raise NotImplementedError(f'"compute_indices_weights_nearest" not implemented for '
+                                  f"'{_type_word(x.dtype)}'")  # torch: floats and uint8 only
     plans = []
     for i in reversed(range(nd)):  # the last axis first: torch's order of the weighted sums
         axis = i - nd

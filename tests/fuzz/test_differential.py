@@ -33,7 +33,6 @@ _EMPTY.update({
     "F.multi_margin_loss": "wrong_value", "F.multilabel_margin_loss": "wrong_value",
 })
 _INT_INPUTS = {  # integer/bool inputs: torch raises NotImplementedError, or in another order
-    "F.upsample_nearest": "silent_accept",
 }
 _LINALG = {  # the torch.linalg decompositions (new; their author's list)
     "linalg_qr": "wrong_grad",          # wide inputs (m < n): backward not implemented here

@@ -308,3 +308,15 @@ def test_pixel_shuffles_of_empty_inputs(shape, op):
     x = np.zeros(shape, "float32")
     got, detail = outcome(lambda lib, x: getattr(lib.nn.functional, op)(x, 2), [x])
     assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 3), (1, 2, 2, 2)])
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "bool", "float32"])
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_of_integer_inputs(shape, dtype, mode):
+    """torch's nearest upsampling has loops for floats and uint8 only (fuzzer finding)."""
+    from fuzz_engine import outcome
+    x = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
+    got, detail = outcome(lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2,
+                                                                      mode=mode), [x])
+    assert got in ("same_value", "same_error"), detail
