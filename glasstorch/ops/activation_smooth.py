@@ -240,9 +240,9 @@ def glu(input, dim=-1):
     ndim = input._data.ndim
     if ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    _float_only(input, "glu_cpu")
     d = _wrap_dim(dim, ndim)
     n = input._data.shape[d]
-    if n % 2:
+    if n % 2:   # torch checks the size before the dtype
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    _float_only(input, "glu_cpu")
     return input.narrow(d, 0, n // 2) * sigmoid(input.narrow(d, n // 2, n // 2))

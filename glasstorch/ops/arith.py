@@ -87,7 +87,7 @@ class Div(Op, name="div"):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
         ga = gy / b if need[0] else None
-        gb = -gy * a / (b * b) if need[1] else None
+        gb = -gy * ((a / b) / b) if need[1] else None   # torch's order: b * b underflows
         return ga, gb
 
 

@@ -134,7 +134,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     a = _indices(input, "embedding")
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
+    if a.size and n == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive "
+                           f"(embedding: {a.size} indices into an empty weight of shape "
+                           f"{list(weight.shape)})")
     if a.size and (int(a.min()) < 0 or int(a.max()) >= n):
+        if weight.shape[1] == 0:   # torch's take path for an empty weight: another message
+            bad = int(a[(a < 0) | (a >= n)].ravel()[0])
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n} "
+                               f"(embedding of a weight of shape {list(weight.shape)})")
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_(weight, a, max_norm, norm_type)

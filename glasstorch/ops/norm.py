@@ -16,7 +16,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
-from ._inplace import float_only
+from ._inplace import _type_word, float_only
 from .batchnorm import batch_norm, mixed_params  # noqa: F401  (batch_norm: nn.functional's path)
 from .join import cat
 from .unary import rsqrt
@@ -272,7 +272,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         eps = float(_xp.finfo(input._data.dtype).eps)
     dims = tuple(range(input._data.ndim - len(ns), input._data.ndim))
     y = input * rsqrt((input * input).mean(dims, keepdim=True) + eps)
-    return y if weight is None else y * weight
+    return y if weight is None else (y * weight).to(input.dtype)  # torch keeps input's dtype
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
@@ -285,6 +285,10 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
                          f"(got {ndim} dimensions)")
     if input._data.size == 0:
         return input
+    dt = input._data.dtype
+    if dt.kind != "f" and dt.name != "int64":   # torch averages with avg_pool2d/3d: no loop
+        kernel = "avg_pool2d" if ndim == 3 else "avg_pool3d_out_frame"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(dt)}'")
     sq = input * input
     C = sq.shape[1]
     before, after = size // 2, (size - 1) // 2

@@ -81,10 +81,12 @@ class PlaneGather(Op, name="max_pool_gather"):
 # ---- max pooling -------------------------------------------------------------------------------
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd,
-              name):
+              name, float_kernel=None):
     k, s, p, d = _pool_args(kernel_size, stride, padding, dilation, nd, name)
     x, batched = _batched(input, nd, name)
     geometry, out = _geometry(x, k, s, p, d, ceil_mode, nd)
+    if float_kernel:   # torch checks the shapes first, then finds no integer kernel
+        _float_only(input, float_kernel)
     need_index = return_indices or (input.requires_grad and is_grad_enabled())
     y, index = _k.window_max(x._data, geometry, out, need_index)
     # windows overlap (so gradients may add up at one input) when a stride is under the span
@@ -114,9 +116,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """1-D max pooling over (N, C, L) or (C, L); see max_pool2d."""
-    _float_only(input, "max_pool1d_impl")
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
-                     1, "max_pool1d")
+                     1, "max_pool1d", "max_pool1d_impl")
 
 
 # torch: the 1-D kernels have no integer version (the 2-D ones do)
@@ -131,13 +132,16 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=True):
-    _float_only(input, "max_pool1d_impl")
+    # torch runs the 2-D kernel here: integers work, bool does not
+    no_loop = "max_pool2d" if input._data.dtype.kind == "b" else None
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 1,
-                     "max_pool1d")
+                     "max_pool1d", no_loop)
 
 
-def _adaptive_max(input, output_size, nd, name):
+def _adaptive_max(input, output_size, nd, name, float_kernel=None):
     out, size = _adaptive_args(input, output_size, nd, name, all_dims=True)
+    if float_kernel:   # torch's 1-D form runs the 2-D kernel, which has no integer loop
+        _float_only(input, float_kernel)
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
     offsets = []
@@ -161,7 +165,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling of (N, C, L) to a fixed length (adaptive windows)."""
-    y, idx = _adaptive_max(input, output_size, 1, "adaptive_max_pool1d")
+    y, idx = _adaptive_max(input, output_size, 1, "adaptive_max_pool1d",
+                           float_kernel="adaptive_max_pool2d")
     return (y, idx) if return_indices else y
 
 

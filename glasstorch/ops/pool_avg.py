@@ -8,7 +8,7 @@ Windows and checks come from _pool_shapes.py; the kernels from backend/cpu_kerne
 """
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from ._inplace import float_only
+from ._inplace import _type_word, float_only
 from ._pool_shapes import _adaptive_args, _batched, _geometry, _pool_args, _windows
 from .resample import Resample
 
@@ -96,6 +96,10 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     k, s, p, d = _pool_args(kernel_size, stride, padding, 1, nd, name)
     x, batched = _batched(input, nd, name)
     geometry, out = _geometry(x, k, s, p, d, ceil_mode, nd)
+    dt = x._data.dtype
+    if dt.kind != "f" and dt.name != "int64":   # torch's kernels: floats and int64 only
+        raise NotImplementedError(f'"{"avg_pool3d_out_frame" if nd == 3 else "avg_pool2d"}" '
+                                  f"not implemented for '{_type_word(dt)}'")
     divisor = _divisor(x._data.shape[2:], geometry, out, count_include_pad, divisor_override,
                        x._data.dtype)
     y = AvgPool2D.apply(x, geometry, out, divisor)

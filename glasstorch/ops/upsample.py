@@ -249,6 +249,8 @@ def pixel_unshuffle(input, downscale_factor):
             raise RuntimeError(f"pixel_unshuffle expects {word} to be divisible by "
                                f"downscale_factor, but input.size({dim})={size} is not "
                                f"divisible by {r}")
+    if input._data.size == 0:   # torch returns an empty input unchanged (shape included)
+        return input.clone()
     n = len(lead)
     y = input.reshape(*lead, C, H // r, r, W // r, r)
     y = y.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)

@@ -365,3 +365,14 @@ def test_threshold_value_must_fit_the_dtype(dtype, th, value):
     x = np.array([0, 1, 3, 200] + [float("nan")] * (dtype == "float32"), dtype)
     got, detail = outcome(lambda lib, x: lib.nn.functional.threshold(x, th, value), [x])
     assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("shape", [(2, 1, 0), (2, 2, 0), (3,), (0,), ()])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+@pytest.mark.parametrize("dim", [-1, 1, 5])
+def test_glu_checks_in_torchs_order(shape, dtype, dim):
+    """glu checks the dim, then the halved size, then the dtype (fuzzer finding)."""
+    from fuzz_engine import outcome
+    x = np.zeros(shape, dtype)
+    got, detail = outcome(lambda lib, x: lib.nn.functional.glu(x, dim), [x])
+    assert got in ("same_value", "same_error"), detail

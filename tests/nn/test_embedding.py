@@ -363,3 +363,15 @@ def test_max_norm_lookup_twice_then_backward(cls):
         y.sum().backward()
         outs.append((y, m.weight.grad, m.weight.detach()))
     assert_close(outs[0], outs[1])
+
+
+@pytest.mark.parametrize("idx, wshape", [([0, 1], (0, 4)), ([0, 5], (3, 0)), ([-3], (3, 0)),
+                                         ([1], (3, 0)), ([4], (3, 2)), ([], (0, 4))])
+def test_embedding_of_empty_weights(idx, wshape):
+    """torch's errors for indices into an empty weight (no rows, or rows of width 0) are
+    RuntimeErrors, not the IndexError of an index out of range (fuzzer finding)."""
+    from fuzz_engine import outcome
+    i = np.array(idx, "int64")
+    w = np.ones(wshape, "float32")
+    got, detail = outcome(lambda lib, i, w: lib.nn.functional.embedding(i, w), [i, w])
+    assert got in ("same_value", "same_error"), detail

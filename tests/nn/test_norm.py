@@ -339,3 +339,26 @@ def test_grad_fn_names():
     assert F(gt).batch_norm(x, None, None, training=True).grad_fn.name() == \
         "NativeBatchNormBackward0"
     assert F(gt).layer_norm(x, (3,)).grad_fn.name() == "NativeLayerNormBackward0"
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (2, 0), (0, 3)])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32")])
+def test_rms_norm_keeps_the_input_dtype(shape, dtypes):
+    """rms_norm's result has the input's dtype whatever the weight's (fuzzer finding)."""
+    from fuzz_engine import outcome
+    x = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape).astype(dtypes[0])
+    w = np.linspace(0.5, 2, shape[-1]).astype(dtypes[1])
+    got, detail = outcome(lambda lib, x, w: lib.nn.functional.rms_norm(x, (shape[-1],), w),
+                          [x, w])
+    assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 3), (2, 2, 1, 2, 1), (2, 0, 3), (2, 2, 0)])
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "bool", "float32"])
+def test_local_response_norm_of_integer_inputs(shape, dtype):
+    """torch averages with avg_pool2d/3d, which have loops for floats and int64 only; empty
+    inputs come back unchanged (fuzzer finding)."""
+    from fuzz_engine import outcome
+    x = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
+    got, detail = outcome(lambda lib, x: lib.nn.functional.local_response_norm(x, 2), [x])
+    assert got in ("same_value", "same_error"), detail

@@ -270,3 +270,22 @@ def test_unpool_bad_output_size():
         with pytest.raises(ValueError, match="invalid output_size"):
             F(lib).max_unpool2d(lib.tensor(x), lib.zeros(1, 1, 2, 2).long(), 2,
                                 output_size=[9, 9])
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (2, 2, 4), (2, 4, 0), (3,), (0,), (2, 0)])
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "bool", "float32"])
+@pytest.mark.parametrize("fn", [
+    lambda lib, x: lib.nn.functional.max_pool1d(x, 2),
+    lambda lib, x: lib.nn.functional.max_pool1d_with_indices(x, 2),
+    lambda lib, x: lib.nn.functional.adaptive_max_pool1d(x, 2),
+    lambda lib, x: lib.nn.functional.avg_pool1d(x, 2),
+    lambda lib, x: lib.nn.functional.avg_pool2d(x.unsqueeze(0), 2),
+])
+def test_pools_of_integer_inputs(shape, dtype, fn):
+    """Integer and bool inputs: torch checks the shapes first, then finds no kernel for some
+    dtypes (avg pools: floats and int64 only; the 1-D max pool: floats; its with_indices
+    form: all but bool) (fuzzer findings)."""
+    from fuzz_engine import outcome
+    x = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
+    got, detail = outcome(fn, [x])
+    assert got in ("same_value", "same_error"), detail

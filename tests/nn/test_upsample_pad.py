@@ -297,3 +297,14 @@ def test_deprecated_upsample_functions_warn():
             with pytest.warns(UserWarning):
                 out.append(getattr(F(lib), name)(lib.tensor(x), scale_factor=2))
         assert_close(*out)
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 2, 2, 0), (0, 2, 4, 2), (2, 2, 0, 4), (0, 3, 3, 1)])
+@pytest.mark.parametrize("op", ["pixel_shuffle", "pixel_unshuffle"])
+def test_pixel_shuffles_of_empty_inputs(shape, op):
+    """torch's pixel_unshuffle returns an empty input unchanged, shape included (fuzzer
+    finding); pixel_shuffle reshapes it."""
+    from fuzz_engine import outcome
+    x = np.zeros(shape, "float32")
+    got, detail = outcome(lambda lib, x: getattr(lib.nn.functional, op)(x, 2), [x])
+    assert got in ("same_value", "same_error"), detail

@@ -125,6 +125,16 @@ def test_pow_exponent_underflowing_float32(dtype, e):
     np.testing.assert_array_equal(g.numpy(), t.numpy())
 
 
+def test_div_gradient_of_tiny_divisor():
+    # torch: -g * ((a / b) / b); b * b underflows to 0 in float32 and 0 / 0 is NaN
+    out = []
+    for lib in (gt, torch):
+        b = lib.tensor([-1e-30, 1e-20, 2.0], requires_grad=True)
+        (lib.tensor([0, 1, 3], dtype=lib.uint8) / b).sum().backward()
+        out.append(b.grad.numpy())
+    np.testing.assert_array_equal(*out)
+
+
 XLOGY_Y = np.array([-2.0, 0.0, 0.5, 2.0, -2.0, 0.0, 0.5, 2.0])
 XLOGY_X = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, -1.0, 0.0])
 
