@@ -174,10 +174,10 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
                            f"type ({bias._data.dtype.name.replace('float64', 'double')}) "
                            "should be the same")
     shape = list(x.shape) if x.ndim == nd + 2 else [1] + list(x.shape)
-    if not transposed and w.shape[0] < groups:
+    if w.shape[0] < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
                            f"dimension 0, but got weight of size {list(w.shape)} instead")
-    if not transposed and w.shape[0] % groups:
+    if w.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of size [{list(w.shape)}] "
                            "instead")

@@ -368,3 +368,14 @@ def test_docstring_examples(module):
     import importlib
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("wshape", [(0, 0, 0), (3, 1, 1)])
+def test_conv_transpose_checks_the_groups_against_weight(wshape):
+    """conv_transpose checks weight.size(0) >= groups and divisible by it, as conv does."""
+    from fuzz_engine import outcome
+    x = np.zeros((1, wshape[0], 3), "float32")
+    w = np.ones(wshape, "float32")
+    got, detail = outcome(lambda lib, x, w: lib.nn.functional.conv_transpose1d(x, w, groups=2),
+                          [x, w])
+    assert got in ("same_value", "same_error"), detail
