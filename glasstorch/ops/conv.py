@@ -193,6 +193,9 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
         raise RuntimeError(f"Given {given}weight of size {list(w.shape)}, expected bias to be "
                            f"1-dimensional with {out_ch} elements, but got bias of size "
                            f"{list(bias._data.shape)} instead")
+    if 0 in w.shape[2:] and x.size:
+        raise RuntimeError(f"{name}: kernel size should be greater than zero, but got "
+                           f"{list(w.shape[2:])} (weight of size {list(w.shape)})")
     if x.dtype.kind == "b":         # torch's CPU convolution has no bool loop
         kernel = "compute_columns3d" if nd == 3 else "slow_conv2d_cpu"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')

@@ -379,3 +379,16 @@ def test_conv_transpose_checks_the_groups_against_weight(wshape):
     got, detail = outcome(lambda lib, x, w: lib.nn.functional.conv_transpose1d(x, w, groups=2),
                           [x, w])
     assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("fn, wshape", [
+    (lambda lib, x, w: lib.nn.functional.conv1d(x, w), (3, 2, 0)),
+    (lambda lib, x, w: lib.nn.functional.conv2d(x.unsqueeze(-1), w), (3, 2, 0, 1)),
+    (lambda lib, x, w: lib.nn.functional.conv_transpose2d(x.unsqueeze(-1), w), (2, 3, 0, 0)),
+])
+def test_conv_with_a_zero_kernel_size_raises(fn, wshape):
+    """A weight with a kernel size of 0 raises in torch (was silently accepted; fuzzer)."""
+    from fuzz_engine import outcome
+    x = np.ones((3, 2, 2), "float32")
+    got, detail = outcome(fn, [x, np.ones(wshape, "float32")])
+    assert got == "same_error", detail
