@@ -193,4 +193,8 @@ def bilinear(input1, input2, weight, bias=None):
         got = bias.shape[0] if bias._data.ndim else "a scalar"
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got {got} but "
                            f"expected {w.shape[0]}")
+    if 0 in w.shape[1:]:   # torch's composite reshapes to (-1, in2): ambiguous when empty
+        raise RuntimeError(f"bilinear(): cannot reshape tensor of 0 elements into shape [-1, "
+                           f"{w.shape[2]}] (in1_features={w.shape[1]}, "
+                           f"in2_features={w.shape[2]}: both must be positive)")
     return Bilinear.apply(input1, input2, weight, bias)

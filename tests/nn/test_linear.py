@@ -190,3 +190,13 @@ def test_reset_parameters_redraws():
     before = m.weight.detach().clone()
     m.reset_parameters()
     assert not np.allclose(before.numpy(), m.weight.detach().numpy())
+
+
+@pytest.mark.parametrize("n, i1, i2, o", [(0, 0, 0, 0), (1, 1, 0, 1), (2, 0, 2, 1),
+                                          (0, 2, 2, 1), (2, 1, 1, 0)])
+def test_bilinear_with_empty_features(n, i1, i2, o):
+    """torch raises for in1 or in2 features of 0 (was silently accepted; fuzzer finding)."""
+    from fuzz_engine import outcome
+    args = [np.ones((n, i1)), np.ones((n, i2)), np.ones((o, i1, i2)), np.ones(o)]
+    got, detail = outcome(lambda lib, a, b, w, c: lib.nn.functional.bilinear(a, b, w, c), args)
+    assert got in ("same_value", "same_error"), detail
