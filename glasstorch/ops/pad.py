@@ -109,7 +109,9 @@ def _check_mode(x, mode, pads, nd):
         if mode == "circular":
             if b > L or a > L:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
-            if L - max(-b, 0) - max(-a, 0) <= 0:
+            # torch: an output of size 0 is fine; a negative one, or wrapping an empty crop
+            # into a non-empty output, is not
+            if L + b + a < 0 or (L - max(-b, 0) - max(-a, 0) <= 0 and L + b + a > 0):
                 raise RuntimeError("Negative padding value is resulting in an empty dimension.")
 
 
@@ -144,10 +146,10 @@ def _pad(input, pad, mode, value):
     if mode == "constant":
         full = [(0, 0)] * (x.ndim - nd) + pairs
         for d, (n, (b, a)) in enumerate(zip(x.shape, full)):
-            if n + b + a < 0:
-                raise RuntimeError(f"The input size {n}, plus negative padding {b} and {a} "
-                                   f"resulted in a negative output size, which is invalid. Check "
-                                   f"dimension {d} of your input.")
+            if n + min(b, 0) + min(a, 0) < 0:   # torch crops first (a narrow), then pads
+                raise RuntimeError(f"narrow(): length must be non-negative. (pad: the negative "
+                                   f"padding ({b}, {a}) crops more than the size {n} of "
+                                   f"dimension {d})")
         return ConstantPadNd.apply(input, tuple(full), 0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")

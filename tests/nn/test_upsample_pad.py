@@ -320,3 +320,25 @@ def test_nearest_of_integer_inputs(shape, dtype, mode):
     got, detail = outcome(lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2,
                                                                       mode=mode), [x])
     assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("shape, pads", [((2, 3), (-2, -1)), ((2, 3), (-3, 0)), ((4, 0), (0, 0)),
+                                         ((2, 3), (-2, -2)), ((0, 0), (0, 1)), ((2, 0), (0, 0))])
+def test_circular_pad_to_an_empty_output(shape, pads):
+    """Circular padding may crop to (or keep) a size-0 dim; only a negative size raises, as in
+    torch (fuzzer finding)."""
+    from fuzz_engine import outcome
+    x = np.ones(shape, "float64")
+    got, detail = outcome(lambda lib, x: lib.nn.functional.pad(x, pads, mode="circular"), [x])
+    assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("shape, pads", [((0, 0), (-2, 2)), ((0, 0), (-1, 3)), ((2, 3), (-4, 2)),
+                                         ((2, 3), (-2, -2)), ((2, 3), (0, 0, -3, 0))])
+def test_constant_pad_cropping_more_than_the_size(shape, pads):
+    """A negative pad cropping more than the dim holds raises torch's RuntimeError (was a
+    NumPy ValueError or silently accepted; fuzzer finding)."""
+    from fuzz_engine import outcome
+    x = np.ones(shape, "float64")
+    got, detail = outcome(lambda lib, x: lib.nn.functional.pad(x, pads), [x])
+    assert got == "same_error", detail
