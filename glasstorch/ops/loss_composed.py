@@ -20,6 +20,7 @@ from .distance import pairwise_distance
 from .gather import gather
 from ._loss_args import _REDUCTIONS, _check_out_shape, _no_grad_weight, _reduce, _reduction
 from .mask import where
+from .view import broadcast_tensors
 
 
 # ---- pointwise regression losses (compositions) ----------------------------------------------
@@ -68,7 +69,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     if input.shape != target.shape:
         _difference(input, input, "l1")     # only warns (below: torch's own composition)
     reduction = _reduction(reduction, size_average, reduce)
-    loss = (input - target).abs()     # torch composes it: bool subtraction and integer means fail
+    a, b = broadcast_tensors(input, target)      # torch broadcasts first, then composes:
+    loss = (a - b).abs()      # bool subtraction and integer means fail as in torch
     if weight is not None:
         return _weighted(loss, weight, input, reduction, True)
     return _reduce(loss, reduction)
