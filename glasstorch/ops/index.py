@@ -319,6 +319,8 @@ def index_add(input, dim, index, source, *, alpha=1):
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
                            f"specified dimension. Got self.shape = {list(x.shape)} "
                            f"source.shape = {list(s.shape)}")
+    if x.ndim == 1 and a.size and (int(a.min()) < 0 or int(a.max()) >= x.shape[0]):
+        raise IndexError("index out of range in self")     # torch's 1-D path says only this
     _check_bounds(a, x.shape[dim] if x.ndim else 1, dim, negative_ok=False)
     return IndexAdd.apply(input, dim, a, source, alpha)
 

@@ -225,3 +225,13 @@ class Fold(Module):
     def extra_repr(self):
         return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
                 f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
+
+
+def __getattr__(name):
+    """torch keeps the Lazy variants beside their layers (torch.nn.modules.conv.Lazy...); they
+    live in lazy.py here, which imports this module, so they are looked up on first use."""
+    if name.startswith("Lazy"):
+        from . import lazy
+        if hasattr(lazy, name):
+            return getattr(lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

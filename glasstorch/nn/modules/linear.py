@@ -79,3 +79,13 @@ class NonDynamicallyQuantizableLinear(Linear):
     """A Linear under torch's name for MultiheadAttention.out_proj (torch defines it here, in
     nn/modules/linear.py; the name keeps torch's quantization from swapping it, here it only
     shows in the repr)."""
+
+
+def __getattr__(name):
+    """torch keeps the Lazy variants beside their layers (torch.nn.modules.linear.Lazy...); they
+    live in lazy.py here, which imports this module, so they are looked up on first use."""
+    if name.startswith("Lazy"):
+        from . import lazy
+        if hasattr(lazy, name):
+            return getattr(lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
