@@ -109,9 +109,7 @@ def masked_fill(input, mask, value):
 
 def _dtype_word(t):
     # torch's C++ names in mask errors: "unsigned char", "float", ...
-    return {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
-            "int64": "long int", "float16": "c10::Half", "float32": "float",
-            "float64": "double"}.get(t._data.dtype.name, t._data.dtype.name)
+    return _dtype.c_type_name(t._data.dtype)
 
 
 def masked_select(input, mask):
