@@ -57,6 +57,20 @@ def _centered_sums(x3, mean, other=None):
     return s.sum(0)
 
 
+def _dense(x):
+    """torch's test for its float-summing kernels: contiguous, or channels-last."""
+    if x.flags.c_contiguous:
+        return True
+    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
+    return x.ndim in (4, 5) and x.transpose(perm).flags.c_contiguous
+
+
+def _moments(x3, M, C):
+    """Per channel mean and biased variance, (C, 1) each (two passes)."""
+    mean = (_sums(x3) / M).reshape(C, 1)
+    return mean, (_centered_sums(x3, mean) / M).reshape(C, 1)
+
+
 def _affine(x3, a, b, out):
     """out = x3 * a + b (a, b per channel, shaped (C, 1))."""
     def run(i, j):
@@ -75,17 +89,26 @@ class NativeBatchNorm(Op, name="batch_norm"):
         N, C = x.shape[:2]
         x3 = x.reshape(N, C, -1)
         M = x3.shape[0] * x3.shape[2]
+        invstd = None
         if training:
             if M:
-                mean = (_sums(x3) / M).reshape(C, 1)
-                var = (_centered_sums(x3, mean) / M).reshape(C, 1)
+                mean, var = _moments(x3, M, C)
+                if x.dtype == _xp.float32 and not _xp.isfinite(var).all() and \
+                        not _dense(x):
+                    # torch's kernel for a strided input sums float32 statistics in double:
+                    # |x| ~ 1e30 keeps a finite variance (and a float32 invstd ~ 1e-30)
+                    # there, not inf and invstd 0 (its contiguous kernels sum in float)
+                    mean, var = _moments(x3.astype(_xp.float64), M, C)
+                    invstd = (1 / _xp.sqrt(var + eps)).astype(x.dtype)
+                    mean, var = mean.astype(x.dtype), var.astype(x.dtype)
             else:  # an empty batch: torch returns an empty result
                 mean, var = _xp.zeros((C, 1), x.dtype), _xp.ones((C, 1), x.dtype)
             stats.extend((mean.reshape(C), var.reshape(C)))
         else:
             mean = mean.reshape(C, 1).astype(x.dtype)
             var = var.reshape(C, 1).astype(x.dtype)
-        invstd = 1 / _xp.sqrt(var + eps)
+        if invstd is None:
+            invstd = 1 / _xp.sqrt(var + eps)
         a = invstd if w is None else invstd * w.reshape(C, 1)
         shift = -mean * a if b is None else b.reshape(C, 1) - mean * a
         need = ctx.needs_input_grad
