@@ -15,14 +15,13 @@ masked_softmax and attention layers are in glasstorch/text/.
 import math
 import warnings
 
-from .. import random as _random
+from .. import _dtype, random as _random
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
 from .dropout import dropout
 from .join import cat
-from .linalg import _CPP_NAME
 from .linear import linear
 from .mask import where
 from .pad import pad
@@ -414,7 +413,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                            f"value.dim: {value.ndim} instead.")
     dt = query._data.dtype
     if key._data.dtype != dt or value._data.dtype != dt:
-        names = [_CPP_NAME.get(t._data.dtype.name, t._data.dtype.name)
+        names = [_dtype.c_type_name(t._data.dtype)
                  for t in (query, key, value)]
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {names[0]} key.dtype: {names[1]} and value.dtype: "
@@ -422,8 +421,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if attn_mask is not None and attn_mask._data.dtype not in (_xp.bool_, dt):
         raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query "
                            "dtype, but got attn_mask.dtype: "
-                           f"{_CPP_NAME.get(attn_mask._data.dtype.name, 'long int')} and  "
-                           f"query.dtype: {_CPP_NAME.get(dt.name, dt.name)} instead.")
+                           f"{_dtype.c_type_name(attn_mask._data.dtype)} and  "
+                           f"query.dtype: {_dtype.c_type_name(dt)} instead.")
     if query.shape[-2] == 0 or value._data.size == 0:
         # torch's math kernel returns here, before any other check: zeros (*, L, Ev), kept in
         # the graph as 0 * (the inputs' sums), so a NaN or inf input gives NaN everywhere

@@ -67,7 +67,8 @@ def _count(shape, dims):
     return n
 
 
-def _float_only(x, name):
+def _infers_float(x, name):
+    """mean & co. on a non-float input without a dtype: torch cannot infer a float result."""
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
                            "a floating point or complex dtype. Got: "
@@ -148,7 +149,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
                                "either a floating point or complex dtype. Got: "
                                f"{_type_word(dtype.np)}")
         input = to_dtype(input, dtype)
-    _float_only(input, "mean")
+    _infers_float(input, "mean")
     return Mean.apply(input, _dims(dim, input._data.ndim), keepdim)
 
 
