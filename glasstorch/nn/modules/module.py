@@ -15,6 +15,7 @@ from ... import _dtype
 from ..._device import check_device
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
+from ...ops import layout as _layout
 from ..parameter import Buffer, Parameter
 from . import _hooks, _state_dict
 
@@ -333,6 +334,7 @@ class Module:
         accepts 'cpu' for now."""
         dtype = kwargs.get("dtype")
         device = kwargs.get("device")
+        fmt = kwargs.get("memory_format")
         for a in args:
             if isinstance(a, _dtype.dtype):
                 dtype = a
@@ -341,11 +343,14 @@ class Module:
             else:
                 device = a
         check_device(device)
-        if dtype is None:
-            return self
-        if not dtype.is_floating_point:
+        if dtype is not None and not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
+        if fmt is not None:   # torch: only 4-D and 5-D parameters change memory format
+            _layout.check_format(fmt, "to")
+            self._apply(lambda t: t.to(memory_format=fmt) if t.dim() in (4, 5) else t)
+        if dtype is None:
+            return self
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def float(self):
