@@ -9,7 +9,7 @@ import math
 
 from .autograd.grad_mode import no_grad
 from .ops import gamma as _g
-from .ops.unary import _float_input
+from .ops._util import _float_input
 from .tensor import Tensor
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
