@@ -118,13 +118,9 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
-    """Solve with the triangle of A that `upper` names (the other is ignored)."""
-    T = A.triu() if upper else A.tril()
-    if unitriangular:
-        from .creation import eye
-        I = eye(A.shape[-1], dtype=A.dtype)
-        T = T * (1 - I) + I
-    return solve(T, B, left=left)
+    """Solve with the triangle of A that `upper` names (the other is ignored); X A = B when
+    not `left`. A zero on the diagonal gives inf/nan, not an error (as torch)."""
+    return _decomp.solve_triangular(A, B, upper, unitriangular, left)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):

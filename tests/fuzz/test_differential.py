@@ -31,7 +31,6 @@ _EMPTY.update({
 _INT_INPUTS = {  # integer/bool inputs: torch raises NotImplementedError, or in another order
 }
 _LINALG = {  # the torch.linalg decompositions (new; their author's list)
-    "linalg_qr": "wrong_grad",          # wide inputs (m < n): backward not implemented here
     "linalg_slogdet": "wrong_value",    # NaN input: sign from LAPACK pivots (torch -0, NumPy -1)
 }
 _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 0 * inf)
@@ -46,6 +45,10 @@ _LONG = {
     "linalg_eigh": "wrong_grad",                # float32 1x1 with |a| ~ 1e30
     "linalg_cholesky": "silent_accept",         # inf input that LAPACK refuses, NumPy not
     "atan2": "wrong_grad",          # a ~ -1e-30 float32, b = 0: a*a underflows, nan vs 0
+    # inf input: torch's LAPACK (MKL) applies a Householder reflector whose tau is 0 (0 * inf:
+    # nan); reference LAPACK's dlarf, which NumPy's OpenBLAS runs, skips it (`IF (TAU.NE.ZERO)`)
+    # and keeps inf. E.g. qr([[0.07, inf]]): R = [0.07, nan] in torch, [0.07, inf] in NumPy.
+    "linalg_qr": "wrong_value",
 }
 _OTHER = {}
 KNOWN = {}

@@ -5,6 +5,7 @@ now holding the new data, because optimizers hold references to them), replaced 
 from ... import _dtype
 from ..._device import check_device
 from ...autograd.grad_mode import no_grad
+from ...ops import layout as _layout
 from ...tensor import Tensor
 
 
@@ -31,10 +32,12 @@ def convert(module, fn):
 
 
 def to(module, args, kwargs):
-    """module.to(dtype | tensor | device, dtype=, device=): a float dtype converts floating-point
-    parameters and buffers; devices other than 'cpu' raise (check_device)."""
+    """module.to(dtype | tensor | device, dtype=, device=, memory_format=): a float dtype
+    converts floating-point parameters and buffers, a memory format the 4-D and 5-D ones;
+    devices other than 'cpu' raise (check_device)."""
     dtype = kwargs.get("dtype")
     device = kwargs.get("device")
+    fmt = kwargs.get("memory_format")
     for a in args:
         if isinstance(a, _dtype.dtype):
             dtype = a
@@ -43,9 +46,12 @@ def to(module, args, kwargs):
         else:
             device = a
     check_device(device)
-    if dtype is None:
-        return module
-    if not dtype.is_floating_point:
+    if dtype is not None and not dtype.is_floating_point:
         raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                         f"got desired dtype={dtype}")
+    if fmt is not None:   # torch: only 4-D and 5-D parameters change memory format
+        _layout.check_format(fmt, "to")
+        module._apply(lambda t: t.to(memory_format=fmt) if t.dim() in (4, 5) else t)
+    if dtype is None:
+        return module
     return module._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
