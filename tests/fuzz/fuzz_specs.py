@@ -241,3 +241,24 @@ def _zeta(data, op=None):
     s = data.draw(shapes())
     return (lambda lib, x, q: lib.special.zeta(x, q)), [tensor(data, s, grad=False),
                                                        tensor(data, s)], {}
+
+
+# ---- torch.special's Bessel / Airy / incomplete gamma (ops/special_bessel.py) ---------------
+_BESSEL = {"i0": "i0", "special_i0e": "i0e", "special_i1": "i1", "special_i1e": "i1e"}
+_BESSEL.update({"special_" + n: n for n in (
+    "bessel_j0 bessel_j1 bessel_y0 bessel_y1 modified_bessel_i0 modified_bessel_i1 "
+    "modified_bessel_k0 modified_bessel_k1 scaled_modified_bessel_k0 scaled_modified_bessel_k1 "
+    "airy_ai").split()})
+for _op, _fn in _BESSEL.items():
+    SPECS[_op] = (lambda f: lambda data, op=None: (
+        lambda lib, x: getattr(lib.special, f)(x), [tensor(data)], {}))(_fn)
+
+
+@spec("igamma")
+def _igamma(data, op=None):
+    # torch has no derivative in the first argument (backward raises): only x is differentiated
+    s = data.draw(shapes())
+    upper = data.draw(st.booleans())
+    name = "gammaincc" if upper else "gammainc"
+    return (lambda lib, a, x: getattr(lib.special, name)(a, x)), [tensor(data, s, grad=False),
+                                                                 tensor(data, s)], {}
