@@ -368,9 +368,9 @@ def add_at(out, adv, src):
     exact. Each row thus gets its contributions one by one in the order they occur, in out's
     dtype: the sum torch's index_add computes. Occurrences past _ROUNDS of one row (a padding
     token repeated thousands of times) are summed per row first (add.reduceat) and added last,
-    so the number of rounds stays bounded. Scalar rows hit densely (gather's backward) go
-    through one bincount instead, O(len(out)) without a sort; it sums in float64 and rounds
-    once, at least as accurate as a float32 sum."""
+    so the number of rounds stays bounded. Scalar rows (a 1-D out: gather's and scatter_add's
+    flat positions) go to np.add.at, whose 1-D loop (NumPy >= 1.25) adds one by one in index
+    order, in out's dtype, 3-40x faster than a sort or a bincount over len(out)."""
     idx = adv[0]
     if len(adv) != 1 or type(idx) is not numpy.ndarray or idx.ndim != 1 \
             or idx.dtype.kind not in "iu" or out.dtype.kind == "b" \
@@ -383,8 +383,8 @@ def add_at(out, adv, src):
     src = numpy.broadcast_to(src, idx.shape + out.shape[1:])
     if idx.min() < 0:
         idx = numpy.where(idx < 0, idx + n, idx)
-    if out.size == n and n <= 4 * m and out.dtype.kind == "f":   # dense scalar rows
-        out += numpy.bincount(idx, src.reshape(m), minlength=n).reshape(out.shape)
+    if out.ndim == 1:   # scalar rows
+        numpy.add.at(out, idx, src)
         return
     order = numpy.argsort(idx, kind="stable")
     s = idx[order]
@@ -413,7 +413,8 @@ _ROUNDS = 8   # reduceat costs ~2 us per row, a round ~30 us: rounds win up to a
 
 def _add_rows(out, rows, values):
     """out[rows] += values for distinct rows: gather, add, scatter back."""
-    acc = numpy.take(out, rows, axis=0)
+    # take() first copies a non-contiguous `out` (a view written in place) whole: O(out)
+    acc = numpy.take(out, rows, axis=0) if out.flags.c_contiguous else out[rows]
     acc += values
     if out.ndim > 1 and out.flags.c_contiguous:
         # NumPy scatters whole rows ~4x faster as opaque items (one memcpy each) than through

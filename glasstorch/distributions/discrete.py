@@ -6,6 +6,7 @@ from .. import random as _random
 from ..creation import full as _full
 from ..nn import functional as _F
 from ..tensor import Size
+from . import constraints
 from .distribution import Distribution, broadcast_all
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Geometric", "Independent"]
@@ -23,7 +24,8 @@ def _clamp_probs(p):
 
 
 class Bernoulli(Distribution):
-    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
@@ -31,7 +33,6 @@ class Bernoulli(Distribution):
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
             super().__init__(self.probs.shape, validate_args=validate_args)
-            self._check("probs", (self.probs >= 0) & (self.probs <= 1), "Interval(0.0, 1.0)")
             p = _clamp_probs(self.probs)
             self.logits = p.log() - (-p).log1p()
         else:
@@ -48,6 +49,8 @@ class Bernoulli(Distribution):
         return _random.bernoulli(self.probs.detach().expand(*shape))
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
         return -_F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
@@ -57,8 +60,11 @@ class Bernoulli(Distribution):
 
 class Categorical(Distribution):
     """Over {0, ..., K-1} along the last dim of probs/logits."""
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
+    support = constraints.dependent_property(
+        lambda self: constraints.integer_interval(0, self._num_events - 1), is_discrete=True,
+        event_dim=0)
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         _one_of(probs, logits)
@@ -97,6 +103,8 @@ class Categorical(Distribution):
         return draws.reshape(*sample_shape, *self._batch_shape)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         value = value.long().unsqueeze(-1)
         from ..ops.view import broadcast_tensors
         value, logits = broadcast_tensors(value, self.logits)
@@ -114,7 +122,8 @@ class Categorical(Distribution):
 
 
 class OneHotCategorical(Distribution):
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args)
@@ -129,6 +138,8 @@ class OneHotCategorical(Distribution):
         return _F.one_hot(idx, self.probs.shape[-1]).to(self.probs.dtype)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return self._categorical.log_prob(value.argmax(-1))
 
     def entropy(self):
@@ -137,7 +148,8 @@ class OneHotCategorical(Distribution):
 
 class Geometric(Distribution):
     """Number of failures before the first success."""
-    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         _one_of(probs, logits)
@@ -160,6 +172,8 @@ class Geometric(Distribution):
         return (u.log() / (-self.probs.detach()).log1p()).floor()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         p = _clamp_probs(self.probs)
         return value * (-p).log1p() + self.probs.log()
 
@@ -183,8 +197,18 @@ class Independent(Distribution):
         self.has_rsample = base_distribution.has_rsample
         super().__init__(shape[:split], shape[split:], validate_args)
 
+    arg_constraints = {}
     mean = property(lambda self: self.base_dist.mean)
+    mode = property(lambda self: self.base_dist.mode)
     variance = property(lambda self: self.base_dist.variance)
+    has_enumerate_support = property(lambda self: self.reinterpreted_batch_ndims == 0 and
+                                     self.base_dist.has_enumerate_support)
+
+    @constraints.dependent_property
+    def support(self):
+        s = self.base_dist.support
+        n = self.reinterpreted_batch_ndims
+        return constraints.independent(s, n) if n else s
 
     def _sum(self, x):
         n = self.reinterpreted_batch_ndims
@@ -197,6 +221,8 @@ class Independent(Distribution):
         return self.base_dist.rsample(sample_shape)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return self._sum(self.base_dist.log_prob(value))
 
     def entropy(self):
@@ -204,3 +230,15 @@ class Independent(Distribution):
 
 
 
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample is the one-hot draw in the forward pass and carries
+    the gradient of `probs` backwards (straight-through estimator, Bengio et al. 2013):
+    y + (p - p.detach())."""
+    has_rsample = True
+
+    def rsample(self, sample_shape=Size()):
+        y = self.sample(sample_shape)
+        p = self.probs
+        return y + (p - p.detach())
