@@ -189,13 +189,11 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
     # an empty batch or no input channels never reaches a kernel in torch (its "Empty"
     # backend, _empty_conv below): no kernel dtype checks then
     empty = shape[0] == 0 or shape[1] == 0
-    if empty:
-        pass
-    elif transposed and x.dtype.kind != "f" and x.dtype != _xp.int64:
+    if transposed and not empty and x.dtype.kind != "f" and x.dtype != _xp.int64:
         # torch's transposed kernels have float and int64 loops only, checked on the input first
         raise NotImplementedError(f'"slow_conv_transpose{max(nd, 2)}d_out_cpu" not implemented '
                                   f"for '{_dtype.type_word(x.dtype)}'")
-    elif x.dtype != w.dtype:
+    if x.dtype != w.dtype and not empty:
         raise RuntimeError(f"Input type ({_tname(x)}) and weight type ({_tname(w)}) should be "
                            "the same or input should be a MKLDNN tensor and weight is a dense "
                            "tensor")
@@ -243,10 +241,9 @@ def _empty_conv(x, weight, bias, out_channels, out):
     if bias is not None:
         y = y + bias.select(0, 0)
     shape = (n, out_channels) + tuple(out)
-    for i, v in enumerate(shape):
-        if v < 0:
-            raise RuntimeError(f"invalid shape dimension {v} at index {i} of shape "
-                               f"{list(shape)}: a convolution's output size is negative")
+    if min(shape) < 0:
+        raise RuntimeError(f"invalid shape dimension {min(shape)} of shape {list(shape)}: a "
+                           "convolution's output size is negative")
     return y.reshape(shape)
 
 
