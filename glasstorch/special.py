@@ -10,12 +10,12 @@ import math
 
 from .autograd.grad_mode import no_grad
 from .ops import gamma as _g
+from .ops._util import _float_input
 from .ops.special_bessel import (airy_ai, bessel_j0, bessel_j1, bessel_y0,  # noqa: F401
                                  bessel_y1, i0, i0e, i1, i1e, modified_bessel_i0,
                                  modified_bessel_i1, modified_bessel_k0, modified_bessel_k1,
                                  scaled_modified_bessel_k0, scaled_modified_bessel_k1)
 from .ops.special_bessel import igamma as gammainc, igammac as gammaincc  # noqa: F401
-from .ops.unary import _float_input
 from .tensor import Tensor
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",

@@ -17,7 +17,8 @@ from ._inplace import _type_word
 from .gamma import lgamma
 from .mask import where
 from .view import broadcast_tensors
-from .unary import _float_input, _not_implemented, sign, exp, log
+from ._util import _float_input, _not_implemented
+from .unary import sign, exp, log
 
 __all__ = ["i0", "i0e", "i1", "i1e", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
            "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
