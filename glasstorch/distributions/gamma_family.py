@@ -58,6 +58,7 @@ class Gamma(Distribution):
 
 class Chi2(Gamma):
     arg_constraints = {"df": constraints.positive}
+    _expand_also = ("concentration", "rate")
 
     def __init__(self, df, validate_args=None):
         (df,) = broadcast_all(df)
@@ -169,6 +170,7 @@ class Poisson(Distribution):
 class Binomial(Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -203,6 +205,25 @@ class Binomial(Distribution):
         # value * logits - n * log(1 + e^logits), written stably
         norm = n * logits.clamp(min=0) + n * (-logits.abs()).exp().log1p()
         return log_comb + value * logits - norm
+
+    def _homogeneous_count(self, what):
+        n = int(self.total_count.max())
+        if int(self.total_count.min()) != n:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return n
+
+    def enumerate_support(self, expand=True):
+        from ..creation import arange
+        n = self._homogeneous_count("enumerate_support")
+        values = arange(n + 1, dtype=self.probs.dtype).reshape(-1, *(1,) *
+                                                               len(self._batch_shape))
+        return values.expand(-1, *self._batch_shape) if expand else values
+
+    def entropy(self):
+        """-sum_k P(k) log P(k) over k = 0 .. total_count."""
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
 
 
 class StudentT(Distribution):
