@@ -29,6 +29,7 @@ from .continuous_more import GeneralizedPareto, FisherSnedecor, VonMises  # noqa
 from .counts import Multinomial, NegativeBinomial  # noqa: F401
 from .discrete import OneHotCategoricalStraightThrough  # noqa: F401
 from .mixture import MixtureSameFamily  # noqa: F401
+from .matrix import LowRankMultivariateNormal, Wishart, LKJCholesky  # noqa: F401
 from .kl import kl_divergence, register_kl  # noqa: F401
 from . import kl  # noqa: F401
 
@@ -40,4 +41,5 @@ __all__ = ["Distribution", "ExponentialFamily", "Normal", "LogNormal", "Uniform"
            "LogisticNormal", "HalfCauchy", "Weibull", "Pareto", "Kumaraswamy", "InverseGamma",
            "RelaxedBernoulli", "RelaxedOneHotCategorical", "ContinuousBernoulli",
            "GeneralizedPareto", "FisherSnedecor", "VonMises", "Multinomial", "NegativeBinomial",
-           "OneHotCategoricalStraightThrough", "MixtureSameFamily"] + transforms.__all__
+           "OneHotCategoricalStraightThrough", "MixtureSameFamily", "LowRankMultivariateNormal",
+           "Wishart", "LKJCholesky"] + transforms.__all__

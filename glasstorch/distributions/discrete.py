@@ -164,6 +164,12 @@ class Geometric(Distribution):
 
     mean = property(lambda self: 1 / self.probs - 1)
     variance = property(lambda self: (1 / self.probs - 1) / self.probs)
+    mode = property(lambda self: self.probs * 0)
+
+    @property
+    def logits(self):
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
 
     def sample(self, sample_shape=Size()):
         from .._runtime import finfo

@@ -19,11 +19,8 @@ from fuzz_specs import SPECS, VIA
 _OPEN_OPS = {  # elementwise, indexing, reductions, attention
 }
 _EMPTY = {  # zero-size inputs or kernels: torch's checks in another order or missing here
-    "im2col": "spurious_error", "col2im": "silent_accept", "convolution": "silent_accept",
 }
 _EMPTY.update({
-    "F.conv_transpose1d": ("error_type", "internal_error", "silent_accept", "spurious_error"),
-    "F.conv_transpose2d": ("error_type", "internal_error", "silent_accept", "spurious_error"),
     "F.upsample_nearest": "error_type",
     # torch returns uninitialized memory for the mean over an empty batch: nan here
     "F.multi_margin_loss": "wrong_value", "F.multilabel_margin_loss": "wrong_value",
@@ -51,7 +48,11 @@ _LONG = {
     # and keeps inf. E.g. qr([[0.07, inf]]): R = [0.07, nan] in torch, [0.07, inf] in NumPy.
     "linalg_qr": "wrong_value",
 }
-_OTHER = {}
+_OTHER = {
+    # float32 1e30 * 1e30 overflows to inf, next to an -inf term: oneDNN's fused multiply-add
+    # adds the exact product to -inf (-inf), a separate multiply gives inf + -inf (nan)
+    "F.conv_transpose1d": "wrong_value",
+}
 KNOWN = {}
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/inf inputs on purpose
 for _group in (_OPEN_OPS, _EMPTY, _INT_INPUTS, _LINALG, _NONFINITE, _LONG, _OTHER):
