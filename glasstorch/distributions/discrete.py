@@ -7,7 +7,7 @@ from ..creation import full as _full
 from ..nn import functional as _F
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Geometric", "Independent"]
 
@@ -30,7 +30,8 @@ def _clamp_probs(p):
     return p.clamp(min=eps, max=1 - eps)
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
@@ -66,6 +67,11 @@ class Bernoulli(Distribution):
 
     def enumerate_support(self, expand=True):
         return _enumerate(self, 2, expand)
+
+    _natural_params = property(lambda self: (self.probs.log() - (-self.probs).log1p(),))
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
 
 
 class Categorical(Distribution):

@@ -175,9 +175,13 @@ class Distribution:
         return self.variance.sqrt()
 
     def __repr__(self):
-        params = ", ".join(f"{k}: {tuple(getattr(self, k).shape) if isinstance(getattr(self, k), Tensor) else getattr(self, k)}"  # noqa: E501
-                           for k in self.arg_constraints if k in self.__dict__)
-        return f"{type(self).__name__}({params})"
+        """torch's form: given parameters by name, a number when it has one element, else
+        its shape."""
+        def show(t):
+            return t.item() if t.numel() == 1 else t.shape
+        args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self.arg_constraints
+                         if isinstance(self.__dict__.get(k), Tensor))
+        return f"{type(self).__name__}({args})"
 
 
 LOG_2PI = math.log(2 * math.pi)

@@ -13,7 +13,7 @@ from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
 from ._standard_gamma import standard_gamma
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
            "HalfNormal", "Gumbel"]
@@ -26,7 +26,8 @@ def _draw(like, fn):
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
+    _mean_carrier_measure = 0
     has_rsample = True
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
@@ -55,6 +56,11 @@ class Gamma(Distribution):
         a = self.concentration
         return a - self.rate.log() + lgamma(a) + (1 - a) * digamma(a)
 
+    _natural_params = property(lambda self: (self.concentration - 1, -self.rate))
+
+    def _log_normalizer(self, x, y):
+        return lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()
+
 
 class Chi2(Gamma):
     arg_constraints = {"df": constraints.positive}
@@ -66,7 +72,7 @@ class Chi2(Gamma):
         self.df = df
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     has_rsample = True
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
@@ -104,8 +110,13 @@ class Beta(Distribution):
         return self._log_beta() - (a - 1) * digamma(a) - (b - 1) * digamma(b) + \
             (a + b - 2) * digamma(a + b)
 
+    _natural_params = property(lambda self: (self.concentration1, self.concentration0))
 
-class Dirichlet(Distribution):
+    def _log_normalizer(self, x, y):
+        return lgamma(x) + lgamma(y) - lgamma(x + y)
+
+
+class Dirichlet(ExponentialFamily):
     has_rsample = True
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
@@ -143,8 +154,13 @@ class Dirichlet(Distribution):
         return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - \
             ((a - 1) * digamma(a)).sum(-1)
 
+    _natural_params = property(lambda self: (self.concentration,))
 
-class Poisson(Distribution):
+    def _log_normalizer(self, x):
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))
+
+
+class Poisson(ExponentialFamily):
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
@@ -165,6 +181,12 @@ class Poisson(Distribution):
             self._validate_sample(value)
         from .. import special
         return special.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
+
+    # torch: no carrier measure E[-log x!], so the generic entropy raises as torch's does
+    _natural_params = property(lambda self: (self.rate.log(),))
+
+    def _log_normalizer(self, x):
+        return x.exp()
 
 
 class Binomial(Distribution):
