@@ -12,7 +12,7 @@ transforms.py the bijections TransformedDistribution pushes densities through;
 constraint_registry.py maps constraints to transforms (biject_to, transform_to).
 """
 from .distribution import Distribution, ExponentialFamily  # noqa: F401
-from . import constraints, transforms  # noqa: F401
+from . import constraints, transforms, utils  # noqa: F401
 from .transforms import *  # noqa: F401,F403
 from .constraint_registry import biject_to, transform_to  # noqa: F401
 from .continuous import (Normal, LogNormal, Uniform, Exponential, Laplace,  # noqa: F401

@@ -106,3 +106,49 @@ def test_dispatch_and_errors():
     finally:
         del D.kl._KL_REGISTRY[MyNormal, D.Normal]
         D.kl._KL_MEMOIZE.clear()
+
+
+@pytest.mark.parametrize("name", ["Normal", "Exponential", "Gamma", "Bernoulli", "Beta",
+                                  "Dirichlet", "Poisson", "Chi2", "ContinuousBernoulli",
+                                  "Wishart"])
+def test_exponential_family_membership_and_natural_parameters(name):
+    """Same class tree as torch, and the Bregman KL through _natural_params /
+    _log_normalizer equals the closed form (checks both against torch's)."""
+    assert issubclass(getattr(gt.distributions, name), gt.distributions.ExponentialFamily)
+    if name in ("Chi2", "Wishart", "ContinuousBernoulli"):
+        return
+    from glasstorch.distributions.kl import _kl_expfamily_expfamily
+
+    def fn(m, a, b):
+        p, q = MAKE[name](m, a), MAKE[name](m, b)
+        if m is gt:
+            return _kl_expfamily_expfamily(p, q)
+        return torch.distributions.kl._kl_expfamily_expfamily(p, q)
+    check_op(fn, [(3, 4), (3, 4)], lib=True)
+    check_op(lambda m, a, b: _D(m).kl_divergence(MAKE[name](m, a), MAKE[name](m, b)),
+             [(3, 4), (3, 4)], lib=True)
+
+
+def test_utils():
+    U, TU = gt.distributions.utils, torch.distributions.utils
+    check_op(lambda m, x: getattr(m.distributions.utils, "probs_to_logits")(x.sigmoid()),
+             [(3, 4)], lib=True)
+    check_op(lambda m, x: m.distributions.utils.probs_to_logits(x.sigmoid(), is_binary=True),
+             [(3, 4)], lib=True)
+    check_op(lambda m, x: m.distributions.utils.logits_to_probs(x), [(3, 4)], lib=True)
+    check_op(lambda m, x: m.distributions.utils.vec_to_tril_matrix(x, -1), [(2, 6)], lib=True)
+    check_op(lambda m, x: m.distributions.utils.tril_matrix_to_vec(x, 0), [(2, 3, 3)],
+             lib=True)
+    with pytest.raises(ValueError):
+        U.vec_to_tril_matrix(gt.zeros(5))
+    assert U.euler_constant == TU.euler_constant
+
+    class Thing:
+        calls = 0
+
+        @U.lazy_property
+        def value(self):
+            Thing.calls += 1
+            return 3
+    t = Thing()
+    assert t.value == 3 and t.value == 3 and Thing.calls == 1
