@@ -59,6 +59,10 @@ from . import cuda, backends, linalg, distributions, testing, fft, special  # no
 from .ops.gamma import lgamma, digamma, polygamma, mvlgamma  # noqa: F401,E402
 from .special import sinc  # noqa: F401,E402
 from .ops.special_bessel import i0, igamma, igammac  # noqa: F401,E402
+from .ops.linalg_lu import lu_unpack  # noqa: F401,E402
+from ._torch_misc import *  # noqa: F401,F403,E402  (autocast state, cond, vmap, range, ...)
+from . import cpu  # noqa: F401,E402
+from .ops.compose_extra import *  # noqa: F401,F403,E402  (frexp, renorm, *_scatter, ...)
 from .ops.composite import *  # noqa: F401,F403,E402
 from .ops.order_stats import *  # noqa: F401,F403,E402
 from . import jit, onnx  # noqa: F401,E402  (torch.jit.trace, torch.onnx.export)

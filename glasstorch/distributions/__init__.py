@@ -12,7 +12,7 @@ transforms.py the bijections TransformedDistribution pushes densities through;
 constraint_registry.py maps constraints to transforms (biject_to, transform_to).
 """
 from .distribution import Distribution, ExponentialFamily  # noqa: F401
-from . import constraints, transforms  # noqa: F401
+from . import constraints, transforms, utils  # noqa: F401
 from .transforms import *  # noqa: F401,F403
 from .constraint_registry import biject_to, transform_to  # noqa: F401
 from .continuous import (Normal, LogNormal, Uniform, Exponential, Laplace,  # noqa: F401
@@ -29,6 +29,7 @@ from .continuous_more import GeneralizedPareto, FisherSnedecor, VonMises  # noqa
 from .counts import Multinomial, NegativeBinomial  # noqa: F401
 from .discrete import OneHotCategoricalStraightThrough  # noqa: F401
 from .mixture import MixtureSameFamily  # noqa: F401
+from .matrix import LowRankMultivariateNormal, Wishart, LKJCholesky  # noqa: F401
 from .kl import kl_divergence, register_kl  # noqa: F401
 from . import kl  # noqa: F401
 
@@ -40,4 +41,5 @@ __all__ = ["Distribution", "ExponentialFamily", "Normal", "LogNormal", "Uniform"
            "LogisticNormal", "HalfCauchy", "Weibull", "Pareto", "Kumaraswamy", "InverseGamma",
            "RelaxedBernoulli", "RelaxedOneHotCategorical", "ContinuousBernoulli",
            "GeneralizedPareto", "FisherSnedecor", "VonMises", "Multinomial", "NegativeBinomial",
-           "OneHotCategoricalStraightThrough", "MixtureSameFamily"] + transforms.__all__
+           "OneHotCategoricalStraightThrough", "MixtureSameFamily", "LowRankMultivariateNormal",
+           "Wishart", "LKJCholesky"] + transforms.__all__

@@ -8,7 +8,7 @@ from .. import random as _random
 from ..creation import full as _full
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all, LOG_2PI
+from .distribution import Distribution, ExponentialFamily, broadcast_all, LOG_2PI
 
 __all__ = ["Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Cauchy",
            "MultivariateNormal"]
@@ -18,7 +18,8 @@ def _noise(fn, shape, like):
     return fn(*shape, dtype=like.dtype) if shape else fn((), dtype=like.dtype)
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
@@ -49,6 +50,13 @@ class Normal(Distribution):
 
     def entropy(self):
         return 0.5 + 0.5 * LOG_2PI + self.scale.log()
+
+    # exponential family: theta = (mu / sigma^2, -1 / (2 sigma^2))
+    _natural_params = property(lambda self: (self.loc / self.scale ** 2,
+                                             -0.5 * self.scale ** -2))
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x ** 2 / y + 0.5 * (-math.pi / y).log()
 
 
 class LogNormal(Distribution):
@@ -117,7 +125,8 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -147,6 +156,11 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - self.rate.log()
+
+    _natural_params = property(lambda self: (-self.rate,))
+
+    def _log_normalizer(self, x):
+        return -(-x).log()
 
 
 class Laplace(Distribution):

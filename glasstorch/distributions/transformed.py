@@ -31,6 +31,7 @@ class TransformedDistribution(Distribution):
     """`base_distribution` pushed through `transforms` (one Transform or a list, applied in
     order). Batch and event shapes follow the transforms' forward_shape and event dims."""
     arg_constraints = {}
+    _expand_skip = ("base_dist",)
 
     def __init__(self, base_distribution, transforms, validate_args=None):
         if isinstance(transforms, Transform):
@@ -62,14 +63,12 @@ class TransformedDistribution(Distribution):
         super().__init__(forward_shape[:cut], forward_shape[cut:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = object.__new__(type(self)) if _instance is None else _instance
-        new.__dict__.update(self.__dict__)
+        new = super().expand(batch_shape, _instance)     # own parameters (Weibull's scale)
         shape = Size(tuple(batch_shape) + tuple(self.event_shape))
         for t in reversed(self.transforms):
             shape = t.inverse_shape(shape)
         new.base_dist = self.base_dist.expand(shape[:len(shape) -
                                                     len(self.base_dist.event_shape)])
-        new._batch_shape = Size(batch_shape)
         return new
 
     @constraints.dependent_property(is_discrete=False)
@@ -189,6 +188,7 @@ class Weibull(TransformedDistribution):
     """scale * E^(1/concentration), E ~ Exponential(1)."""
     arg_constraints = {"scale": constraints.positive, "concentration": constraints.positive}
     support = constraints.positive
+    _expand_also = ("concentration_reciprocal",)
 
     def __init__(self, scale, concentration, validate_args=None):
         self.scale, self.concentration = broadcast_all(scale, concentration)

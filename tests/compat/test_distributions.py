@@ -68,8 +68,6 @@ def test_against_torch(i, what):
     make, value = CASES[i]
     if what == "entropy" and i in (16,):
         pytest.skip("torch's Poisson has no closed-form entropy")
-    if what == "entropy" and i in (17,):
-        pytest.skip("Binomial entropy: enumerated in torch, not implemented here")
 
     def fn(m, a, b):
         d = make(m, a, b)
@@ -197,3 +195,23 @@ def test_kl_unknown_pair_raises():
     with pytest.raises(NotImplementedError):
         gt.distributions.kl_divergence(gt.distributions.Normal(0., 1.),
                                        gt.distributions.Bernoulli(probs=0.5))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: getattr(m, D).Bernoulli(probs=m.tensor([[0.2, 0.7]], dtype=m.float64)),
+    lambda m: getattr(m, D).Binomial(3, probs=m.tensor([0.2, 0.7], dtype=m.float64)),
+    lambda m: getattr(m, D).Categorical(probs=m.tensor([[0.2, 0.8], [0.5, 0.5]],
+                                                       dtype=m.float64)),
+    lambda m: getattr(m, D).OneHotCategorical(probs=m.tensor([0.2, 0.3, 0.5],
+                                                             dtype=m.float64)),
+    lambda m: getattr(m, D).Independent(getattr(m, D).Bernoulli(probs=m.tensor(
+        [0.2, 0.7], dtype=m.float64)), 0),
+])
+def test_enumerate_support(make):
+    dg, dt = make(gt), make(torch)
+    assert dg.has_enumerate_support == dt.has_enumerate_support
+    for expand in (True, False):
+        vg, vt = dg.enumerate_support(expand), dt.enumerate_support(expand)
+        assert tuple(vg.shape) == tuple(vt.shape) and str(vg.dtype) == str(vt.dtype)
+        np.testing.assert_array_equal(vg.numpy(), vt.numpy())
+    np.testing.assert_allclose(dg.log_prob(dg.enumerate_support()).exp().sum(0).numpy(), 1.0)
