@@ -215,3 +215,16 @@ def test_enumerate_support(make):
         assert tuple(vg.shape) == tuple(vt.shape) and str(vg.dtype) == str(vt.dtype)
         np.testing.assert_array_equal(vg.numpy(), vt.numpy())
     np.testing.assert_allclose(dg.log_prob(dg.enumerate_support()).exp().sum(0).numpy(), 1.0)
+
+
+def test_torch_module_paths_resolve():
+    """Every submodule of torch.distributions imports from glasstorch with the same names."""
+    import importlib
+    import pkgutil
+    for info in pkgutil.iter_modules(torch.distributions.__path__):
+        tmod = importlib.import_module("torch.distributions." + info.name)
+        gmod = importlib.import_module("glasstorch.distributions." + info.name)
+        for name in tmod.__all__:
+            assert getattr(gmod, name, None) is not None, (info.name, name)
+    from glasstorch.distributions.normal import Normal
+    assert Normal is gt.distributions.Normal
