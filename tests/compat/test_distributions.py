@@ -83,11 +83,15 @@ def test_against_torch(i, what):
     check_op(fn, _shapes(i), lib=True)
 
 
-@pytest.mark.parametrize("i", [0, 2, 3, 4, 5, 19])
+@pytest.mark.parametrize("i", [0, 1, 2, 3, 4, 5, 13, 14, 19, 20])
 def test_cdf_icdf(i):
     make, value = CASES[i]
-    check_op(lambda m, a, b: make(m, a, b).cdf(value(m, a, b)), _shapes(i), lib=True)
-    check_op(lambda m, a, b: make(m, a, b).icdf(_unit(b)), _shapes(i), lib=True)
+    # Gamma, Chi2: the incomplete gamma function has no derivative in its first argument, in
+    # torch either (raises NotImplementedError on backward)
+    check_op(lambda m, a, b: make(m, a, b).cdf(value(m, a, b)), _shapes(i), lib=True,
+             grad=i not in (13, 14))
+    if i not in (13, 14):                       # torch's Gamma has no icdf
+        check_op(lambda m, a, b: make(m, a, b).icdf(_unit(b)), _shapes(i), lib=True)
 
 
 @pytest.mark.parametrize("i", range(len(CASES)))
