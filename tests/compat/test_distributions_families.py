@@ -212,6 +212,7 @@ def test_multinomial_and_relaxed_samples():
     # d E[X] / d theta estimated by the mean of reparameterized gradients
     (lambda th: gt.distributions.Gamma(th, 2.0), lambda t: 0.5),
     (lambda th: gt.distributions.Gamma(th * 0.1, 1.0), lambda t: 0.1),
+    (lambda th: gt.distributions.Gamma(th * 2000, 1.0), lambda t: 2000),   # Wilson-Hilferty
     (lambda th: gt.distributions.Beta(th, 2.0), lambda t: 2 / (t + 2) ** 2),
     (lambda th: gt.distributions.InverseGamma(th + 2, 3.0), lambda t: -3 / (t + 1) ** 2),
     (lambda th: gt.distributions.Weibull(th, 2.0), lambda t: math.gamma(1.5)),
