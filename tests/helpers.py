@@ -40,6 +40,45 @@ def _record_ops():
 
 _FREED = "backward through the graph a second time"
 
+# op classes whose nodes check_op inspected after a backward without retain_graph (each had
+# freed everything it saved), and op classes of the graphs whose second backward it compared
+# with torch's; conftest.py reports how many registered ops each covers
+RELEASED = set()
+BACKWARD_TWICE = set()
+
+
+def _nbytes(x, depth=0):
+    """Bytes of the arrays (and Tensors) in x, looking into containers."""
+    if isinstance(x, np.ndarray):
+        return x.nbytes
+    if isinstance(x, gt.Tensor):
+        return x._data.nbytes
+    if depth < 3 and isinstance(x, (tuple, list)):
+        return sum(_nbytes(v, depth + 1) for v in x)
+    if depth < 3 and isinstance(x, dict):
+        return sum(_nbytes(v, depth + 1) for v in x.values())
+    return 0
+
+
+def _held_after_backward(outs):
+    """(op class, bytes) of every node behind `outs` that still holds arrays after a backward
+    without retain_graph; marks the op classes that held nothing in RELEASED."""
+    held, seen = [], set()
+    stack = [o.grad_fn for o in outs if isinstance(o, gt.Tensor) and o.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen or isinstance(node, _node.AccumulateGrad):
+            continue
+        seen.add(id(node))
+        stack.extend(child for child, _ in node.next_functions)
+        n = (_nbytes(getattr(node, "_saved", None)) + _nbytes(getattr(node, "_out", None))
+             + _nbytes(vars(node)))
+        if n:
+            held.append((type(node), n))
+        else:
+            RELEASED.add(type(node))
+    return held
+
 
 def _second_backward_raises(lib, outs, leaves, ups):
     """Whether a second backward through a graph the first backward freed raises PyTorch's
@@ -65,8 +104,7 @@ def _dt_name(t):
     return str(t.dtype).split(".")[-1]
 
 
-def make_inputs(shapes, dtype="float64", low=-2.0, high=2.0, avoid=(), seed=0,
-                requires_grad=True, layout="C"):
+def make_inputs(shapes, dtype="float64", low=-2.0, high=2.0, avoid=(), seed=0):
     """Arrays for both frameworks. `shapes` entries: a shape tuple (random floats of
     `dtype`), an ndarray (used as is), or ("int", shape, lo, hi) / ("bool", shape)."""
     rng = np.random.default_rng(seed)
@@ -200,8 +238,16 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
         assert gg is not None, f"grad of input {i}: glasstorch gave None, torch a gradient"
         assert_close(gg, tg, grad_rtol or rtol, grad_atol or atol, f"grad of input {i}")
     if not double:
+        # the first backward freed what every node saved (arrays kept as plain attributes of
+        # ctx would outlive it: keep them with ctx.save)
+        held = _held_after_backward([g for g, _ in pairs])
+        assert not held, "after backward, nodes still hold arrays (bytes): " + ", ".join(
+            f"{cls.__name__} {n}" for cls, n in held) + (
+            "; keep what backward needs with ctx.save_inputs/save_output/save "
+            "(autograd/node.py), which backward frees")
         # the first backward freed what the graph saved: where torch's second backward
         # raises (an op saved tensors), glasstorch's must raise the same error
+        BACKWARD_TWICE.update(ran)
         if _second_backward_raises(torch, [t for _, t in pairs], t_leaves, ups):
             ops = ", ".join(sorted(c.__name__ for c in ran))
             assert _second_backward_raises(gt, [g for g, _ in pairs], g_leaves, ups), (
