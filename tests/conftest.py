@@ -78,6 +78,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         f"  ... whose nodes freed all they saved after backward: {len(freed)}; whose second "
         f"backward was compared with torch's: {len(twice)} (ops without a gradient record no "
         "node)")
+    unchecked = sorted(name for name, info in OPS.items() if info.cls not in freed | twice)
+    if unchecked and not missing:
+        terminalreporter.write_line("  ... neither (no gradient, or compared only with double=True "
+                                    "or grad=False): " + ", ".join(unchecked))
     if missing:
         failed = getattr(config, "_never_compared_failed", False)
         terminalreporter.write_line(

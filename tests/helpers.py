@@ -265,9 +265,14 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
         assert len(t_terms) == len(g_terms), "second derivative: graph differs from torch's"
         if t_terms:
             t2 = torch.autograd.grad(sum(t_terms), t_leaves, allow_unused=True)
+            g_sum = sum(g_terms[1:], g_terms[0])
             with _record_ops():   # ops run only by second derivatives (resample, ...)
-                g2 = gt.autograd.grad(sum(g_terms[1:], g_terms[0]), g_leaves,
-                                      allow_unused=True)
+                g2 = gt.autograd.grad(g_sum, g_leaves, allow_unused=True)
+            # this backward retained nothing: the forward nodes and those the first backward
+            # recorded (the backward ops: avg_pool2d_backward, ...) freed all they saved
+            held = _held_after_backward([g_sum])
+            assert not held, "after a second-order backward, nodes still hold arrays " \
+                "(bytes): " + ", ".join(f"{cls.__name__} {n}" for cls, n in held)
             for i, (gg, tg) in enumerate(zip(g2, t2)):
                 if tg is None:
                     assert gg is None or not np.any(_np(gg)), f"2nd grad {i}: torch has None"

@@ -42,7 +42,8 @@ class AvgPoolAdjoint(Op, name="avg_pool2d_backward"):
 
     @staticmethod
     def forward(ctx, g, geometry, size, divisor):
-        ctx.geometry, ctx.out, ctx.divisor = geometry, g.shape[2:], divisor
+        ctx.geometry, ctx.out = geometry, g.shape[2:]
+        ctx.save(divisor=divisor)
         return _k.window_spread(g / divisor, geometry, size)
 
     @staticmethod
