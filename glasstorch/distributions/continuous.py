@@ -5,9 +5,10 @@ gradient flows to the parameters); log_prob, entropy, cdf and icdf are the textb
 import math
 
 from .. import random as _random
+from ..creation import full as _full
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all, LOG_2PI
+from .distribution import Distribution, ExponentialFamily, broadcast_all, LOG_2PI
 
 __all__ = ["Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Cauchy",
            "MultivariateNormal"]
@@ -17,7 +18,8 @@ def _noise(fn, shape, like):
     return fn(*shape, dtype=like.dtype) if shape else fn((), dtype=like.dtype)
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
@@ -48,6 +50,13 @@ class Normal(Distribution):
 
     def entropy(self):
         return 0.5 + 0.5 * LOG_2PI + self.scale.log()
+
+    # exponential family: theta = (mu / sigma^2, -1 / (2 sigma^2))
+    _natural_params = property(lambda self: (self.loc / self.scale ** 2,
+                                             -0.5 * self.scale ** -2))
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x ** 2 / y + 0.5 * (-math.pi / y).log()
 
 
 class LogNormal(Distribution):
@@ -116,7 +125,8 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -147,6 +157,11 @@ class Exponential(Distribution):
     def entropy(self):
         return 1.0 - self.rate.log()
 
+    _natural_params = property(lambda self: (-self.rate,))
+
+    def _log_normalizer(self, x):
+        return -(-x).log()
+
 
 class Laplace(Distribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
@@ -174,6 +189,10 @@ class Laplace(Distribution):
         z = value - self.loc
         return 0.5 - 0.5 * z.sign() * (-(z.abs()) / self.scale).expm1()
 
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
     def entropy(self):
         return 1 + (2 * self.scale).log()
 
@@ -188,6 +207,10 @@ class Cauchy(Distribution):
         super().__init__(self.loc.shape, validate_args=validate_args)
 
     mode = property(lambda self: self.loc)
+    # undefined moments: constants with no graph (torch.full, as torch's Cauchy)
+    mean = property(lambda self: _full(self._extended_shape(), math.nan, dtype=self.loc.dtype))
+    variance = property(lambda self: _full(self._extended_shape(), math.inf,
+                                           dtype=self.loc.dtype))
 
     def rsample(self, sample_shape=Size()):
         u = _noise(_random.rand, self._extended_shape(sample_shape), self.loc)
@@ -202,6 +225,9 @@ class Cauchy(Distribution):
     def cdf(self, value):
         return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
 
+    def icdf(self, value):
+        return self.loc + self.scale * (math.pi * (value - 0.5)).tan()
+
     def entropy(self):
         return math.log(4 * math.pi) + self.scale.log()
 
@@ -214,6 +240,7 @@ class MultivariateNormal(Distribution):
                        "precision_matrix": constraints.positive_definite,
                        "scale_tril": constraints.lower_cholesky}
     support = constraints.real_vector
+    _lazy_params = ("covariance_matrix", "precision_matrix")
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,

@@ -35,6 +35,9 @@ class Distribution:
     arg_constraints = {}
     support = None
     _validate_default = True
+    _lazy_params = ()
+    _expand_also = ()           # tensors besides arg_constraints' that expand() broadcasts
+    _expand_skip = ()           # inner distributions a subclass's expand() handles itself
 
     def __init__(self, batch_shape=Size(), event_shape=Size(), validate_args=None):
         from . import constraints
@@ -44,10 +47,17 @@ class Distribution:
         if not self._validate_args:
             return
         for param, constraint in self.arg_constraints.items():
-            # parameters derived later (logits from probs) are not in __dict__ yet
-            if constraints.is_dependent(constraint) or param not in self.__dict__:
+            # skipped: parameters not given (logits when probs was) and ones derived lazily
+            # (MultivariateNormal's covariance_matrix from scale_tril); properties delegating
+            # to a base distribution (HalfCauchy.scale) are checked
+            if constraints.is_dependent(constraint) or param in self._lazy_params:
                 continue
-            value = self.__dict__[param]
+            if param in self.__dict__:
+                value = self.__dict__[param]
+            elif isinstance(getattr(type(self), param, None), property):
+                value = getattr(self, param)
+            else:
+                continue
             if not bool(constraint.check(value).all()):
                 raise ValueError(
                     f"Expected parameter {param} ({type(value).__name__} of shape "
@@ -103,15 +113,24 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} has no rsample (not reparameterizable)")
 
     def expand(self, batch_shape, _instance=None):
-        """The same distribution with parameters broadcast to `batch_shape` (a view)."""
+        """The same distribution with batch_shape broadcast up to `batch_shape` (views, no
+        copies): parameters expand, and so do inner distributions (a Multinomial's
+        Categorical) keeping their extra trailing batch dims."""
         new = object.__new__(type(self)) if _instance is None else _instance
-        batch_shape = Size(batch_shape)
         new.__dict__.update(self.__dict__)
-        for name in self.arg_constraints:
-            value = self.__dict__.get(name)
-            if isinstance(value, Tensor):
-                extra = tuple(value.shape[len(self._batch_shape):])
-                new.__dict__[name] = value.expand(*batch_shape, *extra)
+        batch_shape, old = Size(batch_shape), len(self._batch_shape)
+        given = [n for n in ("probs", "logits") if "_param" in self.__dict__ and
+                 self.__dict__["_param"] is self.__dict__.get(n)]
+        for name, value in self.__dict__.items():
+            if isinstance(value, Tensor) and (name in self.arg_constraints or
+                                              name in self._expand_also):
+                new.__dict__[name] = value.expand(*batch_shape, *value.shape[old:])
+            elif isinstance(value, Distribution) and name not in self._expand_skip:
+                extra = tuple(value.batch_shape[old:]) if \
+                    len(value.batch_shape) >= old else ()
+                new.__dict__[name] = value.expand(tuple(batch_shape) + extra)
+        if given:                                  # the parameter the user gave
+            new.__dict__["_param"] = new.__dict__[given[0]]
         new._batch_shape = batch_shape
         return new
 
@@ -141,24 +160,28 @@ class Distribution:
 
     @property
     def mean(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mean")
 
     @property
     def mode(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mode")
 
     @property
     def variance(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement variance")
 
     @property
     def stddev(self):
         return self.variance.sqrt()
 
     def __repr__(self):
-        params = ", ".join(f"{k}: {tuple(getattr(self, k).shape) if isinstance(getattr(self, k), Tensor) else getattr(self, k)}"  # noqa: E501
-                           for k in self.arg_constraints if k in self.__dict__)
-        return f"{type(self).__name__}({params})"
+        """torch's form: given parameters by name, a number when it has one element, else
+        its shape."""
+        def show(t):
+            return t.item() if t.numel() == 1 else t.shape
+        args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self.arg_constraints
+                         if isinstance(self.__dict__.get(k), Tensor))
+        return f"{type(self).__name__}({args})"
 
 
 LOG_2PI = math.log(2 * math.pi)

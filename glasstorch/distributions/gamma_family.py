@@ -1,9 +1,9 @@
 """Distributions whose densities need the gamma function: Gamma, Chi2, Beta, Dirichlet,
 Poisson, Binomial, StudentT; and HalfNormal, Gumbel. log_prob, entropy, mean and variance are
 closed forms in tensor ops (lgamma/digamma from ops/gamma.py, so they differentiate in the
-parameters); sampling draws from NumPy's generator behind glasstorch.random (no gradient:
-rsample of Gamma/Beta/Dirichlet/StudentT, which torch reparameterizes implicitly, is not
-implemented here and raises).
+parameters). Gamma, Beta, Dirichlet and StudentT have rsample: gamma draws differentiate in
+their concentration implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw
+from NumPy's generator behind glasstorch.random.
 """
 import math
 
@@ -12,7 +12,8 @@ from ..creation import as_tensor
 from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from ._standard_gamma import standard_gamma
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
            "HalfNormal", "Gumbel"]
@@ -25,7 +26,9 @@ def _draw(like, fn):
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
+    _mean_carrier_measure = 0
+    has_rsample = True
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
 
@@ -37,11 +40,11 @@ class Gamma(Distribution):
     mode = property(lambda self: ((self.concentration - 1) / self.rate).clamp(min=0))
     variance = property(lambda self: self.concentration / self.rate ** 2)
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        r = self.rate.detach().expand(*shape).numpy()
-        return _draw(self.rate, lambda g: g.standard_gamma(a) / r)
+        x = standard_gamma(self.concentration.expand(*shape)) / self.rate.expand(*shape)
+        return x.clamp(min=finfo(x.dtype).tiny)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -53,9 +56,15 @@ class Gamma(Distribution):
         a = self.concentration
         return a - self.rate.log() + lgamma(a) + (1 - a) * digamma(a)
 
+    _natural_params = property(lambda self: (self.concentration - 1, -self.rate))
+
+    def _log_normalizer(self, x, y):
+        return lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()
+
 
 class Chi2(Gamma):
     arg_constraints = {"df": constraints.positive}
+    _expand_also = ("concentration", "rate")
 
     def __init__(self, df, validate_args=None):
         (df,) = broadcast_all(df)
@@ -63,7 +72,8 @@ class Chi2(Gamma):
         self.df = df
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
+    has_rsample = True
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
@@ -77,11 +87,13 @@ class Beta(Distribution):
     variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
         self.concentration1, self.concentration0))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration1.detach().expand(*shape).numpy()
-        b = self.concentration0.detach().expand(*shape).numpy()
-        return _draw(self.concentration1, lambda g: g.beta(a, b))
+        x = standard_gamma(self.concentration1.expand(*shape))
+        y = standard_gamma(self.concentration0.expand(*shape))
+        fi = finfo(x.dtype)
+        return (x / (x + y)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def _log_beta(self):
         a, b = self.concentration1, self.concentration0
@@ -98,8 +110,14 @@ class Beta(Distribution):
         return self._log_beta() - (a - 1) * digamma(a) - (b - 1) * digamma(b) + \
             (a + b - 2) * digamma(a + b)
 
+    _natural_params = property(lambda self: (self.concentration1, self.concentration0))
 
-class Dirichlet(Distribution):
+    def _log_normalizer(self, x, y):
+        return lgamma(x) + lgamma(y) - lgamma(x + y)
+
+
+class Dirichlet(ExponentialFamily):
+    has_rsample = True
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
 
@@ -116,11 +134,12 @@ class Dirichlet(Distribution):
         a0 = self.concentration.sum(-1, True)
         return self.concentration * (a0 - self.concentration) / (a0 ** 2 * (a0 + 1))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        g = _draw(self.concentration, lambda r: r.standard_gamma(a))
-        return g / g.sum(-1, keepdim=True)
+        g = standard_gamma(self.concentration.expand(*shape))
+        fi = finfo(g.dtype)
+        return (g / g.sum(-1, keepdim=True)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -135,8 +154,13 @@ class Dirichlet(Distribution):
         return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - \
             ((a - 1) * digamma(a)).sum(-1)
 
+    _natural_params = property(lambda self: (self.concentration,))
 
-class Poisson(Distribution):
+    def _log_normalizer(self, x):
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))
+
+
+class Poisson(ExponentialFamily):
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
@@ -158,10 +182,17 @@ class Poisson(Distribution):
         from .. import special
         return special.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
 
+    # torch: no carrier measure E[-log x!], so the generic entropy raises as torch's does
+    _natural_params = property(lambda self: (self.rate.log(),))
+
+    def _log_normalizer(self, x):
+        return x.exp()
+
 
 class Binomial(Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -197,8 +228,28 @@ class Binomial(Distribution):
         norm = n * logits.clamp(min=0) + n * (-logits.abs()).exp().log1p()
         return log_comb + value * logits - norm
 
+    def _homogeneous_count(self, what):
+        n = int(self.total_count.max())
+        if int(self.total_count.min()) != n:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return n
+
+    def enumerate_support(self, expand=True):
+        from ..creation import arange
+        n = self._homogeneous_count("enumerate_support")
+        values = arange(n + 1, dtype=self.probs.dtype).reshape(-1, *(1,) *
+                                                               len(self._batch_shape))
+        return values.expand(-1, *self._batch_shape) if expand else values
+
+    def entropy(self):
+        """-sum_k P(k) log P(k) over k = 0 .. total_count."""
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
+
 
 class StudentT(Distribution):
+    has_rsample = True
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
     support = constraints.real
@@ -219,11 +270,13 @@ class StudentT(Distribution):
         v = v.masked_fill((self.df <= 2) & (self.df > 1), float("inf"))
         return v.masked_fill(self.df <= 1, float("nan"))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        """loc + scale * X / sqrt(Z / df), X ~ Normal(0, 1), Z ~ Chi2(df)."""
         shape = self._extended_shape(sample_shape)
-        df = self.df.detach().expand(*shape).numpy()
-        t = _draw(self.df, lambda g: g.standard_t(df))
-        return self.loc.detach() + self.scale.detach() * t
+        x = _random.randn(*shape, dtype=self.df.dtype) if shape else \
+            _random.randn((), dtype=self.df.dtype)
+        z = 2 * standard_gamma(0.5 * self.df.expand(*shape))
+        return self.loc + self.scale * x * (z / self.df).rsqrt()
 
     def log_prob(self, value):
         if self._validate_args:
@@ -264,6 +317,9 @@ class HalfNormal(Distribution):
 
     def cdf(self, value):
         return (value / (self.scale * math.sqrt(2))).erf()
+
+    def icdf(self, prob):
+        return self.scale * prob.erfinv() * math.sqrt(2)
 
     def entropy(self):
         return 0.5 * math.log(math.pi * math.e / 2) + self.scale.log()
