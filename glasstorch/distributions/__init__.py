@@ -18,14 +18,14 @@ from .distribution import Distribution, ExponentialFamily  # noqa: F401
 from . import constraints, transforms, utils  # noqa: F401
 from .transforms import *  # noqa: F401,F403
 from .constraint_registry import biject_to, transform_to  # noqa: F401
-from .continuous import (Normal, LogNormal, Uniform, Exponential, Laplace,  # noqa: F401
+from .continuous import (Normal, Uniform, Exponential, Laplace,  # noqa: F401
                          Cauchy, MultivariateNormal)
 from .discrete import (Bernoulli, Categorical, OneHotCategorical, Geometric,  # noqa: F401
                        Independent)
 from .gamma_family import (Gamma, Chi2, Beta, Dirichlet, Poisson, Binomial,  # noqa: F401
                            StudentT, HalfNormal, Gumbel)
-from .transformed import (TransformedDistribution, LogisticNormal, HalfCauchy,  # noqa: F401
-                          Weibull, Pareto, Kumaraswamy, InverseGamma)
+from .transformed import (TransformedDistribution, LogNormal, LogisticNormal,  # noqa: F401
+                          HalfCauchy, Weibull, Pareto, Kumaraswamy, InverseGamma)
 from .relaxed import (RelaxedBernoulli, RelaxedOneHotCategorical,  # noqa: F401
                       ContinuousBernoulli)
 from .continuous_more import GeneralizedPareto, FisherSnedecor, VonMises  # noqa: F401

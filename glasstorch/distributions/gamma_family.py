@@ -52,6 +52,14 @@ class Gamma(ExponentialFamily):
         a, b = self.concentration, self.rate
         return a * b.log() + (a - 1) * value.log() - b * value - lgamma(a)
 
+    def cdf(self, value):
+        """P(concentration, rate * value), the regularized lower incomplete gamma function
+        (like torch, not differentiable in concentration)."""
+        from ..special import gammainc
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
+
     def entropy(self):
         a = self.concentration
         return a - self.rate.log() + lgamma(a) + (1 - a) * digamma(a)
@@ -316,6 +324,8 @@ class HalfNormal(Distribution):
         return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return (value / (self.scale * math.sqrt(2))).erf()
 
     def icdf(self, prob):
@@ -352,7 +362,12 @@ class Gumbel(Distribution):
         return -(self.scale.log() + z + (-z).exp())
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return (-(-(value - self.loc) / self.scale).exp()).exp()
+
+    def icdf(self, value):
+        return self.loc - self.scale * (-value.log()).log()
 
     def entropy(self):
         return self.scale.log() + 1 + _EULER
