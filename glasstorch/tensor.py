@@ -174,10 +174,10 @@ class Tensor:
         return _view.storage_of(self)
 
     def is_contiguous(self, memory_format=None):
-        return _view.is_contiguous(self)
+        return _layout.is_contiguous(self, memory_format)
 
     def contiguous(self, memory_format=None):
-        return _view.contiguous(self)
+        return _view.contiguous(self, memory_format)
 
     def is_set_to(self, other):
         return self._data is other._data or (
@@ -275,7 +275,7 @@ class Tensor:
         check_device("cuda" if device is None or isinstance(device, int) else device)  # no GPU yet
 
     def clone(self, *, memory_format=None):
-        return _convert.clone(self)
+        return _convert.clone(self, memory_format=memory_format)
 
     def detach(self):
         return _convert.detach(self)
@@ -1239,5 +1239,5 @@ from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # no
                   _strides, view as _view, slice as _slice, concat as _concat, join as _join,
                   index as _index, gather as _gather, mask as _mask, linalg as _linalg,
                   einsum as _einsum, convert as _convert, _inplace, softmax as _softmax,
-                  sort as _sort)
+                  sort as _sort, layout as _layout)
 from . import random as _random  # noqa: E402

@@ -21,6 +21,14 @@ from .discrete import (Bernoulli, Categorical, OneHotCategorical, Geometric,  # 
                        Independent)
 from .gamma_family import (Gamma, Chi2, Beta, Dirichlet, Poisson, Binomial,  # noqa: F401
                            StudentT, HalfNormal, Gumbel)
+from .transformed import (TransformedDistribution, LogisticNormal, HalfCauchy,  # noqa: F401
+                          Weibull, Pareto, Kumaraswamy, InverseGamma)
+from .relaxed import (RelaxedBernoulli, RelaxedOneHotCategorical,  # noqa: F401
+                      ContinuousBernoulli)
+from .continuous_more import GeneralizedPareto, FisherSnedecor, VonMises  # noqa: F401
+from .counts import Multinomial, NegativeBinomial  # noqa: F401
+from .discrete import OneHotCategoricalStraightThrough  # noqa: F401
+from .mixture import MixtureSameFamily  # noqa: F401
 from .kl import kl_divergence, register_kl  # noqa: F401
 from . import kl  # noqa: F401
 
@@ -28,4 +36,8 @@ __all__ = ["Distribution", "ExponentialFamily", "Normal", "LogNormal", "Uniform"
            "Laplace", "Cauchy", "MultivariateNormal", "Bernoulli", "Categorical",
            "OneHotCategorical", "Geometric", "Independent", "Gamma", "Chi2", "Beta", "Dirichlet",
            "Poisson", "Binomial", "StudentT", "HalfNormal", "Gumbel", "kl_divergence",
-           "register_kl", "biject_to", "transform_to"] + transforms.__all__
+           "register_kl", "biject_to", "transform_to", "TransformedDistribution",
+           "LogisticNormal", "HalfCauchy", "Weibull", "Pareto", "Kumaraswamy", "InverseGamma",
+           "RelaxedBernoulli", "RelaxedOneHotCategorical", "ContinuousBernoulli",
+           "GeneralizedPareto", "FisherSnedecor", "VonMises", "Multinomial", "NegativeBinomial",
+           "OneHotCategoricalStraightThrough", "MixtureSameFamily"] + transforms.__all__

@@ -5,6 +5,7 @@ gradient flows to the parameters); log_prob, entropy, cdf and icdf are the textb
 import math
 
 from .. import random as _random
+from ..creation import full as _full
 from ..tensor import Size
 from . import constraints
 from .distribution import Distribution, broadcast_all, LOG_2PI
@@ -174,6 +175,10 @@ class Laplace(Distribution):
         z = value - self.loc
         return 0.5 - 0.5 * z.sign() * (-(z.abs()) / self.scale).expm1()
 
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
     def entropy(self):
         return 1 + (2 * self.scale).log()
 
@@ -188,6 +193,10 @@ class Cauchy(Distribution):
         super().__init__(self.loc.shape, validate_args=validate_args)
 
     mode = property(lambda self: self.loc)
+    # undefined moments: constants with no graph (torch.full, as torch's Cauchy)
+    mean = property(lambda self: _full(self._extended_shape(), math.nan, dtype=self.loc.dtype))
+    variance = property(lambda self: _full(self._extended_shape(), math.inf,
+                                           dtype=self.loc.dtype))
 
     def rsample(self, sample_shape=Size()):
         u = _noise(_random.rand, self._extended_shape(sample_shape), self.loc)
@@ -202,6 +211,9 @@ class Cauchy(Distribution):
     def cdf(self, value):
         return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
 
+    def icdf(self, value):
+        return self.loc + self.scale * (math.pi * (value - 0.5)).tan()
+
     def entropy(self):
         return math.log(4 * math.pi) + self.scale.log()
 
@@ -214,6 +226,7 @@ class MultivariateNormal(Distribution):
                        "precision_matrix": constraints.positive_definite,
                        "scale_tril": constraints.lower_cholesky}
     support = constraints.real_vector
+    _lazy_params = ("covariance_matrix", "precision_matrix")
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,

@@ -230,3 +230,15 @@ class Independent(Distribution):
 
 
 
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample is the one-hot draw in the forward pass and carries
+    the gradient of `probs` backwards (straight-through estimator, Bengio et al. 2013):
+    y + (p - p.detach())."""
+    has_rsample = True
+
+    def rsample(self, sample_shape=Size()):
+        y = self.sample(sample_shape)
+        p = self.probs
+        return y + (p - p.detach())

@@ -35,6 +35,7 @@ class Distribution:
     arg_constraints = {}
     support = None
     _validate_default = True
+    _lazy_params = ()
 
     def __init__(self, batch_shape=Size(), event_shape=Size(), validate_args=None):
         from . import constraints
@@ -44,10 +45,17 @@ class Distribution:
         if not self._validate_args:
             return
         for param, constraint in self.arg_constraints.items():
-            # parameters derived later (logits from probs) are not in __dict__ yet
-            if constraints.is_dependent(constraint) or param not in self.__dict__:
+            # skipped: parameters not given (logits when probs was) and ones derived lazily
+            # (MultivariateNormal's covariance_matrix from scale_tril); properties delegating
+            # to a base distribution (HalfCauchy.scale) are checked
+            if constraints.is_dependent(constraint) or param in self._lazy_params:
                 continue
-            value = self.__dict__[param]
+            if param in self.__dict__:
+                value = self.__dict__[param]
+            elif isinstance(getattr(type(self), param, None), property):
+                value = getattr(self, param)
+            else:
+                continue
             if not bool(constraint.check(value).all()):
                 raise ValueError(
                     f"Expected parameter {param} ({type(value).__name__} of shape "
@@ -141,15 +149,15 @@ class Distribution:
 
     @property
     def mean(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mean")
 
     @property
     def mode(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mode")
 
     @property
     def variance(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement variance")
 
     @property
     def stddev(self):

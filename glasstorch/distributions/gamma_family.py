@@ -1,9 +1,9 @@
 """Distributions whose densities need the gamma function: Gamma, Chi2, Beta, Dirichlet,
 Poisson, Binomial, StudentT; and HalfNormal, Gumbel. log_prob, entropy, mean and variance are
 closed forms in tensor ops (lgamma/digamma from ops/gamma.py, so they differentiate in the
-parameters); sampling draws from NumPy's generator behind glasstorch.random (no gradient:
-rsample of Gamma/Beta/Dirichlet/StudentT, which torch reparameterizes implicitly, is not
-implemented here and raises).
+parameters). Gamma, Beta, Dirichlet and StudentT have rsample: gamma draws differentiate in
+their concentration implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw
+from NumPy's generator behind glasstorch.random.
 """
 import math
 
@@ -12,6 +12,7 @@ from ..creation import as_tensor
 from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
+from ._standard_gamma import standard_gamma
 from .distribution import Distribution, broadcast_all
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
@@ -26,6 +27,7 @@ def _draw(like, fn):
 
 
 class Gamma(Distribution):
+    has_rsample = True
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
 
@@ -37,11 +39,11 @@ class Gamma(Distribution):
     mode = property(lambda self: ((self.concentration - 1) / self.rate).clamp(min=0))
     variance = property(lambda self: self.concentration / self.rate ** 2)
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        r = self.rate.detach().expand(*shape).numpy()
-        return _draw(self.rate, lambda g: g.standard_gamma(a) / r)
+        x = standard_gamma(self.concentration.expand(*shape)) / self.rate.expand(*shape)
+        return x.clamp(min=finfo(x.dtype).tiny)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -64,6 +66,7 @@ class Chi2(Gamma):
 
 
 class Beta(Distribution):
+    has_rsample = True
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
@@ -77,11 +80,13 @@ class Beta(Distribution):
     variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
         self.concentration1, self.concentration0))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration1.detach().expand(*shape).numpy()
-        b = self.concentration0.detach().expand(*shape).numpy()
-        return _draw(self.concentration1, lambda g: g.beta(a, b))
+        x = standard_gamma(self.concentration1.expand(*shape))
+        y = standard_gamma(self.concentration0.expand(*shape))
+        fi = finfo(x.dtype)
+        return (x / (x + y)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def _log_beta(self):
         a, b = self.concentration1, self.concentration0
@@ -100,6 +105,7 @@ class Beta(Distribution):
 
 
 class Dirichlet(Distribution):
+    has_rsample = True
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
 
@@ -116,11 +122,12 @@ class Dirichlet(Distribution):
         a0 = self.concentration.sum(-1, True)
         return self.concentration * (a0 - self.concentration) / (a0 ** 2 * (a0 + 1))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        g = _draw(self.concentration, lambda r: r.standard_gamma(a))
-        return g / g.sum(-1, keepdim=True)
+        g = standard_gamma(self.concentration.expand(*shape))
+        fi = finfo(g.dtype)
+        return (g / g.sum(-1, keepdim=True)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -199,6 +206,7 @@ class Binomial(Distribution):
 
 
 class StudentT(Distribution):
+    has_rsample = True
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
     support = constraints.real
@@ -219,11 +227,13 @@ class StudentT(Distribution):
         v = v.masked_fill((self.df <= 2) & (self.df > 1), float("inf"))
         return v.masked_fill(self.df <= 1, float("nan"))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        """loc + scale * X / sqrt(Z / df), X ~ Normal(0, 1), Z ~ Chi2(df)."""
         shape = self._extended_shape(sample_shape)
-        df = self.df.detach().expand(*shape).numpy()
-        t = _draw(self.df, lambda g: g.standard_t(df))
-        return self.loc.detach() + self.scale.detach() * t
+        x = _random.randn(*shape, dtype=self.df.dtype) if shape else \
+            _random.randn((), dtype=self.df.dtype)
+        z = 2 * standard_gamma(0.5 * self.df.expand(*shape))
+        return self.loc + self.scale * x * (z / self.df).rsqrt()
 
     def log_prob(self, value):
         if self._validate_args:
@@ -264,6 +274,9 @@ class HalfNormal(Distribution):
 
     def cdf(self, value):
         return (value / (self.scale * math.sqrt(2))).erf()
+
+    def icdf(self, prob):
+        return self.scale * prob.erfinv() * math.sqrt(2)
 
     def entropy(self):
         return 0.5 * math.log(math.pi * math.e / 2) + self.scale.log()

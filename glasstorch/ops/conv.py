@@ -17,10 +17,10 @@ them made a LeNet training step hold ~2x torch's memory (benchmarks/bench_lenet.
 is a tuple of (kernel, stride, dilation, padding_before) per spatial dim; output sizes are
 passed explicitly, so asymmetric ('same') padding and output_padding need no special case.
 """
-from .. import _dtype
+from .. import _dtype, _memory_format as _mf
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from . import conv_kernels as _ck
+from . import conv_kernels as _ck, conv_kernels_nhwc as _nhwc, layout as _layout
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -38,60 +38,84 @@ def _add_bias(y, b):
     return y
 
 
+def _channels_last(x, w):
+    """torch's rule: a 2-d convolution's result is channels-last when its input's or its
+    weight's strides suggest that format (ops/layout.py); its gradients follow."""
+    return x.ndim == 4 and (_layout.channels_last_like(x) or _layout.channels_last_like(w))
+
+
+def _to_cl(y):
+    return _layout.copy_as(y, _mf.channels_last)
+
+
 class Convolution(Op, name="convolution"):
     """y = W * x + b;  gx = W^T * gy (the transposed conv),  gW = gy (x) x,  gb = sum(gy).
-    transposed=True swaps the roles: y = W^T * x + b,  gx = W * gy,  gW = x (x) gy."""
+    transposed=True swaps the roles: y = W^T * x + b,  gx = W * gy,  gW = x (x) gy.
+    cl: the channels-last kernels (conv_kernels_nhwc.py; None: decided by x's and w's
+    strides), whose results are channels-last; groups > 1 and empty inputs compute on the
+    NCHW kernels and are laid out channels-last after."""
 
     @staticmethod
-    def forward(ctx, x, w, b, geometry, groups, transposed, out):
+    def forward(ctx, x, w, b, geometry, groups, transposed, out, cl=None):
         need = ctx.needs_input_grad
-        ctx.geometry, ctx.groups, ctx.transposed = geometry, groups, transposed
+        cl = _channels_last(x, w) if cl is None else cl
+        ctx.geometry, ctx.groups, ctx.transposed, ctx.cl = geometry, groups, transposed, cl
         ctx.bias_dims = (0,) + tuple(range(2, x.ndim))
         if need[0] or need[1]:
             ctx.save_inputs(0, 1)
+        if cl and groups == 1 and x.size and w.size:
+            kernel = _nhwc.conv_t_forward if transposed else _nhwc.conv_forward
+            return _add_bias(kernel(x, w, geometry, out), b)
         if transposed:
-            return _add_bias(_ck.conv_t_forward(x, w, geometry, groups, out), b)
-        return _add_bias(_ck.conv_forward(x, w, geometry, groups, out), b)
+            y = _ck.conv_t_forward(x, w, geometry, groups, out)
+        else:
+            y = _ck.conv_forward(x, w, geometry, groups, out)
+        return _add_bias(_to_cl(y) if cl else y, b)
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        geo, G, size = ctx.geometry, ctx.groups, tuple(x.shape[2:])
+        geo, G, size, cl = ctx.geometry, ctx.groups, tuple(x.shape[2:]), ctx.cl
         gx = gw = gb = None
         if need[0]:
-            gx = Convolution.apply(gy, w, None, geo, G, not ctx.transposed, size)
+            gx = Convolution.apply(gy, w, None, geo, G, not ctx.transposed, size, cl)
         if need[1]:
+            wcl = cl and _layout.channels_last_like(w._data)
             if ctx.transposed:
-                gw = ConvWeight.apply(x, gy, geo, G)
+                gw = ConvWeight.apply(x, gy, geo, G, cl, wcl)
             else:
-                gw = ConvWeight.apply(gy, x, geo, G)
+                gw = ConvWeight.apply(gy, x, geo, G, cl, wcl)
         if need[2]:
             gb = gy.sum(ctx.bias_dims)
-        return gx, gw, gb, None, None, None, None
+        return gx, gw, gb, None, None, None, None, None
 
 
 class ConvWeight(Op, name="convolution_backward_weight"):
     """gW[a, b, j] = sum_{n, o} a[n, a, o] * b_pad[n, b, o*s + j*d] (per group);
-    d/da = conv(b, ggW),  d/db = conv_transpose(a, ggW)."""
+    d/da = conv(b, ggW),  d/db = conv_transpose(a, ggW). cl: the channels-last kernels;
+    wcl: the result laid out channels-last (as the weight it is the gradient of)."""
 
     @staticmethod
-    def forward(ctx, a, b, geometry, groups):
-        ctx.geometry, ctx.groups = geometry, groups
+    def forward(ctx, a, b, geometry, groups, cl=False, wcl=False):
+        ctx.geometry, ctx.groups, ctx.cl = geometry, groups, cl
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-        return _ck.weight_grad(a, b, geometry, groups)
+        if cl and groups == 1 and a.size and b.size:
+            return _nhwc.weight_grad(a, b, geometry, wcl)
+        gw = _ck.weight_grad(a, b, geometry, groups)
+        return _to_cl(gw) if wcl else gw
 
     @staticmethod
     def backward(ctx, ggw):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
-        geo, G = ctx.geometry, ctx.groups
-        ga = Convolution.apply(b, ggw, None, geo, G, False, tuple(a.shape[2:])) \
+        geo, G, cl = ctx.geometry, ctx.groups, ctx.cl
+        ga = Convolution.apply(b, ggw, None, geo, G, False, tuple(a.shape[2:]), cl) \
             if need[0] else None
-        gb = Convolution.apply(a, ggw, None, geo, G, True, tuple(b.shape[2:])) \
+        gb = Convolution.apply(a, ggw, None, geo, G, True, tuple(b.shape[2:]), cl) \
             if need[1] else None
-        return ga, gb, None, None
+        return ga, gb, None, None, None, None
 
 
 class Im2Col(Op, name="im2col"):
