@@ -7,7 +7,7 @@ from ..creation import full as _full
 from ..nn import functional as _F
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Geometric", "Independent"]
 
@@ -17,13 +17,21 @@ def _one_of(probs, logits):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
+def _enumerate(d, n, expand):
+    """The values 0 .. n-1 shaped (n, 1, ..., 1), or expanded to (n, *batch_shape)."""
+    from ..creation import arange
+    values = arange(n, dtype=d.probs.dtype).reshape(-1, *(1,) * len(d.batch_shape))
+    return values.expand(-1, *d.batch_shape) if expand else values
+
+
 def _clamp_probs(p):
     from .._runtime import finfo
     eps = finfo(p.dtype).eps
     return p.clamp(min=eps, max=1 - eps)
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
@@ -56,6 +64,14 @@ class Bernoulli(Distribution):
 
     def entropy(self):
         return _F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    def enumerate_support(self, expand=True):
+        return _enumerate(self, 2, expand)
+
+    _natural_params = property(lambda self: (self.probs.log() - (-self.probs).log1p(),))
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
 
 
 class Categorical(Distribution):
@@ -145,6 +161,14 @@ class OneHotCategorical(Distribution):
     def entropy(self):
         return self._categorical.entropy()
 
+    has_enumerate_support = True
+
+    def enumerate_support(self, expand=True):
+        from ..creation import eye
+        n = self._event_shape[0]
+        values = eye(n, dtype=self.probs.dtype).reshape(n, *(1,) * len(self._batch_shape), n)
+        return values.expand(n, *self._batch_shape, n) if expand else values
+
 
 class Geometric(Distribution):
     """Number of failures before the first success."""
@@ -164,6 +188,12 @@ class Geometric(Distribution):
 
     mean = property(lambda self: 1 / self.probs - 1)
     variance = property(lambda self: (1 / self.probs - 1) / self.probs)
+    mode = property(lambda self: self.probs * 0)
+
+    @property
+    def logits(self):
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
 
     def sample(self, sample_shape=Size()):
         from .._runtime import finfo
@@ -227,6 +257,20 @@ class Independent(Distribution):
 
     def entropy(self):
         return self._sum(self.base_dist.entropy())
+
+    def enumerate_support(self, expand=True):
+        if self.reinterpreted_batch_ndims > 0:
+            raise NotImplementedError("Enumeration over cartesian product is not implemented")
+        return self.base_dist.enumerate_support(expand=expand)
+
+    def expand(self, batch_shape, _instance=None):
+        new = object.__new__(type(self)) if _instance is None else _instance
+        new.__dict__.update(self.__dict__)
+        batch_shape = Size(batch_shape)
+        extra = tuple(self._event_shape[:self.reinterpreted_batch_ndims])
+        new.base_dist = self.base_dist.expand(tuple(batch_shape) + extra)
+        new._batch_shape = batch_shape
+        return new
 
 
 

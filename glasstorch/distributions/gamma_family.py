@@ -13,7 +13,7 @@ from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
 from ._standard_gamma import standard_gamma
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
            "HalfNormal", "Gumbel"]
@@ -26,7 +26,8 @@ def _draw(like, fn):
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
+    _mean_carrier_measure = 0
     has_rsample = True
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
@@ -51,13 +52,27 @@ class Gamma(Distribution):
         a, b = self.concentration, self.rate
         return a * b.log() + (a - 1) * value.log() - b * value - lgamma(a)
 
+    def cdf(self, value):
+        """P(concentration, rate * value), the regularized lower incomplete gamma function
+        (like torch, not differentiable in concentration)."""
+        from ..special import gammainc
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
+
     def entropy(self):
         a = self.concentration
         return a - self.rate.log() + lgamma(a) + (1 - a) * digamma(a)
 
+    _natural_params = property(lambda self: (self.concentration - 1, -self.rate))
+
+    def _log_normalizer(self, x, y):
+        return lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()
+
 
 class Chi2(Gamma):
     arg_constraints = {"df": constraints.positive}
+    _expand_also = ("concentration", "rate")
 
     def __init__(self, df, validate_args=None):
         (df,) = broadcast_all(df)
@@ -65,7 +80,7 @@ class Chi2(Gamma):
         self.df = df
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     has_rsample = True
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
@@ -103,8 +118,13 @@ class Beta(Distribution):
         return self._log_beta() - (a - 1) * digamma(a) - (b - 1) * digamma(b) + \
             (a + b - 2) * digamma(a + b)
 
+    _natural_params = property(lambda self: (self.concentration1, self.concentration0))
 
-class Dirichlet(Distribution):
+    def _log_normalizer(self, x, y):
+        return lgamma(x) + lgamma(y) - lgamma(x + y)
+
+
+class Dirichlet(ExponentialFamily):
     has_rsample = True
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
@@ -142,8 +162,13 @@ class Dirichlet(Distribution):
         return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - \
             ((a - 1) * digamma(a)).sum(-1)
 
+    _natural_params = property(lambda self: (self.concentration,))
 
-class Poisson(Distribution):
+    def _log_normalizer(self, x):
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))
+
+
+class Poisson(ExponentialFamily):
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
@@ -165,10 +190,17 @@ class Poisson(Distribution):
         from .. import special
         return special.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
 
+    # torch: no carrier measure E[-log x!], so the generic entropy raises as torch's does
+    _natural_params = property(lambda self: (self.rate.log(),))
+
+    def _log_normalizer(self, x):
+        return x.exp()
+
 
 class Binomial(Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -203,6 +235,25 @@ class Binomial(Distribution):
         # value * logits - n * log(1 + e^logits), written stably
         norm = n * logits.clamp(min=0) + n * (-logits.abs()).exp().log1p()
         return log_comb + value * logits - norm
+
+    def _homogeneous_count(self, what):
+        n = int(self.total_count.max())
+        if int(self.total_count.min()) != n:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return n
+
+    def enumerate_support(self, expand=True):
+        from ..creation import arange
+        n = self._homogeneous_count("enumerate_support")
+        values = arange(n + 1, dtype=self.probs.dtype).reshape(-1, *(1,) *
+                                                               len(self._batch_shape))
+        return values.expand(-1, *self._batch_shape) if expand else values
+
+    def entropy(self):
+        """-sum_k P(k) log P(k) over k = 0 .. total_count."""
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
 
 
 class StudentT(Distribution):
@@ -273,6 +324,8 @@ class HalfNormal(Distribution):
         return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return (value / (self.scale * math.sqrt(2))).erf()
 
     def icdf(self, prob):
@@ -309,7 +362,12 @@ class Gumbel(Distribution):
         return -(self.scale.log() + z + (-z).exp())
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return (-(-(value - self.loc) / self.scale).exp()).exp()
+
+    def icdf(self, value):
+        return self.loc - self.scale * (-value.log()).log()
 
     def entropy(self):
         return self.scale.log() + 1 + _EULER

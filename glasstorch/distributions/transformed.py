@@ -3,7 +3,7 @@ through Transforms (transforms.py), with the change-of-variables density
 
     log p_Y(y) = log p_X(x) - sum_t log |det dt/dx|,   x = t.inv(y) step by step backwards.
 
-LogisticNormal (StickBreaking of a Normal), HalfCauchy (|Cauchy|), Weibull (scaled power of an
+LogNormal (exp of a Normal), LogisticNormal (StickBreaking of a Normal), HalfCauchy (|Cauchy|), Weibull (scaled power of an
 Exponential), Pareto (scaled exp of an Exponential), Kumaraswamy (powers of a Uniform),
 InverseGamma (1 / Gamma). rsample is the base's rsample pushed through, so it differentiates.
 """
@@ -21,7 +21,7 @@ from .gamma_family import Gamma
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
                          PowerTransform, StickBreakingTransform, Transform, _sum_rightmost)
 
-__all__ = ["TransformedDistribution", "LogisticNormal", "HalfCauchy", "Weibull", "Pareto",
+__all__ = ["TransformedDistribution", "LogNormal", "LogisticNormal", "HalfCauchy", "Weibull", "Pareto",
            "Kumaraswamy", "InverseGamma"]
 
 _EULER = 0.5772156649015329
@@ -31,6 +31,7 @@ class TransformedDistribution(Distribution):
     """`base_distribution` pushed through `transforms` (one Transform or a list, applied in
     order). Batch and event shapes follow the transforms' forward_shape and event dims."""
     arg_constraints = {}
+    _expand_skip = ("base_dist",)
 
     def __init__(self, base_distribution, transforms, validate_args=None):
         if isinstance(transforms, Transform):
@@ -62,14 +63,12 @@ class TransformedDistribution(Distribution):
         super().__init__(forward_shape[:cut], forward_shape[cut:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = object.__new__(type(self)) if _instance is None else _instance
-        new.__dict__.update(self.__dict__)
+        new = super().expand(batch_shape, _instance)     # own parameters (Weibull's scale)
         shape = Size(tuple(batch_shape) + tuple(self.event_shape))
         for t in reversed(self.transforms):
             shape = t.inverse_shape(shape)
         new.base_dist = self.base_dist.expand(shape[:len(shape) -
                                                     len(self.base_dist.event_shape)])
-        new._batch_shape = Size(batch_shape)
         return new
 
     @constraints.dependent_property(is_discrete=False)
@@ -134,6 +133,27 @@ class TransformedDistribution(Distribution):
         return value
 
 
+class LogNormal(TransformedDistribution):
+    """exp(X), X ~ Normal(loc, scale)."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        super().__init__(Normal(loc, scale, validate_args=validate_args), ExpTransform(),
+                         validate_args=validate_args)
+
+    loc = property(lambda self: self.base_dist.loc)
+    scale = property(lambda self: self.base_dist.scale)
+    mean = property(lambda self: (self.loc + self.scale ** 2 / 2).exp())
+    mode = property(lambda self: (self.loc - self.scale ** 2).exp())
+    variance = property(lambda self: ((self.scale ** 2).exp() - 1) *
+                        (2 * self.loc + self.scale ** 2).exp())
+
+    def entropy(self):
+        return self.base_dist.entropy() + self.loc
+
+
 class LogisticNormal(TransformedDistribution):
     """StickBreakingTransform of Normal(loc, scale): a distribution on the simplex of one
     more dim than loc."""
@@ -189,6 +209,7 @@ class Weibull(TransformedDistribution):
     """scale * E^(1/concentration), E ~ Exponential(1)."""
     arg_constraints = {"scale": constraints.positive, "concentration": constraints.positive}
     support = constraints.positive
+    _expand_also = ("concentration_reciprocal",)
 
     def __init__(self, scale, concentration, validate_args=None):
         self.scale, self.concentration = broadcast_all(scale, concentration)

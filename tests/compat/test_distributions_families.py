@@ -121,12 +121,14 @@ def test_generalized_pareto_against_torch():
 
 @pytest.mark.parametrize("name,value", [
     ("HalfCauchy", _pos), ("Kumaraswamy", _unit), ("Weibull", _pos), ("Pareto", None),
-    ("ContinuousBernoulli", _unit), ("ContinuousBernoulliP", _unit),
+    ("ContinuousBernoulli", _unit), ("ContinuousBernoulliP", _unit), ("InverseGamma", None),
     ("TransformedDistribution", None)])
 def test_cdf_icdf(name, value):
     make, point = CASES[name]
-    check_op(lambda m, a, b: make(m, a, b).cdf(point(m, a, b)), [(3, 4), (3, 4)], lib=True)
-    if name not in ("Weibull", "Pareto", "TransformedDistribution"):   # icdf: base lacks it
+    check_op(lambda m, a, b: make(m, a, b).cdf(point(m, a, b)), [(3, 4), (3, 4)], lib=True,
+             grad=name != "InverseGamma")       # igamma: no derivative in concentration
+    if name not in ("Weibull", "Pareto", "TransformedDistribution", "InverseGamma"):
+        # icdf: their base distributions have none (in torch too)
         check_op(lambda m, a, b: make(m, a, b).icdf(_unit(b)), [(3, 4), (3, 4)], lib=True)
 
 
@@ -268,3 +270,37 @@ def test_bad_parameters():
         D.MixtureSameFamily(D.Categorical(logits=gt.zeros(3)), D.Normal(gt.zeros(4), 1.0))
     with pytest.raises(ValueError):
         D.Pareto(1.0, 2.0).log_prob(gt.tensor(0.5))        # below the scale: outside support
+
+
+def _expand_cases():
+    from tests.compat import test_distributions as base
+    from tests.compat import test_distributions_matrix as mat
+    for i, (make, _) in enumerate(base.CASES):
+        yield f"base{i}", make, base._shapes(i)
+    for name, (make, _) in CASES.items():
+        yield name, make, [(3, 4), (3, 4)]
+    for name, (make, _) in mat.CASES.items():
+        yield name, make, mat.SHAPES
+
+
+@pytest.mark.parametrize("name,make,shapes", list(_expand_cases()),
+                         ids=[c[0] for c in _expand_cases()])
+def test_expand_against_torch(name, make, shapes):
+    """expand((2,) + batch_shape): same shapes as torch, and log_prob of a draw equals the
+    unexpanded distribution's, broadcast."""
+    import warnings
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dg, dt = make(gt, *map(gt.tensor, arrays)), make(torch, *map(torch.tensor, arrays))
+        shape = (2,) + tuple(dt.batch_shape)
+        eg, et = dg.expand(shape), dt.expand(shape)
+        assert tuple(eg.batch_shape) == tuple(et.batch_shape) == shape
+        assert tuple(eg.event_shape) == tuple(et.event_shape)
+        x = eg.sample()
+        assert tuple(x.shape) == tuple(et.sample().shape)
+        np.testing.assert_allclose(eg.log_prob(x).numpy(), dg.log_prob(x).numpy(), rtol=1e-10)
+        np.testing.assert_allclose(eg.log_prob(x).numpy(),
+                                   et.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-6,
+                                   atol=1e-8)

@@ -283,3 +283,20 @@ def _lu_family(data, op=None):
     b = tensor(data, batch + (n, data.draw(st.integers(0, 2))), _F, grad=False)
     return (lambda lib, a, b: lib.linalg.ldl_solve(
         *lib.linalg.ldl_factor(a + a.mT if a.ndim >= 2 else a), b)), [a, b], {}
+
+
+@spec("scatter_reduce")
+def _scatter_reduce(data, op=None):
+    s = data.draw(shapes(1, 3, 1, 4))
+    x = tensor(data, s)
+    dim = data.draw(st.integers(0, len(s) - 1))
+    idx_shape = tuple(data.draw(st.integers(1, n)) for n in s)
+    reduce = data.draw(st.sampled_from(["sum", "prod", "mean", "amax", "amin"]))
+    include_self = data.draw(st.booleans())
+    import numpy as _np
+    seed = data.draw(st.integers(0, 2 ** 16))
+    idx = _np.random.default_rng(seed).integers(0, s[dim], idx_shape)
+    src = tensor(data, idx_shape)
+    return (lambda lib, x, src: lib.scatter_reduce(
+        x, dim, lib.tensor(idx), src.to(x.dtype), reduce, include_self=include_self)), \
+        [x, src], {}

@@ -238,12 +238,13 @@ def _loss(data, op=None):
     return (lambda lib, x, y: getattr(lib.nn.functional, op)(x, y, reduction=red)), [x, y], {}
 
 
-@spec("upsample_nearest1d", "upsample_nearest2d", "_upsample_nearest_exact1d",
-      "_upsample_nearest_exact2d", "upsample_linear1d", "upsample_bilinear2d", "interpolate")
+@spec("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+      "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "_upsample_nearest_exact3d",
+      "upsample_linear1d", "upsample_bilinear2d", "upsample_trilinear3d", "interpolate")
 def _interp(data, op=None):
-    nd = data.draw(st.sampled_from([1, 2]))
-    mode = data.draw(st.sampled_from(["nearest", "nearest-exact"] +
-                                     (["linear"] if nd == 1 else ["bilinear"])))
+    nd = data.draw(st.sampled_from([1, 2, 3]))
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact",
+                                      ("linear", "bilinear", "trilinear")[nd - 1]]))
     x = tensor(data, data.draw(shapes(nd + 2, nd + 2, 0, 4)), FLOATS)
     size = data.draw(st.integers(0, 6))
     ac = {} if mode.startswith("nearest") else {"align_corners": data.draw(st.booleans())}
