@@ -89,9 +89,17 @@ def nonzero_static(input, *, size, fill_value=-1):
     return _make(out)
 
 
+def module_load(self, other, assign=False):
+    """What Module.load_state_dict loads into self for `other`, torch's default: self with
+    other copied in (detached), or other detached when assign=True (it replaces self)."""
+    if assign:
+        return other.detach()
+    return self.copy_(other).detach()
+
+
 def install(namespace, tensor_cls):
     for fn in (cauchy_, geometric_, log_normal_, fill_diagonal_, sum_to_size, dim_order,
-               nonzero_static):
+               nonzero_static, module_load):
         if not hasattr(tensor_cls, fn.__name__):
             setattr(tensor_cls, fn.__name__, fn)
     namespace.setdefault("nonzero_static", nonzero_static)

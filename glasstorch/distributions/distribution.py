@@ -214,8 +214,8 @@ class Distribution:
     def __repr__(self):
         """torch's form: given parameters by name, a number when it has one element, else
         its shape."""
-        def show(t):
-            return t.item() if t.numel() == 1 else t.shape
+        def show(t):     # as torch's f-string: a 0-d tensor formats as its number
+            return t.item() if t.ndim == 0 else t if t.numel() == 1 else t.shape
         args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self._arg_names()
                          if isinstance(self.__dict__.get(k), Tensor))
         return f"{type(self).__name__}({args})"

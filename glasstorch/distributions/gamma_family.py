@@ -26,6 +26,17 @@ def _draw(like, fn):
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
 
 
+def _dirichlet_mode(a):
+    """(a - 1)+ normalized; where every a_k < 1 (density unbounded at the corners) torch
+    returns the first corner, and so does this."""
+    from ..nn import functional as F
+    am1 = (a - 1).clamp(min=0.0)
+    total = am1.sum(-1, True)
+    mode = am1 / total.masked_fill(total == 0, 1.0)
+    corner = F.one_hot(mode.argmax(-1), a.shape[-1]).to(a.dtype)
+    return corner.where((a < 1).all(-1, keepdim=True), mode)
+
+
 class Gamma(ExponentialFamily):
     _mean_carrier_measure = 0
     has_rsample = True
@@ -92,6 +103,12 @@ class Beta(ExponentialFamily):
 
     mean = property(lambda self: self.concentration1 / (self.concentration1 +
                                                         self.concentration0))
+
+    @property
+    def mode(self):
+        """The Dirichlet(a, b) mode's first coordinate (0 or 1 at the edge cases)."""
+        from ..ops.concat import stack
+        return _dirichlet_mode(stack([self.concentration1, self.concentration0], -1))[..., 0]
     variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
         self.concentration1, self.concentration0))
 
@@ -136,6 +153,7 @@ class Dirichlet(ExponentialFamily):
         super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args)
 
     mean = property(lambda self: self.concentration / self.concentration.sum(-1, True))
+    mode = property(lambda self: _dirichlet_mode(self.concentration))
 
     @property
     def variance(self):
@@ -219,6 +237,8 @@ class Binomial(Distribution):
         super().__init__(self.probs.shape, validate_args=validate_args)
 
     mean = property(lambda self: self.total_count * self.probs)
+    mode = property(lambda self: ((self.total_count + 1) * self.probs).floor()
+                    .clamp(max=self.total_count))
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
 
     def sample(self, sample_shape=Size()):
@@ -311,6 +331,7 @@ class HalfNormal(Distribution):
         super().__init__(self.scale.shape, validate_args=validate_args)
 
     mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
+    mode = property(lambda self: self.scale * 0)
     variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
 
     def rsample(self, sample_shape=Size()):
