@@ -121,7 +121,7 @@ METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincou
            "diagonal_scatter", "select_scatter", "slice_scatter", "index_copy", "put",
            "histogram", "unique_consecutive", "unsafe_chunk", "unsafe_split",
            "unsafe_split_with_sizes", "split_with_sizes", "is_distributed", "scatter_reduce",
-           "index_reduce")
+           "index_reduce", "as_strided_scatter")
 
 
 def _method_of(fn, name):

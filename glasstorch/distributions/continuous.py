@@ -1,6 +1,7 @@
-"""Continuous distributions: Normal, Uniform, Exponential, Laplace, Cauchy,
-MultivariateNormal (LogNormal, exp of a Normal, is in transformed.py). Each rsample is loc/scale arithmetic on parameter-free noise (so its
-gradient flows to the parameters); log_prob, entropy, cdf and icdf are the textbook formulas.
+"""Continuous distributions: Normal, Uniform, Exponential, Laplace, Cauchy, MultivariateNormal
+(LogNormal, exp of a Normal, is in transformed.py). Each rsample is loc/scale arithmetic on
+parameter-free noise (so its gradient flows to the parameters); log_prob, entropy, cdf and icdf
+are the textbook formulas.
 """
 import math
 
@@ -62,9 +63,9 @@ class Normal(ExponentialFamily):
 
 
 class Uniform(Distribution):
-    # torch: low and high are checked against each other (low < high), not one by one
-    arg_constraints = {"low": constraints.dependent(is_discrete=False, event_dim=0),
-                       "high": constraints.dependent(is_discrete=False, event_dim=0)}
+    # torch: low and high are constrained by each other
+    arg_constraints = property(lambda self: {"low": constraints.less_than(self.high),
+                                             "high": constraints.greater_than(self.low)})
     support = constraints.dependent_property(
         lambda self: constraints.interval(self.low, self.high), is_discrete=False, event_dim=0)
     has_rsample = True
@@ -72,10 +73,9 @@ class Uniform(Distribution):
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
-        if self._validate_args and not bool((self.low < self.high).all()):
-            raise ValueError("Uniform is not defined when low>= high")
 
     mean = property(lambda self: (self.high + self.low) / 2)
+    mode = property(lambda self: math.nan * self.high)
     variance = property(lambda self: (self.high - self.low) ** 2 / 12)
 
     def rsample(self, sample_shape=Size()):

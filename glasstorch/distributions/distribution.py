@@ -136,12 +136,6 @@ class Distribution:
         except NotImplementedError:
             return []
 
-    def _check(self, name, ok, what):
-        """Raise torch's ValueError for a parameter outside its support."""
-        if self._validate_args and not bool(ok.all()):
-            raise ValueError(f"Expected parameter {name} of {type(self).__name__} to satisfy "
-                             f"the constraint {what}, but found invalid values")
-
     def sample(self, sample_shape=Size()):
         with no_grad():
             return self.rsample(sample_shape)
@@ -214,8 +208,8 @@ class Distribution:
     def __repr__(self):
         """torch's form: given parameters by name, a number when it has one element, else
         its shape."""
-        def show(t):
-            return t.item() if t.numel() == 1 else t.shape
+        def show(t):     # as torch's f-string: a 0-d tensor formats as its number
+            return t.item() if t.ndim == 0 else t if t.numel() == 1 else t.shape
         args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self._arg_names()
                          if isinstance(self.__dict__.get(k), Tensor))
         return f"{type(self).__name__}({args})"

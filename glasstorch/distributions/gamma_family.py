@@ -1,9 +1,9 @@
 """Distributions whose densities need the gamma function: Gamma, Chi2, Beta, Dirichlet,
-Poisson, Binomial, StudentT; and HalfNormal, Gumbel. log_prob, entropy, mean and variance are
-closed forms in tensor ops (lgamma/digamma from ops/gamma.py, so they differentiate in the
-parameters). Gamma, Beta, Dirichlet and StudentT have rsample: gamma draws differentiate in
-their concentration implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw
-from NumPy's generator behind glasstorch.random.
+Poisson, Binomial, StudentT. log_prob, entropy, mean and variance are closed forms in tensor
+ops (lgamma/digamma from ops/gamma.py, so they differentiate in the parameters). Gamma, Beta,
+Dirichlet and StudentT have rsample: gamma draws differentiate in their concentration
+implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw from NumPy's
+generator behind glasstorch.random.
 """
 import math
 
@@ -13,17 +13,26 @@ from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
 from ._standard_gamma import standard_gamma
+from .discrete import _clamp_probs
 from .distribution import Distribution, ExponentialFamily, broadcast_all
+from .utils import lazy_property
 
-__all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
-           "HalfNormal", "Gumbel"]
-
-_EULER = 0.5772156649015329
-
+__all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT"]
 
 def _draw(like, fn):
     """A sample from NumPy's generator as a tensor of `like`'s dtype."""
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
+
+
+def _dirichlet_mode(a):
+    """(a - 1)+ normalized; where every a_k < 1 (density unbounded at the corners) torch
+    returns the first corner, and so does this."""
+    from ..nn import functional as F
+    am1 = (a - 1).clamp(min=0.0)
+    total = am1.sum(-1, True)
+    mode = am1 / total.masked_fill(total == 0, 1.0)
+    corner = F.one_hot(mode.argmax(-1), a.shape[-1]).to(a.dtype)
+    return corner.where((a < 1).all(-1, keepdim=True), mode)
 
 
 class Gamma(ExponentialFamily):
@@ -92,6 +101,12 @@ class Beta(ExponentialFamily):
 
     mean = property(lambda self: self.concentration1 / (self.concentration1 +
                                                         self.concentration0))
+
+    @property
+    def mode(self):
+        """The Dirichlet(a, b) mode's first coordinate (0 or 1 at the edge cases)."""
+        from ..ops.concat import stack
+        return _dirichlet_mode(stack([self.concentration1, self.concentration0], -1))[..., 0]
     variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
         self.concentration1, self.concentration0))
 
@@ -136,6 +151,7 @@ class Dirichlet(ExponentialFamily):
         super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args)
 
     mean = property(lambda self: self.concentration / self.concentration.sum(-1, True))
+    mode = property(lambda self: _dirichlet_mode(self.concentration))
 
     @property
     def variance(self):
@@ -211,14 +227,27 @@ class Binomial(Distribution):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.logits = self.probs.log() - (-self.probs).log1p()
+            self._param = self.probs
         else:
             self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.probs = self.logits.sigmoid()
-        self.total_count = self.total_count.to(self.probs.dtype)
-        super().__init__(self.probs.shape, validate_args=validate_args)
+            self._param = self.logits
+        self.total_count = self.total_count.to(self._param.dtype)
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):                  # torch: from clamped probs, so finite at 0 and 1
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    param_shape = property(lambda self: self._param.shape)
 
     mean = property(lambda self: self.total_count * self.probs)
+    mode = property(lambda self: ((self.total_count + 1) * self.probs).floor()
+                    .clamp(max=self.total_count))
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
 
     def sample(self, sample_shape=Size()):
@@ -299,75 +328,3 @@ class StudentT(Distribution):
         lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
         return self.scale.log() + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) -
                                                     digamma(0.5 * df)) + 0.5 * df.log() + lbeta
-
-
-class HalfNormal(Distribution):
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
-    def __init__(self, scale, validate_args=None):
-        (self.scale,) = broadcast_all(scale)
-        super().__init__(self.scale.shape, validate_args=validate_args)
-
-    mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
-    variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
-
-    def rsample(self, sample_shape=Size()):
-        eps = _random.randn(*self._extended_shape(sample_shape), dtype=self.scale.dtype)
-        return (eps * self.scale).abs()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        lp = -value ** 2 / (2 * self.scale ** 2) - self.scale.log() - 0.5 * math.log(2 * math.pi)
-        return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return (value / (self.scale * math.sqrt(2))).erf()
-
-    def icdf(self, prob):
-        return self.scale * prob.erfinv() * math.sqrt(2)
-
-    def entropy(self):
-        return 0.5 * math.log(math.pi * math.e / 2) + self.scale.log()
-
-
-class Gumbel(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    mean = property(lambda self: self.loc + self.scale * _EULER)
-    mode = property(lambda self: self.loc)
-    variance = property(lambda self: (math.pi ** 2 / 6) * self.scale ** 2)
-
-    def rsample(self, sample_shape=Size()):
-        from .._runtime import finfo
-        u = _random.rand(*self._extended_shape(sample_shape), dtype=self.loc.dtype)
-        tiny = finfo(self.loc.dtype).tiny
-        u = u.clamp(min=tiny, max=1 - finfo(self.loc.dtype).eps)
-        return self.loc - self.scale * (-(u.log())).log()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        z = (value - self.loc) / self.scale
-        return -(self.scale.log() + z + (-z).exp())
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return (-(-(value - self.loc) / self.scale).exp()).exp()
-
-    def icdf(self, value):
-        return self.loc - self.scale * (-value.log()).log()
-
-    def entropy(self):
-        return self.scale.log() + 1 + _EULER
