@@ -1,6 +1,7 @@
 """Tensor methods torch has that are not elementwise twins of a function (those come from the
 _families.py tables): the random in-place fills cauchy_ / geometric_ / log_normal_,
-fill_diagonal_, sum_to_size, dim_order, and nonzero_static (also torch.nonzero_static).
+fill_diagonal_, sum_to_size, dim_order, module_load, the in-place view changes t_ /
+transpose_ / squeeze_ / swapaxes_ / swapdims_, and nonzero_static (also torch's).
 `install(namespace, Tensor)` adds them at import (never overriding)."""
 import math
 
@@ -97,9 +98,44 @@ def module_load(self, other, assign=False):
     return self.copy_(other).detach()
 
 
+def _become(input, view_of):
+    """In place: `input` itself becomes its view `view_of(input)` (same memory, version + 1,
+    its history continued), as ops/view.py's unsqueeze_."""
+    from .ops import view as _view
+    _view._check_leaf(input)
+    out = view_of(input)
+    input._data = out._data
+    input._version_counter[0] += 1
+    if out.grad_fn is not None:
+        input.grad_fn, input._out_nr = out.grad_fn, out._out_nr
+    if input._base is not None:  # keep replaying from the base: its view, then this one
+        input._view_fn, input._grad_fn_version = out._view_fn, input._version_counter[0]
+    return input
+
+
+def t_(self):
+    return _become(self, lambda x: x.t())
+
+
+def transpose_(self, dim0, dim1):
+    return _become(self, lambda x: x.transpose(dim0, dim1))
+
+
+def squeeze_(self, dim=None):
+    return _become(self, lambda x: x.squeeze() if dim is None else x.squeeze(dim))
+
+
+def swapaxes_(self, axis0, axis1):
+    return transpose_(self, axis0, axis1)
+
+
+def swapdims_(self, dim0, dim1):
+    return transpose_(self, dim0, dim1)
+
+
 def install(namespace, tensor_cls):
     for fn in (cauchy_, geometric_, log_normal_, fill_diagonal_, sum_to_size, dim_order,
-               nonzero_static, module_load):
+               nonzero_static, module_load, t_, transpose_, squeeze_, swapaxes_, swapdims_):
         if not hasattr(tensor_cls, fn.__name__):
             setattr(tensor_cls, fn.__name__, fn)
     namespace.setdefault("nonzero_static", nonzero_static)

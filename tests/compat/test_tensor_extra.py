@@ -58,3 +58,36 @@ def test_random_fills_have_the_right_distribution():
         assert t.shape == (3,)
     assert torch.zeros(3, dtype=torch.int64).geometric_(0.5).dtype == torch.int64
     assert gt.zeros(3, dtype=gt.int64).geometric_(0.5).dtype == gt.int64
+
+
+VIEWS_ = {
+    "t_": (lambda m, x: (x * 1).t_(), [(2, 3)]),
+    "transpose_": (lambda m, x: (x * 1).transpose_(0, 2), [(2, 3, 4)]),
+    "swapaxes_": (lambda m, x: (x * 1).swapaxes_(1, -1), [(2, 3, 4)]),
+    "swapdims_": (lambda m, x: (x * 1).swapdims_(0, 1), [(2, 3)]),
+    "squeeze_": (lambda m, x: (x * 1).squeeze_(), [(2, 1, 3, 1)]),
+    "squeeze_dim": (lambda m, x: (x * 1).squeeze_(1), [(2, 1, 3)]),
+    "view_of_view": (lambda m, x: (lambda v: (v.t_(), v * 2))((x * 1)[1:]), [(3, 2)]),
+    "then_inplace": (lambda m, x: (lambda v: v.t_().mul_(3))((x * 1)), [(2, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", list(VIEWS_))
+def test_inplace_view_changes(name):
+    fn, shapes = VIEWS_[name]
+    check_op(fn, shapes, lib=True)
+
+
+def test_inplace_view_changes_share_memory_and_bump_version():
+    for lib in (gt, torch):
+        base = lib.arange(6.0).reshape(2, 3)
+        v = base[:, :2]
+        v.t_()
+        assert tuple(v.shape) == (2, 2) and v.stride() == (1, 3)
+        v[0, 1] = 100.0
+        assert base[1, 0].item() == 100.0
+        x = lib.zeros(2, 3)
+        before = x._version
+        x.transpose_(0, 1)
+        assert x._version == before + 1 and x.is_contiguous() is False
+    check_raises(lambda m, x: m.ones(2, 3, requires_grad=True).t_(), [(1,)], lib=True)
