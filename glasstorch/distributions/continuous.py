@@ -1,15 +1,17 @@
-"""Continuous distributions: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy,
-MultivariateNormal. Each rsample is loc/scale arithmetic on parameter-free noise (so its
-gradient flows to the parameters); log_prob, entropy, cdf and icdf are the textbook formulas.
+"""Continuous distributions: Normal, Uniform, Exponential, Laplace, Cauchy, MultivariateNormal
+(LogNormal, exp of a Normal, is in transformed.py). Each rsample is loc/scale arithmetic on
+parameter-free noise (so its gradient flows to the parameters); log_prob, entropy, cdf and icdf
+are the textbook formulas.
 """
 import math
 
 from .. import random as _random
+from ..creation import full as _full
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all, LOG_2PI
+from .distribution import Distribution, ExponentialFamily, broadcast_all, LOG_2PI
 
-__all__ = ["Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Cauchy",
+__all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy",
            "MultivariateNormal"]
 
 
@@ -17,7 +19,8 @@ def _noise(fn, shape, like):
     return fn(*shape, dtype=like.dtype) if shape else fn((), dtype=like.dtype)
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
@@ -41,6 +44,8 @@ class Normal(Distribution):
             - 0.5 * LOG_2PI
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return 0.5 * (1 + ((value - self.loc) / (self.scale * math.sqrt(2))).erf())
 
     def icdf(self, value):
@@ -49,40 +54,18 @@ class Normal(Distribution):
     def entropy(self):
         return 0.5 + 0.5 * LOG_2PI + self.scale.log()
 
+    # exponential family: theta = (mu / sigma^2, -1 / (2 sigma^2))
+    _natural_params = property(lambda self: (self.loc / self.scale ** 2,
+                                             -0.5 * self.scale ** -2))
 
-class LogNormal(Distribution):
-    """exp of a Normal(loc, scale)."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.positive
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.base_dist = Normal(loc, scale, validate_args)
-        self.loc, self.scale = self.base_dist.loc, self.base_dist.scale
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    mean = property(lambda self: (self.loc + self.scale ** 2 / 2).exp())
-    mode = property(lambda self: (self.loc - self.scale ** 2).exp())
-    variance = property(lambda self: ((self.scale ** 2).exp() - 1) *
-                        (2 * self.loc + self.scale ** 2).exp())
-
-    def rsample(self, sample_shape=Size()):
-        return self.base_dist.rsample(sample_shape).exp()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        y = value.log()
-        return self.base_dist.log_prob(y) - y
-
-    def entropy(self):
-        return self.base_dist.entropy() + self.loc
+    def _log_normalizer(self, x, y):
+        return -0.25 * x ** 2 / y + 0.5 * (-math.pi / y).log()
 
 
 class Uniform(Distribution):
-    # torch: low and high are checked against each other (low < high), not one by one
-    arg_constraints = {"low": constraints.dependent(is_discrete=False, event_dim=0),
-                       "high": constraints.dependent(is_discrete=False, event_dim=0)}
+    # torch: low and high are constrained by each other
+    arg_constraints = property(lambda self: {"low": constraints.less_than(self.high),
+                                             "high": constraints.greater_than(self.low)})
     support = constraints.dependent_property(
         lambda self: constraints.interval(self.low, self.high), is_discrete=False, event_dim=0)
     has_rsample = True
@@ -90,10 +73,9 @@ class Uniform(Distribution):
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
-        if self._validate_args and not bool((self.low < self.high).all()):
-            raise ValueError("Uniform is not defined when low>= high")
 
     mean = property(lambda self: (self.high + self.low) / 2)
+    mode = property(lambda self: math.nan * self.high)
     variance = property(lambda self: (self.high - self.low) ** 2 / 12)
 
     def rsample(self, sample_shape=Size()):
@@ -107,6 +89,8 @@ class Uniform(Distribution):
         return inside.log() - (self.high - self.low).log()
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return ((value - self.low) / (self.high - self.low)).clamp(0, 1)
 
     def icdf(self, value):
@@ -116,7 +100,8 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -139,6 +124,8 @@ class Exponential(Distribution):
         return self.rate.log() - self.rate * value
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return 1 - (-self.rate * value).exp()
 
     def icdf(self, value):
@@ -146,6 +133,11 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - self.rate.log()
+
+    _natural_params = property(lambda self: (-self.rate,))
+
+    def _log_normalizer(self, x):
+        return -(-x).log()
 
 
 class Laplace(Distribution):
@@ -171,8 +163,14 @@ class Laplace(Distribution):
         return -(2 * self.scale).log() - (value - self.loc).abs() / self.scale
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         z = value - self.loc
         return 0.5 - 0.5 * z.sign() * (-(z.abs()) / self.scale).expm1()
+
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
 
     def entropy(self):
         return 1 + (2 * self.scale).log()
@@ -188,6 +186,10 @@ class Cauchy(Distribution):
         super().__init__(self.loc.shape, validate_args=validate_args)
 
     mode = property(lambda self: self.loc)
+    # undefined moments: constants with no graph (torch.full, as torch's Cauchy)
+    mean = property(lambda self: _full(self._extended_shape(), math.nan, dtype=self.loc.dtype))
+    variance = property(lambda self: _full(self._extended_shape(), math.inf,
+                                           dtype=self.loc.dtype))
 
     def rsample(self, sample_shape=Size()):
         u = _noise(_random.rand, self._extended_shape(sample_shape), self.loc)
@@ -200,7 +202,12 @@ class Cauchy(Distribution):
             (((value - self.loc) / self.scale) ** 2).log1p()
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
+
+    def icdf(self, value):
+        return self.loc + self.scale * (math.pi * (value - 0.5)).tan()
 
     def entropy(self):
         return math.log(4 * math.pi) + self.scale.log()
@@ -214,6 +221,7 @@ class MultivariateNormal(Distribution):
                        "precision_matrix": constraints.positive_definite,
                        "scale_tril": constraints.lower_cholesky}
     support = constraints.real_vector
+    _lazy_params = ("covariance_matrix", "precision_matrix")
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,

@@ -1,13 +1,15 @@
 """Discrete distributions: Bernoulli, Categorical, OneHotCategorical, Geometric; and
 Independent (reinterprets batch dims as event dims). Given `probs` or `logits` (exactly one),
-both are available: logits = log(p) normalized (Categorical) or log(p / (1 - p)) (Bernoulli).
+both are available: logits = log(p) normalized (Categorical) or log(p / (1 - p)) (Bernoulli);
+as in torch the one not given is derived on first use (a lazy_property).
 """
 from .. import random as _random
 from ..creation import full as _full
 from ..nn import functional as _F
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, ExponentialFamily, broadcast_all
+from .utils import lazy_property
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Geometric", "Independent"]
 
@@ -17,13 +19,21 @@ def _one_of(probs, logits):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
+def _enumerate(d, n, expand):
+    """The values 0 .. n-1 shaped (n, 1, ..., 1), or expanded to (n, *batch_shape)."""
+    from ..creation import arange
+    values = arange(n, dtype=d.probs.dtype).reshape(-1, *(1,) * len(d.batch_shape))
+    return values.expand(-1, *d.batch_shape) if expand else values
+
+
 def _clamp_probs(p):
     from .._runtime import finfo
     eps = finfo(p.dtype).eps
     return p.clamp(min=eps, max=1 - eps)
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
+    _mean_carrier_measure = 0
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
@@ -32,13 +42,22 @@ class Bernoulli(Distribution):
         _one_of(probs, logits)
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
-            super().__init__(self.probs.shape, validate_args=validate_args)
-            p = _clamp_probs(self.probs)
-            self.logits = p.log() - (-p).log1p()
+            self._param = self.probs
         else:
             (self.logits,) = broadcast_all(logits)
-            super().__init__(self.logits.shape, validate_args=validate_args)
-            self.probs = self.logits.sigmoid()
+            self._param = self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    param_shape = property(lambda self: self._param.shape)
 
     mean = property(lambda self: self.probs)
     mode = property(lambda self: (self.probs >= 0.5).to(self.probs.dtype))
@@ -57,6 +76,14 @@ class Bernoulli(Distribution):
     def entropy(self):
         return _F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
+    def enumerate_support(self, expand=True):
+        return _enumerate(self, 2, expand)
+
+    _natural_params = property(lambda self: (self.probs.log() - (-self.probs).log1p(),))
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
+
 
 class Categorical(Distribution):
     """Over {0, ..., K-1} along the last dim of probs/logits."""
@@ -73,14 +100,22 @@ class Categorical(Distribution):
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
             self._check_early(probs >= 0, validate_args)
             self.probs = probs / probs.sum(-1, keepdim=True)
-            self.logits = _clamp_probs(self.probs).log()
+            self._param = self.probs
         else:
             if logits.ndim < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
             self.logits = logits - logits.logsumexp(-1, keepdim=True)
-            self.probs = self.logits.softmax(-1)
-        self._num_events = self.probs.shape[-1]
-        super().__init__(self.probs.shape[:-1], validate_args=validate_args)
+            self._param = self.logits
+        self._num_events = self._param.shape[-1]
+        super().__init__(self._param.shape[:-1], validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        return _clamp_probs(self.probs).log()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.softmax(-1)
 
     def _check_early(self, ok, validate_args):
         if (self._validate_default if validate_args is None else validate_args) and \
@@ -88,7 +123,7 @@ class Categorical(Distribution):
             raise ValueError(f"Expected parameter probs of {type(self).__name__} to satisfy "
                              "the constraint Simplex(), but found invalid values")
 
-    param_shape = property(lambda self: self.probs.shape)
+    param_shape = property(lambda self: self._param.shape)
     # undefined: nan, a constant with no graph (torch.full, as torch's Categorical)
     mean = variance = property(lambda self: _full(self._extended_shape(), float("nan"),
                                                   dtype=self.probs.dtype))
@@ -127,11 +162,17 @@ class OneHotCategorical(Distribution):
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args)
-        self.probs, self.logits = self._categorical.probs, self._categorical.logits
-        super().__init__(self._categorical.batch_shape, self.probs.shape[-1:], validate_args)
+        super().__init__(self._categorical.batch_shape,
+                         self._categorical.param_shape[-1:], validate_args)
+
+    probs = property(lambda self: self._categorical.probs)
+    logits = property(lambda self: self._categorical.logits)
+    param_shape = property(lambda self: self._categorical.param_shape)
 
     mean = property(lambda self: self.probs)
     variance = property(lambda self: self.probs * (1 - self.probs))
+    mode = property(lambda self: _F.one_hot(self.probs.argmax(-1), self.probs.shape[-1])
+                    .to(self.probs.dtype))
 
     def sample(self, sample_shape=Size()):
         idx = self._categorical.sample(sample_shape)
@@ -145,6 +186,14 @@ class OneHotCategorical(Distribution):
     def entropy(self):
         return self._categorical.entropy()
 
+    has_enumerate_support = True
+
+    def enumerate_support(self, expand=True):
+        from ..creation import eye
+        n = self._event_shape[0]
+        values = eye(n, dtype=self.probs.dtype).reshape(n, *(1,) * len(self._batch_shape), n)
+        return values.expand(n, *self._batch_shape, n) if expand else values
+
 
 class Geometric(Distribution):
     """Number of failures before the first success."""
@@ -156,14 +205,27 @@ class Geometric(Distribution):
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
         else:
-            (logits,) = broadcast_all(logits)
-            self.probs = logits.sigmoid()
-        super().__init__(self.probs.shape, validate_args=validate_args)
-        self._check("probs", (self.probs > 0) & (self.probs <= 1),
-                    "Interval(lower_bound=0.0, upper_bound=1.0)")
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
+        # torch: beyond unit_interval, a success probability of 0 never ends
+        if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
+            raise ValueError(f"Expected parameter probs ({type(self.probs).__name__} of shape "
+                             f"{tuple(self.probs.shape)}) of distribution {self!r} to be "
+                             f"positive but found invalid values:\n{self.probs}")
 
     mean = property(lambda self: 1 / self.probs - 1)
     variance = property(lambda self: (1 / self.probs - 1) / self.probs)
+    mode = property(lambda self: self.probs * 0)
+
+    @lazy_property
+    def logits(self):
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
 
     def sample(self, sample_shape=Size()):
         from .._runtime import finfo
@@ -228,5 +290,31 @@ class Independent(Distribution):
     def entropy(self):
         return self._sum(self.base_dist.entropy())
 
+    def enumerate_support(self, expand=True):
+        if self.reinterpreted_batch_ndims > 0:
+            raise NotImplementedError("Enumeration over cartesian product is not implemented")
+        return self.base_dist.enumerate_support(expand=expand)
+
+    def expand(self, batch_shape, _instance=None):
+        new = object.__new__(type(self)) if _instance is None else _instance
+        new.__dict__.update(self.__dict__)
+        batch_shape = Size(batch_shape)
+        extra = tuple(self._event_shape[:self.reinterpreted_batch_ndims])
+        new.base_dist = self.base_dist.expand(tuple(batch_shape) + extra)
+        new._batch_shape = batch_shape
+        return new
 
 
+
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample is the one-hot draw in the forward pass and carries
+    the gradient of `probs` backwards (straight-through estimator, Bengio et al. 2013):
+    y + (p - p.detach())."""
+    has_rsample = True
+
+    def rsample(self, sample_shape=Size()):
+        y = self.sample(sample_shape)
+        p = self.probs
+        return y + (p - p.detach())

@@ -10,6 +10,7 @@ against its `arg_constraints` entry on construction and every value given to log
 exponential families from their log-normalizer (by autograd).
 """
 import math
+import warnings
 
 from .. import creation as _creation
 from ..autograd.grad_mode import no_grad
@@ -32,9 +33,10 @@ def broadcast_all(*values):
 class Distribution:
     has_rsample = False
     has_enumerate_support = False
-    arg_constraints = {}
-    support = None
     _validate_default = True
+    _lazy_params = ()
+    _expand_also = ()           # tensors besides arg_constraints' that expand() broadcasts
+    _expand_skip = ()           # inner distributions a subclass's expand() handles itself
 
     def __init__(self, batch_shape=Size(), event_shape=Size(), validate_args=None):
         from . import constraints
@@ -43,11 +45,25 @@ class Distribution:
         self._validate_args = self._validate_default if validate_args is None else validate_args
         if not self._validate_args:
             return
-        for param, constraint in self.arg_constraints.items():
-            # parameters derived later (logits from probs) are not in __dict__ yet
-            if constraints.is_dependent(constraint) or param not in self.__dict__:
+        try:
+            arg_constraints = self.arg_constraints
+        except NotImplementedError:
+            arg_constraints = {}
+            warnings.warn(f"{type(self)} does not define `arg_constraints`. Please set "
+                          "`arg_constraints = {}` or initialize the distribution with "
+                          "`validate_args=False` to turn off validation.", stacklevel=2)
+        for param, constraint in arg_constraints.items():
+            # skipped: parameters not given (logits when probs was) and ones derived lazily
+            # (MultivariateNormal's covariance_matrix from scale_tril); properties delegating
+            # to a base distribution (HalfCauchy.scale) are checked
+            if constraints.is_dependent(constraint) or param in self._lazy_params:
                 continue
-            value = self.__dict__[param]
+            if param in self.__dict__:
+                value = self.__dict__[param]
+            elif isinstance(getattr(type(self), param, None), property):
+                value = getattr(self, param)
+            else:
+                continue
             if not bool(constraint.check(value).all()):
                 raise ValueError(
                     f"Expected parameter {param} ({type(value).__name__} of shape "
@@ -84,16 +100,41 @@ class Distribution:
             if i != 1 and j != 1 and i != j:
                 raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: "
                                  f"{shape} vs {tuple(self._batch_shape + self._event_shape)}.")
-        if self.support is not None and not bool(self.support.check(value).all()):
+        try:
+            support = self.support
+        except NotImplementedError:
+            warnings.warn(f"{type(self)} does not define `support` to enable sample "
+                          "validation. Please initialize the distribution with "
+                          "`validate_args=False` to turn off validation.", stacklevel=2)
+            return
+        if not bool(support.check(value).all()):
             raise ValueError(f"Expected value argument ({type(value).__name__} of shape "
-                             f"{shape}) to be within the support ({self.support!r}) of the "
+                             f"{shape}) to be within the support ({support!r}) of the "
                              f"distribution {self!r}, but found invalid values:\n{value}")
 
-    def _check(self, name, ok, what):
-        """Raise torch's ValueError for a parameter outside its support."""
-        if self._validate_args and not bool(ok.all()):
-            raise ValueError(f"Expected parameter {name} of {type(self).__name__} to satisfy "
-                             f"the constraint {what}, but found invalid values")
+    def _get_checked_instance(self, cls, _instance=None):
+        """The object a subclass's expand() fills in (torch's helper for user classes)."""
+        if _instance is None and type(self).__init__ != cls.__init__:
+            raise NotImplementedError(f"Subclass {type(self).__name__} of {cls.__name__} that "
+                                      "defines a custom __init__ method must also define a "
+                                      "custom .expand() method.")
+        return object.__new__(type(self)) if _instance is None else _instance
+
+    @property
+    def arg_constraints(self):
+        """{parameter name: constraint}; subclasses set it (a user class that does not gets
+        a warning when validating, as in torch)."""
+        raise NotImplementedError
+
+    @property
+    def support(self):
+        raise NotImplementedError
+
+    def _arg_names(self):
+        try:
+            return list(self.arg_constraints)
+        except NotImplementedError:
+            return []
 
     def sample(self, sample_shape=Size()):
         with no_grad():
@@ -103,15 +144,24 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} has no rsample (not reparameterizable)")
 
     def expand(self, batch_shape, _instance=None):
-        """The same distribution with parameters broadcast to `batch_shape` (a view)."""
+        """The same distribution with batch_shape broadcast up to `batch_shape` (views, no
+        copies): parameters expand, and so do inner distributions (a Multinomial's
+        Categorical) keeping their extra trailing batch dims."""
         new = object.__new__(type(self)) if _instance is None else _instance
-        batch_shape = Size(batch_shape)
         new.__dict__.update(self.__dict__)
-        for name in self.arg_constraints:
-            value = self.__dict__.get(name)
-            if isinstance(value, Tensor):
-                extra = tuple(value.shape[len(self._batch_shape):])
-                new.__dict__[name] = value.expand(*batch_shape, *extra)
+        batch_shape, old = Size(batch_shape), len(self._batch_shape)
+        given = [n for n in ("probs", "logits") if "_param" in self.__dict__ and
+                 self.__dict__["_param"] is self.__dict__.get(n)]
+        for name, value in self.__dict__.items():
+            if isinstance(value, Tensor) and (name in self._arg_names() or
+                                              name in self._expand_also):
+                new.__dict__[name] = value.expand(*batch_shape, *value.shape[old:])
+            elif isinstance(value, Distribution) and name not in self._expand_skip:
+                extra = tuple(value.batch_shape[old:]) if \
+                    len(value.batch_shape) >= old else ()
+                new.__dict__[name] = value.expand(tuple(batch_shape) + extra)
+        if given:                                  # the parameter the user gave
+            new.__dict__["_param"] = new.__dict__[given[0]]
         new._batch_shape = batch_shape
         return new
 
@@ -141,24 +191,28 @@ class Distribution:
 
     @property
     def mean(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mean")
 
     @property
     def mode(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mode")
 
     @property
     def variance(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement variance")
 
     @property
     def stddev(self):
         return self.variance.sqrt()
 
     def __repr__(self):
-        params = ", ".join(f"{k}: {tuple(getattr(self, k).shape) if isinstance(getattr(self, k), Tensor) else getattr(self, k)}"  # noqa: E501
-                           for k in self.arg_constraints if k in self.__dict__)
-        return f"{type(self).__name__}({params})"
+        """torch's form: given parameters by name, a number when it has one element, else
+        its shape."""
+        def show(t):     # as torch's f-string: a 0-d tensor formats as its number
+            return t.item() if t.ndim == 0 else t if t.numel() == 1 else t.shape
+        args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self._arg_names()
+                         if isinstance(self.__dict__.get(k), Tensor))
+        return f"{type(self).__name__}({args})"
 
 
 LOG_2PI = math.log(2 * math.pi)

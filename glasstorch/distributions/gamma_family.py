@@ -1,9 +1,9 @@
 """Distributions whose densities need the gamma function: Gamma, Chi2, Beta, Dirichlet,
-Poisson, Binomial, StudentT; and HalfNormal, Gumbel. log_prob, entropy, mean and variance are
-closed forms in tensor ops (lgamma/digamma from ops/gamma.py, so they differentiate in the
-parameters); sampling draws from NumPy's generator behind glasstorch.random (no gradient:
-rsample of Gamma/Beta/Dirichlet/StudentT, which torch reparameterizes implicitly, is not
-implemented here and raises).
+Poisson, Binomial, StudentT. log_prob, entropy, mean and variance are closed forms in tensor
+ops (lgamma/digamma from ops/gamma.py, so they differentiate in the parameters). Gamma, Beta,
+Dirichlet and StudentT have rsample: gamma draws differentiate in their concentration
+implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw from NumPy's
+generator behind glasstorch.random.
 """
 import math
 
@@ -12,20 +12,32 @@ from ..creation import as_tensor
 from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from ._standard_gamma import standard_gamma
+from .discrete import _clamp_probs
+from .distribution import Distribution, ExponentialFamily, broadcast_all
+from .utils import lazy_property
 
-__all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
-           "HalfNormal", "Gumbel"]
-
-_EULER = 0.5772156649015329
-
+__all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT"]
 
 def _draw(like, fn):
     """A sample from NumPy's generator as a tensor of `like`'s dtype."""
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
 
 
-class Gamma(Distribution):
+def _dirichlet_mode(a):
+    """(a - 1)+ normalized; where every a_k < 1 (density unbounded at the corners) torch
+    returns the first corner, and so does this."""
+    from ..nn import functional as F
+    am1 = (a - 1).clamp(min=0.0)
+    total = am1.sum(-1, True)
+    mode = am1 / total.masked_fill(total == 0, 1.0)
+    corner = F.one_hot(mode.argmax(-1), a.shape[-1]).to(a.dtype)
+    return corner.where((a < 1).all(-1, keepdim=True), mode)
+
+
+class Gamma(ExponentialFamily):
+    _mean_carrier_measure = 0
+    has_rsample = True
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
 
@@ -37,11 +49,11 @@ class Gamma(Distribution):
     mode = property(lambda self: ((self.concentration - 1) / self.rate).clamp(min=0))
     variance = property(lambda self: self.concentration / self.rate ** 2)
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        r = self.rate.detach().expand(*shape).numpy()
-        return _draw(self.rate, lambda g: g.standard_gamma(a) / r)
+        x = standard_gamma(self.concentration.expand(*shape)) / self.rate.expand(*shape)
+        return x.clamp(min=finfo(x.dtype).tiny)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -49,13 +61,27 @@ class Gamma(Distribution):
         a, b = self.concentration, self.rate
         return a * b.log() + (a - 1) * value.log() - b * value - lgamma(a)
 
+    def cdf(self, value):
+        """P(concentration, rate * value), the regularized lower incomplete gamma function
+        (like torch, not differentiable in concentration)."""
+        from ..special import gammainc
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
+
     def entropy(self):
         a = self.concentration
         return a - self.rate.log() + lgamma(a) + (1 - a) * digamma(a)
 
+    _natural_params = property(lambda self: (self.concentration - 1, -self.rate))
+
+    def _log_normalizer(self, x, y):
+        return lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()
+
 
 class Chi2(Gamma):
     arg_constraints = {"df": constraints.positive}
+    _expand_also = ("concentration", "rate")
 
     def __init__(self, df, validate_args=None):
         (df,) = broadcast_all(df)
@@ -63,7 +89,8 @@ class Chi2(Gamma):
         self.df = df
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
+    has_rsample = True
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
@@ -74,14 +101,22 @@ class Beta(Distribution):
 
     mean = property(lambda self: self.concentration1 / (self.concentration1 +
                                                         self.concentration0))
+
+    @property
+    def mode(self):
+        """The Dirichlet(a, b) mode's first coordinate (0 or 1 at the edge cases)."""
+        from ..ops.concat import stack
+        return _dirichlet_mode(stack([self.concentration1, self.concentration0], -1))[..., 0]
     variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
         self.concentration1, self.concentration0))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration1.detach().expand(*shape).numpy()
-        b = self.concentration0.detach().expand(*shape).numpy()
-        return _draw(self.concentration1, lambda g: g.beta(a, b))
+        x = standard_gamma(self.concentration1.expand(*shape))
+        y = standard_gamma(self.concentration0.expand(*shape))
+        fi = finfo(x.dtype)
+        return (x / (x + y)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def _log_beta(self):
         a, b = self.concentration1, self.concentration0
@@ -98,8 +133,14 @@ class Beta(Distribution):
         return self._log_beta() - (a - 1) * digamma(a) - (b - 1) * digamma(b) + \
             (a + b - 2) * digamma(a + b)
 
+    _natural_params = property(lambda self: (self.concentration1, self.concentration0))
 
-class Dirichlet(Distribution):
+    def _log_normalizer(self, x, y):
+        return lgamma(x) + lgamma(y) - lgamma(x + y)
+
+
+class Dirichlet(ExponentialFamily):
+    has_rsample = True
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
 
@@ -110,17 +151,19 @@ class Dirichlet(Distribution):
         super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args)
 
     mean = property(lambda self: self.concentration / self.concentration.sum(-1, True))
+    mode = property(lambda self: _dirichlet_mode(self.concentration))
 
     @property
     def variance(self):
         a0 = self.concentration.sum(-1, True)
         return self.concentration * (a0 - self.concentration) / (a0 ** 2 * (a0 + 1))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        g = _draw(self.concentration, lambda r: r.standard_gamma(a))
-        return g / g.sum(-1, keepdim=True)
+        g = standard_gamma(self.concentration.expand(*shape))
+        fi = finfo(g.dtype)
+        return (g / g.sum(-1, keepdim=True)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -135,8 +178,13 @@ class Dirichlet(Distribution):
         return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - \
             ((a - 1) * digamma(a)).sum(-1)
 
+    _natural_params = property(lambda self: (self.concentration,))
 
-class Poisson(Distribution):
+    def _log_normalizer(self, x):
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))
+
+
+class Poisson(ExponentialFamily):
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
@@ -158,10 +206,17 @@ class Poisson(Distribution):
         from .. import special
         return special.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
 
+    # torch: no carrier measure E[-log x!], so the generic entropy raises as torch's does
+    _natural_params = property(lambda self: (self.rate.log(),))
+
+    def _log_normalizer(self, x):
+        return x.exp()
+
 
 class Binomial(Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -172,14 +227,27 @@ class Binomial(Distribution):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.logits = self.probs.log() - (-self.probs).log1p()
+            self._param = self.probs
         else:
             self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.probs = self.logits.sigmoid()
-        self.total_count = self.total_count.to(self.probs.dtype)
-        super().__init__(self.probs.shape, validate_args=validate_args)
+            self._param = self.logits
+        self.total_count = self.total_count.to(self._param.dtype)
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):                  # torch: from clamped probs, so finite at 0 and 1
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    param_shape = property(lambda self: self._param.shape)
 
     mean = property(lambda self: self.total_count * self.probs)
+    mode = property(lambda self: ((self.total_count + 1) * self.probs).floor()
+                    .clamp(max=self.total_count))
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
 
     def sample(self, sample_shape=Size()):
@@ -197,8 +265,28 @@ class Binomial(Distribution):
         norm = n * logits.clamp(min=0) + n * (-logits.abs()).exp().log1p()
         return log_comb + value * logits - norm
 
+    def _homogeneous_count(self, what):
+        n = int(self.total_count.max())
+        if int(self.total_count.min()) != n:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return n
+
+    def enumerate_support(self, expand=True):
+        from ..creation import arange
+        n = self._homogeneous_count("enumerate_support")
+        values = arange(n + 1, dtype=self.probs.dtype).reshape(-1, *(1,) *
+                                                               len(self._batch_shape))
+        return values.expand(-1, *self._batch_shape) if expand else values
+
+    def entropy(self):
+        """-sum_k P(k) log P(k) over k = 0 .. total_count."""
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
+
 
 class StudentT(Distribution):
+    has_rsample = True
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
     support = constraints.real
@@ -219,11 +307,13 @@ class StudentT(Distribution):
         v = v.masked_fill((self.df <= 2) & (self.df > 1), float("inf"))
         return v.masked_fill(self.df <= 1, float("nan"))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        """loc + scale * X / sqrt(Z / df), X ~ Normal(0, 1), Z ~ Chi2(df)."""
         shape = self._extended_shape(sample_shape)
-        df = self.df.detach().expand(*shape).numpy()
-        t = _draw(self.df, lambda g: g.standard_t(df))
-        return self.loc.detach() + self.scale.detach() * t
+        x = _random.randn(*shape, dtype=self.df.dtype) if shape else \
+            _random.randn((), dtype=self.df.dtype)
+        z = 2 * standard_gamma(0.5 * self.df.expand(*shape))
+        return self.loc + self.scale * x * (z / self.df).rsqrt()
 
     def log_prob(self, value):
         if self._validate_args:
@@ -238,65 +328,3 @@ class StudentT(Distribution):
         lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
         return self.scale.log() + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) -
                                                     digamma(0.5 * df)) + 0.5 * df.log() + lbeta
-
-
-class HalfNormal(Distribution):
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
-    def __init__(self, scale, validate_args=None):
-        (self.scale,) = broadcast_all(scale)
-        super().__init__(self.scale.shape, validate_args=validate_args)
-
-    mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
-    variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
-
-    def rsample(self, sample_shape=Size()):
-        eps = _random.randn(*self._extended_shape(sample_shape), dtype=self.scale.dtype)
-        return (eps * self.scale).abs()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        lp = -value ** 2 / (2 * self.scale ** 2) - self.scale.log() - 0.5 * math.log(2 * math.pi)
-        return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
-
-    def cdf(self, value):
-        return (value / (self.scale * math.sqrt(2))).erf()
-
-    def entropy(self):
-        return 0.5 * math.log(math.pi * math.e / 2) + self.scale.log()
-
-
-class Gumbel(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    mean = property(lambda self: self.loc + self.scale * _EULER)
-    mode = property(lambda self: self.loc)
-    variance = property(lambda self: (math.pi ** 2 / 6) * self.scale ** 2)
-
-    def rsample(self, sample_shape=Size()):
-        from .._runtime import finfo
-        u = _random.rand(*self._extended_shape(sample_shape), dtype=self.loc.dtype)
-        tiny = finfo(self.loc.dtype).tiny
-        u = u.clamp(min=tiny, max=1 - finfo(self.loc.dtype).eps)
-        return self.loc - self.scale * (-(u.log())).log()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        z = (value - self.loc) / self.scale
-        return -(self.scale.log() + z + (-z).exp())
-
-    def cdf(self, value):
-        return (-(-(value - self.loc) / self.scale).exp()).exp()
-
-    def entropy(self):
-        return self.scale.log() + 1 + _EULER

@@ -6,8 +6,10 @@
 
 Windows and checks come from _pool_shapes.py; the kernels from backend/cpu_kernels.py.
 """
+from .. import _memory_format as _mf
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
+from . import layout as _layout
 from ._inplace import _type_word, float_only
 from ._pool_shapes import _adaptive_args, _batched, _geometry, _pool_args, _windows
 from .resample import Resample
@@ -20,10 +22,11 @@ class AvgPool2D(Op, name="avg_pool2d"):
 
     @staticmethod
     def forward(ctx, x, geometry, out, divisor):
-        ctx.geometry, ctx.size, ctx.divisor = geometry, x.shape[2:], divisor
+        ctx.geometry, ctx.size = geometry, x.shape[2:]
         if ctx.needs_input_grad[0]:
             ctx.save_inputs(0)   # unused by backward; torch keeps x too (so a second
                                  # backward raises as in torch)
+            ctx.save(divisor=divisor)   # an array of window counts (or a number)
         y = _k.window_sum(x, geometry, out)
         if y.dtype.kind == "f":
             y /= divisor
@@ -41,7 +44,8 @@ class AvgPoolAdjoint(Op, name="avg_pool2d_backward"):
 
     @staticmethod
     def forward(ctx, g, geometry, size, divisor):
-        ctx.geometry, ctx.out, ctx.divisor = geometry, g.shape[2:], divisor
+        ctx.geometry, ctx.out = geometry, g.shape[2:]
+        ctx.save(divisor=divisor)
         return _k.window_spread(g / divisor, geometry, size)
 
     @staticmethod
@@ -127,7 +131,10 @@ def _adaptive_avg(input, output_size, nd, name, op):
     if nd == 2 and all(o == 1 for o in out):
         # global average pooling is a plain mean over the plane, as torch computes it (its
         # grad_fn is MeanBackward1 too): 0.4 ms instead of 12 for a ResNet's last feature map
-        return input.mean((-2, -1), keepdim=True)
+        y = input.mean((-2, -1), keepdim=True)
+        if input._data.ndim == 4 and _layout.channels_last_like(input._data):
+            y = y.to(memory_format=_mf.channels_last)   # torch's strides (N, C, 1, 1)
+        return y
     dtype = input._data.dtype
     plans = []
     for i in reversed(range(nd)):
