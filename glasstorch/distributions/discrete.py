@@ -205,20 +205,27 @@ class Geometric(Distribution):
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
         else:
-            (logits,) = broadcast_all(logits)
-            self.probs = logits.sigmoid()
-        super().__init__(self.probs.shape, validate_args=validate_args)
-        self._check("probs", (self.probs > 0) & (self.probs <= 1),
-                    "Interval(lower_bound=0.0, upper_bound=1.0)")
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
+        # torch: beyond unit_interval, a success probability of 0 never ends
+        if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
+            raise ValueError(f"Expected parameter probs ({type(self.probs).__name__} of shape "
+                             f"{tuple(self.probs.shape)}) of distribution {self!r} to be "
+                             f"positive but found invalid values:\n{self.probs}")
 
     mean = property(lambda self: 1 / self.probs - 1)
     variance = property(lambda self: (1 / self.probs - 1) / self.probs)
     mode = property(lambda self: self.probs * 0)
 
-    @property
+    @lazy_property
     def logits(self):
         p = _clamp_probs(self.probs)
         return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
 
     def sample(self, sample_shape=Size()):
         from .._runtime import finfo

@@ -13,7 +13,9 @@ from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
 from ._standard_gamma import standard_gamma
+from .discrete import _clamp_probs
 from .distribution import Distribution, ExponentialFamily, broadcast_all
+from .utils import lazy_property
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT"]
 
@@ -225,12 +227,23 @@ class Binomial(Distribution):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.logits = self.probs.log() - (-self.probs).log1p()
+            self._param = self.probs
         else:
             self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.probs = self.logits.sigmoid()
-        self.total_count = self.total_count.to(self.probs.dtype)
-        super().__init__(self.probs.shape, validate_args=validate_args)
+            self._param = self.logits
+        self.total_count = self.total_count.to(self._param.dtype)
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):                  # torch: from clamped probs, so finite at 0 and 1
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    param_shape = property(lambda self: self._param.shape)
 
     mean = property(lambda self: self.total_count * self.probs)
     mode = property(lambda self: ((self.total_count + 1) * self.probs).floor()
