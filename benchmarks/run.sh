@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
 benches=("$@")
-[ ${#benches[@]} -eq 0 ] && benches=(bench_overhead bench_matmul bench_mlp bench_mlp_infer bench_lenet bench_conv bench_resnet bench_embedding bench_lstm bench_transformer bench_jit bench_jit_train bench_onnx)
+[ ${#benches[@]} -eq 0 ] && benches=(bench_overhead bench_matmul bench_mlp bench_mlp_infer bench_lenet bench_conv bench_resnet bench_embedding bench_index bench_lstm bench_transformer bench_jit bench_jit_train bench_onnx)
 for b in "${benches[@]}"; do
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "benchmarks/${b%.py}.py"
 done

@@ -31,15 +31,25 @@ from harness import (environment_report, peak_rss_growth, peak_torch_memory,
 
 BATCH = 128
 
+# --channels-last: model and batch in torch.channels_last for both frameworks (the fresh child
+# processes inherit it through the environment)
+if "--channels-last" in sys.argv:
+    sys.argv.remove("--channels-last")
+    os.environ["GLASSTORCH_BENCH_CHANNELS_LAST"] = "1"
+CHANNELS_LAST = os.environ.get("GLASSTORCH_BENCH_CHANNELS_LAST") == "1"
+
 
 def make(lib, model_fn, x, y, state=None):
     """The model (weights from `state` if given), its optimizer, and one step as a closure."""
     model = model_fn(lib)
     if state is not None:
         model.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+    x, y = lib.tensor(x), lib.tensor(y)
+    if CHANNELS_LAST:
+        model.to(memory_format=lib.channels_last)
+        x = x.contiguous(memory_format=lib.channels_last)
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = lib.nn.CrossEntropyLoss()
-    x, y = lib.tensor(x), lib.tensor(y)
 
     def step():
         optimizer.zero_grad()
@@ -135,6 +145,8 @@ def main(title, model_fn, shape, target, memory_target, number, batch_size=BATCH
 
     import glasstorch as gt
     environment_report()
+    if CHANNELS_LAST:
+        title += " (channels_last)"
     x, y = batch(shape, batch_size)
     gt.manual_seed(0)
     state = {k: v.numpy() for k, v in model_fn(gt).state_dict().items()}

@@ -9,6 +9,8 @@ from ._dtype import (dtype, float16, half, float32, float, float64, double, uint
                      int8, int16, short, int32, int, int64, long, bool, get_default_dtype,
                      set_default_dtype, promote_types, result_type, can_cast)
 from ._device import device  # noqa: F401
+from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
+                             channels_last_3d, preserve_format)
 from .tensor import Tensor, Size  # noqa: F401
 from .creation import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
@@ -56,6 +58,11 @@ from . import accelerator, multiprocessing  # noqa: F401,E402
 from . import cuda, backends, linalg, distributions, testing, fft, special  # noqa: F401,E402
 from .ops.gamma import lgamma, digamma, polygamma, mvlgamma  # noqa: F401,E402
 from .special import sinc  # noqa: F401,E402
+from .ops.special_bessel import i0, igamma, igammac  # noqa: F401,E402
+from .ops.linalg_lu import lu_unpack  # noqa: F401,E402
+from ._torch_misc import *  # noqa: F401,F403,E402  (autocast state, cond, vmap, range, ...)
+from . import cpu  # noqa: F401,E402
+from .ops.compose_extra import *  # noqa: F401,F403,E402  (frexp, renorm, *_scatter, ...)
 from .ops.composite import *  # noqa: F401,F403,E402
 from .ops.order_stats import *  # noqa: F401,F403,E402
 from . import jit, onnx  # noqa: F401,E402  (torch.jit.trace, torch.onnx.export)

@@ -17,13 +17,15 @@ _BOOL, _INT, _FLOAT = 0, 1, 2  # type categories, ordered as PyTorch orders them
 class dtype:
     """A tensor element type, e.g. `glasstorch.float32`; `.np` is the NumPy dtype behind it."""
     __slots__ = ("name", "np", "category", "itemsize", "is_floating_point", "is_signed",
-                 "cpp_name", "tensor_type")
+                 "cpp_name", "tensor_type", "c_type")
 
-    def __init__(self, name, np_dtype, category, cpp_name):
+    def __init__(self, name, np_dtype, category, cpp_name, c_type):
         self.name = name
-        # torch's words for it in messages: "Float" (c10 ScalarType), "torch.FloatTensor" (x.type())
+        # torch's words for it in messages: "Float" (c10 ScalarType), "torch.FloatTensor" (x.type()),
+        # "float" / "long int" (the C++ element type, in kernels' dtype-mismatch errors)
         self.cpp_name = cpp_name
         self.tensor_type = f"torch.{cpp_name}Tensor"
+        self.c_type = c_type
         self.np = _np.dtype(np_dtype)
         self.category = category
         self.itemsize = self.np.itemsize
@@ -44,15 +46,15 @@ class dtype:
         return (_by_name, (self.name,))
 
 
-float16 = half = dtype("float16", _np.float16, _FLOAT, "Half")
-float32 = float = dtype("float32", _np.float32, _FLOAT, "Float")
-float64 = double = dtype("float64", _np.float64, _FLOAT, "Double")
-uint8 = dtype("uint8", _np.uint8, _INT, "Byte")
-int8 = dtype("int8", _np.int8, _INT, "Char")
-int16 = short = dtype("int16", _np.int16, _INT, "Short")
-int32 = int = dtype("int32", _np.int32, _INT, "Int")
-int64 = long = dtype("int64", _np.int64, _INT, "Long")
-bool = dtype("bool", _np.bool_, _BOOL, "Bool")
+float16 = half = dtype("float16", _np.float16, _FLOAT, "Half", "c10::Half")
+float32 = float = dtype("float32", _np.float32, _FLOAT, "Float", "float")
+float64 = double = dtype("float64", _np.float64, _FLOAT, "Double", "double")
+uint8 = dtype("uint8", _np.uint8, _INT, "Byte", "unsigned char")
+int8 = dtype("int8", _np.int8, _INT, "Char", "signed char")
+int16 = short = dtype("int16", _np.int16, _INT, "Short", "short int")
+int32 = int = dtype("int32", _np.int32, _INT, "Int", "int")
+int64 = long = dtype("int64", _np.int64, _INT, "Long", "long int")
+bool = dtype("bool", _np.bool_, _BOOL, "Bool", "bool")
 
 ALL = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 _FROM_NP = {d.np: d for d in ALL}
@@ -68,6 +70,13 @@ def type_word(np_dtype):
     a type torch has no equivalent of."""
     d = _FROM_NP.get(np_dtype)
     return d.cpp_name if d is not None else str(np_dtype)
+
+
+def c_type_name(np_dtype):
+    """torch's C++ name of an element type in kernel errors ("float", "long int"); NumPy's name
+    for a type torch has no equivalent of."""
+    d = _FROM_NP.get(np_dtype)
+    return d.c_type if d is not None else str(np_dtype)
 
 
 def from_numpy_dtype(np_dtype):

@@ -34,7 +34,8 @@ INPLACE = (  # elementwise / same-shape methods whose in-place twin torch has
     "pow", "rad2deg", "reciprocal", "relu", "remainder", "round", "rsqrt", "sgn", "sigmoid",
     "sign", "sin", "sinc", "sinh", "sqrt", "square", "sub", "subtract", "tan", "tanh", "tril",
     "triu", "true_divide", "trunc", "xlogy", "addbmm", "addmv", "addr", "gcd", "lcm",
-    "heaviside")
+    "heaviside", "i0", "igamma", "igammac", "ldexp", "nextafter", "renorm", "index_copy",
+    "put", "mvlgamma", "polygamma")
 
 ALIASES = {  # alias: target (torch's own aliases)
     "absolute": "abs", "arccos": "acos", "arccosh": "acosh", "arcsin": "asin",
@@ -115,7 +116,11 @@ METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincou
            "addmv", "addr", "addbmm", "is_nonzero", "is_same_size", "is_signed", "histc",
            "gcd", "lcm", "acosh", "asinh", "atanh", "argwhere", "fliplr", "flipud",
            "hardshrink", "narrow_copy", "positive", "prelu", "ravel", "signbit", "quantile",
-           "nanquantile", "nanmedian", "mode", "cummax", "cummin")
+           "nanquantile", "nanmedian", "mode", "cummax", "cummin", "i0", "igamma",
+           "igammac", "frexp", "ldexp", "nextafter", "logit", "renorm", "cross",
+           "diagonal_scatter", "select_scatter", "slice_scatter", "index_copy", "put",
+           "histogram", "unique_consecutive", "unsafe_chunk", "unsafe_split",
+           "unsafe_split_with_sizes", "split_with_sizes", "is_distributed")
 
 
 def _method_of(fn, name):

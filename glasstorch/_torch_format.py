@@ -77,7 +77,7 @@ def _rebuild_tensor(storage, storage_offset, size, stride):
             and len(size) == len(stride) and min(size, default=0) >= 0):
         raise TorchFormatError("is corrupt: a tensor has an invalid size or stride")
     item = arr.dtype.itemsize
-    from .serialization import _fits
+    from ._ckpt_decode import _fits
     if not _fits(size, tuple(s * item for s in stride), storage_offset * item, item,
                  arr.size * item):
         raise TorchFormatError(f"is corrupt: a tensor of size {list(size)} and stride "

@@ -21,7 +21,8 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "di
            "eigh", "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_norm",
            "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
            "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve",
-           "vander", "vecdot", "vector_norm", "matrix_exp"]
+           "vander", "vecdot", "vector_norm", "matrix_exp", "lu_factor", "lu_factor_ex", "lu",
+           "lu_solve", "ldl_factor", "ldl_factor_ex", "ldl_solve", "householder_product"]
 
 _INF = float("inf")
 
@@ -48,6 +49,12 @@ _SVD, _EIGH = _result("svd", "U", "S", "Vh"), _result("eigh", "eigenvalues", "ei
 _QR, _SLOGDET = _result("qr", "Q", "R"), _result("slogdet", "sign", "logabsdet")
 _INV_EX, _CHOL_EX = _result("inv_ex", "inverse", "info"), _result("cholesky_ex", "L", "info")
 _SOLVE_EX = _result("solve_ex", "result", "info")
+_LU_FACTOR_EX = _result("lu_factor_ex", "LU", "pivots", "info")
+_LU_FACTOR, _LU = _result("lu_factor", "LU", "pivots"), _result("lu", "P", "L", "U")
+_LDL_FACTOR_EX = _result("ldl_factor_ex", "LD", "pivots", "info")
+_LDL_FACTOR = _result("ldl_factor", "LD", "pivots")
+_GEQRF, _TRIANGULAR_SOLVE = _result("geqrf", "a", "tau"), _result("triangular_solve",
+                                                                  "solution", "cloned_coefficient")
 _LSTSQ = _result("lstsq", "solution", "residuals", "rank", "singular_values")
 
 
@@ -118,13 +125,9 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
-    """Solve with the triangle of A that `upper` names (the other is ignored)."""
-    T = A.triu() if upper else A.tril()
-    if unitriangular:
-        from .creation import eye
-        I = eye(A.shape[-1], dtype=A.dtype)
-        T = T * (1 - I) + I
-    return solve(T, B, left=left)
+    """Solve with the triangle of A that `upper` names (the other is ignored); X A = B when
+    not `left`. A zero on the diagonal gives inf/nan, not an error (as torch)."""
+    return _decomp.solve_triangular(A, B, upper, unitriangular, left)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
@@ -358,3 +361,13 @@ TORCH_LEVEL = {"det": det, "logdet": logdet, "slogdet": slogdet, "inverse": inv,
                "matrix_power": matrix_power, "pinverse": _pinverse, "svd": _svd_legacy,
                "qr": _qr_legacy, "cholesky": _cholesky_legacy, "trace": _trace,
                "chain_matmul": lambda *matrices: multi_dot(matrices), "matrix_exp": matrix_exp}
+
+# LU / LDL / Householder (ops/linalg_lu.py), and their legacy torch-level forms
+from .ops.linalg_lu import (lu_factor, lu_factor_ex, lu, lu_solve, ldl_factor,  # noqa: E402
+                            ldl_factor_ex, ldl_solve, householder_product)
+from .ops import linalg_lu as _lu_ops  # noqa: E402
+TORCH_LEVEL.update(lu=_lu_ops._legacy_lu, lu_solve=_lu_ops._legacy_lu_solve,
+                   orgqr=_lu_ops.orgqr, ormqr=_lu_ops.ormqr, geqrf=_lu_ops.geqrf,
+                   cholesky_solve=_lu_ops.cholesky_solve,
+                   cholesky_inverse=_lu_ops.cholesky_inverse,
+                   triangular_solve=_lu_ops.triangular_solve)

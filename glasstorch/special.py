@@ -2,14 +2,20 @@
 sigmoid, log_softmax...); the rest are compositions of them, so they differentiate for free
 (ndtr from erf, entr from log). The classical orthogonal polynomials (three-term recurrences)
 and spherical_bessel_j0 have no derivative in torch, so they run without a graph here too. The
-gamma family and zeta are ops/gamma.py.
+gamma family and zeta are ops/gamma.py; the Bessel and Airy functions and gammainc/gammaincc
+are ops/special_bessel.py.
 """
 import functools
 import math
 
 from .autograd.grad_mode import no_grad
 from .ops import gamma as _g
-from .ops.unary import _float_input
+from .ops._util import _float_input
+from .ops.special_bessel import (airy_ai, bessel_j0, bessel_j1, bessel_y0,  # noqa: F401
+                                 bessel_y1, i0, i0e, i1, i1e, modified_bessel_i0,
+                                 modified_bessel_i1, modified_bessel_k0, modified_bessel_k1,
+                                 scaled_modified_bessel_k0, scaled_modified_bessel_k1)
+from .ops.special_bessel import igamma as gammainc, igammac as gammaincc  # noqa: F401
 from .tensor import Tensor
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
@@ -19,7 +25,10 @@ __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit",
            "chebyshev_polynomial_v", "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
            "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
            "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
-           "laguerre_polynomial_l", "legendre_polynomial_p"]
+           "laguerre_polynomial_l", "legendre_polynomial_p", "airy_ai", "bessel_j0",
+           "bessel_j1", "bessel_y0", "bessel_y1", "gammainc", "gammaincc", "i0", "i0e", "i1",
+           "i1e", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
+           "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1"]
 
 _SQRT2 = math.sqrt(2.0)
 

@@ -174,10 +174,10 @@ class Tensor:
         return _view.storage_of(self)
 
     def is_contiguous(self, memory_format=None):
-        return _view.is_contiguous(self)
+        return _layout.is_contiguous(self, memory_format)
 
     def contiguous(self, memory_format=None):
-        return _view.contiguous(self)
+        return _view.contiguous(self, memory_format)
 
     def is_set_to(self, other):
         return self._data is other._data or (
@@ -275,7 +275,7 @@ class Tensor:
         check_device("cuda" if device is None or isinstance(device, int) else device)  # no GPU yet
 
     def clone(self, *, memory_format=None):
-        return _convert.clone(self)
+        return _convert.clone(self, memory_format=memory_format)
 
     def detach(self):
         return _convert.detach(self)
@@ -1103,13 +1103,13 @@ class Tensor:
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         return _inplace.inplace(self, _gather.scatter, dim, index, src, value=value,
-                                reduce=reduce)
+                                reduce=reduce, direct=True)
 
     def scatter_add(self, dim, index, src):
         return _gather.scatter_add(self, dim, index, src)
 
     def scatter_add_(self, dim, index, src):
-        return _inplace.inplace(self, _gather.scatter_add, dim, index, src)
+        return _inplace.inplace(self, _gather.scatter_add, dim, index, src, direct=True)
 
     def index_select(self, dim, index):
         return _index.index_select(self, dim, index)
@@ -1118,28 +1118,40 @@ class Tensor:
         return _index.index_add(self, dim, index, source, alpha=alpha)
 
     def index_add_(self, dim, index, source, *, alpha=1):
-        return _inplace.inplace(self, _index.index_add, dim, index, source, alpha=alpha)
+        # direct: writes into self's buffer, O(indexed rows) (ops/_inplace.py)
+        _inplace.check_no_overlap(self, index, source)
+        return _inplace.inplace(self, _index.index_add, dim, index, source, alpha=alpha,
+                                direct=True)
 
     def index_fill(self, dim, index, value):
         return _index.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return _inplace.inplace(self, _index.index_fill, dim, index, value, direct=True)
 
     def index_put(self, indices, values, accumulate=False):
         return _index.index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices, values, accumulate=False):
-        return _inplace.inplace(self, _index.index_put, indices, values, accumulate)
+        _inplace.check_no_overlap(self, values, *(indices if type(indices) in (tuple, list)
+                                                  else ()))
+        return _inplace.inplace(self, _index.index_put, indices, values, accumulate,
+                                direct=True)
 
     def masked_fill(self, mask, value):
         return _mask.masked_fill(self, mask, value)
 
     def masked_fill_(self, mask, value):
-        return _inplace.inplace(self, _mask.masked_fill, mask, value)
+        return _inplace.inplace(self, _mask.masked_fill, mask, value, direct=True)
 
     def masked_select(self, mask):
         return _mask.masked_select(self, mask)
 
     def masked_scatter(self, mask, source):
         return _mask.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return _inplace.inplace(self, _mask.masked_scatter, mask, source, direct=True)
 
     def where(self, condition, other):
         return _mask.where(condition, self, other)
@@ -1227,5 +1239,5 @@ from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # no
                   _strides, view as _view, slice as _slice, concat as _concat, join as _join,
                   index as _index, gather as _gather, mask as _mask, linalg as _linalg,
                   einsum as _einsum, convert as _convert, _inplace, softmax as _softmax,
-                  sort as _sort)
+                  sort as _sort, layout as _layout)
 from . import random as _random  # noqa: E402

@@ -116,6 +116,10 @@ TENSOR_ONLY = {  # functions whose `other` must be a tensor
     "lerp": lambda a, b: (torch if isinstance(a, torch.Tensor) else gt).lerp(a, a, b),
     "addcmul": lambda a, b: (torch if isinstance(a, torch.Tensor) else gt).addcmul(a, b, b),
     "isclose": lambda a, b: (torch if isinstance(a, torch.Tensor) else gt).isclose(a, b),
+    "igamma": lambda a, b: a.igamma(b),
+    "ldexp": lambda a, b: a.ldexp(b),
+    "nextafter": lambda a, b: a.nextafter(b),
+    "igammac": lambda a, b: (torch if isinstance(a, torch.Tensor) else gt).igammac(a, b),
 }
 INPLACE = {
     "add_": lambda a, b: a.clone().add_(b),

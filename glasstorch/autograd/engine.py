@@ -407,8 +407,12 @@ def _add_into_grad(var, g, create_graph):
     if var.grad is None:
         if create_graph:
             var.grad = g
-        else:
+        elif var._data.flags.c_contiguous or var._data.shape != g._data.shape:
             var.grad = _make(g._data.copy())
+        else:   # torch's layout contract: .grad gets the leaf's strides (channels-last, ...)
+            gd = _xp.empty_like(var._data, g._data.dtype)
+            _xp.copyto(gd, g._data)
+            var.grad = _make(gd)
     elif create_graph or var.grad.grad_fn is not None:
         var.grad = var.grad + g
     else:

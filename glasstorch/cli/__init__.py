@@ -20,7 +20,8 @@
 One module per command family:
     common.py       CLIError (a user error) and the progress bars every command shares
     demo.py         demo
-    image.py        train, eval, predict (image_data.py: datasets, models, run folders)
+    image.py        train, and the parsers of eval, predict (image_eval.py: eval and predict;
+                    image_data.py: datasets, models, run folders)
     lm.py           train --model lstm-lm (image.py's `train` dispatches to it)
     export.py       export (glasstorch.onnx.deploy does the work)
     zoo.py          models, summary

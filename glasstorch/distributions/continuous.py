@@ -5,8 +5,10 @@ gradient flows to the parameters); log_prob, entropy, cdf and icdf are the textb
 import math
 
 from .. import random as _random
+from ..creation import full as _full
 from ..tensor import Size
-from .distribution import Distribution, broadcast_all, LOG_2PI
+from . import constraints
+from .distribution import Distribution, ExponentialFamily, broadcast_all, LOG_2PI
 
 __all__ = ["Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Cauchy",
            "MultivariateNormal"]
@@ -16,14 +18,15 @@ def _noise(fn, shape, like):
     return fn(*shape, dtype=like.dtype) if shape else fn((), dtype=like.dtype)
 
 
-class Normal(Distribution):
-    arg_constraints = {"loc": "real", "scale": "positive"}
+class Normal(ExponentialFamily):
+    _mean_carrier_measure = 0
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
-        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
 
     mean = mode = property(lambda self: self.loc)
     stddev = property(lambda self: self.scale)
@@ -34,6 +37,8 @@ class Normal(Distribution):
         return self.loc + eps * self.scale
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return -((value - self.loc) ** 2) / (2 * self.scale ** 2) - self.scale.log() \
             - 0.5 * LOG_2PI
 
@@ -46,10 +51,18 @@ class Normal(Distribution):
     def entropy(self):
         return 0.5 + 0.5 * LOG_2PI + self.scale.log()
 
+    # exponential family: theta = (mu / sigma^2, -1 / (2 sigma^2))
+    _natural_params = property(lambda self: (self.loc / self.scale ** 2,
+                                             -0.5 * self.scale ** -2))
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x ** 2 / y + 0.5 * (-math.pi / y).log()
+
 
 class LogNormal(Distribution):
     """exp of a Normal(loc, scale)."""
-    arg_constraints = {"loc": "real", "scale": "positive"}
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
@@ -66,6 +79,8 @@ class LogNormal(Distribution):
         return self.base_dist.rsample(sample_shape).exp()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         y = value.log()
         return self.base_dist.log_prob(y) - y
 
@@ -74,13 +89,18 @@ class LogNormal(Distribution):
 
 
 class Uniform(Distribution):
-    arg_constraints = {"low": "real", "high": "real"}
+    # torch: low and high are checked against each other (low < high), not one by one
+    arg_constraints = {"low": constraints.dependent(is_discrete=False, event_dim=0),
+                       "high": constraints.dependent(is_discrete=False, event_dim=0)}
+    support = constraints.dependent_property(
+        lambda self: constraints.interval(self.low, self.high), is_discrete=False, event_dim=0)
     has_rsample = True
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
-        self._check("low", self.low < self.high, "LessThan(upper_bound=high)")
+        if self._validate_args and not bool((self.low < self.high).all()):
+            raise ValueError("Uniform is not defined when low>= high")
 
     mean = property(lambda self: (self.high + self.low) / 2)
     variance = property(lambda self: (self.high - self.low) ** 2 / 12)
@@ -90,6 +110,8 @@ class Uniform(Distribution):
         return self.low + u * (self.high - self.low)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         inside = ((value >= self.low) & (value < self.high)).to(self.low.dtype)
         return inside.log() - (self.high - self.low).log()
 
@@ -103,14 +125,15 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
-    arg_constraints = {"rate": "positive"}
+class Exponential(ExponentialFamily):
+    _mean_carrier_measure = 0
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
     has_rsample = True
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
         super().__init__(self.rate.shape, validate_args=validate_args)
-        self._check("rate", self.rate > 0, "GreaterThan(lower_bound=0.0)")
 
     mean = property(lambda self: 1 / self.rate)
     mode = property(lambda self: self.rate * 0)
@@ -121,6 +144,8 @@ class Exponential(Distribution):
         return -(1 - u).log() / self.rate
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return self.rate.log() - self.rate * value
 
     def cdf(self, value):
@@ -132,15 +157,20 @@ class Exponential(Distribution):
     def entropy(self):
         return 1.0 - self.rate.log()
 
+    _natural_params = property(lambda self: (-self.rate,))
+
+    def _log_normalizer(self, x):
+        return -(-x).log()
+
 
 class Laplace(Distribution):
-    arg_constraints = {"loc": "real", "scale": "positive"}
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
-        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
 
     mean = mode = property(lambda self: self.loc)
     variance = property(lambda self: 2 * self.scale ** 2)
@@ -151,37 +181,52 @@ class Laplace(Distribution):
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return -(2 * self.scale).log() - (value - self.loc).abs() / self.scale
 
     def cdf(self, value):
         z = value - self.loc
         return 0.5 - 0.5 * z.sign() * (-(z.abs()) / self.scale).expm1()
 
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
     def entropy(self):
         return 1 + (2 * self.scale).log()
 
 
 class Cauchy(Distribution):
-    arg_constraints = {"loc": "real", "scale": "positive"}
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
-        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
 
     mode = property(lambda self: self.loc)
+    # undefined moments: constants with no graph (torch.full, as torch's Cauchy)
+    mean = property(lambda self: _full(self._extended_shape(), math.nan, dtype=self.loc.dtype))
+    variance = property(lambda self: _full(self._extended_shape(), math.inf,
+                                           dtype=self.loc.dtype))
 
     def rsample(self, sample_shape=Size()):
         u = _noise(_random.rand, self._extended_shape(sample_shape), self.loc)
         return self.loc + self.scale * (math.pi * (u - 0.5)).tan()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return -math.log(math.pi) - self.scale.log() - \
             (((value - self.loc) / self.scale) ** 2).log1p()
 
     def cdf(self, value):
         return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
+
+    def icdf(self, value):
+        return self.loc + self.scale * (math.pi * (value - 0.5)).tan()
 
     def entropy(self):
         return math.log(4 * math.pi) + self.scale.log()
@@ -190,8 +235,12 @@ class Cauchy(Distribution):
 class MultivariateNormal(Distribution):
     """N(loc, Sigma) given one of covariance_matrix, precision_matrix or scale_tril (L with
     Sigma = L L^T); rsample = loc + L eps."""
-    arg_constraints = {"loc": "real_vector", "covariance_matrix": "positive_definite",
-                       "precision_matrix": "positive_definite", "scale_tril": "lower_cholesky"}
+    arg_constraints = {"loc": constraints.real_vector,
+                       "covariance_matrix": constraints.positive_definite,
+                       "precision_matrix": constraints.positive_definite,
+                       "scale_tril": constraints.lower_cholesky}
+    support = constraints.real_vector
+    _lazy_params = ("covariance_matrix", "precision_matrix")
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,
@@ -238,6 +287,8 @@ class MultivariateNormal(Distribution):
         return self._unbroadcasted_scale_tril.diagonal(0, -2, -1).log().sum(-1)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         from .. import linalg
         diff = value - self.loc
         L = self._unbroadcasted_scale_tril

@@ -6,7 +6,8 @@ from .. import random as _random
 from ..creation import full as _full
 from ..nn import functional as _F
 from ..tensor import Size
-from .distribution import Distribution, broadcast_all
+from . import constraints
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Geometric", "Independent"]
 
@@ -16,14 +17,23 @@ def _one_of(probs, logits):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
+def _enumerate(d, n, expand):
+    """The values 0 .. n-1 shaped (n, 1, ..., 1), or expanded to (n, *batch_shape)."""
+    from ..creation import arange
+    values = arange(n, dtype=d.probs.dtype).reshape(-1, *(1,) * len(d.batch_shape))
+    return values.expand(-1, *d.batch_shape) if expand else values
+
+
 def _clamp_probs(p):
     from .._runtime import finfo
     eps = finfo(p.dtype).eps
     return p.clamp(min=eps, max=1 - eps)
 
 
-class Bernoulli(Distribution):
-    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+class Bernoulli(ExponentialFamily):
+    _mean_carrier_measure = 0
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
@@ -31,7 +41,6 @@ class Bernoulli(Distribution):
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
             super().__init__(self.probs.shape, validate_args=validate_args)
-            self._check("probs", (self.probs >= 0) & (self.probs <= 1), "Interval(0.0, 1.0)")
             p = _clamp_probs(self.probs)
             self.logits = p.log() - (-p).log1p()
         else:
@@ -48,17 +57,30 @@ class Bernoulli(Distribution):
         return _random.bernoulli(self.probs.detach().expand(*shape))
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
         return -_F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self):
         return _F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
+    def enumerate_support(self, expand=True):
+        return _enumerate(self, 2, expand)
+
+    _natural_params = property(lambda self: (self.probs.log() - (-self.probs).log1p(),))
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
+
 
 class Categorical(Distribution):
     """Over {0, ..., K-1} along the last dim of probs/logits."""
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
+    support = constraints.dependent_property(
+        lambda self: constraints.integer_interval(0, self._num_events - 1), is_discrete=True,
+        event_dim=0)
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         _one_of(probs, logits)
@@ -97,6 +119,8 @@ class Categorical(Distribution):
         return draws.reshape(*sample_shape, *self._batch_shape)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         value = value.long().unsqueeze(-1)
         from ..ops.view import broadcast_tensors
         value, logits = broadcast_tensors(value, self.logits)
@@ -114,7 +138,8 @@ class Categorical(Distribution):
 
 
 class OneHotCategorical(Distribution):
-    arg_constraints = {"probs": "simplex", "logits": "real_vector"}
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args)
@@ -129,15 +154,26 @@ class OneHotCategorical(Distribution):
         return _F.one_hot(idx, self.probs.shape[-1]).to(self.probs.dtype)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return self._categorical.log_prob(value.argmax(-1))
 
     def entropy(self):
         return self._categorical.entropy()
 
+    has_enumerate_support = True
+
+    def enumerate_support(self, expand=True):
+        from ..creation import eye
+        n = self._event_shape[0]
+        values = eye(n, dtype=self.probs.dtype).reshape(n, *(1,) * len(self._batch_shape), n)
+        return values.expand(n, *self._batch_shape, n) if expand else values
+
 
 class Geometric(Distribution):
     """Number of failures before the first success."""
-    arg_constraints = {"probs": "unit_interval", "logits": "real"}
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         _one_of(probs, logits)
@@ -152,6 +188,12 @@ class Geometric(Distribution):
 
     mean = property(lambda self: 1 / self.probs - 1)
     variance = property(lambda self: (1 / self.probs - 1) / self.probs)
+    mode = property(lambda self: self.probs * 0)
+
+    @property
+    def logits(self):
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
 
     def sample(self, sample_shape=Size()):
         from .._runtime import finfo
@@ -160,6 +202,8 @@ class Geometric(Distribution):
         return (u.log() / (-self.probs.detach()).log1p()).floor()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         p = _clamp_probs(self.probs)
         return value * (-p).log1p() + self.probs.log()
 
@@ -183,8 +227,18 @@ class Independent(Distribution):
         self.has_rsample = base_distribution.has_rsample
         super().__init__(shape[:split], shape[split:], validate_args)
 
+    arg_constraints = {}
     mean = property(lambda self: self.base_dist.mean)
+    mode = property(lambda self: self.base_dist.mode)
     variance = property(lambda self: self.base_dist.variance)
+    has_enumerate_support = property(lambda self: self.reinterpreted_batch_ndims == 0 and
+                                     self.base_dist.has_enumerate_support)
+
+    @constraints.dependent_property
+    def support(self):
+        s = self.base_dist.support
+        n = self.reinterpreted_batch_ndims
+        return constraints.independent(s, n) if n else s
 
     def _sum(self, x):
         n = self.reinterpreted_batch_ndims
@@ -197,10 +251,38 @@ class Independent(Distribution):
         return self.base_dist.rsample(sample_shape)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return self._sum(self.base_dist.log_prob(value))
 
     def entropy(self):
         return self._sum(self.base_dist.entropy())
 
+    def enumerate_support(self, expand=True):
+        if self.reinterpreted_batch_ndims > 0:
+            raise NotImplementedError("Enumeration over cartesian product is not implemented")
+        return self.base_dist.enumerate_support(expand=expand)
+
+    def expand(self, batch_shape, _instance=None):
+        new = object.__new__(type(self)) if _instance is None else _instance
+        new.__dict__.update(self.__dict__)
+        batch_shape = Size(batch_shape)
+        extra = tuple(self._event_shape[:self.reinterpreted_batch_ndims])
+        new.base_dist = self.base_dist.expand(tuple(batch_shape) + extra)
+        new._batch_shape = batch_shape
+        return new
 
 
+
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample is the one-hot draw in the forward pass and carries
+    the gradient of `probs` backwards (straight-through estimator, Bengio et al. 2013):
+    y + (p - p.detach())."""
+    has_rsample = True
+
+    def rsample(self, sample_shape=Size()):
+        y = self.sample(sample_shape)
+        p = self.probs
+        return y + (p - p.detach())

@@ -4,8 +4,10 @@ A distribution holds tensors of parameters; `batch_shape` is their broadcast sha
 `event_shape` the shape of one draw (() for scalar distributions, (k,) for a k-dim
 MultivariateNormal). `rsample` is differentiable in the parameters (reparameterized: a
 function of the parameters and parameter-free noise), `sample` is `rsample` without grad
-(or a discrete draw). Parameters are checked on construction (torch's validate_args default):
-a bad one raises ValueError naming it.
+(or a discrete draw). With validate_args (torch's default: on), every parameter is checked
+against its `arg_constraints` entry on construction and every value given to log_prob against
+`support`: a bad one raises ValueError naming it. ExponentialFamily adds the entropy of
+exponential families from their log-normalizer (by autograd).
 """
 import math
 
@@ -13,7 +15,7 @@ from .. import creation as _creation
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, Size
 
-__all__ = ["Distribution", "broadcast_all"]
+__all__ = ["Distribution", "ExponentialFamily", "broadcast_all"]
 
 
 def broadcast_all(*values):
@@ -31,12 +33,36 @@ class Distribution:
     has_rsample = False
     has_enumerate_support = False
     arg_constraints = {}
+    support = None
     _validate_default = True
+    _lazy_params = ()
+    _expand_also = ()           # tensors besides arg_constraints' that expand() broadcasts
+    _expand_skip = ()           # inner distributions a subclass's expand() handles itself
 
     def __init__(self, batch_shape=Size(), event_shape=Size(), validate_args=None):
+        from . import constraints
         self._batch_shape = Size(batch_shape)
         self._event_shape = Size(event_shape)
         self._validate_args = self._validate_default if validate_args is None else validate_args
+        if not self._validate_args:
+            return
+        for param, constraint in self.arg_constraints.items():
+            # skipped: parameters not given (logits when probs was) and ones derived lazily
+            # (MultivariateNormal's covariance_matrix from scale_tril); properties delegating
+            # to a base distribution (HalfCauchy.scale) are checked
+            if constraints.is_dependent(constraint) or param in self._lazy_params:
+                continue
+            if param in self.__dict__:
+                value = self.__dict__[param]
+            elif isinstance(getattr(type(self), param, None), property):
+                value = getattr(self, param)
+            else:
+                continue
+            if not bool(constraint.check(value).all()):
+                raise ValueError(
+                    f"Expected parameter {param} ({type(value).__name__} of shape "
+                    f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
+                    f"constraint {constraint!r}, but found invalid values:\n{value}")
 
     @staticmethod
     def set_default_validate_args(value):
@@ -53,6 +79,26 @@ class Distribution:
     def _extended_shape(self, sample_shape=Size()):
         return Size(tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape))
 
+    def _validate_sample(self, value):
+        """Raise ValueError unless `value` broadcasts with batch_shape + event_shape and lies
+        in the support (called by log_prob when validate_args is on)."""
+        if not isinstance(value, Tensor):
+            raise ValueError("The value argument to log_prob must be a Tensor")
+        event_dim = len(self._event_shape)
+        shape = tuple(value.shape)
+        if shape[len(shape) - event_dim:] != tuple(self._event_shape):
+            raise ValueError(f"The right-most size of value must match event_shape: "
+                             f"{shape} vs {tuple(self._event_shape)}.")
+        actual, expected = shape[:len(shape) - event_dim], tuple(self._batch_shape)
+        for i, j in zip(reversed(actual), reversed(expected)):
+            if i != 1 and j != 1 and i != j:
+                raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: "
+                                 f"{shape} vs {tuple(self._batch_shape + self._event_shape)}.")
+        if self.support is not None and not bool(self.support.check(value).all()):
+            raise ValueError(f"Expected value argument ({type(value).__name__} of shape "
+                             f"{shape}) to be within the support ({self.support!r}) of the "
+                             f"distribution {self!r}, but found invalid values:\n{value}")
+
     def _check(self, name, ok, what):
         """Raise torch's ValueError for a parameter outside its support."""
         if self._validate_args and not bool(ok.all()):
@@ -65,6 +111,31 @@ class Distribution:
 
     def rsample(self, sample_shape=Size()):
         raise NotImplementedError(f"{type(self).__name__} has no rsample (not reparameterizable)")
+
+    def expand(self, batch_shape, _instance=None):
+        """The same distribution with batch_shape broadcast up to `batch_shape` (views, no
+        copies): parameters expand, and so do inner distributions (a Multinomial's
+        Categorical) keeping their extra trailing batch dims."""
+        new = object.__new__(type(self)) if _instance is None else _instance
+        new.__dict__.update(self.__dict__)
+        batch_shape, old = Size(batch_shape), len(self._batch_shape)
+        given = [n for n in ("probs", "logits") if "_param" in self.__dict__ and
+                 self.__dict__["_param"] is self.__dict__.get(n)]
+        for name, value in self.__dict__.items():
+            if isinstance(value, Tensor) and (name in self.arg_constraints or
+                                              name in self._expand_also):
+                new.__dict__[name] = value.expand(*batch_shape, *value.shape[old:])
+            elif isinstance(value, Distribution) and name not in self._expand_skip:
+                extra = tuple(value.batch_shape[old:]) if \
+                    len(value.batch_shape) >= old else ()
+                new.__dict__[name] = value.expand(tuple(batch_shape) + extra)
+        if given:                                  # the parameter the user gave
+            new.__dict__["_param"] = new.__dict__[given[0]]
+        new._batch_shape = batch_shape
+        return new
+
+    def enumerate_support(self, expand=True):
+        raise NotImplementedError
 
     def sample_n(self, n):
         return self.sample(Size((n,)))
@@ -89,24 +160,59 @@ class Distribution:
 
     @property
     def mean(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mean")
 
     @property
     def mode(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement mode")
 
     @property
     def variance(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self)} does not implement variance")
 
     @property
     def stddev(self):
         return self.variance.sqrt()
 
     def __repr__(self):
-        params = ", ".join(f"{k}: {tuple(getattr(self, k).shape) if isinstance(getattr(self, k), Tensor) else getattr(self, k)}"  # noqa: E501
-                           for k in self.arg_constraints if k in self.__dict__)
-        return f"{type(self).__name__}({params})"
+        """torch's form: given parameters by name, a number when it has one element, else
+        its shape."""
+        def show(t):
+            return t.item() if t.numel() == 1 else t.shape
+        args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self.arg_constraints
+                         if isinstance(self.__dict__.get(k), Tensor))
+        return f"{type(self).__name__}({args})"
 
 
 LOG_2PI = math.log(2 * math.pi)
+
+
+class ExponentialFamily(Distribution):
+    """p(x) = h(x) exp(<theta, t(x)> - A(theta)). Subclasses give `_natural_params` (theta)
+    and `_log_normalizer(*theta)` (A); the entropy is then the Bregman divergence of A:
+    H = A(theta) - <theta, grad A(theta)> - E[log h(x)] (the last is `_mean_carrier_measure`).
+    """
+
+    @property
+    def _natural_params(self):
+        raise NotImplementedError
+
+    def _log_normalizer(self, *natural_params):
+        raise NotImplementedError
+
+    @property
+    def _mean_carrier_measure(self):
+        raise NotImplementedError
+
+    def entropy(self):
+        from ..autograd import grad
+        result = -self._mean_carrier_measure
+        params = [p.detach().requires_grad_() for p in self._natural_params]
+        from ..autograd.grad_mode import enable_grad
+        with enable_grad():
+            lg = self._log_normalizer(*params)
+            grads = grad(lg.sum(), params, create_graph=True)
+        result = result + lg
+        for p, g in zip(params, grads):
+            result = result - p * g
+        return result

@@ -1,9 +1,9 @@
 """Distributions whose densities need the gamma function: Gamma, Chi2, Beta, Dirichlet,
 Poisson, Binomial, StudentT; and HalfNormal, Gumbel. log_prob, entropy, mean and variance are
 closed forms in tensor ops (lgamma/digamma from ops/gamma.py, so they differentiate in the
-parameters); sampling draws from NumPy's generator behind glasstorch.random (no gradient:
-rsample of Gamma/Beta/Dirichlet/StudentT, which torch reparameterizes implicitly, is not
-implemented here and raises).
+parameters). Gamma, Beta, Dirichlet and StudentT have rsample: gamma draws differentiate in
+their concentration implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw
+from NumPy's generator behind glasstorch.random.
 """
 import math
 
@@ -11,7 +11,9 @@ from .. import random as _random
 from ..creation import as_tensor
 from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
-from .distribution import Distribution, broadcast_all
+from . import constraints
+from ._standard_gamma import standard_gamma
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
            "HalfNormal", "Gumbel"]
@@ -24,26 +26,29 @@ def _draw(like, fn):
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
 
 
-class Gamma(Distribution):
-    arg_constraints = {"concentration": "positive", "rate": "positive"}
+class Gamma(ExponentialFamily):
+    _mean_carrier_measure = 0
+    has_rsample = True
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
         super().__init__(self.rate.shape, validate_args=validate_args)
-        self._check("concentration", self.concentration > 0, "GreaterThan(lower_bound=0.0)")
-        self._check("rate", self.rate > 0, "GreaterThan(lower_bound=0.0)")
 
     mean = property(lambda self: self.concentration / self.rate)
     mode = property(lambda self: ((self.concentration - 1) / self.rate).clamp(min=0))
     variance = property(lambda self: self.concentration / self.rate ** 2)
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        r = self.rate.detach().expand(*shape).numpy()
-        return _draw(self.rate, lambda g: g.standard_gamma(a) / r)
+        x = standard_gamma(self.concentration.expand(*shape)) / self.rate.expand(*shape)
+        return x.clamp(min=finfo(x.dtype).tiny)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         a, b = self.concentration, self.rate
         return a * b.log() + (a - 1) * value.log() - b * value - lgamma(a)
 
@@ -51,9 +56,15 @@ class Gamma(Distribution):
         a = self.concentration
         return a - self.rate.log() + lgamma(a) + (1 - a) * digamma(a)
 
+    _natural_params = property(lambda self: (self.concentration - 1, -self.rate))
+
+    def _log_normalizer(self, x, y):
+        return lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()
+
 
 class Chi2(Gamma):
-    arg_constraints = {"df": "positive"}
+    arg_constraints = {"df": constraints.positive}
+    _expand_also = ("concentration", "rate")
 
     def __init__(self, df, validate_args=None):
         (df,) = broadcast_all(df)
@@ -61,31 +72,36 @@ class Chi2(Gamma):
         self.df = df
 
 
-class Beta(Distribution):
-    arg_constraints = {"concentration1": "positive", "concentration0": "positive"}
+class Beta(ExponentialFamily):
+    has_rsample = True
+    arg_constraints = {"concentration1": constraints.positive,
+                       "concentration0": constraints.positive}
+    support = constraints.unit_interval
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
         super().__init__(self.concentration1.shape, validate_args=validate_args)
-        self._check("concentration1", self.concentration1 > 0, "GreaterThan(lower_bound=0.0)")
-        self._check("concentration0", self.concentration0 > 0, "GreaterThan(lower_bound=0.0)")
 
     mean = property(lambda self: self.concentration1 / (self.concentration1 +
                                                         self.concentration0))
     variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
         self.concentration1, self.concentration0))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration1.detach().expand(*shape).numpy()
-        b = self.concentration0.detach().expand(*shape).numpy()
-        return _draw(self.concentration1, lambda g: g.beta(a, b))
+        x = standard_gamma(self.concentration1.expand(*shape))
+        y = standard_gamma(self.concentration0.expand(*shape))
+        fi = finfo(x.dtype)
+        return (x / (x + y)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def _log_beta(self):
         a, b = self.concentration1, self.concentration0
         return lgamma(a) + lgamma(b) - lgamma(a + b)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         a, b = self.concentration1, self.concentration0
         return (a - 1) * value.log() + (b - 1) * (-value).log1p() - self._log_beta()
 
@@ -94,17 +110,22 @@ class Beta(Distribution):
         return self._log_beta() - (a - 1) * digamma(a) - (b - 1) * digamma(b) + \
             (a + b - 2) * digamma(a + b)
 
+    _natural_params = property(lambda self: (self.concentration1, self.concentration0))
 
-class Dirichlet(Distribution):
-    arg_constraints = {"concentration": "independent(positive, 1)"}
+    def _log_normalizer(self, x, y):
+        return lgamma(x) + lgamma(y) - lgamma(x + y)
+
+
+class Dirichlet(ExponentialFamily):
+    has_rsample = True
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
 
     def __init__(self, concentration, validate_args=None):
         if concentration.ndim < 1:
             raise ValueError("`concentration` parameter must be at least one-dimensional.")
         self.concentration = concentration
         super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args)
-        self._check("concentration", concentration > 0, "IndependentConstraint(GreaterThan("
-                    "lower_bound=0.0), 1)")
 
     mean = property(lambda self: self.concentration / self.concentration.sum(-1, True))
 
@@ -113,13 +134,16 @@ class Dirichlet(Distribution):
         a0 = self.concentration.sum(-1, True)
         return self.concentration * (a0 - self.concentration) / (a0 ** 2 * (a0 + 1))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        from .._runtime import finfo
         shape = self._extended_shape(sample_shape)
-        a = self.concentration.detach().expand(*shape).numpy()
-        g = _draw(self.concentration, lambda r: r.standard_gamma(a))
-        return g / g.sum(-1, keepdim=True)
+        g = standard_gamma(self.concentration.expand(*shape))
+        fi = finfo(g.dtype)
+        return (g / g.sum(-1, keepdim=True)).clamp(min=fi.tiny, max=1 - fi.eps)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         a = self.concentration
         return ((a - 1) * value.log()).sum(-1) + lgamma(a.sum(-1)) - lgamma(a).sum(-1)
 
@@ -130,14 +154,19 @@ class Dirichlet(Distribution):
         return lgamma(a).sum(-1) - lgamma(a0) - (k - a0) * digamma(a0) - \
             ((a - 1) * digamma(a)).sum(-1)
 
+    _natural_params = property(lambda self: (self.concentration,))
 
-class Poisson(Distribution):
-    arg_constraints = {"rate": "nonnegative"}
+    def _log_normalizer(self, x):
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))
+
+
+class Poisson(ExponentialFamily):
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
         super().__init__(self.rate.shape, validate_args=validate_args)
-        self._check("rate", self.rate >= 0, "GreaterThanEq(lower_bound=0.0)")
 
     mean = variance = property(lambda self: self.rate)
     mode = property(lambda self: self.rate.floor())
@@ -148,13 +177,26 @@ class Poisson(Distribution):
         return _draw(self.rate, lambda g: g.poisson(lam))
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         from .. import special
         return special.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
 
+    # torch: no carrier measure E[-log x!], so the generic entropy raises as torch's does
+    _natural_params = property(lambda self: (self.rate.log(),))
+
+    def _log_normalizer(self, x):
+        return x.exp()
+
 
 class Binomial(Distribution):
-    arg_constraints = {"total_count": "nonnegative_integer", "probs": "unit_interval",
-                       "logits": "real"}
+    arg_constraints = {"total_count": constraints.nonnegative_integer,
+                       "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
@@ -167,7 +209,6 @@ class Binomial(Distribution):
             self.probs = self.logits.sigmoid()
         self.total_count = self.total_count.to(self.probs.dtype)
         super().__init__(self.probs.shape, validate_args=validate_args)
-        self._check("probs", (self.probs >= 0) & (self.probs <= 1), "Interval(0.0, 1.0)")
 
     mean = property(lambda self: self.total_count * self.probs)
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
@@ -179,21 +220,43 @@ class Binomial(Distribution):
         return _draw(self.probs, lambda g: g.binomial(n, p))
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         n, logits = self.total_count, self.logits
         log_comb = lgamma(n + 1) - lgamma(value + 1) - lgamma(n - value + 1)
         # value * logits - n * log(1 + e^logits), written stably
         norm = n * logits.clamp(min=0) + n * (-logits.abs()).exp().log1p()
         return log_comb + value * logits - norm
 
+    def _homogeneous_count(self, what):
+        n = int(self.total_count.max())
+        if int(self.total_count.min()) != n:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return n
+
+    def enumerate_support(self, expand=True):
+        from ..creation import arange
+        n = self._homogeneous_count("enumerate_support")
+        values = arange(n + 1, dtype=self.probs.dtype).reshape(-1, *(1,) *
+                                                               len(self._batch_shape))
+        return values.expand(-1, *self._batch_shape) if expand else values
+
+    def entropy(self):
+        """-sum_k P(k) log P(k) over k = 0 .. total_count."""
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
+
 
 class StudentT(Distribution):
-    arg_constraints = {"df": "positive", "loc": "real", "scale": "positive"}
+    has_rsample = True
+    arg_constraints = {"df": constraints.positive, "loc": constraints.real,
+                       "scale": constraints.positive}
+    support = constraints.real
 
     def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
         super().__init__(self.df.shape, validate_args=validate_args)
-        self._check("df", self.df > 0, "GreaterThan(lower_bound=0.0)")
-        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
 
     mode = property(lambda self: self.loc)
 
@@ -207,13 +270,17 @@ class StudentT(Distribution):
         v = v.masked_fill((self.df <= 2) & (self.df > 1), float("inf"))
         return v.masked_fill(self.df <= 1, float("nan"))
 
-    def sample(self, sample_shape=Size()):
+    def rsample(self, sample_shape=Size()):
+        """loc + scale * X / sqrt(Z / df), X ~ Normal(0, 1), Z ~ Chi2(df)."""
         shape = self._extended_shape(sample_shape)
-        df = self.df.detach().expand(*shape).numpy()
-        t = _draw(self.df, lambda g: g.standard_t(df))
-        return self.loc.detach() + self.scale.detach() * t
+        x = _random.randn(*shape, dtype=self.df.dtype) if shape else \
+            _random.randn((), dtype=self.df.dtype)
+        z = 2 * standard_gamma(0.5 * self.df.expand(*shape))
+        return self.loc + self.scale * x * (z / self.df).rsqrt()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         y = (value - self.loc) / self.scale
         z = self.scale.log() + 0.5 * self.df.log() + 0.5 * math.log(math.pi) + \
             lgamma(0.5 * self.df) - lgamma(0.5 * (self.df + 1.0))
@@ -227,13 +294,13 @@ class StudentT(Distribution):
 
 
 class HalfNormal(Distribution):
-    arg_constraints = {"scale": "positive"}
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
     has_rsample = True
 
     def __init__(self, scale, validate_args=None):
         (self.scale,) = broadcast_all(scale)
         super().__init__(self.scale.shape, validate_args=validate_args)
-        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
 
     mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
     variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
@@ -243,24 +310,29 @@ class HalfNormal(Distribution):
         return (eps * self.scale).abs()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         lp = -value ** 2 / (2 * self.scale ** 2) - self.scale.log() - 0.5 * math.log(2 * math.pi)
         return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
 
     def cdf(self, value):
         return (value / (self.scale * math.sqrt(2))).erf()
 
+    def icdf(self, prob):
+        return self.scale * prob.erfinv() * math.sqrt(2)
+
     def entropy(self):
         return 0.5 * math.log(math.pi * math.e / 2) + self.scale.log()
 
 
 class Gumbel(Distribution):
-    arg_constraints = {"loc": "real", "scale": "positive"}
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
-        self._check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)")
 
     mean = property(lambda self: self.loc + self.scale * _EULER)
     mode = property(lambda self: self.loc)
@@ -274,6 +346,8 @@ class Gumbel(Distribution):
         return self.loc - self.scale * (-(u.log())).log()
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         z = (value - self.loc) / self.scale
         return -(self.scale.log() + z + (-z).exp())
 

@@ -35,6 +35,6 @@ from ..ops.loss_composed import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, 
 from ..ops.gather import one_hot  # noqa: F401
 from ..ops.distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
-from ..ops.attention import (multi_head_attention_forward, _canonical_mask,  # noqa: F401
-                             _none_or_dtype, _mha_shape_check, _in_projection_packed,
-                             _in_projection)
+from ..ops.mha import (multi_head_attention_forward, _canonical_mask,  # noqa: F401
+                       _none_or_dtype, _mha_shape_check, _in_projection_packed,
+                       _in_projection)

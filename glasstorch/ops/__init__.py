@@ -1,13 +1,17 @@
 """Stateless ops, one module per family; each op's forward and backward side by side.
 
-    unary.py       elementwise functions of one tensor (neg, abs, exp, log, sqrt, sigmoid, erf, ...)
+    _util.py       helpers shared by the op modules (dims, casts, float inputs of elementwise ops)
+    unary.py       elementwise functions of one tensor (neg, abs, sqrt, sigmoid, erf, ...)
+    exp_log.py     exp, exp2, expm1, log, log2, log10, log1p
     trig.py        sin ... atanh, elementwise
     piecewise.py   functions whose gradient is a mask or zero (relu, clamp, rounding, isnan, ...)
     _operands.py   operands of two-tensor ops: numbers, arrays, PyTorch's type promotion
     arith.py       add, sub, mul, div, floor_divide, remainder, fmod
     binary_math.py pow, atan2, hypot, lerp, addcmul/addcdiv, xlogy, copysign
     compare.py     maximum/minimum, comparisons, isclose, logical and bitwise ops
-    reduce.py      sum, mean, var/std, prod, norm, all/any (and every reduction's helpers)
+    _reduction.py  what every reduction shares: dims, putting reduced dims back, checks
+    reduce.py      sum, prod, norm, all/any, count_nonzero
+    moments.py     mean, var/std, var_mean/std_mean
     extrema.py     max/min/median, amax/amin, argmax/argmin, logsumexp
     cumulative.py  cumsum, cumprod
     softmax.py     softmax / log_softmax (fused, numerically stable)
@@ -37,7 +41,8 @@
     distance.py    normalize, cosine_similarity, pairwise_distance, cdist
     rnn.py         lstm / gru / rnn_tanh / rnn_relu and their cells: torch's call forms
     rnn_layers.py  the fused per-layer time loops they run (LSTMLayer, GRULayer, RNNLayer)
-    attention.py   multi_head_attention_forward (one fused op), scaled_dot_product_attention
+    attention.py   the fused attention op (_Attention), scaled_dot_product_attention
+    mha.py         multi_head_attention_forward on that op, torch's mask/shape/projection helpers
     linear.py      linear (fused x W^T + b), bilinear
     embedding.py   embedding, embedding_bag (gather forward, scatter-add backward)
     conv.py        conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + GEMM, backend kernels);

@@ -12,6 +12,15 @@ value); writing the result into that same buffer would corrupt it. When recordin
 runs on `self.clone()` (a graph-connected copy). Without recording (optimizer steps,
 initialization under no_grad) no copy is made.
 
+Index ops (index_add_, index_put_ / `x[i] = v`, index_fill_, scatter_, scatter_add_,
+masked_fill_, masked_scatter_) touch a few rows of what may be a large tensor: a copy of it per
+call would make `emb.weight.index_add_(0, rows, g)` O(table) instead of O(rows). Their
+backwards never read the old `self` (a gradient passes through or is zeroed at the written
+places), so they run with `direct=True`: the op's forward writes into self's own buffer (it
+asks `writable(x)`, which is x itself for this one call and a copy of x for the ordinary
+out-of-place op) and the write-back has nothing left to copy. History, version bump and
+views are handled as above.
+
 Writing into a *view* of a tensor that requires grad also rewrites the base's history:
 `CopySlices` (PyTorch's name) routes the gradient of the written region to the new values and
 the rest to the old base, and the view's grad_fn is replayed from the base.
@@ -53,17 +62,53 @@ def _records(self, args):
     return any(isinstance(a, Tensor) and a._requires_grad for a in args)
 
 
-def inplace(self, op, *args, snapshot=True, **kwargs):
+def inplace(self, op, *args, snapshot=True, direct=False, **kwargs):
     """Run out-of-place `op(self, *args, **kwargs)` and write the result into `self`.
 
     snapshot=False declares that op's backward never reads `self` (it keeps only its output or
     masks made in forward: relu, sigmoid, tanh, exp, threshold, ...). op then runs on `self`
-    itself: no snapshot (module docstring), one copy of the tensor fewer per call."""
+    itself: no snapshot (module docstring), one copy of the tensor fewer per call.
+    direct=True declares that too, and that op's forward takes its output buffer from
+    `writable(x)`: it then writes straight into self's buffer (index ops, module docstring)."""
     _check_leaf(self)
+    if direct and _direct_ok(self, args, kwargs):
+        _TARGET[0] = self._data
+        try:
+            result = op(self, *args, **kwargs)
+        finally:
+            _TARGET[0] = None
+        return _write(self, result, op)
     recording = _records(self, args)
     src = self.clone() if snapshot and recording and self._requires_grad else self
     result = op(src, *args, **kwargs)
     return _write(self, result, op)
+
+
+_TARGET = [None]   # the buffer the running in-place op may write into (inplace, writable)
+
+
+def writable(x):
+    """The array an op's forward writes its result into: x itself when the op runs as
+    `inplace(self, op, ..., direct=True)` on self's buffer x (once per call), else a copy."""
+    if _TARGET[0] is x:
+        _TARGET[0] = None
+        return x
+    return x.copy()
+
+
+def _direct_ok(self, args, kwargs):
+    # a source sharing memory with self (x.index_add_(0, i, x[:3])) must be read before the
+    # write: the copying path does that. An expanded self is refused by _copyto, as in torch.
+    d = self._data
+    if _overlaps(d):
+        return False
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, (tuple, list)):   # index_put_'s indices
+            if any(isinstance(t, Tensor) and Op.xp.may_share_memory(t._data, d) for t in a):
+                return False
+        elif isinstance(a, Tensor) and Op.xp.may_share_memory(a._data, d):
+            return False
+    return True
 
 
 def maybe_inplace(self, in_place, op, *args, snapshot=True):
@@ -83,7 +128,8 @@ def _write(self, result, op=None):
     if rd.shape != sd.shape:
         raise RuntimeError(f"output with shape {list(sd.shape)} doesn't match the broadcast "
                            f"shape {list(rd.shape)}")
-    _copyto(sd, rd)
+    if rd is not sd:   # else op wrote into self's buffer already (direct=True)
+        _copyto(sd, rd)
     self._version_counter[0] += 1
     for fn in WRITE_OBSERVERS:  # the jit tracer: `self` now holds `result`'s value
         fn(self, result)
@@ -99,6 +145,32 @@ def _copyto(dst, src):
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
     Op.xp.copyto(dst, src, casting="unsafe")
+
+
+def check_no_overlap(self, *others):
+    """torch's refusal of index_add_ / index_put_ reading a tensor (source, values, index) that
+    lies in self's memory. Like torch it tells only for dense layouts (any dim order); other
+    pairs are "too hard" and proceed (inplace's copying path reads them before writing)."""
+    d = self._data
+    if not _dense(d):
+        return
+    for t in others:
+        if isinstance(t, Tensor) and _dense(t._data) and Op.xp.may_share_memory(d, t._data):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and "
+                               "the written-to tensor refer to a single memory location. "
+                               "Please clone() the tensor before performing the operation.")
+
+
+def _dense(a):
+    # non-overlapping and dense: the strides, sorted, are those of a contiguous array
+    if not a.size:
+        return False
+    step = a.itemsize
+    for st, n in sorted((abs(st), n) for n, st in zip(a.shape, a.strides) if n != 1):
+        if st != step:
+            return False
+        step *= n
+    return True
 
 
 def _overlaps(a):

@@ -1,4 +1,6 @@
 """Helpers shared by the op modules: dim normalization, casts, wrapping arrays."""
+from .. import _dtype
+from ..backend import xp as _xp
 from ..tensor import _make, _wrap_dim
 
 __all__ = []
@@ -26,3 +28,28 @@ def to_dtype(t, dt):
 
 def new_tensor(arr):
     return _make(arr)
+
+# ---- elementwise functions (unary.py, exp_log.py, trig.py, piecewise.py, gamma.py) -------------
+# _DOMAIN: functions with poles or a restricted domain (log, sqrt, asin, 1/x, ...) return
+# +-inf / NaN there silently in torch (log(0) = -inf is routine: masked entropies); they run
+# under `_DOMAIN`, NumPy's errstate for divide/invalid. Overflow (exp(1000) = inf) is silent
+# too: backend/__init__.py filters out NumPy's RuntimeWarnings raised from glasstorch's code.
+_DOMAIN = dict(divide="ignore", invalid="ignore")
+
+
+def _float_input(x):
+    """Integer inputs of float functions (exp, sin, ...) compute in the default float dtype."""
+    if x._data.dtype.kind in "iub":
+        return to_dtype(x, _dtype.get_default_dtype())
+    return x
+
+
+def _not_implemented(kernel, x):
+    # torch's wording for a kernel that has no loop for this dtype
+    word = _dtype.type_word(x._data.dtype)
+    return NotImplementedError(f'"{kernel}" not implemented for \'{word}\'')
+
+
+def _zeros(gy):
+    # the gradient of a piecewise-constant function (torch: zeros_like(grad), no graph)
+    return _make(_xp.zeros_like(gy._data))

@@ -18,13 +18,13 @@ from ..tensor import _make
 from . import _inplace
 from . import softmax as _sm
 from ._operands import check_scalar_fits
+from ._util import _not_implemented
 from ._inplace import maybe_inplace as _apply, float_only as _float_only
 from .activation_smooth import *  # noqa: F401,F403  (the public path ops.activation.gelu & co)
 from .activation_smooth import __all__ as _smooth_all
 from .mask import where
 from .piecewise import _Masked
 from .piecewise import relu as _relu
-from .unary import _not_implemented
 
 __all__ = ["relu_", "threshold", "threshold_", "hardtanh", "hardtanh_", "relu6", "leaky_relu",
            "leaky_relu_", "prelu", "rrelu", "rrelu_", "hardsigmoid", "hardswish", "softshrink",

@@ -22,6 +22,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp, memory as _mem, threads as _threads
 from ..tensor import _make
+from . import conv_kernels_nhwc as _nhwc, layout as _layouts
 
 __all__ = ["batch_norm"]
 
@@ -39,20 +40,41 @@ def _blocks(x3, fn):
     _threads.parallel_for(n, run, x3.nbytes)
 
 
-def _sums(x3):
-    s = _xp.empty(x3.shape[:2], x3.dtype)
-    _blocks(x3, lambda i, j: x3[i:j].sum(-1, out=s[i:j]))
+# x3 is (N, C, L), or (N, L, C) for a channels-last input (a view of its NHWC memory, no
+# copy): `axis` is the one summed per sample (-1 or 1), per-channel numbers are shaped (C, 1)
+# or (C,) to broadcast against it.
+
+def _layout(x):
+    """(x3, axis, per-channel shape) of an (N, C, *S) array; channels-last stays so."""
+    N, C = x.shape[:2]
+    if x.ndim > 2 and not x.flags.c_contiguous and _layouts.channels_last_like(x):
+        return _nhwc.nhwc(x).reshape(N, -1, C), 1, (C,)
+    return x.reshape(N, C, -1), -1, (C, 1)
+
+
+def _as_input(y3, x, axis):
+    """The (N, C, *S) result of a pass over x3's layout."""
+    if axis == 1:
+        return _nhwc.from_nhwc(y3.reshape((x.shape[0],) + x.shape[2:] + (x.shape[1],)))
+    return y3.reshape(x.shape)
+
+
+def _sums(x3, axis=-1):
+    C = x3.shape[2 if axis == 1 else 1]
+    s = _xp.empty((x3.shape[0], C), x3.dtype)
+    _blocks(x3, lambda i, j: x3[i:j].sum(axis, out=s[i:j]))
     return s.sum(0)
 
 
-def _centered_sums(x3, mean, other=None):
+def _centered_sums(x3, mean, other=None, axis=-1):
     """Per channel: sum((x - mean)^2), or sum((x - mean) * other) when other is given."""
-    s = _xp.empty(x3.shape[:2], x3.dtype)
+    C = x3.shape[2 if axis == 1 else 1]
+    s = _xp.empty((x3.shape[0], C), x3.dtype)
 
     def run(i, j):
         d = _xp.subtract(x3[i:j], mean)
         d *= d if other is None else other[i:j]
-        d.sum(-1, out=s[i:j])
+        d.sum(axis, out=s[i:j])
     _blocks(x3, run)
     return s.sum(0)
 
@@ -73,27 +95,27 @@ class NativeBatchNorm(Op, name="batch_norm"):
     @staticmethod
     def forward(ctx, x, w, b, mean, var, training, eps, stats):
         N, C = x.shape[:2]
-        x3 = x.reshape(N, C, -1)
-        M = x3.shape[0] * x3.shape[2]
+        x3, axis, ps = _layout(x)
+        M = x.size // C if C else 0
         if training:
             if M:
-                mean = (_sums(x3) / M).reshape(C, 1)
-                var = (_centered_sums(x3, mean) / M).reshape(C, 1)
+                mean = (_sums(x3, axis) / M).reshape(ps)
+                var = (_centered_sums(x3, mean, axis=axis) / M).reshape(ps)
             else:  # an empty batch: torch returns an empty result
-                mean, var = _xp.zeros((C, 1), x.dtype), _xp.ones((C, 1), x.dtype)
+                mean, var = _xp.zeros(ps, x.dtype), _xp.ones(ps, x.dtype)
             stats.extend((mean.reshape(C), var.reshape(C)))
         else:
-            mean = mean.reshape(C, 1).astype(x.dtype)
-            var = var.reshape(C, 1).astype(x.dtype)
+            mean = mean.reshape(ps).astype(x.dtype)
+            var = var.reshape(ps).astype(x.dtype)
         invstd = 1 / _xp.sqrt(var + eps)
-        a = invstd if w is None else invstd * w.reshape(C, 1)
-        shift = -mean * a if b is None else b.reshape(C, 1) - mean * a
+        a = invstd if w is None else invstd * w.reshape(ps)
+        shift = -mean * a if b is None else b.reshape(ps) - mean * a
         need = ctx.needs_input_grad
         if need[0] or need[1] or need[2]:
             ctx.save_inputs(0, 1)
             ctx.save(mean=mean, invstd=invstd, a=a)
             ctx.training, ctx.eps = training, eps
-        return _affine(x3, a, shift, _mem.empty(x3.shape, x.dtype)).reshape(x.shape)
+        return _as_input(_affine(x3, a, shift, _mem.empty(x3.shape, x.dtype)), x, axis)
 
     @staticmethod
     def backward(ctx, gy):
@@ -103,13 +125,14 @@ class NativeBatchNorm(Op, name="batch_norm"):
         need = ctx.needs_input_grad
         x, gy = x._data, gy._data
         N, C = x.shape[:2]
-        x3, g3 = x.reshape(N, C, -1), gy.reshape(N, C, -1)
-        M = x3.shape[0] * x3.shape[2]
-        dbias = _sums(g3).reshape(C, 1) if M else _xp.zeros((C, 1), x.dtype)
+        x3, axis, ps = _layout(x)
+        g3 = _nhwc.nhwc(gy).reshape(x3.shape) if axis == 1 else gy.reshape(x3.shape)
+        M = x.size // C if C else 0
+        dbias = _sums(g3, axis).reshape(ps) if M else _xp.zeros(ps, x.dtype)
         dw = None
         if need[1] or (need[0] and ctx.training):
-            dw = (_centered_sums(x3, ctx.mean, g3).reshape(C, 1) * ctx.invstd if M
-                  else _xp.zeros((C, 1), x.dtype))
+            dw = (_centered_sums(x3, ctx.mean, g3, axis).reshape(ps) * ctx.invstd if M
+                  else _xp.zeros(ps, x.dtype))
         gx = None
         if need[0]:
             a = ctx.a
@@ -125,8 +148,8 @@ class NativeBatchNorm(Op, name="batch_norm"):
                     gx[i:j] += t
                 _blocks(x3, run)
             else:
-                gx = _affine(g3, a, _xp.zeros((C, 1), x.dtype), _mem.empty(x3.shape, x.dtype))
-            gx = _make(gx.reshape(x.shape))
+                gx = _affine(g3, a, _xp.zeros(ps, x.dtype), _mem.empty(x3.shape, x.dtype))
+            gx = _make(_as_input(gx, x, axis))
         return (gx, _make(dw.reshape(C)) if need[1] else None,
                 _make(dbias.reshape(C)) if need[2] else None, None, None, None, None, None)
 

@@ -236,15 +236,10 @@ class Lerp(Op, name="lerp"):
                 gy * (b - a) if need[2] else None)
 
 
-_C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-           "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-           "bool": "bool"}
-
-
 def _expect_dtype(x, dt, what):
     if x._data.dtype != dt:
-        raise RuntimeError(f"expected dtype {_C_NAME[dt.name]} for `{what}` but got dtype "
-                           f"{_C_NAME[x._data.dtype.name]}")
+        raise RuntimeError(f"expected dtype {_dtype.c_type_name(dt)} for `{what}` but got "
+                           f"dtype {_dtype.c_type_name(x._data.dtype)}")
 
 
 def lerp(input, end, weight, *, out=None):

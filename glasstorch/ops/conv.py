@@ -17,10 +17,10 @@ them made a LeNet training step hold ~2x torch's memory (benchmarks/bench_lenet.
 is a tuple of (kernel, stride, dilation, padding_before) per spatial dim; output sizes are
 passed explicitly, so asymmetric ('same') padding and output_padding need no special case.
 """
-from .. import _dtype
+from .. import _dtype, _memory_format as _mf
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from . import conv_kernels as _ck
+from . import conv_kernels as _ck, conv_kernels_nhwc as _nhwc, layout as _layout
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -38,60 +38,84 @@ def _add_bias(y, b):
     return y
 
 
+def _channels_last(x, w):
+    """torch's rule: a 2-d convolution's result is channels-last when its input's or its
+    weight's strides suggest that format (ops/layout.py); its gradients follow."""
+    return x.ndim == 4 and (_layout.channels_last_like(x) or _layout.channels_last_like(w))
+
+
+def _to_cl(y):
+    return _layout.copy_as(y, _mf.channels_last)
+
+
 class Convolution(Op, name="convolution"):
     """y = W * x + b;  gx = W^T * gy (the transposed conv),  gW = gy (x) x,  gb = sum(gy).
-    transposed=True swaps the roles: y = W^T * x + b,  gx = W * gy,  gW = x (x) gy."""
+    transposed=True swaps the roles: y = W^T * x + b,  gx = W * gy,  gW = x (x) gy.
+    cl: the channels-last kernels (conv_kernels_nhwc.py; None: decided by x's and w's
+    strides), whose results are channels-last; groups > 1 and empty inputs compute on the
+    NCHW kernels and are laid out channels-last after."""
 
     @staticmethod
-    def forward(ctx, x, w, b, geometry, groups, transposed, out):
+    def forward(ctx, x, w, b, geometry, groups, transposed, out, cl=None):
         need = ctx.needs_input_grad
-        ctx.geometry, ctx.groups, ctx.transposed = geometry, groups, transposed
+        cl = _channels_last(x, w) if cl is None else cl
+        ctx.geometry, ctx.groups, ctx.transposed, ctx.cl = geometry, groups, transposed, cl
         ctx.bias_dims = (0,) + tuple(range(2, x.ndim))
         if need[0] or need[1]:
             ctx.save_inputs(0, 1)
+        if cl and groups == 1 and x.size and w.size:
+            kernel = _nhwc.conv_t_forward if transposed else _nhwc.conv_forward
+            return _add_bias(kernel(x, w, geometry, out), b)
         if transposed:
-            return _add_bias(_ck.conv_t_forward(x, w, geometry, groups, out), b)
-        return _add_bias(_ck.conv_forward(x, w, geometry, groups, out), b)
+            y = _ck.conv_t_forward(x, w, geometry, groups, out)
+        else:
+            y = _ck.conv_forward(x, w, geometry, groups, out)
+        return _add_bias(_to_cl(y) if cl else y, b)
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        geo, G, size = ctx.geometry, ctx.groups, tuple(x.shape[2:])
+        geo, G, size, cl = ctx.geometry, ctx.groups, tuple(x.shape[2:]), ctx.cl
         gx = gw = gb = None
         if need[0]:
-            gx = Convolution.apply(gy, w, None, geo, G, not ctx.transposed, size)
+            gx = Convolution.apply(gy, w, None, geo, G, not ctx.transposed, size, cl)
         if need[1]:
+            wcl = cl and _layout.channels_last_like(w._data)
             if ctx.transposed:
-                gw = ConvWeight.apply(x, gy, geo, G)
+                gw = ConvWeight.apply(x, gy, geo, G, cl, wcl)
             else:
-                gw = ConvWeight.apply(gy, x, geo, G)
+                gw = ConvWeight.apply(gy, x, geo, G, cl, wcl)
         if need[2]:
             gb = gy.sum(ctx.bias_dims)
-        return gx, gw, gb, None, None, None, None
+        return gx, gw, gb, None, None, None, None, None
 
 
 class ConvWeight(Op, name="convolution_backward_weight"):
     """gW[a, b, j] = sum_{n, o} a[n, a, o] * b_pad[n, b, o*s + j*d] (per group);
-    d/da = conv(b, ggW),  d/db = conv_transpose(a, ggW)."""
+    d/da = conv(b, ggW),  d/db = conv_transpose(a, ggW). cl: the channels-last kernels;
+    wcl: the result laid out channels-last (as the weight it is the gradient of)."""
 
     @staticmethod
-    def forward(ctx, a, b, geometry, groups):
-        ctx.geometry, ctx.groups = geometry, groups
+    def forward(ctx, a, b, geometry, groups, cl=False, wcl=False):
+        ctx.geometry, ctx.groups, ctx.cl = geometry, groups, cl
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-        return _ck.weight_grad(a, b, geometry, groups)
+        if cl and groups == 1 and a.size and b.size:
+            return _nhwc.weight_grad(a, b, geometry, wcl)
+        gw = _ck.weight_grad(a, b, geometry, groups)
+        return _to_cl(gw) if wcl else gw
 
     @staticmethod
     def backward(ctx, ggw):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
-        geo, G = ctx.geometry, ctx.groups
-        ga = Convolution.apply(b, ggw, None, geo, G, False, tuple(a.shape[2:])) \
+        geo, G, cl = ctx.geometry, ctx.groups, ctx.cl
+        ga = Convolution.apply(b, ggw, None, geo, G, False, tuple(a.shape[2:]), cl) \
             if need[0] else None
-        gb = Convolution.apply(a, ggw, None, geo, G, True, tuple(b.shape[2:])) \
+        gb = Convolution.apply(a, ggw, None, geo, G, True, tuple(b.shape[2:]), cl) \
             if need[1] else None
-        return ga, gb, None, None
+        return ga, gb, None, None, None, None
 
 
 class Im2Col(Op, name="im2col"):
@@ -161,19 +185,22 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
                            f"stride={[1] * nd}")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    if transposed and x.dtype.kind != "f" and x.dtype != _xp.int64:
+    shape = list(x.shape) if x.ndim == nd + 2 else [1] + list(x.shape)
+    # an empty batch or no input channels never reaches a kernel in torch (its "Empty"
+    # backend, _empty_conv below): no kernel dtype checks then
+    empty = shape[0] == 0 or shape[1] == 0
+    if transposed and not empty and x.dtype.kind != "f" and x.dtype != _xp.int64:
         # torch's transposed kernels have float and int64 loops only, checked on the input first
         raise NotImplementedError(f'"slow_conv_transpose{max(nd, 2)}d_out_cpu" not implemented '
                                   f"for '{_dtype.type_word(x.dtype)}'")
-    if x.dtype != w.dtype:
+    if x.dtype != w.dtype and not empty:
         raise RuntimeError(f"Input type ({_tname(x)}) and weight type ({_tname(w)}) should be "
                            "the same or input should be a MKLDNN tensor and weight is a dense "
                            "tensor")
-    if bias is not None and bias._data.dtype != x.dtype:
+    if bias is not None and bias._data.dtype != x.dtype and not (empty and transposed):
         raise RuntimeError(f"Input type ({x.dtype.name.replace('float32', 'float')}) and bias "
                            f"type ({bias._data.dtype.name.replace('float64', 'double')}) "
                            "should be the same")
-    shape = list(x.shape) if x.ndim == nd + 2 else [1] + list(x.shape)
     if w.shape[0] < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
                            f"dimension 0, but got weight of size {list(w.shape)} instead")
@@ -196,9 +223,36 @@ def _check_conv_input(input, weight, bias, nd, name, groups, transposed):
     if 0 in w.shape[2:] and x.size:
         raise RuntimeError(f"{name}: kernel size should be greater than zero, but got "
                            f"{list(w.shape[2:])} (weight of size {list(w.shape)})")
-    if x.dtype.kind == "b":         # torch's CPU convolution has no bool loop
+    if x.dtype.kind == "b" and not empty:       # torch's CPU convolution has no bool loop
         kernel = "compute_columns3d" if nd == 3 else "slow_conv2d_cpu"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _empty_conv(x, weight, bias, out_channels, out):
+    """torch's convolution of an empty batch or of zero input channels: no kernel runs, the
+    output (N, out_channels, *out) is input * weight.flatten()[0] (no channels: input *
+    weight, both empty), so its dtype promotes like that product, an empty weight raises
+    select()'s IndexError, and weight and bias get zero gradients."""
+    n, c = x.shape[:2]
+    if c == 0:      # torch's output has 0 channels then, whatever the weight's count
+        y, out_channels = x.reshape(-1) * weight.reshape(-1), 0
+    else:
+        y = x * weight.reshape(-1).select(0, 0)
+    if bias is not None:
+        y = y + bias.select(0, 0)
+    shape = (n, out_channels) + tuple(out)
+    if min(shape) < 0:
+        raise RuntimeError(f"invalid shape dimension {min(shape)} of shape {list(shape)}: a "
+                           "convolution's output size is negative")
+    return y.reshape(shape)
+
+
+def _only_empty_batch(x, nd):
+    """torch runs a kernel on every input except an empty batch or zero channels."""
+    if x._data.size == 0:
+        shape = list(x._data.shape)
+        raise RuntimeError("Only zero batch or zero channel inputs are supported, but got "
+                           f"input shape: {shape[:2] + [1] + shape[2:] if nd == 1 else shape}")
 
 
 def _tname(a):
@@ -206,8 +260,11 @@ def _tname(a):
     return d.tensor_type if d is not None else a.dtype.name
 
 
-def _positive(values, what):
-    if any(v <= 0 for v in values):
+def _positive(values, what, input=None):
+    """A dilation of 0 is only refused by torch's kernels: fine on an empty batch."""
+    empty = input is not None and 0 in (input._data.shape[:2] if input.dim() > len(values)
+                                        else (1,) + input._data.shape[:1])
+    if any(v < 0 or v == 0 and not empty for v in values):
         raise RuntimeError(f"non-positive {what} is not supported")
 
 
@@ -216,7 +273,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
     stride = ntuple(stride, nd, "stride")
     dilation = ntuple(dilation, nd, "dilation")
     _positive(stride, "stride")
-    _positive(dilation, "dilation")
+    _positive(dilation, "dilation", input)
     kshape = weight._data.shape[2:]
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
@@ -248,7 +305,11 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
         out = tuple(_blocks(sz, (k, s, d, p)) for sz, k, s, d, p in
                     zip(size, kshape, stride, dilation, before))
     geometry = tuple(zip(kshape, stride, dilation, before))
-    y = Convolution.apply(x, weight, bias, geometry, groups, False, out)
+    if 0 in x._data.shape[:2]:
+        y = _empty_conv(x, weight, bias, weight._data.shape[0], out)
+    else:
+        _only_empty_batch(x, nd)
+        y = Convolution.apply(x, weight, bias, geometry, groups, False, out)
     return y if batched else y.squeeze(0)
 
 
@@ -262,7 +323,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     padding = ntuple(padding, nd, "padding")
     output_padding = ntuple(output_padding, nd, "output_padding")
     _positive(stride, "stride")
-    _positive(dilation, "dilation")
+    _positive(dilation, "dilation", input)
     if any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
@@ -278,8 +339,18 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     size = x._data.shape[2:]
     out = tuple((sz - 1) * s - 2 * p + d * (k - 1) + 1 + op for sz, s, p, d, k, op in
                 zip(size, stride, padding, dilation, kshape, output_padding))
-    out = tuple(max(o, 0) for o in out)
     geometry = tuple(zip(kshape, stride, dilation, padding))
+    if 0 in x._data.shape[:2]:
+        y = _empty_conv(x, weight, bias, weight._data.shape[1] * groups, out)
+        return y if batched else y.squeeze(0)
+    _only_empty_batch(x, nd)
+    if weight._data.size == 0:
+        raise RuntimeError(f"{name}: non-empty weight expected, but got weight of size "
+                           f"{list(weight._data.shape)}")
+    # an output size of 0 passes torch's float32 (oneDNN) kernel, not its others
+    if any(o < 0 or o == 0 and x._data.dtype != _xp.float32 for o in out):
+        raise RuntimeError(f"Given input size per channel: {tuple(size)}. Calculated output "
+                           f"size per channel: {out}. Output size is too small")
     y = Convolution.apply(x, weight, bias, geometry, groups, True, out)
     return y if batched else y.squeeze(0)
 

@@ -132,9 +132,11 @@ def conv_t_forward(x, w, geometry, groups, out):
     # the flipped conv copies Cin * k columns per output pixel (im2col), col2im adds back
     # Cout * k: flip when that is not more. Measured: ResNet's 3x3 Cin = Cout convs fwd+bwd
     # 84 -> 71 ms; LeNet's 16 -> 6 channel 5x5 input gradient by flipping made the whole
-    # LeNet step 23 -> 28 ms, so it keeps col2im.
+    # LeNet step 23 -> 28 ms, so it keeps col2im. Not with an inf/nan weight: the flipped conv
+    # multiplies it by the zero padding (nan), where torch's kernels never touch the padding.
     if _FLIP and G == 1 and Cin <= Cout_g and all(s == 1 and p <= d * (k - 1)
-                                                   for k, s, d, p in geometry):
+                                                   for k, s, d, p in geometry) \
+            and _xp.isfinite(w).all():
         flipped = w.swapaxes(0, 1)[(slice(None), slice(None))
                                    + (slice(None, None, -1),) * len(kshape)]
         geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)

@@ -10,7 +10,7 @@ from ..backend import xp as _xp
 from ..tensor import _make
 from ._util import new_tensor
 
-__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "qr", "eigh", "svd", "LinAlgError"]
+__all__ = ["inv", "det", "slogdet", "solve", "solve_triangular", "cholesky", "qr", "eigh", "svd", "LinAlgError"]
 
 
 class LinAlgError(RuntimeError):
@@ -130,6 +130,42 @@ class Solve(Op, name="linalg_solve"):
         return (-(gB @ _T(X)) if need[0] else None), gB
 
 
+class SolveTriangular(Op, name="linalg_solve_triangular"):
+    """X = T^-1 B, T the `upper` (or lower) triangle of A, unit diagonal if `unit`;
+    gB = T^-T gX (the other triangle), gA = -gB X^T cut to the triangle that was read."""
+
+    @staticmethod
+    def forward(ctx, A, B, upper, unit):
+        X = _substitute(A, B, upper, unit)
+        ctx.save_inputs(0)
+        ctx.save_output(X)
+        ctx.upper, ctx.unit = upper, unit
+        return X
+
+    @staticmethod
+    def backward(ctx, gx):
+        (A,) = ctx.saved_tensors
+        X = ctx.output()
+        gB = SolveTriangular.apply(_T(A), gx, not ctx.upper, ctx.unit)
+        if not ctx.needs_input_grad[0]:
+            return None, gB, None, None
+        gA = -(gB @ _T(X))
+        k = int(ctx.unit)
+        return (gA.triu(k) if ctx.upper else gA.tril(-k)), gB, None, None
+
+
+def _substitute(A, B, upper, unit):
+    """Back (upper) or forward (lower) substitution over the rows, as LAPACK's trsm: a zero
+    on the diagonal gives inf/nan in the result, not an error (torch's behaviour)."""
+    X = _xp.empty(B.shape, B.dtype)
+    n = A.shape[-1]
+    for i in (range(n - 1, -1, -1) if upper else range(n)):
+        done = slice(i + 1, n) if upper else slice(0, i)
+        row = B[..., i, :] - (A[..., i:i + 1, done] @ X[..., done, :])[..., 0, :]
+        X[..., i, :] = row if unit else row / A[..., i, i, None]
+    return X
+
+
 class Cholesky(Op, name="linalg_cholesky"):
     """A = L L^T;  with P = tril(L^T gL), S = (P + tril(P, -1)^T) / 2, gA = L^-T S L^-1
     (torch's convention: a symmetric gradient)."""
@@ -156,27 +192,42 @@ class Cholesky(Op, name="linalg_cholesky"):
 
 
 class Qr(Op, name="linalg_qr"):
-    """A = Q R (reduced, m >= n);  M = R gR^T - gQ^T Q,
-    gA = (gQ + Q copyltu(M)) R^-T with copyltu(M) = tril(M, -1) + tril(M, -1)^T + diag(M)."""
+    """A = Q R.  Tall or square (m >= n, reduced): M = R gR^T - gQ^T Q,
+    gA = (gQ + Q copyltu(M)) R^-T with copyltu(M) = tril(M, -1) + tril(M, -1)^T + diag(M).
+    Wide (m < n): A = [X | Y], R = [U | V] with X = Q U square and Y = Q V, so
+    gY = Q gV and X takes the square rule with gQ + Y gV^T (V = Q^T Y depends on Q)."""
 
     @staticmethod
     def forward(ctx, A, mode):
         Q, R = _xp.linalg.qr(A, mode="complete" if mode == "complete" else "reduced")
         _keep(ctx, Q, R)
-        ctx.shape = A.shape
+        ctx.shape, ctx.mode = A.shape, mode
         return Q, R
 
     @staticmethod
     def backward(ctx, gQ, gR):
         m, n = ctx.shape[-2:]
-        if m < n:
-            raise NotImplementedError("linalg.qr backward: only tall or square inputs "
-                                      "(m >= n) are differentiable here")
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               "are going to differentiate through linalg.qr.")
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when "
+                               "mode='complete' and nrows > ncols.")
         Q, R = _factors(ctx)
-        M = R @ _T(gR) - _T(gQ) @ Q
-        low = M.tril(-1)
-        sym = low + _T(low) + _diag(M.diagonal(0, -2, -1))
-        return _T(solve(R, _T(gQ + Q @ sym))), None
+        if m >= n:
+            return _qr_tall_grad(Q, R, gQ, gR), None
+        from .join import cat
+        V, gV = R[..., m:], gR[..., m:]
+        gX = _qr_tall_grad(Q, R[..., :m], gQ + (Q @ V) @ _T(gV), gR[..., :m])
+        return cat([gX, Q @ gV], -1), None
+
+
+def _qr_tall_grad(Q, R, gQ, gR):
+    M = R @ _T(gR) - _T(gQ) @ Q
+    low = M.tril(-1)
+    sym = low + _T(low) + _diag(M.diagonal(0, -2, -1))
+    return _T(solve_triangular(R, _T(gQ + Q @ sym), upper=True))
 
 
 class Eigh(Op, name="linalg_eigh"):
@@ -264,6 +315,32 @@ def solve(A, B):
                            f"{_TORCH_NAME[B.dtype.name]} instead")
     _square(A, "solve")
     return Solve.apply(A, B)
+
+
+def solve_triangular(A, B, upper, unitriangular=False, left=True):
+    """X with T X = B (X T = B when not `left`), T the `upper` or lower triangle of A;
+    batches broadcast, B is cast to A's dtype (as torch does)."""
+    for name, t in (("B", B), ("A", A)):
+        if t.ndim < 2:
+            raise RuntimeError(f"linalg.solve_triangular: The input tensor {name} must have at "
+                               "least 2 dimensions.")
+    if A.dtype.name not in ("float32", "float64"):
+        raise NotImplementedError(f'"triangular_solve_cpu" not implemented for '
+                                  f"'{_TORCH_NAME[A.dtype.name]}'")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.solve_triangular: A must be batches of square matrices, "
+                           f"but they are {A.shape[-2]} by {A.shape[-1]} matrices")
+    if A.shape[-1] != B.shape[-2 if left else -1]:
+        raise RuntimeError("linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX' if left else 'XA'} = B ({A.shape[-2]}x"
+                           f"{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+    from .view import _broadcast
+    batch = _broadcast([B.shape[:-2], A.shape[:-2]], tensors=True)
+    A = A.expand(*batch, *A.shape[-2:])
+    B = B.to(A.dtype).expand(*batch, *B.shape[-2:])
+    if not left:            # X A = B  <=>  A^T X^T = B^T, A^T's triangle is the other one
+        return _T(SolveTriangular.apply(_T(A), _T(B), not upper, bool(unitriangular)))
+    return SolveTriangular.apply(A, B, bool(upper), bool(unitriangular))
 
 
 def cholesky(A):

@@ -10,7 +10,7 @@ import builtins
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make, _wrap_dim
-from .reduce import _INF, _check_nonempty, _count, _dims, _kept_shape, _to_float
+from ._reduction import _INF, _check_nonempty, _count, _dims, _kept_shape, _to_float
 
 __all__ = ["max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "logsumexp", "median"]
 

@@ -8,7 +8,7 @@ d/dq zeta(x, q) = -x zeta(x + 1, q).
 from .. import _dtype
 from ..autograd.node import Op
 from ..backend import gamma as _gamma
-from .unary import _float_input
+from ._util import _float_input
 
 __all__ = ["lgamma", "digamma", "polygamma", "mvlgamma"]   # (zeta: torch.special.zeta)
 

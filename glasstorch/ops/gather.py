@@ -6,7 +6,7 @@ come free. The index checks raise torch's errors (dtype, ndim, sizes, bounds).
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
 from ..tensor import Tensor, _make, _wrap_dim
-from . import view as _view
+from . import _inplace, view as _view
 from ._index_parse import _ALL, _broadcast_shape
 from .index import Index, IndexGrad, _index_arg, _type_word, _zeros_like
 
@@ -102,7 +102,7 @@ class ScatterAdd(Op, name="scatter_add"):
     def forward(ctx, x, dim, index, src):
         ctx.save(index=index)
         ctx.dim, ctx.src_shape = dim, src.shape
-        y = x.copy()
+        y = _inplace.writable(x)   # x itself for x.scatter_add_ (_inplace.py)
         _scatter_add_into(y, dim, index, src)
         return y
 
@@ -131,7 +131,7 @@ class Scatter(Op, name="scatter"):
         ctx.save(index=index)
         ctx.dim, ctx.reduce = dim, reduce
         ctx.src_shape = _xp.shape(src)
-        y = x.copy()
+        y = _inplace.writable(x)   # x itself for x.scatter_ (_inplace.py)
         if not index.size:
             return y
         flat = y.ndim == 0 or index.ndim == 0

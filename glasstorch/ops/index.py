@@ -93,7 +93,7 @@ class IndexPut(Op, name="index_put"):
     def forward(ctx, x, v, basic, adv, accumulate):
         ctx.save(adv=adv)
         ctx.basic, ctx.accumulate = basic, accumulate
-        y = x.copy()
+        y = _inplace.writable(x)   # x itself for x.index_put_ / x[i] = v (_inplace.py)
         _k.put(y, basic, adv, v, accumulate)
         return y
 
@@ -152,6 +152,7 @@ def setitem(x, index, value):
     basic, adv, _ = _parse(x._data.shape, index, late)
     if adv is not None:
         _byte_mask_fill(index if type(index) is tuple else (index,), value)
+        _inplace.check_no_overlap(x, value, *(index if type(index) is tuple else (index,)))
     if late:
         _index_put(x.detach(), basic, adv, value, late=late)
     if _inplace._records(x, (value,)):
@@ -159,7 +160,7 @@ def setitem(x, index, value):
         if adv is None and x._requires_grad and x.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
-        _inplace.inplace(x, _index_put, basic, adv, value)
+        _inplace.inplace(x, _index_put, basic, adv, value, direct=True)
         return
     if _inplace._overlaps(x._data):   # an expand()ed tensor: elements share memory
         raise RuntimeError("unsupported operation: more than one element of the written-to "
@@ -260,7 +261,7 @@ class IndexAdd(Op, name="index_add"):
     def forward(ctx, x, dim, index, src, alpha):
         ctx.save(index=index)
         ctx.dim, ctx.alpha = dim, alpha
-        y = x.copy()
+        y = _inplace.writable(x)   # x itself for x.index_add_ (_inplace.py)
         if alpha != 1:
             src = src * _xp.asarray(alpha, dtype=src.dtype)
         if y.ndim == 0:   # one index (checked): add the single element
@@ -333,7 +334,7 @@ class IndexFill(Op, name="index_fill"):
     def forward(ctx, x, dim, index, value):
         ctx.save(index=index)
         ctx.dim = dim
-        y = x.copy()
+        y = _inplace.writable(x)   # x itself for x.index_fill_ (_inplace.py)
         v = _xp.asarray(value).astype(x.dtype)
         if y.ndim == 0:
             if index.size:

@@ -3,6 +3,7 @@ addmm, baddbmm (einsum, tensordot and inner are in einsum.py). Gradients are pro
 for y = a @ b, ga = gy @ b^T and gb = a^T @ gy. Backward formulas are written in glasstorch
 ops, so second derivatives work. The checks up front give PyTorch's errors (shapes, dtypes) before NumPy's.
 """
+from .. import _dtype
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp
@@ -10,10 +11,7 @@ from ._inplace import _type_word
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "baddbmm"]
 
-# torch's C++ type names, as its matmul/mm errors print them
-_CPP_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
-             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-             "uint8": "unsigned char", "bool": "bool"}
+_c_type = _dtype.c_type_name   # torch's C++ type names, as its matmul/mm errors print them
 
 
 class MatMul(Op, name="matmul"):
@@ -78,8 +76,8 @@ def _same_dtype_mm(a, b):
     da, db = a._data.dtype, b._data.dtype
     if da != db:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_CPP_NAME.get(da.name, da.name)} != "
-                           f"{_CPP_NAME.get(db.name, db.name)}")
+                           f"{_c_type(da)} != "
+                           f"{_c_type(db)}")
     _no_bool(a, "addmm_impl_cpu_")
 
 
@@ -291,8 +289,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _check_batches(batch1, batch2, "batch1", "batch2")
     d = [t._data.dtype for t in (input, batch1, batch2)]
     if d[0] != d[1]:
-        raise RuntimeError(f"Input dtypes must be the same, got: input {_CPP_NAME[d[0].name]}, "
-                           f"batch1: {_CPP_NAME[d[1].name]}, batch2: {_CPP_NAME[d[2].name]}")
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_c_type(d[0])}, "
+                           f"batch1: {_c_type(d[1])}, batch2: {_c_type(d[2])}")
     s1, s2 = batch1._data.shape, batch2._data.shape
     shape = (s1[0], s1[1], s2[2])
     _check_broadcast_to(input, shape)

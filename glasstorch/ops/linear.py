@@ -1,5 +1,6 @@
 """The fully connected layer's op, fused: y = x W^T + b in one node (one matmul forward,
 two backward), because it is the hottest op of every MLP. Also bilinear."""
+from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor
@@ -154,11 +155,6 @@ def _prod(shape):
     return n
 
 
-_C10_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-             "bool": "bool"}
-
-
 def bilinear(input1, input2, weight, bias=None):
     """y[..., k] = input1[..., :] @ weight[k] @ input2[..., :] + bias[k];  input1 (*, in1),
     input2 (*, in2) with the same batch dims, weight (out, in1, in2), bias (out,)."""
@@ -168,7 +164,7 @@ def bilinear(input1, input2, weight, bias=None):
         dts.append(("bias", bias._data))
     if len({a.dtype for _, a in dts}) > 1:
         raise RuntimeError("All tensors must have the same dtype, got " + ", ".join(
-            f"{n}: {_C10_NAME.get(a.dtype.name, a.dtype.name)}" for n, a in dts))
+            f"{n}: {_dtype.c_type_name(a.dtype)}" for n, a in dts))
     if x1.ndim == 0 or x2.ndim == 0:
         raise IndexError("Dimension specified as -1 but tensor has no dimensions")
     if x1.ndim != x2.ndim:

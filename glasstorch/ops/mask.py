@@ -7,7 +7,7 @@ from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make
-from . import view as _view
+from . import _inplace, view as _view
 from ._index_parse import _broadcast_shape
 from ._util import to_dtype
 from .index import Index, IndexGrad, _type_word
@@ -72,7 +72,12 @@ class MaskedFill(Op, name="masked_fill"):
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.save(mask=mask)
-        return _xp.where(mask, _xp.asarray(value).astype(x.dtype), x)
+        v = _xp.asarray(value).astype(x.dtype)
+        if mask.shape != x.shape and _xp.broadcast_shapes(mask.shape, x.shape) != x.shape:
+            return _xp.where(mask, v, x)   # a larger result (refused by x.masked_fill_)
+        y = _inplace.writable(x)   # x itself for x.masked_fill_ (_inplace.py)
+        _xp.copyto(y, v, where=mask)
+        return y
 
     @staticmethod
     def backward(ctx, gy):
@@ -104,9 +109,7 @@ def masked_fill(input, mask, value):
 
 def _dtype_word(t):
     # torch's C++ names in mask errors: "unsigned char", "float", ...
-    return {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
-            "int64": "long int", "float16": "c10::Half", "float32": "float",
-            "float64": "double"}.get(t._data.dtype.name, t._data.dtype.name)
+    return _dtype.c_type_name(t._data.dtype)
 
 
 def masked_select(input, mask):
@@ -126,7 +129,10 @@ class MaskedScatter(Op, name="masked_scatter"):
     def forward(ctx, x, mask, source, n):
         ctx.save(mask=mask)
         ctx.src_shape, ctx.n = source.shape, n
-        y = _xp.broadcast_to(x, mask.shape).copy()
+        if mask.shape == x.shape:
+            y = _inplace.writable(x)   # x itself for x.masked_scatter_ (_inplace.py)
+        else:
+            y = _xp.broadcast_to(x, mask.shape).copy()
         y[mask] = source.reshape(-1)[:n]
         return y
 

@@ -140,9 +140,6 @@ def _update(buf, stat, momentum):
     buf._version_counter[0] += 1
 
 
-_float_only = float_only
-
-
 def _prod(shape):
     n = 1
     for s in shape:
@@ -169,7 +166,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if use_input_stats and _prod(shape[2:]) == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"{input.shape}")
-    _float_only(input, "batch_norm")
+    float_only(input, "batch_norm")
     x = input._data
     C = shape[1]
     _check_channels(C, weight=weight, bias=bias, running_mean=running_mean,
@@ -224,7 +221,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_normalized(input, ns, weight=weight, bias=bias)
     if mixed_params(input._data, weight, bias):
         return layer_norm(input.float(), ns, weight, bias, eps).to(input.dtype)
-    _float_only(input, "LayerNormKernelImpl")
+    float_only(input, "LayerNormKernelImpl")
     x = input._data
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     mean, var = _stats(x, dims)
@@ -250,7 +247,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                                f"and input of shape {list(shape)}")
     if mixed_params(input._data, weight, bias):
         return group_norm(input.float(), num_groups, weight, bias, eps).to(input.dtype)
-    _float_only(input, "GroupNormKernelImpl")
+    float_only(input, "GroupNormKernelImpl")
     G = num_groups
     # (N, G, C/G, L): a group is a (C/G, L) block, and the per-channel weight is (G, C/G, 1)
     x4 = input.reshape(N, G, C // G, _prod(shape[2:]))
@@ -267,7 +264,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     last len(normalized_shape) dims; eps defaults to the dtype's machine epsilon."""
     ns = _normalized_shape(normalized_shape, "rms_norm")
     _check_normalized(input, ns, weight=weight)
-    _float_only(input, "rms_norm")
+    float_only(input, "rms_norm")
     if eps is None:
         eps = float(_xp.finfo(input._data.dtype).eps)
     dims = tuple(range(input._data.ndim - len(ns), input._data.ndim))

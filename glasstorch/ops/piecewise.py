@@ -8,8 +8,7 @@ from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make
-from ._util import to_dtype
-from .unary import _not_implemented, _zeros
+from ._util import _not_implemented, _zeros, to_dtype
 
 __all__ = ["relu", "clamp", "clip", "clamp_min", "clamp_max", "floor", "ceil", "round", "trunc",
            "fix", "frac", "bitwise_not", "logical_not", "isnan", "isinf", "isfinite", "nan_to_num"]

@@ -10,10 +10,12 @@ backend/cpu_kernels.py with a loop over kernel offsets only; _pool_shapes.py che
 arguments and computes output sizes. 1-D pooling is the same code with one spatial dim.
 Unbatched inputs (C, *S) get a batch dim of 1 on the way in.
 """
+from .. import _memory_format as _mf
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
 from ..tensor import _make
+from . import layout as _layout
 from ._inplace import float_only
 from ._pool_shapes import (_adaptive_args, _batched, _flat, _geometry, _pool_args, _prod,
                            _tuple, _windows)
@@ -52,6 +54,8 @@ class PlaneScatter(Op, name="max_pool2d_with_indices_backward"):
     def forward(ctx, v, index, shape, accumulate):
         ctx.save(index=index)
         y = _k.scatter_planes(_flat(v), _flat(index), _prod(shape[2:]), accumulate)
+        if _k.channels_last(v):   # (a copy: the scatter runs per (N, C) plane)
+            return _layout.copy_as(y.reshape(shape), _mf.channels_last)
         return y.reshape(shape)
 
     @staticmethod

@@ -6,8 +6,10 @@
 
 Windows and checks come from _pool_shapes.py; the kernels from backend/cpu_kernels.py.
 """
+from .. import _memory_format as _mf
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
+from . import layout as _layout
 from ._inplace import _type_word, float_only
 from ._pool_shapes import _adaptive_args, _batched, _geometry, _pool_args, _windows
 from .resample import Resample
@@ -127,7 +129,10 @@ def _adaptive_avg(input, output_size, nd, name, op):
     if nd == 2 and all(o == 1 for o in out):
         # global average pooling is a plain mean over the plane, as torch computes it (its
         # grad_fn is MeanBackward1 too): 0.4 ms instead of 12 for a ResNet's last feature map
-        return input.mean((-2, -1), keepdim=True)
+        y = input.mean((-2, -1), keepdim=True)
+        if input._data.ndim == 4 and _layout.channels_last_like(input._data):
+            y = y.to(memory_format=_mf.channels_last)   # torch's strides (N, C, 1, 1)
+        return y
     dtype = input._data.dtype
     plans = []
     for i in reversed(range(nd)):

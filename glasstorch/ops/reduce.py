@@ -1,104 +1,27 @@
-"""Reductions: sum, mean, var/std (and var_mean, std_mean), prod, norm, all/any,
-count_nonzero, and the helpers every reduction shares. Max/min-like reductions are in
-extrema.py, cumsum/cumprod in cumulative.py, softmax in softmax.py.
+"""Reductions: sum, prod, norm, all/any, count_nonzero; mean, var/std (and var_mean,
+std_mean) are in moments.py and re-exported here. Max/min-like reductions are in extrema.py,
+cumsum/cumprod in cumulative.py, softmax in softmax.py; the helpers every reduction shares in
+_reduction.py.
 
 `dim=None` (or an empty tuple) reduces every dim; `keepdim` keeps reduced dims as size 1.
 Backward puts the reduced dims back (`_unreduce`) and broadcasts the incoming gradient over
 them. Tensor methods (tensor.py) and `glasstorch.<name>` both land here.
 """
-import warnings
-
 from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make, _wrap_dim
 from ._inplace import _type_word
+from ._reduction import _INF, _dims, _expand_back, _kept_shape, _unreduce
 from ._util import to_dtype
 from .cumulative import Cumprod
+from .moments import mean, var, std, var_mean, std_mean  # noqa: F401 (re-exported)
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "prod", "norm", "all", "any",
            "count_nonzero"]
 
 
-_INF = float("inf")
-
-
-# ---- helpers -----------------------------------------------------------------------------------
-def _dims(dim, ndim):
-    """torch's `dim` -> sorted tuple of axes to reduce. None or () means every dim; a 0-d
-    tensor accepts dim 0 / -1 but has no axis to reduce."""
-    if dim is None:
-        return tuple(range(ndim))
-    if isinstance(dim, int):
-        d = _wrap_dim(dim, ndim)
-        return (d,) if ndim else ()
-    if not dim:
-        return tuple(range(ndim))
-    seen = []
-    for d in dim:
-        d = _wrap_dim(d, ndim)
-        if d in seen:
-            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-        seen.append(d)
-    return tuple(sorted(seen)) if ndim else ()
-
-
-def _kept_shape(shape, dims):
-    """The shape of a keepdim=True result: reduced dims become 1."""
-    return tuple(1 if i in dims else s for i, s in enumerate(shape))
-
-
-def _unreduce(t, shape, dims, keepdim):
-    """A reduced tensor reshaped so it broadcasts against the input (reduced dims as 1)."""
-    if keepdim or not dims:
-        return t
-    return t.reshape(_kept_shape(shape, dims))
-
-
-def _expand_back(gy, shape, dims, keepdim):
-    """Grad of a reduction: put the reduced dims back (size 1) and broadcast to `shape`."""
-    return _unreduce(gy, shape, dims, keepdim).expand(shape)
-
-
-def _count(shape, dims):
-    n = 1
-    for d in dims:
-        n *= shape[d]
-    return n
-
-
-def _float_only(x, name):
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
-                           "a floating point or complex dtype. Got: "
-                           f"{_type_word(x._data.dtype)}")
-
-
-def _to_float(x):
-    """logsumexp & co. on integer/bool inputs compute in the default float dtype (torch)."""
-    if x._data.dtype.kind != "f":
-        return to_dtype(x, _dtype.get_default_dtype())
-    return x
-
-
-def _check_nonempty(x, dims, dim_given, name, dim_msg=True):
-    """Reductions without an identity (max, amax, argmax, median) on empty inputs: torch's
-    errors. `dim_msg` adds torch's hint for functions that also take no dim."""
-    if x._data.size:
-        return
-    if not dim_given:
-        if dim_msg:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                               "argument.")
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for "
-                         "input.numel() == 0.")
-    for d in dims:
-        if x._data.shape[d] == 0:
-            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-
-
-# ---- sum, mean ---------------------------------------------------------------------------------
+# ---- sum -------------------------------------------------------------------------------------
 class Sum(Op, name="sum"):
     """y = sum of x over dims;  dy/dx = 1 (gy broadcast back over the summed dims)."""
 
@@ -119,153 +42,6 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     elif input._data.dtype.kind in "iub":
         input = to_dtype(input, _dtype.int64)
     return Sum.apply(input, _dims(dim, input._data.ndim), keepdim)
-
-
-class Mean(Op, name="mean"):
-    """y = sum(x) / N over dims;  dy/dx = 1/N."""
-
-    @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        n = _count(x.shape, dims)
-        ctx.shape, ctx.dims, ctx.keepdim, ctx.n = x.shape, dims, keepdim, n
-        if n == 0:  # torch: the mean of nothing is nan, silently
-            with ctx.xp.errstate(invalid="ignore"):
-                return x.sum(axis=dims, keepdims=keepdim) / n
-        return x.sum(axis=dims, keepdims=keepdim) / n
-
-    @staticmethod
-    def backward(ctx, gy):
-        if ctx.n == 0:  # the input is empty: nothing to divide
-            return _expand_back(gy, ctx.shape, ctx.dims, ctx.keepdim), None, None
-        return _expand_back(gy / ctx.n, ctx.shape, ctx.dims, ctx.keepdim), None, None
-
-
-def mean(input, dim=None, keepdim=False, *, dtype=None):
-    """Mean over `dim` (all dims when None). Floating inputs only, unless `dtype` is given."""
-    if dtype is not None:
-        if not dtype.is_floating_point:
-            raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be "
-                               "either a floating point or complex dtype. Got: "
-                               f"{_type_word(dtype.np)}")
-        input = to_dtype(input, dtype)
-    _float_only(input, "mean")
-    return Mean.apply(input, _dims(dim, input._data.ndim), keepdim)
-
-
-# ---- var, std ----------------------------------------------------------------------------------
-def _var_kernel(xp, x, dims, correction, keepdim, name):
-    # numpy divides by max(0, N - correction), as torch does; torch also warns when that is 0
-    if _count(x.shape, dims) - correction <= 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
-                      "less than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=4)
-        with xp.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return xp.var(x, axis=dims, ddof=correction, keepdims=keepdim)
-    return xp.var(x, axis=dims, ddof=correction, keepdims=keepdim)
-
-
-def _var_backward(x, gy, dims, correction, keepdim, rnumel):
-    """d var / dx = 2 (x - mean) / (N - correction), written in glasstorch ops (so
-    differentiable), with torch's conventions when N - correction <= 0."""
-    xd = x._data
-    if rnumel is None:  # whole tensor (dim=None): torch returns inf, or nan where x == mean
-        dof = xd.size - correction
-        if dof <= 0:
-            bad = _xp.where(xd == xd.mean(), _xp.nan, _INF).astype(xd.dtype)
-            return gy * _make(bad)
-        return (2.0 / dof) * gy * (x - Mean.apply(x, dims, False))
-    # torch: with an explicit dim the factor is 2 / (N - correction), unclamped (N of () is 1)
-    dof = rnumel - correction
-    factor = 2.0 / dof if dof != 0 else _INF
-    gy = _unreduce(gy, xd.shape, dims, keepdim)
-    return factor * gy * (x - Mean.apply(x, dims, True))
-
-
-class Var(Op, name="var"):
-    """y = sum((x - mean)^2) / (N - correction);  dy/dx = 2 (x - mean) / (N - correction)."""
-
-    @staticmethod
-    def forward(ctx, x, dims, correction, keepdim, rnumel):
-        if ctx.needs_input_grad[0]:
-            ctx.save_inputs(0)
-            ctx.args = (dims, correction, keepdim, rnumel)
-        return _var_kernel(ctx.xp, x, dims, correction, keepdim, "var")
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, = ctx.saved_tensors
-        return _var_backward(x, gy, *ctx.args), None, None, None, None
-
-
-class Std(Op, name="std"):
-    """y = sqrt(var(x));  dy/dx = dvar/dx / (2 y), taken as 0 where y == 0 (torch)."""
-
-    @staticmethod
-    def forward(ctx, x, dims, correction, keepdim, rnumel):
-        y = ctx.xp.sqrt(_var_kernel(ctx.xp, x, dims, correction, keepdim, "std"))
-        if ctx.needs_input_grad[0]:
-            ctx.save_inputs(0)
-            ctx.save_output(y)
-            ctx.args = (dims, correction, keepdim, rnumel)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, = ctx.saved_tensors
-        y = ctx.output()
-        zero = y._data == 0
-        if zero.any():  # constant std: torch defines the gradient as 0 (not 0/0)
-            keep = _make((~zero).astype(y._data.dtype))
-            gvar = gy / (2 * (y + _make(zero.astype(y._data.dtype)))) * keep
-        else:
-            gvar = gy / (2 * y)
-        return _var_backward(x, gvar, *ctx.args), None, None, None, None
-
-
-def _var_args(input, dim, unbiased, correction, name):
-    """Normalize torch's var/std overloads: (dim, unbiased, keepdim), legacy (unbiased) and
-    correction=. Returns (dims, correction, rnumel); rnumel is None for dim=None."""
-    if isinstance(dim, bool):  # legacy var(unbiased)
-        dim, unbiased = None, dim
-    if unbiased is not None:
-        if correction is not None:
-            raise TypeError(f"{name}() received an invalid combination of arguments - got both "
-                            "unbiased and correction")
-        correction = 1 if unbiased else 0
-    elif correction is None:
-        correction = 1  # torch: Bessel's correction by default
-    if input._data.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    shape = input._data.shape
-    dims = _dims(dim, len(shape))
-    if dim is None or not shape:
-        return dims, correction, None
-    return dims, correction, _count(shape, dims)
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance over `dim`, dividing by N - correction (default correction=1, Bessel's)."""
-    dims, correction, rnumel = _var_args(input, dim, unbiased, correction, "var")
-    return Var.apply(input, dims, correction, keepdim, rnumel)
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: sqrt(var(input, dim, ...))."""
-    dims, correction, rnumel = _var_args(input, dim, unbiased, correction, "std")
-    return Std.apply(input, dims, correction, keepdim, rnumel)
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """(var, mean) over the same dims."""
-    dims, correction, rnumel = _var_args(input, dim, unbiased, correction, "var_mean")
-    return Var.apply(input, dims, correction, keepdim, rnumel), Mean.apply(input, dims, keepdim)
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """(std, mean) over the same dims."""
-    dims, correction, rnumel = _var_args(input, dim, unbiased, correction, "std_mean")
-    return Std.apply(input, dims, correction, keepdim, rnumel), Mean.apply(input, dims, keepdim)
 
 
 # ---- prod, cumsum, cumprod ---------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Trigonometric and hyperbolic functions and their inverses (sin ... atanh), elementwise.
 
 Each op saves what its derivative needs (tanh saves its output: dy/dx = 1 - y^2); integer
-inputs compute in the default float dtype (`_float_input`, unary.py). Functions with a
+inputs compute in the default float dtype (`_float_input`, _util.py). Functions with a
 restricted domain (asin, acosh, atanh) return NaN outside it silently, as torch does.
 """
 from ..autograd.node import Op
-from .unary import _DOMAIN, _float_input, rsqrt
+from ._util import _DOMAIN, _float_input
+from .unary import rsqrt
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh",
            "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh"]

@@ -1,6 +1,7 @@
-"""Elementwise functions of one tensor: neg/abs/sign, exp/log, powers and roots, sigmoid,
-the erf family. Trigonometric and hyperbolic functions are in trig.py; functions whose
-gradient is a mask or zero (relu, clamp, rounding, predicates, nan_to_num) in piecewise.py.
+"""Elementwise functions of one tensor: neg/abs/sign, powers and roots, sigmoid, the erf
+family; exp/log live in exp_log.py (re-exported here). Trigonometric and hyperbolic functions
+are in trig.py; functions whose gradient is a mask or zero (relu, clamp, rounding, predicates,
+nan_to_num) in piecewise.py; the helpers they share (`_float_input`, `_DOMAIN`) in _util.py.
 
 Each op saves what its derivative needs, preferring the output when the derivative is a function
 of it (exp, tanh, sigmoid, sqrt), as tinygrad does. Dtypes follow torch: integer and bool
@@ -14,39 +15,16 @@ from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp, special as _special
 from ..tensor import _make
-from ._inplace import _type_word
-from ._util import to_dtype
+from ._util import _DOMAIN, _float_input, _not_implemented, _zeros, to_dtype
+from .exp_log import exp, exp2, expm1, log, log2, log10, log1p  # noqa: F401 (re-exported)
 
 __all__ = ["neg", "negative", "positive", "abs", "absolute", "exp", "exp2", "expm1", "log", "log2",
            "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sigmoid", "sign", "sgn",
            "signbit", "erf", "erfc", "erfinv"]
 
 
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
-# _DOMAIN: functions with poles or a restricted domain (log, sqrt, asin, 1/x, ...) return
-# +-inf / NaN there silently in torch (log(0) = -inf is routine: masked entropies); they run
-# under `_DOMAIN`, NumPy's errstate for divide/invalid. Overflow (exp(1000) = inf) is silent
-# too: backend/__init__.py filters out NumPy's RuntimeWarnings raised from glasstorch's code.
-_DOMAIN = dict(divide="ignore", invalid="ignore")
-
-
-def _float_input(x):
-    """Integer inputs of float functions (exp, sin, ...) compute in the default float dtype."""
-    if x._data.dtype.kind in "iub":
-        return to_dtype(x, _dtype.get_default_dtype())
-    return x
-
-
-def _not_implemented(kernel, x):
-    # torch's wording for a kernel that has no loop for this dtype
-    return NotImplementedError(f'"{kernel}" not implemented for \'{_type_word(x._data.dtype)}\'')
-
-
-def _zeros(gy):
-    # the gradient of a piecewise-constant function (torch: zeros_like(grad), no graph)
-    return _make(Op.xp.zeros_like(gy._data))
 
 
 # ---- sign and magnitude ------------------------------------------------------------------------
@@ -145,144 +123,6 @@ def signbit(input):
     """True where the sign bit is set (-0.0 and -NaN included)."""
     d = input._data
     return _make(_xp.signbit(d) if d.dtype.kind == "f" else _xp.asarray(d < 0))
-
-
-# ---- exponentials and logarithms ---------------------------------------------------------------
-class Exp(Op, name="exp"):
-    """y = e^x;  dy/dx = y (the output is saved, not recomputed)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = ctx.xp.exp(x)
-        if ctx.needs_input_grad[0]:
-            ctx.save_output(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy * ctx.output()
-
-
-class Exp2(Op, name="exp2"):
-    """y = 2^x;  dy/dx = y ln 2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = ctx.xp.exp2(x)
-        if ctx.needs_input_grad[0]:
-            ctx.save_output(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy * ctx.output() * _LN2
-
-
-class Expm1(Op, name="expm1"):
-    """y = e^x - 1 (accurate for small x);  dy/dx = y + 1."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = ctx.xp.expm1(x)
-        if ctx.needs_input_grad[0]:
-            ctx.save_output(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy * (ctx.output() + 1)
-
-
-class Log(Op, name="log"):
-    """y = ln x;  dy/dx = 1 / x."""
-
-    @staticmethod
-    def forward(ctx, x):
-        if ctx.needs_input_grad[0]:
-            ctx.save_inputs(0)
-        with ctx.xp.errstate(**_DOMAIN):
-            return ctx.xp.log(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, = ctx.saved_tensors
-        return gy / x
-
-
-class Log2(Op, name="log2"):
-    """y = log2 x;  dy/dx = 1 / (x ln 2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        if ctx.needs_input_grad[0]:
-            ctx.save_inputs(0)
-        with ctx.xp.errstate(**_DOMAIN):
-            return ctx.xp.log2(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, = ctx.saved_tensors
-        return gy / (x * _LN2)
-
-
-class Log10(Op, name="log10"):
-    """y = log10 x;  dy/dx = 1 / (x ln 10)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        if ctx.needs_input_grad[0]:
-            ctx.save_inputs(0)
-        with ctx.xp.errstate(**_DOMAIN):
-            return ctx.xp.log10(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, = ctx.saved_tensors
-        return gy / (x * _LN10)
-
-
-class Log1p(Op, name="log1p"):
-    """y = ln(1 + x) (accurate for small x);  dy/dx = 1 / (1 + x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        if ctx.needs_input_grad[0]:
-            ctx.save_inputs(0)
-        with ctx.xp.errstate(**_DOMAIN):
-            return ctx.xp.log1p(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, = ctx.saved_tensors
-        return gy / (x + 1)
-
-
-def exp(input):
-    return Exp.apply(_float_input(input))
-
-
-def exp2(input):
-    return Exp2.apply(_float_input(input))
-
-
-def expm1(input):
-    return Expm1.apply(_float_input(input))
-
-
-def log(input):
-    return Log.apply(_float_input(input))
-
-
-def log2(input):
-    return Log2.apply(_float_input(input))
-
-
-def log10(input):
-    return Log10.apply(_float_input(input))
-
-
-def log1p(input):
-    return Log1p.apply(_float_input(input))
 
 
 # ---- powers and roots --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ formulas in the input's precision (float32 for float32).
 """
 import warnings
 
+from .._dtype import type_word as _type_word
 from ..backend import xp as _xp, cpu_kernels as _k
 from .pool_avg import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .resample import Resample
@@ -192,11 +193,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         else:
             plans.append(linear_plan(axis, spatial[i], out[i], scale, align_corners, x.dtype))
     return op.apply(input, plans)
-
-
-def _type_word(dt):
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dt.name, dt.name)
 
 
 def _pixel_check(input, factor, name):

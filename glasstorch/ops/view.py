@@ -5,7 +5,7 @@ movedim, squeeze/unsqueeze, expand/broadcast_to/broadcast_tensors, contiguous.
 possible and a copy otherwise -- exactly PyTorch's contract. The bookkeeping every view shares
 (`_as_view`, strides) is in _strides.py; views of a part of a tensor are in slice.py.
 """
-from .. import _dtype
+from .. import _dtype, _memory_format as _mf
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Size, _make, _wrap_dim
@@ -14,6 +14,7 @@ from ._strides import (_as_view, _elem_strides, _infer_shape, _one_chunk, _ptr, 
                        _strided, _view_array, _view_strides)
 from ._util import dims_tuple
 from .convert import Clone
+from . import layout as _layout
 
 __all__ = ["reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim",
            "moveaxis", "squeeze", "unsqueeze", "flatten", "ravel", "unflatten", "expand",
@@ -395,11 +396,19 @@ def is_contiguous(input):
     return input._data.flags.c_contiguous
 
 
-def contiguous(input):
-    """`input` itself when contiguous, else a row-major copy."""
-    if input._data.flags.c_contiguous:
-        return input
-    return Clone.apply(input, "C")
+def contiguous(input, memory_format=None):
+    """`input` itself when contiguous (in `memory_format`, default row-major), else a copy
+    laid out so (torch.channels_last: ops/layout.py)."""
+    if memory_format is None or memory_format is _mf.contiguous_format:
+        if input._data.flags.c_contiguous:
+            return input
+        return Clone.apply(input, "C")
+    fmt = _layout.checked_target(input, memory_format, "contiguous")
+    if fmt is _mf.preserve_format:   # (torch tests is_contiguous first: preserve = default)
+        if input._data.flags.c_contiguous:
+            return input
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return input if _layout.array_is(input._data, fmt) else Clone.apply(input, fmt)
 
 
 class _Storage:

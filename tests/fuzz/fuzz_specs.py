@@ -241,3 +241,45 @@ def _zeta(data, op=None):
     s = data.draw(shapes())
     return (lambda lib, x, q: lib.special.zeta(x, q)), [tensor(data, s, grad=False),
                                                        tensor(data, s)], {}
+
+
+# ---- torch.special's Bessel / Airy / incomplete gamma (ops/special_bessel.py) ---------------
+_BESSEL = {"i0": "i0", "special_i0e": "i0e", "special_i1": "i1", "special_i1e": "i1e"}
+_BESSEL.update({"special_" + n: n for n in (
+    "bessel_j0 bessel_j1 bessel_y0 bessel_y1 modified_bessel_i0 modified_bessel_i1 "
+    "modified_bessel_k0 modified_bessel_k1 scaled_modified_bessel_k0 scaled_modified_bessel_k1 "
+    "airy_ai").split()})
+for _op, _fn in _BESSEL.items():
+    SPECS[_op] = (lambda f: lambda data, op=None: (
+        lambda lib, x: getattr(lib.special, f)(x), [tensor(data)], {}))(_fn)
+
+
+@spec("igamma")
+def _igamma(data, op=None):
+    # torch has no derivative in the first argument (backward raises): only x is differentiated
+    s = data.draw(shapes())
+    upper = data.draw(st.booleans())
+    name = "gammaincc" if upper else "gammainc"
+    return (lambda lib, a, x: getattr(lib.special, name)(a, x)), [tensor(data, s, grad=False),
+                                                                 tensor(data, s)], {}
+
+
+# ---- LU / LDL / geqrf (ops/linalg_lu.py) ---------------------------------------------------
+@spec("linalg_lu_factor_ex", "linalg_ldl_factor_ex", "linalg_ldl_solve", "geqrf")
+def _lu_family(data, op=None):
+    from fuzz_engine import FLOATS as _F
+    n = data.draw(st.integers(0, 4))
+    m = n if op in ("linalg_ldl_factor_ex", "linalg_ldl_solve") or data.draw(st.booleans()) \
+        else data.draw(st.integers(0, 4))
+    batch = data.draw(shapes(0, 1, 0, 2))
+    a = tensor(data, batch + (m, n), _F + ["int64"], special=data.draw(st.booleans()))
+    if op == "linalg_lu_factor_ex":
+        return (lambda lib, a: tuple(lib.linalg.lu_factor_ex(a))), [a], {}
+    if op == "geqrf":
+        return (lambda lib, a: tuple(lib.geqrf(a))), [a], {}
+    if op == "linalg_ldl_factor_ex":   # symmetric input
+        return (lambda lib, a: tuple(lib.linalg.ldl_factor_ex(a + a.mT if a.ndim >= 2
+                                                              else a))), [a], {}
+    b = tensor(data, batch + (n, data.draw(st.integers(0, 2))), _F, grad=False)
+    return (lambda lib, a, b: lib.linalg.ldl_solve(
+        *lib.linalg.ldl_factor(a + a.mT if a.ndim >= 2 else a), b)), [a, b], {}

@@ -393,7 +393,7 @@ F_NOT_DRAWN = {
 
 # ---- torch.linalg decompositions -----------------------------------------------------------
 @spec("linalg_cholesky", "linalg_det", "linalg_eigh", "linalg_inv", "linalg_qr",
-      "linalg_slogdet", "linalg_solve", "linalg_svd")
+      "linalg_slogdet", "linalg_solve", "linalg_solve_triangular", "linalg_svd")
 def _decomp(data, op=None):
     name = op[len("linalg_"):]
     n = data.draw(st.integers(0, 4))
@@ -411,6 +411,12 @@ def _decomp(data, op=None):
     if name == "solve":
         b = tensor(data, batch + (n, data.draw(st.integers(0, 2))), FLOATS)
         return (lambda lib, a, b: lib.linalg.solve(a, b)), [a, b], {}
+    if name == "solve_triangular":
+        up, unit, left = (data.draw(st.booleans()) for _ in range(3))
+        k = data.draw(st.integers(0, 2))
+        b = tensor(data, batch + ((n, k) if left else (k, n)), FLOATS)
+        return (lambda lib, a, b: lib.linalg.solve_triangular(
+            a, b, upper=up, left=left, unitriangular=unit)), [a, b], {}
     if name == "qr":    # Q, R up to signs of columns/rows: compare Q R and |R|
         return (lambda lib, a: (lambda q, r: (q @ r, r.abs()))(*lib.linalg.qr(a))), [a], {}
     if name == "svd":   # singular vectors up to sign: compare S and U diag(S) Vh

@@ -1,4 +1,4 @@
-"""nn.MultiheadAttention and F.multi_head_attention_forward (ops/attention.py,
+"""nn.MultiheadAttention and F.multi_head_attention_forward (ops/mha.py,
 nn/modules/attention.py) against torch with copied weights: outputs, attention weights and the
 gradients of the inputs and every parameter, for every mask kind and combination (bool, float,
 2-D, 3-D, key padding, is_causal), batch_first both ways, unbatched inputs, self / cross /
@@ -255,7 +255,8 @@ def test_merge_masks(masks):
 
 
 def test_docstrings():
-    for name in ("glasstorch.ops.attention", "glasstorch.nn.modules.attention",
+    for name in ("glasstorch.ops.attention", "glasstorch.ops.mha",
+                 "glasstorch.nn.modules.attention",
                  "glasstorch.nn.modules.transformer", "glasstorch.text.attention",
                  "glasstorch.text.masking"):
         assert doctest.testmod(importlib.import_module(name)).failed == 0, name

@@ -392,3 +392,67 @@ def test_conv_with_a_zero_kernel_size_raises(fn, wshape):
     x = np.ones((3, 2, 2), "float32")
     got, detail = outcome(fn, [x, np.ones(wshape, "float32")])
     assert got == "same_error", detail
+
+
+# (function, input (shape, dtype), weight (shape, dtype), bias shape or None, kwargs, outcome)
+_EMPTY_CASES = [
+    ("conv1d", ((0, 1, 4), "float64"), ((3, 1, 3), "float32"), None, {}, "same_value"),
+    ("conv1d", ((0, 1, 2), "float64"), ((3, 1, 3), "float32"), None, {}, "same_error"),
+    ("conv1d", ((0, 1, 4), "float64"), ((3, 1, 0), "float64"), None, {}, "same_error"),
+    ("conv1d", ((2, 0, 4), "float64"), ((3, 0, 2), "float64"), (3,), {}, "same_value"),
+    ("conv1d", ((0, 2, 4), "float64"), ((3, 2, 2), "float32"), (3,), {}, "same_value"),
+    ("conv1d", ((0, 2, 4), "int64"), ((3, 2, 2), "float32"), None, {}, "same_value"),
+    ("conv1d", ((0, 4), "float32"), ((3, 0, 2), "float32"), None, {}, "same_value"),
+    ("conv1d", ((0, 1, 2), "float64"), ((3, 1, 3), "float32"), None, dict(dilation=0),
+     "same_value"),
+    ("conv1d", ((2, 1, 2), "float64"), ((3, 1, 3), "float64"), None, dict(dilation=0),
+     "same_error"),
+    ("conv1d", ((2, 2, 0), "float32"), ((3, 2, 1), "float32"), None, dict(padding=1),
+     "same_error"),
+    ("conv2d", ((0, 2, 7, 5), "float64"), ((4, 1, 2, 1), "float32"), (4,),
+     dict(stride=2, padding=1, dilation=2, groups=2), "same_value"),
+    ("conv_transpose1d", ((0, 3, 2), "float64"), ((3, 3, 1), "float32"), (3,), {},
+     "same_value"),
+    ("conv_transpose1d", ((0, 2, 4), "int32"), ((2, 3, 2), "int32"), None, {}, "same_value"),
+    ("conv_transpose1d", ((0, 2, 4), "float32"), ((2, 0, 2), "float32"), None, {},
+     "same_error"),
+    ("conv_transpose1d", ((0, 2, 1), "float32"), ((2, 3, 2), "float32"), None,
+     dict(padding=3), "same_error"),
+    ("conv_transpose1d", ((2, 2, 0), "float64"), ((2, 2, 1), "float64"), None, {},
+     "same_error"),
+    ("conv_transpose1d", ((2, 2, 3), "float64"), ((2, 0, 2), "float64"), None, {},
+     "same_error"),
+    ("conv_transpose1d", ((2, 2, 1), "float64"), ((2, 3, 2), "float64"), None,
+     dict(padding=1), "same_error"),
+    ("conv_transpose1d", ((2, 2, 1), "float32"), ((2, 3, 2), "float32"), None,
+     dict(padding=1), "same_value"),
+    ("conv_transpose2d", ((3, 1, 0, 0), "float32"), ((1, 2, 2, 2), "float32"), None, {},
+     "same_error"),
+]
+
+
+@pytest.mark.parametrize("name, xs, ws, bs, kw, expected", _EMPTY_CASES)
+def test_conv_of_an_empty_batch_or_zero_channels(name, xs, ws, bs, kw, expected):
+    """torch runs no kernel on an empty batch or zero input channels: the output is empty
+    with the right shape (0 channels when the input has none), the weight and bias get zero
+    gradients and dtypes are not checked; any other empty input raises (fuzzer findings)."""
+    from fuzz_engine import outcome
+    rng = np.random.default_rng(0)
+    args = [rng.uniform(-1, 1, s).astype(d) for s, d in (xs, ws)]
+    if bs is not None:
+        args.append(rng.uniform(-1, 1, bs).astype(args[0].dtype if args[0].dtype.kind == "f"
+                                                   else "float32"))
+    got, detail = outcome(lambda lib, *t: getattr(lib.nn.functional, name)(*t, **kw), args)
+    assert got == expected, detail
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv_transpose_with_an_infinite_weight(dtype):
+    """A stride-1 transposed conv with an inf weight: inf only where torch has it (the
+    flipped-kernel path multiplied the inf by the zero padding: nan; fuzzer finding)."""
+    from fuzz_engine import outcome
+    rng = np.random.default_rng(0)
+    x, w = rng.uniform(-3, 3, (3, 2, 2)).astype(dtype), rng.uniform(-3, 3, (2, 3, 3)).astype(dtype)
+    w[1, 0, 1] = np.inf
+    got, detail = outcome(lambda lib, x, w: lib.nn.functional.conv_transpose1d(x, w), [x, w])
+    assert got == "same_value", detail

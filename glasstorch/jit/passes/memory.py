@@ -14,10 +14,10 @@ from ..ir import Value
 
 __all__ = ["plan_memory"]
 
-_FRESH = {"unary", "trig", "piecewise", "arith", "binary_math", "compare", "linalg", "einsum",
-          "conv", "pool", "pool_avg", "norm", "batchnorm", "softmax", "reduce", "extrema",
-          "cumulative", "linear", "activation", "activation_smooth", "embedding", "rnn_layers",
-          "attention", "upsample", "resample", "pad", "loss", "loss_binary"}
+_FRESH = {"unary", "exp_log", "trig", "piecewise", "arith", "binary_math", "compare", "linalg",
+          "einsum", "conv", "pool", "pool_avg", "norm", "batchnorm", "softmax", "reduce", "moments",
+          "extrema", "cumulative", "linear", "activation", "activation_smooth", "embedding",
+          "rnn_layers", "attention", "upsample", "resample", "pad", "loss", "loss_binary"}
 
 
 def _fresh(n):

@@ -2,7 +2,7 @@
 
     MultiheadAttention     torch.nn.MultiheadAttention (Vaswani et al. 2017, sec. 3.2.2): the
                            projections' parameters under torch's names, calling
-                           F.multi_head_attention_forward (ops/attention.py)
+                           F.multi_head_attention_forward (ops/mha.py)
 
 transformer.py builds on MultiheadAttention. d2l's AdditiveAttention and DotProductAttention
 (not torch.nn names) are in glasstorch/text/attention.py.

@@ -6,17 +6,15 @@ it is just `self.forward(x)` (the fast path).
 
 Assigning a Parameter, a Module or a registered buffer as an attribute stores it in the ordered
 dicts `_parameters`, `_modules`, `_buffers` (`__setattr__`), which is how `parameters()`,
-`state_dict()` (_state_dict.py) and `to()` find them, in definition order. Read container.py
+`state_dict()` (_state_dict.py) and `to()` (_convert.py) find them, in definition order. Read container.py
 next.
 """
 from collections import OrderedDict
 
-from ... import _dtype
 from ..._device import check_device
-from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
-from . import _hooks, _state_dict
+from . import _convert, _hooks, _state_dict
 
 __all__ = ["Module"]
 
@@ -308,45 +306,13 @@ class Module:
 
     def _apply(self, fn):
         """Convert every parameter and buffer with fn(tensor) -> tensor, keeping the same
-        Parameter objects (optimizers hold references to them)."""
-        for m in self.children():
-            m._apply(fn)
-        with no_grad():
-            for key, p in self._parameters.items():
-                if p is None:
-                    continue
-                new = fn(p)
-                if new._data is not p._data:
-                    p._data = new._data
-                    p._version_counter[0] += 1
-                if p.grad is not None:
-                    g = fn(p.grad)
-                    if g._data is not p.grad._data:
-                        p.grad = Tensor.detach(g)
-            for key, b in self._buffers.items():
-                if b is not None:
-                    self._buffers[key] = fn(b)
-        return self
+        Parameter objects (optimizers hold references to them); _convert.py."""
+        return _convert.convert(self, fn)
 
     def to(self, *args, **kwargs):
         """module.to(dtype) converts floating-point parameters and buffers; to(device) only
         accepts 'cpu' for now."""
-        dtype = kwargs.get("dtype")
-        device = kwargs.get("device")
-        for a in args:
-            if isinstance(a, _dtype.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            else:
-                device = a
-        check_device(device)
-        if dtype is None:
-            return self
-        if not dtype.is_floating_point:
-            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
-                            f"got desired dtype={dtype}")
-        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+        return _convert.to(self, args, kwargs)
 
     def float(self):
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)

@@ -75,10 +75,24 @@ def skip_init(module_cls, *args, **kwargs):
         return module_cls(*args, **kwargs)
 
 
-def convert_conv2d_weight_memory_format(module, memory_format):
-    """Memory formats (channels_last) do not exist for NumPy-backed tensors: the module is
-    returned unchanged."""
+def _convert_weights(module, memory_format, classes):
+    if memory_format is not None and isinstance(module, classes):
+        w = module.weight
+        w._data = w.detach().clone(memory_format=memory_format)._data
+        w._version_counter[0] += 1
+    for child in module.children():
+        _convert_weights(child, memory_format, classes)
     return module
 
 
-convert_conv3d_weight_memory_format = convert_conv2d_weight_memory_format
+def convert_conv2d_weight_memory_format(module, memory_format):
+    """The weights of every Conv2d / ConvTranspose2d in `module` copied into `memory_format`
+    (torch.channels_last: the convolutions then run on the channels-last kernels)."""
+    from ..modules.conv import Conv2d, ConvTranspose2d
+    return _convert_weights(module, memory_format, (Conv2d, ConvTranspose2d))
+
+
+def convert_conv3d_weight_memory_format(module, memory_format):
+    """The same for Conv3d / ConvTranspose3d, which glasstorch does not have yet: the module
+    is returned unchanged."""
+    return module

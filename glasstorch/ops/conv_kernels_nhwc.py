@@ -1,0 +1,193 @@
+"""Array kernels of the convolution ops on channels-last data (torch.channels_last): the
+arrays keep their (N, C, *S) shape but their memory is (N, *S, C), so `x.transpose(0, 2, 3,
+1)` is a C-contiguous (N, H, W, C) array at no cost, and the results are laid out the same
+way: a network converted once (`model.to(memory_format=torch.channels_last)`, the input
+likewise) never goes back to NCHW between layers. One group only (the others, and empty
+inputs, take conv_kernels.py's NCHW path and are laid out channels-last afterwards).
+
+With a pixel's C values adjacent, the GEMMs need no transposes:
+
+    forward        y (n*P, O) = cols (n*P, k*C) @ W^T    cols[p, (j, c)] = x_pad[p*s + j*d, c]
+                   1x1 kernels: cols is x itself (strided: subsampled), one GEMM, no im2col
+    input grad     stride 1: the forward with the flipped kernel (no col2im)
+                   stride > 1: cols = gy @ W, then col2im (one strided add per kernel offset)
+    weight grad    gW (O, k*C) = gy^T (O, n*P) @ cols (n*P, k*C), summed over the chunks
+
+Columns are built for chunks of whole samples (~2 MiB of columns each, still in cache when
+their GEMM reads them), and the chunks run on the thread pool with one-thread GEMMs, as in
+conv_kernels.py. A geometry is a tuple of (kernel, stride, dilation, padding_before) per
+spatial dim; the kernels take N-d inputs (conv1d/3d never reach them: only 4-D arrays are
+channels-last, 5-D ones channels_last_3d).
+"""
+import itertools
+
+from ..backend import xp as _xp, memory as _mem, threads as _threads
+
+__all__ = ["conv_forward", "conv_t_forward", "weight_grad", "nhwc", "from_nhwc"]
+
+_CHUNK_BYTES = 2 << 20
+
+
+def _prod(xs):
+    p = 1
+    for v in xs:
+        p *= v
+    return p
+
+
+def nhwc(a):
+    """(N, C, *S) -> C-contiguous (N, *S, C): a view when `a` is channels-last, else a copy."""
+    return _xp.ascontiguousarray(_xp.moveaxis(a, 1, -1))
+
+
+def from_nhwc(a):
+    """(N, *S, C) -> the (N, C, *S) view of it (a channels-last array)."""
+    return _xp.moveaxis(a, -1, 1)
+
+
+def _chunks(n, sample_bytes):
+    step = max(1, _CHUNK_BYTES // max(sample_bytes, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _per_chunk(n, sample_bytes, fn):
+    """fn(slice) for chunks of range(n) spread over the thread pool, BLAS one thread each."""
+    chunks = _chunks(n, sample_bytes)
+    _threads.parallel_for(len(chunks), lambda i, j: [fn(c) for c in chunks[i:j]],
+                          n * sample_bytes, blas_serial=True)
+
+
+def _pointwise(geometry):
+    return all(k == 1 and p == 0 for k, s, d, p in geometry)
+
+
+def _windows(xh, geometry, out):
+    """The read-only (n, *out, *k, C) view of xh's windows (zero-padded into a canvas first
+    when the geometry pads): windows[n, o.., j.., c] = x_pad[n, o*s + j*d, c]."""
+    nd = len(geometry)
+    size = xh.shape[1:-1]
+    need = tuple(max((o - 1) * s + (k - 1) * d + 1, 0) for o, (k, s, d, p) in
+                 zip(out, geometry))
+    if any(p for k, s, d, p in geometry) or any(e > n for e, n in zip(need, size)):
+        shape = tuple(max(e, p + n) for e, (k, s, d, p), n in zip(need, geometry, size))
+        canvas = _xp.zeros((xh.shape[0],) + shape + (xh.shape[-1],), xh.dtype)
+        canvas[(slice(None),) + tuple(slice(g[3], g[3] + n) for g, n in
+                                      zip(geometry, size))] = xh
+        xh = canvas
+    st = xh.strides
+    shape = (xh.shape[0],) + tuple(out) + tuple(g[0] for g in geometry) + (xh.shape[-1],)
+    strides = ((st[0],) + tuple(st[1 + i] * g[1] for i, g in enumerate(geometry))
+               + tuple(st[1 + i] * g[2] for i, g in enumerate(geometry)) + (st[-1],))
+    assert len(shape) == 2 * nd + 2
+    return _xp.lib.stride_tricks.as_strided(xh, shape, strides, writeable=False)
+
+
+def _gemm_forward(xh, wm, geometry, out):
+    """yh (N, *out, O) = cols(xh) @ wm^T, wm (O, k*C) with columns ordered (j.., c)."""
+    N, C = xh.shape[0], xh.shape[-1]
+    O, K, P = wm.shape[0], wm.shape[1], _prod(out)
+    yh = _mem.empty((N,) + tuple(out) + (O,), xh.dtype)
+    y2 = yh.reshape(N * P, O)
+    wt = wm.T
+    if _pointwise(geometry):
+        if all(g[1] == 1 for g in geometry):               # the input is the column matrix
+            x2 = xh.reshape(N * P, C)
+            _threads.parallel_for(N, lambda i, j: _xp.matmul(
+                x2[i * P:j * P], wt, out=y2[i * P:j * P]), y2.nbytes, blas_serial=True)
+            return yh
+        sub = (slice(None),) + tuple(slice(None, g[1] * (o - 1) + 1, g[1])
+                                     for g, o in zip(geometry, out))
+        xs = xh[sub]
+
+        def pw(n):
+            cols = _xp.ascontiguousarray(xs[n]).reshape(-1, C)
+            _xp.matmul(cols, wt, out=y2[n.start * P:n.stop * P])
+        _per_chunk(N, P * C * xh.itemsize, pw)
+        return yh
+
+    def chunk(n):
+        win = _windows(xh[n], geometry, out)
+        cols = _threads.copy(_mem.empty(win.shape, xh.dtype), win).reshape(-1, K)
+        _xp.matmul(cols, wt, out=y2[n.start * P:n.stop * P])
+    _per_chunk(N, P * K * xh.itemsize, chunk)
+    return yh
+
+
+def _wmat(w):
+    """(O, C, *k) -> (O, k*C) with columns ordered (j.., c): a view of channels-last w."""
+    return _xp.ascontiguousarray(_xp.moveaxis(w, 1, -1)).reshape(w.shape[0], -1)
+
+
+def conv_forward(x, w, geometry, out):
+    """x (N, C, *S), w (O, C, *k) -> y (N, O, *out), channels-last."""
+    return from_nhwc(_gemm_forward(nhwc(x), _wmat(w), geometry, out))
+
+
+def conv_t_forward(x, w, geometry, out):
+    """x (N, Cin, *S), w (Cin, Cout, *k) -> y (N, Cout, *out) channels-last: the adjoint of
+    conv_forward (a conv's input gradient). Stride 1 (padding within the kernel's reach): the
+    forward of the flipped kernel with in/out channels swapped; else GEMM + col2im."""
+    nd = len(geometry)
+    kshape = w.shape[2:]
+    xh = nhwc(x)
+    N, Cin = xh.shape[0], xh.shape[-1]
+    Cout = w.shape[1]
+    size = xh.shape[1:-1]
+    if all(s == 1 and p <= d * (k - 1) for k, s, d, p in geometry):
+        flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * nd]
+        wm = _xp.ascontiguousarray(_xp.moveaxis(flipped, 0, -1)).reshape(Cout, -1)
+        geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)
+        return from_nhwc(_gemm_forward(xh, wm, geo, out))
+    # cols[(n, i..), (j.., c)] = sum_ci x[n, i.., ci] w[ci, c, j..]; added back at
+    # y_pad[i*s + j*d] for every kernel offset j
+    wm = _xp.ascontiguousarray(_xp.moveaxis(w, 1, -1)).reshape(Cin, -1)
+    P = _prod(size)
+    yh = _mem.empty((N,) + tuple(out) + (Cout,), x.dtype)
+    span = tuple(max((n - 1) * s + (k - 1) * d + 1, p + o) for n, (k, s, d, p), o in
+                 zip(size, geometry, out))
+
+    def chunk(n):
+        m = n.stop - n.start
+        cols = (xh[n].reshape(m * P, Cin) @ wm).reshape((m,) + tuple(size) + tuple(kshape)
+                                                         + (Cout,))
+        canvas = _xp.zeros((m,) + span + (Cout,), x.dtype)
+        for j in itertools.product(*[range(k) for k in kshape]):
+            sl = tuple(slice(jj * d, jj * d + (sz - 1) * s + 1, s) for jj, (k, s, d, p), sz
+                       in zip(j, geometry, size))
+            canvas[(slice(None),) + sl] += cols[(slice(None),) * (1 + nd) + j]
+        yh[n] = canvas[(slice(None),) + tuple(slice(g[3], g[3] + o) for g, o in
+                                              zip(geometry, out))]
+    _per_chunk(N, P * _prod(kshape) * Cout * x.itemsize, chunk)
+    return from_nhwc(yh)
+
+
+def weight_grad(a, b, geometry, channels_last):
+    """gW[o, c, j] = sum_{n, p} a[n, o, p] * b_pad[n, c, p*s + j*d]: (A, B, *k), laid out
+    channels-last when `channels_last` (the weight's own format), else contiguous."""
+    ah, bh = nhwc(a), nhwc(b)
+    N, A, B = ah.shape[0], ah.shape[-1], bh.shape[-1]
+    out = ah.shape[1:-1]
+    kshape = tuple(g[0] for g in geometry)
+    P, K = _prod(out), _prod(kshape) * B
+    a2 = ah.reshape(N * P, A)
+    chunks = _chunks(N, P * K * ah.itemsize)
+    parts = {}
+
+    def run(i, j):
+        total = None
+        for n in chunks[i:j]:
+            if _pointwise(geometry) and all(g[1] == 1 for g in geometry):
+                cols = bh[n].reshape(-1, B)
+            else:
+                win = _windows(bh[n], geometry, out)
+                cols = _xp.ascontiguousarray(win).reshape(-1, K)
+            v = a2[n.start * P:n.stop * P].T @ cols
+            total = v if total is None else total + v
+        parts[i] = total
+    _threads.parallel_for(len(chunks), run, N * P * K * ah.itemsize, blas_serial=True)
+    gw = _xp.zeros((A, K), a.dtype)
+    for i in sorted(parts):          # in chunk order: the thread count changes rounding only
+        if parts[i] is not None:
+            gw += parts[i]
+    gw = from_nhwc(gw.reshape((A,) + kshape + (B,)))
+    return gw if channels_last else _xp.ascontiguousarray(gw)
