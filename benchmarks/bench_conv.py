@@ -4,8 +4,11 @@
 glasstorch lowers the convolution to im2col (one strided copy) + one GEMM; the backward is two
 GEMMs (the weight gradient reuses forward's columns) + col2im (25 strided adds). Max pooling
 is 4 elementwise passes over the kernel offsets; its backward one scatter.
-Run: benchmarks/run.sh bench_conv  (or: python benchmarks/bench_conv.py)
+--channels-last: input, weight and upstream gradient in torch.channels_last, both frameworks.
+Run: benchmarks/run.sh bench_conv  (or: python benchmarks/bench_conv.py [--channels-last])
 """
+import sys
+
 import numpy as np
 import torch
 
@@ -38,6 +41,15 @@ def main():
     g_mods, t_mods = make(gt, w, b), make(torch, w, b)
     gx, tx = gt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ggy, tgy = gt.tensor(gy), torch.tensor(gy)
+    title = "conv 6->16 5x5 + maxpool 2, batch 64x6x14x14"
+    if "--channels-last" in sys.argv:   # input, weight and upstream gradient, both frameworks
+        title += " (channels_last)"
+        for lib, mods in ((gt, g_mods), (torch, t_mods)):
+            mods[0].to(memory_format=lib.channels_last)
+        gx, tx = (t.detach().contiguous(memory_format=lib.channels_last).requires_grad_()
+                  for t, lib in ((gx, gt), (tx, torch)))
+        ggy, tgy = (t.contiguous(memory_format=lib.channels_last)
+                    for t, lib in ((ggy, gt), (tgy, torch)))
 
     def run_gt():
         return step(*g_mods, gx, ggy)
@@ -49,11 +61,11 @@ def main():
         np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-3, atol=1e-3)
     fwd = compare({"glasstorch": lambda: g_mods[1](g_mods[0](gx.detach())),
                    "torch": lambda: t_mods[1](t_mods[0](tx.detach()))}, number=10, rounds=7)
-    report("conv 6->16 5x5 + maxpool 2, batch 64x6x14x14, forward only (info)", fwd, TARGET)
+    report(f"{title}, forward only (info)", fwd, TARGET)
     print(f"  glasstorch peak traced memory, fwd+bwd: {peak_traced_memory(run_gt) / 2**20:.1f} "
           "MiB")
     times = compare({"glasstorch": run_gt, "torch": run_torch}, number=10, rounds=9)
-    report("conv 6->16 5x5 + maxpool 2, batch 64x6x14x14, fwd+bwd", times, TARGET)
+    report(f"{title}, fwd+bwd", times, TARGET)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,10 @@ from .ops.linalg_lu import lu_unpack  # noqa: F401,E402
 from ._torch_misc import *  # noqa: F401,F403,E402  (autocast state, cond, vmap, range, ...)
 from . import cpu  # noqa: F401,E402
 from .ops.compose_extra import *  # noqa: F401,F403,E402  (frexp, renorm, *_scatter, ...)
+from .ops.native_forms import *  # noqa: F401,F403,E402  (native_layer_norm, gradient, ...)
+from .ops.scatter_reduce import *  # noqa: F401,F403,E402
+from .ops.strided_extra import *  # noqa: F401,F403,E402  (empty_strided, svd_lowrank, ...)
+from .ops.grid_sample import affine_grid_generator, grid_sampler, grid_sampler_2d  # noqa
 from .ops.composite import *  # noqa: F401,F403,E402
 from .ops.order_stats import *  # noqa: F401,F403,E402
 from . import jit, onnx  # noqa: F401,E402  (torch.jit.trace, torch.onnx.export)
@@ -71,7 +75,8 @@ from .autograd import functional as _autograd_functional  # noqa: F401,E402  (af
 from ._runtime import *  # noqa: F401,F403,E402  (finfo, iinfo, threads, start-up switches)
 from ._torch_level import *  # noqa: F401,F403,E402  (torch.kl_div, torch.batch_norm, ...)
 
-from . import _families, _aliases  # noqa: E402
+from . import _families, _aliases, _tensor_extra  # noqa: E402
+_tensor_extra.install(globals(), Tensor)  # cauchy_, fill_diagonal_, sum_to_size, nonzero_static
 _families.install(globals(), Tensor)  # cos_, arccos, permute_copy... (tables in _families.py)
 _aliases.install(globals(), Tensor)  # axis= for dim=, keepdims= for keepdim= (read _aliases.py)
 

@@ -35,7 +35,7 @@ INPLACE = (  # elementwise / same-shape methods whose in-place twin torch has
     "sign", "sin", "sinc", "sinh", "sqrt", "square", "sub", "subtract", "tan", "tanh", "tril",
     "triu", "true_divide", "trunc", "xlogy", "addbmm", "addmv", "addr", "gcd", "lcm",
     "heaviside", "i0", "igamma", "igammac", "ldexp", "nextafter", "renorm", "index_copy",
-    "put", "mvlgamma", "polygamma")
+    "put", "mvlgamma", "polygamma", "scatter_reduce", "index_reduce")
 
 ALIASES = {  # alias: target (torch's own aliases)
     "absolute": "abs", "arccos": "acos", "arccosh": "acosh", "arcsin": "asin",
@@ -120,7 +120,8 @@ METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincou
            "igammac", "frexp", "ldexp", "nextafter", "logit", "renorm", "cross",
            "diagonal_scatter", "select_scatter", "slice_scatter", "index_copy", "put",
            "histogram", "unique_consecutive", "unsafe_chunk", "unsafe_split",
-           "unsafe_split_with_sizes", "split_with_sizes", "is_distributed")
+           "unsafe_split_with_sizes", "split_with_sizes", "is_distributed", "scatter_reduce",
+           "index_reduce", "as_strided_scatter")
 
 
 def _method_of(fn, name):

@@ -201,21 +201,43 @@ def _like(x, dtype):
     return x.dtype if dtype is None else dtype
 
 
+def _laid_out(t, input, memory_format):
+    """t (a fresh *_like result) in `memory_format`; torch's default preserve_format keeps
+    the input's stride order (a channels-last input gives a channels-last result)."""
+    from . import _memory_format as _mf
+    from .ops import layout as _layout
+    a = input._data
+    fmt = _mf.preserve_format if memory_format is None else _layout.checked_target(
+        input, memory_format, "empty_like")
+    if fmt is _mf.contiguous_format or (fmt is _mf.preserve_format and (
+            a.ndim < 2 or a.flags.c_contiguous)):
+        return t
+    out = (_xp.empty_like(a, dtype=t._data.dtype) if fmt is _mf.preserve_format
+           else _layout.empty_as(a.shape, t._data.dtype, fmt))
+    out[...] = t._data
+    t._data = out
+    return t
+
+
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    return _laid_out(zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
+                     input, memory_format)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    return _laid_out(ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
+                     input, memory_format)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return empty(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+    return _laid_out(empty(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
+                     input, memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None):
-    return full(input.shape, fill_value, dtype=_like(input, dtype), requires_grad=requires_grad)
+    return _laid_out(full(input.shape, fill_value, dtype=_like(input, dtype),
+                          requires_grad=requires_grad), input, memory_format)
 
 
 def is_tensor(obj):

@@ -1,6 +1,7 @@
 """More bad-argument classes of the command line (issue 10), table-driven: empty, corrupt and
 missing checkpoints, negative/zero/huge numbers, an unwritable --out. Each must exit non-zero
 with one error line on stderr naming the problem, no traceback, within the timeout."""
+import errno
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ def files(tmp_path_factory):
     (d / "empty.pt").write_bytes(b"")
     (d / "corrupt.pt").write_bytes(b"PK\x03\x04 not a checkpoint")
     (d / "fake.npy").write_bytes(b"not an array")
+    (d / "afile").write_text("a file where a folder should be")
     return d
 
 
@@ -36,6 +38,27 @@ CASES = [
     (["train", "--batch-size", "0", "--out", "r"], ["--batch-size"]),
     (["train", "--lr", "1e400", "--out", "r"], ["--lr", "finite"]),
     (["demo", "--samples", "-5"], ["--samples"]),
+    # an unwritable --out names the path and why, before any work
+    (["train", "--out", "afile/r"], ["afile/r", "is a file, not a directory"]),
+    (["train", "--out", "afile"], ["afile", "it is a file, not a directory"]),
+    (["demo", "--out", "afile/r"], ["afile/r", "is a file, not a directory"]),
+    (["train", "--out", "/sys/r"], ["/sys/r", "permission denied"]),
+    (["demo", "--out", "/sys/r"], ["/sys/r", "permission denied"]),
+    (["export", "corrupt.pt", "afile/m.onnx"], ["afile/m.onnx", "not a directory"]),
+]
+# argparse's errors: one line naming the command, exit status 2 (--help stays full)
+USAGE = [
+    (["train", "--epochs", "x"], "glasstorch train: error: argument --epochs: invalid int"),
+    (["train", "--bogus", "1"], "glasstorch train: error: unrecognized arguments: --bogus 1"),
+    (["eval"], "glasstorch eval: error: the following arguments are required"),
+    (["demo", "--samples"], "glasstorch demo: error: argument --samples: expected one"),
+    (["--steps", "x"], "glasstorch demo: error: argument --steps: invalid int"),
+    (["nosuchcmd"], "glasstorch: error: unknown command 'nosuchcmd' (choose from demo,"),
+    (["lab", "bogus"], "glasstorch lab: error: argument lab_command: invalid choice"),
+    (["export", "a.pt"], "glasstorch export: error: the following arguments are required"),
+    (["predict", "--batch-size", "1"], "glasstorch predict: error:"),
+    (["tune", "--trials", "x"], "glasstorch tune: error:"),
+    (["run"], "glasstorch run: error: give a script"),
 ]
 
 
@@ -49,3 +72,33 @@ def test_bad_argument_one_line(files, args, words):
     for w in words:
         assert w in lines[0], lines[0]
     assert not (files / "r").exists()   # nothing written before the check
+
+
+@pytest.mark.parametrize("args, start", USAGE, ids=[" ".join(c[0]) for c in USAGE])
+def test_usage_error_one_line(files, args, start):
+    out = _cli(args, files)
+    assert out.returncode == 2, out
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(start), out.stderr
+    assert "--help" in lines[0] or args == ["run"]   # run: its launcher's own check
+
+
+@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["lab", "run", "--help"]])
+def test_help_stays_full(files, args):
+    out = _cli(args, files)
+    assert out.returncode == 0 and out.stdout.startswith("usage: glasstorch"), out
+    assert len(out.stdout.splitlines()) > 5 and not out.stderr
+
+
+@pytest.mark.parametrize("err, why", [(errno.ENOSPC, "no space left on device"),
+                                      (errno.EACCES, "permission denied"),
+                                      (errno.EROFS, "read-only file system")])
+def test_out_says_why_it_cannot_be_written(tmp_path, monkeypatch, err, why):
+    """The causes a root test run cannot provoke for real: the probe's OSError, in words."""
+    from glasstorch.cli import CLIError, checks
+
+    def refuse(**kw):
+        raise OSError(err, os.strerror(err), kw.get("dir"))
+    monkeypatch.setattr(checks.tempfile, "mkdtemp", refuse)
+    with pytest.raises(CLIError, match=f"{tmp_path / 'r'}: {why} \\(in {tmp_path}\\)"):
+        checks.writable_dir(str(tmp_path / "r"))

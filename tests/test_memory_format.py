@@ -122,3 +122,25 @@ def test_convert_conv2d_weight_memory_format():
         assert lib.nn.utils.convert_conv2d_weight_memory_format(m, lib.channels_last) is m
         strides.append([p.stride() for p in m.parameters()])
     assert strides[0] == strides[1]
+
+
+@pytest.mark.parametrize("make", ["empty_like", "zeros_like", "ones_like", "full_like"])
+@pytest.mark.parametrize("fmt", [None, "contiguous_format", "channels_last", "preserve_format"])
+@pytest.mark.parametrize("view", ["cl", "t", "plain"])
+def test_like_functions(make, fmt, view):
+    def fn(lib, x):
+        x = {"cl": lambda: x.contiguous(memory_format=lib.channels_last),
+             "t": lambda: x.transpose(1, 3), "plain": lambda: x}[view]()
+        args = (x, 2.0) if make == "full_like" else (x,)
+        kw = {} if fmt is None else {"memory_format": getattr(lib, fmt)}
+        y = getattr(lib, make)(*args, **kw)
+        return y.stride() if make == "empty_like" else y
+    _same(fn)
+
+
+def test_dropout_keeps_channels_last():
+    x = gt.randn(2, 3, 4, 5).contiguous(memory_format=gt.channels_last).requires_grad_()
+    y = gt.nn.functional.dropout(x, 0.5)
+    assert y.is_contiguous(memory_format=gt.channels_last)
+    kept = y.detach().numpy() != 0
+    np.testing.assert_allclose(y.detach().numpy()[kept], 2 * x.detach().numpy()[kept])

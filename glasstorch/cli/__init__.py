@@ -54,9 +54,20 @@ __all__ = ["main", "CLIError", "COMMAND_MODULES"]
 COMMAND_MODULES = [demo, image, export, zoo, exec_, lab, parallel]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `glasstorch train: error: argument --epochs: invalid
+    int value: 'x' (see glasstorch train --help)` on stderr, exit status 2; --help stays full.
+    Subparsers are made of the same class (argparse's default parser_class)."""
+
+    def error(self, message):
+        message = " ".join(str(message).split())
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def _parser():
     """The argument parser and its subparsers (whose .choices are the command names)."""
-    parser = argparse.ArgumentParser(prog="glasstorch", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="glasstorch", description=__doc__.split("\n")[0])
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         module.add_parser(subparsers)
@@ -68,9 +79,14 @@ def main(argv=None):
     A user error prints one line on stderr and returns 1."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser, subparsers = _parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in subparsers.choices:
+        parser.error(f"unknown command {argv[0]!r} (choose from "
+                     f"{', '.join(subparsers.choices)})")
     if not argv or argv[0] not in (*subparsers.choices, "-h", "--help"):
         argv = ["demo", *argv]
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:   # named after the command, not after the top-level parser
+        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except CLIError as e:

@@ -1,12 +1,15 @@
 """Checks the commands run on their inputs before doing any work, so that every bad input
 ends in one line naming the problem (CLIError), never in a traceback, a hang or a confident
 answer computed from garbage."""
+import errno
 import math
 import os
+import tempfile
 
 from .common import CLIError
 
-__all__ = ["at_least", "finite", "seed", "image_array", "fresh_run_dir", "finite_outputs"]
+__all__ = ["at_least", "finite", "seed", "image_array", "fresh_run_dir", "writable_dir",
+           "finite_outputs"]
 
 
 def at_least(name, value, low=1):
@@ -56,15 +59,32 @@ def fresh_run_dir(run_dir):
     if os.path.isdir(run_dir) and os.listdir(run_dir):
         raise CLIError(f"run folder {run_dir} already exists and is not empty: continue it with "
                        f"--resume {run_dir}, or choose another --out")
-    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
-        raise CLIError(f"cannot write the run folder {run_dir}: it is a file")
-    parent = os.path.dirname(os.path.abspath(run_dir))
+    return writable_dir(run_dir)
+
+
+_WHY = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+        errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on device",
+        errno.EDQUOT: "disk quota exceeded", errno.ENOTDIR: "not a directory"}
+
+
+def writable_dir(out, what="the run folder"):
+    """An output folder (--out) that is, or can be made, a writable directory; else one line
+    naming the path and why not: a file is in the way, permission denied, read-only file
+    system, no space left. Probed by making (and removing) a temporary folder in the nearest
+    existing ancestor, so a failing run leaves nothing behind."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CLIError(f"cannot write {what} {out}: it is a file, not a directory")
+    parent = os.path.abspath(out)
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
-    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
-        raise CLIError(f"cannot write the run folder {run_dir}: {parent} is not a writable "
-                       "directory")
-    return run_dir
+    if not os.path.isdir(parent):
+        raise CLIError(f"cannot write {what} {out}: {parent} is a file, not a directory")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".glasstorch-probe-", dir=parent))
+    except OSError as e:
+        why = _WHY.get(e.errno) or (e.strerror or str(e)).lower()
+        raise CLIError(f"cannot write {what} {out}: {why} (in {parent})") from None
+    return out
 
 
 def finite_outputs(t, what):

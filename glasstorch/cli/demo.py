@@ -19,6 +19,8 @@ def demo(args):
     checks.finite("lr", args.lr, low=0, low_open=True)
     checks.finite("noise", args.noise, low=0)
     checks.seed(args.seed)
+    out = args.out or os.path.join("runs", time.strftime("demo-%Y%m%d-%H%M%S"))
+    checks.writable_dir(out, "the output folder")      # before the work, not after it
     torch.manual_seed(args.seed)
     true_w, true_b = torch.tensor([2.0, -3.4]), 4.2     # the d2l.ai textbook example
     X = torch.randn(args.samples, 2)
@@ -42,7 +44,6 @@ def demo(args):
 
     print(f"true w = {_fmt(true_w.tolist()):<20}  recovered w = {_fmt(w.tolist())}")
     print(f"true b = {_fmt([true_b]):<20}  recovered b = {_fmt(b.tolist())}")
-    out = args.out or os.path.join("runs", time.strftime("demo-%Y%m%d-%H%M%S"))
     os.makedirs(out, exist_ok=True)
     ckpt = os.path.join(out, "checkpoint.pt")
     torch.save({"w": w, "b": b, "step": args.steps, "losses": losses,

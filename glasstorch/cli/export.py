@@ -11,6 +11,7 @@ glasstorch.onnx.deploy.export_run.
 """
 import os
 
+from . import checks
 from .common import CLIError
 from .image_data import _load_run
 
@@ -21,6 +22,7 @@ def export(args):
     """Write the run's model to an .onnx file and say how to run it."""
     if not args.output.endswith(".onnx"):
         raise CLIError(f"the output file should end in .onnx, got {args.output}")
+    checks.writable_dir(os.path.dirname(args.output) or ".", f"{args.output}: its folder")
     model, run, path = _load_run(args.run_path)
     try:
         from ..onnx import DEFAULT_OPSET

@@ -26,13 +26,18 @@ NAMESPACES = ["torch", "Tensor", "nn", "nn.functional", "nn.init", "nn.utils", "
 # docs/COMPATIBILITY.md.
 OUT_OF_SCOPE = [
     (r"sparse|to_dense$|coalesce|indices$|crow_|col_indices|ccol_|row_indices|values$|"
-     r"smm$|sspaddmm|hspmm|_nnz|sparse_dim|dense_dim|sampled_addmm|^SparseAdam$",
+     r"smm$|sspaddmm|hspmm|_nnz|sparse_dim|dense_dim|sampled_addmm|^SparseAdam$|"
+     r"^saddmm$|^values_copy$|^indices_copy$",
      "sparse layouts: glasstorch tensors are dense (NumPy arrays)"),
     (r"quantiz|^q_|qscheme|int_repr|dequantize|fake_quant|fbgemm|^quantized|qint|quint|"
      r"choose_qparams", "quantization: integer inference kernels are out of scope"),
     (r"nested|to_padded_tensor", "nested tensors"),
     (r"mkldnn|cudnn|miopen|mps|xpu|vulkan|ipu|hip|mtia|hpu|xla|_foreach|nnpack|cufft|"
      r"cusparse|cublas|cutlass|is_meta|is_maia", "vendor devices and kernel-library internals"),
+    (r"^batch_norm_(stats|elemt|gather_stats|gather_stats_with_counts|backward_reduce|"
+     r"backward_elemt)$|^native_norm$",
+     "kernels torch 2.13 has no CPU implementation of (SyncBatchNorm's CUDA statistics; "
+     "native_norm is sparse-only): torch raises NotImplementedError on CPU"),
     (r"^sym_|^Sym|symint", "symbolic shapes (torch.compile internals)"),
     (r"^i?r?h?fft(2|n)?$|^stft$|^istft$",
      "Fourier transforms produce complex tensors (fftfreq/rfftfreq/fftshift are in)"),
@@ -54,7 +59,10 @@ OUT_OF_SCOPE = [
     (r"DataPipe|^DataChunk$|datapipe|^argument_validation$|^runtime_validation|"
      r"^non_deterministic$", "DataPipes: deprecated and being removed from torch"),
     (r"^jit|^compile|^export|^fx$|^dynamo|^inductor|^onnx|^package|^profiler|^mobile|"
-     r"^hub$|^library|^_|^FileCheck$", "other subsystems (jit/onnx have their own glasstorch packages)"),
+     r"^hub$|^library|^_|^FileCheck$|^parse_ir$|^parse_schema$|^parse_type_comment$|"
+     r"^merge_type_from_type_comment$|^unify_type_list$|^import_ir_module",
+     "other subsystems (jit/onnx have their own glasstorch packages; TorchScript's IR, "
+     "schema and type-comment parsers re-exported from torch._C)"),
 ]
 
 _SKIP_PARAMS = {"self", "out", "args", "kwargs"}

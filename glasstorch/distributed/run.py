@@ -95,7 +95,8 @@ def launch(a):
         cmd, env = mpirun_command(a.nproc, a.script, a.args, a.module, a.hostfile, a.threads,
                                   a.mpirun, a.mpi_args)
     except (ValueError, FileNotFoundError) as e:
-        print(e, file=sys.stderr)
+        print(f"glasstorch run: error: {str(e).removeprefix('glasstorch run: ')}",
+              file=sys.stderr)
         return 2
     code = run(cmd, env)
     if code != 0:

@@ -9,20 +9,23 @@ differentiable in the parameters; policy gradients use `Categorical(logits=...)`
 distribution.py is the base class; continuous.py, discrete.py, gamma_family.py ... the
 families; kl.py the closed-form KL divergences; constraints.py the parameter/support sets;
 transforms.py the bijections TransformedDistribution pushes densities through;
-constraint_registry.py maps constraints to transforms (biject_to, transform_to).
+constraint_registry.py maps constraints to transforms (biject_to, transform_to); _paths.py
+serves torch's per-family module paths (torch.distributions.normal, ...).
 """
+import sys
+
 from .distribution import Distribution, ExponentialFamily  # noqa: F401
 from . import constraints, transforms, utils  # noqa: F401
 from .transforms import *  # noqa: F401,F403
 from .constraint_registry import biject_to, transform_to  # noqa: F401
-from .continuous import (Normal, LogNormal, Uniform, Exponential, Laplace,  # noqa: F401
+from .continuous import (Normal, Uniform, Exponential, Laplace,  # noqa: F401
                          Cauchy, MultivariateNormal)
 from .discrete import (Bernoulli, Categorical, OneHotCategorical, Geometric,  # noqa: F401
                        Independent)
 from .gamma_family import (Gamma, Chi2, Beta, Dirichlet, Poisson, Binomial,  # noqa: F401
                            StudentT, HalfNormal, Gumbel)
-from .transformed import (TransformedDistribution, LogisticNormal, HalfCauchy,  # noqa: F401
-                          Weibull, Pareto, Kumaraswamy, InverseGamma)
+from .transformed import (TransformedDistribution, LogNormal, LogisticNormal,  # noqa: F401
+                          HalfCauchy, Weibull, Pareto, Kumaraswamy, InverseGamma)
 from .relaxed import (RelaxedBernoulli, RelaxedOneHotCategorical,  # noqa: F401
                       ContinuousBernoulli)
 from .continuous_more import GeneralizedPareto, FisherSnedecor, VonMises  # noqa: F401
@@ -43,3 +46,6 @@ __all__ = ["Distribution", "ExponentialFamily", "Normal", "LogNormal", "Uniform"
            "GeneralizedPareto", "FisherSnedecor", "VonMises", "Multinomial", "NegativeBinomial",
            "OneHotCategoricalStraightThrough", "MixtureSameFamily", "LowRankMultivariateNormal",
            "Wishart", "LKJCholesky"] + transforms.__all__
+
+from . import _paths  # noqa: E402
+_paths.install(sys.modules[__name__])

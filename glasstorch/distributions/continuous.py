@@ -1,5 +1,5 @@
-"""Continuous distributions: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy,
-MultivariateNormal. Each rsample is loc/scale arithmetic on parameter-free noise (so its
+"""Continuous distributions: Normal, Uniform, Exponential, Laplace, Cauchy,
+MultivariateNormal (LogNormal, exp of a Normal, is in transformed.py). Each rsample is loc/scale arithmetic on parameter-free noise (so its
 gradient flows to the parameters); log_prob, entropy, cdf and icdf are the textbook formulas.
 """
 import math
@@ -10,7 +10,7 @@ from ..tensor import Size
 from . import constraints
 from .distribution import Distribution, ExponentialFamily, broadcast_all, LOG_2PI
 
-__all__ = ["Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Cauchy",
+__all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy",
            "MultivariateNormal"]
 
 
@@ -43,6 +43,8 @@ class Normal(ExponentialFamily):
             - 0.5 * LOG_2PI
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return 0.5 * (1 + ((value - self.loc) / (self.scale * math.sqrt(2))).erf())
 
     def icdf(self, value):
@@ -59,39 +61,10 @@ class Normal(ExponentialFamily):
         return -0.25 * x ** 2 / y + 0.5 * (-math.pi / y).log()
 
 
-class LogNormal(Distribution):
-    """exp of a Normal(loc, scale)."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.positive
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.base_dist = Normal(loc, scale, validate_args)
-        self.loc, self.scale = self.base_dist.loc, self.base_dist.scale
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    mean = property(lambda self: (self.loc + self.scale ** 2 / 2).exp())
-    mode = property(lambda self: (self.loc - self.scale ** 2).exp())
-    variance = property(lambda self: ((self.scale ** 2).exp() - 1) *
-                        (2 * self.loc + self.scale ** 2).exp())
-
-    def rsample(self, sample_shape=Size()):
-        return self.base_dist.rsample(sample_shape).exp()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        y = value.log()
-        return self.base_dist.log_prob(y) - y
-
-    def entropy(self):
-        return self.base_dist.entropy() + self.loc
-
-
 class Uniform(Distribution):
-    # torch: low and high are checked against each other (low < high), not one by one
-    arg_constraints = {"low": constraints.dependent(is_discrete=False, event_dim=0),
-                       "high": constraints.dependent(is_discrete=False, event_dim=0)}
+    # torch: low and high are constrained by each other
+    arg_constraints = property(lambda self: {"low": constraints.less_than(self.high),
+                                             "high": constraints.greater_than(self.low)})
     support = constraints.dependent_property(
         lambda self: constraints.interval(self.low, self.high), is_discrete=False, event_dim=0)
     has_rsample = True
@@ -99,10 +72,9 @@ class Uniform(Distribution):
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
-        if self._validate_args and not bool((self.low < self.high).all()):
-            raise ValueError("Uniform is not defined when low>= high")
 
     mean = property(lambda self: (self.high + self.low) / 2)
+    mode = property(lambda self: math.nan * self.high)
     variance = property(lambda self: (self.high - self.low) ** 2 / 12)
 
     def rsample(self, sample_shape=Size()):
@@ -116,6 +88,8 @@ class Uniform(Distribution):
         return inside.log() - (self.high - self.low).log()
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return ((value - self.low) / (self.high - self.low)).clamp(0, 1)
 
     def icdf(self, value):
@@ -149,6 +123,8 @@ class Exponential(ExponentialFamily):
         return self.rate.log() - self.rate * value
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return 1 - (-self.rate * value).exp()
 
     def icdf(self, value):
@@ -186,6 +162,8 @@ class Laplace(Distribution):
         return -(2 * self.scale).log() - (value - self.loc).abs() / self.scale
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         z = value - self.loc
         return 0.5 - 0.5 * z.sign() * (-(z.abs()) / self.scale).expm1()
 
@@ -223,6 +201,8 @@ class Cauchy(Distribution):
             (((value - self.loc) / self.scale) ** 2).log1p()
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
 
     def icdf(self, value):

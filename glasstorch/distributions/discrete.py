@@ -148,6 +148,8 @@ class OneHotCategorical(Distribution):
 
     mean = property(lambda self: self.probs)
     variance = property(lambda self: self.probs * (1 - self.probs))
+    mode = property(lambda self: _F.one_hot(self.probs.argmax(-1), self.probs.shape[-1])
+                    .to(self.probs.dtype))
 
     def sample(self, sample_shape=Size()):
         idx = self._categorical.sample(sample_shape)

@@ -10,6 +10,7 @@ against its `arg_constraints` entry on construction and every value given to log
 exponential families from their log-normalizer (by autograd).
 """
 import math
+import warnings
 
 from .. import creation as _creation
 from ..autograd.grad_mode import no_grad
@@ -32,8 +33,6 @@ def broadcast_all(*values):
 class Distribution:
     has_rsample = False
     has_enumerate_support = False
-    arg_constraints = {}
-    support = None
     _validate_default = True
     _lazy_params = ()
     _expand_also = ()           # tensors besides arg_constraints' that expand() broadcasts
@@ -46,7 +45,14 @@ class Distribution:
         self._validate_args = self._validate_default if validate_args is None else validate_args
         if not self._validate_args:
             return
-        for param, constraint in self.arg_constraints.items():
+        try:
+            arg_constraints = self.arg_constraints
+        except NotImplementedError:
+            arg_constraints = {}
+            warnings.warn(f"{type(self)} does not define `arg_constraints`. Please set "
+                          "`arg_constraints = {}` or initialize the distribution with "
+                          "`validate_args=False` to turn off validation.", stacklevel=2)
+        for param, constraint in arg_constraints.items():
             # skipped: parameters not given (logits when probs was) and ones derived lazily
             # (MultivariateNormal's covariance_matrix from scale_tril); properties delegating
             # to a base distribution (HalfCauchy.scale) are checked
@@ -94,10 +100,41 @@ class Distribution:
             if i != 1 and j != 1 and i != j:
                 raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: "
                                  f"{shape} vs {tuple(self._batch_shape + self._event_shape)}.")
-        if self.support is not None and not bool(self.support.check(value).all()):
+        try:
+            support = self.support
+        except NotImplementedError:
+            warnings.warn(f"{type(self)} does not define `support` to enable sample "
+                          "validation. Please initialize the distribution with "
+                          "`validate_args=False` to turn off validation.", stacklevel=2)
+            return
+        if not bool(support.check(value).all()):
             raise ValueError(f"Expected value argument ({type(value).__name__} of shape "
-                             f"{shape}) to be within the support ({self.support!r}) of the "
+                             f"{shape}) to be within the support ({support!r}) of the "
                              f"distribution {self!r}, but found invalid values:\n{value}")
+
+    def _get_checked_instance(self, cls, _instance=None):
+        """The object a subclass's expand() fills in (torch's helper for user classes)."""
+        if _instance is None and type(self).__init__ != cls.__init__:
+            raise NotImplementedError(f"Subclass {type(self).__name__} of {cls.__name__} that "
+                                      "defines a custom __init__ method must also define a "
+                                      "custom .expand() method.")
+        return object.__new__(type(self)) if _instance is None else _instance
+
+    @property
+    def arg_constraints(self):
+        """{parameter name: constraint}; subclasses set it (a user class that does not gets
+        a warning when validating, as in torch)."""
+        raise NotImplementedError
+
+    @property
+    def support(self):
+        raise NotImplementedError
+
+    def _arg_names(self):
+        try:
+            return list(self.arg_constraints)
+        except NotImplementedError:
+            return []
 
     def _check(self, name, ok, what):
         """Raise torch's ValueError for a parameter outside its support."""
@@ -122,7 +159,7 @@ class Distribution:
         given = [n for n in ("probs", "logits") if "_param" in self.__dict__ and
                  self.__dict__["_param"] is self.__dict__.get(n)]
         for name, value in self.__dict__.items():
-            if isinstance(value, Tensor) and (name in self.arg_constraints or
+            if isinstance(value, Tensor) and (name in self._arg_names() or
                                               name in self._expand_also):
                 new.__dict__[name] = value.expand(*batch_shape, *value.shape[old:])
             elif isinstance(value, Distribution) and name not in self._expand_skip:
@@ -177,9 +214,9 @@ class Distribution:
     def __repr__(self):
         """torch's form: given parameters by name, a number when it has one element, else
         its shape."""
-        def show(t):
-            return t.item() if t.numel() == 1 else t.shape
-        args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self.arg_constraints
+        def show(t):     # as torch's f-string: a 0-d tensor formats as its number
+            return t.item() if t.ndim == 0 else t if t.numel() == 1 else t.shape
+        args = ", ".join(f"{k}: {show(self.__dict__[k])}" for k in self._arg_names()
                          if isinstance(self.__dict__.get(k), Tensor))
         return f"{type(self).__name__}({args})"
 

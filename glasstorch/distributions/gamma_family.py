@@ -26,6 +26,17 @@ def _draw(like, fn):
     return as_tensor(fn(_random._rng(None)).astype(like.dtype.np))
 
 
+def _dirichlet_mode(a):
+    """(a - 1)+ normalized; where every a_k < 1 (density unbounded at the corners) torch
+    returns the first corner, and so does this."""
+    from ..nn import functional as F
+    am1 = (a - 1).clamp(min=0.0)
+    total = am1.sum(-1, True)
+    mode = am1 / total.masked_fill(total == 0, 1.0)
+    corner = F.one_hot(mode.argmax(-1), a.shape[-1]).to(a.dtype)
+    return corner.where((a < 1).all(-1, keepdim=True), mode)
+
+
 class Gamma(ExponentialFamily):
     _mean_carrier_measure = 0
     has_rsample = True
@@ -51,6 +62,14 @@ class Gamma(ExponentialFamily):
             self._validate_sample(value)
         a, b = self.concentration, self.rate
         return a * b.log() + (a - 1) * value.log() - b * value - lgamma(a)
+
+    def cdf(self, value):
+        """P(concentration, rate * value), the regularized lower incomplete gamma function
+        (like torch, not differentiable in concentration)."""
+        from ..special import gammainc
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
 
     def entropy(self):
         a = self.concentration
@@ -84,6 +103,12 @@ class Beta(ExponentialFamily):
 
     mean = property(lambda self: self.concentration1 / (self.concentration1 +
                                                         self.concentration0))
+
+    @property
+    def mode(self):
+        """The Dirichlet(a, b) mode's first coordinate (0 or 1 at the edge cases)."""
+        from ..ops.concat import stack
+        return _dirichlet_mode(stack([self.concentration1, self.concentration0], -1))[..., 0]
     variance = property(lambda self: (lambda a, b: a * b / ((a + b) ** 2 * (a + b + 1)))(
         self.concentration1, self.concentration0))
 
@@ -128,6 +153,7 @@ class Dirichlet(ExponentialFamily):
         super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args)
 
     mean = property(lambda self: self.concentration / self.concentration.sum(-1, True))
+    mode = property(lambda self: _dirichlet_mode(self.concentration))
 
     @property
     def variance(self):
@@ -211,6 +237,8 @@ class Binomial(Distribution):
         super().__init__(self.probs.shape, validate_args=validate_args)
 
     mean = property(lambda self: self.total_count * self.probs)
+    mode = property(lambda self: ((self.total_count + 1) * self.probs).floor()
+                    .clamp(max=self.total_count))
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
 
     def sample(self, sample_shape=Size()):
@@ -303,6 +331,7 @@ class HalfNormal(Distribution):
         super().__init__(self.scale.shape, validate_args=validate_args)
 
     mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
+    mode = property(lambda self: self.scale * 0)
     variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
 
     def rsample(self, sample_shape=Size()):
@@ -316,6 +345,8 @@ class HalfNormal(Distribution):
         return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return (value / (self.scale * math.sqrt(2))).erf()
 
     def icdf(self, prob):
@@ -352,7 +383,12 @@ class Gumbel(Distribution):
         return -(self.scale.log() + z + (-z).exp())
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return (-(-(value - self.loc) / self.scale).exp()).exp()
+
+    def icdf(self, value):
+        return self.loc - self.scale * (-value.log()).log()
 
     def entropy(self):
         return self.scale.log() + 1 + _EULER

@@ -3,7 +3,7 @@ through Transforms (transforms.py), with the change-of-variables density
 
     log p_Y(y) = log p_X(x) - sum_t log |det dt/dx|,   x = t.inv(y) step by step backwards.
 
-LogisticNormal (StickBreaking of a Normal), HalfCauchy (|Cauchy|), Weibull (scaled power of an
+LogNormal (exp of a Normal), LogisticNormal (StickBreaking of a Normal), HalfCauchy (|Cauchy|), Weibull (scaled power of an
 Exponential), Pareto (scaled exp of an Exponential), Kumaraswamy (powers of a Uniform),
 InverseGamma (1 / Gamma). rsample is the base's rsample pushed through, so it differentiates.
 """
@@ -21,7 +21,7 @@ from .gamma_family import Gamma
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
                          PowerTransform, StickBreakingTransform, Transform, _sum_rightmost)
 
-__all__ = ["TransformedDistribution", "LogisticNormal", "HalfCauchy", "Weibull", "Pareto",
+__all__ = ["TransformedDistribution", "LogNormal", "LogisticNormal", "HalfCauchy", "Weibull", "Pareto",
            "Kumaraswamy", "InverseGamma"]
 
 _EULER = 0.5772156649015329
@@ -131,6 +131,27 @@ class TransformedDistribution(Distribution):
         for t in self.transforms:
             value = t(value)
         return value
+
+
+class LogNormal(TransformedDistribution):
+    """exp(X), X ~ Normal(loc, scale)."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        super().__init__(Normal(loc, scale, validate_args=validate_args), ExpTransform(),
+                         validate_args=validate_args)
+
+    loc = property(lambda self: self.base_dist.loc)
+    scale = property(lambda self: self.base_dist.scale)
+    mean = property(lambda self: (self.loc + self.scale ** 2 / 2).exp())
+    mode = property(lambda self: (self.loc - self.scale ** 2).exp())
+    variance = property(lambda self: ((self.scale ** 2).exp() - 1) *
+                        (2 * self.loc + self.scale ** 2).exp())
+
+    def entropy(self):
+        return self.base_dist.entropy() + self.loc
 
 
 class LogisticNormal(TransformedDistribution):

@@ -48,12 +48,28 @@ def _to_cl(y):
     return _layout.copy_as(y, _mf.channels_last)
 
 
+# The NHWC columns copy (and col2im adds) runs of kw*C contiguous values: with few channels
+# they are too short (LeNet's 6 -> 16 5x5 conv + max pool fwd+bwd: 76 ms channels-last vs 57
+# NCHW, torch 22), so convs with fewer channels on either side than this run on the NCHW
+# kernels, the results laid out channels-last after (ResNet's 3 -> 32 stem, LeNet).
+_NHWC_MIN_CHANNELS = 16
+
+
+def _nhwc_ok(a, b, channels, geometry, groups):
+    """Whether the channels-last kernels take a call on the arrays a and b whose channel
+    counts (input and output) are `channels`."""
+    if groups != 1 or not a.size or not b.size:
+        return False
+    pointwise = all(k == 1 and p == 0 for k, s, d, p in geometry)
+    return pointwise or min(channels) >= _NHWC_MIN_CHANNELS
+
+
 class Convolution(Op, name="convolution"):
     """y = W * x + b;  gx = W^T * gy (the transposed conv),  gW = gy (x) x,  gb = sum(gy).
     transposed=True swaps the roles: y = W^T * x + b,  gx = W * gy,  gW = x (x) gy.
     cl: the channels-last kernels (conv_kernels_nhwc.py; None: decided by x's and w's
-    strides), whose results are channels-last; groups > 1 and empty inputs compute on the
-    NCHW kernels and are laid out channels-last after."""
+    strides), whose results are channels-last; groups > 1, empty inputs and few channels
+    (_nhwc_ok) compute on the NCHW kernels and are laid out channels-last after."""
 
     @staticmethod
     def forward(ctx, x, w, b, geometry, groups, transposed, out, cl=None):
@@ -63,7 +79,7 @@ class Convolution(Op, name="convolution"):
         ctx.bias_dims = (0,) + tuple(range(2, x.ndim))
         if need[0] or need[1]:
             ctx.save_inputs(0, 1)
-        if cl and groups == 1 and x.size and w.size:
+        if cl and _nhwc_ok(x, w, w.shape[:2], geometry, groups):
             kernel = _nhwc.conv_t_forward if transposed else _nhwc.conv_forward
             return _add_bias(kernel(x, w, geometry, out), b)
         if transposed:
@@ -101,7 +117,7 @@ class ConvWeight(Op, name="convolution_backward_weight"):
         ctx.geometry, ctx.groups, ctx.cl = geometry, groups, cl
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-        if cl and groups == 1 and a.size and b.size:
+        if cl and _nhwc_ok(a, b, (a.shape[1], b.shape[1]), geometry, groups):
             return _nhwc.weight_grad(a, b, geometry, wcl)
         gw = _ck.weight_grad(a, b, geometry, groups)
         return _to_cl(gw) if wcl else gw

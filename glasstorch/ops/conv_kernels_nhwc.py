@@ -181,13 +181,14 @@ def weight_grad(a, b, geometry, channels_last):
             else:
                 win = _windows(bh[n], geometry, out)
                 cols = _xp.ascontiguousarray(win).reshape(-1, K)
-            v = a2[n.start * P:n.stop * P].T @ cols
+            # (cols^T a)^T: ~10% faster in OpenBLAS than a^T cols for these shapes
+            v = cols.T @ a2[n.start * P:n.stop * P]
             total = v if total is None else total + v
         parts[i] = total
     _threads.parallel_for(len(chunks), run, N * P * K * ah.itemsize, blas_serial=True)
-    gw = _xp.zeros((A, K), a.dtype)
+    gw = _xp.zeros((K, A), a.dtype)
     for i in sorted(parts):          # in chunk order: the thread count changes rounding only
         if parts[i] is not None:
             gw += parts[i]
-    gw = from_nhwc(gw.reshape((A,) + kshape + (B,)))
+    gw = from_nhwc(_xp.ascontiguousarray(gw.T).reshape((A,) + kshape + (B,)))
     return gw if channels_last else _xp.ascontiguousarray(gw)

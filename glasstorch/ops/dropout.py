@@ -17,7 +17,7 @@ import warnings
 from .. import random as _random
 from ..autograd.node import Op
 from ..backend import xp as _xp
-from . import _inplace
+from . import _inplace, layout as _layout
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout"]
@@ -62,7 +62,11 @@ def _dropout(input, p, training, inplace, feature=False, alpha=False):
                            f"{_inplace._type_word(x.dtype)}")
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape
     # Bernoulli(1 - p): u ~ U[0, 1) is >= p with probability 1 - p
-    u = _random.default_generator.rng.random(shape, dtype=_xp.float32)
+    if not feature and _layout.channels_last_like(x):   # the mask (so y) channels-last too
+        u = _xp.moveaxis(_random.default_generator.rng.random(
+            (shape[0],) + shape[2:] + shape[1:2], dtype=_xp.float32), -1, 1)
+    else:
+        u = _random.default_generator.rng.random(shape, dtype=_xp.float32)
     keep = (u >= p).astype(x.dtype)
     if alpha:
         a = 1 / math.sqrt((_SELU_SAT * _SELU_SAT * p + 1) * (1 - p))

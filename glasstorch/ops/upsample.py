@@ -35,6 +35,14 @@ class UpsampleNearestExact2D(Resample, name="_upsample_nearest_exact2d"):
     pass
 
 
+class UpsampleNearest3D(Resample, name="upsample_nearest3d"):
+    pass
+
+
+class UpsampleNearestExact3D(Resample, name="_upsample_nearest_exact3d"):
+    pass
+
+
 class UpsampleLinear1D(Resample, name="upsample_linear1d"):
     pass
 
@@ -43,10 +51,16 @@ class UpsampleBilinear2D(Resample, name="upsample_bilinear2d"):
     pass
 
 
+class UpsampleTrilinear3D(Resample, name="upsample_trilinear3d"):
+    pass
+
+
 _OPS = {("nearest", 1): UpsampleNearest1D, ("nearest", 2): UpsampleNearest2D,
-        ("nearest-exact", 1): UpsampleNearestExact1D,
+        ("nearest", 3): UpsampleNearest3D, ("nearest-exact", 1): UpsampleNearestExact1D,
         ("nearest-exact", 2): UpsampleNearestExact2D,
-        ("linear", 1): UpsampleLinear1D, ("bilinear", 2): UpsampleBilinear2D}
+        ("nearest-exact", 3): UpsampleNearestExact3D, ("linear", 1): UpsampleLinear1D,
+        ("bilinear", 2): UpsampleBilinear2D, ("trilinear", 3): UpsampleTrilinear3D}
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}  # mode -> its number of spatial dims
 
 
 def _opmath(dtype):
@@ -93,9 +107,9 @@ def linear_plan(axis, size, out, scale, align_corners, dtype):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`.
-    Modes: 'nearest', 'nearest-exact', 'linear' (3-D), 'bilinear' (4-D), 'area' (adaptive
-    average pooling); scale_factor without recompute_scale_factor is also the kernel's scale.
+    """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) to `size` or by
+    `scale_factor`. Modes: 'nearest', 'nearest-exact', 'linear' (3-D), 'bilinear' (4-D),
+    'trilinear' (5-D), 'area' (adaptive average pooling, 3-D and 4-D); scale_factor without recompute_scale_factor is also the kernel's scale.
 
     >>> import glasstorch as torch
     >>> x = torch.tensor([[[1., 2.]]])
@@ -153,32 +167,31 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                       "is not implemented")
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
                          "modes and requires a 4-D tensor as input")
-    if mode in ("bicubic", "trilinear", "lanczos") or (mode != "area" and nd == 3):
+    if mode in ("bicubic", "lanczos") or (mode == "area" and nd == 3):
         raise NotImplementedError(f"glasstorch: interpolate(mode={mode!r}) on {x.ndim}-D input "
                                   "is not implemented")
     if mode == "area" and nd in (1, 2):
         return (adaptive_avg_pool1d if nd == 1 else adaptive_avg_pool2d)(input, tuple(out))
-    if nd == 1 and mode == "bilinear":
-        raise NotImplementedError("Got 3D input, but bilinear mode needs 4D input")
-    if nd == 2 and mode == "linear":
-        raise NotImplementedError("Got 4D input, but linear mode needs 3D input")
+    if mode in _LINEAR and nd in (1, 2, 3) and nd != _LINEAR[mode]:
+        raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs "
+                                  f"{_LINEAR[mode] + 2}D input")
     op = _OPS.get((mode, nd))
     if op is None:
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the "
             "modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
             f"nearest-exact (got {mode})")
-    if x.shape[1] == 0:
-        raise RuntimeError(f"Non-empty {x.ndim}D data tensor expected but got a tensor with "
-                           f"sizes {list(x.shape)}")
     if any(o <= 0 for o in out) or any(s <= 0 for s in spatial):
-        names = ("H", "W")[-nd:]
+        names = ("D", "H", "W")[-nd:]
         raise RuntimeError(
             "Input and output sizes should be greater than 0, but got input ("
             + ", ".join(f"{n}: {v}" for n, v in zip(names, spatial))
             + (") and output (" if nd == 1 else ") output (")
             + ", ".join(f"{n}: {v}" for n, v in zip(names, out)) + ")")
-    if mode in ("linear", "bilinear") and x.dtype.kind != "f":
+    if x.shape[1] == 0:
+        raise RuntimeError(f"Non-empty {x.ndim}D data tensor expected but got a tensor with "
+                           f"sizes {list(x.shape)}")
+    if mode in _LINEAR and x.dtype.kind != "f":
         raise NotImplementedError(f'"upsample_{mode}{nd}d" not implemented for '
                                   f"'{_type_word(x.dtype)}'")
     if mode in ("nearest", "nearest-exact") and x.dtype.kind != "f" and x.dtype.name != "uint8":

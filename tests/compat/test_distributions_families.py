@@ -121,12 +121,14 @@ def test_generalized_pareto_against_torch():
 
 @pytest.mark.parametrize("name,value", [
     ("HalfCauchy", _pos), ("Kumaraswamy", _unit), ("Weibull", _pos), ("Pareto", None),
-    ("ContinuousBernoulli", _unit), ("ContinuousBernoulliP", _unit),
+    ("ContinuousBernoulli", _unit), ("ContinuousBernoulliP", _unit), ("InverseGamma", None),
     ("TransformedDistribution", None)])
 def test_cdf_icdf(name, value):
     make, point = CASES[name]
-    check_op(lambda m, a, b: make(m, a, b).cdf(point(m, a, b)), [(3, 4), (3, 4)], lib=True)
-    if name not in ("Weibull", "Pareto", "TransformedDistribution"):   # icdf: base lacks it
+    check_op(lambda m, a, b: make(m, a, b).cdf(point(m, a, b)), [(3, 4), (3, 4)], lib=True,
+             grad=name != "InverseGamma")       # igamma: no derivative in concentration
+    if name not in ("Weibull", "Pareto", "TransformedDistribution", "InverseGamma"):
+        # icdf: their base distributions have none (in torch too)
         check_op(lambda m, a, b: make(m, a, b).icdf(_unit(b)), [(3, 4), (3, 4)], lib=True)
 
 
@@ -210,6 +212,7 @@ def test_multinomial_and_relaxed_samples():
     # d E[X] / d theta estimated by the mean of reparameterized gradients
     (lambda th: gt.distributions.Gamma(th, 2.0), lambda t: 0.5),
     (lambda th: gt.distributions.Gamma(th * 0.1, 1.0), lambda t: 0.1),
+    (lambda th: gt.distributions.Gamma(th * 2000, 1.0), lambda t: 2000),   # Wilson-Hilferty
     (lambda th: gt.distributions.Beta(th, 2.0), lambda t: 2 / (t + 2) ** 2),
     (lambda th: gt.distributions.InverseGamma(th + 2, 3.0), lambda t: -3 / (t + 1) ** 2),
     (lambda th: gt.distributions.Weibull(th, 2.0), lambda t: math.gamma(1.5)),
@@ -302,3 +305,55 @@ def test_expand_against_torch(name, make, shapes):
         np.testing.assert_allclose(eg.log_prob(x).numpy(),
                                    et.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-6,
                                    atol=1e-8)
+
+
+def _all_cases():
+    from tests.compat import test_distributions as base
+    from tests.compat import test_distributions_matrix as mat
+    for i, (make, _) in enumerate(base.CASES):
+        yield f"base{i}", make, base._shapes(i)
+    for name, (make, _) in CASES.items():
+        yield name, make, [(3, 4), (3, 4)]
+    for name, (make, _) in mat.CASES.items():
+        if name != "WishartNumberDf":           # torch's .mode/.stddev fail on a number df
+            yield name, make, mat.SHAPES
+
+
+def _attributes(d):
+    out = {}
+    for what in ["mode", "stddev", "perplexity", "support", "arg_constraints",
+                 "has_enumerate_support", "has_rsample", "batch_shape", "event_shape"]:
+        try:
+            v = getattr(d, what)
+            v = v() if what == "perplexity" else v
+            if what == "arg_constraints":
+                v = sorted(v)
+            elif what == "support":             # bounds that are tensors: compare the type
+                v = type(v).__name__ if hasattr(getattr(v, "lower_bound", None), "shape") or \
+                    hasattr(getattr(v, "upper_bound", None), "shape") else repr(v)
+            elif what.endswith("shape"):
+                v = tuple(v)
+            out[what] = v.detach().numpy() if hasattr(v, "detach") else v
+        except NotImplementedError:
+            out[what] = "NotImplementedError"
+    return out
+
+
+@pytest.mark.parametrize("name,make,shapes", list(_all_cases()),
+                         ids=[c[0] for c in _all_cases()])
+def test_attributes_against_torch(name, make, shapes):
+    """mode, stddev, perplexity, support, arg_constraints names, has_* flags and shapes."""
+    import warnings
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ag = _attributes(make(gt, *map(gt.tensor, arrays)))
+        at = _attributes(make(torch, *map(torch.tensor, arrays)))
+    assert ag.keys() == at.keys()
+    for what in ag:
+        if isinstance(at[what], np.ndarray):
+            np.testing.assert_allclose(ag[what], at[what], rtol=1e-6, atol=1e-9,
+                                       err_msg=what)
+        else:
+            assert ag[what] == at[what], what

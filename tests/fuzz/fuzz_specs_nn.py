@@ -55,7 +55,8 @@ def _index_put(data, op=None):
     return f, [x, idx, v], {}
 
 
-@spec("gather", "scatter_add", "scatter", "index_select", "index_add", "index_fill")
+@spec("gather", "scatter_add", "scatter", "index_select", "index_add", "index_fill",
+      "index_copy")
 def _gather(data, op=None):
     x = tensor(data, data.draw(shapes(1, 3, 1)), FLOATS)
     nd = x.array.ndim
@@ -78,6 +79,8 @@ def _gather(data, op=None):
     if -nd <= d < nd:
         src_shape[d] = idx.array.shape[0]
     src = tensor(data, tuple(src_shape), FLOATS)
+    if op == "index_copy":
+        return (lambda lib, x, i, s: x.index_copy(d, i, s)), [x, idx, src], {}
     return (lambda lib, x, i, s: x.index_add(d, i, s)), [x, idx, src], {}
 
 
@@ -235,12 +238,13 @@ def _loss(data, op=None):
     return (lambda lib, x, y: getattr(lib.nn.functional, op)(x, y, reduction=red)), [x, y], {}
 
 
-@spec("upsample_nearest1d", "upsample_nearest2d", "_upsample_nearest_exact1d",
-      "_upsample_nearest_exact2d", "upsample_linear1d", "upsample_bilinear2d", "interpolate")
+@spec("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+      "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "_upsample_nearest_exact3d",
+      "upsample_linear1d", "upsample_bilinear2d", "upsample_trilinear3d", "interpolate")
 def _interp(data, op=None):
-    nd = data.draw(st.sampled_from([1, 2]))
-    mode = data.draw(st.sampled_from(["nearest", "nearest-exact"] +
-                                     (["linear"] if nd == 1 else ["bilinear"])))
+    nd = data.draw(st.sampled_from([1, 2, 3]))
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact",
+                                      ("linear", "bilinear", "trilinear")[nd - 1]]))
     x = tensor(data, data.draw(shapes(nd + 2, nd + 2, 0, 4)), FLOATS)
     size = data.draw(st.integers(0, 6))
     ac = {} if mode.startswith("nearest") else {"align_corners": data.draw(st.booleans())}
@@ -315,6 +319,8 @@ _F_ONE = {  # name -> extra positional/keyword arguments after the input
 for _n, _kw in _F_ONE.items():
     def _f_one(data, op=None, n=_n, kw=_kw):
         x = tensor(data, data.draw(shapes(1, 5, 0, 4)))
+        if n == "pdist" and x.array.shape[0] == 0:
+            x.grad = False      # torch 2.13's pdist backward segfaults on 0 rows
         return (lambda lib, x: getattr(lib.nn.functional, n)(x, **kw)), [x], {}
     SPECS["F." + _n] = _f_one
 

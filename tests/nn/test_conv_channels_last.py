@@ -8,7 +8,16 @@ import torch
 
 import glasstorch as gt
 from glasstorch.backend import threads
+from glasstorch.ops import conv as conv_ops
 from helpers import check_op
+
+
+@pytest.fixture(autouse=True)
+def _nhwc_kernels_for_few_channels(monkeypatch):
+    """The small test shapes would take the NCHW kernels (ops/conv.py _NHWC_MIN_CHANNELS):
+    make the channels-last kernels take every one (test_few_channels_fallback checks the
+    default)."""
+    monkeypatch.setattr(conv_ops, "_NHWC_MIN_CHANNELS", 1)
 
 
 def _cl(lib, t, on=True):
@@ -116,3 +125,13 @@ def test_channels_last_threaded(monkeypatch, n, ws, kw):
         check_op(fn, shapes, lib=True, dtype="float32", atol=1e-4, grad_atol=2e-3)
     finally:
         threads.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name, xs, ws, bias, kw", CASES[:3] + CASES[10:12])
+def test_few_channels_fallback(monkeypatch, name, xs, ws, bias, kw):
+    """With the default threshold these few-channel convs run on the NCHW kernels: the same
+    values, gradients and channels-last strides."""
+    monkeypatch.setattr(conv_ops, "_NHWC_MIN_CHANNELS", 16)
+    fn, shapes = _case(name, xs, ws, bias, kw)
+    g, t = check_op(fn, shapes, lib=True)
+    assert g.stride() == t.stride()

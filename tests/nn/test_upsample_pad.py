@@ -342,3 +342,46 @@ def test_constant_pad_cropping_more_than_the_size(shape, pads):
     x = np.ones(shape, "float64")
     got, detail = outcome(lambda lib, x: lib.nn.functional.pad(x, pads), [x])
     assert got == "same_error", detail
+
+
+# 5-D input: nearest, nearest-exact and trilinear (F.upsample_nearest on 5-D raised
+# NotImplementedError here; fuzzer finding)
+VOLUME = [
+    ((2, 2, 3, 4, 5), dict(scale_factor=2)),
+    ((1, 2, 3, 4, 5), dict(scale_factor=(1.7, 2, 0.6))),
+    ((2, 1, 3, 1, 5), dict(size=(4, 3, 2))),
+    ((1, 2, 4, 4, 4), dict(scale_factor=(1.3, 0.7, 2.2), recompute_scale_factor=True)),
+]
+
+
+@pytest.mark.parametrize("xs, kw", VOLUME)
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "trilinear"])
+def test_interpolate_5d(xs, kw, mode):
+    fn = lambda lib, x: F(lib).interpolate(x, mode=mode, **kw)  # noqa: E731
+    check_op(fn, [xs], lib=True)
+    check_op(fn, [xs], lib=True, dtype="float32", layout="T")
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_interpolate_trilinear_align_corners(align_corners):
+    fn = lambda lib, x: F(lib).interpolate(x, size=(5, 2, 7), mode="trilinear",  # noqa: E731
+                                           align_corners=align_corners)
+    check_op(fn, [(2, 3, 3, 4, 5)], lib=True)
+
+
+@pytest.mark.parametrize("shape, kw", [((1, 0, 4, 1, 0), dict(scale_factor=2)),
+                                       ((1, 2, 4, 1, 1), dict(size=0)),
+                                       ((0, 2, 4, 1, 1), dict(size=3)),
+                                       ((1, 0, 4, 1, 1), dict(size=3))])
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "trilinear", "linear"])
+def test_interpolate_5d_empty_and_wrong_mode(shape, kw, mode):
+    from fuzz_engine import outcome
+    x = np.ones(shape, "float32")
+    got, detail = outcome(lambda lib, x: lib.nn.functional.interpolate(x, mode=mode, **kw), [x])
+    assert got in ("same_value", "same_error"), detail
+
+
+def test_upsample_nearest_5d():
+    with pytest.warns(UserWarning):
+        check_op(lambda lib, x: F(lib).upsample_nearest(x, scale_factor=2), [(1, 2, 2, 3, 2)],
+                 lib=True)

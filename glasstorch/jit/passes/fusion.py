@@ -7,7 +7,8 @@ call does
     np.matmul(x, W.T, out=buf); np.add(buf, b, out=buf)    # the head (linear or an ufunc)
     np.add(buf, r, out=buf); np.maximum(0, buf, out=buf)    # the tail, in place
 
-with the very NumPy calls the ops' forwards make, so results are bit-identical. The buffer is
+with the very NumPy calls the ops' forwards make, so results are bit-identical; the call is
+generated as straight-line source (`call.source`), no per-call loop over steps. The buffer is
 made per call, or reused across calls when memory.py planned it. Autograd (tensors mode) runs
 the original nodes, which the group keeps.
 """
@@ -49,42 +50,46 @@ class FusedGroup:
                 other = n.args[1] if first else n.args[0]
                 steps.append((n.op, fn, other, first))
             prev = n.outputs[0]
+        return self._generate(ext, head, steps, shape, dtype, planned)
+
+    def _generate(self, ext, head, steps, shape, dtype, planned):
+        """The group's call as straight-line source (kept in `call.source`): one NumPy call per
+        op, the same calls as the ops' forwards, so results are bit-identical to eager."""
+        env = {"matmul": np.matmul, "maximum": np.maximum, "empty": np.empty,
+               "shape": shape, "dtype": dtype, "buf_": planned}
         pos = {id(v): i for i, v in enumerate(ext)}
 
-        def where(a):  # ("arg", index) for a Value, ("lit", value) for a Python scalar
-            return (pos[id(a)], None) if isinstance(a, Value) else (None, a)
-        head_args = [where(a) if a is not None else (None, None) for a in head.args]
-        steps = [(op, fn, None if other is None else where(other), first)
-                 for op, fn, other, first in steps]
-        maximum, matmul = np.maximum, np.matmul
-        hop = head.op
-        hfn, hunary = _UFUNC.get(hop, (None, True))
-
-        def call(*args):
-            buf = planned if planned is not None else np.empty(shape, dtype)
-            a = [args[i] if i is not None else lit for i, lit in head_args]
-            if hop == "linear":
-                matmul(a[0], a[1].T, out=buf)
-                if a[2] is not None:
-                    buf += a[2]
-            elif hop == "relu":
-                maximum(0, a[0], out=buf)
-            elif hunary:
-                hfn(a[0], out=buf)
+        def ref(a):           # an external Value is an argument; a literal goes into env
+            if isinstance(a, Value):
+                return f"a{pos[id(a)]}"
+            env[f"k{len(env)}"] = a
+            return f"k{len(env) - 1}"
+        lines = ["    buf = buf_" if planned is not None else "    buf = empty(shape, dtype)"]
+        hop, ha = head.op, head.args
+        if hop == "linear":
+            lines.append(f"    matmul({ref(ha[0])}, {ref(ha[1])}.T, out=buf)")
+            if ha[2] is not None:
+                lines.append(f"    buf += {ref(ha[2])}")
+        elif hop == "relu":
+            lines.append(f"    maximum(0, {ref(ha[0])}, out=buf)")
+        else:
+            env[f"u_{hop}"] = _UFUNC[hop][0]
+            lines.append(f"    u_{hop}({', '.join(ref(a) for a in ha)}, out=buf)")
+        for op, fn, other, first in steps:
+            if op == "relu":
+                lines.append("    maximum(0, buf, out=buf)")
+                continue
+            env[f"u_{op}"] = fn
+            if other is None:
+                lines.append(f"    u_{op}(buf, out=buf)")
             else:
-                hfn(a[0], a[1], out=buf)
-            for op, fn, other, first in steps:
-                if op == "relu":
-                    maximum(0, buf, out=buf)
-                elif other is None:
-                    fn(buf, out=buf)
-                else:
-                    o = args[other[0]] if other[0] is not None else other[1]
-                    if first:
-                        fn(buf, o, out=buf)
-                    else:
-                        fn(o, buf, out=buf)
-            return buf
+                o = ref(other)
+                lines.append(f"    u_{op}({'buf, ' + o if first else o + ', buf'}, out=buf)")
+        args = ", ".join(f"a{i}" for i in range(len(ext)))
+        src = f"def call({args}):\n" + "\n".join(lines) + "\n    return buf"
+        exec(compile(src, "<glasstorch.jit fused group>", "exec"), env)
+        call = env["call"]
+        call.source = src
         return call
 
     def _tensor_call(self, node):
