@@ -138,12 +138,6 @@ CATALOGUE = {
 }
 
 
-# Catalogue rows whose experiment is still on another branch. Each is expected missing (strict
-# xfail below): when it lands, that test fails until its line here is removed, so the count test
-# then checks all 87.
-PENDING = {"word2vec-negative-sampling": "on branch w2v"}
-
-
 def _registered_by_topic():
     by_topic = {}
     for exp in catalog.load().values():
@@ -160,15 +154,9 @@ def test_registry_holds_exactly_the_catalogue_topic_by_topic():
     registered = _registered_by_topic()
     assert set(registered) == set(CATALOGUE), "topics registered vs catalogued"
     for topic, ids in CATALOGUE.items():
-        got, want = registered[topic] - set(PENDING), set(ids) - set(PENDING)
-        assert got == want, (
-            f"topic {topic}: missing {sorted(want - got)}, not in the catalogue "
-            f"{sorted(got - want)}")
-    assert sum(len(ids - set(PENDING)) for ids in registered.values()) == 87 - len(PENDING)
+        got = registered[topic]
+        assert got == set(ids), (
+            f"topic {topic}: missing {sorted(set(ids) - got)}, not in the catalogue "
+            f"{sorted(got - set(ids))}")
+    assert sum(len(ids) for ids in registered.values()) == 87
 
-
-@pytest.mark.parametrize("exp_id", sorted(PENDING))
-@pytest.mark.xfail(strict=True, reason="catalogue row not landed yet (PENDING); once it is "
-                                       "registered, remove it from PENDING")
-def test_pending_catalogue_row_is_registered(exp_id):
-    assert exp_id in catalog.load(), f"{exp_id}: {PENDING[exp_id]}"
