@@ -23,9 +23,10 @@ from .continuous import (Normal, Uniform, Exponential, Laplace,  # noqa: F401
 from .discrete import (Bernoulli, Categorical, OneHotCategorical, Geometric,  # noqa: F401
                        Independent)
 from .gamma_family import (Gamma, Chi2, Beta, Dirichlet, Poisson, Binomial,  # noqa: F401
-                           StudentT, HalfNormal, Gumbel)
+                           StudentT)
 from .transformed import (TransformedDistribution, LogNormal, LogisticNormal,  # noqa: F401
-                          HalfCauchy, Weibull, Pareto, Kumaraswamy, InverseGamma)
+                          HalfNormal, HalfCauchy, Gumbel)
+from .transformed_power import Weibull, Pareto, Kumaraswamy, InverseGamma  # noqa: F401
 from .relaxed import (RelaxedBernoulli, RelaxedOneHotCategorical,  # noqa: F401
                       ContinuousBernoulli)
 from .continuous_more import GeneralizedPareto, FisherSnedecor, VonMises  # noqa: F401
