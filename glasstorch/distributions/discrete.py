@@ -32,7 +32,25 @@ def _clamp_probs(p):
     return p.clamp(min=eps, max=1 - eps)
 
 
-class Bernoulli(ExponentialFamily):
+class _BinaryParams:
+    """For distributions given `probs` or `logits` of a binary event (Bernoulli, Binomial,
+    Geometric, ...): the given one is stored (and `_param` points at it), the other is derived
+    on first use, as torch's lazy_property does; logits come from clamped probs, so they stay
+    finite at 0 and 1."""
+
+    @lazy_property
+    def logits(self):
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    param_shape = property(lambda self: self._param.shape)
+
+
+class Bernoulli(_BinaryParams, ExponentialFamily):
     _mean_carrier_measure = 0
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
@@ -47,17 +65,6 @@ class Bernoulli(ExponentialFamily):
             (self.logits,) = broadcast_all(logits)
             self._param = self.logits
         super().__init__(self._param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self):
-        p = _clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
-
-    param_shape = property(lambda self: self._param.shape)
 
     mean = property(lambda self: self.probs)
     mode = property(lambda self: (self.probs >= 0.5).to(self.probs.dtype))
@@ -195,7 +202,7 @@ class OneHotCategorical(Distribution):
         return values.expand(n, *self._batch_shape, n) if expand else values
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryParams, Distribution):
     """Number of failures before the first success."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
@@ -217,15 +224,6 @@ class Geometric(Distribution):
     mean = property(lambda self: 1 / self.probs - 1)
     variance = property(lambda self: (1 / self.probs - 1) / self.probs)
     mode = property(lambda self: self.probs * 0)
-
-    @lazy_property
-    def logits(self):
-        p = _clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
 
     def sample(self, sample_shape=Size()):
         from .._runtime import finfo

@@ -13,9 +13,8 @@ from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
 from ._standard_gamma import standard_gamma
-from .discrete import _clamp_probs
+from .discrete import _BinaryParams
 from .distribution import Distribution, ExponentialFamily, broadcast_all
-from .utils import lazy_property
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT"]
 
@@ -213,7 +212,7 @@ class Poisson(ExponentialFamily):
         return x.exp()
 
 
-class Binomial(Distribution):
+class Binomial(_BinaryParams, Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
     has_enumerate_support = True
@@ -233,17 +232,6 @@ class Binomial(Distribution):
             self._param = self.logits
         self.total_count = self.total_count.to(self._param.dtype)
         super().__init__(self._param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self):                  # torch: from clamped probs, so finite at 0 and 1
-        p = _clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
-
-    param_shape = property(lambda self: self._param.shape)
 
     mean = property(lambda self: self.total_count * self.probs)
     mode = property(lambda self: ((self.total_count + 1) * self.probs).floor()
