@@ -91,3 +91,33 @@ def test_inplace_view_changes_share_memory_and_bump_version():
         x.transpose_(0, 1)
         assert x._version == before + 1 and x.is_contiguous() is False
     check_raises(lambda m, x: m.ones(2, 3, requires_grad=True).t_(), [(1,)], lib=True)
+
+
+def test_resize_in_place_as_torch():
+    for lib in (gt, torch):
+        x = lib.arange(6.0)
+        y = x.resize_(2, 2)
+        assert y is x and tuple(x.shape) == (2, 2) and x.tolist() == [[0.0, 1.0], [2.0, 3.0]]
+        b = lib.arange(6.0)
+        v = b[:4]
+        v.resize_(2, 2)
+        v[0, 0] = 9.0
+        assert b[0].item() == 9.0                       # shrinking keeps the memory
+        g = lib.arange(4.0)
+        g.resize_((3, 2))
+        assert tuple(g.shape) == (3, 2) and g.reshape(-1)[:4].tolist() == [0.0, 1.0, 2.0, 3.0]
+        z = lib.zeros(3)
+        z.resize_as_(lib.ones(1, 3))
+        assert tuple(z.shape) == (1, 3)
+    check_raises(lambda m, x: m.ones(2, requires_grad=True).resize_(3), [(1,)], lib=True)
+    check_raises(lambda m, x: m.ones(2).resize_(-1), [(1,)], lib=True)
+
+
+@pytest.mark.parametrize("fn", [lambda m, x: x.resize(3, 4), lambda m, x: x.t().resize(12),
+                                lambda m, x, y=None: x.resize_as(m.ones(2, 6))])
+def test_deprecated_resize_is_a_reshape(fn):
+    check_op(fn, [(4, 3)], lib=True)
+
+
+def test_deprecated_resize_checks_the_count():
+    check_raises(lambda m, x: x.resize(5), [(4, 3)], lib=True)
