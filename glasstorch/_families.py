@@ -34,7 +34,7 @@ INPLACE = (  # elementwise / same-shape methods whose in-place twin torch has
     "pow", "rad2deg", "reciprocal", "relu", "remainder", "round", "rsqrt", "sgn", "sigmoid",
     "sign", "sin", "sinc", "sinh", "sqrt", "square", "sub", "subtract", "tan", "tanh", "tril",
     "triu", "true_divide", "trunc", "xlogy", "addbmm", "addmv", "addr", "gcd", "lcm",
-    "heaviside", "i0", "igamma", "igammac", "ldexp", "nextafter", "renorm", "index_copy",
+    "heaviside", "i0", "igamma", "igammac", "ldexp", "nextafter", "renorm",
     "put", "mvlgamma", "polygamma", "scatter_reduce", "index_reduce")
 
 ALIASES = {  # alias: target (torch's own aliases)
@@ -118,7 +118,7 @@ METHODS = ("lgamma", "digamma", "mvlgamma", "sinc", "nansum", "nanmean", "bincou
            "hardshrink", "narrow_copy", "positive", "prelu", "ravel", "signbit", "quantile",
            "nanquantile", "nanmedian", "mode", "cummax", "cummin", "i0", "igamma",
            "igammac", "frexp", "ldexp", "nextafter", "logit", "renorm", "cross",
-           "diagonal_scatter", "select_scatter", "slice_scatter", "index_copy", "put",
+           "diagonal_scatter", "select_scatter", "slice_scatter", "put",
            "histogram", "unique_consecutive", "unsafe_chunk", "unsafe_split",
            "unsafe_split_with_sizes", "split_with_sizes", "is_distributed", "scatter_reduce",
            "index_reduce", "as_strided_scatter")

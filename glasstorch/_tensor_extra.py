@@ -1,6 +1,8 @@
 """Tensor methods torch has that are not elementwise twins of a function (those come from the
 _families.py tables): the random in-place fills cauchy_ / geometric_ / log_normal_,
-fill_diagonal_, sum_to_size, dim_order, and nonzero_static (also torch.nonzero_static).
+fill_diagonal_, sum_to_size, dim_order, module_load, the in-place view changes t_ /
+transpose_ / squeeze_ / swapaxes_ / swapdims_, resize_ / resize_as_ (and the deprecated
+out-of-place resize / resize_as), and nonzero_static (also torch's).
 `install(namespace, Tensor)` adds them at import (never overriding)."""
 import math
 
@@ -97,9 +99,101 @@ def module_load(self, other, assign=False):
     return self.copy_(other).detach()
 
 
+def _become(input, view_of):
+    """In place: `input` itself becomes its view `view_of(input)` (same memory, version + 1,
+    its history continued), as ops/view.py's unsqueeze_."""
+    from .ops import view as _view
+    _view._check_leaf(input)
+    out = view_of(input)
+    input._data = out._data
+    input._version_counter[0] += 1
+    if out.grad_fn is not None:
+        input.grad_fn, input._out_nr = out.grad_fn, out._out_nr
+    if input._base is not None:  # keep replaying from the base: its view, then this one
+        input._view_fn, input._grad_fn_version = out._view_fn, input._version_counter[0]
+    return input
+
+
+def t_(self):
+    return _become(self, lambda x: x.t())
+
+
+def transpose_(self, dim0, dim1):
+    return _become(self, lambda x: x.transpose(dim0, dim1))
+
+
+def squeeze_(self, dim=None):
+    return _become(self, lambda x: x.squeeze() if dim is None else x.squeeze(dim))
+
+
+def swapaxes_(self, axis0, axis1):
+    return transpose_(self, axis0, axis1)
+
+
+def swapdims_(self, dim0, dim1):
+    return transpose_(self, dim0, dim1)
+
+
+def _sizes(sizes):
+    return tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else \
+        tuple(sizes)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """In place: self gets `sizes`. Shrinking (or keeping the count) of a contiguous tensor
+    keeps its memory (a view of its first elements, shared with its base as in torch); growing
+    copies into new memory (the new elements uninitialized, as torch's)."""
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    size = _sizes(sizes)
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{list(size)}")
+    n = math.prod(size)
+    data = self._data
+    if tuple(data.shape) == size:
+        return self
+    flat = data.reshape(-1) if data.flags.c_contiguous else _xp.ascontiguousarray(data).ravel()
+    if n <= flat.size:
+        new = flat[:n].reshape(size)
+    else:
+        new = _xp.empty(n, dtype=data.dtype)
+        new[:flat.size] = flat
+        new = new.reshape(size)
+    self._data = new
+    self._version_counter[0] += 1
+    return self
+
+
+def resize_as_(self, the_template, *, memory_format=None):
+    return resize_(self, tuple(the_template.shape))
+
+
+def _check_resize(self, size):
+    n = math.prod(size)
+    if self.numel() != n:
+        raise RuntimeError(f"requested resize to {'x'.join(map(str, size))} ({n} elements in "
+                           f"total), but the given tensor has a size of "
+                           f"{'x'.join(map(str, self.shape))} ({self.numel()} elements). "
+                           "autograd's resize can only change the shape of a given tensor, "
+                           "while preserving the number of elements. ")
+
+
+def resize(self, *sizes):
+    """The deprecated out-of-place resize: a reshape that keeps the element count."""
+    size = _sizes(sizes)
+    _check_resize(self, size)
+    return self.contiguous().reshape(size)
+
+
+def resize_as(self, tensor):
+    return resize(self, tuple(tensor.shape))
+
+
 def install(namespace, tensor_cls):
     for fn in (cauchy_, geometric_, log_normal_, fill_diagonal_, sum_to_size, dim_order,
-               nonzero_static, module_load):
+               nonzero_static, module_load, t_, transpose_, squeeze_, swapaxes_, swapdims_,
+               resize_, resize_as_, resize, resize_as):
         if not hasattr(tensor_cls, fn.__name__):
             setattr(tensor_cls, fn.__name__, fn)
     namespace.setdefault("nonzero_static", nonzero_static)

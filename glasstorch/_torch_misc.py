@@ -23,7 +23,7 @@ __all__ = ["is_autocast_enabled", "set_autocast_enabled", "is_autocast_cpu_enabl
            "cond", "vmap", "fork", "wait", "is_distributed", "set_flush_denormal",
            "set_default_tensor_type", "get_device_module", "frombuffer", "from_file", "range",
            "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "split_with_sizes",
-           "split_with_sizes_copy", "alias_copy", "slice_copy"]
+           "split_with_sizes_copy", "alias_copy", "slice_copy", "thread_safe_generator"]
 
 # ---- autocast state (torch keeps it per device type) -------------------------------------
 _AUTOCAST = {"enabled": {"cpu": False, "cuda": False}, "cache": True, "nesting": 0,
@@ -318,3 +318,14 @@ def slice_copy(input, dim=0, start=None, end=None, step=1, *, out=None):
     index = [slice(None)] * input.ndim
     index[dim] = slice(start, end, step)
     return input[tuple(index)].clone()
+
+
+def thread_safe_generator():
+    """The generator of the current DataLoader worker when it is a thread worker, else None
+    (the global generator), as torch.random.thread_safe_generator."""
+    from .utils.data import get_worker_info
+    info = get_worker_info()
+    if info is not None and getattr(info, "worker_method", None) == "thread":
+        rng = getattr(info, "rng", None)
+        return getattr(rng, "torch_generator", None)
+    return None

@@ -1123,6 +1123,13 @@ class Tensor:
         return _inplace.inplace(self, _index.index_add, dim, index, source, alpha=alpha,
                                 direct=True)
 
+    def index_copy(self, dim, index, source):
+        return _index.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        _inplace.check_no_overlap(self, index, source)
+        return _inplace.inplace(self, _index.index_copy, dim, index, source, direct=True)
+
     def index_fill(self, dim, index, value):
         return _index.index_fill(self, dim, index, value)
 

@@ -17,13 +17,13 @@ def fuzz_examples(request):
     return 400 if request.config.getoption("--fuzz-long") else 20
 
 
-def _covered():
+def _covered(what="COVERED"):
     # test files import the helper as `helpers` or as `tests.helpers`: two module objects
     covered = set()
     for name in ("helpers", "tests.helpers"):
         mod = sys.modules.get(name)
         if mod is not None:
-            covered |= mod.COVERED
+            covered |= getattr(mod, what)
     return covered
 
 
@@ -72,6 +72,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     missing = _never_compared()
     terminalreporter.write_line(
         f"ops compared with torch by check_op: {len(OPS) - len(missing)} of {len(OPS)} registered")
+    classes = {info.cls for info in OPS.values()}
+    freed, twice = _covered("RELEASED") & classes, _covered("BACKWARD_TWICE") & classes
+    terminalreporter.write_line(
+        f"  ... whose nodes freed all they saved after backward: {len(freed)}; whose second "
+        f"backward was compared with torch's: {len(twice)} (ops without a gradient record no "
+        "node)")
+    unchecked = sorted(name for name, info in OPS.items() if info.cls not in freed | twice)
+    if unchecked and not missing:
+        terminalreporter.write_line("  ... neither (no gradient, or compared only with double=True "
+                                    "or grad=False): " + ", ".join(unchecked))
     if missing:
         failed = getattr(config, "_never_compared_failed", False)
         terminalreporter.write_line(

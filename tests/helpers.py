@@ -40,6 +40,66 @@ def _record_ops():
 
 _FREED = "backward through the graph a second time"
 
+# op classes whose nodes check_op inspected after they ran a backward without retain_graph
+# (each had freed everything it saved), and op classes of the graphs whose second backward
+# it compared with torch's; conftest.py reports how many registered ops each covers
+RELEASED = set()
+BACKWARD_TWICE = set()
+
+
+def _nbytes(x, depth=0):
+    """Bytes of the arrays (and Tensors) in x, looking into containers."""
+    if isinstance(x, np.ndarray):
+        return x.nbytes
+    if isinstance(x, gt.Tensor):
+        return x._data.nbytes
+    if depth < 3 and isinstance(x, (tuple, list)):
+        return sum(_nbytes(v, depth + 1) for v in x)
+    if depth < 3 and isinstance(x, dict):
+        return sum(_nbytes(v, depth + 1) for v in x.values())
+    return 0
+
+
+def _graph_nodes(outs):
+    """Every node behind `outs` but the leaves' AccumulateGrad."""
+    nodes, seen = [], set()
+    stack = [o.grad_fn for o in outs if isinstance(o, gt.Tensor) and o.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen or isinstance(node, _node.AccumulateGrad):
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(child for child, _ in node.next_functions)
+    return nodes
+
+
+@contextlib.contextmanager
+def _freed_by_backward(outs, what):
+    """Around a backward without retain_graph: every node of the graph behind `outs` that ran
+    backward must have freed all it saved (a node the backward did not reach keeps its state,
+    as in torch). Marks the op classes checked in RELEASED."""
+    nodes, ran = _graph_nodes(outs), set()
+    handles = [n.register_hook(lambda gi, go, i=id(n): ran.add(i)) for n in nodes]
+    try:
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+    held = []
+    for node in nodes:
+        if id(node) not in ran:
+            continue
+        n = (_nbytes(getattr(node, "_saved", None)) + _nbytes(getattr(node, "_out", None))
+             + _nbytes(vars(node)))
+        if n:
+            held.append(f"{type(node).__name__} {n}")
+        else:
+            RELEASED.add(type(node))
+    assert not held, (
+        f"after {what}, nodes still hold arrays (bytes): " + ", ".join(held) + "; keep what "
+        "backward needs with ctx.save_inputs/save_output/save (autograd/node.py), which "
+        "backward frees")
 
 def _second_backward_raises(lib, outs, leaves, ups):
     """Whether a second backward through a graph the first backward freed raises PyTorch's
@@ -49,6 +109,7 @@ def _second_backward_raises(lib, outs, leaves, ups):
     except RuntimeError as e:
         return True if _FREED in str(e) else None
     return False
+
 
 _NP_OF_NAME = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
                "int64": np.int64, "int32": np.int32, "int16": np.int16, "int8": np.int8,
@@ -65,8 +126,7 @@ def _dt_name(t):
     return str(t.dtype).split(".")[-1]
 
 
-def make_inputs(shapes, dtype="float64", low=-2.0, high=2.0, avoid=(), seed=0,
-                requires_grad=True, layout="C"):
+def make_inputs(shapes, dtype="float64", low=-2.0, high=2.0, avoid=(), seed=0):
     """Arrays for both frameworks. `shapes` entries: a shape tuple (random floats of
     `dtype`), an ndarray (used as is), or ("int", shape, lo, hi) / ("bool", shape)."""
     rng = np.random.default_rng(seed)
@@ -189,7 +249,10 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
     t_grads = torch.autograd.grad([t for _, t in pairs], t_leaves,
                                   [torch.tensor(u) for u in ups], allow_unused=True,
                                   create_graph=double)
-    with _record_ops():  # ops used only in backward (e.g. the grad of an index op)
+    # without create_graph the backward frees what every node saved
+    freed = contextlib.nullcontext() if double else _freed_by_backward(
+        [g for g, _ in pairs], "backward")
+    with freed, _record_ops():  # ops used only in backward (e.g. the grad of an index op)
         g_grads = gt.autograd.grad([g for g, _ in pairs], g_leaves,
                                    [gt.tensor(u) for u in ups], allow_unused=True,
                                    create_graph=double)
@@ -202,6 +265,7 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
     if not double:
         # the first backward freed what the graph saved: where torch's second backward
         # raises (an op saved tensors), glasstorch's must raise the same error
+        BACKWARD_TWICE.update(ran)
         if _second_backward_raises(torch, [t for _, t in pairs], t_leaves, ups):
             ops = ", ".join(sorted(c.__name__ for c in ran))
             assert _second_backward_raises(gt, [g for g, _ in pairs], g_leaves, ups), (
@@ -219,9 +283,11 @@ def check_op(fn, shapes, torch_fn=None, *, dtype="float64", low=-2.0, high=2.0, 
         assert len(t_terms) == len(g_terms), "second derivative: graph differs from torch's"
         if t_terms:
             t2 = torch.autograd.grad(sum(t_terms), t_leaves, allow_unused=True)
-            with _record_ops():   # ops run only by second derivatives (resample, ...)
-                g2 = gt.autograd.grad(sum(g_terms[1:], g_terms[0]), g_leaves,
-                                      allow_unused=True)
+            g_sum = sum(g_terms[1:], g_terms[0])
+            # this backward retains nothing: the forward nodes and those the first backward
+            # recorded (the backward ops: avg_pool2d_backward, ...) free all they saved
+            with _freed_by_backward([g_sum], "a second-order backward"), _record_ops():
+                g2 = gt.autograd.grad(g_sum, g_leaves, allow_unused=True)
             for i, (gg, tg) in enumerate(zip(g2, t2)):
                 if tg is None:
                     assert gg is None or not np.any(_np(gg)), f"2nd grad {i}: torch has None"

@@ -199,19 +199,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
     """Kahn's algorithm: a node runs once every consumer has sent its gradient (deps[node]
     counts the consumers still to come); it then sends one gradient along each edge."""
     T = _tensor_cls()
-    deps, _ = _count_dependencies(roots)
-    needed = None   # autograd.grad runs only the nodes that lead to an input it returns
-    if capture is not None and capture.results is not None:
-        needed = _needed(roots, capture.edges)
-    pending = {}    # node -> the gradient of each of its outputs (summed over consumers)
-    for (node, nr), g in zip(roots, root_grads):
-        if node is not None:
-            _add_pending(pending, node, nr, g)
-    ready = []
-    for node, _ in roots:
-        if node is not None and deps.get(node, 0) == 0 and node not in ready:
-            ready.append(node)
-
+    deps, needed, pending, ready = _start(roots, root_grads, capture)
     prev_mode = STATE.enabled
     STATE.enabled = bool(create_graph)
     try:
@@ -231,13 +219,10 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
                     continue
                 g = grads_in[i]
                 if g is not None:
-                    if not isinstance(g, T):
-                        raise RuntimeError(f"{node.name()} returned a {type(g).__name__} as "
-                                           f"gradient {i}: expected Variable or None (got "
-                                           f"{type(g).__name__})")
                     m = meta[i] if meta is not None else None
-                    if m is not None and (g._data.shape != m[0] or g._data.dtype != m[1]):
-                        g = _fit_grad(node, i, g, m)  # (checked here: most grads fit already)
+                    if type(g) is not T or m is not None and (g._data.shape != m[0] or
+                                                              g._data.dtype != m[1]):
+                        g = _checked_grad(node, i, g, m, T)   # (most grads fit already)
                     slot = pending.get(child)    # _add_pending, inlined: once per edge
                     if slot is None:
                         slot = pending[child] = [None] * child._n_out
@@ -251,6 +236,35 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
                     ready.append(child)
     finally:
         STATE.enabled = prev_mode
+
+
+def _start(roots, root_grads, capture):
+    """What the loop starts from: the consumer counts, the nodes autograd.grad needs (None:
+    all), the roots' gradients waiting at their nodes, and the roots ready to run."""
+    deps, _ = _count_dependencies(roots)
+    needed = None   # autograd.grad runs only the nodes that lead to an input it returns
+    if capture is not None and capture.results is not None:
+        needed = _needed(roots, capture.edges)
+    pending = {}    # node -> the gradient of each of its outputs (summed over consumers)
+    for (node, nr), g in zip(roots, root_grads):
+        if node is not None:
+            _add_pending(pending, node, nr, g)
+    ready = []
+    for node, _ in roots:
+        if node is not None and deps.get(node, 0) == 0 and node not in ready:
+            ready.append(node)
+    return deps, needed, pending, ready
+
+
+def _checked_grad(node, i, g, meta, T):
+    """Gradient `i` of `node` that is not a plain Tensor of its input's shape and dtype: a
+    Tensor subclass passes, another type raises naming the op, a shape or dtype is fitted."""
+    if not isinstance(g, T):
+        raise RuntimeError(f"{node.name()} returned a {type(g).__name__} as gradient {i}: "
+                           f"expected Variable or None (got {type(g).__name__})")
+    if meta is not None and (g._data.shape != meta[0] or g._data.dtype != meta[1]):
+        g = _fit_grad(node, i, g, meta)
+    return g
 
 
 def _run_node(node, grads_out, capture, retain_graph, create_graph):

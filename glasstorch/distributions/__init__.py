@@ -23,9 +23,10 @@ from .continuous import (Normal, Uniform, Exponential, Laplace,  # noqa: F401
 from .discrete import (Bernoulli, Categorical, OneHotCategorical, Geometric,  # noqa: F401
                        Independent)
 from .gamma_family import (Gamma, Chi2, Beta, Dirichlet, Poisson, Binomial,  # noqa: F401
-                           StudentT, HalfNormal, Gumbel)
+                           StudentT)
 from .transformed import (TransformedDistribution, LogNormal, LogisticNormal,  # noqa: F401
-                          HalfCauchy, Weibull, Pareto, Kumaraswamy, InverseGamma)
+                          HalfNormal, HalfCauchy, Gumbel)
+from .transformed_power import Weibull, Pareto, Kumaraswamy, InverseGamma  # noqa: F401
 from .relaxed import (RelaxedBernoulli, RelaxedOneHotCategorical,  # noqa: F401
                       ContinuousBernoulli)
 from .continuous_more import GeneralizedPareto, FisherSnedecor, VonMises  # noqa: F401
@@ -34,7 +35,7 @@ from .discrete import OneHotCategoricalStraightThrough  # noqa: F401
 from .mixture import MixtureSameFamily  # noqa: F401
 from .matrix import LowRankMultivariateNormal, Wishart, LKJCholesky  # noqa: F401
 from .kl import kl_divergence, register_kl  # noqa: F401
-from . import kl  # noqa: F401
+from . import kl, kl_cross  # noqa: F401  (kl_cross registers the cross-family pairs)
 
 __all__ = ["Distribution", "ExponentialFamily", "Normal", "LogNormal", "Uniform", "Exponential",
            "Laplace", "Cauchy", "MultivariateNormal", "Bernoulli", "Categorical",

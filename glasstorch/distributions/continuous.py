@@ -1,6 +1,7 @@
-"""Continuous distributions: Normal, Uniform, Exponential, Laplace, Cauchy,
-MultivariateNormal (LogNormal, exp of a Normal, is in transformed.py). Each rsample is loc/scale arithmetic on parameter-free noise (so its
-gradient flows to the parameters); log_prob, entropy, cdf and icdf are the textbook formulas.
+"""Continuous distributions: Normal, Uniform, Exponential, Laplace, Cauchy, MultivariateNormal
+(LogNormal, exp of a Normal, is in transformed.py). Each rsample is loc/scale arithmetic on
+parameter-free noise (so its gradient flows to the parameters); log_prob, entropy, cdf and icdf
+are the textbook formulas.
 """
 import math
 

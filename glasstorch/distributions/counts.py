@@ -10,7 +10,7 @@ from ..nn import functional as _F
 from ..ops.gamma import lgamma
 from ..tensor import Size
 from . import constraints
-from .discrete import Categorical, _clamp_probs, _one_of
+from .discrete import Categorical, _BinaryParams, _one_of
 from .distribution import Distribution, broadcast_all
 from .gamma_family import Binomial, Gamma
 
@@ -66,7 +66,7 @@ class Multinomial(Distribution):
         return lgamma(value.sum(-1) + 1) - lgamma(value + 1).sum(-1) + (logits * value).sum(-1)
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_BinaryParams, Distribution):
     """P(k) = C(k + r - 1, k) p^k (1 - p)^r, r = total_count > 0 (need not be an integer)."""
     arg_constraints = {"total_count": constraints.greater_than_eq(0),
                        "probs": constraints.half_open_interval(0.0, 1.0),
@@ -77,12 +77,9 @@ class NegativeBinomial(Distribution):
         _one_of(probs, logits)
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
-            p = _clamp_probs(self.probs)
-            self.logits = p.log() - (-p).log1p()
             self._param = self.probs
         else:
             self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.probs = self.logits.sigmoid()
             self._param = self.logits
         self.total_count = self.total_count.to(self._param.dtype)
         super().__init__(self._param.shape, validate_args=validate_args)
@@ -91,7 +88,6 @@ class NegativeBinomial(Distribution):
     mode = property(lambda self: ((self.total_count - 1) * self.logits.exp()).floor()
                     .clamp(min=0.0))
     variance = property(lambda self: self.mean / (-self.logits).sigmoid())
-    param_shape = property(lambda self: self._param.shape)
 
     def sample(self, sample_shape=Size()):
         """A Poisson draw whose rate is a Gamma(total_count, (1 - p) / p) draw."""

@@ -1,6 +1,7 @@
 """Discrete distributions: Bernoulli, Categorical, OneHotCategorical, Geometric; and
 Independent (reinterprets batch dims as event dims). Given `probs` or `logits` (exactly one),
-both are available: logits = log(p) normalized (Categorical) or log(p / (1 - p)) (Bernoulli).
+both are available: logits = log(p) normalized (Categorical) or log(p / (1 - p)) (Bernoulli);
+as in torch the one not given is derived on first use (a lazy_property).
 """
 from .. import random as _random
 from ..creation import full as _full
@@ -8,6 +9,7 @@ from ..nn import functional as _F
 from ..tensor import Size
 from . import constraints
 from .distribution import Distribution, ExponentialFamily, broadcast_all
+from .utils import lazy_property
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Geometric", "Independent"]
 
@@ -30,7 +32,25 @@ def _clamp_probs(p):
     return p.clamp(min=eps, max=1 - eps)
 
 
-class Bernoulli(ExponentialFamily):
+class _BinaryParams:
+    """For distributions given `probs` or `logits` of a binary event (Bernoulli, Binomial,
+    Geometric, ...): the given one is stored (and `_param` points at it), the other is derived
+    on first use, as torch's lazy_property does; logits come from clamped probs, so they stay
+    finite at 0 and 1."""
+
+    @lazy_property
+    def logits(self):
+        p = _clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    param_shape = property(lambda self: self._param.shape)
+
+
+class Bernoulli(_BinaryParams, ExponentialFamily):
     _mean_carrier_measure = 0
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
@@ -40,13 +60,11 @@ class Bernoulli(ExponentialFamily):
         _one_of(probs, logits)
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
-            super().__init__(self.probs.shape, validate_args=validate_args)
-            p = _clamp_probs(self.probs)
-            self.logits = p.log() - (-p).log1p()
+            self._param = self.probs
         else:
             (self.logits,) = broadcast_all(logits)
-            super().__init__(self.logits.shape, validate_args=validate_args)
-            self.probs = self.logits.sigmoid()
+            self._param = self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
 
     mean = property(lambda self: self.probs)
     mode = property(lambda self: (self.probs >= 0.5).to(self.probs.dtype))
@@ -89,14 +107,22 @@ class Categorical(Distribution):
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
             self._check_early(probs >= 0, validate_args)
             self.probs = probs / probs.sum(-1, keepdim=True)
-            self.logits = _clamp_probs(self.probs).log()
+            self._param = self.probs
         else:
             if logits.ndim < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
             self.logits = logits - logits.logsumexp(-1, keepdim=True)
-            self.probs = self.logits.softmax(-1)
-        self._num_events = self.probs.shape[-1]
-        super().__init__(self.probs.shape[:-1], validate_args=validate_args)
+            self._param = self.logits
+        self._num_events = self._param.shape[-1]
+        super().__init__(self._param.shape[:-1], validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        return _clamp_probs(self.probs).log()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.softmax(-1)
 
     def _check_early(self, ok, validate_args):
         if (self._validate_default if validate_args is None else validate_args) and \
@@ -104,7 +130,7 @@ class Categorical(Distribution):
             raise ValueError(f"Expected parameter probs of {type(self).__name__} to satisfy "
                              "the constraint Simplex(), but found invalid values")
 
-    param_shape = property(lambda self: self.probs.shape)
+    param_shape = property(lambda self: self._param.shape)
     # undefined: nan, a constant with no graph (torch.full, as torch's Categorical)
     mean = variance = property(lambda self: _full(self._extended_shape(), float("nan"),
                                                   dtype=self.probs.dtype))
@@ -143,8 +169,12 @@ class OneHotCategorical(Distribution):
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args)
-        self.probs, self.logits = self._categorical.probs, self._categorical.logits
-        super().__init__(self._categorical.batch_shape, self.probs.shape[-1:], validate_args)
+        super().__init__(self._categorical.batch_shape,
+                         self._categorical.param_shape[-1:], validate_args)
+
+    probs = property(lambda self: self._categorical.probs)
+    logits = property(lambda self: self._categorical.logits)
+    param_shape = property(lambda self: self._categorical.param_shape)
 
     mean = property(lambda self: self.probs)
     variance = property(lambda self: self.probs * (1 - self.probs))
@@ -172,7 +202,7 @@ class OneHotCategorical(Distribution):
         return values.expand(n, *self._batch_shape, n) if expand else values
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryParams, Distribution):
     """Number of failures before the first success."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
@@ -182,20 +212,18 @@ class Geometric(Distribution):
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
         else:
-            (logits,) = broadcast_all(logits)
-            self.probs = logits.sigmoid()
-        super().__init__(self.probs.shape, validate_args=validate_args)
-        self._check("probs", (self.probs > 0) & (self.probs <= 1),
-                    "Interval(lower_bound=0.0, upper_bound=1.0)")
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.shape, validate_args=validate_args)
+        # torch: beyond unit_interval, a success probability of 0 never ends
+        if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
+            raise ValueError(f"Expected parameter probs ({type(self.probs).__name__} of shape "
+                             f"{tuple(self.probs.shape)}) of distribution {self!r} to be "
+                             f"positive but found invalid values:\n{self.probs}")
 
     mean = property(lambda self: 1 / self.probs - 1)
     variance = property(lambda self: (1 / self.probs - 1) / self.probs)
     mode = property(lambda self: self.probs * 0)
-
-    @property
-    def logits(self):
-        p = _clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
 
     def sample(self, sample_shape=Size()):
         from .._runtime import finfo

@@ -136,12 +136,6 @@ class Distribution:
         except NotImplementedError:
             return []
 
-    def _check(self, name, ok, what):
-        """Raise torch's ValueError for a parameter outside its support."""
-        if self._validate_args and not bool(ok.all()):
-            raise ValueError(f"Expected parameter {name} of {type(self).__name__} to satisfy "
-                             f"the constraint {what}, but found invalid values")
-
     def sample(self, sample_shape=Size()):
         with no_grad():
             return self.rsample(sample_shape)

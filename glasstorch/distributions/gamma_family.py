@@ -1,9 +1,9 @@
 """Distributions whose densities need the gamma function: Gamma, Chi2, Beta, Dirichlet,
-Poisson, Binomial, StudentT; and HalfNormal, Gumbel. log_prob, entropy, mean and variance are
-closed forms in tensor ops (lgamma/digamma from ops/gamma.py, so they differentiate in the
-parameters). Gamma, Beta, Dirichlet and StudentT have rsample: gamma draws differentiate in
-their concentration implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw
-from NumPy's generator behind glasstorch.random.
+Poisson, Binomial, StudentT. log_prob, entropy, mean and variance are closed forms in tensor
+ops (lgamma/digamma from ops/gamma.py, so they differentiate in the parameters). Gamma, Beta,
+Dirichlet and StudentT have rsample: gamma draws differentiate in their concentration
+implicitly (_standard_gamma.py), as torch's do; Poisson and Binomial draw from NumPy's
+generator behind glasstorch.random.
 """
 import math
 
@@ -13,13 +13,10 @@ from ..ops.gamma import lgamma, digamma
 from ..tensor import Size
 from . import constraints
 from ._standard_gamma import standard_gamma
+from .discrete import _BinaryParams
 from .distribution import Distribution, ExponentialFamily, broadcast_all
 
-__all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT",
-           "HalfNormal", "Gumbel"]
-
-_EULER = 0.5772156649015329
-
+__all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial", "StudentT"]
 
 def _draw(like, fn):
     """A sample from NumPy's generator as a tensor of `like`'s dtype."""
@@ -215,7 +212,7 @@ class Poisson(ExponentialFamily):
         return x.exp()
 
 
-class Binomial(Distribution):
+class Binomial(_BinaryParams, Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
     has_enumerate_support = True
@@ -229,12 +226,12 @@ class Binomial(Distribution):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.logits = self.probs.log() - (-self.probs).log1p()
+            self._param = self.probs
         else:
             self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.probs = self.logits.sigmoid()
-        self.total_count = self.total_count.to(self.probs.dtype)
-        super().__init__(self.probs.shape, validate_args=validate_args)
+            self._param = self.logits
+        self.total_count = self.total_count.to(self._param.dtype)
+        super().__init__(self._param.shape, validate_args=validate_args)
 
     mean = property(lambda self: self.total_count * self.probs)
     mode = property(lambda self: ((self.total_count + 1) * self.probs).floor()
@@ -319,76 +316,3 @@ class StudentT(Distribution):
         lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
         return self.scale.log() + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) -
                                                     digamma(0.5 * df)) + 0.5 * df.log() + lbeta
-
-
-class HalfNormal(Distribution):
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
-    def __init__(self, scale, validate_args=None):
-        (self.scale,) = broadcast_all(scale)
-        super().__init__(self.scale.shape, validate_args=validate_args)
-
-    mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
-    mode = property(lambda self: self.scale * 0)
-    variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
-
-    def rsample(self, sample_shape=Size()):
-        eps = _random.randn(*self._extended_shape(sample_shape), dtype=self.scale.dtype)
-        return (eps * self.scale).abs()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        lp = -value ** 2 / (2 * self.scale ** 2) - self.scale.log() - 0.5 * math.log(2 * math.pi)
-        return (lp + math.log(2)).masked_fill(value < 0, -math.inf)
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return (value / (self.scale * math.sqrt(2))).erf()
-
-    def icdf(self, prob):
-        return self.scale * prob.erfinv() * math.sqrt(2)
-
-    def entropy(self):
-        return 0.5 * math.log(math.pi * math.e / 2) + self.scale.log()
-
-
-class Gumbel(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    mean = property(lambda self: self.loc + self.scale * _EULER)
-    mode = property(lambda self: self.loc)
-    variance = property(lambda self: (math.pi ** 2 / 6) * self.scale ** 2)
-
-    def rsample(self, sample_shape=Size()):
-        from .._runtime import finfo
-        u = _random.rand(*self._extended_shape(sample_shape), dtype=self.loc.dtype)
-        tiny = finfo(self.loc.dtype).tiny
-        u = u.clamp(min=tiny, max=1 - finfo(self.loc.dtype).eps)
-        return self.loc - self.scale * (-(u.log())).log()
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        z = (value - self.loc) / self.scale
-        return -(self.scale.log() + z + (-z).exp())
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return (-(-(value - self.loc) / self.scale).exp()).exp()
-
-    def icdf(self, value):
-        return self.loc - self.scale * (-value.log()).log()
-
-    def entropy(self):
-        return self.scale.log() + 1 + _EULER

@@ -6,10 +6,11 @@ import math
 from ..ops.gamma import digamma, lgamma
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli
-from .gamma_family import Beta, Binomial, Gamma, Gumbel, Poisson
+from .gamma_family import Beta, Binomial, Gamma, Poisson
 from .kl import _EULER, _infinite_like, register_kl
 from .relaxed import ContinuousBernoulli
-from .transformed import Pareto
+from .transformed import Gumbel
+from .transformed_power import Pareto
 
 __all__ = []
 

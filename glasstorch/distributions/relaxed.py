@@ -10,10 +10,11 @@ from ..nn import functional as _F
 from ..ops.gamma import lgamma
 from ..tensor import Size
 from . import constraints
-from .discrete import Categorical, _clamp_probs, _one_of
+from .discrete import Categorical, _BinaryParams, _clamp_probs, _one_of
 from .distribution import Distribution, ExponentialFamily, broadcast_all
 from .transformed import TransformedDistribution
 from .transforms import ExpTransform, SigmoidTransform
+from .utils import lazy_property
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical",
            "RelaxedOneHotCategorical", "ContinuousBernoulli"]
@@ -23,29 +24,27 @@ def _rand(shape, like):
     return _random.rand(*shape, dtype=like.dtype) if shape else _random.rand((), dtype=like.dtype)
 
 
-def _probs_logits(probs, logits, clamp=False):
-    """(probs, logits, the given one) of a binary distribution, both as tensors."""
+def _given(d, probs, logits):
+    """Store the one of probs/logits that was given (broadcast to a tensor) as d.probs or
+    d.logits and d._param; the other is _BinaryParams' lazy property."""
     _one_of(probs, logits)
     if probs is not None:
-        (probs,) = broadcast_all(probs)
-        p = _clamp_probs(probs)
-        return (p if clamp else probs), p.log() - (-p).log1p(), probs
-    (logits,) = broadcast_all(logits)
-    probs = logits.sigmoid()
-    return (_clamp_probs(probs) if clamp else probs), logits, logits
+        (d.probs,) = broadcast_all(probs)
+        d._param = d.probs
+    else:
+        (d.logits,) = broadcast_all(logits)
+        d._param = d.logits
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(_BinaryParams, Distribution):
     """The logit of a RelaxedBernoulli: (logit u + logits) / temperature, u ~ U(0, 1)."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.real
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature
-        self.probs, self.logits, self._param = _probs_logits(probs, logits)
+        _given(self, probs, logits)
         super().__init__(self._param.shape, validate_args=validate_args)
-
-    param_shape = property(lambda self: self._param.shape)
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -124,7 +123,7 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     probs = property(lambda self: self.base_dist.probs)
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(_BinaryParams, ExponentialFamily):
     """p(x) = C(p) p^x (1 - p)^(1 - x) on [0, 1], C(p) = 2 atanh(1 - 2p) / (1 - 2p). Near
     p = 1/2 (inside `lims`) the closed forms divide 0 by 0, so Taylor expansions take over."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -139,11 +138,15 @@ class ContinuousBernoulli(ExponentialFamily):
             if validate_args is not None and not bool(
                     self.arg_constraints["probs"].check(probs).all()):
                 raise ValueError("The parameter probs has invalid values")
-        self.probs, self.logits, self._param = _probs_logits(probs, logits, clamp=True)
+        _given(self, probs, logits)
+        if probs is not None:               # torch stores the given probs clamped
+            self.probs = self._param = _clamp_probs(self.probs)
         self._lims = lims
         super().__init__(self._param.shape, validate_args=validate_args)
 
-    param_shape = property(lambda self: self._param.shape)
+    @lazy_property
+    def probs(self):
+        return _clamp_probs(self.logits.sigmoid())
 
     def _stable(self):
         return (self.probs <= self._lims[0]) | (self.probs > self._lims[1])

@@ -3,26 +3,25 @@ through Transforms (transforms.py), with the change-of-variables density
 
     log p_Y(y) = log p_X(x) - sum_t log |det dt/dx|,   x = t.inv(y) step by step backwards.
 
-LogNormal (exp of a Normal), LogisticNormal (StickBreaking of a Normal), HalfCauchy (|Cauchy|), Weibull (scaled power of an
-Exponential), Pareto (scaled exp of an Exponential), Kumaraswamy (powers of a Uniform),
-InverseGamma (1 / Gamma). rsample is the base's rsample pushed through, so it differentiates.
+Here: LogNormal (exp of a Normal), LogisticNormal (StickBreaking of a Normal), HalfNormal and
+HalfCauchy (|Normal|, |Cauchy|), Gumbel (-log(-log U)); transformed_power.py: Weibull, Pareto,
+Kumaraswamy, InverseGamma. rsample is the base's rsample pushed through, so it
+differentiates; closed forms replace the generic log_prob/cdf where torch has them.
 """
 import math
 
 from ..autograd.grad_mode import no_grad
-from ..creation import full_like, ones_like, zeros_like
-from ..ops.gamma import digamma, lgamma
+from ..creation import full_like, zeros_like
 from ..tensor import Size
 from . import constraints
-from .continuous import Cauchy, Exponential, Normal, Uniform
+from .continuous import Cauchy, Normal, Uniform
 from .discrete import Independent
 from .distribution import Distribution, broadcast_all
-from .gamma_family import Gamma
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                         PowerTransform, StickBreakingTransform, Transform, _sum_rightmost)
+                         StickBreakingTransform, Transform, _sum_rightmost)
 
-__all__ = ["TransformedDistribution", "LogNormal", "LogisticNormal", "HalfCauchy", "Weibull", "Pareto",
-           "Kumaraswamy", "InverseGamma"]
+__all__ = ["TransformedDistribution", "LogNormal", "LogisticNormal", "HalfNormal",
+           "HalfCauchy", "Gumbel"]
 
 _EULER = 0.5772156649015329
 
@@ -205,132 +204,65 @@ class HalfCauchy(TransformedDistribution):
         return self.base_dist.entropy() - math.log(2)
 
 
-class Weibull(TransformedDistribution):
-    """scale * E^(1/concentration), E ~ Exponential(1)."""
-    arg_constraints = {"scale": constraints.positive, "concentration": constraints.positive}
-    support = constraints.positive
-    _expand_also = ("concentration_reciprocal",)
-
-    def __init__(self, scale, concentration, validate_args=None):
-        self.scale, self.concentration = broadcast_all(scale, concentration)
-        self.concentration_reciprocal = self.concentration.reciprocal()
-        base = Exponential(ones_like(self.scale), validate_args=validate_args)
-        super().__init__(base, [PowerTransform(exponent=self.concentration_reciprocal),
-                                AffineTransform(loc=0, scale=self.scale)],
-                         validate_args=validate_args)
-
-    mean = property(lambda self: self.scale * lgamma(1 + self.concentration_reciprocal).exp())
-    mode = property(lambda self: self.scale * ((self.concentration - 1) / self.concentration)
-                    ** self.concentration.reciprocal())
-
-    @property
-    def variance(self):
-        k = self.concentration_reciprocal
-        return self.scale ** 2 * (lgamma(1 + 2 * k).exp() - (2 * lgamma(1 + k)).exp())
-
-    def entropy(self):
-        k = self.concentration_reciprocal
-        return _EULER * (1 - k) + (self.scale * k).log() + 1
-
-
-class Pareto(TransformedDistribution):
-    """scale * exp(E), E ~ Exponential(alpha): density alpha scale^alpha / x^(alpha+1) on
-    x >= scale."""
-    arg_constraints = {"alpha": constraints.positive, "scale": constraints.positive}
-
-    def __init__(self, scale, alpha, validate_args=None):
-        self.scale, self.alpha = broadcast_all(scale, alpha)
-        base = Exponential(self.alpha, validate_args=validate_args)
-        super().__init__(base, [ExpTransform(), AffineTransform(loc=0, scale=self.scale)],
-                         validate_args=validate_args)
-
-    @property
-    def mean(self):
-        a = self.alpha.clamp(min=1)          # torch: inf for alpha <= 1 (a / (a - 1) at 1)
-        return a * self.scale / (a - 1)
-
-    mode = property(lambda self: self.scale)
-
-    @property
-    def variance(self):
-        a = self.alpha.clamp(min=2)
-        return self.scale ** 2 * a / ((a - 1) ** 2 * (a - 2))
-
-    support = constraints.dependent_property(
-        lambda self: constraints.greater_than_eq(self.scale), is_discrete=False, event_dim=0)
-
-    def entropy(self):
-        return (self.scale / self.alpha).log() + (1 + self.alpha.reciprocal())
-
-
-def _kumaraswamy_moment(a, b, n):
-    """E[X^n] = b B(1 + n/a, b)."""
-    arg = 1 + n / a
-    return b * (lgamma(arg) + lgamma(b) - lgamma(arg + b)).exp()
-
-
-class Kumaraswamy(TransformedDistribution):
-    """(1 - U^(1/b))^(1/a), U ~ Uniform(0, 1): density a b x^(a-1) (1 - x^a)^(b-1)."""
-    arg_constraints = {"concentration1": constraints.positive,
-                       "concentration0": constraints.positive}
-    support = constraints.unit_interval
+class HalfNormal(TransformedDistribution):
+    """|X| for X ~ Normal(0, scale)."""
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
     has_rsample = True
 
-    def __init__(self, concentration1, concentration0, validate_args=None):
-        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
-        base = Uniform(full_like(self.concentration0, 0), full_like(self.concentration0, 1),
+    def __init__(self, scale, validate_args=None):
+        super().__init__(Normal(0, scale, validate_args=False), AbsTransform(),
+                         validate_args=validate_args)
+
+    scale = property(lambda self: self.base_dist.scale)
+    mean = property(lambda self: self.scale * math.sqrt(2 / math.pi))
+    mode = property(lambda self: zeros_like(self.scale))
+    variance = property(lambda self: self.scale ** 2 * (1 - 2 / math.pi))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return (self.base_dist.log_prob(value) + math.log(2)).masked_fill(value < 0, -math.inf)
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob):
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self):
+        return self.base_dist.entropy() - math.log(2)
+
+
+class Gumbel(TransformedDistribution):
+    """loc - scale log(-log U), U ~ Uniform(tiny, 1 - eps): density
+    exp(-(z + e^-z)) / scale, z = (x - loc) / scale."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+
+    def __init__(self, loc, scale, validate_args=None):
+        from .._runtime import finfo
+        self.loc, self.scale = broadcast_all(loc, scale)
+        fi = finfo(self.loc.dtype)
+        base = Uniform(full_like(self.loc, fi.tiny), full_like(self.loc, 1 - fi.eps),
                        validate_args=validate_args)
-        super().__init__(base, [PowerTransform(exponent=self.concentration0.reciprocal()),
-                                AffineTransform(loc=1.0, scale=-1.0),
-                                PowerTransform(exponent=self.concentration1.reciprocal())],
+        super().__init__(base, [ExpTransform().inv, AffineTransform(loc=0, scale=-1.0),
+                                ExpTransform().inv,
+                                AffineTransform(loc=self.loc, scale=-self.scale)],
                          validate_args=validate_args)
 
-    mean = property(lambda self: _kumaraswamy_moment(self.concentration1,
-                                                     self.concentration0, 1))
+    mean = property(lambda self: self.loc + self.scale * _EULER)
+    mode = property(lambda self: self.loc)
+    stddev = property(lambda self: (math.pi / math.sqrt(6)) * self.scale)
+    variance = property(lambda self: self.stddev ** 2)
 
-    @property
-    def mode(self):
-        a, b = self.concentration1, self.concentration0
-        log_mode = b.reciprocal() * (-b).log1p() - (-b * a).log1p()
-        return log_mode.masked_fill((b < 1) | (a < 1), math.nan).exp()
-
-    @property
-    def variance(self):
-        return _kumaraswamy_moment(self.concentration1, self.concentration0, 2) - \
-            self.mean ** 2
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        z = (value - self.loc) / self.scale
+        return -(self.scale.log() + z + (-z).exp())
 
     def entropy(self):
-        a, b = self.concentration1, self.concentration0
-        h0 = digamma(b + 1) + _EULER
-        return (1 - b.reciprocal()) + (1 - a.reciprocal()) * h0 - a.log() - b.log()
-
-
-class InverseGamma(TransformedDistribution):
-    """1 / X, X ~ Gamma(concentration, rate)."""
-    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
-    support = constraints.positive
-    has_rsample = True
-
-    def __init__(self, concentration, rate, validate_args=None):
-        base = Gamma(concentration, rate, validate_args=validate_args)
-        super().__init__(base, PowerTransform(-base.rate.new_ones(())),
-                         validate_args=validate_args)
-
-    concentration = property(lambda self: self.base_dist.concentration)
-    rate = property(lambda self: self.base_dist.rate)
-
-    @property
-    def mean(self):
-        a = self.concentration
-        return (self.rate / (a - 1)).masked_fill(a <= 1, math.inf)
-
-    mode = property(lambda self: self.rate / (self.concentration + 1))
-
-    @property
-    def variance(self):
-        a = self.concentration
-        return (self.rate ** 2 / ((a - 1) ** 2 * (a - 2))).masked_fill(a <= 2, math.inf)
-
-    def entropy(self):
-        a = self.concentration
-        return a + self.rate.log() + lgamma(a) - (1 + a) * digamma(a)
+        return self.scale.log() + 1 + _EULER

@@ -33,6 +33,7 @@ from ..ops.loss_composed import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, 
                                  multi_margin_loss, multilabel_margin_loss, triplet_margin_loss,
                                  triplet_margin_with_distance_loss)
 from ..ops.gather import one_hot  # noqa: F401
+from ..ops.grid_sample import affine_grid, grid_sample  # noqa: F401
 from ..ops.distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 from ..ops.mha import (multi_head_attention_forward, _canonical_mask,  # noqa: F401

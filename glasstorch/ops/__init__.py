@@ -5,6 +5,8 @@
     exp_log.py     exp, exp2, expm1, log, log2, log10, log1p
     trig.py        sin ... atanh, elementwise
     piecewise.py   functions whose gradient is a mask or zero (relu, clamp, rounding, isnan, ...)
+    gamma.py       lgamma, digamma, polygamma, zeta (each derivative the next of the family)
+    special_bessel.py  Bessel functions, Airy Ai, regularized incomplete gamma (torch.special)
     _operands.py   operands of two-tensor ops: numbers, arrays, PyTorch's type promotion
     arith.py       add, sub, mul, div, floor_divide, remainder, fmod
     binary_math.py pow, atan2, hypot, lerp, addcmul/addcdiv, xlogy, copysign
@@ -14,9 +16,11 @@
     moments.py     mean, var/std, var_mean/std_mean
     extrema.py     max/min/median, amax/amin, argmax/argmin, logsumexp
     cumulative.py  cumsum, cumprod
+    order_stats.py quantile, nanmedian, mode, cummax/cummin (compositions over gather and sort)
     softmax.py     softmax / log_softmax (fused, numerically stable)
     _strides.py    view bookkeeping: base tensor, version counter, PyTorch's strides
     view.py        view, reshape, permute/transpose, squeeze/unsqueeze, expand, contiguous
+    layout.py      memory formats (channels_last): which layout an array has, copies between them
     slice.py       narrow, select, diagonal, unfold (views of a part)
     concat.py      cat/stack and split/chunk/unbind: each the other's gradient
     join.py        hstack/vstack/meshgrid & co, repeat/tile, flip, roll, tril/triu (copies)
@@ -26,6 +30,8 @@
     mask.py        where, masked_fill/select/scatter, nonzero
     linalg.py      matmul and friends (mm, bmm, mv, dot, outer, addmm, baddbmm)
     einsum.py      einsum, tensordot, inner
+    decomp.py      inv, det, slogdet, solve, cholesky, qr, eigh, svd (LAPACK forward)
+    composite.py   torch functions composed of registered ops (nan-reductions, windows, ...)
     sort.py        sort, argsort, topk, unique
     convert.py     casts, clone, detach;  _inplace.py: in-place ops and CopySlices
     activation.py  nn.functional's piecewise-linear activations (threshold, hardtanh, relu6,

@@ -1,4 +1,6 @@
-"""Helpers shared by the op modules: dim normalization, casts, wrapping arrays."""
+"""Helpers shared by the op modules: dim normalization, casts, wrapping arrays, and what the
+elementwise families (unary, exp_log, trig, piecewise, gamma) share: integer inputs computed in
+the default float dtype, NumPy's errstate for domain errors, torch's "not implemented" error."""
 from .. import _dtype
 from ..backend import xp as _xp
 from ..tensor import _make, _wrap_dim

@@ -185,7 +185,8 @@ class Softplus(Op, name="softplus"):
         linear = bx > threshold
         if ctx.needs_input_grad[0]:
             ctx.save_inputs(0)
-            ctx.beta, ctx.linear = beta, linear
+            ctx.beta = beta
+            ctx.save(linear=linear)     # a mask of x's size: freed with x after backward
         y = _softplus_array(xp, bx)
         if beta != 1:
             y /= beta

@@ -97,17 +97,29 @@ class NativeBatchNorm(Op, name="batch_norm"):
         N, C = x.shape[:2]
         x3, axis, ps = _layout(x)
         M = x.size // C if C else 0
+        invstd = None
         if training:
             if M:
                 mean = (_sums(x3, axis) / M).reshape(ps)
                 var = (_centered_sums(x3, mean, axis=axis) / M).reshape(ps)
+                if x.dtype == _xp.float32 and not _xp.isfinite(var).all() and \
+                        not x.flags.c_contiguous and axis == -1:
+                    # torch's kernel for a strided input sums float32 statistics in double:
+                    # |x| ~ 1e30 keeps a finite variance (and a float32 invstd ~ 1e-30)
+                    # there, not inf and invstd 0 (its contiguous kernels sum in float)
+                    x64 = x3.astype(_xp.float64)
+                    mean = _sums(x64, axis).reshape(ps) / M
+                    var = _centered_sums(x64, mean, axis=axis).reshape(ps) / M
+                    invstd = (1 / _xp.sqrt(var + eps)).astype(x.dtype)
+                    mean, var = mean.astype(x.dtype), var.astype(x.dtype)
             else:  # an empty batch: torch returns an empty result
                 mean, var = _xp.zeros(ps, x.dtype), _xp.ones(ps, x.dtype)
             stats.extend((mean.reshape(C), var.reshape(C)))
         else:
             mean = mean.reshape(ps).astype(x.dtype)
             var = var.reshape(ps).astype(x.dtype)
-        invstd = 1 / _xp.sqrt(var + eps)
+        if invstd is None:
+            invstd = 1 / _xp.sqrt(var + eps)
         a = invstd if w is None else invstd * w.reshape(ps)
         shift = -mean * a if b is None else b.reshape(ps) - mean * a
         need = ctx.needs_input_grad

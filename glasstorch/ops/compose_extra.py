@@ -2,7 +2,7 @@
 frexp / ldexp / nextafter / logit / fill, renorm and the norm forms torch keeps
 (frobenius_norm, nuclear_norm, norm_except_dim), cross with torch's default dim, combinations,
 vander, kaiser_window, the *_scatter family (a clone with one view overwritten: CopySlices
-carries the gradient), index_copy, put, and the counting functions histogram / histogramdd /
+carries the gradient), put, and the counting functions histogram / histogramdd /
 unique_consecutive / unravel_index (no gradient, as in torch).
 """
 import builtins
@@ -17,8 +17,8 @@ from ..tensor import Tensor, _make
 
 __all__ = ["frexp", "ldexp", "nextafter", "logit", "fill", "renorm", "frobenius_norm",
            "nuclear_norm", "norm_except_dim", "cross", "combinations", "vander",
-           "kaiser_window", "diagonal_scatter", "select_scatter", "slice_scatter", "index_copy",
-           "put", "histogram", "histogramdd", "unique_consecutive", "unravel_index"]
+           "kaiser_window", "diagonal_scatter", "select_scatter", "slice_scatter", "put",
+           "histogram", "histogramdd", "unique_consecutive", "unravel_index"]
 
 
 def _t():
@@ -245,18 +245,6 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
         index[dim] = slice(start, end, step)
         return t[tuple(index)]
     return _scatter_into(input, view, src)
-
-
-def index_copy(input, dim, index, source):
-    """input with input.index_select(dim, index) replaced by source's slices."""
-    if index.ndim > 1 or index.dtype != _dtype.int64:
-        raise IndexError("index_copy_(): Index should have dimension 1 or 0 (got "
-                         f"{index.ndim}) and be int64 (got {index.dtype})")
-    out = input.clone()
-    sel = [slice(None)] * input.ndim
-    sel[dim] = index.reshape(-1)
-    out[tuple(sel)] = source if source.ndim == input.ndim else source.unsqueeze(dim)
-    return out
 
 
 def put(input, index, source, accumulate=False):

@@ -48,20 +48,22 @@ def _to_cl(y):
     return _layout.copy_as(y, _mf.channels_last)
 
 
-# The NHWC columns copy (and col2im adds) runs of kw*C contiguous values: with few channels
-# they are too short (LeNet's 6 -> 16 5x5 conv + max pool fwd+bwd: 76 ms channels-last vs 57
-# NCHW, torch 22), so convs with fewer channels on either side than this run on the NCHW
-# kernels, the results laid out channels-last after (ResNet's 3 -> 32 stem, LeNet).
+# Transposed convs (a conv's input gradient) with few channels on either side run on the
+# NCHW kernels, the result laid out channels-last after: their NHWC col2im adds (or flipped
+# columns) move runs of only C values. Measured, 1 thread, batch 64, fwd+bwd: LeNet's 6 -> 16
+# 5x5 conv + max pool 8.9 ms all-NHWC, 6.4 so, 6.2 NCHW; forward and weight gradient stay on
+# the NHWC kernels (ResNet's 3 -> 32 stem: 15.7 ms, 26.8 with everything on NCHW kernels,
+# 17.6 for an NCHW input).
 _NHWC_MIN_CHANNELS = 16
 
 
 def _nhwc_ok(a, b, channels, geometry, groups):
     """Whether the channels-last kernels take a call on the arrays a and b whose channel
-    counts (input and output) are `channels`."""
+    counts (input and output) are `channels` (None: any)."""
     if groups != 1 or not a.size or not b.size:
         return False
     pointwise = all(k == 1 and p == 0 for k, s, d, p in geometry)
-    return pointwise or min(channels) >= _NHWC_MIN_CHANNELS
+    return pointwise or channels is None or min(channels) >= _NHWC_MIN_CHANNELS
 
 
 class Convolution(Op, name="convolution"):
@@ -79,7 +81,7 @@ class Convolution(Op, name="convolution"):
         ctx.bias_dims = (0,) + tuple(range(2, x.ndim))
         if need[0] or need[1]:
             ctx.save_inputs(0, 1)
-        if cl and _nhwc_ok(x, w, w.shape[:2], geometry, groups):
+        if cl and _nhwc_ok(x, w, w.shape[:2] if transposed else None, geometry, groups):
             kernel = _nhwc.conv_t_forward if transposed else _nhwc.conv_forward
             return _add_bias(kernel(x, w, geometry, out), b)
         if transposed:
@@ -117,7 +119,7 @@ class ConvWeight(Op, name="convolution_backward_weight"):
         ctx.geometry, ctx.groups, ctx.cl = geometry, groups, cl
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-        if cl and _nhwc_ok(a, b, (a.shape[1], b.shape[1]), geometry, groups):
+        if cl and _nhwc_ok(a, b, None, geometry, groups):
             return _nhwc.weight_grad(a, b, geometry, wcl)
         gw = _ck.weight_grad(a, b, geometry, groups)
         return _to_cl(gw) if wcl else gw

@@ -2,15 +2,17 @@
 arrays keep their (N, C, *S) shape but their memory is (N, *S, C), so `x.transpose(0, 2, 3,
 1)` is a C-contiguous (N, H, W, C) array at no cost, and the results are laid out the same
 way: a network converted once (`model.to(memory_format=torch.channels_last)`, the input
-likewise) never goes back to NCHW between layers. One group only (the others, and empty
-inputs, take conv_kernels.py's NCHW path and are laid out channels-last afterwards).
+likewise) never goes back to NCHW between layers. One group only (the others, empty inputs
+and few-channel input gradients take conv_kernels.py's NCHW path and are laid out
+channels-last afterwards: ops/conv.py).
 
 With a pixel's C values adjacent, the GEMMs need no transposes:
 
     forward        y (n*P, O) = cols (n*P, k*C) @ W^T    cols[p, (j, c)] = x_pad[p*s + j*d, c]
                    1x1 kernels: cols is x itself (strided: subsampled), one GEMM, no im2col
-    input grad     stride 1: the forward with the flipped kernel (no col2im)
-                   stride > 1: cols = gy @ W, then col2im (one strided add per kernel offset)
+    input grad     stride 1 and gy with no more channels than x: the forward with the
+                   flipped kernel (no col2im); else cols = gy @ W, then col2im (one strided
+                   add per kernel offset)
     weight grad    gW (O, k*C) = gy^T (O, n*P) @ cols (n*P, k*C), summed over the chunks
 
 Columns are built for chunks of whole samples (~2 MiB of columns each, still in cache when
@@ -26,6 +28,7 @@ from ..backend import xp as _xp, memory as _mem, threads as _threads
 __all__ = ["conv_forward", "conv_t_forward", "weight_grad", "nhwc", "from_nhwc"]
 
 _CHUNK_BYTES = 2 << 20
+_FLIP = True     # stride-1 input gradients as flipped-kernel convolutions (tests switch it)
 
 
 def _prod(xs):
@@ -133,7 +136,9 @@ def conv_t_forward(x, w, geometry, out):
     N, Cin = xh.shape[0], xh.shape[-1]
     Cout = w.shape[1]
     size = xh.shape[1:-1]
-    if all(s == 1 and p <= d * (k - 1) for k, s, d, p in geometry):
+    # flip when its columns (Cin per kernel offset) are no more than col2im's adds (Cout), as
+    # conv_kernels.py decides
+    if _FLIP and Cin <= Cout and all(s == 1 and p <= d * (k - 1) for k, s, d, p in geometry):
         flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * nd]
         wm = _xp.ascontiguousarray(_xp.moveaxis(flipped, 0, -1)).reshape(Cout, -1)
         geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)

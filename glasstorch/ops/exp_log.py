@@ -30,6 +30,10 @@ class Exp(Op, name="exp"):
         return gy * ctx.output()
 
 
+def exp(input):
+    return Exp.apply(_float_input(input))
+
+
 class Exp2(Op, name="exp2"):
     """y = 2^x;  dy/dx = y ln 2."""
 
@@ -45,6 +49,10 @@ class Exp2(Op, name="exp2"):
         return gy * ctx.output() * _LN2
 
 
+def exp2(input):
+    return Exp2.apply(_float_input(input))
+
+
 class Expm1(Op, name="expm1"):
     """y = e^x - 1 (accurate for small x);  dy/dx = y + 1."""
 
@@ -58,6 +66,10 @@ class Expm1(Op, name="expm1"):
     @staticmethod
     def backward(ctx, gy):
         return gy * (ctx.output() + 1)
+
+
+def expm1(input):
+    return Expm1.apply(_float_input(input))
 
 
 class Log(Op, name="log"):
@@ -76,6 +88,10 @@ class Log(Op, name="log"):
         return gy / x
 
 
+def log(input):
+    return Log.apply(_float_input(input))
+
+
 class Log2(Op, name="log2"):
     """y = log2 x;  dy/dx = 1 / (x ln 2)."""
 
@@ -90,6 +106,10 @@ class Log2(Op, name="log2"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy / (x * _LN2)
+
+
+def log2(input):
+    return Log2.apply(_float_input(input))
 
 
 class Log10(Op, name="log10"):
@@ -108,6 +128,10 @@ class Log10(Op, name="log10"):
         return gy / (x * _LN10)
 
 
+def log10(input):
+    return Log10.apply(_float_input(input))
+
+
 class Log1p(Op, name="log1p"):
     """y = ln(1 + x) (accurate for small x);  dy/dx = 1 / (1 + x)."""
 
@@ -122,30 +146,6 @@ class Log1p(Op, name="log1p"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy / (x + 1)
-
-
-def exp(input):
-    return Exp.apply(_float_input(input))
-
-
-def exp2(input):
-    return Exp2.apply(_float_input(input))
-
-
-def expm1(input):
-    return Expm1.apply(_float_input(input))
-
-
-def log(input):
-    return Log.apply(_float_input(input))
-
-
-def log2(input):
-    return Log2.apply(_float_input(input))
-
-
-def log10(input):
-    return Log10.apply(_float_input(input))
 
 
 def log1p(input):

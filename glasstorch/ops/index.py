@@ -1,4 +1,4 @@
-"""Indexing: `x[i]`, `x[i] = v`, index_put, index_select/index_add/index_fill.
+"""Indexing: `x[i]`, `x[i] = v`, index_put, index_select/index_add/index_fill/index_copy.
 
 `x[index]` takes PyTorch's two steps: a view for ints/slices/None/Ellipsis, then a copy for
 index tensors, lists and masks (`_parse` in _index_parse.py splits an index). A pick's gradient
@@ -16,7 +16,7 @@ from . import _inplace, _strides, view as _view
 from ._index_parse import _INT_INDEX, _parse, _view_shape
 from ._util import to_dtype
 
-__all__ = ["index_select", "index_add", "index_fill", "index_put"]
+__all__ = ["index_select", "index_add", "index_fill", "index_copy", "index_put"]
 
 
 def _zeros_like(arr, shape=None):
@@ -370,3 +370,74 @@ def index_fill(input, dim, index, value):
     size = x.shape[dim] if x.ndim else 1
     _check_bounds(a, size, dim, IndexError)
     return IndexFill.apply(input, dim, a, value)
+
+
+class IndexCopy(Op, name="index_copy"):
+    """y = x with y.select(dim, index[i]) = src.select(dim, i) (a repeated index: the last
+    wins);  dy/dx = gy with the indexed slices zeroed, dy/dsrc = gy.index_select(dim, index)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.save(index=index)
+        ctx.dim, ctx.src_shape = dim, src.shape
+        ctx.flat = x.ndim == 0 or src.ndim == 0   # a scalar side: one element per index
+        y = _inplace.writable(x)   # x itself for x.index_copy_ (_inplace.py)
+        if ctx.flat:
+            y.reshape(-1)[index] = src.reshape(-1)
+        else:
+            _xp.moveaxis(y, dim, 0)[index] = _xp.moveaxis(src, dim, 0)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        need = ctx.needs_input_grad
+        gx = IndexFill.apply(gy, ctx.dim, ctx.index, 0) if need[0] else None
+        gsrc = None
+        if need[3] and ctx.flat:
+            gsrc = IndexSelect.apply(gy.reshape(-1), 0, ctx.index).reshape(ctx.src_shape)
+        elif need[3]:
+            gsrc = IndexSelect.apply(gy, ctx.dim, ctx.index)
+        return gx, None, None, gsrc
+
+
+def index_copy(input, dim, index, source):
+    """input with input.select(dim, index[i]) = source.select(dim, i) for each i (torch's
+    checks and their order: index shape, scalar source, dims, dtypes, slice shapes, count)."""
+    for name, t, pos in (("index", index, 2), ("source", source, 3)):   # x.index_copy's
+        if not isinstance(t, Tensor):
+            raise TypeError(f"index_copy(): argument '{name}' (position {pos}) must be "
+                            f"Tensor, not {type(t).__name__}")
+    x, a, s = input._data, index._data, source._data
+    dim = _wrap_dim(dim, x.ndim)
+    if a.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {a.ndim})")
+    if s.ndim == 0 and a.size != 1:
+        raise IndexError("index_copy_(): When source is scalar, index should have one element "
+                         f"(got {a.size})")
+    if s.ndim != x.ndim and s.ndim and x.ndim:
+        raise IndexError("index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({s.ndim}), "
+                         f"destination dimensionality ({x.ndim})")
+    if a.dtype != _xp.int64:
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got "
+                           f"{_type_word(index)}")
+    if s.dtype != x.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but "
+                           f"got (self) {_type_word(input)} and (source) {_type_word(source)}")
+    x_slice = [n for d, n in enumerate(x.shape) if d != dim]
+    s_slice = [n for d, n in enumerate(s.shape) if d != dim]
+    if x_slice != s_slice:
+        raise RuntimeError("index_copy_(): Source/destination tensor must have same slice "
+                           f"shapes. Destination slice shape: {' '.join(map(str, x_slice))} "
+                           f"at dimension {dim} and source slice shape: "
+                           f"{' '.join(map(str, s_slice))} at dimension 0.")
+    if s.ndim and a.size != s.shape[dim]:
+        raise IndexError(f"index_copy_(): Number of indices ({a.size}) should be equal to "
+                         f"source.size(dim) ({s.shape[dim]})")
+    a = a.reshape(-1)
+    size = x.shape[dim] if x.ndim else 1
+    bad = a[(a < 0) | (a >= size)]
+    if bad.size:
+        raise IndexError(f"index_copy_(): index {bad[0]} is out of bounds for dimension {dim} "
+                         f"with size {size}")
+    return IndexCopy.apply(input, dim, a, source)

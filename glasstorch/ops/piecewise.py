@@ -197,6 +197,12 @@ class Frac(Op, name="frac"):
         return gy
 
 
+def frac(input):
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("frac_cpu", input)
+    return Frac.apply(input)
+
+
 def _rounding(op, kernel, input, *args):
     kind = input._data.dtype.kind
     if kind == "b":
@@ -225,12 +231,6 @@ def round(input, *, decimals=0):
     if decimals != 0 and input._data.dtype.kind != "f":
         raise _not_implemented("round_cpu", input)
     return _rounding(Round, "round_vml_cpu", input, decimals)
-
-
-def frac(input):
-    if input._data.dtype.kind != "f":
-        raise _not_implemented("frac_cpu", input)
-    return Frac.apply(input)
 
 
 # ---- predicates, logical and bitwise not, nan_to_num (no gradient unless noted) ---------------

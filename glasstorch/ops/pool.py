@@ -90,7 +90,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     x, batched = _batched(input, nd, name)
     geometry, out = _geometry(x, k, s, p, d, ceil_mode, nd)
     if float_kernel:   # torch checks the shapes first, then finds no integer kernel
-        _float_only(input, float_kernel)
+        float_only(input, float_kernel)
     need_index = return_indices or (input.requires_grad and is_grad_enabled())
     y, index = _k.window_max(x._data, geometry, out, need_index)
     # windows overlap (so gradients may add up at one input) when a stride is under the span
@@ -120,12 +120,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """1-D max pooling over (N, C, L) or (C, L); see max_pool2d."""
+    # torch: the 1-D kernels have no integer version (the 2-D ones do)
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
                      1, "max_pool1d", "max_pool1d_impl")
-
-
-# torch: the 1-D kernels have no integer version (the 2-D ones do)
-_float_only = float_only
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -146,7 +143,7 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def _adaptive_max(input, output_size, nd, name, float_kernel=None):
     out, size = _adaptive_args(input, output_size, nd, name, all_dims=True)
     if float_kernel:   # torch's 1-D form runs the 2-D kernel, which has no integer loop
-        _float_only(input, float_kernel)
+        float_only(input, float_kernel)
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
     offsets = []

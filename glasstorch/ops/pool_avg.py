@@ -22,10 +22,11 @@ class AvgPool2D(Op, name="avg_pool2d"):
 
     @staticmethod
     def forward(ctx, x, geometry, out, divisor):
-        ctx.geometry, ctx.size, ctx.divisor = geometry, x.shape[2:], divisor
+        ctx.geometry, ctx.size = geometry, x.shape[2:]
         if ctx.needs_input_grad[0]:
             ctx.save_inputs(0)   # unused by backward; torch keeps x too (so a second
                                  # backward raises as in torch)
+            ctx.save(divisor=divisor)   # an array of window counts (or a number)
         y = _k.window_sum(x, geometry, out)
         if y.dtype.kind == "f":
             y /= divisor
@@ -43,7 +44,8 @@ class AvgPoolAdjoint(Op, name="avg_pool2d_backward"):
 
     @staticmethod
     def forward(ctx, g, geometry, size, divisor):
-        ctx.geometry, ctx.out, ctx.divisor = geometry, g.shape[2:], divisor
+        ctx.geometry, ctx.out = geometry, g.shape[2:]
+        ctx.save(divisor=divisor)
         return _k.window_spread(g / divisor, geometry, size)
 
     @staticmethod

@@ -16,7 +16,7 @@ from ..tensor import Tensor, _make
 from .gather import _along, _check_gather_like, _prefix
 from ._util import new_tensor
 
-__all__ = ["scatter_reduce", "index_reduce"]
+__all__ = ["scatter_reduce", "index_reduce", "segment_reduce"]
 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
@@ -160,3 +160,52 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     _check_gather_like(input._data, dim, full, source._data)
     return ScatterReduce.apply(input, dim, _xp.ascontiguousarray(full), source, reduce,
                                bool(include_self))
+
+
+_EMPTY = {"sum": 0.0, "prod": 1.0, "max": -float("inf"), "min": float("inf")}
+
+
+def segment_reduce(data, reduce, *, lengths=None, indices=None, offsets=None, axis=0,
+                   unsafe=False, initial=None):
+    """Reduce consecutive segments of data along dim 0 (segment lengths, or offsets: their
+    boundaries) by sum / mean / max / min / prod; `initial` joins every segment (mean: it is
+    added to the sum, not counted), empty segments give initial or the reduction's identity
+    (mean: nan). A composition of scatter_reduce and where, so it differentiates as torch."""
+    import glasstorch as t
+    if reduce not in ("sum", "mean", "max", "min", "prod"):
+        raise RuntimeError(f"segment_reduce(): reduction {reduce!r} is not supported")
+    if indices is not None:
+        raise RuntimeError("segment_reduce(): indices based reduction is not supported yet.")
+    if lengths is None and offsets is None:
+        raise RuntimeError("segment_reduce(): Either lengths or offsets must be defined")
+    if axis not in (0, -data.ndim) or (lengths is not None and lengths.ndim != 1) or \
+            (offsets is not None and offsets.ndim != 1):
+        raise NotImplementedError("segment_reduce: glasstorch reduces along axis 0 with 1-D "
+                                  "lengths or offsets")
+    if lengths is None:
+        lengths = offsets[1:] - offsets[:-1]
+    counts = lengths._data.astype(_xp.int64)
+    if not unsafe and (counts.min(initial=0) < 0 or counts.sum() != data.shape[0]):
+        raise RuntimeError("segment_reduce(): Expected all rows of lengths along axis to sum "
+                           "to data.size(lengths.dim()-1) when !unsafe.")
+    ids = _xp.repeat(_xp.arange(counts.size), counts)
+    full = _xp.ascontiguousarray(_xp.broadcast_to(ids.reshape((-1,) + (1,) * (data.ndim - 1)),
+                                                  data.shape))
+    rest = tuple(data.shape[1:])
+    op = {"sum": "sum", "mean": "sum", "prod": "prod", "max": "amax", "min": "amin"}[reduce]
+    fill = _EMPTY["sum" if reduce == "mean" else reduce]
+    base = t.full((counts.size,) + rest, fill, dtype=data.dtype)
+    seg = ScatterReduce.apply(base, 0, full, data, op, False)
+    n = t.tensor(counts.reshape((-1,) + (1,) * len(rest)), dtype=data.dtype)
+    if reduce in ("sum", "prod"):
+        if initial is None:
+            return seg
+        return seg + initial if reduce == "sum" else seg * initial
+    if reduce == "mean":
+        total = seg if initial is None else seg + initial
+        empty = t.full((), float("nan") if initial is None else initial, dtype=data.dtype)
+        return t.where(n == 0, empty, total / t.where(n == 0, t.ones_like(n), n))
+    if initial is None:
+        return seg
+    better = seg >= initial if reduce == "max" else seg <= initial
+    return t.where(better, seg, t.full((), initial, dtype=data.dtype))

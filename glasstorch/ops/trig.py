@@ -28,6 +28,10 @@ class Sin(Op, name="sin"):
         return gy * cos(x)
 
 
+def sin(input):
+    return Sin.apply(_float_input(input))
+
+
 class Cos(Op, name="cos"):
     """y = cos x;  dy/dx = -sin x."""
 
@@ -41,6 +45,10 @@ class Cos(Op, name="cos"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy * -sin(x)
+
+
+def cos(input):
+    return Cos.apply(_float_input(input))
 
 
 class Tan(Op, name="tan"):
@@ -59,6 +67,10 @@ class Tan(Op, name="tan"):
         return gy * (y * y + 1)
 
 
+def tan(input):
+    return Tan.apply(_float_input(input))
+
+
 class Asin(Op, name="asin"):
     """y = asin x;  dy/dx = 1 / sqrt(1 - x^2)."""
 
@@ -73,6 +85,10 @@ class Asin(Op, name="asin"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy * rsqrt(1 - x * x)
+
+
+def asin(input):
+    return Asin.apply(_float_input(input))
 
 
 class Acos(Op, name="acos"):
@@ -91,6 +107,10 @@ class Acos(Op, name="acos"):
         return gy * -rsqrt(1 - x * x)
 
 
+def acos(input):
+    return Acos.apply(_float_input(input))
+
+
 class Atan(Op, name="atan"):
     """y = atan x;  dy/dx = 1 / (1 + x^2)."""
 
@@ -104,6 +124,10 @@ class Atan(Op, name="atan"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy / (x * x + 1)
+
+
+def atan(input):
+    return Atan.apply(_float_input(input))
 
 
 class Sinh(Op, name="sinh"):
@@ -121,6 +145,10 @@ class Sinh(Op, name="sinh"):
         return gy * cosh(x)
 
 
+def sinh(input):
+    return Sinh.apply(_float_input(input))
+
+
 class Cosh(Op, name="cosh"):
     """y = cosh x;  dy/dx = sinh x."""
 
@@ -134,6 +162,10 @@ class Cosh(Op, name="cosh"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy * sinh(x)
+
+
+def cosh(input):
+    return Cosh.apply(_float_input(input))
 
 
 class Tanh(Op, name="tanh"):
@@ -152,6 +184,10 @@ class Tanh(Op, name="tanh"):
         return gy * (1 - y * y)
 
 
+def tanh(input):
+    return Tanh.apply(_float_input(input))
+
+
 class Asinh(Op, name="asinh"):
     """y = asinh x;  dy/dx = 1 / sqrt(x^2 + 1)."""
 
@@ -165,6 +201,10 @@ class Asinh(Op, name="asinh"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy * rsqrt(x * x + 1)
+
+
+def asinh(input):
+    return Asinh.apply(_float_input(input))
 
 
 class Acosh(Op, name="acosh"):
@@ -183,6 +223,10 @@ class Acosh(Op, name="acosh"):
         return gy * rsqrt(x * x - 1)
 
 
+def acosh(input):
+    return Acosh.apply(_float_input(input))
+
+
 class Atanh(Op, name="atanh"):
     """y = atanh x;  dy/dx = 1 / (1 - x^2)."""
 
@@ -197,50 +241,6 @@ class Atanh(Op, name="atanh"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy / (1 - x * x)
-
-
-def sin(input):
-    return Sin.apply(_float_input(input))
-
-
-def cos(input):
-    return Cos.apply(_float_input(input))
-
-
-def tan(input):
-    return Tan.apply(_float_input(input))
-
-
-def asin(input):
-    return Asin.apply(_float_input(input))
-
-
-def acos(input):
-    return Acos.apply(_float_input(input))
-
-
-def atan(input):
-    return Atan.apply(_float_input(input))
-
-
-def sinh(input):
-    return Sinh.apply(_float_input(input))
-
-
-def cosh(input):
-    return Cosh.apply(_float_input(input))
-
-
-def tanh(input):
-    return Tanh.apply(_float_input(input))
-
-
-def asinh(input):
-    return Asinh.apply(_float_input(input))
-
-
-def acosh(input):
-    return Acosh.apply(_float_input(input))
 
 
 def atanh(input):

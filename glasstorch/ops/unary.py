@@ -96,6 +96,12 @@ class Sign(Op, name="sign"):
         return _zeros(gy)
 
 
+def sign(input):
+    if input._data.dtype.kind == "b":
+        return _make(input._data.copy())
+    return Sign.apply(input)
+
+
 class Sgn(Sign, name="sgn"):
     """sgn(x) = sign(x) for real x;  dy/dx = 0. Its own op because torch's SgnBackward0
     saves x and y (sign's saves nothing), so a second backward raises as in torch."""
@@ -105,12 +111,6 @@ class Sgn(Sign, name="sgn"):
         if ctx.needs_input_grad[0]:
             ctx.save_inputs(0)
         return Sign.forward(ctx, x)
-
-
-def sign(input):
-    if input._data.dtype.kind == "b":
-        return _make(input._data.copy())
-    return Sign.apply(input)
 
 
 def sgn(input):
@@ -142,6 +142,10 @@ class Sqrt(Op, name="sqrt"):
         return gy / (ctx.output() * 2)
 
 
+def sqrt(input):
+    return Sqrt.apply(_float_input(input))
+
+
 class Rsqrt(Op, name="rsqrt"):
     """y = 1 / sqrt(x);  dy/dx = -y^3 / 2."""
 
@@ -159,6 +163,10 @@ class Rsqrt(Op, name="rsqrt"):
         return gy * (y * y * y) * -0.5
 
 
+def rsqrt(input):
+    return Rsqrt.apply(_float_input(input))
+
+
 class Square(Op, name="square"):
     """y = x^2;  dy/dx = 2x."""
 
@@ -172,6 +180,12 @@ class Square(Op, name="square"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy * (x * 2)
+
+
+def square(input):
+    if input._data.dtype.kind == "b":  # torch: square is pow(x, 2), and bool ** 2 is int64
+        input = to_dtype(input, _dtype.int64)
+    return Square.apply(input)
 
 
 class Reciprocal(Op, name="reciprocal"):
@@ -189,20 +203,6 @@ class Reciprocal(Op, name="reciprocal"):
     def backward(ctx, gy):
         y = ctx.output()
         return -gy * (y * y)
-
-
-def sqrt(input):
-    return Sqrt.apply(_float_input(input))
-
-
-def rsqrt(input):
-    return Rsqrt.apply(_float_input(input))
-
-
-def square(input):
-    if input._data.dtype.kind == "b":  # torch: square is pow(x, 2), and bool ** 2 is int64
-        input = to_dtype(input, _dtype.int64)
-    return Square.apply(input)
 
 
 def reciprocal(input):
@@ -251,6 +251,10 @@ class Erf(Op, name="erf"):
         return gy * exp(-(x * x)) * _TWO_OVER_SQRT_PI
 
 
+def erf(input):
+    return Erf.apply(_float_input(input))
+
+
 class Erfc(Op, name="erfc"):
     """y = erfc(x) = 1 - erf(x);  dy/dx = -2/sqrt(pi) e^(-x^2)."""
 
@@ -264,6 +268,10 @@ class Erfc(Op, name="erfc"):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return gy * exp(-(x * x)) * -_TWO_OVER_SQRT_PI
+
+
+def erfc(input):
+    return Erfc.apply(_float_input(input))
 
 
 class Erfinv(Op, name="erfinv"):
@@ -280,14 +288,6 @@ class Erfinv(Op, name="erfinv"):
     def backward(ctx, gy):
         y = ctx.output()
         return gy * exp(y * y) * _SQRT_PI_OVER_TWO
-
-
-def erf(input):
-    return Erf.apply(_float_input(input))
-
-
-def erfc(input):
-    return Erfc.apply(_float_input(input))
 
 
 def erfinv(input):

@@ -196,3 +196,39 @@ def test_anomaly_in_custom_function():
     with gt.autograd.detect_anomaly():
         with pytest.raises(RuntimeError, match="Function 'ZeroOverZeroBackward' returned nan"):
             ZeroOverZero.apply(gt.zeros(2, requires_grad=True)).sum().backward()
+
+
+# ---- the gradient contract of built-in ops (engine.py: one gradient per input, never None for
+# an input that needs one); an Op subclass without a name is not registered -------------------
+def _op_with_backward(backward):
+    from glasstorch.autograd.node import Op
+
+    class Twice(Op):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * 2 + y
+
+    Twice.backward = staticmethod(backward)
+    return Twice
+
+
+@pytest.mark.parametrize("backward, match", [
+    (lambda ctx, gy: gy, r"function TwiceBackward0 returned an incorrect number of gradients "
+                         r"\(expected 2, got 1\) \(.*Twice\.backward must return"),
+    (lambda ctx, gy: (gy, gy, gy), r"incorrect number of gradients \(expected 2, got 3\)"),
+    (lambda ctx, gy: (gy * 2, None), r"function TwiceBackward0 returned None as the gradient "
+                                     r"of input 1, which requires grad"),
+])
+def test_op_gradient_contract_names_the_op(backward, match):
+    op = _op_with_backward(backward)
+    x, y = _leaf(gt), _leaf(gt)
+    out = op.apply(x, y).sum()
+    with pytest.raises(RuntimeError, match=match):
+        out.backward()
+
+
+def test_op_may_return_none_for_an_input_without_grad():
+    op = _op_with_backward(lambda ctx, gy: (gy * 2, None))
+    x = _leaf(gt)
+    op.apply(x, gt.tensor([1.0, 1.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])

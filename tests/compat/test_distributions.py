@@ -259,3 +259,18 @@ def test_user_subclass_protocol():
         assert tuple(c.expand((4, 2)).batch_shape) == (4, 2)
         with pytest.raises(NotImplementedError):
             getattr(m, D).Distribution(validate_args=False).mean
+
+
+def test_class_tree_matches_torch():
+    """Every public class subclasses the same torch.distributions bases (isinstance checks in
+    user code agree)."""
+    import inspect
+    bases = ["Distribution", "ExponentialFamily", "TransformedDistribution"]
+    for name in torch.distributions.__all__:
+        tcls = getattr(torch.distributions, name)
+        if not inspect.isclass(tcls) or not issubclass(tcls, torch.distributions.Distribution):
+            continue
+        gcls = getattr(gt.distributions, name)
+        for b in bases:
+            assert issubclass(gcls, getattr(gt.distributions, b)) == \
+                issubclass(tcls, getattr(torch.distributions, b)), (name, b)

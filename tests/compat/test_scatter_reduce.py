@@ -66,3 +66,27 @@ ERRORS = {
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_errors_match_torch(name):
     check_raises(ERRORS[name], [(4,)], lib=True)
+
+
+SEG = {
+    "lengths": lambda m, x, r, init: m.segment_reduce(x, r, lengths=m.tensor([2, 0, 3]),
+                                                      initial=init),
+    "offsets_2d": lambda m, x, r, init: m.segment_reduce(x.reshape(5, 1).repeat(1, 2) * 1.5,
+                                                         r, offsets=m.tensor([0, 1, 1, 5]),
+                                                         initial=init),
+}
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "prod"])
+@pytest.mark.parametrize("initial", [None, 0.5])
+@pytest.mark.parametrize("form", list(SEG))
+def test_segment_reduce(reduce, initial, form):
+    check_op(lambda m, x: SEG[form](m, x, reduce, initial), [(5,)], lib=True)
+
+
+def test_segment_reduce_errors_and_thread_generator():
+    import glasstorch as gt
+    check_raises(lambda m, x: m.segment_reduce(x, "sum", lengths=m.tensor([2, 2])), [(5,)],
+                 lib=True)
+    check_raises(lambda m, x: m.segment_reduce(x, "sum"), [(5,)], lib=True)
+    assert gt.thread_safe_generator() is None

@@ -300,3 +300,27 @@ def _scatter_reduce(data, op=None):
     return (lambda lib, x, src: lib.scatter_reduce(
         x, dim, lib.tensor(idx), src.to(x.dtype), reduce, include_self=include_self)), \
         [x, src], {}
+
+
+# ---- F.grid_sample / F.affine_grid (ops/grid_sample.py) ------------------------------------
+@spec("F.grid_sample")
+def _grid_sample(data, op=None):
+    from fuzz_engine import FLOATS as _F
+    n, c, h, w = (data.draw(st.integers(1, 3)) for _ in range(4))
+    ho, wo = data.draw(st.integers(0, 3)), data.draw(st.integers(1, 3))
+    dt = data.draw(st.sampled_from(_F))
+    x = tensor(data, (n, c, h, w), [dt])
+    g = tensor(data, (n, ho, wo, 2), [dt], special=data.draw(st.booleans()))
+    mode = data.draw(st.sampled_from(["bilinear", "nearest"]))
+    pad = data.draw(st.sampled_from(["zeros", "border", "reflection"]))
+    align = data.draw(st.booleans())
+    return (lambda lib, x, g: lib.nn.functional.grid_sample(x, g, mode, pad, align)), [x, g], {}
+
+
+@spec("F.affine_grid")
+def _affine_grid(data, op=None):
+    from fuzz_engine import FLOATS as _F
+    n, h, w = (data.draw(st.integers(1, 3)) for _ in range(3))
+    theta = tensor(data, (n, 2, 3), _F)
+    align = data.draw(st.booleans())
+    return (lambda lib, t: lib.nn.functional.affine_grid(t, (n, 1, h, w), align)), [theta], {}

@@ -55,7 +55,8 @@ def _index_put(data, op=None):
     return f, [x, idx, v], {}
 
 
-@spec("gather", "scatter_add", "scatter", "index_select", "index_add", "index_fill")
+@spec("gather", "scatter_add", "scatter", "index_select", "index_add", "index_fill",
+      "index_copy")
 def _gather(data, op=None):
     x = tensor(data, data.draw(shapes(1, 3, 1)), FLOATS)
     nd = x.array.ndim
@@ -78,6 +79,8 @@ def _gather(data, op=None):
     if -nd <= d < nd:
         src_shape[d] = idx.array.shape[0]
     src = tensor(data, tuple(src_shape), FLOATS)
+    if op == "index_copy":
+        return (lambda lib, x, i, s: x.index_copy(d, i, s)), [x, idx, src], {}
     return (lambda lib, x, i, s: x.index_add(d, i, s)), [x, idx, src], {}
 
 

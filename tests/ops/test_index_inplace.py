@@ -1,6 +1,6 @@
 """In-place index ops write straight into self's buffer (ops/_inplace.py `direct=True`):
-index_add_, index_put_ / x[i] = v, index_fill_, scatter_, scatter_add_, masked_fill_,
-masked_scatter_. Against torch: values, version counters, views writing through to their
+index_add_, index_copy_, index_put_ / x[i] = v, index_fill_, scatter_, scatter_add_,
+masked_fill_, masked_scatter_. Against torch: values, version counters, views writing through to their
 base, gradients when autograd records (self requiring grad, a view of it, or only the source),
 a source aliasing self, and that no copy of the whole tensor is made (peak memory, not time:
 benchmarks/bench_index.py times it)."""
@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import glasstorch as gt
-from tests.helpers import check_op
+from tests.helpers import check_op, check_raises
 
 P = pytest.param
 
@@ -25,6 +25,9 @@ OPS = {
     "index_add_": lambda L, x, s: x.index_add_(0, _idx(L), s, alpha=0.5),
     "index_add_-dim1": lambda L, x, s: x.index_add_(1, L.tensor([2, 0, 2, 1]),
                                                     L.cat([s, s[:2]]), alpha=2),
+    "index_copy_": lambda L, x, s: x.index_copy_(0, L.tensor([3, 0, 1, 5]), s),
+    "index_copy_-dim1": lambda L, x, s: x.index_copy_(1, L.tensor([2, 0]),
+                                                      L.cat([s, s[:2]])[:, :2]),
     "index_put_-accumulate": lambda L, x, s: x.index_put_((_idx(L),), s, accumulate=True),
     "index_put_": lambda L, x, s: x.index_put_((L.tensor([4, 1, 2, 0]),), s),
     "setitem-pairs": lambda L, x, s: x.__setitem__((L.tensor([1, 5]), L.tensor([0, 3])),
@@ -127,6 +130,7 @@ def test_saved_self_is_invalidated(name):
     P(lambda L, x: x.index_put_((L.tensor([2, 3, 4]),), x[1:4], accumulate=True),
       id="index_put_-accumulate"),
     P(lambda L, x: x.__setitem__(L.tensor([2, 3, 4]), x[1:4]), id="setitem"),
+    P(lambda L, x: x.index_copy_(0, L.tensor([5, 4]), x[:2]), id="index_copy_"),
 ])
 def test_source_in_self_memory_is_refused(fn):
     # torch checks dense layouts for overlap before writing
@@ -164,7 +168,7 @@ def test_expanded_self_is_refused():
 
 @pytest.mark.parametrize("grad", [P(False, id="no-grad"), P(True, id="source-requires-grad")])
 @pytest.mark.parametrize("name", [n for n in NAMES if not n.startswith("masked")
-                                  and n != "index_add_-dim1"])
+                                  and not n.endswith("-dim1")])
 def test_no_copy_of_the_whole_tensor(name, grad):
     """A few rows of a 1.3 MB tensor updated allocate far less than one copy of it (left out:
     masked ops, whose mask is as large as the tensor, and a dim-1 add touching every row)."""
@@ -179,3 +183,37 @@ def test_no_copy_of_the_whole_tensor(name, grad):
         tracemalloc.stop()
     assert x._version == 1
     assert peak < x.numel() * 8 // 20, peak
+
+
+# ---- index_copy (out of place) against torch: values, gradients, errors -------------------
+@pytest.mark.parametrize("fn,shapes", [
+    P(lambda L, x, s: x.index_copy(0, L.tensor([3, 0]), s), [(5, 3), (2, 3)], id="dim0"),
+    P(lambda L, x, s: L.index_copy(x, -1, L.tensor([2, 0]), s), [(4, 3), (4, 2)],
+      id="dim-neg"),
+    P(lambda L, x, s: x.index_copy(1, L.tensor([1]), s), [(2, 3, 4), (2, 1, 4)], id="3d"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor(2), s), [(4, 3), (1, 3)], id="0d-index"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([1]), s), [(4,), ()], id="0d-source"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0]), s), [(), (1,)], id="0d-self"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([], dtype=L.int64), s), [(4, 3), (0, 3)],
+      id="empty"),
+])
+def test_index_copy(fn, shapes):
+    check_op(fn, shapes, lib=True)
+
+
+@pytest.mark.parametrize("fn", [
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, 1], dtype=L.int32), s), id="int32-index"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([[0, 1]]), s), id="2d-index"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, 1]), s.double()), id="dtype"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, 1, 2]), s), id="count"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, 1]), s[:, :2]), id="slice-shape"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, 1]), s[:, :, None]), id="ndim"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, 7]), s), id="out-of-bounds"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, -1]), s), id="negative"),
+    P(lambda L, x, s: x.index_copy(2, L.tensor([0, 1]), s), id="dim"),
+    P(lambda L, x, s: x.index_copy(0, L.tensor([0, 1]), 2.0), id="number-source"),
+    P(lambda L, x, s: x[0].index_copy(0, L.tensor([0, 1]), s[0, 0]), id="scalar-source-2"),
+])
+def test_index_copy_errors(fn):
+    g_err, t_err = check_raises(fn, [(5, 3), (2, 3)], lib=True, dtype="float32")
+    assert str(g_err) == str(t_err).split("\n")[0]
