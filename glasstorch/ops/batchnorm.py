@@ -29,15 +29,23 @@ __all__ = ["batch_norm"]
 _BLOCK_BYTES = 256 << 10     # rows of samples processed together inside one thread's slice
 
 
-def _blocks(x3, fn):
-    """Run fn(i, j) over blocks of samples of x3 (N, C, L), split over the thread pool."""
+def _blocks(x3, fn, blas=False):
+    """Run fn(i, j) over blocks of samples of x3 (N, C, L), split over the thread pool
+    (blas: fn calls BLAS, which then runs one thread per slice)."""
     n = x3.shape[0]
     per = max(1, _BLOCK_BYTES // max(x3[0].nbytes, 1))
 
     def run(i, j):
         for k in range(i, j, per):
             fn(k, min(k + per, j))
-    _threads.parallel_for(n, run, x3.nbytes)
+    _threads.parallel_for(n, run, x3.nbytes, blas_serial=blas)
+
+
+def _sum_rows(a, out):
+    """out[n] = sum over axis 1 of a (n, L, C): as ones(L) @ a, a BLAS matrix-vector product
+    (NumPy's sum over a middle axis adds C-value rows one at a time: 2.45 -> 0.39 ms for a
+    64 x 1024 x 32 block)."""
+    _xp.matmul(_xp.ones(a.shape[1], a.dtype), a, out=out)
 
 
 # x3 is (N, C, L), or (N, L, C) for a channels-last input (a view of its NHWC memory, no
@@ -62,7 +70,10 @@ def _as_input(y3, x, axis):
 def _sums(x3, axis=-1):
     C = x3.shape[2 if axis == 1 else 1]
     s = _xp.empty((x3.shape[0], C), x3.dtype)
-    _blocks(x3, lambda i, j: x3[i:j].sum(axis, out=s[i:j]))
+    if axis == 1:
+        _blocks(x3, lambda i, j: _sum_rows(x3[i:j], s[i:j]), blas=True)
+    else:
+        _blocks(x3, lambda i, j: x3[i:j].sum(axis, out=s[i:j]))
     return s.sum(0)
 
 
@@ -74,8 +85,11 @@ def _centered_sums(x3, mean, other=None, axis=-1):
     def run(i, j):
         d = _xp.subtract(x3[i:j], mean)
         d *= d if other is None else other[i:j]
-        d.sum(axis, out=s[i:j])
-    _blocks(x3, run)
+        if axis == 1:
+            _sum_rows(d, s[i:j])
+        else:
+            d.sum(axis, out=s[i:j])
+    _blocks(x3, run, blas=axis == 1)
     return s.sum(0)
 
 
