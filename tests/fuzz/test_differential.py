@@ -39,11 +39,9 @@ _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 
 # found only by --fuzz-long (400 examples per op), still open: LAPACK's handling of NaN/inf
 # and singular inputs, float32 underflow in a gradient formula
 _LONG = {
-    "linalg_eigh": "wrong_grad",                # float32 1x1 with |a| ~ 1e30
     # open: a 1x1 -inf image upsampled to 5x5 (align_corners=False): torch -inf at [2, 2..4]
     # and [3..4, 2], nan here (a lambda of exactly 0 vs a tiny one at src = 0.2 * 2.5 - 0.5)
     "upsample_bilinear2d": "wrong_value",
-    "linalg_cholesky": "silent_accept",         # inf input that LAPACK refuses, NumPy not
     # torch bug, not followed: with a uint8 `input`, its backward for `other` negates input
     # in uint8 (-3 -> 253): atan2(tensor([3], dtype=uint8), b) gives b.grad 253 / (9 + b^2)
     # (evidence: the ratio to glasstorch's -3 / (9 + b^2) is exactly -253/3 in every case).
