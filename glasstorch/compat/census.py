@@ -42,8 +42,9 @@ OUT_OF_SCOPE = [
     (r"^i?r?h?fft(2|n)?$|^stft$|^istft$",
      "Fourier transforms produce complex tensors (fftfreq/rfftfreq/fftshift are in)"),
     (r"complex|^real$|^imag$|view_as_real|view_as_complex|^conj|resolve_conj|resolve_neg|"
-     r"is_neg$|^polar$|^angle$|^adjoint$|chalf|cfloat|cdouble|^is_conj",
-     "complex dtypes: glasstorch has real dtypes only"),
+     r"is_neg$|^polar$|^angle$|^adjoint$|chalf|cfloat|cdouble|^is_conj|^eig$|^eigvals$",
+     "complex dtypes: glasstorch has real dtypes only (linalg.eig/eigvals return complex "
+     "tensors even for real input)"),
     (r"^bfloat16$|bfloat|float8|^uint(16|32|64)|^bits|^float4", "dtypes NumPy lacks"),
     (r"^all_reduce|^all_gather|broadcast_coalesced|reduce_scatter|^comm$|nccl",
      "collectives belong to glasstorch.distributed"),

@@ -35,7 +35,7 @@ from .discrete import OneHotCategoricalStraightThrough  # noqa: F401
 from .mixture import MixtureSameFamily  # noqa: F401
 from .matrix import LowRankMultivariateNormal, Wishart, LKJCholesky  # noqa: F401
 from .kl import kl_divergence, register_kl  # noqa: F401
-from . import kl  # noqa: F401
+from . import kl, kl_cross  # noqa: F401  (kl_cross registers the cross-family pairs)
 
 __all__ = ["Distribution", "ExponentialFamily", "Normal", "LogNormal", "Uniform", "Exponential",
            "Laplace", "Cauchy", "MultivariateNormal", "Bernoulli", "Categorical",

@@ -323,4 +323,4 @@ def _kl_cauchy_cauchy(p, q):
         (4 * p.scale * q.scale).log()
 
 
-from . import kl_cross  # noqa: E402,F401  (registers the cross-family pairs)
+# the cross-family pairs are registered by kl_cross.py, which the package imports after this

@@ -9,7 +9,7 @@ from ..nn import functional as _F
 from ..tensor import Tensor
 from . import constraints
 from .distribution import broadcast_all
-from .transforms import Transform, _broadcast_shapes
+from .transforms_base import Transform, _broadcast_shapes
 
 __all__ = ["ExpTransform", "PowerTransform", "SigmoidTransform", "SoftplusTransform",
            "TanhTransform", "AbsTransform", "AffineTransform", "CumulativeDistributionTransform"]

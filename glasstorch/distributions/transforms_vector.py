@@ -8,7 +8,7 @@ import math
 from ..nn import functional as _F
 from ..tensor import Size
 from . import constraints
-from .transforms import Transform, _sum_rightmost
+from .transforms_base import Transform, _sum_rightmost
 from .transforms_elementwise import _clipped_sigmoid, _softplus
 
 __all__ = ["CorrCholeskyTransform", "SoftmaxTransform", "StickBreakingTransform",

@@ -19,6 +19,9 @@ from ..ops.pool import (max_pool1d, max_pool2d, max_pool1d_with_indices,  # noqa
                         adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
                         max_unpool1d, max_unpool2d)
 from ..ops.pool_avg import lp_pool1d, lp_pool2d  # noqa: F401
+from ..ops.conv3d import conv3d, conv_transpose3d  # noqa: F401
+from ..ops.pool3d import (max_pool3d, max_pool3d_with_indices, avg_pool3d,  # noqa: F401
+                          adaptive_avg_pool3d, adaptive_max_pool3d, lp_pool3d, max_unpool3d)
 from ..ops.upsample import channel_shuffle  # noqa: F401
 from ..ops.distance import pdist  # noqa: F401
 from ..ops.pad import pad  # noqa: F401

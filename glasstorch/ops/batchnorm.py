@@ -29,15 +29,23 @@ __all__ = ["batch_norm"]
 _BLOCK_BYTES = 256 << 10     # rows of samples processed together inside one thread's slice
 
 
-def _blocks(x3, fn):
-    """Run fn(i, j) over blocks of samples of x3 (N, C, L), split over the thread pool."""
+def _blocks(x3, fn, blas=False):
+    """Run fn(i, j) over blocks of samples of x3 (N, C, L), split over the thread pool
+    (blas: fn calls BLAS, which then runs one thread per slice)."""
     n = x3.shape[0]
     per = max(1, _BLOCK_BYTES // max(x3[0].nbytes, 1))
 
     def run(i, j):
         for k in range(i, j, per):
             fn(k, min(k + per, j))
-    _threads.parallel_for(n, run, x3.nbytes)
+    _threads.parallel_for(n, run, x3.nbytes, blas_serial=blas)
+
+
+def _sum_rows(a, out):
+    """out[n] = sum over axis 1 of a (n, L, C): as ones(L) @ a, a BLAS matrix-vector product
+    (NumPy's sum over a middle axis adds C-value rows one at a time: 2.45 -> 0.39 ms for a
+    64 x 1024 x 32 block)."""
+    _xp.matmul(_xp.ones(a.shape[1], a.dtype), a, out=out)
 
 
 # x3 is (N, C, L), or (N, L, C) for a channels-last input (a view of its NHWC memory, no
@@ -62,7 +70,10 @@ def _as_input(y3, x, axis):
 def _sums(x3, axis=-1):
     C = x3.shape[2 if axis == 1 else 1]
     s = _xp.empty((x3.shape[0], C), x3.dtype)
-    _blocks(x3, lambda i, j: x3[i:j].sum(axis, out=s[i:j]))
+    if axis == 1:
+        _blocks(x3, lambda i, j: _sum_rows(x3[i:j], s[i:j]), blas=True)
+    else:
+        _blocks(x3, lambda i, j: x3[i:j].sum(axis, out=s[i:j]))
     return s.sum(0)
 
 
@@ -74,8 +85,11 @@ def _centered_sums(x3, mean, other=None, axis=-1):
     def run(i, j):
         d = _xp.subtract(x3[i:j], mean)
         d *= d if other is None else other[i:j]
-        d.sum(axis, out=s[i:j])
-    _blocks(x3, run)
+        if axis == 1:
+            _sum_rows(d, s[i:j])
+        else:
+            d.sum(axis, out=s[i:j])
+    _blocks(x3, run, blas=axis == 1)
     return s.sum(0)
 
 
@@ -97,17 +111,29 @@ class NativeBatchNorm(Op, name="batch_norm"):
         N, C = x.shape[:2]
         x3, axis, ps = _layout(x)
         M = x.size // C if C else 0
+        invstd = None
         if training:
             if M:
                 mean = (_sums(x3, axis) / M).reshape(ps)
                 var = (_centered_sums(x3, mean, axis=axis) / M).reshape(ps)
+                if x.dtype == _xp.float32 and not _xp.isfinite(var).all() and \
+                        not x.flags.c_contiguous and axis == -1:
+                    # torch's kernel for a strided input sums float32 statistics in double:
+                    # |x| ~ 1e30 keeps a finite variance (and a float32 invstd ~ 1e-30)
+                    # there, not inf and invstd 0 (its contiguous kernels sum in float)
+                    x64 = x3.astype(_xp.float64)
+                    mean = _sums(x64, axis).reshape(ps) / M
+                    var = _centered_sums(x64, mean, axis=axis).reshape(ps) / M
+                    invstd = (1 / _xp.sqrt(var + eps)).astype(x.dtype)
+                    mean, var = mean.astype(x.dtype), var.astype(x.dtype)
             else:  # an empty batch: torch returns an empty result
                 mean, var = _xp.zeros(ps, x.dtype), _xp.ones(ps, x.dtype)
             stats.extend((mean.reshape(C), var.reshape(C)))
         else:
             mean = mean.reshape(ps).astype(x.dtype)
             var = var.reshape(ps).astype(x.dtype)
-        invstd = 1 / _xp.sqrt(var + eps)
+        if invstd is None:
+            invstd = 1 / _xp.sqrt(var + eps)
         a = invstd if w is None else invstd * w.reshape(ps)
         shift = -mean * a if b is None else b.reshape(ps) - mean * a
         need = ctx.needs_input_grad

@@ -1,5 +1,7 @@
 """Matrix decompositions and inverses (the primitives of glasstorch.linalg): inv, det, slogdet,
-solve, cholesky, qr, eigh, svd. Forward is LAPACK through NumPy; each backward is written in
+solve, solve_triangular, cholesky, qr, eigh, svd. Forward is LAPACK through NumPy (inv, det,
+slogdet, solve of a non-finite input: the LU of _lu.py, as NumPy's OpenBLAS and torch's MKL part
+there); each backward is written in
 glasstorch ops (so second derivatives work) from the usual matrix-calculus identities, named
 in each docstring. Everything batches over leading dims. torch.linalg's composite functions
 (norms, pinv, lstsq, matrix_rank, ...) are built from these in glasstorch/linalg.py.
@@ -8,9 +10,11 @@ from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _make
+from . import _lu
 from ._util import new_tensor
 
-__all__ = ["inv", "det", "slogdet", "solve", "solve_triangular", "cholesky", "qr", "eigh", "svd", "LinAlgError"]
+__all__ = ["inv", "det", "slogdet", "solve", "solve_triangular", "cholesky", "qr", "eigh", "svd",
+           "LinAlgError"]
 
 
 class LinAlgError(RuntimeError):
@@ -64,12 +68,41 @@ def _lapack(fn, op, *arrays):
                           "where the op needs it)") from None
 
 
+def _finite(*arrays):
+    return all(bool(_xp.isfinite(a).all()) for a in arrays)
+
+
+def _factor(A, op):
+    """_lu.lu(A), raising torch's LinAlgError when a pivot is exactly zero (LAPACK's info).
+    (torch's solve and inv factor A in any layout; its det and slogdet do not: _det_lu.)"""
+    LU, perm, sign, zero = _lu.lu(A)
+    bad = _xp.flatnonzero(zero)
+    if bad.size:
+        where = f"(Batch element {bad[0]}): " if zero.ndim else ""
+        what = f"The diagonal element {zero.reshape(-1)[bad[0]]} is zero, the inversion could " \
+            "not be completed because the input matrix is singular." if op == "inv" else \
+            "The solver failed because the input matrix is singular."
+        raise LinAlgError(f"{'torch.' if op == 'solve' else ''}linalg.{op}: {where}{what}")
+    return LU, perm
+
+
+def _solve(A, B, op):
+    """A^-1 B: LAPACK (NumPy) for finite input, the LU of _lu.py otherwise (torch's nan where
+    NumPy's OpenBLAS gives numbers); a singular A raises torch's LinAlgError and message."""
+    if _finite(A, B):
+        try:
+            return _xp.linalg.solve(A, B)
+        except _xp.linalg.LinAlgError:
+            pass        # _factor names the zero pivot as torch does (or solves, if none)
+    return _lu.lu_solve(*_factor(A, op), _xp.broadcast_to(B, A.shape[:-1] + B.shape[-1:]))
+
+
 class Inv(Op, name="linalg_inv"):
     """Y = A^-1;  gA = -Y^T gY Y^T."""
 
     @staticmethod
     def forward(ctx, A):
-        y = _lapack(_xp.linalg.inv, "inv", A)
+        y = _solve(A, _xp.broadcast_to(_xp.eye(A.shape[-1], dtype=A.dtype), A.shape), "inv")
         ctx.save_output(y)
         return y
 
@@ -79,13 +112,25 @@ class Inv(Op, name="linalg_inv"):
         return -(_T(Y) @ gy @ _T(Y))
 
 
+def _det_lu(A):
+    """(diagonal of U, sign of the row permutation) of A's LU (A^T's where torch factors
+    that: _lu.factor_transposed), LAPACK's way (_lu.py)."""
+    LU, _, sign, _ = _lu.lu(_xp.swapaxes(A, -1, -2) if _lu.factor_transposed(A) else A)
+    return _xp.diagonal(LU, axis1=-2, axis2=-1), sign
+
+
 class Det(Op, name="linalg_det"):
-    """d = det(A);  gA = gd * d * A^-T (Jacobi's formula)."""
+    """d = det(A) = sign(P) prod(diag U);  gA = gd * d * A^-T (Jacobi's formula). As torch
+    2.13: a zero determinant gives a zero gradient (n >= 2; a 1x1 A's is gd)."""
 
     @staticmethod
     def forward(ctx, A):
         ctx.save_inputs(0)
-        d = _xp.linalg.det(A)
+        if _finite(A):
+            d = _xp.linalg.det(A)
+        else:
+            u, sign = _det_lu(A)
+            d = _xp.asarray(sign * u.prod(-1), A.dtype)
         ctx.save_output(d)
         return d
 
@@ -93,21 +138,43 @@ class Det(Op, name="linalg_det"):
     def backward(ctx, gy):
         (A,) = ctx.saved_tensors
         d = ctx.output()
-        return (gy * d)[..., None, None] * _T(inv(A))
+        if A.shape[-1] == 1:
+            return gy[..., None, None].expand(*A.shape)
+        zero = (d == 0).detach()
+        if not zero.any():
+            return (gy * d)[..., None, None] * _T(inv(A))
+        from ..creation import eye
+        from .mask import where
+        I = eye(A.shape[-1], dtype=A.dtype)
+        safe = where(zero[..., None, None], I, A)     # no inverse there: its factor d is 0
+        return (gy * d)[..., None, None] * _T(inv(safe))
 
 
 class Slogdet(Op, name="linalg_slogdet"):
-    """(sign, log|det A|);  gA = g_logabsdet * A^-T (the sign is piecewise constant)."""
+    """(sign, log|det A|) from A's LU as torch: sign = sign(P) prod(sgn(diag U)) (sgn(nan) =
+    0), log|det| = sum(log|diag U|);  gA = g_logabsdet * A^-T (the sign is piecewise
+    constant; a singular A gives inf/nan there, as torch)."""
 
     @staticmethod
     def forward(ctx, A):
         ctx.save_inputs(0)
         sign, logabs = _xp.linalg.slogdet(A)
-        return sign, logabs
+        if not _finite(A) or (sign == 0).any():
+            u, perm_sign = _det_lu(A)
+            sign = perm_sign * _xp.where(_xp.isnan(u), 0, _xp.sign(u)).prod(-1)
+            with _xp.errstate(divide="ignore"):
+                logabs = _xp.log(_xp.abs(u)).sum(-1)
+        ctx.singular = bool((sign == 0).any())
+        return _xp.asarray(sign, A.dtype), _xp.asarray(logabs, A.dtype)
 
     @staticmethod
     def backward(ctx, gsign, glog):
         (A,) = ctx.saved_tensors
+        if ctx.singular:    # torch's A^-T diag(g) by the LU, unchecked: inf/nan (a constant)
+            a, t = A._data, _lu.factor_transposed(A._data)
+            LU, perm = _lu.lu(_xp.swapaxes(a, -1, -2) if t else a)[:2]
+            d = glog._data[..., None, None] * _xp.eye(a.shape[-1], dtype=a.dtype)
+            return new_tensor(_lu.lu_solve(LU, perm, d, adjoint=not t))
         return glog[..., None, None] * _T(inv(A))
 
 
@@ -116,7 +183,7 @@ class Solve(Op, name="linalg_solve"):
 
     @staticmethod
     def forward(ctx, A, B):
-        X = _lapack(_xp.linalg.solve, "solve", A, B)
+        X = _solve(A, B, "solve")
         ctx.save_inputs(0)
         ctx.save_output(X)
         return X
@@ -136,7 +203,7 @@ class SolveTriangular(Op, name="linalg_solve_triangular"):
 
     @staticmethod
     def forward(ctx, A, B, upper, unit):
-        X = _substitute(A, B, upper, unit)
+        X = _lu.substitute(A, B, upper, unit)
         ctx.save_inputs(0)
         ctx.save_output(X)
         ctx.upper, ctx.unit = upper, unit
@@ -152,18 +219,6 @@ class SolveTriangular(Op, name="linalg_solve_triangular"):
         gA = -(gB @ _T(X))
         k = int(ctx.unit)
         return (gA.triu(k) if ctx.upper else gA.tril(-k)), gB, None, None
-
-
-def _substitute(A, B, upper, unit):
-    """Back (upper) or forward (lower) substitution over the rows, as LAPACK's trsm: a zero
-    on the diagonal gives inf/nan in the result, not an error (torch's behaviour)."""
-    X = _xp.empty(B.shape, B.dtype)
-    n = A.shape[-1]
-    for i in (range(n - 1, -1, -1) if upper else range(n)):
-        done = slice(i + 1, n) if upper else slice(0, i)
-        row = B[..., i, :] - (A[..., i:i + 1, done] @ X[..., done, :])[..., 0, :]
-        X[..., i, :] = row if unit else row / A[..., i, i, None]
-    return X
 
 
 class Cholesky(Op, name="linalg_cholesky"):

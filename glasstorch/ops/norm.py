@@ -12,6 +12,8 @@ with the *unbiased* variance, as torch does. Backward has two paths: `_array_bac
 ordinary step: the closed form on arrays, few temporaries) and `_graph_backward`
 (create_graph=True: the same formula in recorded ops, statistics rebuilt from x).
 """
+import math
+
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
@@ -128,8 +130,58 @@ def _stats(x, dims):
     return mean, d.mean(axis=dims, keepdims=True)
 
 
+def _layer_stats(x, dims):
+    """_stats, except in rows whose values are near the square root of the dtype's largest
+    (or not finite): there torch's own algorithm, _welford_rows, whose float32 overflow
+    gives inf or nan variances (a NaN output) where the two-pass sums above stay finite."""
+    mean, var = _stats(x, dims)
+    if x.size == 0:
+        return mean, var
+    n = int(_xp.prod([x.shape[d] for d in dims]))
+    rows = x.reshape(-1, n)
+    limit = _xp.sqrt(_xp.finfo(x.dtype).max) / (4 * n)
+    with _xp.errstate(all="ignore"):    # max |x| <= |mean| + sqrt(n var): large, inf or nan
+        odd = ~(_xp.abs(mean) + _xp.sqrt(n * var) < limit).reshape(-1)
+    if odd.any():
+        m, v = mean.reshape(-1), var.reshape(-1)
+        m[odd], v[odd] = _welford_rows(rows[odd])
+    return mean, var
+
+
+def _welford_rows(x):
+    """torch's RowwiseMoments (ATen cpu/moments_utils.h, its CPU kernels here running 32-byte
+    vectors): Welford per vector lane over the whole vectors, Welford over the tail, then each
+    lane merged into the tail's moments with m2 += m2_lane + d * d * c * m0, in x's dtype.
+    That merge is where torch's NaN comes from: d * d overflows to inf and c or m0 is 0."""
+    t, (rows, N) = x.dtype.type, x.shape
+    L = 32 // x.dtype.itemsize
+    n = N // L
+    with _xp.errstate(all="ignore"):
+        m1, m2 = _xp.zeros((rows, L), x.dtype), _xp.zeros((rows, L), x.dtype)
+        for j in range(n):          # each lane: Welford with c = 1 / (j + 1)
+            v = x[:, j * L:(j + 1) * L]
+            d = v - m1
+            m1 = m1 + d / t(j + 1)
+            m2 = m2 + d * (v - m1)
+        a1, a2, a0 = _xp.zeros(rows, x.dtype), _xp.zeros(rows, x.dtype), 0
+        for i in range(n * L, N):   # the tail, element by element
+            v = x[:, i]
+            d = v - a1
+            a0 += 1
+            a1 = a1 + d / t(a0)
+            a2 = a2 + d * (v - a1)
+        for lane in range(L):       # AddMoments(n, lane's m1, m2) into the tail's
+            tot = a0 + n
+            c = t(0) if tot == 0 else t(n) / t(tot)
+            d = m1[:, lane] - a1
+            a1 = a1 + c * d
+            a2 = a2 + (m2[:, lane] + d * d * c * t(a0))
+            a0 = tot
+        return a1, a2 / t(N)
+
+
 def _invstd(var, eps):
-    return 1 / _xp.sqrt(var + eps)
+    return 1 / _xp.sqrt(_xp.maximum(var, 0) + eps)     # torch's max(var, 0): NaN stays
 
 
 def _update(buf, stat, momentum):
@@ -224,7 +276,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     float_only(input, "LayerNormKernelImpl")
     x = input._data
     dims = tuple(range(x.ndim - len(ns), x.ndim))
-    mean, var = _stats(x, dims)
+    mean, var = _layer_stats(x, dims)
     return NativeLayerNorm.apply(input, weight, bias, mean, _invstd(var, eps), dims, True, eps)
 
 
@@ -236,6 +288,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{len(shape)}")
     N, C = shape[:2]
+    size = [N * C // num_groups, num_groups] + list(shape[2:])     # F.group_norm's check
+    if math.prod(size[:1] + size[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {size}")
     if C % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(shape)} and "
@@ -252,7 +308,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     # (N, G, C/G, L): a group is a (C/G, L) block, and the per-channel weight is (G, C/G, 1)
     x4 = input.reshape(N, G, C // G, _prod(shape[2:]))
     dims = (2, 3)
-    mean, var = _stats(x4._data, dims)
+    mean, var = _layer_stats(x4._data, dims)     # torch's RowwiseMoments here too
     w = None if weight is None else weight.reshape(G, C // G, 1)
     b = None if bias is None else bias.reshape(G, C // G, 1)
     y = NativeGroupNorm.apply(x4, w, b, mean, _invstd(var, eps), dims, True, eps)

@@ -7,6 +7,8 @@ import torch
 import glasstorch as gt
 from tests.helpers import check_op, check_raises
 
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf/nan on purpose
+
 
 # ---- QR of wide matrices (m < n): A = [X | Y], X = Q U square, Y = Q V --------------------
 @pytest.mark.parametrize("mode", ["reduced", "complete"])
@@ -71,3 +73,62 @@ def test_solve_triangular_casts_b_to_a_dtype():
     check_op(lambda m, A, B: m.linalg.solve_triangular(A, B.float(), upper=True), [(3, 3),
                                                                                    (3, 1)],
              lib=True)
+
+
+# ---- det, slogdet, inv, solve on inf/NaN input: the LU of ops/_lu.py, as torch's LAPACK ---
+_inf, _nan = np.inf, np.nan
+_NONFINITE = [
+    np.array([[_nan, 1.0], [1.0, 2.0]]),
+    np.array([[_inf, 1.0], [-_inf, -1.5]]),                  # OpenBLAS: 1/inf * inf -> 0
+    np.array([[-_inf, -1e-30], [1.0, 0.0]]),
+    np.array([[0.94, 0.37, 1.0], [0.0, 1.02, _inf], [0.0, 1.0, 1.1]]),
+    np.array([[-1.43, -0.0, -1.0, -_inf], [0.6, 1.37, 1.0, -1e-30],
+              [-0.0, 0.94, -1e-30, -2.1], [-0.4, 1.02, 1e30, -0.0]]),
+    np.array([[[1.0, -0.5, _nan], [0.3, _nan, 2.0], [-1.0, 1.0, 0.5]],
+              [[2.0, 1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 3.0, -1.0]]]),
+]
+
+
+@pytest.mark.parametrize("layout", ["C", "T"])     # torch's det factors A^T of a row-major A
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("fn", [lambda m, A: m.linalg.det(A), lambda m, A: m.linalg.slogdet(A),
+                                lambda m, A: m.linalg.inv(A),
+                                lambda m, A: m.linalg.solve(A, m.ones_like(A[..., :1]))])
+@pytest.mark.parametrize("a", _NONFINITE)
+def test_non_finite_input_as_torch(a, fn, dtype, layout):
+    try:
+        fn(torch, torch.tensor(a.astype(dtype)))
+    except torch.linalg.LinAlgError:
+        g, t = check_raises(fn, [a], lib=True, dtype=dtype, exc=gt.linalg.LinAlgError)
+        assert str(g) == str(t)
+        return
+    check_op(fn, [a.astype(dtype)], lib=True, dtype=dtype, grad=False, layout=layout)
+
+
+def test_slogdet_sign_of_nan_input_is_a_signed_zero():
+    """torch: sign = sign(P) prod(sgn(diag U)) with sgn(nan) = 0 (NumPy said -1)."""
+    a = np.array([[1.0, _nan, 2.0], [3.0, 1.0, -1.0], [0.5, 2.0, 1.0]])
+    for m in (gt, torch):
+        s = m.linalg.slogdet(m.tensor(a)).sign
+        assert float(s) == 0.0
+    g, t = (np.copysign(1, float(m.linalg.slogdet(m.tensor(a)).sign)) for m in (gt, torch))
+    assert g == t
+
+
+@pytest.mark.parametrize("a", [np.zeros((1, 1)), np.array([[1.0, 2.0], [2.0, 4.0]]),
+                               np.array([[1.0, 0.0], [0.0, 0.0]]), np.zeros((2, 3, 3)),
+                               np.array([[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [2.0, 4.0]]])])
+def test_gradients_at_singular_matrices(a):
+    """det: torch 2.13 gives a zero gradient at det = 0 (a 1x1's is 1); slogdet: inf/nan."""
+    check_op(lambda m, A: m.linalg.det(A), [a], lib=True)
+    check_op(lambda m, A: m.linalg.slogdet(A), [a], lib=True)
+
+
+@pytest.mark.parametrize("fn", [lambda m, A: m.linalg.inv(A),
+                                lambda m, A: m.linalg.solve(A, A[..., :1])])
+def test_singular_errors_name_the_batch_element_and_pivot(fn):
+    a = np.stack([np.eye(3), np.diag([1.0, 0.0, 1.0])])
+    g, t = check_raises(fn, [a], lib=True, exc=gt.linalg.LinAlgError)
+    assert str(g) == str(t)
+    g, t = check_raises(fn, [a[1]], lib=True, exc=gt.linalg.LinAlgError)
+    assert str(g) == str(t)

@@ -103,3 +103,60 @@ def test_glasstorch_lab_command_is_registered(tmp_path, capsys):
     assert glasstorch_main(["lab", "run", "nope", "--out", out]) == 1
     err = capsys.readouterr().err
     assert "glasstorch lab run: error: no experiment 'nope'" in err and "Traceback" not in err
+
+
+# The Lab's catalogue, topic by topic: the ids of the section tables of the shared catalogue
+# (QUESTIONS.md, "The Lab: the questions, and the experiments that answer them", sections 1-13;
+# 87 rows, read 2026-12-05). Copied here because tests never read files outside the repository;
+# a row added to the catalogue is added here with its experiment.
+CATALOGUE = {
+    1: ["view-vs-reshape", "tensor-vs-ndarray", "backprop-cost", "dynamic-vs-static-graph",
+        "jacobians-and-vjp", "grad-on-demand", "module-call-path"],
+    2: ["partial-last-batch", "streaming-loader", "input-normalization", "batch-throughput",
+        "one-hot-vs-embedding"],
+    3: ["l1-vs-l2-regression-loss", "mean-vs-sum-loss", "linear-vs-logistic-classifier",
+        "multiclass-logistic-output", "linear-boundaries-xor", "mse-vs-ce-classification"],
+    4: ["relu-vs-sigmoid-deep", "activation-zoo", "dead-relu", "depth-vs-width", "mlp-vs-svm"],
+    5: ["double-softmax", "imbalance-metrics", "multi-loss-weighting", "perplexity-meaning"],
+    6: ["sgd-bgd-minibatch", "adam-vs-sgd", "adagrad-vs-adam", "momentum-ravine", "lr-range-test",
+        "lr-schedules", "batch-lr-grid", "newton-vs-gd", "regression-target-scale"],
+    7: ["zero-init", "xavier-vs-he", "bn-vs-init-vs-layer-lr", "nan-inf-sources"],
+    8: ["dropout-train-vs-eval", "dropout-conv-and-bn", "dropout-rate-width",
+        "l1-vs-l2-vs-dropout", "weight-decay-strength", "weight-decay-smoothness",
+        "early-stopping", "augmentation", "bn-train-vs-eval", "bn-in-mlp", "bn-vs-ln-batch",
+        "bn-why-it-works", "bn-and-weight-decay"],
+    9: ["kfold-final-model", "cv-estimators", "hparam-search", "imbalance-train-ratio",
+        "ensemble-seeds", "selection-bias-val-test", "bias-variance"],
+    10: ["cnn-inductive-bias", "what-cnn-learns", "stacked-3x3", "padding-stride-kernel",
+         "one-by-one-conv", "pooling-vs-stride", "conv-position-info", "channels-double",
+         "conv1d-timeseries", "residual-depth", "test-crop-vs-resize", "transposed-conv",
+         "nms-per-class"],
+    11: ["markov-tau", "vocab-frequency-order", "rnn-batch-sampling", "rnn-gradient-flow",
+         "gradient-clipping", "gru-gates", "seq2seq-attention"],
+    12: ["word2vec-negative-sampling", "positional-encoding", "mlm-vs-causal"],
+    13: ["numpy-vs-framework", "onnx-export", "checkpoint-resume", "data-parallel"],
+}
+
+
+def _registered_by_topic():
+    by_topic = {}
+    for exp in catalog.load().values():
+        by_topic.setdefault(exp.topic, set()).add(exp.id)
+    return by_topic
+
+
+def test_catalogue_copy_has_87_unique_ids():
+    ids = [i for topic in CATALOGUE.values() for i in topic]
+    assert len(ids) == len(set(ids)) == 87 and sorted(CATALOGUE) == list(range(1, 14))
+
+
+def test_registry_holds_exactly_the_catalogue_topic_by_topic():
+    registered = _registered_by_topic()
+    assert set(registered) == set(CATALOGUE), "topics registered vs catalogued"
+    for topic, ids in CATALOGUE.items():
+        got = registered[topic]
+        assert got == set(ids), (
+            f"topic {topic}: missing {sorted(set(ids) - got)}, not in the catalogue "
+            f"{sorted(got - set(ids))}")
+    assert sum(len(ids) for ids in registered.values()) == 87
+

@@ -97,3 +97,20 @@ def test_resnet_block_stays_channels_last():
         assert all(seen), seen
         outs.append(y.detach().numpy())
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_batch_norm_threaded(monkeypatch, n):
+    """Channels-last BatchNorm's per-sample sums (BLAS matrix-vector products) split over n
+    threads."""
+    from glasstorch.backend import threads
+    from glasstorch.ops import batchnorm
+    monkeypatch.setattr(threads, "THRESHOLD", 1 << 10)
+    monkeypatch.setattr(batchnorm, "_BLOCK_BYTES", 1 << 10)
+    before = threads.get_num_threads()
+    threads.set_num_threads(n)
+    try:
+        check_op(lambda lib, x: LAYERS[0][1](lib, _cl(lib, x)), [(8, 4, 6, 5)], lib=True,
+                 dtype="float32")
+    finally:
+        threads.set_num_threads(before)

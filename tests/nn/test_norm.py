@@ -362,3 +362,53 @@ def test_local_response_norm_of_integer_inputs(shape, dtype):
     x = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
     got, detail = outcome(lambda lib, x: lib.nn.functional.local_response_norm(x, 2), [x])
     assert got in ("same_value", "same_error"), detail
+
+
+# fuzzer finding: |x| ~ 1e30 in float32. torch's moments (Welford per 32-byte vector lane, the
+# lanes merged into the tail's with m2 += m2_lane + d * d * c * m0) overflow: inf variance
+# (output 0), or NaN where d * d = inf meets c = 0 or m0 = 0 (fewer elements than a vector,
+# or no tail). The two-pass moments stayed finite (or nan/0 elsewhere).
+@pytest.mark.parametrize("dtype,big", [("float32", 1e30), ("float32", 1e20),
+                                       ("float64", 1e160)])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 9, 16, 17, 24])
+@pytest.mark.parametrize("where", ["first", "last", "all but one", "all"])
+def test_layer_norm_of_huge_values_overflows_as_torch(dtype, big, n, where):
+    x = np.zeros((2, n), dtype)
+    x[1] = np.linspace(-1, 1, n)
+    cols = {"first": [0], "last": [n - 1], "all but one": slice(0, n - 1),
+            "all": slice(None)}[where]
+    x[0, cols] = big
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check_op(lambda m, x: m.nn.functional.layer_norm(x, (n,)), [x], lib=True, grad=False,
+                 dtype=dtype)
+
+
+@pytest.mark.parametrize("n,groups", [(5, 1), (8, 2), (9, 3)])
+def test_group_norm_of_huge_values_overflows_as_torch(n, groups):
+    x = np.zeros((2, 3 * groups, n), "float32")
+    x[0, 0, 0] = x[1, :, 1:] = 1e30
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check_op(lambda m, x: m.nn.functional.group_norm(x, groups), [x], lib=True, grad=False,
+                 dtype="float32")
+
+
+@pytest.mark.parametrize("shape,groups", [((1, 5, 1, 1), 3), ((1, 2), 2), ((1, 1, 1, 1), 1)])
+def test_group_norm_one_value_per_group_is_a_value_error_first(shape, groups):
+    """F.group_norm checks its batch size (ValueError) before divisibility (RuntimeError)."""
+    g, t = check_raises(lambda m, x: m.nn.functional.group_norm(x, groups), [shape], lib=True)
+    assert str(g) == str(t)
+
+
+@pytest.mark.parametrize("layout", ["T", "S"])
+def test_batch_norm_of_huge_values_in_a_strided_input_as_torch(layout):
+    """torch's kernel for a strided input sums float32 statistics in double."""
+    x = np.array([[1.0, -2.5, 1e30], [-0.4, 1.0, 2.0], [1.4, 0.3, -1.0], [1e30, 2.0, 0.5]],
+                 "float32")
+    outs = []
+    for m in (gt, torch):
+        t = m.tensor(np.ascontiguousarray(x.T)).T if layout == "T" else \
+            m.tensor(np.repeat(x, 2, axis=-1))[..., ::2]
+        outs.append(m.nn.functional.batch_norm(t, m.zeros(3), m.ones(3), training=True))
+    assert_close(*outs, rtol=1e-4, atol=1e-5)

@@ -1,5 +1,5 @@
-"""Convolution layers: Conv1d/2d (padding_mode zeros/reflect/replicate/circular),
-ConvTranspose1d/2d (output_size in forward), Unfold and Fold. The math lives in ops/conv.py.
+"""Convolution layers: Conv1d/2d/3d (padding_mode zeros/reflect/replicate/circular),
+ConvTranspose1d/2d/3d (output_size in forward), Unfold and Fold. The math lives in ops/conv.py.
 
 Init as PyTorch: weight ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
 and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = weight.size(1) * prod(kernel_size)
@@ -12,7 +12,8 @@ from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d", "Unfold", "Fold"]
 
 
 def _ntuple(value, n):
@@ -135,6 +136,18 @@ class Conv2d(_Conv):
     _fn = staticmethod(F.conv2d)
 
 
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W): weight (out_channels, in_channels/groups, kD,
+    kH, kW) (video clips, medical volumes).
+
+    >>> import glasstorch as torch
+    >>> torch.nn.Conv3d(1, 4, 3, padding=1)(torch.zeros(2, 1, 5, 6, 7)).shape
+    torch.Size([2, 4, 5, 6, 7])
+    """
+    _n = 3
+    _fn = staticmethod(F.conv3d)
+
+
 class _ConvTranspose(_ConvNd):
     _fn = None
 
@@ -191,6 +204,13 @@ class ConvTranspose2d(_ConvTranspose):
     kW); forward(input, output_size=None) picks output_padding to hit output_size."""
     _n = 2
     _fn = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """The adjoint of Conv3d: weight (in_channels, out_channels/groups, kD, kH, kW);
+    forward(input, output_size=None) picks output_padding to hit output_size."""
+    _n = 3
+    _fn = staticmethod(F.conv_transpose3d)
 
 
 class Unfold(Module):

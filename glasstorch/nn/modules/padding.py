@@ -1,12 +1,14 @@
-"""Padding layers: ConstantPad1d/2d, ZeroPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d,
-CircularPad1d/2d. Each stores `padding` in F.pad's order (left, right[, top, bottom]) and calls
+"""Padding layers: ConstantPad1d/2d/3d, ZeroPad1d/2d/3d, ReflectionPad1d/2d/3d,
+ReplicationPad1d/2d/3d, CircularPad1d/2d/3d. Each stores `padding` in F.pad's order
+(left, right[, top, bottom[, front, back]]) and calls
 F.pad (ops/pad.py)."""
 from .. import functional as F
 from .module import Module
 
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ZeroPad1d", "ZeroPad2d", "ReflectionPad1d",
            "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
-           "CircularPad2d"]
+           "CircularPad2d", "ConstantPad3d", "ZeroPad3d", "ReflectionPad3d", "ReplicationPad3d",
+           "CircularPad3d"]
 
 
 def _ntuple(value, n):
@@ -115,3 +117,36 @@ class CircularPad1d(_CircularPadNd):
 class CircularPad2d(_CircularPadNd):
     """Pad the last two dims by wrapping around (periodic boundary)."""
     _n = 2
+
+
+# ---- 3-D: the last three dims of (N, C, D, H, W) or (C, D, H, W) ------------------------------
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with a constant: padding int or (left, right, top, bottom,
+    front, back)."""
+    _n = 3
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ReflectionPad3d(_ModePadNd):
+    """Pad the last three dims by reflection (edges not repeated)."""
+    _n, _mode = 3, "reflect"
+
+
+class ReplicationPad3d(_ModePadNd):
+    """Pad the last three dims by repeating their edge values."""
+    _n, _mode = 3, "replicate"
+
+
+class CircularPad3d(_CircularPadNd):
+    """Pad the last three dims by wrapping around (periodic boundary)."""
+    _n = 3

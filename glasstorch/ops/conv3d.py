@@ -1,0 +1,44 @@
+"""3-D convolutions: conv3d and conv_transpose3d over (N, C, D, H, W) volumes.
+
+The convolution ops of conv.py (Convolution, ConvWeight: forward, gradients and double
+gradients) and their im2col/col2im kernels take any number of spatial dims, as torch's
+`convolution` does: a 3-D convolution is the same op with a (kD, kH, kW) geometry. This file
+adds what torch says differently for three dims (the output_padding check names depth, height
+and width) and the public functions.
+"""
+from .conv import _conv_transpose_nd, _convnd, ntuple
+
+__all__ = ["conv3d", "conv_transpose3d"]
+
+_WORDS = ("depth", "height", "width")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation: input (N, C_in, D, H, W) or (C_in, D, H, W), weight
+    (C_out, C_in/groups, kD, kH, kW), bias (C_out,); padding an int, a 3-tuple, 'valid' or
+    'same'. Returns (N, C_out, D_out, H_out, W_out), per dim
+    out = (in + 2*padding - dilation*(k - 1) - 1) // stride + 1.
+
+    >>> import glasstorch as torch
+    >>> torch.conv3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 1, 2, 2, 2)).tolist()
+    [[[[[8.0]]]]]
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """The adjoint of conv3d: weight (C_in, C_out/groups, kD, kH, kW); per spatial dim
+    out = (in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1."""
+    if not isinstance(padding, str):
+        op = ntuple(output_padding, 3, "output_padding")
+        s, d = ntuple(stride, 3, "stride"), ntuple(dilation, 3, "dilation")
+        if input.dim() in (4, 5) and weight.dim() == 5 and \
+                any(o >= si and o >= di for o, si, di in zip(op, s, d)):
+            parts = [f"{kind}_{w}: {v}" for kind, vals in
+                     (("output_padding", op), ("stride", s), ("dilation", d))
+                     for w, v in zip(_WORDS, vals)]
+            raise RuntimeError("output padding must be smaller than either stride or "
+                               f"dilation, but got {' '.join(parts)}")
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 3, "conv_transpose3d")
