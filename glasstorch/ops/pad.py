@@ -106,6 +106,13 @@ def _check_mode(x, mode, pads, nd):
             raise RuntimeError(f"Argument #{arg}: Padding size should be less than the "
                                f"corresponding input dimension, but got: padding ({b}, {a}) at "
                                f"dimension {x.ndim - nd + i} of input {list(x.shape)}")
+        # torch: an output size of 0 is fine unless all are (so never in 1-D); negative never
+        sizes = [n + b2 + a2 for n, (b2, a2) in zip(dims, pads)]
+        if mode != "circular" and i == nd - 1 and (min(sizes) < 0 or max(sizes) < 1):
+            names = ("D", "H", "W")[-nd:]
+            raise RuntimeError(
+                f"input ({', '.join(f'{k}: {n}' for k, n in zip(names, dims))}) is too small. "
+                "Calculated output " + " ".join(f"{k}: {v}" for k, v in zip(names, sizes)))
         if mode == "circular":
             if b > L or a > L:
                 raise RuntimeError("Padding value causes wrapping around more than once.")

@@ -127,8 +127,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=True):
+    no_loop = "max_pool2d" if input._data.dtype.kind == "b" else None   # as max_pool2d
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 2,
-                     "max_pool2d")
+                     "max_pool2d", no_loop)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -150,7 +151,11 @@ def _adaptive_max(input, output_size, nd, name, float_kernel=None):
         start, end = _windows(L, o)
         kmax = int((end - start).max()) if o else 0
         offsets.append([_xp.minimum(start + j, end - 1) for j in range(kmax)])
-    y, index = _k.gather_max(x._data, offsets)
+    if 0 in out:        # an empty output (torch allows an output size of 0)
+        shape = x._data.shape[:-nd] + tuple(out)
+        y, index = _xp.empty(shape, x._data.dtype), _xp.empty(shape, _xp.int64)
+    else:
+        y, index = _k.gather_max(x._data, offsets)
     values = AdaptiveMaxPool2D.apply(x, y, index, True)
     indices = _make(index)
     if not batched:

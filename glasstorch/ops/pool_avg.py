@@ -125,16 +125,31 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      "avg_pool1d")
 
 
+def _is_global(x, output_size, nd):
+    """Whether the output is 1 (x 1): torch then takes a mean, before any check of x's sizes
+    (an empty plane gives nan, a 2-D input to adaptive_avg_pool2d passes)."""
+    if isinstance(output_size, int):
+        return output_size == 1 and (nd == 2 or x.ndim in (2, 3))
+    o = tuple(output_size)
+    if nd == 1:
+        return o == (1,) and x.ndim in (2, 3)
+    return len(o) == 2 and x.ndim > 2 and all(
+        (sz if v is None else v) == 1 for v, sz in zip(o, x.shape[-2:]))
+
+
 def _adaptive_avg(input, output_size, nd, name, op):
-    out, size = _adaptive_args(input, output_size, nd, name)
-    float_only(input, name)
-    if nd == 2 and all(o == 1 for o in out):
+    if _is_global(input._data, output_size, nd):
+        float_only(input, name)
+        if nd == 1:
+            return input.mean(-1, keepdim=True)
         # global average pooling is a plain mean over the plane, as torch computes it (its
         # grad_fn is MeanBackward1 too): 0.4 ms instead of 12 for a ResNet's last feature map
         y = input.mean((-2, -1), keepdim=True)
         if input._data.ndim == 4 and _layout.channels_last_like(input._data):
             y = y.to(memory_format=_mf.channels_last)   # torch's strides (N, C, 1, 1)
         return y
+    out, size = _adaptive_args(input, output_size, nd, name)
+    float_only(input, name)
     dtype = input._data.dtype
     plans = []
     for i in reversed(range(nd)):

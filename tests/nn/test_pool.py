@@ -289,3 +289,30 @@ def test_pools_of_integer_inputs(shape, dtype, fn):
     x = np.arange(int(np.prod(shape))).reshape(shape).astype(dtype)
     got, detail = outcome(fn, [x])
     assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("fn, shape, out", [
+    ("adaptive_max_pool2d", (5, 5, 3, 5), (2, 0)), ("adaptive_max_pool2d", (1, 3, 5), (0, None)),
+    ("adaptive_max_pool2d", (2, 2, 1, 3), (None, 0)), ("adaptive_max_pool1d", (0, 3), 0),
+    ("adaptive_max_pool1d", (2, 3), 0),
+    ("adaptive_avg_pool1d", (2, 0), 1), ("adaptive_avg_pool1d", (2, 3, 0), 1),
+    ("adaptive_avg_pool2d", (2, 0), 1), ("adaptive_avg_pool2d", (2, 3, 0), (1, 1)),
+    ("adaptive_avg_pool2d", (2, 0, 3), (1, None)), ("adaptive_avg_pool2d", (0, 3), (1, 1)),
+    ("adaptive_avg_pool1d", (2, 3, 5), 1), ("adaptive_avg_pool2d", (2, 3, 5), (None, 1)),
+])
+def test_adaptive_pools_of_empty_sizes(fn, shape, out):
+    """An output size of 0 gives an empty output; an output of 1 (x 1) is torch's mean, taken
+    before any check of the input's sizes (an empty plane gives nan) (fuzzer findings)."""
+    from fuzz_engine import outcome
+    x = np.random.default_rng(0).uniform(-1, 1, shape)
+    got, detail = outcome(lambda lib, x: getattr(lib.nn.functional, fn)(x, out), [x])
+    assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "uint8"])
+def test_max_pool2d_with_indices_dtypes(dtype):
+    """bool has no max_pool2d kernel in torch: NotImplementedError (was NumPy's ValueError)."""
+    from fuzz_engine import outcome
+    got, detail = outcome(lambda lib, x: lib.nn.functional.max_pool2d_with_indices(x, 2),
+                          [np.ones((2, 2, 2, 2), dtype)])
+    assert got in ("same_value", "same_error"), detail
