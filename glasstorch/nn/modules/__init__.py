@@ -8,6 +8,7 @@ from .normalization import *  # noqa: F401,F403
 from ._sync_batchnorm import SyncBatchNorm  # noqa: F401
 from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .linear_cross_entropy_options import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
