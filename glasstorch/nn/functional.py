@@ -20,6 +20,9 @@ from ..ops.pool import (max_pool1d, max_pool2d, max_pool1d_with_indices,  # noqa
                         max_unpool1d, max_unpool2d)
 from ..ops.pool_avg import lp_pool1d, lp_pool2d  # noqa: F401
 from ..ops.conv3d import conv3d, conv_transpose3d  # noqa: F401
+from ..ops.conv_tbc import conv_tbc  # noqa: F401
+from ..ops.native_forms import native_channel_shuffle  # noqa: F401
+from ..tensor import Tensor  # noqa: F401
 from ..ops.pool3d import (max_pool3d, max_pool3d_with_indices, avg_pool3d,  # noqa: F401
                           adaptive_avg_pool3d, adaptive_max_pool3d, lp_pool3d, max_unpool3d)
 from ..ops.upsample import channel_shuffle  # noqa: F401
@@ -29,6 +32,8 @@ from ..ops.upsample import (interpolate, upsample, upsample_nearest,  # noqa: F4
                             upsample_bilinear, pixel_shuffle, pixel_unshuffle)
 from ..ops.loss import (cross_entropy, nll_loss, binary_cross_entropy,  # noqa: F401
                         binary_cross_entropy_with_logits)
+from ..ops.ctc import ctc_loss  # noqa: F401
+from ..ops.linear_ce import linear_cross_entropy  # noqa: F401
 from ..ops.loss_composed import (mse_loss, l1_loss, smooth_l1_loss, huber_loss,  # noqa: F401
                                  kl_div, poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,
                                  hinge_embedding_loss, soft_margin_loss,
@@ -42,3 +47,7 @@ from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 from ..ops.mha import (multi_head_attention_forward, _canonical_mask,  # noqa: F401
                        _none_or_dtype, _mha_shape_check, _in_projection_packed,
                        _in_projection)
+
+# torch's tables of grid_sample's mode names -> the integer codes of grid_sampler
+GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+GRID_SAMPLE_PADDING_MODES = {"zeros": 0, "border": 1, "reflection": 2}

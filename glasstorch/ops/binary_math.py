@@ -149,7 +149,9 @@ def float_power(input, exponent):
 
 # ---- atan2, hypot, lerp, addcmul, addcdiv, xlogy, copysign -----------------------------------
 class Atan2(Op, name="atan2"):
-    """y = atan2(a, b);  dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2)."""
+    """y = atan2(a, b);  dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2), with torch's
+    1 / (a^2 + b^2) taken as 0 where a^2 + b^2 is 0 (at the origin, or where the squares
+    underflow: a = 1e-30 in float32), so the gradient is 0 there, not 0 * inf = nan."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -162,7 +164,9 @@ class Atan2(Op, name="atan2"):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
         r2 = a * a + b * b
-        return (gy * b / r2 if need[0] else None), (gy * -a / r2 if need[1] else None)
+        from .mask import where
+        recip = where(r2 == 0, 0.0, 1 / r2)
+        return (gy * b * recip if need[0] else None), (gy * -a * recip if need[1] else None)
 
 
 def atan2(input, other, *, out=None):

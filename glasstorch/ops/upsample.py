@@ -86,8 +86,13 @@ def nearest_plan(axis, size, out, scale, exact=False):
 
 def linear_plan(axis, size, out, scale, align_corners, dtype):
     """ATen's linear weights: src = s*dst (align_corners) or s*(dst + 0.5) - 0.5 clamped at 0;
-    idx0 = floor(src), idx1 = idx0 + 1 (clamped), lambda1 = src - idx0, lambda0 = 1 - lambda1."""
+    idx0 = floor(src), idx1 = idx0 + 1 (clamped), lambda1 = src - idx0, lambda0 = 1 - lambda1.
+    The same size is ATen's copy case: idx1 = idx0 = dst, lambda1 = 0 (so an inf becomes
+    inf * 1 + inf * 0 = nan there, and a finite value next to an inf stays itself)."""
     t = _opmath(dtype)
+    if out == size:
+        i = _xp.arange(out)
+        return _k.AxisPlan(axis, size, [(i, _xp.ones(out, dtype)), (i, _xp.zeros(out, dtype))])
     if align_corners:
         s = t(size - 1) / t(out - 1) if out > 1 else t(0)
     else:

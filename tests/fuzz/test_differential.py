@@ -31,7 +31,6 @@ _INT_INPUTS = {  # integer/bool inputs: torch raises NotImplementedError, or in 
 _LINALG = {  # the torch.linalg decompositions (new; their author's list)
 }
 _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 0 * inf)
-    "_upsample_nearest_exact2d": "wrong_value",  # linear, same size, ±inf neighbours
     "upsample_linear1d": "wrong_value",  # the same in trilinear (5-D), drawn since fuzzB
     "geqrf": "wrong_value",     # NaN/inf input: LAPACK's geqrf spreads NaN wider than NumPy's
     "F.grid_sample": "wrong_value",  # NaN/inf grid points: torch's kernel turns them into a
@@ -41,8 +40,14 @@ _NONFINITE = {  # inf/NaN propagate differently (torch's fused kernels multiply 
 # and singular inputs, float32 underflow in a gradient formula
 _LONG = {
     "linalg_eigh": "wrong_grad",                # float32 1x1 with |a| ~ 1e30
+    # open: a 1x1 -inf image upsampled to 5x5 (align_corners=False): torch -inf at [2, 2..4]
+    # and [3..4, 2], nan here (a lambda of exactly 0 vs a tiny one at src = 0.2 * 2.5 - 0.5)
+    "upsample_bilinear2d": "wrong_value",
     "linalg_cholesky": "silent_accept",         # inf input that LAPACK refuses, NumPy not
-    "atan2": "wrong_grad",          # a ~ -1e-30 float32, b = 0: a*a underflows, nan vs 0
+    # torch bug, not followed: with a uint8 `input`, its backward for `other` negates input
+    # in uint8 (-3 -> 253): atan2(tensor([3], dtype=uint8), b) gives b.grad 253 / (9 + b^2)
+    # (evidence: the ratio to glasstorch's -3 / (9 + b^2) is exactly -253/3 in every case).
+    "atan2": "wrong_grad",
     # inf input: torch's LAPACK (MKL) applies a Householder reflector whose tau is 0 (0 * inf:
     # nan); reference LAPACK's dlarf, which NumPy's OpenBLAS runs, skips it (`IF (TAU.NE.ZERO)`)
     # and keeps inf. E.g. qr([[0.07, inf]]): R = [0.07, nan] in torch, [0.07, inf] in NumPy.

@@ -274,6 +274,59 @@ ERRORS = [
 ]
 
 
+
+
+# ---- torch.nn.grad, conv_tbc and the small nn.functional names -----------------------------
+GRADS = [(1, (2, 3, 7), (4, 3, 3), dict(stride=2, padding=1)),
+         (2, (2, 4, 6, 5), (6, 2, 3, 2), dict(stride=(2, 1), dilation=(1, 2), groups=2)),
+         (3, (1, 2, 4, 5, 4), (3, 2, 2, 3, 2), dict(padding=1))]
+
+
+@pytest.mark.parametrize("nd, xs, ws, kw", GRADS)
+def test_nn_grad(nd, xs, ws, kw):
+    out = tuple(torch.nn.functional.__dict__[f"conv{nd}d"](
+        torch.zeros(xs), torch.zeros(ws), **kw).shape)
+
+    def input_grad(lib, w, gy):
+        return getattr(lib.nn.grad, f"conv{nd}d_input")(xs, w, gy, **kw)
+
+    def weight_grad(lib, x, gy):
+        return getattr(lib.nn.grad, f"conv{nd}d_weight")(x, ws, gy, **kw)
+    check_op(input_grad, [ws, out], lib=True)
+    check_op(weight_grad, [xs, out], lib=True)
+    g = gt.nn.grad.conv2d_input((1, 2, 5, 5), gt.ones(3, 2, 3, 3), gt.ones(1, 3, 3, 3))
+    assert not g.requires_grad
+
+
+def test_conv_tbc_and_functional_names():
+    for pad in (0, 1, 2, -1):
+        check_op(lambda lib, x, w, b: F(lib).conv_tbc(x, w, b, pad), [(6, 2, 3), (3, 3, 4), (4,)],
+                 lib=True)
+    check_op(lambda lib, x, w, b: F(lib).conv_tbc(x, w, b), [(2, 2, 3), (3, 3, 4), (4,)],
+             lib=True)                                   # no output step
+    check_op(lambda lib, x: F(lib).native_channel_shuffle(x, 2), [(2, 4, 3, 3)], lib=True,
+             grad=False)                      # (torch defines no derivative: ERRORS)
+    assert gt.nn.functional.GRID_SAMPLE_INTERPOLATION_MODES == \
+        torch.nn.functional.GRID_SAMPLE_INTERPOLATION_MODES
+    assert gt.nn.functional.GRID_SAMPLE_PADDING_MODES == \
+        torch.nn.functional.GRID_SAMPLE_PADDING_MODES
+    assert gt.nn.functional.Tensor is gt.Tensor
+
+
+ERRORS += [
+    lambda lib: F(lib).conv_tbc(_x(lib, 5, 2), _x(lib, 2, 3, 4), _x(lib, 4)),
+    lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3), _x(lib, 4)),
+    lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3, 4), _x(lib, 1, 4)),
+    lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 2, 4), _x(lib, 4)),
+    lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3, 4), _x(lib, 3)),
+    lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3, 4), None),
+    lambda lib: F(lib).conv_tbc(_x(lib, 1, 2, 3), _x(lib, 3, 3, 4), _x(lib, 4)),
+    lambda lib: F(lib).native_channel_shuffle(lib.ones(1, 4, 2, 2, requires_grad=True),
+                                              2).sum().backward(),
+    lambda lib: lib.nn.grad.conv2d_input((2, 5, 5), _x(lib, 3, 2, 3, 3), _x(lib, 1, 3, 3, 3)),
+]
+
+
 @pytest.mark.parametrize("i", range(len(ERRORS)))
 def test_error_messages(i):
     want = _message(torch, ERRORS[i])

@@ -387,6 +387,24 @@ def test_upsample_nearest_5d():
                  lib=True)
 
 
+@pytest.mark.parametrize("mode,shape", [("linear", (1, 2, 4)), ("bilinear", (1, 1, 3, 4))])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_linear_interpolation_to_the_same_size_is_aten_copy(mode, shape, align_corners):
+    """ATen's same-size case reads x[i] * 1 + x[i] * 0: an inf becomes nan, a finite value
+    next to an inf stays (a fuzzer finding: the neighbour's inf * 0 made nan here)."""
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    x.reshape(-1)[[0, 1, 5]] = [1e30, -np.inf, np.inf]
+    size = shape[2:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        check_op(lambda m, x: m.nn.functional.interpolate(x, size=size, mode=mode,
+                                                          align_corners=align_corners),
+                 [x], lib=True, grad=False, dtype="float32")
+    check_op(lambda m, x: m.nn.functional.interpolate(x, size=size, mode=mode,
+                                                      align_corners=align_corners),
+             [shape], lib=True)
+
+
 @pytest.mark.parametrize("shape, pads", [((3, 2), (-1, -1)), ((5, 2, 1), (0, -1)),
                                          ((3, 1, 4), (-2, -2, 0, -1)), ((1, 3, 2), (-1, -1, 0, 0)),
                                          ((1, 3, 3, 2), (-1, -1, 0, 0, 0, 0)),

@@ -432,3 +432,12 @@ def test_out_with_grad_raises():
                  lib=True, match="out=")
     check_raises(lambda lib: lib.add(lib.ones(2), 1.5, out=lib.empty(2, dtype=lib.int64)),
                  lib=True, match="can't be cast")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_atan2_gradient_where_the_squares_underflow_or_vanish(dtype):
+    """torch takes 1 / (a^2 + b^2) as 0 where that sum is 0 (a = -1e-30 in float32 squares
+    to 0): a zero gradient there, not 0 * inf = nan (a fuzzer finding)."""
+    a = np.array([-1e-30, 1e-30, 0.0, 1e-20, 3e-20, 0.5], dtype)
+    b = np.array([0.0, 1e-30, 0.0, 1e-20, 0.0, -1e-30], dtype)
+    check_op(lambda x, y: x.atan2(y), [a, b], dtype=dtype)
