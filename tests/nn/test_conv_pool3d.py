@@ -314,6 +314,16 @@ def test_conv_tbc_and_functional_names():
 
 
 ERRORS += [
+    lambda lib: F(lib).avg_pool3d(_x(lib, 4, 4, 2, 1), 2, 3, ceil_mode=True),
+    lambda lib: F(lib).lp_pool3d(_x(lib, 1, 3, 2, 4, 3), 2.0, 3),
+    lambda lib: F(lib).avg_pool3d(_x(lib, 2, 4, 0, 3, 0), 2, 3, 3),
+    lambda lib: F(lib).max_pool3d(_x(lib, 0, 1, 2, 0, 2), 1, 2, 1),
+    lambda lib: F(lib).max_pool3d(_x(lib, 3, 2, 4, 1), 2, 1, 2, 3),
+    lambda lib: F(lib).adaptive_avg_pool3d(_x(lib, 1, 0, 4, 1, 3), 2),
+    lambda lib: F(lib).adaptive_avg_pool3d(_x(lib, 4, 0, 2, 0, 0), 2),
+    lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 1, 1, 1),
+                                        padding=3),
+    lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 0, 0, 0)),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2), _x(lib, 2, 3, 4), _x(lib, 4)),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3), _x(lib, 4)),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3, 4), _x(lib, 1, 4)),
