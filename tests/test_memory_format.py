@@ -144,3 +144,13 @@ def test_dropout_keeps_channels_last():
     assert y.is_contiguous(memory_format=gt.channels_last)
     kept = y.detach().numpy() != 0
     np.testing.assert_allclose(y.detach().numpy()[kept], 2 * x.detach().numpy()[kept])
+
+
+def test_convert_conv3d_weight_memory_format():
+    strides = []
+    for lib in (gt, torch):
+        m = lib.nn.Sequential(lib.nn.Conv3d(3, 4, 3), lib.nn.Conv2d(3, 4, 3),
+                              lib.nn.ConvTranspose3d(4, 2, 3))
+        assert lib.nn.utils.convert_conv3d_weight_memory_format(m, lib.channels_last_3d) is m
+        strides.append([p.stride() for p in m.parameters()])
+    assert strides[0] == strides[1]

@@ -17,10 +17,10 @@ them made a LeNet training step hold ~2x torch's memory (benchmarks/bench_lenet.
 is a tuple of (kernel, stride, dilation, padding_before) per spatial dim; output sizes are
 passed explicitly, so asymmetric ('same') padding and output_padding need no special case.
 """
-from .. import _dtype, _memory_format as _mf
+from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from . import conv_kernels as _ck, conv_kernels_nhwc as _nhwc, layout as _layout
+from . import conv_kernels as _ck, conv_kernels_nhwc as _nhwc
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -38,57 +38,29 @@ def _add_bias(y, b):
     return y
 
 
-def _channels_last(x, w):
-    """torch's rule: a 2-d convolution's result is channels-last when its input's or its
-    weight's strides suggest that format (ops/layout.py); its gradients follow."""
-    return x.ndim == 4 and (_layout.channels_last_like(x) or _layout.channels_last_like(w))
-
-
-def _to_cl(y):
-    return _layout.copy_as(y, _mf.channels_last)
-
-
-# Transposed convs (a conv's input gradient) with few channels on either side run on the
-# NCHW kernels, the result laid out channels-last after: their NHWC col2im adds (or flipped
-# columns) move runs of only C values. Measured, 1 thread, batch 64, fwd+bwd: LeNet's 6 -> 16
-# 5x5 conv + max pool 8.9 ms all-NHWC, 6.4 so, 6.2 NCHW; forward and weight gradient stay on
-# the NHWC kernels (ResNet's 3 -> 32 stem: 15.7 ms, 26.8 with everything on NCHW kernels,
-# 17.6 for an NCHW input).
-_NHWC_MIN_CHANNELS = 16
-
-
-def _nhwc_ok(a, b, channels, geometry, groups):
-    """Whether the channels-last kernels take a call on the arrays a and b whose channel
-    counts (input and output) are `channels` (None: any)."""
-    if groups != 1 or not a.size or not b.size:
-        return False
-    pointwise = all(k == 1 and p == 0 for k, s, d, p in geometry)
-    return pointwise or channels is None or min(channels) >= _NHWC_MIN_CHANNELS
-
-
 class Convolution(Op, name="convolution"):
     """y = W * x + b;  gx = W^T * gy (the transposed conv),  gW = gy (x) x,  gb = sum(gy).
     transposed=True swaps the roles: y = W^T * x + b,  gx = W * gy,  gW = x (x) gy.
     cl: the channels-last kernels (conv_kernels_nhwc.py; None: decided by x's and w's
     strides), whose results are channels-last; groups > 1, empty inputs and few channels
-    (_nhwc_ok) compute on the NCHW kernels and are laid out channels-last after."""
+    (conv_kernels_nhwc.takes) compute on the NCHW kernels and are laid out channels-last after."""
 
     @staticmethod
     def forward(ctx, x, w, b, geometry, groups, transposed, out, cl=None):
         need = ctx.needs_input_grad
-        cl = _channels_last(x, w) if cl is None else cl
+        cl = _nhwc.use_channels_last(x, w) if cl is None else cl
         ctx.geometry, ctx.groups, ctx.transposed, ctx.cl = geometry, groups, transposed, cl
         ctx.bias_dims = (0,) + tuple(range(2, x.ndim))
         if need[0] or need[1]:
             ctx.save_inputs(0, 1)
-        if cl and _nhwc_ok(x, w, w.shape[:2] if transposed else None, geometry, groups):
+        if cl and _nhwc.takes(x, w, w.shape[:2] if transposed else None, geometry, groups):
             kernel = _nhwc.conv_t_forward if transposed else _nhwc.conv_forward
             return _add_bias(kernel(x, w, geometry, out), b)
         if transposed:
             y = _ck.conv_t_forward(x, w, geometry, groups, out)
         else:
             y = _ck.conv_forward(x, w, geometry, groups, out)
-        return _add_bias(_to_cl(y) if cl else y, b)
+        return _add_bias(_nhwc.to_channels_last(y) if cl else y, b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -99,7 +71,7 @@ class Convolution(Op, name="convolution"):
         if need[0]:
             gx = Convolution.apply(gy, w, None, geo, G, not ctx.transposed, size, cl)
         if need[1]:
-            wcl = cl and _layout.channels_last_like(w._data)
+            wcl = cl and _nhwc.channels_last_like(w._data)
             if ctx.transposed:
                 gw = ConvWeight.apply(x, gy, geo, G, cl, wcl)
             else:
@@ -119,10 +91,10 @@ class ConvWeight(Op, name="convolution_backward_weight"):
         ctx.geometry, ctx.groups, ctx.cl = geometry, groups, cl
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
-        if cl and _nhwc_ok(a, b, None, geometry, groups):
+        if cl and _nhwc.takes(a, b, None, geometry, groups):
             return _nhwc.weight_grad(a, b, geometry, wcl)
         gw = _ck.weight_grad(a, b, geometry, groups)
-        return _to_cl(gw) if wcl else gw
+        return _nhwc.to_channels_last(gw) if wcl else gw
 
     @staticmethod
     def backward(ctx, ggw):

@@ -18,14 +18,17 @@ With a pixel's C values adjacent, the GEMMs need no transposes:
 Columns are built for chunks of whole samples (~2 MiB of columns each, still in cache when
 their GEMM reads them), and the chunks run on the thread pool with one-thread GEMMs, as in
 conv_kernels.py. A geometry is a tuple of (kernel, stride, dilation, padding_before) per
-spatial dim; the kernels take N-d inputs (conv1d/3d never reach them: only 4-D arrays are
-channels-last, 5-D ones channels_last_3d).
+spatial dim; the kernels take N-d inputs, but only 2-d convs reach them (torch's conv3d
+returns contiguous results for channels_last_3d input).
 """
 import itertools
 
+from .. import _memory_format as _mf
 from ..backend import xp as _xp, memory as _mem, threads as _threads
+from . import layout as _layout
 
-__all__ = ["conv_forward", "conv_t_forward", "weight_grad", "nhwc", "from_nhwc"]
+__all__ = ["conv_forward", "conv_t_forward", "weight_grad", "nhwc", "from_nhwc",
+           "use_channels_last", "to_channels_last", "takes", "channels_last_like"]
 
 _CHUNK_BYTES = 2 << 20
 _FLIP = True     # stride-1 input gradients as flipped-kernel convolutions (tests switch it)
@@ -36,6 +39,38 @@ def _prod(xs):
     for v in xs:
         p *= v
     return p
+
+
+def use_channels_last(x, w):
+    """torch's rule: a 2-d convolution's result is channels-last when its input's or its
+    weight's strides suggest that format (ops/layout.py); its gradients follow. (torch's CPU
+    conv3d returns a contiguous result for channels_last_3d input too: so does glasstorch.)"""
+    return x.ndim == 4 and (_layout.channels_last_like(x) or _layout.channels_last_like(w))
+
+
+channels_last_like = _layout.channels_last_like
+
+
+def to_channels_last(y):
+    """A copy of an NCHW result laid out channels-last (the NCHW-kernel fallbacks)."""
+    return _layout.copy_as(y, _mf.channels_last if y.ndim == 4 else _mf.channels_last_3d)
+
+
+# Transposed convs (a conv's input gradient) with few channels on either side run on the
+# NCHW kernels, the result laid out channels-last after: their NHWC col2im adds (or flipped
+# columns) move runs of only C values. Measured, 1 thread, batch 64, fwd+bwd: LeNet's 6 -> 16
+# 5x5 conv + max pool 8.9 ms all-NHWC, 6.4 so, 6.2 NCHW; forward and weight gradient stay on
+# the NHWC kernels (ResNet's 3 -> 32 stem: 15.7 ms, 26.8 with everything on NCHW kernels,
+# 17.6 for an NCHW input).
+_NHWC_MIN_CHANNELS = 16
+
+
+def takes(a, b, channels, geometry, groups):
+    """Whether these kernels take a call on the arrays a and b whose channel counts (input
+    and output) are `channels` (None: any); else the NCHW kernels and to_channels_last."""
+    if groups != 1 or not a.size or not b.size:
+        return False
+    return _pointwise(geometry) or channels is None or min(channels) >= _NHWC_MIN_CHANNELS
 
 
 def nhwc(a):

@@ -8,16 +8,16 @@ import torch
 
 import glasstorch as gt
 from glasstorch.backend import threads
-from glasstorch.ops import conv as conv_ops
+from glasstorch.ops import conv_kernels_nhwc as conv_nhwc
 from helpers import check_op
 
 
 @pytest.fixture(autouse=True)
 def _nhwc_kernels_for_few_channels(monkeypatch):
-    """The small test shapes would take the NCHW kernels (ops/conv.py _NHWC_MIN_CHANNELS):
+    """The small test shapes would take the NCHW kernels (conv_kernels_nhwc._NHWC_MIN_CHANNELS):
     make the channels-last kernels take every one (test_few_channels_fallback checks the
     default)."""
-    monkeypatch.setattr(conv_ops, "_NHWC_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv_nhwc, "_NHWC_MIN_CHANNELS", 1)
 
 
 def _cl(lib, t, on=True):
@@ -131,7 +131,21 @@ def test_channels_last_threaded(monkeypatch, n, ws, kw):
 def test_few_channels_fallback(monkeypatch, name, xs, ws, bias, kw):
     """With the default threshold these few-channel convs run on the NCHW kernels: the same
     values, gradients and channels-last strides."""
-    monkeypatch.setattr(conv_ops, "_NHWC_MIN_CHANNELS", 16)
+    monkeypatch.setattr(conv_nhwc, "_NHWC_MIN_CHANNELS", 16)
     fn, shapes = _case(name, xs, ws, bias, kw)
     g, t = check_op(fn, shapes, lib=True)
+    assert g.stride() == t.stride()
+
+
+@pytest.mark.parametrize("name, xs, ws, kw", [
+    ("conv3d", (2, 4, 5, 6, 5), (3, 4, 3, 3, 3), dict(padding=1)),
+    ("conv3d", (2, 4, 5, 6, 5), (3, 4, 3, 2, 3), dict(stride=2)),
+    ("conv_transpose3d", (2, 4, 3, 4, 3), (4, 3, 3, 3, 3), dict(stride=2, padding=1)),
+])
+def test_channels_last_3d(name, xs, ws, kw):
+    """torch's CPU 3-d convs return contiguous results for channels_last_3d input."""
+    def fn(lib, x, w):
+        x = x.contiguous(memory_format=lib.channels_last_3d)
+        return getattr(lib.nn.functional, name)(x, w, **kw)
+    g, t = check_op(fn, [xs, ws], lib=True)
     assert g.stride() == t.stride()

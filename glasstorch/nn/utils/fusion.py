@@ -93,6 +93,6 @@ def convert_conv2d_weight_memory_format(module, memory_format):
 
 
 def convert_conv3d_weight_memory_format(module, memory_format):
-    """The same for Conv3d / ConvTranspose3d, which glasstorch does not have yet: the module
-    is returned unchanged."""
-    return module
+    """The same for every Conv3d / ConvTranspose3d (torch.channels_last_3d)."""
+    from ..modules.conv import Conv3d, ConvTranspose3d
+    return _convert_weights(module, memory_format, (Conv3d, ConvTranspose3d))
