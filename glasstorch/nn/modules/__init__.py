@@ -5,6 +5,7 @@ from .linear import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
 from ._sync_batchnorm import SyncBatchNorm  # noqa: F401
 from .dropout import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
