@@ -337,6 +337,24 @@ ERRORS += [
 ]
 
 
+def test_3d_model_traces_and_exports_to_onnx(tmp_path):
+    """The 3-D layers run the N-d ops, which the jit tracer and ONNX exporter record by name:
+    a traced model and onnxruntime on the exported file give the eager result."""
+    ort = pytest.importorskip("onnxruntime")
+    nn = gt.nn
+    gt.manual_seed(0)
+    m = nn.Sequential(nn.Conv3d(2, 3, 3, padding=1), nn.MaxPool3d(2), nn.ReLU(),
+                      nn.AvgPool3d(2, padding=1), nn.AdaptiveAvgPool3d((2, 1, 2)), nn.Flatten())
+    x = gt.randn(2, 2, 6, 6, 6)
+    want = m(x).detach().numpy()
+    np.testing.assert_allclose(gt.jit.trace(m, x)(x).detach().numpy(), want, rtol=1e-6)
+    f = str(tmp_path / "m3d.onnx")
+    gt.onnx.export(m, (x,), f)
+    s = ort.InferenceSession(f)
+    got = s.run(None, {s.get_inputs()[0].name: x.numpy()})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("i", range(len(ERRORS)))
 def test_error_messages(i):
     want = _message(torch, ERRORS[i])
