@@ -73,3 +73,21 @@ def lu_solve(LU, perm, B, adjoint=False):
     LUt = _xp.swapaxes(LU, -1, -2)
     W = substitute(LUt, substitute(LUt, B, False, False), True, True)
     return _xp.take_along_axis(W, _xp.argsort(perm, axis=-1)[..., None], axis=-2)
+
+
+def cholesky(a):
+    """(L, first_bad) of symmetric a (..., n, n), its lower triangle read, as potrf: column j
+    takes d = a_jj - sum(L_j,:j ^ 2) and stops the factorization where d <= 0 or is NaN
+    (`first_bad`: that 1-based j per matrix, 0 if none; the rest of L is then meaningless).
+    NumPy's potrf goes on through NaN; torch's reports it."""
+    n = a.shape[-1]
+    L = _xp.zeros_like(a)
+    bad = _xp.zeros(a.shape[:-2], _xp.int64)
+    with _xp.errstate(all="ignore"):
+        for j in range(n):
+            d = a[..., j, j] - (L[..., j, :j] ** 2).sum(-1)
+            bad = _xp.where((bad == 0) & ~(d > 0), j + 1, bad)
+            L[..., j, j] = _xp.sqrt(d)
+            col = a[..., j + 1:, j] - (L[..., j + 1:, :j] @ L[..., j, :j, None])[..., 0]
+            L[..., j + 1:, j] = col / L[..., j, j, None]
+    return L, bad

@@ -6,6 +6,8 @@ gradients) and their im2col/col2im kernels take any number of spatial dims, as t
 adds what torch says differently for three dims (the output_padding check names depth, height
 and width) and the public functions.
 """
+import re
+
 from .conv import _conv_transpose_nd, _convnd, ntuple
 
 __all__ = ["conv3d", "conv_transpose3d"]
@@ -23,7 +25,10 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> torch.conv3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 1, 2, 2, 2)).tolist()
     [[[[[8.0]]]]]
     """
-    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    try:
+        return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    except RuntimeError as e:
+        raise _worded_3d(e, weight) from None
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -40,5 +45,21 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      for w, v in zip(_WORDS, vals)]
             raise RuntimeError("output padding must be smaller than either stride or "
                                f"dilation, but got {' '.join(parts)}")
-    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
-                              dilation, 3, "conv_transpose3d")
+    try:
+        return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                                  dilation, 3, "conv_transpose3d")
+    except RuntimeError as e:
+        raise _worded_3d(e, weight) from None
+
+
+def _worded_3d(error, weight):
+    """conv.py's error in the words of torch's 3-D kernels (slow_conv3d's shape check):
+    sizes as "a x b x c"; an empty kernel of the transposed form refused as such."""
+    text = str(error)
+    if text.startswith("Given input size per channel:"):
+        for t in re.findall(r"\([-\d, ]+\)", text):
+            text = text.replace(t, t.replace(", ", " x "))
+    elif text.startswith("conv_transpose3d: kernel size should be greater than zero"):
+        text = ("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height "
+                f"x kernel_width) tensor expected for weight, but got: {list(weight.shape)}")
+    return RuntimeError(text) if text != str(error) else error

@@ -227,13 +227,20 @@ class Cholesky(Op, name="linalg_cholesky"):
 
     @staticmethod
     def forward(ctx, A):
-        L = _lapack(_xp.linalg.cholesky, "cholesky", A)
-        bad = _xp.isnan(_xp.diagonal(L, axis1=-2, axis2=-1))
-        if bad.any():   # a NaN pivot: LAPACK (torch) stops there, NumPy goes on
-            order = int(_xp.argmax(bad.reshape(-1, bad.shape[-1]).any(0))) + 1
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
-                              "because the input is not positive-definite (the leading minor "
-                              f"of order {order} is not positive-definite).")
+        if _finite(A):
+            try:
+                L = _xp.linalg.cholesky(A)
+            except _xp.linalg.LinAlgError:
+                L = None
+        if not _finite(A) or L is None:     # potrf written out: torch's pivot test and order
+            L, first_bad = _lu.cholesky(A)
+            bad = _xp.flatnonzero(first_bad)
+            if bad.size:
+                where = f"(Batch element {bad[0]}): " if first_bad.ndim else ""
+                raise LinAlgError(f"linalg.cholesky: {where}The factorization could not be "
+                                  "completed because the input is not positive-definite (the "
+                                  f"leading minor of order {first_bad.reshape(-1)[bad[0]]} is "
+                                  "not positive-definite).")
         ctx.save_output(L)
         return L
 
@@ -303,8 +310,11 @@ class Eigh(Op, name="linalg_eigh"):
         E = w.unsqueeze(-2) - w.unsqueeze(-1)
         n = w.shape[-1]
         from ..creation import eye
-        I = eye(n, dtype=w.dtype)
-        inner = VtgV / (E + I) * (1 - I) + _diag(gw)
+        from .mask import where
+        I = eye(n, dtype=_dtype.bool)
+        # as torch: E's diagonal set to 1, then the diagonal replaced by gw (no inf - inf
+        # there, nor nan * 0, when an eigenvalue overflowed to inf)
+        inner = where(I, _diag(gw), VtgV / where(I, 1.0, E))
         return V @ inner @ _T(V), None
 
 

@@ -132,3 +132,36 @@ def test_singular_errors_name_the_batch_element_and_pivot(fn):
     assert str(g) == str(t)
     g, t = check_raises(fn, [a[1]], lib=True, exc=gt.linalg.LinAlgError)
     assert str(g) == str(t)
+
+
+# ---- cholesky: potrf's pivot test (d <= 0 or NaN stops it), NumPy's goes on through inf/NaN --
+@pytest.mark.parametrize("a", [
+    np.array([[1e30, 0.07, 2.9], [0.07, np.inf, 0.5], [2.9, 0.5, 1.0]]),
+    np.array([[np.inf, 1.0], [1.0, 2.0]]),
+    np.array([[4.0, np.nan], [np.nan, 2.0]]),
+    np.array([[[2.0, 1.0], [1.0, 2.0]], [[1.0, 2.0], [2.0, 1.0]]]),   # batch element 1
+    -np.eye(3),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cholesky_refuses_as_torch(a, dtype):
+    if dtype == "float32" and np.isinf(a).any():
+        pytest.skip("torch's MKL spotrf refuses [[inf, 1], [1, 2]] (order 2), its dpotrf not: "
+                    "LAPACK-build noise, not followed")
+    try:
+        torch.linalg.cholesky(torch.tensor(a.astype(dtype)))
+    except torch.linalg.LinAlgError:
+        g, t = check_raises(lambda m, A: m.linalg.cholesky(A), [a], lib=True, dtype=dtype,
+                            exc=gt.linalg.LinAlgError)
+        assert str(g) == str(t)
+        return
+    check_op(lambda m, A: m.linalg.cholesky(A), [a.astype(dtype)], lib=True, dtype=dtype,
+             grad=False)
+
+
+@pytest.mark.parametrize("a", [np.array([[1e30]]), np.array([[-1e30]]),
+                               np.array([[2.0, 1.0], [1.0, 2.0]])])
+def test_eigh_gradient_when_an_eigenvalue_overflows(a):
+    """float32 1e30^2 = inf: torch sets E's diagonal to 1 and writes gw there (no inf - inf,
+    no nan * 0); the gradient stays finite where it was nan here (a fuzzer finding)."""
+    check_op(lambda m, A: m.linalg.eigh(A @ A.mT + m.eye(A.shape[-1])).eigenvalues,
+             [a.astype("float32")], lib=True, dtype="float32")
