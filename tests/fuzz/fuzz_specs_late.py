@@ -75,3 +75,16 @@ def _pool3d(data, op=None):
     inc = data.draw(st.booleans())
     return (lambda lib, x: lib.nn.functional.avg_pool3d(x, k, s or None, p, ceil_mode=cm,
                                                         count_include_pad=inc)), [x], {}
+
+
+@spec("F.fractional_max_pool2d")
+def _fractional_max_pool2d(data, op=None):
+    n, c, h, w = (data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)),
+                  data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6)))
+    k = data.draw(st.integers(1, 3))
+    out = (data.draw(st.integers(0, h)), data.draw(st.integers(0, w)))
+    x = tensor(data, (n, c, h, w), FLOATS)
+    u = Arg(np.random.default_rng(data.draw(st.integers(0, 99))).random((n, c, 2)).astype(
+        x.array.dtype), grad=False)
+    return (lambda lib, x, u: lib.nn.functional.fractional_max_pool2d(
+        x, k, out, return_indices=True, _random_samples=u)), [x, u], {}
