@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, seed, settings, strategies as st
 
 import fuzz_engine as engine
 import fuzz_specs_nn  # noqa: F401 - registers the nn drawers
+import fuzz_specs_late  # noqa: F401 - and those of later ops
 from glasstorch._registry import OPS
 from fuzz_specs import SPECS, VIA
 

@@ -324,6 +324,14 @@ ERRORS += [
     lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 1, 1, 1),
                                         padding=3),
     lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 0, 0, 0)),
+    lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 1, 2, 2, 2, 3),
+                                   mode="bicubic", align_corners=False),
+    lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 1, 2, 2, 2, 2),
+                                   align_corners=False),
+    lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 2, 2, 2, 2, 3),
+                                   align_corners=False),
+    lambda lib: F(lib).affine_grid(_x(lib, 1, 2, 3), (1, 1, 2, 2, 2), align_corners=False),
+    lambda lib: F(lib).affine_grid(_x(lib, 1, 3, 4), (1, 1, 2, 2, 2, 2), align_corners=False),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2), _x(lib, 2, 3, 4), _x(lib, 4)),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3), _x(lib, 4)),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3, 4), _x(lib, 1, 4)),
@@ -335,6 +343,29 @@ ERRORS += [
                                               2).sum().backward(),
     lambda lib: lib.nn.grad.conv2d_input((2, 5, 5), _x(lib, 3, 2, 3, 3), _x(lib, 1, 3, 3, 3)),
 ]
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_3d(mode, padding_mode, align):
+    """5-D grid_sample (trilinear / nearest) at points inside and outside [-1, 1]."""
+    grad = mode == "bilinear"          # nearest: the grid's gradient is zeros in both
+    check_op(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding_mode, align),
+             [(2, 3, 4, 5, 3), (2, 3, 2, 4, 3)], lib=True, low=-1.3, high=1.3, grad=grad)
+    check_op(lambda lib, x, g: lib.grid_sampler_3d(x, g, ("bilinear", "nearest").index(mode),
+                                                   ("zeros", "border", "reflection").index(
+                                                       padding_mode), align),
+             [(1, 2, 3, 3, 4), (1, 2, 2, 2, 3)], lib=True, low=-1.3, high=1.3, grad=False)
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_affine_grid_3d(align):
+    check_op(lambda lib, t: F(lib).affine_grid(t, (2, 3, 4, 5, 3), align), [(2, 3, 4)],
+             lib=True)
+    check_op(lambda lib, t, x: F(lib).grid_sample(x, F(lib).affine_grid(t, x.shape, align),
+                                                  align_corners=align),
+             [(2, 3, 4), (2, 2, 3, 4, 5)], lib=True, low=-0.8, high=0.8)
 
 
 def test_3d_model_traces_and_exports_to_onnx(tmp_path):
