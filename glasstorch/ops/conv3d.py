@@ -46,10 +46,19 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
             raise RuntimeError("output padding must be smaller than either stride or "
                                f"dilation, but got {' '.join(parts)}")
     try:
-        return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
-                                  dilation, 3, "conv_transpose3d")
+        y = _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                               dilation, 3, "conv_transpose3d")
     except RuntimeError as e:
         raise _worded_3d(e, weight) from None
+    size, out = input.shape[-3:], y.shape[-3:]
+    if 0 in out and 0 not in input.shape[-4:-3] + (input.shape[0],) and \
+            any(k > 1 for k in weight.shape[2:]):
+        # conv.py lets an empty output through for float32 (torch's 2-D oneDNN kernel);
+        # torch's 3-D kernels refuse it (observed: all dtypes, but a 1x1x1 kernel passes)
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, size))}). "
+                           f"Calculated output size per channel: "
+                           f"({' x '.join(map(str, out))}). Output size is too small")
+    return y
 
 
 def _worded_3d(error, weight):

@@ -38,3 +38,40 @@ def _ctc(data, op=None):
     zi = data.draw(st.booleans())
     return (lambda lib, x, y, il, tl: lib.nn.functional.ctc_loss(
         x.log_softmax(-1), y, il, tl, reduction=red, zero_infinity=zi)), [x, y, il, tl], {}
+
+
+# ---- the 3-D forms (nd3): the N-d conv and pool ops with 3-D geometry and torch's 3-D checks
+@spec("F.conv3d", "F.conv_transpose3d")
+def _conv3d(data, op=None):
+    n, c, L, o = (data.draw(st.integers(0, 3)) for _ in range(4))
+    k = data.draw(st.integers(1, 3))
+    x = tensor(data, (n, c) + (L + 1,) * 3, FLOATS)
+    st_, pad, dil = (data.draw(st.integers(1, 2)) for _ in range(3))
+    if op == "F.conv3d":
+        w = tensor(data, (o, max(c, 1), k, k, k), FLOATS)
+        return (lambda lib, x, w: lib.nn.functional.conv3d(x, w, None, st_, pad - 1, dil)), \
+            [x, w], {}
+    w = tensor(data, (max(c, 1), o, k, k, k), FLOATS)
+    return (lambda lib, x, w: lib.nn.functional.conv_transpose3d(x, w, None, st_, pad - 1, 0,
+                                                                 1, dil)), [x, w], {}
+
+
+@spec("F.max_pool3d", "F.avg_pool3d", "F.lp_pool3d", "F.adaptive_avg_pool3d",
+      "F.adaptive_max_pool3d")
+def _pool3d(data, op=None):
+    x = tensor(data, data.draw(shapes(4, 5, 0, 4)), FLOATS)
+    F = op[2:]
+    if F.startswith("adaptive"):
+        out = tuple(data.draw(st.lists(st.one_of(st.none(), st.integers(0, 3)), min_size=3,
+                                       max_size=3)))
+        return (lambda lib, x: getattr(lib.nn.functional, F)(x, out)), [x], {}
+    k, s, p = (data.draw(st.integers(0, 3)) for _ in range(3))
+    cm = data.draw(st.booleans())
+    if F == "max_pool3d":
+        return (lambda lib, x: lib.nn.functional.max_pool3d(x, k, s or None, p,
+                                                            ceil_mode=cm)), [x], {}
+    if F == "lp_pool3d":
+        return (lambda lib, x: lib.nn.functional.lp_pool3d(x, 2.0, k, s or None, cm)), [x], {}
+    inc = data.draw(st.booleans())
+    return (lambda lib, x: lib.nn.functional.avg_pool3d(x, k, s or None, p, ceil_mode=cm,
+                                                        count_include_pad=inc)), [x], {}

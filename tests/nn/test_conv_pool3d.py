@@ -324,6 +324,8 @@ ERRORS += [
     lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 1, 1, 1),
                                         padding=3),
     lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 0, 0, 0)),
+    lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 1, 1, 1, 1), _x(lib, 1, 1, 2, 2, 2),
+                                        padding=1),
     lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 1, 2, 2, 2, 3),
                                    mode="bicubic", align_corners=False),
     lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 1, 2, 2, 2, 2),
