@@ -57,6 +57,8 @@ OUT_OF_SCOPE = [
     (r"_notes$|^TYPE_CHECKING$|^BroadcastingList|torch_function|^boolean_dispatch$|"
      r"^assert_int_or_pair$|^common_types$|^factory_kwargs$|^ScalingType$|^SwizzleType$",
      "typing and docstring helpers, __torch_function__ plumbing: not user API"),
+    (r"^NestedIOFunction$", "legacy autograd class that torch 2.13 itself cannot run (calling "
+     "an instance or .apply raises AttributeError: '_do_forward' / '_nested_input')"),
     (r"DataPipe|^DataChunk$|datapipe|^argument_validation$|^runtime_validation|"
      r"^non_deterministic$", "DataPipes: deprecated and being removed from torch"),
     (r"^jit|^compile|^export|^fx$|^dynamo|^inductor|^onnx|^package|^profiler|^mobile|"
