@@ -27,8 +27,26 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """
     try:
         return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+    except NotImplementedError as e:       # (a RuntimeError subclass: first)
+        raise _bool_kernel(e, weight, stride, padding, dilation, groups) from None
     except RuntimeError as e:
         raise _worded_3d(e, weight) from None
+
+
+def _bool_kernel(error, weight, stride, padding, dilation, groups):
+    """torch names the 3-D kernel that has no bool loop: the dilated one, the plain GEMM of
+    a 1x1x1 kernel (stride 1, no padding, one group), else the im2col one (conv.py's word)."""
+    if "compute_columns3d" not in str(error):
+        return error
+    if any(d != 1 for d in ntuple(dilation, 3, "dilation")):
+        kernel = "slow_conv_dilated<>"
+    elif all(k == 1 for k in weight.shape[2:]) and groups == 1 and \
+            ntuple(stride, 3, "stride") == (1, 1, 1) and not isinstance(padding, str) and \
+            ntuple(padding, 3, "padding") == (0, 0, 0):
+        kernel = "slow_conv3d_cpu"
+    else:
+        return error
+    return NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
