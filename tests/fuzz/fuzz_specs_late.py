@@ -88,3 +88,16 @@ def _fractional_max_pool2d(data, op=None):
         x.array.dtype), grad=False)
     return (lambda lib, x, u: lib.nn.functional.fractional_max_pool2d(
         x, k, out, return_indices=True, _random_samples=u)), [x, u], {}
+
+
+@spec("F.fractional_max_pool3d")
+def _fractional_max_pool3d(data, op=None):
+    n, c = data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))
+    spatial = tuple(data.draw(st.integers(1, 5)) for _ in range(3))
+    k = data.draw(st.integers(1, 2))
+    out = tuple(data.draw(st.integers(0, s)) for s in spatial)
+    x = tensor(data, (n, c) + spatial, FLOATS)
+    u = Arg(np.random.default_rng(data.draw(st.integers(0, 99))).random((n, c, 3)).astype(
+        x.array.dtype), grad=False)
+    return (lambda lib, x, u: lib.nn.functional.fractional_max_pool3d(
+        x, k, out, return_indices=True, _random_samples=u)), [x, u], {}

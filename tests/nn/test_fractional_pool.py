@@ -8,8 +8,8 @@ import glasstorch as gt
 from tests.helpers import check_op, check_raises
 
 
-def _samples(n, c, dtype="float64", seed=0):
-    return np.random.default_rng(seed).random((n, c, 2)).astype(dtype)
+def _samples(n, c, dtype="float64", seed=0, nd=2):
+    return np.random.default_rng(seed).random((n, c, nd)).astype(dtype)
 
 
 @pytest.mark.parametrize("shape, k, out, ratio", [
@@ -39,8 +39,8 @@ def test_fractional_max_pool2d_module_float32_unbatched_ties_nan():
 
 
 @pytest.mark.parametrize("kw, exc, match", [
-    (dict(output_size=(8, 4)), RuntimeError, "pool height 2 too large relative to input "
-     "height 8"),
+    (dict(output_size=(8, 4)), RuntimeError, r"fractional_max_pool2d\(\): pool height 2 too "
+     "large relative to input height 8"),
     (dict(output_size=(2, 9)), RuntimeError, "pool width 2 too large"),
     (dict(), ValueError, "requires specifying either an output_size or an output_ratio"),
 ])
@@ -51,3 +51,31 @@ def test_fractional_max_pool2d_errors(kw, exc, match):
                  lib=True, match="only one of output_size and output_ratio")
     check_raises(lambda lib: lib.nn.FractionalMaxPool2d(2, output_ratio=1.5), lib=True,
                  match="output_ratio must be between 0 and 1")
+
+
+@pytest.mark.parametrize("shape, k, out, ratio", [
+    ((2, 2, 7, 8, 9), 2, (4, 5, 3), None), ((1, 3, 6, 7, 8), (2, 3, 1), None, (0.5, 0.4, 0.7)),
+    ((2, 5, 6, 7), 2, 3, None),
+])
+def test_fractional_max_pool3d_matches_torch(shape, k, out, ratio):
+    n = shape[0] if len(shape) == 5 else 1
+    u = _samples(n, shape[-4], seed=4, nd=3)
+
+    def fn(lib, x, u):
+        return lib.nn.functional.fractional_max_pool3d(x, k, out, ratio, return_indices=True,
+                                                       _random_samples=u.detach())
+    check_op(fn, [shape, u], lib=True)
+    check_op(lambda lib, x, u: lib.nn.FractionalMaxPool3d(k, out, ratio,
+                                                          _random_samples=u.detach())(x),
+             [shape, u], lib=True)
+
+
+def test_fractional_max_pool3d_errors():
+    for out, axis in [((2, 3, 3), "width"), ((3, 3, 2), "time"), ((2, 3, 2), "height")]:
+        check_raises(lambda lib, x: lib.nn.functional.fractional_max_pool3d(x, 2, out),
+                     [(1, 1, 4, 4, 4)], lib=True,
+                     match=rf"fractional_max_pool3d_out\(\): pool {axis} 2 too large")
+    check_raises(lambda lib: lib.nn.FractionalMaxPool3d(0, output_size=2), lib=True,
+                 match="kernel_size must be greater than 0")
+    check_raises(lambda lib: lib.nn.FractionalMaxPool3d(2), lib=True,
+                 match="FractionalMaxPool3d requires specifying either")
