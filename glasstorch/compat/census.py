@@ -30,7 +30,8 @@ OUT_OF_SCOPE = [
      r"^saddmm$|^values_copy$|^indices_copy$",
      "sparse layouts: glasstorch tensors are dense (NumPy arrays)"),
     (r"quantiz|^q_|qscheme|int_repr|dequantize|fake_quant|fbgemm|^quantized|qint|quint|"
-     r"choose_qparams", "quantization: integer inference kernels are out of scope"),
+     r"choose_qparams|^intrinsic$|^qat$",  # nn.intrinsic: fused modules to quantize; nn.qat:
+     "quantization: integer inference kernels are out of scope"),  # quantization-aware training
     (r"nested|to_padded_tensor", "nested tensors"),
     (r"mkldnn|cudnn|miopen|mps|xpu|vulkan|ipu|hip|mtia|hpu|xla|_foreach|nnpack|cufft|"
      r"cusparse|cublas|cutlass|is_meta|is_maia", "vendor devices and kernel-library internals"),
