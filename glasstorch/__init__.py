@@ -43,6 +43,7 @@ from .ops.conv import *  # noqa: F401,F403
 from .ops.pool import *  # noqa: F401,F403
 from .ops.conv3d import *  # noqa: F401,F403
 from .ops.pool3d import *  # noqa: F401,F403
+from .ops.grid_sample3d import *  # noqa: F401,F403
 from .ops.pad import *  # noqa: F401,F403
 from .ops.upsample import *  # noqa: F401,F403
 from .ops.activation import *  # noqa: F401,F403

@@ -421,7 +421,11 @@ def _add_into_grad(var, g, create_graph):
     if var.grad is None:
         if create_graph:
             var.grad = g
-        elif var._data.flags.c_contiguous or var._data.shape != g._data.shape:
+        elif var._data.shape != g._data.shape:
+            var.grad = _make(g._data.copy())
+        elif not STATE.grad_layout:   # enforce_grad_layout_policy(False): the gradient's own
+            var.grad = _make(g._data.copy(order="K"))                  # layout, as torch steals it
+        elif var._data.flags.c_contiguous:
             var.grad = _make(g._data.copy())
         else:   # torch's layout contract: .grad gets the leaf's strides (channels-last, ...)
             gd = _xp.empty_like(var._data, g._data.dtype)

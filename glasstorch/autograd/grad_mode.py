@@ -8,17 +8,18 @@ import functools
 import inspect
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled"]
+           "is_inference_mode_enabled", "enforce_grad_layout_policy"]
 
 
 class _State:
-    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan")
+    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan", "grad_layout")
 
     def __init__(self):
         self.enabled = True
         self.inference = False
         self.anomaly = False
         self.anomaly_check_nan = True
+        self.grad_layout = True
 
 
 STATE = _State()
@@ -143,3 +144,31 @@ class inference_mode(_GradModeContext):
         STATE.enabled = self._prev
         STATE.inference = self._prev_inf
         return False
+
+
+class enforce_grad_layout_policy(_GradModeContext):
+    """torch's switch for the gradient layout contract (a leaf's .grad gets the leaf's
+    strides), set at once like set_grad_enabled and restored on exit. In torch, False lets the
+    engine steal a gradient of another layout instead of copying it. glasstorch's engine
+    always writes the first gradient into a fresh array laid out like the leaf
+    (engine._add_into_grad), so both settings give the same .grad; the flag is kept and read
+    back as torch's is (`STATE.grad_layout`)."""
+
+    def __init__(self, enable=True):
+        self.prev = STATE.grad_layout
+        STATE.grad_layout = bool(enable)
+        self.mode = enable
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        STATE.grad_layout = self.prev
+        return False
+
+    def __call__(self, fn):
+        STATE.grad_layout = self.prev   # used as decorator: undo the eager switch
+        return _decorate(lambda: enforce_grad_layout_policy(self.mode), fn)
+
+    def clone(self):
+        return self.__class__(self.mode)

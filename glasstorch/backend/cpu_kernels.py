@@ -1,6 +1,6 @@
 """Window kernels on NumPy arrays for convolution, pooling, padding and resampling (ops/conv.py,
-ops/pool.py, ops/pad.py, ops/upsample.py call these; read those first), and the scatter-add
-kernel of indexing (ops/index.py, gather.py, embedding.py).
+ops/pool.py, ops/pad.py, ops/upsample.py call these; read those first); the scatter-add
+kernels of indexing (ops/index.py, gather.py, embedding.py) are in scatter_kernels.py.
 
 A *window geometry* along one spatial dim is (k, s, d, p): kernel size, stride, dilation and the
 zero padding before the first element. Output position o reads input o*s - p + j*d, j < k.
@@ -14,8 +14,8 @@ offsets (k1*k2 of them), never over pixels:
     window_sum   sum over kernel offsets (avg pooling); window_spread is its adjoint
     scatter_planes / gather_planes   values at flat per-plane indices (max-pool grads, unpool)
     take_axis / scatter_axis         a gather along one axis and its adjoint (pads, resampling)
-    add_at / put     out[index] += src with repeats accumulating (np.add.at, fast on rows), and
-                     out[basic][adv] = value: the scatter kernels of indexing and embedding
+    add_at / put     (scatter_kernels.py, re-exported here) out[index] += src with repeats
+                     accumulating, and out[basic][adv] = value: indexing's scatter kernels
 
 Layout: the window loops run on a *batch-last* copy (C, *S, N) or (*S, N*C), so that every
 strided slice of a kernel offset still has a long contiguous inner run (the N or N*C values
@@ -380,84 +380,4 @@ def scatter_axis(gy, plan):
     return gx
 
 
-# ---- scatter-add and put (ops/index.py, gather.py, embedding.py) -------------------------------
-def add_at(out, adv, src):
-    """out[adv] += src with repeated indices accumulating (np.add.at semantics).
-
-    One 1-D integer index into rows (embedding, index_add, x[idx] backward) takes a fast path:
-    np.add.at is slow on rows, and bincount sums in float64 over a temporary as large as `out`.
-    The indices are stably sorted once and the rows added in rounds: round k adds the k-th
-    occurrence of every index, so rows within a round are distinct and a gather-add-scatter is
-    exact. Each row thus gets its contributions one by one in the order they occur, in out's
-    dtype: the sum torch's index_add computes. Occurrences past _ROUNDS of one row (a padding
-    token repeated thousands of times) are summed per row first (add.reduceat) and added last,
-    so the number of rounds stays bounded. Scalar rows (a 1-D out: gather's and scatter_add's
-    flat positions) go to np.add.at, whose 1-D loop (NumPy >= 1.25) adds one by one in index
-    order, in out's dtype, 3-40x faster than a sort or a bincount over len(out)."""
-    idx = adv[0]
-    if len(adv) != 1 or type(idx) is not numpy.ndarray or idx.ndim != 1 \
-            or idx.dtype.kind not in "iu" or out.dtype.kind == "b" \
-            or numpy.result_type(src) != out.dtype or not out.size:
-        numpy.add.at(out, adv, src)
-        return
-    n, m = out.shape[0], len(idx)
-    if not m:
-        return
-    src = numpy.broadcast_to(src, idx.shape + out.shape[1:])
-    if idx.min() < 0:
-        idx = numpy.where(idx < 0, idx + n, idx)
-    if out.ndim == 1:   # scalar rows
-        numpy.add.at(out, idx, src)
-        return
-    order = numpy.argsort(idx, kind="stable")
-    s = idx[order]
-    first = numpy.empty(m, dtype=bool)   # first occurrence of each index in sorted order
-    first[0] = True
-    numpy.not_equal(s[1:], s[:-1], out=first[1:])
-    starts = numpy.flatnonzero(first)
-    if len(starts) == m:   # no repeats: one round
-        _add_rows(out, s, numpy.take(src, order, axis=0))
-        return
-    lengths = numpy.diff(numpy.append(starts, m))
-    rank = numpy.arange(m) - numpy.repeat(starts, lengths)   # k-th occurrence of its index
-    most = int(lengths.max())
-    for k in range(min(most, _ROUNDS)):
-        sel = numpy.flatnonzero(rank == k)
-        _add_rows(out, s[sel], numpy.take(src, order[sel], axis=0))
-    if most > _ROUNDS:
-        sel = numpy.flatnonzero(rank >= _ROUNDS)   # still sorted, so one segment per row
-        heads = numpy.flatnonzero(rank[sel] == _ROUNDS)
-        sums = numpy.add.reduceat(numpy.take(src, order[sel], axis=0), heads, axis=0)
-        _add_rows(out, s[sel[heads]], sums)
-
-
-_ROUNDS = 8   # reduceat costs ~2 us per row, a round ~30 us: rounds win up to a few repeats
-
-
-def _add_rows(out, rows, values):
-    """out[rows] += values for distinct rows: gather, add, scatter back."""
-    # take() first copies a non-contiguous `out` (a view written in place) whole: O(out)
-    acc = numpy.take(out, rows, axis=0) if out.flags.c_contiguous else out[rows]
-    acc += values
-    if out.ndim > 1 and out.flags.c_contiguous:
-        # NumPy scatters whole rows ~4x faster as opaque items (one memcpy each) than through
-        # 2-D fancy assignment (an element-wise loop)
-        row = numpy.dtype((numpy.void, acc.itemsize * (out.size // out.shape[0])))
-        out.reshape(out.shape[0], -1).view(row)[rows, 0] = \
-            acc.reshape(len(rows), -1).view(row)[:, 0]
-    else:
-        out[rows] = acc
-
-
-def put(out, basic, adv, value, accumulate):
-    """out[basic][adv] = value (or += value, accumulating repeats), in place."""
-    region = out[basic]
-    if adv is None:
-        if accumulate:
-            region += value
-        else:
-            region[...] = value
-    elif accumulate:
-        add_at(region, adv, value)
-    else:
-        region[adv] = value
+from .scatter_kernels import add_at, put  # noqa: E402,F401  (the scatter kernels of indexing)

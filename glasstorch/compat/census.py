@@ -30,7 +30,8 @@ OUT_OF_SCOPE = [
      r"^saddmm$|^values_copy$|^indices_copy$",
      "sparse layouts: glasstorch tensors are dense (NumPy arrays)"),
     (r"quantiz|^q_|qscheme|int_repr|dequantize|fake_quant|fbgemm|^quantized|qint|quint|"
-     r"choose_qparams", "quantization: integer inference kernels are out of scope"),
+     r"choose_qparams|^intrinsic$|^qat$",  # nn.intrinsic: fused modules to quantize; nn.qat:
+     "quantization: integer inference kernels are out of scope"),  # quantization-aware training
     (r"nested|to_padded_tensor", "nested tensors"),
     (r"mkldnn|cudnn|miopen|mps|xpu|vulkan|ipu|hip|mtia|hpu|xla|_foreach|nnpack|cufft|"
      r"cusparse|cublas|cutlass|is_meta|is_maia", "vendor devices and kernel-library internals"),
@@ -57,6 +58,8 @@ OUT_OF_SCOPE = [
     (r"_notes$|^TYPE_CHECKING$|^BroadcastingList|torch_function|^boolean_dispatch$|"
      r"^assert_int_or_pair$|^common_types$|^factory_kwargs$|^ScalingType$|^SwizzleType$",
      "typing and docstring helpers, __torch_function__ plumbing: not user API"),
+    (r"^NestedIOFunction$", "legacy autograd class that torch 2.13 itself cannot run (calling "
+     "an instance or .apply raises AttributeError: '_do_forward' / '_nested_input')"),
     (r"DataPipe|^DataChunk$|datapipe|^argument_validation$|^runtime_validation|"
      r"^non_deterministic$", "DataPipes: deprecated and being removed from torch"),
     (r"^jit|^compile|^export|^fx$|^dynamo|^inductor|^onnx|^package|^profiler|^mobile|"

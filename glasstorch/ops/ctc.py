@@ -38,13 +38,19 @@ def _extended(xp, targets, target_lengths, offsets, blank, padded):
         labels[i, :k] = targets[i, :k] if padded else targets[offsets[i]:offsets[i] + k]
     ext = xp.full((n, 2 * s_max + 1), blank, dtype=xp.int64)
     ext[:, 1::2] = labels
-    skip = xp.zeros(ext.shape, dtype=bool)
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    skip = xp.zeros(ext.shape, dtype=bool)  # from label s-2 to label s (odd s, as in torch:
+    skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]  # a target equal to blank is a label too)
     return ext, skip
 
 
 def _lse3(xp, a, b, c):
-    return xp.logaddexp(xp.logaddexp(a, b), c)
+    """log(e^a + e^b + e^c) as torch computes it: m + log sum e^(x - m), -inf when all are
+    (so an infinite log-probability gives NaN, as in torch, not NumPy's logaddexp's inf)."""
+    m = xp.maximum(xp.maximum(a, b), c)
+    with xp.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        safe = xp.where(m == _NEG_INF, 0.0, m)
+        out = xp.log(xp.exp(a - safe) + xp.exp(b - safe) + xp.exp(c - safe)) + safe
+    return xp.where(m == _NEG_INF, _NEG_INF, out).astype(a.dtype)
 
 
 def _shift(xp, a, k):
@@ -78,7 +84,9 @@ def _alpha(xp, lp, ext, skip, il, valid):
     last = 2 * target_len_of(valid)
     end = a[xp.arange(n), last]
     end_blank = xp.where(last > 0, a[xp.arange(n), xp.maximum(last - 1, 0)], _NEG_INF)
-    nll = -xp.logaddexp(end, end_blank)
+    # torch: an empty target reads its one position, others the log-sum of the last two
+    two = _lse3(xp, end, end_blank, xp.full(n, _NEG_INF, dtype=lp.dtype))
+    nll = -xp.where(last > 0, two, end)
     # no frames: only the empty target has a path (p = 1)
     nll = xp.where(il == 0, xp.where(last == 0, 0.0, math.inf), nll).astype(lp.dtype)
     return alpha, emit, nll
@@ -118,7 +126,7 @@ class CtcLoss(Op, name="ctc_loss"):
         ext, skip = _extended(xp, targets, tl, offsets, blank, padded)
         valid = xp.arange(ext.shape[1])[None, :] < (2 * tl + 1)[:, None]
         alpha, emit, nll = _alpha(xp, lp, ext, skip, il, valid)
-        inf = xp.isinf(nll)
+        inf = nll == math.inf
         if ctx.needs_input_grad[0]:
             ctx.save(lp=lp, ext=ext, skip=skip, il=il, valid=valid, alpha=alpha, emit=emit,
                      nll=nll, zero=inf & zero_infinity)
@@ -192,6 +200,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                                f"or (T, C), got shape {tuple(log_probs.shape)}")
         log_probs = log_probs.unsqueeze(1)  # 1-D targets then read as concatenated (torch)
     t_max, n, c = log_probs.shape
+    if log_probs.numel() == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
     if not 0 <= blank < c:
         raise RuntimeError("blank must be in label range")
     il = _lengths(input_lengths, "input_lengths", n)

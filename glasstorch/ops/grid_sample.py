@@ -1,4 +1,4 @@
-"""F.affine_grid and F.grid_sample (2-D: 4-D inputs), and torch's affine_grid_generator /
+"""F.affine_grid and F.grid_sample (2-D: 4-D inputs; 5-D ones go to grid_sample3d.py), and torch's affine_grid_generator /
 grid_sampler / grid_sampler_2d forms: the spatial-transformer pair.
 
 affine_grid: the (x, y, 1) coordinates of the output pixels' centres (corners with
@@ -35,9 +35,12 @@ def affine_grid(theta, size, align_corners=None):
     align = bool(align_corners)
     if not theta.dtype.is_floating_point:
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) == 5:                  # volumes: grid_sample3d.py
+        from .grid_sample3d import affine_grid_3d
+        return affine_grid_3d(theta, size, align)
     if len(size) != 4:
-        raise NotImplementedError(f"affine_grid only supports 4D sizes, for 2D affine "
-                                  f"transforms (glasstorch: no 3D). Got size {list(size)}.")
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
     if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
         raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
                          f"{list(size)}. Got {list(theta.shape)}.")
@@ -94,6 +97,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if padding_mode not in _PADDINGS:
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
+    if input.ndim == 5 and grid.ndim == 5:      # volumes: grid_sample3d.py
+        from .grid_sample3d import grid_sample_3d
+        return grid_sample_3d(input, grid, mode, padding_mode, bool(align_corners))
     if input.ndim != 4 or grid.ndim != 4:
         raise NotImplementedError("grid_sample: glasstorch samples 4-D inputs (N, C, H, W) "
                                   f"with a 4-D grid; got {input.ndim}-D input and "

@@ -21,15 +21,24 @@ def _names(values, prefix):
     return " ".join(f"{prefix}{n}: {v}" for n, v in zip("THW", values))
 
 
-def _check_volume(input, kernel, stride, dilation, where):
-    """torch's pool3d_shape_check: a 4-D or 5-D input, positive kernel, stride and dilation,
-    no empty dim but the batch. (torch's message names "non-batch dimension 0" whichever dim
-    is empty.)"""
+def _check_volume(input, kernel, stride, padding, dilation, where, avg=False):
+    """torch's checks of a 3-D pool, in its order: a 4-D or 5-D input; per dim, a non-zero
+    stride and a padding of at most half the effective kernel (C++ integer division, which
+    truncates); positive kernel, stride and dilation; no empty dim but the batch (torch's
+    message prints that dim's size, so "dimension 0"); for average pooling, no input dim
+    smaller than the kernel (padding not counted); a padding of at most half the kernel
+    (dilation not counted). The output size is checked after."""
     shape = list(input._data.shape)
     if len(shape) not in (4, 5):
         raise RuntimeError(f"non-empty {_TDIMS} expected for input")
-    if any(v == 0 for v in stride):
-        raise RuntimeError("stride should not be zero")
+    for k, s, p, d in zip(kernel, stride, padding, dilation):
+        if s == 0:
+            raise RuntimeError("stride should not be zero")
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
+        if p > int(((k - 1) * d + 1) / 2):
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p}, kernel_size={k} and dilation={d}")
     if any(v <= 0 for v in kernel):
         raise RuntimeError(f"kernel size should be greater than zero, but got "
                            f"{_names(kernel, 'k')}")
@@ -42,6 +51,13 @@ def _check_volume(input, kernel, stride, dilation, where):
         raise RuntimeError(f"{where}: Expected input's non-batch dimensions to have positive "
                            f"length, but input has a shape of {shape} and non-batch dimension "
                            "0 has length zero!")
+    if avg and any(n < k for n, k in zip(shape[-3:], kernel)):
+        raise RuntimeError(f"input image ({_names(shape[-3:], '')}) smaller than kernel size "
+                           f"({_names(kernel, 'k')})")
+    if any(k // 2 < p for k, p in zip(kernel, padding)):   # (this one ignores dilation)
+        (kt, kh, kw), (pt, ph, pw) = kernel, padding
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but "
+                           f"got kT: {kt} kW: {kw} kH: {kh} padT: {pt} padW: {pw} padH: {ph}")
 
 
 # ---- max pooling -------------------------------------------------------------------------------
@@ -67,7 +83,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     [[[[7.0]]]]
     """
     k, s, p, d = _max_args(kernel_size, stride, padding, dilation)
-    _check_volume(input, k, s, d, "max_pool3d_with_indices_out_cpu_template()")
+    _check_volume(input, k, s, p, d, "max_pool3d_with_indices_out_cpu_template()")
     if input._data.dtype.kind == "b":       # torch's 3-D kernel has integer loops, no bool
         raise NotImplementedError("\"max_pool3d\" not implemented for 'Bool'")
     return _max_pool(input, k, s, p, d, ceil_mode, return_indices, 3, "max_pool3d")
@@ -91,7 +107,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
         _tuple(stride, 3, name, f"stride must be omitted, a single int, or {three}")
     p = _tuple(padding, 3, name, f"padding must be a single int, or {three}")
-    _check_volume(input, k, s, (1, 1, 1), "avg_pool3d()")
+    _check_volume(input, k, s, p, (1, 1, 1), "avg_pool3d()", avg=True)
     return _avg_pool(input, k, s, p, ceil_mode, count_include_pad, divisor_override, 3, name)
 
 
@@ -125,6 +141,11 @@ def adaptive_avg_pool3d(input, output_size):
         float_only(input, "adaptive_avg_pool3d_cpu")
         return input.mean((-3, -2, -1), keepdim=True)
     if x.ndim in (4, 5):
+        for i in range(1, x.ndim):      # (torch's 3-D form checks the channels too)
+            if x.shape[i] == 0:
+                raise RuntimeError(f"adaptive_avg_pool3d(): Expected input to have non-zero "
+                                   f"size for non-batch dimensions, but input has sizes "
+                                   f"{list(x.shape)} with dimension {i} being empty")
         float_only(input, "adaptive_avg_pool3d_cpu")
     return _adaptive_avg(input, output_size, 3, "adaptive_avg_pool3d", AdaptiveAvgPool2D)
 

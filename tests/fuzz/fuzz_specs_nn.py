@@ -397,8 +397,7 @@ F_NOT_DRAWN = {
     # the 3-D forms run the N-d ops the 2-D ones are drawn through; their own checks and
     # messages: tests/nn/test_conv_pool3d.py (not fuzzed yet)
     **{n: "3-D form of a drawn N-d op: tests/nn/test_conv_pool3d.py" for n in (
-        "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
-        "adaptive_avg_pool3d", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d")},
+        "max_pool3d_with_indices", "max_unpool3d")},
     "conv_tbc": "conv1d on permuted views: tests/nn/test_conv_pool3d.py",
     "native_channel_shuffle": "channel_shuffle without a derivative (ops/native_forms.py)",
 }

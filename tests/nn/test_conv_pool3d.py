@@ -233,6 +233,12 @@ ERRORS = [
     lambda lib: F(lib).conv3d(_x(lib, 1, 2, 3, 3, 3), _x(lib, 2, 2, 1, 1, 1), stride=0),
     lambda lib: F(lib).conv3d(_x(lib, 1, 2, 3, 3, 3, dtype=lib.bool),
                               _x(lib, 2, 2, 2, 2, 2, dtype=lib.bool)),
+    lambda lib: F(lib).conv3d(_x(lib, 1, 2, 3, 3, 3, dtype=lib.bool),
+                              _x(lib, 2, 2, 1, 1, 1, dtype=lib.bool)),
+    lambda lib: F(lib).conv3d(_x(lib, 1, 2, 3, 3, 3, dtype=lib.bool),
+                              _x(lib, 2, 2, 1, 1, 1, dtype=lib.bool), stride=2),
+    lambda lib: F(lib).conv3d(_x(lib, 1, 2, 3, 3, 3, dtype=lib.bool),
+                              _x(lib, 2, 2, 1, 1, 1, dtype=lib.bool), dilation=2),
     lambda lib: F(lib).conv_transpose3d(_x(lib, 2, 3, 4), _x(lib, 1, 2, 1, 1, 1)),
     lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 3, 3), _x(lib, 2, 2, 2, 2, 2),
                                         stride=(2, 1, 1), output_padding=(1, 1, 0)),
@@ -314,6 +320,26 @@ def test_conv_tbc_and_functional_names():
 
 
 ERRORS += [
+    lambda lib: F(lib).avg_pool3d(_x(lib, 4, 4, 2, 1), 2, 3, ceil_mode=True),
+    lambda lib: F(lib).lp_pool3d(_x(lib, 1, 3, 2, 4, 3), 2.0, 3),
+    lambda lib: F(lib).avg_pool3d(_x(lib, 2, 4, 0, 3, 0), 2, 3, 3),
+    lambda lib: F(lib).max_pool3d(_x(lib, 0, 1, 2, 0, 2), 1, 2, 1),
+    lambda lib: F(lib).max_pool3d(_x(lib, 3, 2, 4, 1), 2, 1, 2, 3),
+    lambda lib: F(lib).adaptive_avg_pool3d(_x(lib, 1, 0, 4, 1, 3), 2),
+    lambda lib: F(lib).adaptive_avg_pool3d(_x(lib, 4, 0, 2, 0, 0), 2),
+    lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 1, 1, 1),
+                                        padding=3),
+    lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 2, 3, 4, 1), _x(lib, 2, 2, 0, 0, 0)),
+    lambda lib: F(lib).conv_transpose3d(_x(lib, 1, 1, 1, 1, 1), _x(lib, 1, 1, 2, 2, 2),
+                                        padding=1),
+    lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 1, 2, 2, 2, 3),
+                                   mode="bicubic", align_corners=False),
+    lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 1, 2, 2, 2, 2),
+                                   align_corners=False),
+    lambda lib: F(lib).grid_sample(_x(lib, 1, 2, 3, 3, 3), _x(lib, 2, 2, 2, 2, 3),
+                                   align_corners=False),
+    lambda lib: F(lib).affine_grid(_x(lib, 1, 2, 3), (1, 1, 2, 2, 2), align_corners=False),
+    lambda lib: F(lib).affine_grid(_x(lib, 1, 3, 4), (1, 1, 2, 2, 2, 2), align_corners=False),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2), _x(lib, 2, 3, 4), _x(lib, 4)),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3), _x(lib, 4)),
     lambda lib: F(lib).conv_tbc(_x(lib, 5, 2, 3), _x(lib, 2, 3, 4), _x(lib, 1, 4)),
@@ -325,6 +351,47 @@ ERRORS += [
                                               2).sum().backward(),
     lambda lib: lib.nn.grad.conv2d_input((2, 5, 5), _x(lib, 3, 2, 3, 3), _x(lib, 1, 3, 3, 3)),
 ]
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_3d(mode, padding_mode, align):
+    """5-D grid_sample (trilinear / nearest) at points inside and outside [-1, 1]."""
+    grad = mode == "bilinear"          # nearest: the grid's gradient is zeros in both
+    check_op(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding_mode, align),
+             [(2, 3, 4, 5, 3), (2, 3, 2, 4, 3)], lib=True, low=-1.3, high=1.3, grad=grad)
+    check_op(lambda lib, x, g: lib.grid_sampler_3d(x, g, ("bilinear", "nearest").index(mode),
+                                                   ("zeros", "border", "reflection").index(
+                                                       padding_mode), align),
+             [(1, 2, 3, 3, 4), (1, 2, 2, 2, 3)], lib=True, low=-1.3, high=1.3, grad=False)
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_affine_grid_3d(align):
+    check_op(lambda lib, t: F(lib).affine_grid(t, (2, 3, 4, 5, 3), align), [(2, 3, 4)],
+             lib=True)
+    check_op(lambda lib, t, x: F(lib).grid_sample(x, F(lib).affine_grid(t, x.shape, align),
+                                                  align_corners=align),
+             [(2, 3, 4), (2, 2, 3, 4, 5)], lib=True, low=-0.8, high=0.8)
+
+
+def test_3d_model_traces_and_exports_to_onnx(tmp_path):
+    """The 3-D layers run the N-d ops, which the jit tracer and ONNX exporter record by name:
+    a traced model and onnxruntime on the exported file give the eager result."""
+    ort = pytest.importorskip("onnxruntime")
+    nn = gt.nn
+    gt.manual_seed(0)
+    m = nn.Sequential(nn.Conv3d(2, 3, 3, padding=1), nn.MaxPool3d(2), nn.ReLU(),
+                      nn.AvgPool3d(2, padding=1), nn.AdaptiveAvgPool3d((2, 1, 2)), nn.Flatten())
+    x = gt.randn(2, 2, 6, 6, 6)
+    want = m(x).detach().numpy()
+    np.testing.assert_allclose(gt.jit.trace(m, x)(x).detach().numpy(), want, rtol=1e-6)
+    f = str(tmp_path / "m3d.onnx")
+    gt.onnx.export(m, (x,), f)
+    s = ort.InferenceSession(f)
+    got = s.run(None, {s.get_inputs()[0].name: x.numpy()})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("i", range(len(ERRORS)))

@@ -1,5 +1,6 @@
 """nn.CrossMapLRN2d against torch: values and gradients (torch's legacy windows, even and odd
 sizes, windows wider than the channels), repr, the 4-D check."""
+import numpy as np
 import pytest
 
 import glasstorch as gt
@@ -23,3 +24,13 @@ def test_cross_map_lrn2d_float32_defaults_and_repr():
 def test_cross_map_lrn2d_needs_4d():
     check_raises(lambda lib, x: lib.nn.CrossMapLRN2d(3)(x), [(2, 3)], lib=True,
                  match="Expected input to be 4D, got 2D instead")
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 2, 2), (0, 2, 2, 2), (2, 2, 0, 2)])
+def test_empty_inputs(shape):
+    """No channels: torch's IndexError (was silently accepted; fuzzer finding); an empty
+    batch or plane passes through."""
+    from fuzz_engine import outcome
+    got, detail = outcome(lambda lib, x: lib.nn.CrossMapLRN2d(3)(x),
+                          [np.ones(shape, "float32")])
+    assert got in ("same_value", "same_error"), detail

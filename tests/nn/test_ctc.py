@@ -106,3 +106,19 @@ def test_ctc_loss_integer_log_probs():
     check_raises(lambda lib: lib.nn.functional.ctc_loss(
         lib.zeros(3, 1, 2, dtype=lib.int32), lib.tensor([[1]]), [3], [1]), lib=True,
         match="not implemented for 'Int'")
+
+
+def test_ctc_loss_nonfinite_log_probs_like_torch():
+    # torch's log-sum-exp: +inf among the terms gives NaN (NumPy's logaddexp would give inf);
+    # an empty target reads its one position (-inf loss stays -inf under zero_infinity)
+    x = np.random.default_rng(2).standard_normal((T, N, C))
+    x[0, 0, 1], x[1, 1, 0], x[3, 2, 0], x[2, 3, 4] = np.inf, np.nan, np.inf, -np.inf
+    for zi in (False, True):
+        check_op(lambda lib, x: _ctc(lib, x, "none", zi, direct=True), [x], lib=True,
+                 grad=False)
+
+
+def test_ctc_loss_empty_log_probs():
+    check_raises(lambda lib: lib.nn.functional.ctc_loss(
+        lib.zeros(0, 0, 3), lib.zeros(0, 0, dtype=lib.int64), [], []), lib=True,
+        match="log_probs tensor must not be empty")
