@@ -337,6 +337,9 @@ class Svd(Op, name="linalg_svd"):
             mu, nv = (m, n) if full_matrices else (k, k)
             U, S, Vh = (_xp.full(A.shape[:-2] + s, _xp.nan, A.dtype)
                         for s in ((m, mu), (k,), (nv, n)))
+            ok = _xp.isfinite(A).all((-2, -1))      # the finite matrices of the batch: LAPACK
+            if ok.any():
+                U[ok], S[ok], Vh[ok] = _xp.linalg.svd(A[ok], full_matrices=full_matrices)
         else:
             U, S, Vh = _lapack(lambda a: _xp.linalg.svd(a, full_matrices=full_matrices), "svd",
                                A)

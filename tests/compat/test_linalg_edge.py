@@ -177,3 +177,9 @@ def test_svd_of_non_finite_input_as_torch_and_without_hanging():
                                                                 [1.0, 2.0, 3.0]])):
         check_op(lambda m, A: m.linalg.svd(A, full_matrices=False).S, [b], lib=True,
                  grad=False)
+
+
+def test_svd_of_a_batch_with_one_infinite_matrix():
+    """Only the matrix holding inf gets NaN values; the finite ones are factored."""
+    a = np.array([[[np.inf]], [[1.78]]])
+    check_op(lambda m, A: m.linalg.svd(A, full_matrices=False).S, [a], lib=True, grad=False)
