@@ -326,7 +326,20 @@ class Svd(Op, name="linalg_svd"):
 
     @staticmethod
     def forward(ctx, A, full_matrices):
-        U, S, Vh = _lapack(lambda a: _xp.linalg.svd(a, full_matrices=full_matrices), "svd", A)
+        if not _finite(A):      # NumPy's gesdd can spin for minutes on NaN/inf input
+            nan = _xp.isnan(A).reshape(-1, *A.shape[-2:]).any((1, 2))
+            if nan.any():
+                where = f"(Batch element {int(_xp.argmax(nan))}): " if A.ndim > 2 else ""
+                raise LinAlgError(f"linalg.svd: {where}The algorithm failed to converge "
+                                  "because the input matrix contained non-finite values.")
+            m, n = A.shape[-2:]     # inf (no NaN): torch's S is NaN; so are the factors here
+            k = min(m, n)
+            mu, nv = (m, n) if full_matrices else (k, k)
+            U, S, Vh = (_xp.full(A.shape[:-2] + s, _xp.nan, A.dtype)
+                        for s in ((m, mu), (k,), (nv, n)))
+        else:
+            U, S, Vh = _lapack(lambda a: _xp.linalg.svd(a, full_matrices=full_matrices), "svd",
+                               A)
         _keep(ctx, U, S, Vh)
         ctx.full = full_matrices
         return U, S, Vh

@@ -165,3 +165,15 @@ def test_eigh_gradient_when_an_eigenvalue_overflows(a):
     no nan * 0); the gradient stays finite where it was nan here (a fuzzer finding)."""
     check_op(lambda m, A: m.linalg.eigh(A @ A.mT + m.eye(A.shape[-1])).eigenvalues,
              [a.astype("float32")], lib=True, dtype="float32")
+
+
+def test_svd_of_non_finite_input_as_torch_and_without_hanging():
+    """NaN: torch's LinAlgError (NumPy's gesdd could spin for minutes); inf: NaN values."""
+    a = np.stack([np.eye(2), np.array([[np.nan, 1.0], [1.0, 2.0]])])
+    g, t = check_raises(lambda m, A: m.linalg.svd(A, full_matrices=False), [a], lib=True,
+                        exc=gt.linalg.LinAlgError)
+    assert str(g) == str(t)
+    for b in (np.array([[np.inf, 1.0], [1.0, 2.0]]), np.array([[np.inf, 1.0, 0.0],
+                                                                [1.0, 2.0, 3.0]])):
+        check_op(lambda m, A: m.linalg.svd(A, full_matrices=False).S, [b], lib=True,
+                 grad=False)
