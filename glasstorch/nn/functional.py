@@ -35,6 +35,7 @@ from ..ops.loss import (cross_entropy, nll_loss, binary_cross_entropy,  # noqa: 
 from ..ops.ctc import ctc_loss  # noqa: F401
 from ..ops.linear_ce import linear_cross_entropy  # noqa: F401
 from ..ops.fractional_pool import fractional_max_pool2d, fractional_max_pool3d  # noqa: F401
+from ..ops.grouped_mm import grouped_mm  # noqa: F401
 from ..ops.loss_composed import (mse_loss, l1_loss, smooth_l1_loss, huber_loss,  # noqa: F401
                                  kl_div, poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,
                                  hinge_embedding_loss, soft_margin_loss,

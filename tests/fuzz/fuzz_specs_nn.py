@@ -400,6 +400,8 @@ F_NOT_DRAWN = {
         "max_pool3d_with_indices", "max_unpool3d")},
     "conv_tbc": "conv1d on permuted views: tests/nn/test_conv_pool3d.py",
     "native_channel_shuffle": "channel_shuffle without a derivative (ops/native_forms.py)",
+    "grouped_mm": "torch's CPU kernel refuses strides not multiple of 16 bytes (a layout rule "
+                  "glasstorch has not): tests/nn/test_grouped_mm.py",
 }
 
 
