@@ -61,23 +61,31 @@ def _unnormalize(coord, size, align):
 
 
 def _reflect(x, low2, high2):
-    """Mirror x into [low2/2, high2/2] (twice the bounds, as torch's reflect_coordinates)."""
+    """Mirror x into [low2/2, high2/2] (twice the bounds, as torch's reflect_coordinates).
+    As torch's CPU kernel: the number of whole double spans is trunc(x / (2 span)) and the
+    rest x - that * 2 span, so a huge x (1e30) keeps that product's rounding, like torch."""
     if low2 == high2:
         return x * 0
-    lo, span = low2 / 2, (high2 - low2) / 2
+    lo, span, twice = low2 / 2, (high2 - low2) / 2, high2 - low2
     x = (x - lo).abs()
-    extra = x.fmod(span)
-    flips = (x / span).floor()
-    return _t().where(flips.remainder(2) == 0, extra + lo, span - extra + lo)
+    extra = x - (x / twice).trunc().detach() * twice
+    return _t().where(extra < span, extra, twice - extra) + lo
+
+
+def _clip(x, size):
+    """Clamp to [0, size - 1]; NaN (a NaN grid point, or inf reflected) goes to 0 as in
+    torch's kernel, whose max(x, 0) returns 0 when x is NaN (gradient 0 there)."""
+    x = _t().where(x.isnan(), _t().zeros((), dtype=x.dtype), x)
+    return x.clamp(0, size - 1)
 
 
 def _source(coord, size, padding, align):
     x = _unnormalize(coord, size, align)
     if padding == "border":
-        x = x.clamp(0, size - 1)
+        x = _clip(x, size)
     elif padding == "reflection":
         x = _reflect(x, 0, 2 * (size - 1)) if align else _reflect(x, -1, 2 * size - 1)
-        x = x.clamp(0, size - 1)
+        x = _clip(x, size)
     return x
 
 
@@ -86,7 +94,9 @@ def _gather(input, iy, ix, valid):
     N, C, H, W = input.shape
     flat = (iy.clamp(0, H - 1) * W + ix.clamp(0, W - 1)).reshape(N, 1, -1).expand(N, C, -1)
     vals = input.reshape(N, C, H * W).gather(2, flat).reshape(N, C, *iy.shape[1:])
-    return vals * valid.unsqueeze(1).to(input.dtype)
+    # where, not a product: torch's masked gather reads 0 there, so an inf pixel that the
+    # clamped index lands on does not become 0 * inf = nan
+    return _t().where(valid.unsqueeze(1), vals, _t().zeros((), dtype=input.dtype))
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):

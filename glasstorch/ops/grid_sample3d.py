@@ -36,7 +36,7 @@ def _gather(input, iz, iy, ix, valid):
     flat = ((iz.clamp(0, D - 1) * H + iy.clamp(0, H - 1)) * W + ix.clamp(0, W - 1))
     flat = flat.reshape(N, 1, -1).expand(N, C, -1)
     vals = input.reshape(N, C, D * H * W).gather(2, flat).reshape(N, C, *iz.shape[1:])
-    return vals * valid.unsqueeze(1).to(input.dtype)
+    return _t().where(valid.unsqueeze(1), vals, _t().zeros((), dtype=input.dtype))  # no 0*inf
 
 
 def grid_sample_3d(input, grid, mode, padding_mode, align):

@@ -31,6 +31,25 @@ def test_grid_sample(mode, padding, align):
              lib=True)
 
 
+@pytest.mark.parametrize("padding", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_nonfinite(mode, padding, align):
+    # NaN/inf/1e30 grid points (torch clips NaN to pixel 0 under border/reflection, reflects
+    # 1e30 with the rounding of x - trunc(x / 2span) * 2span) and inf pixels next to the taps
+    # (an out-of-range tap reads 0, never 0 * inf). Values only: the gradient of the grid next
+    # to an inf pixel is still open (torch multiplies its 0 clip gradient by inf: nan)
+    nan, inf = float("nan"), float("inf")
+    coords = [nan, inf, -inf, 1e30, -1e30, 0.3, -1.2]
+    grid = np.array([[a, b] for a in coords for b in coords]).reshape(1, 7, 7, 2)
+    x = np.arange(1.0, 7.0).reshape(1, 1, 2, 3)
+    x[0, 0, 0, 0] = inf
+    check_op(lambda m, x, g: _F(m).grid_sample(x, g, mode, padding, align),
+             [x, grid], lib=True, grad=False)
+    g2 = np.array([-1.2, 0.3, 0.3, -1.0, 1.0, 0.3, 0.0, -3.0]).reshape(1, 2, 2, 2)
+    check_op(lambda m, x, g: _F(m).grid_sample(x, g, mode, padding, align), [x, g2], lib=True, grad=False)
+
+
 def test_spatial_transformer_pipeline_and_int_forms():
     theta = np.array([[[0.8, -0.3, 0.1], [0.25, 0.9, -0.2]]])
     check_op(lambda m, x, t: _F(m).grid_sample(x, _F(m).affine_grid(t, (1, 2, 6, 5), False),
