@@ -19,6 +19,15 @@ def _batched(a):
     return a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:]), a.shape[:-2]
 
 
+def _iamax(col):
+    """BLAS i?amax, getrf's pivot: the first largest |x|, where a NaN wins only if it comes
+    first (NumPy's argmax would take the first NaN anywhere; torch's LAPACK does not)."""
+    col = numpy.abs(col)
+    if col.size == 0 or numpy.isnan(col[0]):
+        return 0
+    return int(numpy.argmax(numpy.where(numpy.isnan(col), -1, col)))
+
+
 def lu_factor(a):
     """(LU packed, pivots (*, k), info (*,)) of each (m, n) matrix: P A = L U."""
     mats, batch = _batched(a)
@@ -28,7 +37,7 @@ def lu_factor(a):
     info = numpy.zeros(mats.shape[0], dtype=numpy.int32)
     for b, A in enumerate(mats):
         for j in range(k):
-            p = j + int(numpy.argmax(numpy.abs(A[j:, j])))
+            p = j + _iamax(A[j:, j])
             piv[b, j] = p + 1
             if A[p, j] != 0:
                 if p != j:

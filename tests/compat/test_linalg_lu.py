@@ -15,6 +15,18 @@ def test_lu_factor_ex_values_pivots_and_gradient(shape):
     check_op(lambda m, a: m.linalg.lu_factor(a).LU, [shape], lib=True)
 
 
+def test_lu_factor_nonfinite_pivots_as_blas_iamax():
+    # getrf's pivot is BLAS i?amax's: a NaN below the diagonal is never chosen (NumPy's argmax
+    # would), a NaN on the diagonal is kept; then inf/NaN spread through the elimination
+    nan, inf = float("nan"), float("inf")
+    mats = [[[-2.0, 1.0], [nan, nan]], [[0.5, 0.5], [nan, 1.0]], [[-2.0, -inf], [nan, 1.0]],
+            [[nan, 1.0], [3.0, 2.0]], [[1.0, 2.0, 0.5], [inf, 0.0, 1.0], [nan, -2.0, 3.0]],
+            [[0.5, nan, 2.0], [1.0, 3.0, -1.0]], [[1.0, 2.0], [nan, 0.5], [-inf, 3.0]]]
+    for a in mats:
+        check_op(lambda m, a: tuple(m.linalg.lu_factor_ex(a)), [np.array(a)], lib=True,
+                 grad=False)
+
+
 @pytest.mark.parametrize("shape", [(4, 4), (3, 5), (5, 3), (2, 2, 3)])
 def test_lu_plu_and_unpack(shape):
     check_op(lambda m, a: tuple(m.linalg.lu(a)), [shape], lib=True)
