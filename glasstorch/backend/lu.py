@@ -61,8 +61,23 @@ def permutation(pivots, m, dtype):
     return out.reshape(pivots.shape[:-1] + (m, m))
 
 
+def _nan_amax(col):
+    """The first largest |x| where a NaN counts as largest: torch's (MKL's) sytrf picks a NaN
+    below the diagonal as its pivot candidate, which getrf's i?amax does not."""
+    return int(numpy.argmax(numpy.abs(col)))
+
+
+def _fmax(a, b):
+    """Fortran MAX as compiled for x86 (maxsd): b unless a > b, so a NaN argument gives b."""
+    return a if a > b else b
+
+
 def ldl_factor(a):
-    """(LD compact, pivots, info) of each symmetric (n, n) matrix (its lower triangle read)."""
+    """(LD compact, pivots, info) of each symmetric (n, n) matrix (its lower triangle read):
+    Bunch-Kaufman as sytf2 (lower) runs in torch's LAPACK: pivots found with i?amax, the
+    1x1 update A -= (1/d) x x^T skipped when 1/d is 0 (syr's alpha == 0) and column by
+    column where x_j is 0, the 2x2 one through LAPACK's scaled D^-1 formulas; a NaN
+    diagonal is not itself reported in info (only max(|a_kk|, colmax) == 0 is)."""
     mats, batch = _batched(a)
     n = mats.shape[-1]
     piv = numpy.zeros((mats.shape[0], n), dtype=numpy.int32)
@@ -74,11 +89,11 @@ def ldl_factor(a):
         k = 0
         while k < n:
             step, absakk = 1, abs(A[k, k])
-            imax, colmax = k, 0.0
+            imax, colmax = k, A.dtype.type(0)
             if k < n - 1:
-                imax = k + 1 + int(numpy.argmax(numpy.abs(A[k + 1:, k])))
+                imax = k + 1 + _nan_amax(A[k + 1:, k])
                 colmax = abs(A[imax, k])
-            zero = max(absakk, colmax) == 0 or math.isnan(absakk)
+            zero = _fmax(absakk, colmax) == 0
             if zero:                          # LAPACK: record it, no elimination this step
                 if info[b] == 0:
                     info[b] = k + 1
@@ -86,8 +101,11 @@ def ldl_factor(a):
             elif absakk >= _ALPHA * colmax:
                 kp = k
             else:
-                others = numpy.abs(numpy.delete(A[imax, k:], imax - k))
-                rowmax = others.max()
+                row = A[imax, k:imax]
+                rowmax = abs(row[_nan_amax(row)])
+                if imax < n - 1:
+                    below = A[imax + 1:, imax]
+                    rowmax = _fmax(rowmax, abs(below[_nan_amax(below)]))
                 if absakk >= _ALPHA * colmax * (colmax / rowmax):
                     kp = k
                 elif abs(A[imax, imax]) >= _ALPHA * rowmax:
@@ -99,28 +117,44 @@ def ldl_factor(a):
                 A[[kk, kp], k:] = A[[kp, kk], k:]
                 A[k:, [kk, kp]] = A[k:, [kp, kk]]
             if step == 1:
-                d = A[k, k]
                 if not zero:
-                    col = A[k + 1:, k] / d
-                    A[k + 1:, k + 1:] -= numpy.outer(col, A[k + 1:, k])
-                    A[k + 1:, k] = col
-                    A[k, k + 1:] = col
+                    r1 = A.dtype.type(1) / A[k, k]
+                    x = A[k + 1:, k].copy()
+                    if r1 != 0:               # syr: A -= r1 x x^T, columns with x_j = 0 skipped
+                        upd = numpy.outer(x, -r1 * x)
+                        upd[:, x == 0] = 0
+                        A[k + 1:, k + 1:] += upd
+                    A[k + 1:, k] = x * r1
+                    A[k, k + 1:] = A[k + 1:, k]
                 piv[b, k] = kp + 1
             else:
-                D = A[k:k + 2, k:k + 2].copy()
-                W = A[k + 2:, k:k + 2].copy()
-                Lb = numpy.linalg.solve(D, W.T).T  # W D^-1 (D symmetric)
-                A[k + 2:, k + 2:] -= Lb @ W.T
-                A[k + 2:, k:k + 2] = Lb
-                A[k:k + 2, k + 2:] = Lb.T
+                if k < n - 2:
+                    d21 = A[k + 1, k]
+                    d11, d22 = A[k + 1, k + 1] / d21, A[k, k] / d21
+                    t = A.dtype.type(1) / (d11 * d22 - 1)
+                    d21 = t / d21
+                    c0, c1 = A[k + 2:, k].copy(), A[k + 2:, k + 1].copy()
+                    wk = d21 * (d11 * c0 - c1)
+                    wkp1 = d21 * (d22 * c1 - c0)
+                    A[k + 2:, k + 2:] -= numpy.outer(c0, wk) + numpy.outer(c1, wkp1)
+                    A[k + 2:, k], A[k + 2:, k + 1] = wk, wkp1
+                    A[k:k + 2, k + 2:] = A[k + 2:, k:k + 2].T
                 piv[b, k] = piv[b, k + 1] = -(kp + 1)
             k += step
         out[b] = numpy.tril(A)
     return out.reshape(batch + (n, n)), piv.reshape(batch + (n,)), info.reshape(batch)
 
 
+def _ger(x, y):
+    """x y^T as BLAS ger adds it: the columns where y_j is 0 are skipped (0, never 0 * inf)."""
+    out = numpy.outer(x, y)
+    out[:, y == 0] = 0
+    return out
+
+
 def ldl_solve(ld, pivots, rhs):
-    """X with A X = B for A = LD's factorization (sytrs, lower)."""
+    """X with A X = B for A = LD's factorization (sytrs, lower, with its arithmetic: the
+    1x1 pivots scale by 1/d, the 2x2 ones use its scaled formulas, ger skips zero entries)."""
     ld, pivots, rhs = numpy.asarray(ld), numpy.asarray(pivots), numpy.asarray(rhs)
     batch = numpy.broadcast_shapes(ld.shape[:-2], rhs.shape[:-2])
     n = ld.shape[-1]
@@ -135,16 +169,19 @@ def ldl_solve(ld, pivots, rhs):
             if piv[k] > 0:
                 p = piv[k] - 1
                 B[[k, p]] = B[[p, k]]
-                B[k + 1:] -= numpy.outer(A[k + 1:, k], B[k])
-                B[k] /= A[k, k]
+                B[k + 1:] -= _ger(A[k + 1:, k], B[k])
+                B[k] *= B.dtype.type(1) / A[k, k]
                 k += 1
             else:
                 p = -piv[k] - 1
                 B[[k + 1, p]] = B[[p, k + 1]]
-                B[k + 2:] -= numpy.outer(A[k + 2:, k], B[k]) + numpy.outer(A[k + 2:, k + 1],
-                                                                          B[k + 1])
-                D = numpy.array([[A[k, k], A[k + 1, k]], [A[k + 1, k], A[k + 1, k + 1]]])
-                B[k:k + 2] = numpy.linalg.solve(D, B[k:k + 2])
+                B[k + 2:] -= _ger(A[k + 2:, k], B[k])
+                B[k + 2:] -= _ger(A[k + 2:, k + 1], B[k + 1])
+                akm1k = A[k + 1, k]               # sytrs' scaled 2x2 solve
+                akm1, ak = A[k, k] / akm1k, A[k + 1, k + 1] / akm1k
+                denom = akm1 * ak - 1
+                bkm1, bk = B[k] / akm1k, B[k + 1] / akm1k
+                B[k], B[k + 1] = (ak * bkm1 - bk) / denom, (akm1 * bk - bkm1) / denom
                 k += 2
         k = n - 1
         while k >= 0:                         # L^T P^T X = Y

@@ -89,6 +89,24 @@ def test_ldl_batched_and_2x2_pivots():
              lib=True, grad=False)
 
 
+def test_ldl_nonfinite_as_torchs_lapack():
+    # torch's sytrf on NaN/inf: a NaN below the diagonal is a pivot candidate, a NaN diagonal
+    # is not reported in info, 1/d = 0 skips the rank-1 update (syr's alpha == 0); sytrs'
+    # scaled 2x2 solve and ger's skipped zeros decide where nan/inf appear in X
+    nan, inf = float("nan"), float("inf")
+    mats = [[[nan, 1.0], [nan, -inf]], [[inf, 0.0], [-inf, inf]], [[nan, -inf], [3.0, -inf]],
+            [[nan, 0.0], [1.0, -inf]], [[3.0, inf, 0.5], [-2.0, 0.5, 0.5], [nan, -2.0, 3.0]],
+            [[-inf, 0.5, 1.0], [inf, -2.0, -inf], [nan, 0.5, 3.0]],
+            [[3.0, nan, -inf], [-inf, 1.0, 0.0], [nan, -inf, -inf]], [[nan, nan], [1.0, 0.0]],
+            [[0.5, 1.0, 2.0], [1.0, 0.25, -1.0], [2.0, -1.0, inf]]]
+    for a in mats:
+        a = np.array(a)
+        check_op(lambda m, a: tuple(m.linalg.ldl_factor_ex(a)), [a], lib=True, grad=False)
+        b = np.array([[2.5], [-0.5], [1.0]][:len(a)])
+        check_op(lambda m, a, b: m.linalg.ldl_solve(*m.linalg.ldl_factor_ex(a)[:2], b),
+                 [a, b], lib=True, grad=False)
+
+
 def test_ldl_has_no_derivative_and_errors():
     a = _sym(3, 1)
     for lib in (torch, gt):
