@@ -197,3 +197,49 @@ def ldl_solve(ld, pivots, rhs):
                 B[[k, p]] = B[[p, k]]
                 k -= 2
     return Bs.reshape(batch + rhs.shape[-2:])
+
+
+def _nrm2(x):
+    """||x|| as the nrm2 of torch's BLAS (the scaled sum of squares, one pass): an inf
+    entry gives inf, two of them (inf / inf) or a NaN give nan."""
+    scale, ssq = x.dtype.type(0), x.dtype.type(1)
+    for v in numpy.abs(x[x != 0]):
+        if scale < v:
+            ssq, scale = 1 + ssq * (scale / v) ** 2, v
+        else:
+            ssq = ssq + (v / scale) ** 2
+    return scale * numpy.sqrt(ssq)
+
+
+def _lapy2(x, y):
+    """sqrt(x^2 + y^2) as the lapy2 of torch's LAPACK: w = MAX(|x|, |y|), z = MIN, then
+    w sqrt(1 + (z/w)^2); x86's max/min return the second operand when one is NaN, so a NaN x
+    gives |y| sqrt(2), and inf, inf gives nan."""
+    xa, ya = abs(x), abs(y)
+    w, z = _fmax(xa, ya), (xa if xa < ya else ya)
+    return w if z == 0 else w * numpy.sqrt(1 + (z / w) ** 2)
+
+
+def geqr2(a):
+    """(H, tau) of one (m, n) matrix as LAPACK's geqr2 runs in torch (MKL), used for
+    non-finite input: column j's reflector from larfg (beta = -sign(alpha) lapy2(alpha,
+    |x|); tau = 0 when |x| = 0), then applied to the
+    columns on the right even when tau is 0 (MKL's larf does; 0 * inf gives nan there)."""
+    A = numpy.array(a, copy=True)
+    m, n = A.shape
+    k = min(m, n)
+    tau = numpy.zeros(k, dtype=A.dtype)
+    for j in range(k):
+        alpha, x = A[j, j], A[j + 1:, j]
+        xnorm = _nrm2(x)
+        if xnorm != 0:
+            h = _lapy2(alpha, xnorm)
+            beta = -h if alpha >= 0 else h     # -SIGN(h, alpha), a NaN alpha counting as < 0
+            tau[j] = (beta - alpha) / beta
+            x *= A.dtype.type(1) / (alpha - beta)
+            A[j, j] = beta
+        if j < n - 1:
+            v = numpy.concatenate([numpy.ones(1, A.dtype), x])
+            w = v @ A[j:, j + 1:]
+            A[j:, j + 1:] -= tau[j] * numpy.outer(v, w)
+    return A, tau

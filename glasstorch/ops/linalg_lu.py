@@ -297,6 +297,11 @@ class Geqrf(Op, name="geqrf"):
         hs = xp.empty_like(mats)
         taus = xp.empty((mats.shape[0], k), dtype=a.dtype)
         for i, mat in enumerate(mats):
+            # LAPACK's loop as torch runs it where NumPy's OpenBLAS parts from it: NaN/inf
+            # spread, and a -0.0 alpha (MKL's SIGN(beta, -0.0) is +beta, OpenBLAS's -beta)
+            if not xp.isfinite(mat).all() or (xp.signbit(mat) & (mat == 0)).any():
+                hs[i], taus[i] = _lu.geqr2(mat)
+                continue
             h, tau = xp.linalg.qr(mat.astype(xp.float64), mode="raw")
             hs[i], taus[i] = h.T, tau[:k]
         return hs.reshape(a.shape), taus.reshape(a.shape[:-2] + (k,))

@@ -140,6 +140,22 @@ def test_householder_product_errors():
     check_raises(lambda m, a, t: m.linalg.householder_product(a, t), [(4, 3), (4,)], lib=True)
 
 
+def test_geqrf_nonfinite_as_torchs_lapack():
+    # NaN/inf input: torch's geqr2 (MKL) norms x in one scaled pass (two infs: nan), lapy2
+    # takes |x| sqrt(2) for a NaN alpha and nan for inf, inf, applies tau = 0 reflectors;
+    # a -0.0 alpha counts as positive there (beta < 0; NumPy's OpenBLAS gives beta > 0)
+    nan, inf = float("nan"), float("inf")
+    mats = [[[nan, 0.78], [0.26, -0.31]], [[-inf, 0.0], [inf, 3.0]], [[0.5, 2.0], [inf, 1.0]],
+            [[3.0, nan, 1.0], [inf, 1.0, inf], [-inf, 0.5, nan]], [[1.0, inf, 2.0]],
+            [[1.0, 0.5, 1.0], [-inf, -2.0, 0.0], [-inf, 3.0, 1.0]], [[0.0, inf], [0.0, 1.0]],
+            [[2.0, 1.0], [0.0, inf], [1.0, nan]], [[-0.0], [-0.0], [1e30]],
+            [[-0.0, 1.1, -0.65], [1.0, 0.07, 1.0], [-2.36, 1.0, -1.79]]]   # -0.0 alpha: +beta
+    for a in mats:
+        for dtype in ("float64", "float32"):
+            check_op(lambda m, a: tuple(m.geqrf(a)), [np.array(a)], lib=True, grad=False,
+                     dtype=dtype)
+
+
 def test_geqrf_then_orgqr_and_ormqr():
     check_op(lambda m, a: tuple(m.geqrf(a)), [(5, 3)], lib=True, grad=False)
     check_op(lambda m, a: tuple(a.geqrf()), [(2, 3, 4)], lib=True, grad=False)
