@@ -220,6 +220,22 @@ def _lapy2(x, y):
     return w if z == 0 else w * numpy.sqrt(1 + (z / w) ** 2)
 
 
+def _larf(v, tau, C):
+    """C -= tau v (v^T C) in place, as LAPACK's larf in torch's orgqr: only over v's rows up
+    to its last nonzero and C's columns up to the last one nonzero there (so a 0 * nan is
+    never formed outside them)."""
+    rows = numpy.flatnonzero(v != 0)
+    if rows.size == 0:
+        return
+    lastv = rows[-1] + 1
+    cols = numpy.flatnonzero((C[:lastv] != 0).any(axis=0))
+    if cols.size == 0:
+        return
+    lastc = cols[-1] + 1
+    w = v[:lastv] @ C[:lastv, :lastc]
+    C[:lastv, :lastc] -= tau * numpy.outer(v[:lastv], w)
+
+
 def geqr2(a):
     """(H, tau) of one (m, n) matrix as LAPACK's geqr2 runs in torch (MKL), used for
     non-finite input: column j's reflector from larfg (beta = -sign(alpha) lapy2(alpha,
@@ -239,7 +255,39 @@ def geqr2(a):
             x *= A.dtype.type(1) / (alpha - beta)
             A[j, j] = beta
         if j < n - 1:
-            v = numpy.concatenate([numpy.ones(1, A.dtype), x])
-            w = v @ A[j:, j + 1:]
-            A[j:, j + 1:] -= tau[j] * numpy.outer(v, w)
+            v, C = numpy.concatenate([numpy.ones(1, A.dtype), x]), A[j:, j + 1:]
+            C -= tau[j] * numpy.outer(v, v @ C)    # all of C (torch's geqrf does not trim)
     return A, tau
+
+
+def org2r(h, tau, ncols):
+    """The first ncols columns of Q = H(0) ... H(k-1) from geqr2's (h, tau), as LAPACK's
+    org2r: the reflectors applied backwards to the identity's columns, tau = 0 ones too."""
+    m, k = h.shape[0], tau.shape[0]
+    Q = numpy.zeros((m, ncols), dtype=h.dtype)
+    Q[:, :k] = h[:, :k]
+    Q[numpy.arange(k, ncols), numpy.arange(k, ncols)] = 1
+    for i in range(k - 1, -1, -1):
+        if i < ncols - 1:
+            v = numpy.concatenate([numpy.ones(1, h.dtype), Q[i + 1:, i]])
+            _larf(v, tau[i], Q[i:, i + 1:])
+        Q[i + 1:, i] *= -tau[i]
+        Q[i, i] = 1 - tau[i]
+        Q[:i, i] = 0
+    return Q
+
+
+def qr(A, mode):
+    """Q, R of non-finite A by geqr2 + org2r written out as torch's LAPACK runs them (NumPy's
+    OpenBLAS skips a tau = 0 reflector, which keeps inf where torch gets 0 * inf = nan)."""
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    cols = m if mode == "complete" else k
+    flat = A.reshape((-1, m, n))
+    Q = numpy.empty((flat.shape[0], m, cols), A.dtype)
+    R = numpy.empty((flat.shape[0], cols if m > n and mode == "complete" else k, n), A.dtype)
+    for b, a in enumerate(flat):
+        h, tau = geqr2(a)
+        Q[b] = org2r(h, tau, cols)
+        R[b] = numpy.triu(h[:R.shape[1]])
+    return Q.reshape(A.shape[:-2] + Q.shape[1:]), R.reshape(A.shape[:-2] + R.shape[1:])

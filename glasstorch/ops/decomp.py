@@ -261,7 +261,11 @@ class Qr(Op, name="linalg_qr"):
 
     @staticmethod
     def forward(ctx, A, mode):
-        Q, R = _xp.linalg.qr(A, mode="complete" if mode == "complete" else "reduced")
+        if _xp.isfinite(A).all():
+            Q, R = _xp.linalg.qr(A, mode="complete" if mode == "complete" else "reduced")
+        else:
+            from ..backend import lu as _lapack     # NumPy's OpenBLAS skips tau = 0
+            Q, R = _lapack.qr(A, mode)              # reflectors: inf where torch has nan
         _keep(ctx, Q, R)
         ctx.shape, ctx.mode = A.shape, mode
         return Q, R

@@ -156,6 +156,18 @@ def test_geqrf_nonfinite_as_torchs_lapack():
                      dtype=dtype)
 
 
+@pytest.mark.parametrize("mode", ["reduced", "complete", "r"])
+def test_qr_nonfinite_as_torchs_lapack(mode):
+    # linalg.qr of NaN/inf input: geqr2 then org2r, whose larf trims v's trailing zeros and
+    # C's zero columns (Q keeps exact 0/1 entries there), tau = 0 reflectors applied
+    nan, inf = float("nan"), float("inf")
+    mats = [[[inf, -0.32], [0.41, 1.04]], [[-inf, nan], [0.5, -2.0]], [[0.07, inf]],
+            [[1.0, 2.0], [inf, 0.5], [0.0, 1.0]], [[3.0, nan, 1.0], [0.5, 1.0, -2.0]],
+            [[1.0, 0.5, 1.0], [-inf, -2.0, 0.0], [-inf, 3.0, 1.0]]]
+    for a in mats:
+        check_op(lambda m, a: tuple(m.linalg.qr(a, mode)), [np.array(a)], lib=True, grad=False)
+
+
 def test_geqrf_then_orgqr_and_ormqr():
     check_op(lambda m, a: tuple(m.geqrf(a)), [(5, 3)], lib=True, grad=False)
     check_op(lambda m, a: tuple(a.geqrf()), [(2, 3, 4)], lib=True, grad=False)

@@ -44,10 +44,6 @@ _LONG = {
     # in uint8 (-3 -> 253): atan2(tensor([3], dtype=uint8), b) gives b.grad 253 / (9 + b^2)
     # (evidence: the ratio to glasstorch's -3 / (9 + b^2) is exactly -253/3 in every case).
     "atan2": "wrong_grad",
-    # inf input: torch's LAPACK (MKL) applies a Householder reflector whose tau is 0 (0 * inf:
-    # nan); reference LAPACK's dlarf, which NumPy's OpenBLAS runs, skips it (`IF (TAU.NE.ZERO)`)
-    # and keeps inf. E.g. qr([[0.07, inf]]): R = [0.07, nan] in torch, [0.07, inf] in NumPy.
-    "linalg_qr": "wrong_value",
     # MKL's gesdd gives up ("ill-conditioned or has too many repeated singular values", info > 0)
     # on a finite float64 matrix mixing 1e30 and O(1) entries; NumPy's OpenBLAS converges
     # and open: the backward of svd at a zero (or 1e30, float32) singular value of a 1x1

@@ -47,7 +47,8 @@ def test_grid_sample_nonfinite(mode, padding, align):
     check_op(lambda m, x, g: _F(m).grid_sample(x, g, mode, padding, align),
              [x, grid], lib=True, grad=False)
     g2 = np.array([-1.2, 0.3, 0.3, -1.0, 1.0, 0.3, 0.0, -3.0]).reshape(1, 2, 2, 2)
-    check_op(lambda m, x, g: _F(m).grid_sample(x, g, mode, padding, align), [x, g2], lib=True, grad=False)
+    check_op(lambda m, x, g: _F(m).grid_sample(x, g, mode, padding, align), [x, g2], lib=True,
+             grad=False)
 
 
 def test_spatial_transformer_pipeline_and_int_forms():
