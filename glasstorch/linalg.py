@@ -13,8 +13,9 @@ comes for free: `pinv` is built on `svd`, `lstsq` on `pinv`, `cond` on `svdvals`
 import builtins
 import math
 
-from .ops import decomp as _decomp
-from .ops.decomp import LinAlgError, inv, det, slogdet, cholesky, qr, eigh  # noqa: F401
+from .ops import decomp as _decomp, decomp_spectral as _spectral
+from .ops.decomp import LinAlgError, inv, det, slogdet, cholesky, qr  # noqa: F401
+from .ops.decomp_spectral import eigh  # noqa: F401
 from .ops.linalg import matmul  # noqa: F401
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal",
@@ -66,19 +67,19 @@ def _info_zero(A):
 
 # ---- decompositions (named results) --------------------------------------------------------
 def svd(A, full_matrices=True, *, driver=None, out=None):
-    return _SVD(*_decomp.svd(A, full_matrices))
+    return _SVD(*_spectral.svd(A, full_matrices))
 
 
 def svdvals(A, *, driver=None, out=None):
-    return _decomp.svd(A, False)[1]
+    return _spectral.svd(A, False)[1]
 
 
 def eigh(A, UPLO="L", *, out=None):  # noqa: F811 - the named-result wrapper of the op
-    return _EIGH(*_decomp.eigh(A, UPLO))
+    return _EIGH(*_spectral.eigh(A, UPLO))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
-    return _decomp.eigh(A, UPLO)[0]
+    return _spectral.eigh(A, UPLO)[0]
 
 
 def qr(A, mode="reduced", *, out=None):  # noqa: F811
@@ -133,7 +134,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """Moore-Penrose pseudo-inverse: V diag(1/s) U^T over the singular values above
     max(atol, rtol * s_max) (rtol defaults to eps * max(m, n), as torch)."""
-    U, S, Vh = _decomp.svd(A, False)
+    U, S, Vh = _spectral.svd(A, False)
     keep = S > _tolerance(A, S, atol, rtol)
     Sinv = (1 / (S + (~keep).to(S.dtype))) * keep.to(S.dtype)
     return (Vh.transpose(-2, -1) * Sinv.unsqueeze(-2)) @ U.transpose(-2, -1)
@@ -335,7 +336,7 @@ def logdet(input):
 
 def _svd_legacy(input, some=True, compute_uv=True):
     """torch.svd: returns (U, S, V) with V (not Vh); `some` = reduced."""
-    U, S, Vh = _decomp.svd(input, not some)
+    U, S, Vh = _spectral.svd(input, not some)
     return _result("svd", "U", "S", "V")(U, S, Vh.transpose(-2, -1))
 
 

@@ -30,7 +30,8 @@
     mask.py        where, masked_fill/select/scatter, nonzero
     linalg.py      matmul and friends (mm, bmm, mv, dot, outer, addmm, baddbmm)
     einsum.py      einsum, tensordot, inner
-    decomp.py      inv, det, slogdet, solve, cholesky, qr, eigh, svd (LAPACK forward)
+    decomp.py      inv, det, slogdet, solve, cholesky, qr (LAPACK forward);
+                   decomp_spectral.py: eigh, svd
     composite.py   torch functions composed of registered ops (nan-reductions, windows, ...)
     sort.py        sort, argsort, topk, unique
     convert.py     casts, clone, detach;  _inplace.py: in-place ops and CopySlices
