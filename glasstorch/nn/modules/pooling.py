@@ -73,16 +73,20 @@ class AvgPool1d(_AvgPoolNd):
                             self.count_include_pad)
 
 
+def _avg_pool_init(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                   count_include_pad=True, divisor_override=None):
+    """AvgPool2d's and AvgPool3d's constructor (the same arguments)."""
+    _AvgPoolNd.__init__(self)
+    self.kernel_size = kernel_size
+    self.stride = stride if stride is not None else kernel_size
+    self.padding, self.ceil_mode = padding, ceil_mode
+    self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+
 class AvgPool2d(_AvgPoolNd):
     """Average over sliding windows of (N, C, H, W); see F.avg_pool2d for the divisor."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+    __init__ = _avg_pool_init
 
     def forward(self, input):
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
@@ -207,14 +211,7 @@ class MaxPool3d(_MaxPoolNd):
 
 class AvgPool3d(_AvgPoolNd):
     """Average over sliding windows of (N, C, D, H, W); see F.avg_pool3d for the divisor."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+    __init__ = _avg_pool_init
 
     def forward(self, input):
         return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
