@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+import d2l_harness
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLOAT = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 
@@ -175,26 +177,11 @@ def test_siamese_network_runs(tmp_path):
 
 
 # ---- d2l-en: the PyTorch cells of the chapters, extracted verbatim by d2l/extract.py ------------
-def _normalized(text):
-    """Output lines with framework names unified and memory addresses dropped; numbers apart."""
-    lines, numbers = [], []
-    for line in text.splitlines():
-        if line.startswith("id(") or "memory at 0x" in line:
-            continue
-        line = line.replace("glasstorch.tensor.Tensor", "torch.Tensor").replace(
-            "glasstorch", "torch")
-        numbers += [float(x) for x in FLOAT.findall(line)]
-        lines.append(FLOAT.sub("#", line))
-    return lines, numbers
-
-
 @pytest.mark.parametrize("chapter", ["ndarray", "linear_algebra", "autograd"])
 def test_d2l_preliminaries(tmp_path, chapter):
     g, t = both(f"d2l/{chapter}.py", tmp_path=tmp_path)
-    (lg, ng), (lt, nt) = _normalized(g), _normalized(t)
-    assert lg == lt, "\n".join(a + "  |  " + b for a, b in zip(lg, lt) if a != b)
     # float32 results to 1e-6 relative (NumPy's float32 exp is 1 ulp off torch's at times)
-    assert ng == pytest.approx(nt, rel=1e-6, abs=1e-6)
+    d2l_harness.assert_same_output(g, t, rel=1e-6, abs=1e-6)
 
 
 def _bsd300_stand_in(root):
