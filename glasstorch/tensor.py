@@ -992,20 +992,20 @@ class Tensor:
         return _linalg.vdot(self, other)
 
     # ---- shape and views (ops/view.py, slice.py, join.py) ------------------------------------
-    def view(self, *shape):
-        return _view.view(self, *shape)
+    def view(self, *shape, size=None, dtype=None):
+        return _view.view(self, *shape, size=size, dtype=dtype)
 
     def view_as(self, other):
         return _view.view(self, other.shape)
 
-    def reshape(self, *shape):
-        return _view.reshape(self, *shape)
+    def reshape(self, *sizes, shape=None):
+        return _view.reshape(self, *sizes, shape=shape)
 
     def reshape_as(self, other):
         return _view.reshape(self, other.shape)
 
-    def permute(self, *dims):
-        return _view.permute(self, *dims)
+    def permute(self, *args, dims=None):
+        return _view.permute(self, *args, dims=dims)
 
     def transpose(self, dim0, dim1):
         return _view.transpose(self, dim0, dim1)
@@ -1043,8 +1043,8 @@ class Tensor:
     def unflatten(self, dim, sizes):
         return _view.unflatten(self, dim, sizes)
 
-    def expand(self, *sizes):
-        return _view.expand(self, *sizes)
+    def expand(self, *sizes, size=None, implicit=False):
+        return _view.expand(self, *sizes, size=size)
 
     def expand_as(self, other):
         return _view.expand(self, other.shape)
@@ -1052,11 +1052,11 @@ class Tensor:
     def broadcast_to(self, size):
         return _view.expand(self, size)
 
-    def repeat(self, *sizes):
-        return _join.repeat(self, *sizes)
+    def repeat(self, *sizes, repeats=None):
+        return _join.repeat(self, *sizes, repeats=repeats)
 
-    def tile(self, *dims):
-        return _join.tile(self, *dims)
+    def tile(self, *args, dims=None):
+        return _join.tile(self, *args, dims=dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         return _join.repeat_interleave(self, repeats, dim, output_size=output_size)
@@ -1076,8 +1076,8 @@ class Tensor:
     def select(self, dim, index):
         return _slice.select(self, dim, index)
 
-    def flip(self, *dims):
-        return _join.flip(self, *dims)
+    def flip(self, *args, dims=None):
+        return _join.flip(self, *args, dims=dims)
 
     def roll(self, shifts, dims=None):
         return _join.roll(self, shifts, dims)
