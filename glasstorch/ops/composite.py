@@ -7,6 +7,7 @@ import math
 
 from .. import _dtype
 from ..tensor import Tensor
+from .tensor_split import dsplit, hsplit, tensor_split, vsplit  # noqa: F401  (splits)
 
 __all__ = ["nansum", "nanmean", "bincount", "diag", "diag_embed", "diagflat", "block_diag",
            "cartesian_prod", "kron", "logaddexp", "logaddexp2", "heaviside", "isin", "isneginf",
@@ -209,35 +210,6 @@ def rot90(input, k=1, dims=(0, 1)):
     if k == 3:
         return input.transpose(d0, d1).flip(d1)
     return input.clone()
-
-
-def tensor_split(input, indices_or_sections, dim=0):
-    size = input.shape[dim]
-    if isinstance(indices_or_sections, int):
-        n = indices_or_sections
-        q, r = divmod(size, n)
-        bounds, start = [], 0
-        for i in range(n):
-            stop = start + q + (1 if i < r else 0)
-            bounds.append((start, stop))
-            start = stop
-    else:
-        cuts = [0] + [builtins.min(builtins.max(int(i), 0), size) for i in indices_or_sections] \
-            + [size]
-        bounds = list(zip(cuts[:-1], cuts[1:]))
-    return tuple(input.narrow(dim, a, builtins.max(b - a, 0)) for a, b in bounds)
-
-
-def hsplit(input, indices_or_sections):
-    return tensor_split(input, indices_or_sections, 1 if input.ndim > 1 else 0)
-
-
-def vsplit(input, indices_or_sections):
-    return tensor_split(input, indices_or_sections, 0)
-
-
-def dsplit(input, indices_or_sections):
-    return tensor_split(input, indices_or_sections, 2)
 
 
 # ---- statistics and products -----------------------------------------------------------------
