@@ -11,6 +11,7 @@ through a view bumps the base's version too (PyTorch's semantics; see ops/_inpla
 import builtins
 
 from . import _dtype
+from ._layout import strided as _strided
 from ._device import CPU, check_device, device as _device
 from .backend import xp as _xp, ndarray as _ndarray
 from .autograd.grad_mode import STATE
@@ -109,6 +110,7 @@ class Tensor:
         return False
 
     is_cpu = property(lambda self: True, doc="True: glasstorch tensors live on the CPU")
+    layout = property(lambda self: _strided, doc="torch.strided: tensors are dense")
     # torch's other device and layout flags (e.g. dcgan tests `x.is_xpu`): all False here
     is_xpu = is_mps = is_meta = is_ipu = is_maia = is_mtia = is_xla = is_vulkan = is_mkldnn = \
         is_nested = is_quantized = is_sparse = is_sparse_csr = property(lambda self: False)
@@ -971,8 +973,8 @@ class Tensor:
     def mv(self, vec):
         return _linalg.mv(self, vec)
 
-    def dot(self, other):
-        return _linalg.dot(self, other)
+    def dot(self, tensor):
+        return _linalg.dot(self, tensor)
 
     def outer(self, vec2):
         return _linalg.outer(self, vec2)

@@ -133,9 +133,21 @@ def heaviside(input, values, *, out=None):
                       values, (input > 0).to(input.dtype))
 
 
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    e = elements if isinstance(elements, Tensor) else _g().tensor(elements)
-    t = test_elements if isinstance(test_elements, Tensor) else _g().tensor(test_elements)
+def isin(elements=None, test_elements=None, *, assume_unique=False, invert=False,
+         element=None, test_element=None):
+    """Whether each element is in test_elements; torch's scalar overloads name the scalar side
+    `element` / `test_element` (one side at least a tensor)."""
+    if (elements is None) == (element is None) or \
+            (test_elements is None) == (test_element is None):
+        raise TypeError("isin() takes elements (or element) and test_elements (or "
+                        "test_element), one of each")
+    e = elements if element is None else element
+    t = test_elements if test_element is None else test_element
+    if not isinstance(e, Tensor) and not isinstance(t, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments: at least one of "
+                        "elements and test_elements must be a Tensor")
+    e = e if isinstance(e, Tensor) else _g().tensor(e)
+    t = t if isinstance(t, Tensor) else _g().tensor(t)
     if t.numel():
         hit = (e.unsqueeze(-1) == t.reshape(-1)).any(-1)
     else:
