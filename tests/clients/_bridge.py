@@ -83,6 +83,10 @@ def install(framework, seed):
         R.default_generator.rng = rng
         sampler.RandomSampler.__iter__ = _sampler_iter(rng)
         glasstorch.utils.data.RandomSampler.__iter__ = _sampler_iter(rng)
+        # the workers' base seed is not drawn from the stream (torch's Tensor.random_ above
+        # returns 0 without drawing), so loaders with num_workers > 0 (d2l's 4) stay in step
+        from glasstorch.utils.data import dataloader
+        dataloader.DataLoader._base_seed = lambda self: 0
         return rng
     import torch
     import torch.nn.functional as F
