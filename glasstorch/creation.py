@@ -8,6 +8,7 @@ import builtins
 
 from . import _dtype
 from ._device import check_device
+from . import _layout
 from .backend import xp as _xp, ndarray as _ndarray
 from .tensor import Tensor, _make
 
@@ -135,6 +136,7 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=No
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memory_format=None,
           out=None, pin_memory=False, layout=None):
     check_device(device)
+    _layout.check_options("empty", layout, pin_memory)
     return _finish(_xp.empty(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -235,23 +237,35 @@ def _laid_out(t, input, memory_format):
     return t
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def _like_options(fn, device, layout, pin_memory):
+    check_device(device)
+    _layout.check_options(fn, layout, pin_memory)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False, memory_format=None):
+    _like_options("zeros_like", device, layout, pin_memory)
     return _laid_out(zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, memory_format=None):
+    _like_options("ones_like", device, layout, pin_memory)
     return _laid_out(ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def empty_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False, memory_format=None):
+    _like_options("empty_like", device, layout, pin_memory)
     return _laid_out(empty(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, memory_format=None):
+    _like_options("full_like", device, layout, pin_memory)
     return _laid_out(full(input.shape, fill_value, dtype=_like(input, dtype),
                           requires_grad=requires_grad), input, memory_format)
 

@@ -11,6 +11,7 @@ through a view bumps the base's version too (PyTorch's semantics; see ops/_inpla
 import builtins
 
 from . import _dtype
+from ._layout import strided as _strided
 from ._device import CPU, check_device, device as _device
 from .backend import xp as _xp, ndarray as _ndarray
 from .autograd.grad_mode import STATE
@@ -109,6 +110,7 @@ class Tensor:
         return False
 
     is_cpu = property(lambda self: True, doc="True: glasstorch tensors live on the CPU")
+    layout = property(lambda self: _strided, doc="torch.strided: tensors are dense")
     # torch's other device and layout flags (e.g. dcgan tests `x.is_xpu`): all False here
     is_xpu = is_mps = is_meta = is_ipu = is_maia = is_mtia = is_xla = is_vulkan = is_mkldnn = \
         is_nested = is_quantized = is_sparse = is_sparse_csr = property(lambda self: False)
@@ -306,7 +308,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (they add up until zeroed).
         See autograd/engine.py for the algorithm."""
-        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) -> None or a replacement grad; runs when this tensor's grad is computed."""
@@ -971,8 +973,8 @@ class Tensor:
     def mv(self, vec):
         return _linalg.mv(self, vec)
 
-    def dot(self, other):
-        return _linalg.dot(self, other)
+    def dot(self, tensor):
+        return _linalg.dot(self, tensor)
 
     def outer(self, vec2):
         return _linalg.outer(self, vec2)
@@ -992,20 +994,20 @@ class Tensor:
         return _linalg.vdot(self, other)
 
     # ---- shape and views (ops/view.py, slice.py, join.py) ------------------------------------
-    def view(self, *shape):
-        return _view.view(self, *shape)
+    def view(self, *shape, size=None, dtype=None):
+        return _view.view(self, *shape, size=size, dtype=dtype)
 
     def view_as(self, other):
         return _view.view(self, other.shape)
 
-    def reshape(self, *shape):
-        return _view.reshape(self, *shape)
+    def reshape(self, *sizes, shape=None):
+        return _view.reshape(self, *sizes, shape=shape)
 
     def reshape_as(self, other):
         return _view.reshape(self, other.shape)
 
-    def permute(self, *dims):
-        return _view.permute(self, *dims)
+    def permute(self, *args, dims=None):
+        return _view.permute(self, *args, dims=dims)
 
     def transpose(self, dim0, dim1):
         return _view.transpose(self, dim0, dim1)
@@ -1043,8 +1045,8 @@ class Tensor:
     def unflatten(self, dim, sizes):
         return _view.unflatten(self, dim, sizes)
 
-    def expand(self, *sizes):
-        return _view.expand(self, *sizes)
+    def expand(self, *sizes, size=None, implicit=False):
+        return _view.expand(self, *sizes, size=size)
 
     def expand_as(self, other):
         return _view.expand(self, other.shape)
@@ -1052,11 +1054,11 @@ class Tensor:
     def broadcast_to(self, size):
         return _view.expand(self, size)
 
-    def repeat(self, *sizes):
-        return _join.repeat(self, *sizes)
+    def repeat(self, *sizes, repeats=None):
+        return _join.repeat(self, *sizes, repeats=repeats)
 
-    def tile(self, *dims):
-        return _join.tile(self, *dims)
+    def tile(self, *args, dims=None):
+        return _join.tile(self, *args, dims=dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         return _join.repeat_interleave(self, repeats, dim, output_size=output_size)
@@ -1076,8 +1078,8 @@ class Tensor:
     def select(self, dim, index):
         return _slice.select(self, dim, index)
 
-    def flip(self, *dims):
-        return _join.flip(self, *dims)
+    def flip(self, *args, dims=None):
+        return _join.flip(self, *args, dims=dims)
 
     def roll(self, shifts, dims=None):
         return _join.roll(self, shifts, dims)
