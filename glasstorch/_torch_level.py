@@ -16,7 +16,7 @@ __all__ = ["kl_div", "binary_cross_entropy_with_logits", "cosine_embedding_loss"
            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
            "triplet_margin_loss", "embedding", "bilinear", "batch_norm", "instance_norm",
            "detach", "dropout", "alpha_dropout", "feature_alpha_dropout", "layer_norm",
-           "group_norm", "rrelu"]
+           "group_norm", "rrelu", "ctc_loss"]
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -72,6 +72,12 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         reduction=1):
     return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                     reduction=_reduction("triplet_margin_loss", reduction))
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+             zero_infinity=False):
+    return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                         _reduction("ctc_loss", reduction), zero_infinity)
 
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):

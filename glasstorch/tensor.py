@@ -853,8 +853,8 @@ class Tensor:
     def fill_(self, value):
         return _inplace.fill_(self, value)
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        return _random.uniform_(self, a, b, generator=generator)
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return _random.uniform_(self, from_, to, generator=generator)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         return _random.normal_(self, mean, std, generator=generator)
@@ -890,11 +890,11 @@ class Tensor:
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         return _reduce.prod(self, dim, keepdim, dtype=dtype)
 
-    def max(self, dim=None, keepdim=False):
-        return _extrema.max(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, *, other=None):
+        return _extrema.max(self, dim, keepdim, other=other)
 
-    def min(self, dim=None, keepdim=False):
-        return _extrema.min(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, *, other=None):
+        return _extrema.min(self, dim, keepdim, other=other)
 
     def amax(self, dim=(), keepdim=False):
         return _extrema.amax(self, dim, keepdim)
@@ -1012,7 +1012,10 @@ class Tensor:
     def transpose(self, dim0, dim1):
         return _view.transpose(self, dim0, dim1)
 
-    swapaxes = swapdims = transpose
+    swapdims = transpose
+
+    def swapaxes(self, axis0, axis1):
+        return _view.transpose(self, axis0, axis1)
 
     def t(self):
         return _view.t(self)
@@ -1097,8 +1100,8 @@ class Tensor:
         return _slice.unfold(self, dimension, size, step)
 
     # ---- indexing (ops/index.py, gather.py, mask.py) -----------------------------------------
-    def gather(self, dim, index):
-        return _gather.gather(self, dim, index)
+    def gather(self, dim, index, *, sparse_grad=False):
+        return _gather.gather(self, dim, index, sparse_grad=sparse_grad)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         return _gather.scatter(self, dim, index, src, value=value, reduce=reduce)

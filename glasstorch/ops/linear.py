@@ -32,6 +32,16 @@ class Linear(Op, name="linear"):
             y += b
         return y
 
+    def name(self):
+        # torch's node is the last aten op of F.linear: addmm (2-D input with bias), mm
+        # (without), a view of the flattened GEMM for other ranks (squeeze for 1-D, no bias)
+        x_meta, _, b_meta = self._in_meta
+        if len(x_meta[0]) == 2:
+            return "AddmmBackward0" if b_meta is not None else "MmBackward0"
+        if b_meta is not None:
+            return "ViewBackward0"
+        return "SqueezeBackward4" if len(x_meta[0]) == 1 else "UnsafeViewBackward0"
+
     @staticmethod
     def backward(ctx, gy):
         saved = list(ctx.saved_tensors)

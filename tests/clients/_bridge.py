@@ -13,8 +13,6 @@ random sources of one framework by `BridgeRNG`, a NumPy RandomState both runs sh
 - torch: nn.RNN/GRU/LSTM with dropout between layers, in training, run layer by layer with
   the bridged F.dropout on each inner layer's time-major output (torch draws that mask
   inside its C++ kernel, as glasstorch's ops/rnn.py draws it between its layers);
-- both: a DataLoader with workers seeds them with base seed 0 and draws nothing for it
-  (glasstorch would draw it from the shared stream; torch's random_ above draws nothing);
 - both: RandomSampler.__iter__ becomes one permutation per pass (torch draws an extra empty
   permutation at the end of each epoch, which would shift the stream).
 The programs themselves are not changed; only the oracle's random numbers are made common.
@@ -89,7 +87,10 @@ def install(framework, seed):
         R.default_generator.rng = rng
         sampler.RandomSampler.__iter__ = _sampler_iter(rng)
         glasstorch.utils.data.RandomSampler.__iter__ = _sampler_iter(rng)
-        glasstorch.utils.data.DataLoader._base_seed = lambda self: 0
+        # the workers' base seed is not drawn from the stream (torch's Tensor.random_ above
+        # returns 0 without drawing), so loaders with num_workers > 0 (d2l's 4) stay in step
+        from glasstorch.utils.data import dataloader
+        dataloader.DataLoader._base_seed = lambda self: 0
         return rng
     import torch
     import torch.nn.functional as F

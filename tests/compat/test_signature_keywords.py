@@ -50,3 +50,57 @@ def test_view_dtype_and_resize_by_keyword():
         assert tuple(y.resize_(size=(2, 3)).shape) == (2, 3)
     assert gt.arange(6, dtype=gt.float32).view(dtype=gt.int32).tolist() == \
         torch.arange(6, dtype=torch.float32).view(dtype=torch.int32).tolist()
+
+
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda m, x, y: x.max(other=y), [(3, 4), (3, 4)]),
+    (lambda m, x, y: x.min(other=y), [(3, 4), (4,)]),
+    (lambda m, x, y: x.max(y), [(3, 4), (3, 1)]),
+    (lambda m, x: x.swapaxes(axis0=0, axis1=1), [(3, 4)]),
+    (lambda m, x: x.swapdims(dim0=1, dim1=0), [(3, 4)]),
+])
+def test_method_keywords(fn, shapes):
+    check_op(fn, shapes, lib=True)
+
+
+def test_method_keyword_errors():
+    check_raises(lambda m, x: x.swapaxes(dim0=0, dim1=1), [(3, 4)], lib=True)
+    check_raises(lambda m, x: x.swapdims(axis0=0, axis1=1), [(3, 4)], lib=True)
+
+
+@pytest.mark.parametrize("sparse_grad", [False, True])
+def test_gather_sparse_grad(sparse_grad):
+    """torch's sparse_grad=True gives input a sparse COO gradient; glasstorch's is dense with
+    the same values."""
+    import numpy as np
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    idx = np.array([[0, 0, 3], [1, 2, 2], [3, 1, 0]])
+    outs = []
+    for m in (gt, torch):
+        t = m.tensor(x, requires_grad=True)
+        y = t.gather(1, m.tensor(idx), sparse_grad=sparse_grad)
+        (y * m.arange(9.0, dtype=m.float64).reshape(3, 3)).sum().backward()
+        g = t.grad.to_dense() if m is torch and sparse_grad else t.grad
+        outs.append((y.detach().numpy(), g.numpy()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0])
+    np.testing.assert_allclose(outs[0][1], outs[1][1])
+
+
+@pytest.mark.parametrize("kw, lo, hi", [({"from": 2, "to": 5}, 2, 5), ({"to": 7}, 0, 7)])
+def test_random_from_to(kw, lo, hi):
+    for m in (gt, torch):
+        x = m.empty(2000, dtype=m.int64).random_(**kw)
+        assert x.dtype == m.int64 and x.min().item() == lo and x.max().item() == hi - 1
+
+
+@pytest.mark.parametrize("kw, lo, hi", [({"from": -2.0, "to": -1.0}, -2.0, -1.0),
+                                        ({"to": 3.0}, 0.0, 3.0)])
+def test_uniform_from_to(kw, lo, hi):
+    for m in (gt, torch):
+        x = m.empty(2000, dtype=m.float64).uniform_(**kw)
+        assert x.dtype == m.float64
+        assert lo <= x.min().item() < lo + 0.05 and hi - 0.05 < x.max().item() <= hi
+    with pytest.raises(TypeError):
+        gt.empty(3).uniform_(a=0.0, b=1.0)             # torch's names are from/to
+    with pytest.raises(TypeError):
+        torch.empty(3).uniform_(a=0.0, b=1.0)

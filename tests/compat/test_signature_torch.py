@@ -146,3 +146,21 @@ def test_isin_errors():
         for m in (gt, torch):
             with pytest.raises(TypeError):
                 fn(m)
+
+
+@pytest.mark.parametrize("reduction", [0, 1, 2])
+def test_torch_ctc_loss_int_reduction(reduction):
+    T, N, C, S = 6, 2, 4, 3
+    targets = np.array([[1, 2, 2], [3, 1, 0]])
+    def fn(m, x):
+        lp = x.log_softmax(-1)
+        return m.ctc_loss(lp, m.tensor(targets), [6, 5], [3, 2], 0, reduction, False)
+    check_op(fn, [(T, N, C)], lib=True)
+    check_op(lambda m, x: m.ctc_loss(x.log_softmax(-1), m.tensor(targets), m.tensor([6, 6]),
+                                     m.tensor([3, 2]), blank=0, reduction=reduction,
+                                     zero_infinity=True), [(T, N, C)], lib=True)
+
+
+def test_torch_ctc_loss_errors():
+    check_raises(lambda m, x: m.ctc_loss(x.log_softmax(-1), m.tensor([[1, 2]]), [4], [2], 0,
+                                         "mean"), [(4, 1, 3)], lib=True)
