@@ -13,6 +13,8 @@ random sources of one framework by `BridgeRNG`, a NumPy RandomState both runs sh
 - torch: nn.RNN/GRU/LSTM with dropout between layers, in training, run layer by layer with
   the bridged F.dropout on each inner layer's time-major output (torch draws that mask
   inside its C++ kernel, as glasstorch's ops/rnn.py draws it between its layers);
+- both: a DataLoader with workers seeds them with base seed 0 and draws nothing for it
+  (glasstorch would draw it from the shared stream; torch's random_ above draws nothing);
 - both: RandomSampler.__iter__ becomes one permutation per pass (torch draws an extra empty
   permutation at the end of each epoch, which would shift the stream).
 The programs themselves are not changed; only the oracle's random numbers are made common.
