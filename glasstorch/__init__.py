@@ -78,6 +78,7 @@ from .autograd import functional as _autograd_functional  # noqa: F401,E402  (af
 from ._runtime import *  # noqa: F401,F403,E402  (finfo, iinfo, threads, start-up switches)
 from ._torch_level import *  # noqa: F401,F403,E402  (torch.kl_div, torch.batch_norm, ...)
 
+from ._layout import *  # noqa: F401,F403,E402  (torch.strided, torch.sparse_coo: values only)
 from . import _families, _aliases, _tensor_extra  # noqa: E402
 _tensor_extra.install(globals(), Tensor)  # cauchy_, fill_diagonal_, sum_to_size, nonzero_static
 _families.install(globals(), Tensor)  # cos_, arccos, permute_copy... (tables in _families.py)

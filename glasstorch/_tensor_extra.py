@@ -7,6 +7,7 @@ out-of-place resize / resize_as), and nonzero_static (also torch's).
 import math
 
 from .backend import xp as _xp
+from .ops._strides import _list_kw
 from .tensor import _make
 
 __all__ = ["nonzero_static", "install"]
@@ -59,8 +60,9 @@ def fill_diagonal_(self, fill_value, wrap=False):
     return _inplace.inplace(self, filled)
 
 
-def sum_to_size(self, *size):
+def sum_to_size(self, *sizes, size=None):
     """Sum over the broadcast dims so that the result has `size` (self must expand from it)."""
+    size = _list_kw(sizes, size, "sum_to_size", "size")
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     shape = tuple(self.shape)
@@ -139,13 +141,13 @@ def _sizes(sizes):
         tuple(sizes)
 
 
-def resize_(self, *sizes, memory_format=None):
+def resize_(self, *sizes, size=None, memory_format=None):
     """In place: self gets `sizes`. Shrinking (or keeping the count) of a contiguous tensor
     keeps its memory (a view of its first elements, shared with its base as in torch); growing
     copies into new memory (the new elements uninitialized, as torch's)."""
     if self.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
-    size = _sizes(sizes)
+    size = _sizes(_list_kw(sizes, size, "resize_", "size"))
     if any(s < 0 for s in size):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
                            f"{list(size)}")

@@ -5,13 +5,18 @@ differ from `torch.nn.functional`'s: `reduction` is an int (0 none, 1 mean, 2 su
 argument of batch_norm is positional and required, embedding takes (weight, indices). Code
 written against them (often generated or ported from C++) runs unchanged here; each function
 converts its arguments and calls the nn.functional form, where the computation lives.
+torch.dropout / alpha_dropout / feature_alpha_dropout take (input, p, train), all required, and
+raise RuntimeError (not nn.functional's ValueError) for p outside [0, 1]; torch.layer_norm and
+group_norm take cudnn_enable(d), which chooses a GPU kernel and changes nothing on the CPU
+(torch's CPU result is the same either way); torch.rrelu takes a generator.
 """
 import warnings
 
 __all__ = ["kl_div", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
            "triplet_margin_loss", "embedding", "bilinear", "batch_norm", "instance_norm",
-           "detach"]
+           "detach", "dropout", "alpha_dropout", "feature_alpha_dropout", "layer_norm",
+           "group_norm", "rrelu", "ctc_loss"]
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -69,6 +74,12 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                                     reduction=_reduction("triplet_margin_loss", reduction))
 
 
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+             zero_infinity=False):
+    return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                         _reduction("ctc_loss", reduction), zero_infinity)
+
+
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """ATen's order: the table first; padding_idx -1 means none."""
     return _F().embedding(indices, weight, None if padding_idx == -1 else padding_idx,
@@ -94,3 +105,39 @@ def instance_norm(input, weight, bias, running_mean, running_var, use_input_stat
 def detach(input):
     return input.detach()
 
+
+
+def _aten_p(p):
+    if p < 0.0 or p > 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p, train):
+    from .ops import dropout as _dropout
+    _aten_p(p)
+    return _dropout._dropout(input, p, train, False)
+
+
+def alpha_dropout(input, p, train):
+    from .ops import dropout as _dropout
+    _aten_p(p)
+    return _dropout._dropout(input, p, train, False, alpha=True)
+
+
+def feature_alpha_dropout(input, p, train):
+    from .ops import dropout as _dropout
+    _aten_p(p)
+    return _dropout._dropout(input, p, train, False, feature=True, alpha=True)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    return _F().layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    return _F().group_norm(input, num_groups, weight, bias, eps)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    from .ops import activation
+    return activation._rrelu(input, lower, upper, training, False, generator)

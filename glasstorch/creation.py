@@ -8,6 +8,7 @@ import builtins
 
 from . import _dtype
 from ._device import check_device
+from . import _layout
 from .backend import xp as _xp, ndarray as _ndarray
 from .tensor import Tensor, _make
 
@@ -135,6 +136,7 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=No
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memory_format=None,
           out=None, pin_memory=False, layout=None):
     check_device(device)
+    _layout.check_options("empty", layout, pin_memory)
     return _finish(_xp.empty(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -173,9 +175,25 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     # torch computes the length in double precision: ceil((end - start) / step)
     import math
     n = max(0, math.ceil((end - start) / step))
-    arr = (start + _xp.arange(n, dtype=_xp.float64) * step) if dtype.is_floating_point else \
-        _xp.arange(start, end, step)
+    if dtype == _dtype.float32:
+        arr = _arange_float32(start, step, n)
+    elif dtype.is_floating_point:
+        arr = start + _xp.arange(n, dtype=_xp.float64) * step
+    else:
+        arr = _xp.arange(start, end, step)
     return _finish(arr.astype(dtype.np), requires_grad)
+
+
+def _arange_float32(start, step, n):
+    """torch's CPU kernel, to the bit: in blocks of 8 (one AVX2 vector of float32) the block's
+    first value start + step * i is computed in double and rounded to float32, then lane j
+    adds j * step in double before the rounding; the last n % 8 values are start + step * i.
+    So arange(-2.5, 2.5, 0.1)[11] is -1.4000001, not the float32 nearest to -1.4. (One
+    chunk: torch splits more than 32768 values among its threads, each chunk from its start.)"""
+    i = _xp.arange(n, dtype=_xp.float64)
+    lane = i % 8
+    first = (start + step * (i - lane)).astype(_xp.float32).astype(_xp.float64)
+    return _xp.where(i < n - n % 8, first + lane * step, start + step * i).astype(_xp.float32)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
@@ -219,23 +237,35 @@ def _laid_out(t, input, memory_format):
     return t
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def _like_options(fn, device, layout, pin_memory):
+    check_device(device)
+    _layout.check_options(fn, layout, pin_memory)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False, memory_format=None):
+    _like_options("zeros_like", device, layout, pin_memory)
     return _laid_out(zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, memory_format=None):
+    _like_options("ones_like", device, layout, pin_memory)
     return _laid_out(ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def empty_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False, memory_format=None):
+    _like_options("empty_like", device, layout, pin_memory)
     return _laid_out(empty(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, memory_format=None):
+    _like_options("full_like", device, layout, pin_memory)
     return _laid_out(full(input.shape, fill_value, dtype=_like(input, dtype),
                           requires_grad=requires_grad), input, memory_format)
 

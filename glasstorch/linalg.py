@@ -131,13 +131,33 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     return _decomp.solve_triangular(A, B, upper, unitriangular, left)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """Moore-Penrose pseudo-inverse: V diag(1/s) U^T over the singular values above
-    max(atol, rtol * s_max) (rtol defaults to eps * max(m, n), as torch)."""
+    max(atol, rtol * s_max) (rtol defaults to eps * max(m, n), as torch). `rcond` is torch's
+    older name for rtol (with atol 0); `hermitian` reads only A's lower triangle and inverts
+    its eigendecomposition V diag(1/lambda) V^T over |lambda| above the tolerance."""
+    atol, rtol = _rcond(rcond, atol, rtol, "pinv")
+    if hermitian:
+        L, V = _spectral.eigh(A)
+        S = L.abs()
+        keep = S > _tolerance(A, S, atol, rtol)
+        Linv = (1 / (L + (~keep).to(L.dtype))) * keep.to(L.dtype)
+        return (V * Linv.unsqueeze(-2)) @ V.transpose(-2, -1)
     U, S, Vh = _spectral.svd(A, False)
     keep = S > _tolerance(A, S, atol, rtol)
     Sinv = (1 / (S + (~keep).to(S.dtype))) * keep.to(S.dtype)
     return (Vh.transpose(-2, -1) * Sinv.unsqueeze(-2)) @ U.transpose(-2, -1)
+
+
+def _rcond(rcond, atol, rtol, fn):
+    """torch's older overloads `pinv(A, rcond)` / `matrix_rank(A, tol)`: a relative (pinv) or
+    absolute (matrix_rank) tolerance alone; not combined with atol/rtol."""
+    if rcond is None:
+        return atol, rtol
+    if atol is not None or rtol is not None:
+        raise TypeError(f"linalg_{fn}() received an invalid combination of arguments: the "
+                        f"{'rcond' if fn == 'pinv' else 'tol'} overload takes no atol/rtol")
+    return (0.0, float(rcond)) if fn == "pinv" else (float(rcond), 0.0)
 
 
 def _tolerance(A, S, atol, rtol):
@@ -150,17 +170,22 @@ def _tolerance(A, S, atol, rtol):
     return tol if atol is None else tol.clamp(min=atol)
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    S = svdvals(A.detach())
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """The number of singular values (|eigenvalues| of A's lower triangle when `hermitian`)
+    above max(atol, rtol * s_max); `tol` is torch's older absolute tolerance."""
+    atol, rtol = _rcond(tol, atol, rtol, "matrix_rank")
+    A = A.detach()
+    S = _spectral.eigh(A)[0].abs() if hermitian else svdvals(A)
     return (S > _tolerance(A, S, atol, rtol)).sum(-1)
 
 
-def lstsq(A, B, rcond=None, *, driver=None):
-    """Least-squares solution of A X = B via the pseudo-inverse (gradient included).
-    `residuals` is returned empty and `rank`/`singular_values` empty, as torch's default
-    CPU driver 'gelsy' reports."""
+def lstsq(A, b, rcond=None, *, driver=None):
+    """Least-squares solution of A X = b via the pseudo-inverse (gradient included), singular
+    values below rcond * s_max (default eps * max(m, n)) treated as zero: the minimum-norm
+    solution torch's CPU driver 'gelsy' returns for a rank-deficient A.
+    `residuals` is returned empty and `rank`/`singular_values` empty."""
     from .creation import empty
-    X = pinv(A) @ B
+    X = pinv(A, rtol=rcond) @ b
     return _LSTSQ(X, empty(0, dtype=A.dtype), empty(0, dtype=_int64()), empty(0, dtype=A.dtype))
 
 
@@ -175,13 +200,14 @@ def tensorinv(A, ind=2, *, out=None):
     return inv(A.reshape(n, -1)).reshape(*cols, *rows)
 
 
-def tensorsolve(A, B, dims=None, *, out=None):
+def tensorsolve(A, other, dims=None, *, out=None):
+    """X with tensordot(A, X, X.ndim) = other (torch's keyword for B is `other`)."""
     if dims is not None:
         nd = A.ndim
         keep = [d for d in range(nd) if d not in [d % nd for d in dims]]
         A = A.permute(*keep, *[d % nd for d in dims])
-    out_shape = A.shape[B.ndim:]
-    return solve(A.reshape(B.numel(), -1), B.reshape(-1)).reshape(*out_shape)
+    out_shape = A.shape[other.ndim:]
+    return solve(A.reshape(other.numel(), -1), other.reshape(-1)).reshape(*out_shape)
 
 
 # ---- products and helpers ------------------------------------------------------------------

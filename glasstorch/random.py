@@ -227,8 +227,8 @@ def _fill_inplace(t, arr):
     return t
 
 
-def uniform_(t, a=0.0, b=1.0, *, generator=None):
-    return _fill_inplace(t, _rng(generator).uniform(a, b, t._data.shape))
+def uniform_(t, from_=0.0, to=1.0, *, generator=None):
+    return _fill_inplace(t, _rng(generator).uniform(from_, to, t._data.shape))
 
 
 def normal_(t, mean=0.0, std=1.0, *, generator=None):

@@ -11,6 +11,7 @@ through a view bumps the base's version too (PyTorch's semantics; see ops/_inpla
 import builtins
 
 from . import _dtype
+from ._layout import strided as _strided
 from ._device import CPU, check_device, device as _device
 from .backend import xp as _xp, ndarray as _ndarray
 from .autograd.grad_mode import STATE
@@ -109,6 +110,7 @@ class Tensor:
         return False
 
     is_cpu = property(lambda self: True, doc="True: glasstorch tensors live on the CPU")
+    layout = property(lambda self: _strided, doc="torch.strided: tensors are dense")
     # torch's other device and layout flags (e.g. dcgan tests `x.is_xpu`): all False here
     is_xpu = is_mps = is_meta = is_ipu = is_maia = is_mtia = is_xla = is_vulkan = is_mkldnn = \
         is_nested = is_quantized = is_sparse = is_sparse_csr = property(lambda self: False)
@@ -306,7 +308,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (they add up until zeroed).
         See autograd/engine.py for the algorithm."""
-        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) -> None or a replacement grad; runs when this tensor's grad is computed."""
@@ -851,8 +853,8 @@ class Tensor:
     def fill_(self, value):
         return _inplace.fill_(self, value)
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        return _random.uniform_(self, a, b, generator=generator)
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return _random.uniform_(self, from_, to, generator=generator)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         return _random.normal_(self, mean, std, generator=generator)
@@ -888,11 +890,11 @@ class Tensor:
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         return _reduce.prod(self, dim, keepdim, dtype=dtype)
 
-    def max(self, dim=None, keepdim=False):
-        return _extrema.max(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, *, other=None):
+        return _extrema.max(self, dim, keepdim, other=other)
 
-    def min(self, dim=None, keepdim=False):
-        return _extrema.min(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, *, other=None):
+        return _extrema.min(self, dim, keepdim, other=other)
 
     def amax(self, dim=(), keepdim=False):
         return _extrema.amax(self, dim, keepdim)
@@ -971,8 +973,8 @@ class Tensor:
     def mv(self, vec):
         return _linalg.mv(self, vec)
 
-    def dot(self, other):
-        return _linalg.dot(self, other)
+    def dot(self, tensor):
+        return _linalg.dot(self, tensor)
 
     def outer(self, vec2):
         return _linalg.outer(self, vec2)
@@ -992,25 +994,28 @@ class Tensor:
         return _linalg.vdot(self, other)
 
     # ---- shape and views (ops/view.py, slice.py, join.py) ------------------------------------
-    def view(self, *shape):
-        return _view.view(self, *shape)
+    def view(self, *shape, size=None, dtype=None):
+        return _view.view(self, *shape, size=size, dtype=dtype)
 
     def view_as(self, other):
         return _view.view(self, other.shape)
 
-    def reshape(self, *shape):
-        return _view.reshape(self, *shape)
+    def reshape(self, *sizes, shape=None):
+        return _view.reshape(self, *sizes, shape=shape)
 
     def reshape_as(self, other):
         return _view.reshape(self, other.shape)
 
-    def permute(self, *dims):
-        return _view.permute(self, *dims)
+    def permute(self, *args, dims=None):
+        return _view.permute(self, *args, dims=dims)
 
     def transpose(self, dim0, dim1):
         return _view.transpose(self, dim0, dim1)
 
-    swapaxes = swapdims = transpose
+    swapdims = transpose
+
+    def swapaxes(self, axis0, axis1):
+        return _view.transpose(self, axis0, axis1)
 
     def t(self):
         return _view.t(self)
@@ -1043,8 +1048,8 @@ class Tensor:
     def unflatten(self, dim, sizes):
         return _view.unflatten(self, dim, sizes)
 
-    def expand(self, *sizes):
-        return _view.expand(self, *sizes)
+    def expand(self, *sizes, size=None, implicit=False):
+        return _view.expand(self, *sizes, size=size)
 
     def expand_as(self, other):
         return _view.expand(self, other.shape)
@@ -1052,11 +1057,11 @@ class Tensor:
     def broadcast_to(self, size):
         return _view.expand(self, size)
 
-    def repeat(self, *sizes):
-        return _join.repeat(self, *sizes)
+    def repeat(self, *sizes, repeats=None):
+        return _join.repeat(self, *sizes, repeats=repeats)
 
-    def tile(self, *dims):
-        return _join.tile(self, *dims)
+    def tile(self, *args, dims=None):
+        return _join.tile(self, *args, dims=dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         return _join.repeat_interleave(self, repeats, dim, output_size=output_size)
@@ -1076,8 +1081,8 @@ class Tensor:
     def select(self, dim, index):
         return _slice.select(self, dim, index)
 
-    def flip(self, *dims):
-        return _join.flip(self, *dims)
+    def flip(self, *args, dims=None):
+        return _join.flip(self, *args, dims=dims)
 
     def roll(self, shifts, dims=None):
         return _join.roll(self, shifts, dims)
@@ -1095,8 +1100,8 @@ class Tensor:
         return _slice.unfold(self, dimension, size, step)
 
     # ---- indexing (ops/index.py, gather.py, mask.py) -----------------------------------------
-    def gather(self, dim, index):
-        return _gather.gather(self, dim, index)
+    def gather(self, dim, index, *, sparse_grad=False):
+        return _gather.gather(self, dim, index, sparse_grad=sparse_grad)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         return _gather.scatter(self, dim, index, src, value=value, reduce=reduce)

@@ -45,6 +45,16 @@ def test_creation_matches_torch(make):
     assert_close(make(gt), make(torch), what="creation")
 
 
+@pytest.mark.parametrize("args", [
+    (-2.5, 2.5, 0.1), (0, 5, 0.1), (-3.0, 7.0, 0.013), (0, 1, 0.1), (10, -3, -0.77),
+    (0.3, 1000.1, 0.7), (5.0,), (0, 7, 1.0), (0, 17, 0.25)])
+def test_arange_float32_bit_for_bit(args):
+    # torch's kernel rounds each block of 8 values' first one to float32 (d2l's attention
+    # pooling plots arange(-2.5, 2.5, 0.1): -1.4000001 at index 11, not -1.4)
+    g, t = gt.arange(*args).numpy(), torch.arange(*args).numpy()
+    assert g.dtype == t.dtype and g.view(np.uint32).tolist() == t.view(np.uint32).tolist()
+
+
 def test_from_numpy_and_numpy_share_memory():
     a = np.zeros(3, np.float32)
     t = gt.from_numpy(a)
@@ -165,6 +175,18 @@ def test_random_seeding_and_distributions():
     lambda t: t.tensor([[0.0, float("-inf")], [0.0, 0.0]]),
     lambda t: t.tensor([1.5, 0.0, float("nan")]),
     lambda t: t.tensor([-1.0, 10.0, float("inf")]),
+    # torch's layout: floor((80 - indent) / (width + 2)) elements a line, indent per depth
+    lambda t: t.arange(8.0).reshape(1, 8) / 7 - 0.5,
+    lambda t: t.arange(12.0).reshape(1, 12) / 7 - 0.5,
+    lambda t: t.arange(60.0).reshape(3, 4, 5) / 7 - 0.5,
+    lambda t: (t.arange(120.0).reshape(2, 3, 4, 5) - 60).to(t.int32),
+    lambda t: t.arange(3000.0) / 3,                    # summarized: edge items and " ..."
+    lambda t: (t.arange(4000.0) / 3).reshape(40, 100),
+    lambda t: t.arange(2000).reshape(2, 10, 100) % 7 == 0,
+    lambda t: t.arange(10.0).reshape(1, 10) / 7 - 0.5 + t.zeros(1, 10, requires_grad=True),
+    lambda t: t.nn.Parameter(t.arange(8.0).reshape(1, 8) / 7 - 0.5),
+    lambda t: t.tensor([[1e-5, 3.0, 2e3], [1e9, -4.0, 0.0]], dtype=t.float64),
+    lambda t: t.tensor([[1.0, 2.0], [float("nan"), -3.0]], dtype=t.float16),
 ])
 def test_repr_matches_torch(make):
     assert repr(make(gt)) == repr(make(torch))

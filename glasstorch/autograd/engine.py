@@ -16,6 +16,8 @@ So the engine
 Leaves end in an `AccumulateGrad` node, which adds into `.grad`: gradients accumulate across
 backward calls until you zero them (PyTorch's semantics, which `optimizer.zero_grad()` serves).
 """
+import warnings
+
 from ..backend import xp as _xp
 from .grad_mode import STATE
 from .anomaly import _check_anomaly
@@ -66,8 +68,17 @@ def _make_grads(outputs, grad_outputs, create_graph):
     return grads
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """`tensor.backward()` / `autograd.backward()`: accumulate gradients into leaves' `.grad`."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """`tensor.backward()` / `autograd.backward()`: accumulate gradients into leaves' `.grad`.
+    `grad_variables` is torch's deprecated name for grad_tensors (FutureWarning)."""
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both "
+                               "passed to `backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
     T = _tensor_cls()
     if isinstance(tensors, T):
         tensors = (tensors,)

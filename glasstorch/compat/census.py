@@ -1,9 +1,13 @@
 """Enumerate torch's public API and classify each name for glasstorch.
 
 Names come from torch itself: `torch.overrides.get_testing_overrides()` (torch's list of its
-overridable functions and Tensor methods, with a lambda of each one's parameter names), and the
-public names of the namespaces in NAMESPACES (`__all__` where the module has one, else the
-names it defines). Each name is
+overridable functions and Tensor methods), and the public names of the namespaces in NAMESPACES
+(`__all__` where the module has one, else the names it defines). A name's parameters are the
+ones torch accepts as keywords (`_torch_params`): a Python function's own signature; for a C++
+builtin, the native schemas its Python argument parser is generated from. The overrides'
+lambdas are only the fallback: they misname many parameters that torch itself rejects
+(`where(condition, x, y)`, `swapaxes(input, dim0, dim1)`, `topk(..., descending)`,
+`linalg.vecdot(input, other)`: torch raises TypeError on each of those keywords). Each name is
 
   - "compatible": glasstorch has it, and accepts every parameter name torch's signature has
     (keyword aliases of _aliases.py included; `out=` and `self` are not compared: glasstorch
@@ -13,8 +17,10 @@ names it defines). Each name is
   - "missing";
   - "out of scope": matched by OUT_OF_SCOPE, with the reason (not counted in percentages).
 """
+import functools
 import importlib
 import inspect
+import os
 import re
 import types
 
@@ -46,7 +52,12 @@ OUT_OF_SCOPE = [
      r"is_neg$|^polar$|^angle$|^adjoint$|chalf|cfloat|cdouble|^is_conj|^eig$|^eigvals$",
      "complex dtypes: glasstorch has real dtypes only (linalg.eig/eigvals return complex "
      "tensors even for real input)"),
-    (r"^bfloat16$|bfloat|float8|^uint(16|32|64)|^bits|^float4", "dtypes NumPy lacks"),
+    (r"^bfloat16$|bfloat|float8|^uint(16|32|64)|^bits|^float4|^scaled_mm$|"
+     r"^scaled_grouped_mm$|^hash_tensor$",
+     "dtypes glasstorch does not have: bfloat16, float8, float4, bits (NumPy has none of "
+     "them; F.scaled_mm / scaled_grouped_mm multiply float8/float4 tensors by their scales "
+     "and reject any other dtype), uint16/32/64 (shell dtypes in torch itself, with few "
+     "kernels; hash_tensor's result is uint64)"),
     (r"^all_reduce|^all_gather|broadcast_coalesced|reduce_scatter|^comm$|nccl",
      "collectives belong to glasstorch.distributed"),
     (r"^cuda$|^is_cuda$|pin_memory|is_pinned|record_stream|share_memory|is_shared|"
@@ -54,7 +65,12 @@ OUT_OF_SCOPE = [
      r"^set_$|^map2_$|^map_$|apply_$|^element_size$|^nbytes$|^itemsize$|dlpack|"
      r"^to_mkldnn|^is_set_to$|^device$|^get_device$|^is_leaf$|^grad_fn$|^output_nr$|"
      r"^_version$|^retains_grad$|^is_inference$|^names$|^refine_names|^align_|^rename|"
-     r"^has_names$|^unflatten_names", "storage/memory/device internals and named tensors"),
+     r"^has_names$|^unflatten_names|^const_data_ptr$|^mutable_data_ptr$|^slice_inverse$",
+     "storage/memory/device internals and named tensors (slice_inverse: functionalization's "
+     "view of self's storage with src's sizes, strides and offset, which torch says should "
+     "not show up outside PT2 graphs)"),
+    (r"^index$", "first-class dimensions (functorch.dim): Tensor.index binds positions to "
+     "Dim objects"),
     (r"_notes$|^TYPE_CHECKING$|^BroadcastingList|torch_function|^boolean_dispatch$|"
      r"^assert_int_or_pair$|^common_types$|^factory_kwargs$|^ScalingType$|^SwizzleType$",
      "typing and docstring helpers, __torch_function__ plumbing: not user API"),
@@ -70,6 +86,10 @@ OUT_OF_SCOPE = [
 ]
 
 _SKIP_PARAMS = {"self", "out", "args", "kwargs"}
+
+# keywords torch's generated Python bindings add to a native schema's arguments (factories'
+# requires_grad, nonzero's as_tuple, Tensor.cpu's memory_format): kept when the lambda lists them
+_BINDING_EXTRAS = {"requires_grad", "as_tuple", "memory_format"}
 
 
 def _out_of_scope(name):
@@ -111,6 +131,68 @@ def _param_names(fn):
             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in _SKIP_PARAMS]
 
 
+@functools.lru_cache(maxsize=None)
+def _native_functions():
+    """{op name: [(schema, variants)]} from the native_functions.yaml that torch ships in
+    torchgen: the file torch's Python bindings are generated from (`variants` says whether an
+    overload is a torch.* function, a Tensor method or both; `function` when not given)."""
+    import torchgen
+    path = os.path.join(os.path.dirname(torchgen.__file__), "packaged", "ATen", "native",
+                        "native_functions.yaml")
+    table = {}
+    with open(path) as f:
+        entry = None
+        for line in f:
+            if line.startswith("- func:"):
+                func = line[len("- func:"):].strip()
+                entry = [func, {"function"}]
+                table.setdefault(func.split("(")[0].split(".")[0], []).append(entry)
+            elif entry is not None and line.startswith("  variants:"):
+                entry[1] = {v.strip() for v in line.split(":", 1)[1].split("#")[0].split(",")}
+    return table
+
+
+def _schema_params(torch, tobj, ns):
+    """Keyword names of a C++ builtin (torch.where, Tensor.sum, linalg.inv): the arguments of
+    every overload of its op in native_functions.yaml that is bound as a function (torch.*,
+    linalg.*) or as a method (Tensor), minus out= buffers; a function's `self` is `input` in
+    Python, a method's is the tensor itself. None when `tobj` is not a builtin or has no
+    entry."""
+    if type(tobj).__name__ not in ("builtin_function_or_method", "method_descriptor"):
+        return None
+    variant = "method" if ns == "Tensor" else "function"
+    names, found = [], False
+    for func, variants in _native_functions().get(tobj.__name__, []):
+        if variant not in variants:
+            continue
+        found = True
+        for arg in torch._C.parse_schema("aten::" + func).arguments:
+            if arg.kwarg_only and arg.alias_info is not None and arg.alias_info.is_write:
+                continue                                          # out=, values=, indices=
+            name = arg.name
+            if name == "self":
+                if ns == "Tensor":
+                    continue
+                name = "input"
+            if name not in names:
+                names.append(name)
+    return names if found else None
+
+
+def _torch_params(torch, tobj, lam, ns):
+    """torch's parameter names of one callable (see the module docstring), None if unknown."""
+    if isinstance(tobj, types.FunctionType):
+        return _param_names(tobj)
+    names = _schema_params(torch, tobj, ns)
+    if names is None:
+        names = _param_names(lam) if lam is not None else None
+        # a Tensor method's lambda names the tensor too (`lambda input, dim=None: ...`)
+        return names[1:] if names and ns == "Tensor" else names
+    extras = [p for p in (_param_names(lam) if lam is not None else [])
+              if p in _BINDING_EXTRAS and p not in names]
+    return [p for p in names if p not in _SKIP_PARAMS] + extras
+
+
 def _accepts(fn):
     """(names glasstorch's callable accepts, takes **kwargs) or None if not introspectable."""
 
@@ -119,7 +201,8 @@ def _accepts(fn):
         sig = inspect.signature(target)
     except (TypeError, ValueError):
         return None
-    names = set(sig.parameters)
+    # a *args parameter's name is no keyword (`def view(self, *shape)` rejects shape=...)
+    names = {n for n, p in sig.parameters.items() if p.kind is not p.VAR_POSITIONAL}
     aliases = getattr(fn, "_aliases", None) or {}
     names |= set(aliases)
     var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
@@ -148,7 +231,7 @@ def _torch_namespace(torch, ns):
             except TypeError:
                 lam = None
             if lam is not None:
-                rows.append((name, obj, _param_names(lam)))
+                rows.append((name, obj, _torch_params(torch, obj, lam, ns)))
             elif id(obj) in ignored and callable(obj) and not isinstance(obj, type):
                 rows.append((name, obj, None))
         return rows
@@ -159,7 +242,7 @@ def _torch_namespace(torch, ns):
             lam = overrides.get(obj)
         except TypeError:
             lam = None
-        params = _param_names(lam) if lam is not None else (
+        params = _torch_params(torch, obj, lam, ns) if lam is not None else (
             _param_names(obj) if callable(obj) and not isinstance(obj, types.ModuleType)
             else None)
         rows.append((name, obj, params))
@@ -201,9 +284,9 @@ def classify(ns):
             out.append((name, "compatible", "signature not introspectable"))
             continue
         names, var_kw = acc
-        # the first parameter (the tensor: `input`, `self`, `A`) is passed positionally; the
-        # overrides' lambdas name it inconsistently (`input` for torch.linalg.inv's `A`)
-        first = params[:1] if params and not isinstance(tobj, type) else []
+        # a function's first parameter (the tensor: `input`, `A`, `x`) is passed positionally
+        # and not compared; a Tensor method's params do not include the tensor
+        first = params[:1] if ns != "Tensor" and not isinstance(tobj, type) else []
         lacking = [p for p in params if p not in names and not var_kw and p not in first]
         if lacking:
             out.append((name, "present", "no parameter " + ", ".join(lacking)))

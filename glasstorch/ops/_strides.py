@@ -138,6 +138,18 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+def _list_kw(args, kw, fn, name):
+    """A list parameter given by its keyword, as torch's parser also takes it
+    (x.view(size=(2, 3)), torch.permute(x, dims=(1, 0))): the positional sizes or the
+    keyword (a sequence), not both."""
+    if kw is None:
+        return args
+    if args or isinstance(kw, int):
+        raise TypeError(f"{fn}() received an invalid combination of arguments: {name}= takes "
+                        f"a sequence, and no positional sizes with it")
+    return (kw,)
+
+
 def _infer_shape(shape, numel):
     """Resolve one -1; PyTorch's error message for sizes that do not fit."""
     neg = -1

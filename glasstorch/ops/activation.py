@@ -143,13 +143,19 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU (Xu et al. 2015): in training every element gets its own slope
     a ~ U(lower, upper), drawn from glasstorch's generator (used where x <= 0); in eval the
     slope is (lower + upper) / 2."""
+    return _rrelu(input, lower, upper, training, inplace, None)
+
+
+def _rrelu(input, lower, upper, training, inplace, generator):
+    """rrelu drawing its slopes from `generator` (None: the default one), as torch.rrelu's
+    generator= (nn.functional's form has no such parameter)."""
     _float_only(input, "leaky_relu_cpu")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
         return _apply(input, inplace, LeakyRelu.apply, (lower + upper) / 2, snapshot=False)
     d = input._data
-    slope = _random.default_generator.rng.uniform(lower, upper, d.shape).astype(d.dtype)
+    slope = _random._rng(generator).uniform(lower, upper, d.shape).astype(d.dtype)
     return _apply(input, inplace, LeakyRelu.apply, slope, snapshot=False)
 
 

@@ -7,6 +7,7 @@ import math
 
 from .. import _dtype
 from ..tensor import Tensor
+from .tensor_split import dsplit, hsplit, tensor_split, vsplit  # noqa: F401  (splits)
 
 __all__ = ["nansum", "nanmean", "bincount", "diag", "diag_embed", "diagflat", "block_diag",
            "cartesian_prod", "kron", "logaddexp", "logaddexp2", "heaviside", "isin", "isneginf",
@@ -132,9 +133,21 @@ def heaviside(input, values, *, out=None):
                       values, (input > 0).to(input.dtype))
 
 
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    e = elements if isinstance(elements, Tensor) else _g().tensor(elements)
-    t = test_elements if isinstance(test_elements, Tensor) else _g().tensor(test_elements)
+def isin(elements=None, test_elements=None, *, assume_unique=False, invert=False,
+         element=None, test_element=None):
+    """Whether each element is in test_elements; torch's scalar overloads name the scalar side
+    `element` / `test_element` (one side at least a tensor)."""
+    if (elements is None) == (element is None) or \
+            (test_elements is None) == (test_element is None):
+        raise TypeError("isin() takes elements (or element) and test_elements (or "
+                        "test_element), one of each")
+    e = elements if element is None else element
+    t = test_elements if test_element is None else test_element
+    if not isinstance(e, Tensor) and not isinstance(t, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments: at least one of "
+                        "elements and test_elements must be a Tensor")
+    e = e if isinstance(e, Tensor) else _g().tensor(e)
+    t = t if isinstance(t, Tensor) else _g().tensor(t)
     if t.numel():
         hit = (e.unsqueeze(-1) == t.reshape(-1)).any(-1)
     else:
@@ -209,35 +222,6 @@ def rot90(input, k=1, dims=(0, 1)):
     if k == 3:
         return input.transpose(d0, d1).flip(d1)
     return input.clone()
-
-
-def tensor_split(input, indices_or_sections, dim=0):
-    size = input.shape[dim]
-    if isinstance(indices_or_sections, int):
-        n = indices_or_sections
-        q, r = divmod(size, n)
-        bounds, start = [], 0
-        for i in range(n):
-            stop = start + q + (1 if i < r else 0)
-            bounds.append((start, stop))
-            start = stop
-    else:
-        cuts = [0] + [builtins.min(builtins.max(int(i), 0), size) for i in indices_or_sections] \
-            + [size]
-        bounds = list(zip(cuts[:-1], cuts[1:]))
-    return tuple(input.narrow(dim, a, builtins.max(b - a, 0)) for a, b in bounds)
-
-
-def hsplit(input, indices_or_sections):
-    return tensor_split(input, indices_or_sections, 1 if input.ndim > 1 else 0)
-
-
-def vsplit(input, indices_or_sections):
-    return tensor_split(input, indices_or_sections, 0)
-
-
-def dsplit(input, indices_or_sections):
-    return tensor_split(input, indices_or_sections, 2)
 
 
 # ---- statistics and products -----------------------------------------------------------------

@@ -89,8 +89,8 @@ def concat(tensors, dim=0, *, out=None):
     return cat(tensors, dim)
 
 
-def concatenate(tensors, axis=0, out=None):
-    return cat(tensors, axis)
+def concatenate(tensors, dim=0, out=None):
+    return cat(tensors, dim)
 
 
 class Stack(Op, name="stack"):

@@ -161,7 +161,9 @@ class Scatter(Op, name="scatter"):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[i][index[i][j]] for dim=1 (likewise for any dim); out has index's
-    shape, which may be smaller than input's outside `dim`.
+    shape, which may be smaller than input's outside `dim`. With sparse_grad=True torch
+    returns input's gradient as a sparse COO tensor; glasstorch tensors are dense (sparse
+    layouts are out of scope), so that gradient has the same values, dense.
 
     >>> import glasstorch
     >>> glasstorch.tensor([[1, 2], [3, 4]]).gather(1, glasstorch.tensor([[0, 0], [1, 0]]))

@@ -7,7 +7,7 @@ from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make, _wrap_dim
 from .concat import cat, concat, concatenate, stack  # noqa: F401  (ops.join.cat & co)
-from ._strides import _shape_arg
+from ._strides import _list_kw, _shape_arg
 from .view import expand, reshape, unsqueeze, view
 
 __all__ = ["repeat_interleave", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "tril",
@@ -29,8 +29,8 @@ class Flip(Op, name="flip"):
         return flip(gy, ctx.dims), None
 
 
-def flip(input, *dims):
-    dims = _shape_arg(dims)
+def flip(input, *args, dims=None):
+    dims = _shape_arg(_list_kw(args, dims, "flip", "dims"))
     n = input._data.ndim
     wrapped = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(wrapped)) != len(wrapped):
@@ -142,8 +142,8 @@ class Repeat(Op, name="repeat"):
         return g.reshape(ctx.in_shape), None
 
 
-def repeat(input, *sizes):
-    sizes = _shape_arg(sizes)
+def repeat(input, *sizes, repeats=None):
+    sizes = _shape_arg(_list_kw(sizes, repeats, "repeat", "repeats"))
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
@@ -155,9 +155,9 @@ def repeat(input, *sizes):
     return Repeat.apply(input, sizes)
 
 
-def tile(input, *dims):
+def tile(input, *args, dims=None):
     """`repeat` with `dims` padded with leading 1s to the tensor's ndim."""
-    dims = _shape_arg(dims)
+    dims = _shape_arg(_list_kw(args, dims, "tile", "dims"))
     return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
 
 

@@ -127,8 +127,19 @@ def matmul(input, other):
     return MatMul.apply(input, other)
 
 
-def mm(input, mat2):
+def _no_cpu_out_dtype(fn, out_dtype):
+    """torch's out_dtype= overloads (aten::mm.dtype, bmm.dtype, addmm.dtype, baddbmm.dtype)
+    have CUDA/XPU kernels only: on the CPU torch raises NotImplementedError for any dtype,
+    and so does glasstorch (out_dtype=None is the overload without it)."""
+    if out_dtype is not None:
+        raise NotImplementedError(f"Could not run 'aten::{fn}.dtype' with arguments from the "
+                                  f"'CPU' backend: torch 2.13 computes {fn}(..., out_dtype=) "
+                                  "on CUDA/XPU only")
+
+
+def mm(input, mat2, out_dtype=None):
     """input @ mat2 for 2-D tensors only (no broadcasting): (n, k) @ (k, m) -> (n, m)."""
+    _no_cpu_out_dtype("mm", out_dtype)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -141,17 +152,18 @@ def mm(input, mat2):
     return Mm.apply(input, mat2)
 
 
-def bmm(input, mat2):
+def bmm(input, mat2, out_dtype=None):
     """Batched matrix product of 3-D tensors: (b, n, k) @ (b, k, m) -> (b, n, m)."""
+    _no_cpu_out_dtype("bmm", out_dtype)
     _check_batches(input, mat2, "batch1", "batch2")
     if 0 in input._data.shape or 0 in mat2._data.shape:
         # nothing to multiply: torch skips its dtype checks, the zeros take mat2's dtype
         _grad_needs_float("bmm", mat2._data.dtype, input, mat2)
         return Bmm.apply(input.to(mat2.dtype), mat2)
+    _no_bool(input, "bmm")                 # torch: the kernel's dtype first, then mat2's
     if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"expected scalar type {_type_word(input._data.dtype)} but found "
                            f"{_type_word(mat2._data.dtype)}")
-    _no_bool(input, "bmm")
     return Bmm.apply(input, mat2)
 
 
@@ -183,25 +195,27 @@ def mv(input, vec):
     return Mv.apply(input, vec)
 
 
-def dot(input, other):
+def dot(input, tensor):
     """Inner product of two 1-D tensors of the same size and dtype (no broadcasting)."""
-    na, nb = input._data.ndim, other._data.ndim
+    na, nb = input._data.ndim, tensor._data.ndim
     if na != 1 or nb != 1:
         raise RuntimeError(f"1D tensors expected, but got {na}D and {nb}D tensors")
-    la, lb = input._data.shape[0], other._data.shape[0]
+    la, lb = input._data.shape[0], tensor._data.shape[0]
     if la != lb:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{la}] and src [{lb}] "
                            f"to have the same number of elements, but got {la} and {lb} "
                            "elements respectively")
-    da, db = input._data.dtype, other._data.dtype
+    da, db = input._data.dtype, tensor._data.dtype
     if da != db:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{_type_word(da)} and {_type_word(db)}")
     _no_bool(input, "dot")
-    return Dot.apply(input, other)
+    return Dot.apply(input, tensor)
 
 
-vdot = dot  # real tensors only: conjugation is the identity
+def vdot(input, other):
+    """dot with the first vector conjugated: the identity on real tensors."""
+    return dot(input, other)
 
 
 def outer(input, vec2):
@@ -264,8 +278,9 @@ def _check_broadcast_to(input, shape):
                            f"{list(s)}")
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to (n, m). nn.Linear's op."""
+    _no_cpu_out_dtype("addmm", out_dtype)
     for t, name in ((mat1, "mat1"), (mat2, "mat2")):
         if t._data.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
@@ -284,8 +299,9 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return Addmm.apply(input, mat1, mat2, beta, alpha)
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1):
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to (b, n, m)."""
+    _no_cpu_out_dtype("baddbmm", out_dtype)
     _check_batches(batch1, batch2, "batch1", "batch2")
     d = [t._data.dtype for t in (input, batch1, batch2)]
     if d[0] != d[1]:
@@ -296,10 +312,10 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _check_broadcast_to(input, shape)
     if 0 in s1 or 0 in s2:
         return _baddbmm_no_products(input, batch1, batch2, shape, beta)
+    _no_bool(batch1, "baddbmm")            # torch: the kernel's dtype first, then batch2's
     if d[1] != d[2]:
         raise RuntimeError(f"expected scalar type {_type_word(d[1])} but found "
                            f"{_type_word(d[2])}")
-    _no_bool(batch1, "baddbmm")
     return Baddbmm.apply(input, batch1, batch2, beta, alpha)
 
 

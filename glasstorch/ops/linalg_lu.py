@@ -256,8 +256,9 @@ def _legacy_lu_solve(input, LU_data, LU_pivots, *, out=None):
     return lu_solve(LU_data, LU_pivots, input)
 
 
-def orgqr(input, tau):
-    return householder_product(input, tau)
+def orgqr(input, input2):
+    """torch.orgqr(A, tau): its schema names tau `input2` (the keyword torch accepts)."""
+    return householder_product(input, input2)
 
 
 def _reflect(x, A, tau, left, transpose):

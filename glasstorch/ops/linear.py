@@ -32,6 +32,16 @@ class Linear(Op, name="linear"):
             y += b
         return y
 
+    def name(self):
+        # torch's node is the last aten op of F.linear: addmm (2-D input with bias), mm
+        # (without), a view of the flattened GEMM for other ranks (squeeze for 1-D, no bias)
+        x_meta, _, b_meta = self._in_meta
+        if len(x_meta[0]) == 2:
+            return "AddmmBackward0" if b_meta is not None else "MmBackward0"
+        if b_meta is not None:
+            return "ViewBackward0"
+        return "SqueezeBackward4" if len(x_meta[0]) == 1 else "UnsafeViewBackward0"
+
     @staticmethod
     def backward(ctx, gy):
         saved = list(ctx.saved_tensors)
@@ -193,4 +203,6 @@ def bilinear(input1, input2, weight, bias=None):
         raise RuntimeError(f"bilinear(): cannot reshape tensor of 0 elements into shape [-1, "
                            f"{w.shape[2]}] (in1_features={w.shape[1]}, "
                            f"in2_features={w.shape[2]}: both must be positive)")
+    if w.dtype.kind == "b":              # torch's composite runs bmm, which has no bool loop
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     return Bilinear.apply(input1, input2, weight, bias)

@@ -155,9 +155,9 @@ def conv_tbc(input, weight, bias, pad=0):
     return y.permute(2, 0, 1)
 
 
-def spmm(input, mat2):
-    """torch.spmm on dense operands: the matrix product."""
-    return _t().mm(input, mat2)
+def spmm(input, mat2, out_dtype=None):
+    """torch.spmm on dense operands: the matrix product (out_dtype as torch.mm's)."""
+    return _t().mm(input, mat2, out_dtype)
 
 
 def _diff_1d(x, dim, h, edge_order):

@@ -10,8 +10,8 @@ from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Size, _make, _wrap_dim
 from ._inplace import _check_leaf, _type_word as _word
-from ._strides import (_as_view, _elem_strides, _infer_shape, _one_chunk, _ptr, _root, _shape_arg,
-                       _strided, _view_array, _view_strides)
+from ._strides import (_as_view, _elem_strides, _infer_shape, _list_kw, _one_chunk, _ptr, _root,
+                       _shape_arg, _strided, _view_array, _view_strides)
 from ._util import dims_tuple
 from .convert import Clone
 from . import layout as _layout
@@ -55,9 +55,13 @@ class Reshape(Op, name="reshape"):
         return gy.reshape(ctx.in_shape), None
 
 
-def view(input, *shape):
+def view(input, *shape, size=None, dtype=None):
     """Same memory, new shape (one dim may be -1); RuntimeError if the strides don't allow it.
     `view(dtype)` reinterprets the bytes (no gradient)."""
+    if dtype is not None:                       # view(dtype=...): no sizes with it
+        shape = _list_kw(shape if size is None else shape + (size,), dtype, "view", "dtype")
+    elif size is not None:
+        shape = _list_kw(shape, size, "view", "size")
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input._data.size)
@@ -102,9 +106,10 @@ def _type_word(np_dtype):
     return _word(_xp.dtype(np_dtype))
 
 
-def reshape(input, *shape):
+def reshape(input, *sizes, shape=None):
     """`view` when the layout allows (shares memory), else a contiguous copy."""
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    shape = _infer_shape(_shape_arg(_list_kw(sizes, shape, "reshape", "shape")),
+                         input._data.size)
     x = input._data
     if _one_chunk(x) or _view_strides(x.shape, _elem_strides(x), shape) is not None:
         out = View.apply(input, shape)
@@ -174,8 +179,8 @@ class T(Permute, name="t", view=True):
     """y = x transposed (<= 2-D, a view);  dy/dx = gy transposed."""
 
 
-def permute(input, *dims):
-    return _permute(input, _shape_arg(dims), Permute)
+def permute(input, *args, dims=None):
+    return _permute(input, _shape_arg(_list_kw(args, dims, "permute", "dims")), Permute)
 
 
 def _permute(input, dims, op):
@@ -314,9 +319,10 @@ class Expand(Op, name="expand", view=True):
         return gy, None, None
 
 
-def expand(input, *sizes):
-    """A view with size-1 dims repeated (stride 0) and new leading dims; -1 keeps a size."""
-    sizes = _shape_arg(sizes)
+def expand(input, *sizes, size=None, implicit=False):
+    """A view with size-1 dims repeated (stride 0) and new leading dims; -1 keeps a size.
+    `implicit` (torch: marks a broadcast its tracer inserted) changes nothing in the result."""
+    sizes = _shape_arg(_list_kw(sizes, size, "expand", "size"))
     x = input._data
     shape, st = x.shape, _elem_strides(x)
     n, m = len(sizes), len(shape)

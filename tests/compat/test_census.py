@@ -7,10 +7,19 @@ import os
 from glasstorch.compat.__main__ import build, default_path
 
 # present % per namespace, as measured when this floor was last raised
-FLOOR = {"torch": 98.5, "Tensor": 98.5, "nn": 100.0, "nn.functional": 98.0, "nn.init": 100.0,
+FLOOR = {"torch": 99.0, "Tensor": 99.5, "nn": 100.0, "nn.functional": 100.0, "nn.init": 100.0,
          "nn.utils": 100.0, "optim": 100.0, "optim.lr_scheduler": 100.0, "utils.data": 100.0,
          "autograd": 100.0, "autograd.functional": 100.0, "linalg": 100.0, "special": 100.0,
          "fft": 100.0, "distributions": 100.0, "testing": 100.0, "cuda": 100.0, "backends": 100.0}
+
+# "with torch's signature" % per namespace (every parameter name torch accepts is accepted);
+# the issue's target is 95% everywhere
+SIGNATURE_FLOOR = {"torch": 98.5, "Tensor": 99.5, "nn": 100.0, "nn.functional": 100.0,
+                   "nn.init": 100.0, "nn.utils": 100.0, "optim": 100.0,
+                   "optim.lr_scheduler": 100.0, "utils.data": 100.0, "autograd": 100.0,
+                   "autograd.functional": 100.0, "linalg": 100.0, "special": 100.0,
+                   "fft": 100.0, "distributions": 100.0, "testing": 100.0, "cuda": 100.0,
+                   "backends": 100.0}
 
 
 def test_compatibility_doc_is_fresh_and_coverage_holds():
@@ -23,6 +32,9 @@ def test_compatibility_doc_is_fresh_and_coverage_holds():
         assert n > 0, f"{ns}: torch lists no in-scope names (census broken?)"
         assert 100.0 * present / n >= FLOOR[ns], \
             f"{ns}: {present}/{n} present, below the floor {FLOOR[ns]}%"
+        assert 100.0 * compatible / n >= SIGNATURE_FLOOR[ns], \
+            f"{ns}: {compatible}/{n} with torch's signature, below the floor " \
+            f"{SIGNATURE_FLOOR[ns]}%"
 
 
 def test_census_classifies_by_signature():
@@ -34,3 +46,28 @@ def test_census_classifies_by_signature():
     tensor_rows = {name: status for name, status, _ in classify("Tensor")}
     assert tensor_rows["to_dense"] == "out of scope"
     assert tensor_rows["sum"] == "compatible"
+
+
+def test_census_takes_parameter_names_torch_accepts():
+    """torch's override lambdas misname parameters torch itself rejects; the census reads the
+    native schemas instead (a method gets only its method overloads)."""
+    import pytest
+    import torch
+    from glasstorch.compat.census import _torch_params
+    ov = torch.overrides.get_testing_overrides()
+    where = _torch_params(torch, torch.where, ov[torch.where], "torch")
+    assert "other" in where and "y" not in where
+    c = torch.ones(2) > 0
+    with pytest.raises(TypeError):            # the lambda's names: torch rejects them
+        torch.where(c, x=torch.ones(2), y=torch.zeros(2))
+    torch.where(c, input=torch.ones(2), other=torch.zeros(2))
+    assert "out_dtype" in _torch_params(torch, torch.mm, ov[torch.mm], "torch")
+    assert "out_dtype" not in _torch_params(torch, torch.Tensor.mm, ov[torch.Tensor.mm], "Tensor")
+    with pytest.raises(TypeError):            # mm.dtype is a function-only overload
+        torch.ones(2, 2).mm(torch.ones(2, 2), out_dtype=torch.float32)
+    # a Tensor method's list parameter is a keyword in torch: x.view(size=...)
+    assert _torch_params(torch, torch.Tensor.view, ov[torch.Tensor.view], "Tensor")[:1] == \
+        ["size"]
+    assert torch.ones(2, 3).view(size=(3, 2)).shape == (3, 2)
+    # a Python function's own signature
+    assert "grad_variables" in _torch_params(torch, torch.autograd.backward, None, "autograd")

@@ -78,3 +78,44 @@ def test_deprecated_names():
         with pytest.warns(FutureWarning, match="Container` is deprecated"):
             c = lib.nn.Container(a=lib.nn.Linear(1, 1))
         assert [n for n, _ in c.named_children()] == ["a"]
+
+
+@pytest.mark.parametrize("k", range(len(CASES)))
+def test_load_state_dict_into_a_lazy_module(k):
+    # torch's _lazy_load_hook: the placeholders take the checkpoint's shapes and values; the
+    # module stays Lazy* (in_features/in_channels 0) until its first forward (d2l read-write)
+    make, shape = CASES[k]
+    t = make(torch.nn)
+    x = np.random.default_rng(k).standard_normal(shape).astype(np.float32)
+    t(torch.tensor(x))
+    g, t2 = make(gt.nn), make(torch.nn)
+    t2.load_state_dict(t.state_dict())
+    g.load_state_dict({k: gt.tensor(v.numpy()) for k, v in t.state_dict().items()})
+    assert repr(g) == repr(t2) and type(g).__name__ == type(t2).__name__
+    assert g.has_uninitialized_params() == t2.has_uninitialized_params()
+    for (n, a), (_, b) in zip(g.state_dict().items(), t2.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=n)
+    g.train(), t2.train()
+    try:
+        yt = t2(torch.tensor(x))
+    except ValueError:      # torch: an affine InstanceNorm loaded lazily keeps num_features 0
+        with pytest.raises(ValueError, match="to match num_features"):
+            g(gt.tensor(x))
+        return
+    np.testing.assert_allclose(g(gt.tensor(x)).detach().numpy(), yt.detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+    assert repr(g) == repr(t2) and type(g).__name__ == type(t2).__name__
+
+
+def test_load_state_dict_lazy_into_initialized_raises():
+    for lib in (gt, torch):
+        with pytest.raises(RuntimeError, match="Can't access the shape of an uninitialized"):
+            lib.nn.Linear(2, 3).load_state_dict(lib.nn.LazyLinear(3).state_dict())
+
+
+def test_state_dict_of_a_lazy_module_keeps_its_placeholders():
+    for lib in (gt, torch):
+        sd = lib.nn.Sequential(lib.nn.LazyLinear(3), lib.nn.LazyBatchNorm1d()).state_dict()
+        assert [type(v).__name__ for v in sd.values()] == [
+            "UninitializedParameter", "UninitializedParameter", "UninitializedParameter",
+            "UninitializedParameter", "UninitializedBuffer", "UninitializedBuffer", "Tensor"]

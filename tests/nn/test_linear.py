@@ -200,3 +200,15 @@ def test_bilinear_with_empty_features(n, i1, i2, o):
     args = [np.ones((n, i1)), np.ones((n, i2)), np.ones((o, i1, i2)), np.ones(o)]
     got, detail = outcome(lambda lib, a, b, w, c: lib.nn.functional.bilinear(a, b, w, c), args)
     assert got in ("same_value", "same_error"), detail
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 2, 3), (2, 2, 2, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_grad_fn_name_and_repr_match_torch(shape, bias):
+    # torch's node is F.linear's last aten op (addmm, mm, view, ...): printed in reprs
+    g, t = gt.nn.Linear(3, 4, bias=bias), torch.nn.Linear(3, 4, bias=bias)
+    g.load_state_dict({k: gt.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    x = np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    yg, yt = g(gt.tensor(x)), t(torch.tensor(x))
+    assert yg.grad_fn.name() == yt.grad_fn.name()
+    assert repr(yg) == repr(yt)

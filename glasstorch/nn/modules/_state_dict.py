@@ -8,7 +8,7 @@ from collections import OrderedDict, namedtuple
 
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Parameter, _Uninitialized
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -26,10 +26,13 @@ def state_dict(self, args, destination, prefix, keep_vars, base):
         destination = OrderedDict()
     for name, p in self._parameters.items():
         if p is not None:
-            destination[prefix + name] = p if keep_vars else p.detach()
+            # torch: a lazy module's placeholders are saved as they are (not detached)
+            keep = keep_vars or isinstance(p, _Uninitialized)
+            destination[prefix + name] = p if keep else p.detach()
     for name, b in self._buffers.items():
         if b is not None and name not in self._non_persistent_buffers_set:
-            destination[prefix + name] = b if keep_vars else b.detach()
+            keep = keep_vars or isinstance(b, _Uninitialized)
+            destination[prefix + name] = b if keep else b.detach()
     extra = getattr(type(self), "get_extra_state", None)
     if extra is not None and extra is not base.get_extra_state:
         destination[prefix + "_extra_state"] = self.get_extra_state()
@@ -63,6 +66,12 @@ def load_state_dict(self, state_dict, strict, assign, base):
                 errors.append(f'While copying the parameter named "{key}", expected '
                               f"torch.Tensor or Tensor-like object from checkpoint but "
                               f"received {type(value)}")
+                continue
+            if isinstance(target, _Uninitialized):
+                # torch's LazyModuleMixin._lazy_load_hook: a lazy module's placeholder takes
+                # the checkpoint's shape (its in_features stays 0 until the first forward)
+                if not isinstance(value, _Uninitialized):
+                    plan.append((module, name, target, value))
                 continue
             if tuple(value.shape) != tuple(target.shape):
                 errors.append(f"size mismatch for {key}: copying a param with shape "
@@ -98,5 +107,7 @@ def load_state_dict(self, state_dict, strict, assign, base):
                 else:
                     module._buffers[name] = value
             else:
+                if isinstance(target, _Uninitialized):
+                    target.materialize(value.shape)
                 target.copy_(value)
     return _IncompatibleKeys(missing, unexpected)
