@@ -171,20 +171,3 @@ def fra_eng_stand_in(data_root):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "fra.txt"), "w", encoding="utf-8") as f:
         f.write("".join(f"{en}\t{fr}\n" for en, fr in fra_eng_pairs()))
-
-
-def run_chapter_curves(chapter, tmp_path, n_train=512, n_val=256, timeout=900):
-    """run_chapter through d2l/curves.py (the chapter's output, then one `curve label x y`
-    line per point its training curves drew), glasstorch and torch side by side: two
-    processes at once, as many cores as CI has."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from test_clients import run
-
-    def one(fw):
-        work = setup_data(str(tmp_path / fw), n_train, n_val)
-        return run(fw, "d2l/curves.py", os.path.join(HERE, "d2l", f"{chapter}.py"), cwd=work,
-                   timeout=timeout)
-    with ThreadPoolExecutor(2) as pool:
-        g, t = pool.map(one, ("glasstorch", "torch"))
-    return g, t
