@@ -175,9 +175,25 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     # torch computes the length in double precision: ceil((end - start) / step)
     import math
     n = max(0, math.ceil((end - start) / step))
-    arr = (start + _xp.arange(n, dtype=_xp.float64) * step) if dtype.is_floating_point else \
-        _xp.arange(start, end, step)
+    if dtype == _dtype.float32:
+        arr = _arange_float32(start, step, n)
+    elif dtype.is_floating_point:
+        arr = start + _xp.arange(n, dtype=_xp.float64) * step
+    else:
+        arr = _xp.arange(start, end, step)
     return _finish(arr.astype(dtype.np), requires_grad)
+
+
+def _arange_float32(start, step, n):
+    """torch's CPU kernel, to the bit: in blocks of 8 (one AVX2 vector of float32) the block's
+    first value start + step * i is computed in double and rounded to float32, then lane j
+    adds j * step in double before the rounding; the last n % 8 values are start + step * i.
+    So arange(-2.5, 2.5, 0.1)[11] is -1.4000001, not the float32 nearest to -1.4. (One
+    chunk: torch splits more than 32768 values among its threads, each chunk from its start.)"""
+    i = _xp.arange(n, dtype=_xp.float64)
+    lane = i % 8
+    first = (start + step * (i - lane)).astype(_xp.float32).astype(_xp.float64)
+    return _xp.where(i < n - n % 8, first + lane * step, start + step * i).astype(_xp.float32)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
