@@ -123,24 +123,25 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 _xp.matmul(wh, hs, out=at)
                 gt += at
                 _xp.tanh(gt, out=gt)
-                if save:
+                if save:    # every saved factor is written once (they stream to memory)
                     kt = K[4 * H * k:4 * H * (k + m)].reshape(4 * H, m)
-                    _xp.multiply(gt, gt, out=kt)             # 1 - tanh^2: 4 s(1-s) for
-                    _xp.subtract(1, kt, out=kt)              # i, f, o; tanh' for g
+                    q, qg = at, at[2 * H:3 * H]
+                    _xp.multiply(gt, gt, out=q)              # 1 - tanh^2: 4 s(1-s) for
+                    _xp.subtract(1, q, out=q)                # i, f, o; tanh' for g
+                    _xp.multiply(q[H:2 * H], cs, out=kt[H:2 * H])
                 for s in (gt[:2 * H], o):                    # tanh(a/2) -> sigmoid(a)
                     s *= 0.5
                     s += 0.5
                 if save:
-                    kt[:H] *= gg
-                    kt[H:2 * H] *= cs
-                    kt[2 * H:3 * H] *= i
-                    kt[2 * H:3 * H] *= 4
+                    _xp.multiply(q[:H], gg, out=kt[:H])
+                    qg *= 4
+                    _xp.multiply(qg, i, out=kt[2 * H:3 * H])
                     F[H * k:H * (k + m)].reshape(H, m)[...] = f
                 cs *= f
-                t = at[:H]
+                t = tc_[:H * m].reshape(H, m)
                 _xp.multiply(i, gg, out=t)
                 cs += t
-                tc = tc_[:H * m].reshape(H, m)
+                tc = t
                 _xp.tanh(cs, out=tc)
                 if wr is None:
                     _xp.multiply(o, tc, out=hs)
@@ -149,11 +150,11 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                     _xp.multiply(o, tc, out=u)
                     _xp.matmul(wr, u, out=hs)
                 if save:
-                    kt[3 * H:] *= tc
-                    at = A[H * k:H * (k + m)].reshape(H, m)  # o (1 - tanh^2 c')
-                    _xp.multiply(tc, tc, out=at)
-                    _xp.subtract(1, at, out=at)
-                    at *= o
+                    _xp.multiply(q[3 * H:], tc, out=kt[3 * H:])
+                    a2 = q[:H]                               # o (1 - tanh^2 c')
+                    _xp.multiply(tc, tc, out=a2)
+                    _xp.subtract(1, a2, out=a2)
+                    _xp.multiply(a2, o, out=A[H * k:H * (k + m)].reshape(H, m))
                 y[r] = hs.T
             h_n[lo:hi], c_n[lo:hi] = h.T, c.T
             if save:
