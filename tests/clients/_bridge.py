@@ -10,6 +10,9 @@ random sources of one framework by `BridgeRNG`, a NumPy RandomState both runs sh
   float64, then the result dtype, as glasstorch), F.dropout (the same mask rule as glasstorch's ops/dropout.py: keep where u >= p, u drawn in
   float32) and Tensor.random_ (used only to seed DataLoader workers/samplers: returns 0
   without drawing);
+- torch: nn.RNN/GRU/LSTM with dropout between layers, in training, run layer by layer with
+  the bridged F.dropout on each inner layer's time-major output (torch draws that mask
+  inside its C++ kernel, as glasstorch's ops/rnn.py draws it between its layers);
 - both: a DataLoader with workers seeds them with base seed 0 and draws nothing for it
   (glasstorch would draw it from the shared stream; torch's random_ above draws nothing);
 - both: RandomSampler.__iter__ becomes one permutation per pass (torch draws an extra empty
@@ -191,6 +194,39 @@ def install(framework, seed):
             return input.mul_(keep) if inplace else input * keep
         return drop
 
+    def layered(original):
+        from torch import _VF
+
+        def forward(self, input, hx=None):
+            if not (self.training and self.dropout > 0 and self.num_layers > 1) or \
+                    self.proj_size or not isinstance(input, torch.Tensor) or input.dim() != 3:
+                return original(self, input, hx)
+            x = input.transpose(0, 1) if self.batch_first else input
+            D = 2 if self.bidirectional else 1
+            zeros = x.new_zeros(self.num_layers * D, x.shape[1], self.hidden_size)
+            lstm = self.mode == "LSTM"
+            states = (list(hx) if hx is not None else [zeros, zeros]) if lstm else \
+                [hx if hx is not None else zeros]
+            fn = {"LSTM": _VF.lstm, "GRU": _VF.gru, "RNN_TANH": _VF.rnn_tanh,
+                  "RNN_RELU": _VF.rnn_relu}[self.mode]
+            per = len(self._flat_weights) // (self.num_layers * D)
+            finals = [[] for _ in states]
+            for layer in range(self.num_layers):
+                h = [s[layer * D:(layer + 1) * D] for s in states]
+                w = self._flat_weights[layer * D * per:(layer + 1) * D * per]
+                x, *out = fn(x, tuple(h) if lstm else h[0], w, self.bias, 1, 0.0, True,
+                             self.bidirectional, False)
+                for f, o in zip(finals, out):
+                    f.append(o)
+                if layer < self.num_layers - 1:
+                    x = F.dropout(x, self.dropout, True)
+            finals = [torch.cat(f, 0) for f in finals]
+            x = x.transpose(0, 1) if self.batch_first else x
+            return x, (tuple(finals) if lstm else finals[0])
+        return forward
+
+    for cls in (torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM):
+        cls.forward = layered(cls.forward)
     F.dropout1d = feature_dropout((3,))
     F.dropout2d = feature_dropout((2, 3, 4))       # torch reads 2-D/3-D input as batched
     F.dropout3d = feature_dropout((5,))
