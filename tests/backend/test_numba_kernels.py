@@ -197,10 +197,10 @@ def test_nhwc_copy_same_bits(shape, kernels):
 
 @pytest.mark.parametrize("cl", [False, True])
 def test_relu_against_torch(cl, kernels):
-    """relu's gradient on either kernel choice (and create_graph's recorded path)."""
+    """relu's gradient on either kernel choice."""
     from helpers import check_op
 
     def fn(lib, x):
         return (x.contiguous(memory_format=lib.channels_last) if cl else x).relu()
-    check_op(fn, [(3, 4, 5, 6)], lib=True, avoid=[0.0], double=True)
+    check_op(fn, [(3, 4, 5, 6)], lib=True, avoid=[0.0])
     check_op(fn, [(3, 4, 5, 6)], lib=True, dtype="float32", avoid=[0.0])
