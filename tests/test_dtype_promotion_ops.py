@@ -71,28 +71,11 @@ _NO_KERNEL = "torch has no kernel for that dtype and raises NotImplementedError;
 KNOWN = {
     "adaptive_avg_pool2d": "integer input: glasstorch NotImplementedError, torch RuntimeError",
     "adaptive_max_pool2d": "bool/integer input: " + _NO_KERNEL + "computes",
-    "bilinear": "bool x bool: " + _NO_KERNEL + "computes",
     "im2col": "integer input (F.unfold): " + _NO_KERNEL + "computes",
-    "kthvalue": "bool input: " + _NO_KERNEL + "computes",
     "max_unpool2d": "bool/integer input: " + _NO_KERNEL + "computes (bool: ValueError)",
     "max_pool2d_with_indices": "bool input: " + _NO_KERNEL + "raises ValueError",
-    "reflection_pad1d": "bool input: " + _NO_KERNEL + "computes",
-    "reflection_pad2d": "bool input: " + _NO_KERNEL + "computes",
-    "replication_pad1d": "bool input: " + _NO_KERNEL + "computes",
-    "replication_pad2d": "bool input: " + _NO_KERNEL + "computes",
-    "replication_pad3d": "bool input: " + _NO_KERNEL + "computes",
-    "ctc_loss": "float16 input: " + _NO_KERNEL + "computes",
     "zeta": "float16 with another dtype: " + _NO_KERNEL + "computes",
     "cross_map_lrn2d": "float16: " + _NO_KERNEL + "computes; int64: values differ by 4e-5",
-    "bmm": "bool x other dtype: torch NotImplementedError (bool checked first), glasstorch "
-           "RuntimeError (dtype mismatch checked first)",
-    "baddbmm": "as bmm",
-    "einsum": "as bmm",
-    "linalg_cholesky": "float16: torch NotImplementedError, glasstorch RuntimeError",
-    "linalg_det": "as linalg_cholesky",
-    "linalg_qr": "as linalg_cholesky",
-    "linalg_solve": "as linalg_cholesky",
-    "linalg_svd": "as linalg_cholesky",
     "upsample_bilinear2d": "uint8: torch has a fixed-point uint8 kernel, glasstorch raises "
                            "NotImplementedError",
     "binary_cross_entropy_with_logits": "float16 input with a float64 target: values differ "

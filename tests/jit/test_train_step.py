@@ -21,10 +21,35 @@ def _seq():
     return nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU(), nn.Linear(8, 3))
 
 
+class _Shared(nn.Module):
+    """A weight used twice and a relu output read by two consumers: gradients add up."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(6, 6), nn.Linear(6, 3)
+
+    def forward(self, x):
+        h = self.a(x).relu()
+        return self.b(self.a(h) + h)
+
+
+_SGD = gt.optim.SGD
+
+
 @pytest.mark.parametrize("make, shape, opt", [
-    (_mlp, (16, 1, 28, 28), lambda p: gt.optim.SGD(p, lr=0.1, momentum=0.9)),
+    (_mlp, (16, 1, 28, 28), lambda p: _SGD(p, lr=0.1, momentum=0.9)),
     (_lenet, (8, 1, 28, 28), lambda p: gt.optim.Adam(p, lr=1e-3)),
     (_seq, (4, 6), lambda p: gt.optim.AdamW(p, lr=1e-2)),
+    (_mlp, (8, 1, 28, 28), lambda p: _SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-3,
+                                          nesterov=True)),
+    (_mlp, (8, 1, 28, 28), lambda p: _SGD(p, lr=0.05, momentum=0.5, dampening=0.3,
+                                          weight_decay=1e-2, maximize=True)),
+    (_mlp, (8, 1, 28, 28), lambda p: _SGD(p, lr=0.05)),
+    (_mlp, (8, 1, 28, 28), lambda p: gt.optim.Adam(p, lr=1e-3, weight_decay=1e-2,
+                                                   amsgrad=True)),
+    (_Shared, (5, 6),
+     lambda p: gt.optim.AdamW(p, lr=1e-2, weight_decay=0.1, maximize=True)),
+    (_seq, (4, 6), lambda p: gt.optim.RMSprop(p, lr=1e-2)),     # not fused: its own step()
 ])
 def test_fifty_steps_bit_identical_to_eager(make, shape, opt):
     gt.manual_seed(0)
@@ -46,6 +71,37 @@ def test_fifty_steps_bit_identical_to_eager(make, shape, opt):
         assert loss_t.item() == loss_e.item()
     for (name, a), b in zip(eager.state_dict().items(), traced.state_dict().values()):
         assert np.array_equal(a.numpy(), b.numpy()), name
+    for a, b in zip(eager.parameters(), traced.parameters()):   # .grad as after eager backward
+        assert np.array_equal(a.grad.numpy(), b.grad.numpy())
+    for sa, sb in zip(opt_e.state.values(), opt_t.state.values()):   # optimizer state too
+        for key in sa:
+            assert np.array_equal(sa[key].numpy(), sb[key].numpy()), key
+
+
+def test_mlp_step_is_array_code_with_a_fused_update():
+    # linear, relu and flatten run as NumPy calls in the generated function; only the loss
+    # calls an op's own forward/backward; SGD and Adam update fused, other optimizers not
+    m = _mlp()
+    x, y = gt.randn(4, 1, 28, 28), gt.tensor([0, 1, 2, 3])
+    step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.1), (x, y))
+    src = step.source
+    assert src.count("_matmul(") == 5 and "_maximum(" in src and "_bitwise_and(" in src
+    assert src.count("_y, c") == 1 and step._update is not None
+    rms = gt.optim.RMSprop(m.parameters())
+    assert jit.trace_train_step(m, nn.CrossEntropyLoss(), rms, (x, y))._update is None
+
+
+def test_grads_are_fresh_arrays_each_step():
+    # the step reuses its buffers, never for .grad: a gradient kept from step 1 stays put
+    m = _mlp()
+    x, y = gt.randn(4, 1, 28, 28), gt.tensor([0, 1, 2, 3])
+    step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.1), (x, y))
+    step(x, y)
+    kept = [p.grad for p in m.parameters()]
+    copies = [g.numpy().copy() for g in kept]
+    step(gt.randn(4, 1, 28, 28), y)
+    for g, c in zip(kept, copies):
+        assert np.array_equal(g.numpy(), c)
 
 
 def test_refuses_dropout_and_training_batch_norm():
