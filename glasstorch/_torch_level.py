@@ -8,7 +8,11 @@ converts its arguments and calls the nn.functional form, where the computation l
 torch.dropout / alpha_dropout / feature_alpha_dropout take (input, p, train), all required, and
 raise RuntimeError (not nn.functional's ValueError) for p outside [0, 1]; torch.layer_norm and
 group_norm take cudnn_enable(d), which chooses a GPU kernel and changes nothing on the CPU
-(torch's CPU result is the same either way); torch.rrelu takes a generator.
+(torch's CPU result is the same either way); torch.rrelu takes a generator. torch.lstm, gru,
+rnn_tanh and rnn_relu have a padded overload (input, hx, params, has_biases, num_layers, dropout,
+train, bidirectional, batch_first) and a packed one (data, batch_sizes, hx, params, ...): by
+position ops/rnn.py tells them apart; the packed one's keywords data= / batch_sizes= are
+resolved here.
 """
 import warnings
 
@@ -16,7 +20,8 @@ __all__ = ["kl_div", "binary_cross_entropy_with_logits", "cosine_embedding_loss"
            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
            "triplet_margin_loss", "embedding", "bilinear", "batch_norm", "instance_norm",
            "detach", "dropout", "alpha_dropout", "feature_alpha_dropout", "layer_norm",
-           "group_norm", "rrelu", "ctc_loss"]
+           "group_norm", "rrelu", "ctc_loss", "lstm", "gru", "rnn_tanh", "rnn_relu",
+           "embedding_bag"]
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -86,6 +91,53 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
                           scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
+                  per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """ATen's form: (output, offset2bag, bag_size, max_indices), output being
+    nn.functional's (mode 0 sum, 1 mean, 2 max). The other three are what torch's backward
+    keeps, by its CPU rules (offsets well formed: with include_last_offset the last one is
+    the number of indices): offset2bag the bag of every index (empty for a 'sum' on torch's
+    fast path: float32/float16 rows of unit stride, no padding_idx, unit-stride weights);
+    bag_size the count of non-padding indices per bag ('sum': zeros, one per bag);
+    max_indices: 'max' the row of each bag's maximum per column (the first on ties, 0 for an
+    empty bag), 'mean' bag_size, 'sum' zeros."""
+    from .backend import xp
+    from .creation import tensor as _tensor
+    if not hasattr(offsets, "shape"):
+        raise TypeError(f"embedding_bag(): argument 'offsets' (position 3) must be Tensor, not "
+                        f"{type(offsets).__name__}")
+    if mode not in (0, 1, 2):
+        raise RuntimeError(f"embedding_bag: mode must be 0 (sum), 1 (mean) or 2 (max), got "
+                           f"{mode}")
+    out = _F().embedding_bag(indices, weight, offsets, scale_grad_by_freq=scale_grad_by_freq,
+                             mode=("sum", "mean", "max")[mode], sparse=sparse,
+                             per_sample_weights=per_sample_weights,
+                             include_last_offset=include_last_offset, padding_idx=padding_idx)
+    idx, off = indices._data.reshape(-1), offsets._data.astype(xp.int64)
+    B = off.size - 1 if include_last_offset else off.size
+    bag = xp.searchsorted(off[:B], xp.arange(idx.size), side="right") - 1
+    pad = None if padding_idx is None else padding_idx % weight.shape[0]
+    keep = idx != pad if pad is not None else xp.ones(idx.size, dtype=bool)
+    int64 = lambda a: _tensor(xp.asarray(a, dtype=xp.int64))   # noqa: E731
+    if mode == 0:
+        st = weight.stride()
+        fast = (weight.dtype.itemsize in (2, 4) and weight.dtype.is_floating_point
+                and st[1] == 1 and pad is None
+                and (per_sample_weights is None or per_sample_weights.stride()[0] == 1))
+        zeros = xp.zeros(B, dtype=xp.int64)
+        return out, int64(xp.zeros(0) if fast else bag), int64(zeros), int64(zeros)
+    size = xp.bincount(bag[keep], minlength=B)[:B]
+    if mode == 1:
+        return out, int64(bag), int64(size), int64(size)
+    w = weight._data
+    best = xp.zeros((B, w.shape[1]), dtype=xp.int64)
+    for b in range(B):
+        rows = idx[(bag == b) & keep]
+        if rows.size:
+            best[b] = rows[xp.argmax(w[rows], axis=0)]      # argmax: the first maximum
+    return out, int64(bag), int64(size), int64(best)
+
+
 def bilinear(input1, input2, weight, bias=None):
     return _F().bilinear(input1, input2, weight, bias)
 
@@ -141,3 +193,48 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     from .ops import activation
     return activation._rrelu(input, lower, upper, training, False, generator)
+
+
+def _recurrent(mode, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+               batch_first, data, batch_sizes):
+    from .ops import rnn
+    fn = getattr(rnn, mode)
+    if data is None and batch_sizes is None:      # padded, or packed given by position
+        args = (input, hx, params, has_biases, num_layers, dropout, train, bidirectional)
+        if any(a is None for a in args):
+            raise TypeError(f"{mode}() missing required arguments: (input, hx, params, "
+                            "has_biases, num_layers, dropout, train, bidirectional) or (data, "
+                            "batch_sizes, hx, params, has_biases, num_layers, dropout, train, "
+                            "bidirectional)")
+        return fn(*args, batch_first) if batch_first is not None else fn(*args)
+    if data is not None and input is not None:
+        raise TypeError(f"{mode}() got multiple values for argument 'data'")
+    if batch_sizes is None or batch_first is not None:
+        raise TypeError(f"{mode}(): the packed overload takes (data, batch_sizes, hx, params, "
+                        "has_biases, num_layers, dropout, train, bidirectional)")
+    return fn(input if data is None else data, batch_sizes, hx, params, has_biases, num_layers,
+              dropout, train, bidirectional)
+
+
+def lstm(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+         train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("lstm", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)
+
+
+def gru(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+        train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("gru", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)
+
+
+def rnn_tanh(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+             train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("rnn_tanh", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)
+
+
+def rnn_relu(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+             train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("rnn_relu", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)

@@ -10,8 +10,10 @@ replay stays bit-identical to eager training.
 
 `em` (train_step._Emitter) names values (`em.v(value)`), gradients (`em.g(value)`), keeps
 constants and buffers (`em.const`, `em.buffer`: allocated once, reused by every call).
-Covered: linear (2-D input), relu, view/reshape. Everything else (conv, pooling, losses...)
-runs its eager forward and backward on arrays.
+Covered: linear (2-D input), relu, view/reshape, 2-d convolutions (train_conv.py: forward
+keeps its im2col columns for the weight gradient) and max pooling over windows tiling the input
+(train_pool.py). Everything else (other pooling, losses...) runs its eager forward and
+backward on arrays.
 """
 import numpy as np
 
@@ -155,5 +157,9 @@ class _Reshape(_Rule):
         return em.contribute(x, f"{em.g(y)}.reshape({em.const(tuple(x.shape))})")
 
 
+from .train_conv import ConvRule  # noqa: E402
+from .train_pool import MaxPoolRule  # noqa: E402
+
 RULES = {"linear": _Linear.make, "relu": _Relu.make, "view": _Reshape.make,
-         "reshape": _Reshape.make}
+         "reshape": _Reshape.make, "convolution": ConvRule.make,
+         "max_pool2d_with_indices": MaxPoolRule.make}

@@ -130,3 +130,53 @@ def test_linear_regression_training(tmp_path, chapter):
 def test_weight_decay(tmp_path):
     g, t = run_both("weight_decay", tmp_path)
     assert_same(g, t)
+
+
+# ---- chapter_linear-classification -----------------------------------------------------------
+@pytest.mark.slow
+def test_image_classification_dataset(tmp_path):
+    g, t = run_both("image_classification_dataset", tmp_path)
+    assert "torch.Size([64, 1, 32, 32]) torch.float32 torch.Size([64]) torch.int64" in g
+    # cell 7 times one pass over the training loader: a timing, not comparable
+    assert_same(g, t, loose=[r" sec'$"])
+
+
+@pytest.mark.slow
+def test_classification(tmp_path):
+    g, t = run_both("classification", tmp_path)
+    assert_same(g, t)
+
+
+@pytest.mark.parametrize("chapter", ["softmax_regression_scratch", "softmax_regression_concise"])
+def test_softmax_regression(tmp_path, chapter):
+    g, t = run_both(chapter, tmp_path)
+    assert "val_acc" in g
+    assert_same(g, t)
+
+
+# ---- chapter_multilayer-perceptrons ----------------------------------------------------------
+def test_mlp(tmp_path):
+    # ReLU, sigmoid, tanh and their gradients (autograd through x.grad) as plotted curves
+    g, t = run_both("mlp", tmp_path)
+    assert "ylabel='grad of relu'" in g
+    assert_same(g, t)
+
+
+def test_mlp_implementation(tmp_path):
+    g, t = run_both("mlp_implementation", tmp_path)
+    assert "val_acc" in g
+    assert_same(g, t)
+
+
+@pytest.mark.slow
+def test_numerical_stability_and_init(tmp_path):
+    g, t = run_both("numerical_stability_and_init", tmp_path)
+    assert "after multiplying 100 matrices" in g
+    assert_same(g, t)
+
+
+@pytest.mark.slow
+def test_dropout(tmp_path):
+    g, t = run_both("dropout", tmp_path)
+    assert "val_acc" in g
+    assert_same(g, t)

@@ -164,3 +164,67 @@ def test_torch_ctc_loss_int_reduction(reduction):
 def test_torch_ctc_loss_errors():
     check_raises(lambda m, x: m.ctc_loss(x.log_softmax(-1), m.tensor([[1, 2]]), [4], [2], 0,
                                          "mean"), [(4, 1, 3)], lib=True)
+
+
+def _rnn_params(m, mode, H=3, I=2):
+    G = {"lstm": 4, "gru": 3}.get(mode, 1) * H
+    rng = np.random.default_rng(4)
+    return [m.tensor(rng.standard_normal(s)) for s in ((G, I), (G, H), (G,), (G,))]
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+def test_recurrent_packed_overload_by_keyword(mode):
+    """torch.lstm & co.: the packed overload (data, batch_sizes, hx, ...) by keyword, and by
+    position, against torch; the padded one unchanged."""
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((5, 2))            # batch_sizes [2, 2, 1]: 5 rows
+    padded = rng.standard_normal((2, 3, 2))
+    h0 = rng.standard_normal((1, 2, 3))
+    outs = []
+    for m in (gt, torch):
+        hx = [m.tensor(h0), m.tensor(h0 * 0.5)] if mode == "lstm" else m.tensor(h0)
+        fn = getattr(m, mode)
+        d, bs, params = m.tensor(data, requires_grad=True), m.tensor([2, 2, 1]), \
+            _rnn_params(m, mode)
+        kw = fn(d, batch_sizes=bs, hx=hx, params=params, has_biases=True, num_layers=1,
+                dropout=0.0, train=False, bidirectional=False)
+        kw2 = fn(data=d, batch_sizes=bs, hx=hx, params=params, has_biases=True, num_layers=1,
+                 dropout=0.0, train=False, bidirectional=False)
+        pos = fn(d, bs, hx, params, True, 1, 0.0, False, False)
+        pad = fn(m.tensor(padded), hx, params, True, 1, 0.0, False, False, True)
+        kw[0].sum().backward()
+        outs.append([o.detach().numpy() for o in (*kw, *kw2, *pos, *pad)] + [d.grad.numpy()])
+    for g, t in zip(*outs):
+        np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12)
+    for m in (gt, torch):
+        with pytest.raises(TypeError):
+            getattr(m, mode)(m.ones(5, 2))
+
+
+@pytest.mark.parametrize("args", [
+    (0,), (1,), (2,), (0, False, None, False, 2), (1, False, None, True), (2, False, None, True),
+    (2, False, None, False, 4), (1, False, None, False, -1), (0, False, "psw"),
+    (0, False, None, True),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_embedding_bag(args, dtype):
+    """torch.embedding_bag's four results; the output's gradient against torch."""
+    idx, off = [1, 2, 4, 5, 4, 3, 2, 0], [0, 3, 3, 6]
+    if len(args) > 3 and args[3]:
+        # include_last_offset: the last offset ends the last bag (torch's CPU kernel counts
+        # indices past a smaller last offset into the last bag; glasstorch stops there)
+        off = [0, 3, 6, 8]
+    w = np.random.default_rng(6).standard_normal((6, 3))
+    w[2, 1] = w[0, 1]                                   # a tie in the max
+    psw = np.arange(1.0, 9.0)
+    outs = []
+    for m in (gt, torch):
+        W = m.tensor(w, dtype=getattr(m, dtype), requires_grad=True)
+        rest = tuple(m.tensor(psw, dtype=W.dtype) if a == "psw" else a for a in args[1:])
+        r = m.embedding_bag(W, m.tensor(idx), m.tensor(off), False, args[0], *rest)
+        r[0].backward(m.ones_like(r[0]) * m.arange(3.0, dtype=W.dtype))
+        outs.append([t.detach().numpy() for t in r] + [W.grad.numpy()])
+    for g, t in zip(*outs):
+        assert g.dtype == t.dtype and g.shape == t.shape
+        np.testing.assert_allclose(g, t, rtol=1e-6)
+    check_raises(lambda m, W: m.embedding_bag(W, m.tensor(idx), None), [(6, 3)], lib=True)

@@ -17,6 +17,15 @@ def _mlp():
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
+def _lenet_max():
+    # d2l's LeNet with ReLU and max pooling (benchmarks/bench_jit_train.py); a strided conv
+    # without bias too: every conv and pool runs on the step's array rules
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 8, 3, stride=2, padding=1, bias=False), nn.Flatten(),
+                         nn.Linear(72, 10))
+
+
 def _seq():
     return nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU(), nn.Linear(8, 3))
 
@@ -50,6 +59,7 @@ _SGD = gt.optim.SGD
     (_Shared, (5, 6),
      lambda p: gt.optim.AdamW(p, lr=1e-2, weight_decay=0.1, maximize=True)),
     (_seq, (4, 6), lambda p: gt.optim.RMSprop(p, lr=1e-2)),     # not fused: its own step()
+    (_lenet_max, (6, 1, 28, 28), lambda p: _SGD(p, lr=0.05, momentum=0.9)),
 ])
 def test_fifty_steps_bit_identical_to_eager(make, shape, opt):
     gt.manual_seed(0)
@@ -111,3 +121,43 @@ def test_refuses_dropout_and_training_batch_norm():
         with pytest.raises(NotImplementedError, match="trace_train_step"):
             jit.trace_train_step(m, nn.CrossEntropyLoss(), gt.optim.SGD(m.parameters(), 0.1),
                                  (x, y))
+
+
+class _Scaled(nn.Module):
+    """max_pool(x * scale): which position wins a window shows in scale's gradient."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(gt.ones(1, 1, 4, 6))
+
+    def forward(self, x):
+        return gt.nn.functional.max_pool2d(x * self.scale, 2)
+
+
+def test_max_pool_rule_picks_eager_winners_on_ties_and_nan():
+    # ties (integer inputs): the first maximum of a window wins; nans: a nan is the maximum
+    # and a later nan takes over; the gradient goes to the winner only
+    def loss_fn(out, w):
+        return (out * w).sum()
+    rng = np.random.default_rng(0)
+    x = gt.tensor(rng.integers(0, 2, (3, 1, 4, 6)).astype(np.float32))
+    w = gt.tensor(rng.standard_normal((3, 1, 2, 3)).astype(np.float32))
+    eager, traced = _Scaled(), _Scaled()
+    with gt.no_grad():
+        for m in (eager, traced):
+            m.scale[0, 0, 0, 0] = m.scale[0, 0, 1, 1] = float("nan")   # two nans, one window
+            m.scale[0, 0, 2, 3] = float("inf")
+    step = jit.trace_train_step(traced, loss_fn, _SGD(traced.parameters(), lr=0.0), (x, w))
+    assert "max_pool" not in step.source          # the array rule ran, not the op
+    loss_fn(eager(x), w).backward()
+    step(x, w)
+    np.testing.assert_array_equal(eager.scale.grad.numpy(), traced.scale.grad.numpy())
+    assert (eager.scale.grad.numpy() == 0).sum() >= 12      # losers in every window
+
+
+def test_conv_rule_refuses_a_channels_last_input():
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(16, 2))
+    x, y = gt.randn(2, 3, 4, 4), gt.tensor([0, 1])
+    step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.1), (x, y))
+    with pytest.raises(RuntimeError, match="channels-last"):
+        step(x.contiguous(memory_format=gt.channels_last), y)
