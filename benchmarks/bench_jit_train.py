@@ -2,11 +2,15 @@
 backward + SGD(momentum) step, eager glasstorch vs glasstorch.jit.trace_train_step (the same
 step replayed from its recorded graph). Target: traced throughput >= 1.3x eager.
 
-The replay calls the ops' forwards on raw arrays and their backwards in a schedule fixed at
-trace time (jit/train_step.py): no Tensor or Node bookkeeping in forward, no engine graph walk.
+The replay is one generated function on raw arrays (jit/train_step.py, `step.source`):
+linear/relu/view as NumPy calls into reused buffers (the linear GEMM in its fast orientation),
+other ops' own forwards and backwards in a schedule fixed at trace time (no Tensor, Node or
+engine work), then a fused in-place SGD update (jit/fused_optim.py).
 Batch 16 by default (`--batch N` to change): the smaller the batch, the larger the share of
-Python overhead, the thing a trace removes.
-Run: benchmarks/run.sh bench_jit_train  (or: python benchmarks/bench_jit_train.py [--batch 1])
+Python overhead, the thing a trace removes. `--threads N` (default 1): NumPy's BLAS and
+glasstorch's pool; on a loaded machine two threads mostly measure waiting.
+Run: benchmarks/run.sh bench_jit_train  (or: python benchmarks/bench_jit_train.py [--batch 64]
+[--threads 2] [mlp|lenet])
 """
 import sys
 
@@ -69,6 +73,13 @@ def main():
         i = argv.index("--batch")
         BATCH = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2:]
+    threads = 1
+    if "--threads" in argv:
+        i = argv.index("--threads")
+        threads = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
+    gt.set_num_threads(threads)
+    print(f"threads: {threads}")
     which = argv or ["mlp", "lenet"]
     if "mlp" in which:
         bench(f"MLP training step, batch {BATCH}", mlp, 50)

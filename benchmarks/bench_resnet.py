@@ -6,7 +6,9 @@ Target (issue 11): throughput >= 0.7x torch's; peak memory <= 1.2x.
 
 Prints a per-op-family breakdown (1 thread) and throughput at 1 and 2 threads over fresh
 alternating processes (benchmarks/training_step.py).
-Run: benchmarks/run.sh bench_resnet  (or: python benchmarks/bench_resnet.py)
+Run: benchmarks/run.sh bench_resnet  (or: python benchmarks/bench_resnet.py [--channels-last]
+[--numba]: model and batch in torch.channels_last for both frameworks; glasstorch on its
+optional numba kernels, GLASSTORCH_KERNELS=numba, with their compile / cache-load time)
 """
 import training_step
 

@@ -37,6 +37,12 @@ if "--channels-last" in sys.argv:
     sys.argv.remove("--channels-last")
     os.environ["GLASSTORCH_BENCH_CHANNELS_LAST"] = "1"
 CHANNELS_LAST = os.environ.get("GLASSTORCH_BENCH_CHANNELS_LAST") == "1"
+# --numba: glasstorch on its optional numba kernels (backend/kernels.py; the children inherit
+# GLASSTORCH_KERNELS); each process reports the seconds its first calls spent compiling or
+# loading the cached machine code
+if "--numba" in sys.argv:
+    sys.argv.remove("--numba")
+    os.environ["GLASSTORCH_KERNELS"] = "numba"
 
 
 def make(lib, model_fn, x, y, state=None):
@@ -89,6 +95,8 @@ def time_child(lib_name, model_fn, shape, number, batch_size=BATCH):
     _, step = make(lib, model_fn, *batch(shape, batch_size))
     for _ in range(2):
         step()
+    if lib_name == "glasstorch":
+        print("kernels", lib.backend.get_kernels(), lib.backend.kernels.compile_seconds())
     walls, cpus = [], []
     for _ in range(5):
         w0, c0 = time.perf_counter(), time.process_time()
@@ -111,14 +119,20 @@ def fresh_times(script, threads, processes=5, args=()):
                                  capture_output=True, text=True, check=True).stdout
             wall, cpu = map(float, out.split()[-2:])
             times[name].append((wall, cpu))
+            if out.startswith("kernels"):
+                times.setdefault("compile", []).append(out.split()[1:3])
     return times
 
 
 def report_fresh(title, times, target, samples):
     """Print per-process figures, medians and the ratio line; returns the wall ratio."""
+    compile_s = times.pop("compile", [])
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
            for k, v in times.items()}
     print(f"\n{title}")
+    if compile_s and compile_s[0][0] == "numba":
+        print(f"  glasstorch kernels: numba; first calls compiling or loading the cache: "
+              f"{', '.join(f'{float(c):.2f}' for _, c in compile_s)} s per process")
     for name, v in times.items():
         per = ", ".join(f"{samples / w:.0f}" for w, _ in v)
         print(f"  {name:<11} samples/s per process: {per}; median step {med[name][0] * 1e3:.2f}"
@@ -147,6 +161,8 @@ def main(title, model_fn, shape, target, memory_target, number, batch_size=BATCH
     environment_report()
     if CHANNELS_LAST:
         title += " (channels_last)"
+    if gt.backend.get_kernels() != "numpy":
+        title += f" (glasstorch {gt.backend.get_kernels()} kernels)"
     x, y = batch(shape, batch_size)
     gt.manual_seed(0)
     state = {k: v.numpy() for k, v in model_fn(gt).state_dict().items()}
@@ -156,6 +172,9 @@ def main(title, model_fn, shape, target, memory_target, number, batch_size=BATCH
         np.testing.assert_allclose(g_step().item(), t_step().item(), rtol=1e-4)
     np.testing.assert_allclose(g_model[-1].weight.detach().numpy(),
                                t_model[-1].weight.detach().numpy(), rtol=1e-3, atol=1e-5)
+    if gt.backend.get_kernels() == "numba":
+        print(f"numba kernels: first calls took {gt.backend.kernels.compile_seconds():.2f} s "
+              "(compiling, or loading numba's on-disk cache)")
     if breakdown:
         from breakdown import glasstorch_breakdown, print_breakdown, torch_breakdown
         from glasstorch.backend import threads

@@ -8,7 +8,11 @@ converts its arguments and calls the nn.functional form, where the computation l
 torch.dropout / alpha_dropout / feature_alpha_dropout take (input, p, train), all required, and
 raise RuntimeError (not nn.functional's ValueError) for p outside [0, 1]; torch.layer_norm and
 group_norm take cudnn_enable(d), which chooses a GPU kernel and changes nothing on the CPU
-(torch's CPU result is the same either way); torch.rrelu takes a generator.
+(torch's CPU result is the same either way); torch.rrelu takes a generator. torch.lstm, gru,
+rnn_tanh and rnn_relu have a padded overload (input, hx, params, has_biases, num_layers, dropout,
+train, bidirectional, batch_first) and a packed one (data, batch_sizes, hx, params, ...): by
+position ops/rnn.py tells them apart; the packed one's keywords data= / batch_sizes= are
+resolved here.
 """
 import warnings
 
@@ -16,7 +20,7 @@ __all__ = ["kl_div", "binary_cross_entropy_with_logits", "cosine_embedding_loss"
            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
            "triplet_margin_loss", "embedding", "bilinear", "batch_norm", "instance_norm",
            "detach", "dropout", "alpha_dropout", "feature_alpha_dropout", "layer_norm",
-           "group_norm", "rrelu"]
+           "group_norm", "rrelu", "ctc_loss", "lstm", "gru", "rnn_tanh", "rnn_relu"]
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -72,6 +76,12 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         reduction=1):
     return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                     reduction=_reduction("triplet_margin_loss", reduction))
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+             zero_infinity=False):
+    return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                         _reduction("ctc_loss", reduction), zero_infinity)
 
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
@@ -135,3 +145,48 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     from .ops import activation
     return activation._rrelu(input, lower, upper, training, False, generator)
+
+
+def _recurrent(mode, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+               batch_first, data, batch_sizes):
+    from .ops import rnn
+    fn = getattr(rnn, mode)
+    if data is None and batch_sizes is None:      # padded, or packed given by position
+        args = (input, hx, params, has_biases, num_layers, dropout, train, bidirectional)
+        if any(a is None for a in args):
+            raise TypeError(f"{mode}() missing required arguments: (input, hx, params, "
+                            "has_biases, num_layers, dropout, train, bidirectional) or (data, "
+                            "batch_sizes, hx, params, has_biases, num_layers, dropout, train, "
+                            "bidirectional)")
+        return fn(*args, batch_first) if batch_first is not None else fn(*args)
+    if data is not None and input is not None:
+        raise TypeError(f"{mode}() got multiple values for argument 'data'")
+    if batch_sizes is None or batch_first is not None:
+        raise TypeError(f"{mode}(): the packed overload takes (data, batch_sizes, hx, params, "
+                        "has_biases, num_layers, dropout, train, bidirectional)")
+    return fn(input if data is None else data, batch_sizes, hx, params, has_biases, num_layers,
+              dropout, train, bidirectional)
+
+
+def lstm(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+         train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("lstm", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)
+
+
+def gru(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+        train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("gru", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)
+
+
+def rnn_tanh(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+             train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("rnn_tanh", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)
+
+
+def rnn_relu(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,
+             train=None, bidirectional=None, batch_first=None, *, data=None, batch_sizes=None):
+    return _recurrent("rnn_relu", input, hx, params, has_biases, num_layers, dropout, train,
+                      bidirectional, batch_first, data, batch_sizes)

@@ -45,6 +45,20 @@ def test_creation_matches_torch(make):
     assert_close(make(gt), make(torch), what="creation")
 
 
+@pytest.mark.parametrize("args", [
+    (-2.5, 2.5, 0.1), (0, 5, 0.1), (-3.0, 7.0, 0.013), (0, 1, 0.1), (10, -3, -0.77),
+    (0.3, 1000.1, 0.7), (5.0,), (0, 7, 1.0), (0, 17, 0.25), (-8.0, 8.0, 0.1), (0, 3, 0.1),
+    (1, 10, 0.3), (-1, 1, 0.001), (-7, 7, 0.01)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_arange_float_bit_for_bit(args, dtype):
+    # torch's kernel rounds each vector's first value (fused start + step * i) to float32
+    # (d2l's attention pooling plots arange(-2.5, 2.5, 0.1): -1.4000001 at index 11, not
+    # -1.4; d2l's mlp plots relu's gradient on arange(-8., 8., 0.1): 4.4e-16 at index 80, so 1)
+    g = gt.arange(*args, dtype=getattr(gt, dtype)).numpy()
+    t = torch.arange(*args, dtype=getattr(torch, dtype)).numpy()
+    assert g.dtype == t.dtype and g.tobytes() == t.tobytes()
+
+
 def test_from_numpy_and_numpy_share_memory():
     a = np.zeros(3, np.float32)
     t = gt.from_numpy(a)

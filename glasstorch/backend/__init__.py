@@ -9,6 +9,7 @@ import warnings
 import numpy
 
 from .threads import get_num_threads, set_num_threads  # noqa: E402  (torch.set_num_threads)
+from .kernels import get_kernels, set_kernels  # noqa: E402  (numpy or numba kernels)
 
 # torch computes inf/nan silently (exp overflow, 0/0 in a gradient); NumPy warns. Silence
 # NumPy's floating-point RuntimeWarnings only where they are raised from glasstorch's own code,
@@ -20,4 +21,5 @@ ndarray = numpy.ndarray
 asarray = numpy.asarray
 array = numpy.array
 
-__all__ = ["xp", "ndarray", "asarray", "array", "numpy", "set_num_threads", "get_num_threads"]
+__all__ = ["xp", "ndarray", "asarray", "array", "numpy", "set_num_threads", "get_num_threads",
+           "set_kernels", "get_kernels"]

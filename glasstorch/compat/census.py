@@ -52,7 +52,12 @@ OUT_OF_SCOPE = [
      r"is_neg$|^polar$|^angle$|^adjoint$|chalf|cfloat|cdouble|^is_conj|^eig$|^eigvals$",
      "complex dtypes: glasstorch has real dtypes only (linalg.eig/eigvals return complex "
      "tensors even for real input)"),
-    (r"^bfloat16$|bfloat|float8|^uint(16|32|64)|^bits|^float4", "dtypes NumPy lacks"),
+    (r"^bfloat16$|bfloat|float8|^uint(16|32|64)|^bits|^float4|^scaled_mm$|"
+     r"^scaled_grouped_mm$|^hash_tensor$",
+     "dtypes glasstorch does not have: bfloat16, float8, float4, bits (NumPy has none of "
+     "them; F.scaled_mm / scaled_grouped_mm multiply float8/float4 tensors by their scales "
+     "and reject any other dtype), uint16/32/64 (shell dtypes in torch itself, with few "
+     "kernels; hash_tensor's result is uint64)"),
     (r"^all_reduce|^all_gather|broadcast_coalesced|reduce_scatter|^comm$|nccl",
      "collectives belong to glasstorch.distributed"),
     (r"^cuda$|^is_cuda$|pin_memory|is_pinned|record_stream|share_memory|is_shared|"
@@ -60,7 +65,12 @@ OUT_OF_SCOPE = [
      r"^set_$|^map2_$|^map_$|apply_$|^element_size$|^nbytes$|^itemsize$|dlpack|"
      r"^to_mkldnn|^is_set_to$|^device$|^get_device$|^is_leaf$|^grad_fn$|^output_nr$|"
      r"^_version$|^retains_grad$|^is_inference$|^names$|^refine_names|^align_|^rename|"
-     r"^has_names$|^unflatten_names", "storage/memory/device internals and named tensors"),
+     r"^has_names$|^unflatten_names|^const_data_ptr$|^mutable_data_ptr$|^slice_inverse$",
+     "storage/memory/device internals and named tensors (slice_inverse: functionalization's "
+     "view of self's storage with src's sizes, strides and offset, which torch says should "
+     "not show up outside PT2 graphs)"),
+    (r"^index$", "first-class dimensions (functorch.dim): Tensor.index binds positions to "
+     "Dim objects"),
     (r"_notes$|^TYPE_CHECKING$|^BroadcastingList|torch_function|^boolean_dispatch$|"
      r"^assert_int_or_pair$|^common_types$|^factory_kwargs$|^ScalingType$|^SwizzleType$",
      "typing and docstring helpers, __torch_function__ plumbing: not user API"),

@@ -37,19 +37,20 @@ class TracedModule:
 
     # ---- calling ------------------------------------------------------------------------------
     def __call__(self, *inputs):
-        return self.forward(*inputs)
-
-    def forward(self, *inputs):
         fast = self._fast
         if fast is not None and len(inputs) == 1:
             # one input, no parameters (a frozen module): the checks in a few attribute reads
+            # (dtype by identity: NumPy's native dtypes are singletons; others take _forward)
             x = inputs[0]
             d = getattr(x, "_data", None)
-            if d is not None and d.shape == fast[0] and d.dtype == fast[1] and \
+            if d is not None and d.shape == fast[0] and d.dtype is fast[1] and \
                     not (x._requires_grad and STATE.enabled) and isinstance(x, Tensor):
                 out = fast[2](d)
                 return _make(out) if type(out) is _ndarray else wrap_outputs(out)
         return self._forward(inputs)
+
+    def forward(self, *inputs):
+        return self.__call__(*inputs)
 
     def _forward(self, inputs):
         sig = self._sig

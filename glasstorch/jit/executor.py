@@ -71,6 +71,12 @@ def compile_graph(graph, mode="arrays"):
     lines = [f"def run({', '.join(head)}):"]
     dead = _dead_after(graph)
     for i, n in enumerate(graph.nodes):
+        inline = _inline(n, i, mode, name, env)
+        if inline is not None:
+            lines += ["    " + line for line in inline]
+            for v in dead.get(i, ()):
+                lines.append(f"    del {name(v)}")
+            continue
         if n.op.startswith("jit::"):
             fn = n.cls.make_call(n, mode)
         else:
@@ -97,6 +103,20 @@ def compile_graph(graph, mode="arrays"):
     run = env["run"]
     run.source = src
     return run
+
+
+def _inline(n, i, mode, name, env):
+    """Source lines that do node n's work in place of a call (arrays mode): fused groups, and
+    views (a reshape: on an input with other strides it copies where View would refuse)."""
+    if mode != "arrays" or len(n.outputs) != 1:
+        return None
+    out = name(n.outputs[0])
+    if n.op == "jit::fused" and hasattr(n.cls, "emit"):
+        return n.cls.emit(n, [name(a) for a in n.args], out, env, f"_{i}")
+    if n.op == "view" and isinstance(n.args[0], Value) and not n.kwargs:
+        env[f"_shape_{i}"] = tuple(n.outputs[0].shape)
+        return [f"{out} = {name(n.args[0])}.reshape(_shape_{i})"]
+    return None
 
 
 def _dead_after(graph):

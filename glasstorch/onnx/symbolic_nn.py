@@ -2,9 +2,10 @@
 linear, embedding, recurrent layers, attention, dropout. See symbolic.py for the conventions.
 
 Geometry tuples are glasstorch's: one (kernel, stride, dilation, padding-before) per spatial
-dim. Recurrent layer ops receive their input projection already computed (xg = x W_ih^T + b_ih,
-one Linear over all steps); ONNX's LSTM/GRU/RNN take x and W_ih, so we hand them xg with an
-identity W whose rows reorder torch's gates (i, f, g, o) into ONNX's (i, o, f, c).
+dim. The LSTM layer op takes the layer's input and W_ih, as ONNX's LSTM does (gates reordered
+from torch's (i, f, g, o) into ONNX's (i, o, f, c)); the GRU and RNN layer ops receive their
+input projection already computed (xg = x W_ih^T + b_ih, one Linear over all steps), so they
+hand ONNX xg with an identity W whose rows reorder the gates.
 """
 import math
 
@@ -308,36 +309,44 @@ def _state(b, v):
 
 @register("lstm_layer", "gru_layer", "rnn_layer")
 def _rnn(b, n):
+    """ONNX's LSTM / GRU / RNN over one layer and direction. lstm_layer takes the layer's input
+    and W_ih (ONNX's W); gru_layer and rnn_layer take the input projection xg, so W is an
+    identity (gates reordered) and b_ih is already in xg."""
     op_type, k, order = _GATES[n.op]
-    xg = n.args[0]
     if n.op == "lstm_layer":
-        _, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse = n.args
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse = n.args
         if w_hr is not None:
             raise UnsupportedOperatorError(no_mapping_message("lstm_layer with proj_size",
                                                               b.opset))
         states = [_state(b, h0), _state(b, c0)]
     else:
-        _, h0, w_hh, b_hh, batch_sizes, reverse = n.args[:6]
+        x, h0, w_hh, b_hh, batch_sizes, reverse = n.args[:6]
+        w_ih = b_ih = None
         states = [_state(b, h0)]
     if len(set(batch_sizes)) > 1:
         raise UnsupportedOperatorError(no_mapping_message(f"{n.op} on a packed sequence",
                                                           b.opset))
-    H = w_hh.shape[1]
-    dt = np.dtype(xg.dtype)
+    H = w_hh.shape[1] if n.op != "lstm_layer" else w_hh.shape[0] // 4
+    dt = np.dtype(x.dtype)
     rows = np.concatenate([np.arange(g * H, (g + 1) * H) for g in order]).astype(np.int64)
-    perm = b.const(np.eye(k * H, dtype=dt)[rows][None], "gate_order")        # W (1, kH, kH)
-    R = b.op("Unsqueeze", [b.op("Gather", [b.name(w_hh), b.const(rows)], axis=0), b.ints([0])])
-    rb = b.op("Gather", [b.name(b_hh), b.const(rows)], axis=0) if isinstance(b_hh, Value) \
-        else b.const(np.zeros(k * H, dt))
-    B = b.op("Unsqueeze", [b.op("Concat", [b.const(np.zeros(k * H, dt)), rb], axis=0),
-                           b.ints([0])])
-    X = b.op("Reshape", [b.name(xg), b.ints([len(batch_sizes), -1, k * H])])
+
+    def gathered(v):            # a weight or bias with its gates in ONNX's order
+        return b.op("Gather", [b.name(v), b.const(rows)], axis=0)
+    if w_ih is not None:
+        W = b.op("Unsqueeze", [gathered(w_ih), b.ints([0])])
+    else:
+        W = b.const(np.eye(k * H, dtype=dt)[rows][None], "gate_order")    # (1, kH, kH)
+    R = b.op("Unsqueeze", [gathered(w_hh), b.ints([0])])
+    wb = gathered(b_ih) if isinstance(b_ih, Value) else b.const(np.zeros(k * H, dt))
+    rb = gathered(b_hh) if isinstance(b_hh, Value) else b.const(np.zeros(k * H, dt))
+    B = b.op("Unsqueeze", [b.op("Concat", [wb, rb], axis=0), b.ints([0])])
+    X = b.op("Reshape", [b.name(x), b.ints([len(batch_sizes), -1, x.shape[-1]])])
     attrs = {"hidden_size": H, "direction": "reverse" if reverse else "forward"}
     if n.op == "gru_layer":
         attrs["linear_before_reset"] = 1
     if n.op == "rnn_layer":
         attrs["activations"] = ["Relu" if n.args[6] else "Tanh"]
-    ins = [X, perm, R, B, ""] + states
+    ins = [X, W, R, B, ""] + states
     while ins and ins[-1] == "":
         ins.pop()
     outs = b.op(op_type, ins, n_out=3 if n.op == "lstm_layer" else 2, **attrs)

@@ -47,7 +47,8 @@
     loss_composed.py  the other losses, compositions of existing ops
     distance.py    normalize, cosine_similarity, pairwise_distance, cdist
     rnn.py         lstm / gru / rnn_tanh / rnn_relu and their cells: torch's call forms
-    rnn_layers.py  the fused per-layer time loops they run (LSTMLayer, GRULayer, RNNLayer)
+    rnn_lstm.py    the fused LSTM layer (input projection, time loop, bulk weight gradients)
+    rnn_layers.py  the fused GRU and RNN layers, the composite twins (second derivatives)
     attention.py   the fused attention op (_Attention), scaled_dot_product_attention
     mha.py         multi_head_attention_forward on that op, torch's mask/shape/projection helpers
     linear.py      linear (fused x W^T + b), bilinear

@@ -20,7 +20,7 @@ results do not depend on the thread count. create_graph=True takes a path in rec
 from .._dtype import type_word
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
-from ..backend import xp as _xp, memory as _mem, threads as _threads
+from ..backend import xp as _xp, kernels as _kernels, memory as _mem, threads as _threads
 from ..tensor import _make
 from . import conv_kernels_nhwc as _nhwc, layout as _layouts
 
@@ -67,10 +67,30 @@ def _as_input(y3, x, axis):
     return y3.reshape(x.shape)
 
 
+def _numba(*arrays):
+    """The numba kernels (backend/kernels.py) when selected and the arrays suit them (float32
+    or float64, C-contiguous), else None: the NumPy passes below."""
+    nb = _kernels.numba_kernels()
+    if nb is None:
+        return None
+    for a in arrays:
+        if a.dtype not in (_xp.float32, _xp.float64) or not a.flags.c_contiguous:
+            return None
+    return nb
+
+
+def _per_samples(x3, fn):
+    """fn(i, j) over slices of x3's samples on the thread pool (numba kernels: no blocks)."""
+    _threads.parallel_for(x3.shape[0], fn, x3.nbytes)
+
+
 def _sums(x3, axis=-1):
     C = x3.shape[2 if axis == 1 else 1]
     s = _xp.empty((x3.shape[0], C), x3.dtype)
-    if axis == 1:
+    nb = _numba(x3)
+    if nb is not None:
+        _per_samples(x3, lambda i, j: nb.bn_sums(x3[i:j], axis == 1, s[i:j]))
+    elif axis == 1:
         _blocks(x3, lambda i, j: _sum_rows(x3[i:j], s[i:j]), blas=True)
     else:
         _blocks(x3, lambda i, j: x3[i:j].sum(axis, out=s[i:j]))
@@ -81,6 +101,10 @@ def _centered_sums(x3, mean, other=None, axis=-1):
     """Per channel: sum((x - mean)^2), or sum((x - mean) * other) when other is given."""
     C = x3.shape[2 if axis == 1 else 1]
     s = _xp.empty((x3.shape[0], C), x3.dtype)
+    nb = _numba(x3, mean) if other is None else None
+    if nb is not None:
+        _per_samples(x3, lambda i, j: nb.bn_sums(x3[i:j], axis == 1, s[i:j], mean))
+        return s.sum(0)
 
     def run(i, j):
         d = _xp.subtract(x3[i:j], mean)
@@ -93,8 +117,13 @@ def _centered_sums(x3, mean, other=None, axis=-1):
     return s.sum(0)
 
 
-def _affine(x3, a, b, out):
-    """out = x3 * a + b (a, b per channel, shaped (C, 1))."""
+def _affine(x3, a, b, out, axis=-1):
+    """out = x3 * a + b (a, b per channel, shaped (C, 1), or (C,) channels-last)."""
+    nb = _numba(x3, a, b)
+    if nb is not None:
+        _per_samples(x3, lambda i, j: nb.bn_affine(x3[i:j], a, b, axis == 1, out[i:j]))
+        return out
+
     def run(i, j):
         _xp.multiply(x3[i:j], a, out=out[i:j])
         out[i:j] += b
@@ -141,7 +170,7 @@ class NativeBatchNorm(Op, name="batch_norm"):
             ctx.save_inputs(0, 1)
             ctx.save(mean=mean, invstd=invstd, a=a)
             ctx.training, ctx.eps = training, eps
-        return _as_input(_affine(x3, a, shift, _mem.empty(x3.shape, x.dtype)), x, axis)
+        return _as_input(_affine(x3, a, shift, _mem.empty(x3.shape, x.dtype), axis), x, axis)
 
     @staticmethod
     def backward(ctx, gy):
@@ -154,9 +183,16 @@ class NativeBatchNorm(Op, name="batch_norm"):
         x3, axis, ps = _layout(x)
         g3 = _nhwc.nhwc(gy).reshape(x3.shape) if axis == 1 else gy.reshape(x3.shape)
         M = x.size // C if C else 0
-        dbias = _sums(g3, axis).reshape(ps) if M else _xp.zeros(ps, x.dtype)
+        nb = _numba(x3, g3, ctx.mean) if M else None
         dw = None
-        if need[1] or (need[0] and ctx.training):
+        if nb is not None:      # both sums in one pass over x and gy
+            gsum, xgsum = (_xp.empty((N, C), x.dtype) for _ in range(2))
+            _per_samples(x3, lambda i, j: nb.bn_backward_sums(
+                x3[i:j], g3[i:j], ctx.mean, axis == 1, gsum[i:j], xgsum[i:j]))
+            dbias, dw = gsum.sum(0).reshape(ps), xgsum.sum(0).reshape(ps) * ctx.invstd
+        else:
+            dbias = _sums(g3, axis).reshape(ps) if M else _xp.zeros(ps, x.dtype)
+        if dw is None and (need[1] or (need[0] and ctx.training)):
             dw = (_centered_sums(x3, ctx.mean, g3, axis).reshape(ps) * ctx.invstd if M
                   else _xp.zeros(ps, x.dtype))
         gx = None
@@ -172,9 +208,14 @@ class NativeBatchNorm(Op, name="batch_norm"):
                     t = _xp.multiply(x3[i:j], k)
                     t += c0
                     gx[i:j] += t
-                _blocks(x3, run)
+                if nb is not None:
+                    _per_samples(x3, lambda i, j: nb.bn_input_grad(
+                        g3[i:j], x3[i:j], a, k, c0, axis == 1, gx[i:j]))
+                else:
+                    _blocks(x3, run)
             else:
-                gx = _affine(g3, a, _xp.zeros(ps, x.dtype), _mem.empty(x3.shape, x.dtype))
+                gx = _affine(g3, a, _xp.zeros(ps, x.dtype), _mem.empty(x3.shape, x.dtype),
+                             axis)
             gx = _make(_as_input(gx, x, axis))
         return (gx, _make(dw.reshape(C)) if need[1] else None,
                 _make(dbias.reshape(C)) if need[2] else None, None, None, None, None, None)

@@ -15,7 +15,7 @@ With a pixel's C values adjacent, the GEMMs need no transposes:
                    add per kernel offset)
     weight grad    gW (O, k*C) = gy^T (O, n*P) @ cols (n*P, k*C), summed over the chunks
 
-Columns are built for chunks of whole samples (~2 MiB of columns each, still in cache when
+Columns are built for chunks of whole samples (~1 MiB of columns each, still in cache when
 their GEMM reads them), and the chunks run on the thread pool with one-thread GEMMs, as in
 conv_kernels.py. A geometry is a tuple of (kernel, stride, dilation, padding_before) per
 spatial dim; the kernels take N-d inputs, but only 2-d convs reach them (torch's conv3d
@@ -24,13 +24,15 @@ returns contiguous results for channels_last_3d input).
 import itertools
 
 from .. import _memory_format as _mf
-from ..backend import xp as _xp, memory as _mem, threads as _threads
+from ..backend import xp as _xp, kernels as _kernels, memory as _mem, threads as _threads
 from . import layout as _layout
 
 __all__ = ["conv_forward", "conv_t_forward", "weight_grad", "nhwc", "from_nhwc",
            "use_channels_last", "to_channels_last", "takes", "channels_last_like"]
 
-_CHUNK_BYTES = 2 << 20
+# ~1 MiB of columns per chunk: the ResNet step (channels-last, 1 thread, numba im2col) took
+# 459-471 ms with 1 MiB chunks, 471-514 with 2 MiB, 465-493 with 768 KiB (load ~9, CPU time)
+_CHUNK_BYTES = 1 << 20
 _FLIP = True     # stride-1 input gradients as flipped-kernel convolutions (tests switch it)
 
 
@@ -120,6 +122,20 @@ def _windows(xh, geometry, out):
     return _xp.lib.stride_tricks.as_strided(xh, shape, strides, writeable=False)
 
 
+def _columns(xh, geometry, out):
+    """The (n*P, k*C) column matrix of xh's windows (im2col), in a fresh aligned array: by
+    the numba kernel (padding fused, backend/kernels.py) when selected, else by NumPy."""
+    nb = _kernels.numba_kernels()
+    shape = (xh.shape[0],) + tuple(out) + tuple(g[0] for g in geometry) + (xh.shape[-1],)
+    cols = _mem.empty(shape, xh.dtype)
+    if nb is not None and len(geometry) == 2 and xh.dtype in (_xp.float32, _xp.float64) \
+            and xh.flags.c_contiguous:
+        nb.im2col_nhwc(xh, geometry, out, cols)
+    else:
+        _threads.copy(cols, _windows(xh, geometry, out))
+    return cols.reshape(-1, _prod(shape[1 + len(out):]))
+
+
 def _gemm_forward(xh, wm, geometry, out):
     """yh (N, *out, O) = cols(xh) @ wm^T, wm (O, k*C) with columns ordered (j.., c)."""
     N, C = xh.shape[0], xh.shape[-1]
@@ -144,9 +160,7 @@ def _gemm_forward(xh, wm, geometry, out):
         return yh
 
     def chunk(n):
-        win = _windows(xh[n], geometry, out)
-        cols = _threads.copy(_mem.empty(win.shape, xh.dtype), win).reshape(-1, K)
-        _xp.matmul(cols, wt, out=y2[n.start * P:n.stop * P])
+        _xp.matmul(_columns(xh[n], geometry, out), wt, out=y2[n.start * P:n.stop * P])
     _per_chunk(N, P * K * xh.itemsize, chunk)
     return yh
 
@@ -219,8 +233,7 @@ def weight_grad(a, b, geometry, channels_last):
             if _pointwise(geometry) and all(g[1] == 1 for g in geometry):
                 cols = bh[n].reshape(-1, B)
             else:
-                win = _windows(bh[n], geometry, out)
-                cols = _xp.ascontiguousarray(win).reshape(-1, K)
+                cols = _columns(bh[n], geometry, out)
             # (cols^T a)^T: ~10% faster in OpenBLAS than a^T cols for these shapes
             v = cols.T @ a2[n.start * P:n.stop * P]
             total = v if total is None else total + v

@@ -190,7 +190,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor):
         raise TypeError("ctc_loss(): input_lengths and target_lengths must both be Tensors "
                         "or both be sequences of ints")
-    if log_probs._data.dtype.kind != "f":
+    if log_probs._data.dtype.kind != "f" or log_probs._data.dtype.itemsize == 2:  # no Half
         raise NotImplementedError(f'"ctc_loss_cpu" not implemented for '
                                   f"'{_type_word(log_probs._data.dtype)}'")
     batched = log_probs.dim() == 3

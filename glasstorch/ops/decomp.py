@@ -48,8 +48,18 @@ def _square(A, op):
     _floating(A, op)
 
 
+# float16 input: torch's LAPACK kernels that have no Half loop (NotImplementedError); the
+# other ops refuse low precision up front (RuntimeError)
+_HALF_KERNEL = {"det": "lu_cpu", "solve": "lu_cpu", "cholesky": "cholesky_cpu",
+                "qr": "geqrf_cpu", "svd": "linalg_svd_cpu", "eigh": "linalg_eigh_cpu"}
+
+
 def _floating(A, op):
-    if not A.dtype.is_floating_point or A.dtype.name == "float16":
+    if A.dtype.name == "float16":
+        if op in _HALF_KERNEL:
+            raise NotImplementedError(f'"{_HALF_KERNEL[op]}" not implemented for \'Half\'')
+        raise RuntimeError(f"linalg.{op}: Low precision dtypes not supported. Got Half")
+    if not A.dtype.is_floating_point:
         raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as input. "
                            f"Got {_TORCH_NAME[A.dtype.name]}")
 
@@ -310,7 +320,8 @@ def slogdet(A):
 
 
 def solve(A, B):
-    _floating(A, "solve")   # torch: A's dtype, then B's, then the shapes
+    if A.dtype.name != "float16":   # torch: A's dtype, then B's, then the shapes (float16:
+        _floating(A, "solve")       # the kernel's NotImplementedError, from _square)
     if B.dtype != A.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
                            f"of type {_TORCH_NAME[A.dtype.name]} and B of type "

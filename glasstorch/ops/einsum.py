@@ -204,11 +204,11 @@ def _einsum_dtypes(eq, operands):
     shared = [c for c in set(ins) - set(out) - {","} if sum(c in s for s in subs) > 1]
     dts = [x._data.dtype for x in operands]
     if shared:
+        _no_bool(operands[0], "bmm")      # bmm's kernel dtype first, as torch
         for d in dts[1:]:
             if d != dts[0]:
                 raise RuntimeError(f"expected scalar type {_type_word(dts[0])} but found "
                                    f"{_type_word(d)}")
-        _no_bool(operands[0], "bmm")
         return operands
     dt = _dtype.result_type(*operands) if len(operands) > 1 else operands[0].dtype
     if dt == _dtype.bool and set(ins) - set(out) - {","}:

@@ -160,10 +160,10 @@ def bmm(input, mat2, out_dtype=None):
         # nothing to multiply: torch skips its dtype checks, the zeros take mat2's dtype
         _grad_needs_float("bmm", mat2._data.dtype, input, mat2)
         return Bmm.apply(input.to(mat2.dtype), mat2)
+    _no_bool(input, "bmm")                 # torch: the kernel's dtype first, then mat2's
     if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"expected scalar type {_type_word(input._data.dtype)} but found "
                            f"{_type_word(mat2._data.dtype)}")
-    _no_bool(input, "bmm")
     return Bmm.apply(input, mat2)
 
 
@@ -312,10 +312,10 @@ def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1):
     _check_broadcast_to(input, shape)
     if 0 in s1 or 0 in s2:
         return _baddbmm_no_products(input, batch1, batch2, shape, beta)
+    _no_bool(batch1, "baddbmm")            # torch: the kernel's dtype first, then batch2's
     if d[1] != d[2]:
         raise RuntimeError(f"expected scalar type {_type_word(d[1])} but found "
                            f"{_type_word(d[2])}")
-    _no_bool(batch1, "baddbmm")
     return Baddbmm.apply(input, batch1, batch2, beta, alpha)
 
 

@@ -203,4 +203,6 @@ def bilinear(input1, input2, weight, bias=None):
         raise RuntimeError(f"bilinear(): cannot reshape tensor of 0 elements into shape [-1, "
                            f"{w.shape[2]}] (in1_features={w.shape[1]}, "
                            f"in2_features={w.shape[2]}: both must be positive)")
+    if w.dtype.kind == "b":              # torch's composite runs bmm, which has no bool loop
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     return Bilinear.apply(input1, input2, weight, bias)

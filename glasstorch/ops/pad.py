@@ -122,6 +122,13 @@ def _check_mode(x, mode, pads, nd):
                 raise RuntimeError("Negative padding value is resulting in an empty dimension.")
 
 
+# torch 2.13's reflect/replicate kernels without a bool loop (reflection_pad3d has one;
+# circular is composed of cat/narrow and takes any dtype)
+_NO_BOOL_KERNEL = {("reflect", 1): "reflection_pad1d", ("reflect", 2): "reflection_pad2d",
+                   ("replicate", 1): "replication_pad1d", ("replicate", 2): "replication_pad2d",
+                   ("replicate", 3): "replication_pad3d"}
+
+
 def pad(input, pad, mode="constant", value=None):
     """Pad the last len(pad)//2 dims: pad = (left, right) for the last dim, then (top, bottom)
     for the one before, ...; negative values crop. Modes: 'constant' (with `value`, default
@@ -170,6 +177,8 @@ def _pad(input, pad, mode, value):
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     _check_mode(x, mode, pairs, nd)
+    if x.dtype.kind == "b" and (mode, nd) in _NO_BOOL_KERNEL:
+        raise NotImplementedError(f'"{_NO_BOOL_KERNEL[mode, nd]}" not implemented for \'Bool\'')
     plans = [_k.AxisPlan(i - nd, L, [(_source_index(mode, L, b, a), None)])
              for i, (L, (b, a)) in enumerate(zip(x.shape[-nd:], pairs))]
     return _OPS[mode, nd].apply(input, plans[::-1])

@@ -4,25 +4,32 @@
                                          functions the nn modules call), padded or packed input
     lstm_cell, gru_cell, rnn_*_cell      one time step
 
-Each layer and direction is the input projection of every time step as one matmul (F.linear
-over all T*B rows), then one fused op running the time loop: LSTMLayer, GRULayer, RNNLayer in
-rnn_layers.py (read its docstring for the time loop, BPTT and second derivatives). A cell is the
-same op over one time step. nn/modules/rnn.py holds the layers; nn/utils/rnn.py packs and pads.
+Each layer and direction is one fused op over the whole sequence: LSTMLayer (rnn_lstm.py:
+input projection, time loop in the transposed layout and bulk weight gradients, all inside),
+GRULayer and RNNLayer (rnn_layers.py, after the input projection of every step as one F.linear
+over all T*B rows); rnn_layers.py's docstring tells the time loop, BPTT and second
+derivatives. A cell is the same op over one time step. nn/modules/rnn.py holds the layers;
+nn/utils/rnn.py packs and pads.
 """
 from .dropout import dropout as _dropout
 from .join import cat, stack
 from .linear import linear
-from .rnn_layers import GRULayer, LSTMLayer, RNNLayer
+from .rnn_layers import GRULayer, RNNLayer
+from .rnn_lstm import LSTMLayer
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell",
            "rnn_relu_cell"]
 
 
 # ---- functional forms ------------------------------------------------------------------------
-def _layer(mode, xg, states, w_hh, b_hh, w_hr, batch_sizes, reverse):
+def _layer(mode, x, states, w, has_biases, has_proj, batch_sizes, reverse):
+    """One layer and direction: w = [w_ih, w_hh, (b_ih, b_hh), (w_hr)]."""
+    w_ih, w_hh = w[0], w[1]
+    b_ih, b_hh = (w[2], w[3]) if has_biases else (None, None)
     if mode == "lstm":
-        return LSTMLayer.apply(xg, states[0], states[1], w_hh, b_hh, w_hr, batch_sizes,
-                               reverse)
+        return LSTMLayer.apply(x, states[0], states[1], w_ih, w_hh, b_ih, b_hh,
+                               w[-1] if has_proj else None, batch_sizes, reverse)
+    xg = linear(x, w_ih, b_ih)
     if mode == "gru":
         return GRULayer.apply(xg, states[0], w_hh, b_hh, batch_sizes, reverse)
     return RNNLayer.apply(xg, states[0], w_hh, b_hh, batch_sizes, reverse, mode == "rnn_relu")
@@ -57,11 +64,8 @@ def _rnn(mode, args):
         outs = []
         for d in range(D):
             k = layer * D + d
-            w = params[k * per:(k + 1) * per]
-            b_ih, b_hh = (w[2], w[3]) if has_biases else (None, None)
-            xg = linear(x, w[0], b_ih)
-            res = _layer(mode, xg, [s[k] for s in initial], w[1], b_hh,
-                         w[-1] if has_proj else None, batch_sizes, d == 1)
+            res = _layer(mode, x, [s[k] for s in initial], params[k * per:(k + 1) * per],
+                         has_biases, has_proj, batch_sizes, d == 1)
             outs.append(res[0])
             for fin, s in zip(finals, res[1:]):
                 fin.append(s)
@@ -123,8 +127,8 @@ def _check_cell(input, states, w_ih, w_hh):
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step: input (B, in), hx = (h, c) each (B, H). Returns (h', c')."""
     _check_cell(input, hx, w_ih, w_hh)
-    xg = linear(input, w_ih, b_ih)
-    _, h, c = LSTMLayer.apply(xg, hx[0], hx[1], w_hh, b_hh, None, (input.shape[0],), False)
+    _, h, c = LSTMLayer.apply(input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh, None,
+                              (input.shape[0],), False)
     return h, c
 
 

@@ -1,7 +1,8 @@
-"""The fused recurrent layers that ops/rnn.py's lstm, gru, rnn_* and their cells run on.
+"""The fused GRU and RNN layers that ops/rnn.py's gru, rnn_* and their cells run on, what all
+fused layers share (LSTMLayer, in rnn_lstm.py, too), and their composite twins.
 
 How a layer runs: the input projection of every time step is one matmul (F.linear over all
-T*B rows, in rnn.py), then one fused op (LSTMLayer, GRULayer, RNNLayer) runs the time loop on
+T*B rows, in rnn.py), then one fused op (GRULayer, RNNLayer) runs the time loop on
 arrays: per step one matmul h @ W_hh^T and the gate nonlinearities written into preallocated
 buffers, which backward reuses. Backward is the BPTT loop on arrays (one matmul per step), and
 the weight gradient dW_hh = dgates^T @ h_prev is one matmul over all steps. One graph node per
@@ -44,131 +45,8 @@ def _batch_rows(B, rows, nbytes):
 class _Layer(Op):
     """Shared by the three fused layers: the activations saved for backward are `ctx.acts`
     (kept with ctx.save, so freed with the graph), and create_graph=True backward goes
-    through `_replay`."""
+    through `_replay`, which differentiates the layer's `twin(ctx, inputs)`."""
     __slots__ = ()
-
-
-class LSTMLayer(_Layer, name="lstm_layer"):
-    """One LSTM layer over a sequence (Hochreiter & Schmidhuber 1997, Gers et al. 2000):
-    a = xg_t + h W_hh^T + b_hh;  i, f, o = sigmoid, g = tanh of a's quarters;  c' = f c + i g,
-    h' = o tanh(c') (then h' W_hr^T: projection, Sak et al. 2014).  BPTT: dc += dh' o (1 -
-    tanh^2 c');  da = (dc g i(1-i), dc c f(1-f), dc i (1-g^2), dh' tanh(c') o(1-o));
-    dc_prev = dc f, dh_prev = da W_hh;  dW_hh = sum_t da_t^T h_t-1,  dxg_t = da_t."""
-
-    @staticmethod
-    def forward(ctx, xg, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse):
-        B, H = c0.shape
-        P = h0.shape[1]
-        x = xg.reshape(-1, 4 * H)
-        n, dt = x.shape[0], x.dtype
-        # sigmoid(a) = (1 + tanh(a/2)) / 2: with the i, f, o columns of W_hh and xg halved up
-        # front (exact: a power of two), one tanh per step activates all four gates
-        half = _xp.full(4 * H, 0.5, dtype=dt)
-        half[2 * H:3 * H] = 1
-        shift = 1 - half
-        xs = _mem.empty_like(x)     # buffers start on a cache line: see backend/memory.py
-        _xp.add(x, 0 if b_hh is None else b_hh, out=xs)
-        xs *= half
-        # (P, 4H), C order: OpenBLAS runs the per-step (B, P) @ (P, 4H) ~1.5x faster than on a
-        # transposed view
-        ws = _xp.multiply(w_hh.T, half, order="C")
-        gates = _mem.empty((n, 4 * H), dt)                   # activated i, f, g, o per row
-        hprev, cprev, tc = (_mem.empty(shape, dt) for shape in ((n, P), (n, H), (n, H)))
-        u = _mem.empty((n, H), dt) if w_hr is not None else None   # o tanh(c), pre-projection
-        wr = _xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
-        y = _mem.empty((n, P), dt)
-        h, c = _mem.empty_like(h0), _mem.empty_like(c0)
-        h[...], c[...] = h0, c0
-        steps = _steps(batch_sizes, reverse)
-
-        def rows(lo, hi):   # the time loop for batch rows [lo, hi): rows never interact
-            for off, bs in steps:
-                e = min(hi, bs)
-                if e <= lo:
-                    continue
-                r, b = slice(off + lo, off + e), slice(lo, e)
-                hp, g, ct = hprev[r], gates[r], c[b]
-                hp[...] = h[b]
-                _xp.matmul(hp, ws, out=g)
-                g += xs[r]
-                _xp.tanh(g, out=g)
-                g *= half
-                g += shift
-                cprev[r] = ct
-                ct *= g[:, H:2 * H]
-                ct += g[:, :H] * g[:, 2 * H:3 * H]
-                _xp.tanh(ct, out=tc[r])
-                if w_hr is None:
-                    _xp.multiply(g[:, 3 * H:], tc[r], out=y[r])
-                else:
-                    _xp.multiply(g[:, 3 * H:], tc[r], out=u[r])
-                    _xp.matmul(u[r], wr, out=y[r])
-                h[b] = y[r]
-        _batch_rows(B, rows, gates.nbytes)
-        if any(ctx.needs_input_grad):
-            ctx.save(acts=(gates, hprev, cprev, tc, u))
-            ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
-            ctx.save_inputs(0, 1, 2, 3, 4, 5)
-        return y.reshape(xg.shape[:-1] + (P,)), h, c
-
-    @staticmethod
-    def backward(ctx, gy, gh, gc):
-        if STATE.enabled:
-            return _replay(ctx, (gy, gh, gc))
-        xg, _, _, w_hh, _, w_hr = ctx.saved_tensors
-        gates, hprev, cprev, tc, u = ctx.acts
-        need = ctx.needs_input_grad
-        n, H = tc.shape
-        i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
-        # the step-local factors of the gate gradients, for all steps at once, in place:
-        # K = (g i(1-i), c f(1-f), i (1-g^2), tanh(c') o(1-o)),  A = o (1 - tanh^2 c')
-        K = _xp.subtract(1, gates, out=_mem.empty_like(gates))
-        K *= gates
-        K[:, :H] *= g
-        K[:, H:2 * H] *= cprev
-        Kg = K[:, 2 * H:3 * H]
-        _xp.multiply(g, g, out=Kg)
-        _xp.subtract(1, Kg, out=Kg)
-        Kg *= i
-        K[:, 3 * H:] *= tc
-        A = _xp.multiply(tc, tc, out=_mem.empty_like(tc))
-        _xp.subtract(1, A, out=A)
-        A *= o
-        K4, dG = K.reshape(n, 4, H), _mem.empty_like(gates)
-        dG4 = dG.reshape(n, 4, H)
-        wd = w_hh._data
-        wr = w_hr._data if w_hr is not None else None
-        dy = gy._data.reshape(n, -1)
-        dh, dc = gh._data.copy(), gc._data.copy()
-        dR = _mem.empty_like(hprev) if wr is not None and need[5] else None
-        steps = list(reversed(_steps(ctx.batch_sizes, ctx.reverse)))
-
-        def rows(lo, hi):   # BPTT for batch rows [lo, hi)
-            for off, bs in steps:
-                e = min(hi, bs)
-                if e <= lo:
-                    continue
-                r, b = slice(off + lo, off + e), slice(lo, e)
-                d, dct = dh[b], dc[b]
-                d += dy[r]
-                if wr is None:
-                    dhh = d
-                else:
-                    if dR is not None:
-                        dR[r] = d
-                    dhh = d @ wr
-                dct += dhh * A[r]
-                _xp.multiply(dct[:, None, :], K4[r, :3], out=dG4[r, :3])
-                _xp.multiply(dhh, K4[r, 3], out=dG4[r, 3])
-                dct *= f[r]
-                _xp.matmul(dG[r], wd, out=d)
-        _batch_rows(dh.shape[0], rows, dG.nbytes)
-        return (_make(dG.reshape(xg.shape)) if need[0] else None,
-                _make(dh) if need[1] else None,
-                _make(dc) if need[2] else None,
-                _make(dG.T @ hprev) if need[3] else None,
-                _make(dG.sum(0)) if need[4] else None,
-                _make(dR.T @ u) if need[5] else None, None, None)
 
 
 class GRULayer(_Layer, name="gru_layer"):
@@ -252,6 +130,12 @@ class GRULayer(_Layer, name="gru_layer"):
                 _make(dA.sum(0)) if need[3] else None, None, None)
 
 
+    @staticmethod
+    def twin(ctx, inputs):
+        xg, h0, w_hh, b_hh = inputs
+        return _unroll(_gru_step, xg, [h0], (w_hh, b_hh), ctx.batch_sizes, ctx.reverse)
+
+
 class RNNLayer(_Layer, name="rnn_layer"):
     """One Elman RNN layer over a sequence: h' = tanh(xg + h W_hh^T + b_hh) (or relu).
     BPTT: da = dh' (1 - h'^2) (relu: dh' [h' > 0]),  dh_prev = da W_hh,  dxg = da."""
@@ -307,6 +191,13 @@ class RNNLayer(_Layer, name="rnn_layer"):
                 _make(dA.sum(0)) if need[3] else None, None, None, None)
 
 
+    @staticmethod
+    def twin(ctx, inputs):
+        xg, h0, w_hh, b_hh = inputs
+        return _unroll(_rnn_step, xg, [h0], (w_hh, b_hh, ctx.relu), ctx.batch_sizes,
+                       ctx.reverse)
+
+
 # ---- the composite twin: the same layers as per-step glasstorch ops --------------------------
 def _lstm_step(x, state, w_hh, b_hh, w_hr):
     h, c = state
@@ -355,18 +246,10 @@ def _unroll(step, xg, states, params, batch_sizes, reverse):
 
 
 def _replay(ctx, grads):
-    """create_graph=True: differentiate the composite twin, recomputed from the saved inputs
-    (which keep their history), so the gradients are themselves differentiable."""
+    """create_graph=True: differentiate the composite twin (each layer's `twin`), recomputed
+    from the saved inputs (which keep their history), so the gradients are differentiable."""
     inputs = ctx.saved_tensors
-    if isinstance(ctx, LSTMLayer):
-        xg, h0, c0, w_hh, b_hh, w_hr = inputs
-        outs = _unroll(_lstm_step, xg, [h0, c0], (w_hh, b_hh, w_hr), ctx.batch_sizes,
-                       ctx.reverse)
-    else:
-        xg, h0, w_hh, b_hh = inputs
-        step, params = (_gru_step, (w_hh, b_hh)) if isinstance(ctx, GRULayer) else \
-            (_rnn_step, (w_hh, b_hh, ctx.relu))
-        outs = _unroll(step, xg, [h0], params, ctx.batch_sizes, ctx.reverse)
+    outs = type(ctx).twin(ctx, inputs)
     wanted = [k for k, t in enumerate(inputs) if ctx.needs_input_grad[k]]
     gs = _grad(outs, [inputs[k] for k in wanted], grads, allow_unused=True, create_graph=True)
     result = [None] * len(ctx.next_functions)   # None for batch_sizes, reverse (and relu)

@@ -6,9 +6,15 @@ different initial weights, batches and dropout masks. `install(framework, seed)`
 random sources of one framework by `BridgeRNG`, a NumPy RandomState both runs share by seed:
 - glasstorch: the default Generator's `.rng` (every draw without an explicit generator);
 - torch: torch.rand/randn/randint/randperm/bernoulli, Tensor.uniform_/normal_/bernoulli_,
-  torch.multinomial (one `choice` per row, as glasstorch), F.dropout (the same mask rule as glasstorch's ops/dropout.py: keep where u >= p, u drawn in
+  torch.multinomial (one `choice` per row, as glasstorch), torch.normal (mean + std * z in
+  float64, then the result dtype, as glasstorch), F.dropout (the same mask rule as glasstorch's ops/dropout.py: keep where u >= p, u drawn in
   float32) and Tensor.random_ (used only to seed DataLoader workers/samplers: returns 0
   without drawing);
+- torch: nn.RNN/GRU/LSTM with dropout between layers, in training, run layer by layer with
+  the bridged F.dropout on each inner layer's time-major output (torch draws that mask
+  inside its C++ kernel, as glasstorch's ops/rnn.py draws it between its layers);
+- both: a DataLoader with workers seeds them with base seed 0 and draws nothing for it
+  (glasstorch would draw it from the shared stream; torch's random_ above draws nothing);
 - both: RandomSampler.__iter__ becomes one permutation per pass (torch draws an extra empty
   permutation at the end of each epoch, which would shift the stream).
 The programs themselves are not changed; only the oracle's random numbers are made common.
@@ -151,6 +157,17 @@ def install(framework, seed):
         arr = np.array(draws, dtype=np.int64).reshape(w.shape[:-1] + (num_samples,))
         return torch.from_numpy(arr)
 
+    def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False,
+               **kw):
+        tensors = [v for v in (mean, std) if isinstance(v, torch.Tensor)]
+        if tensors:
+            m, s = (v.detach().numpy() if isinstance(v, torch.Tensor) else v for v in (mean, std))
+            z = rng.standard_normal(np.broadcast_shapes(np.shape(m), np.shape(s)))
+            return finish(m + s * z, {}, tensors[0].dtype)
+        z = rng.standard_normal(shape_of((size,), {}))
+        return finish(mean + std * z, {"dtype": dtype, "requires_grad": requires_grad},
+                      torch.get_default_dtype())
+
     def random_(self, *args, **kw):
         with torch.no_grad():
             return self.zero_()
@@ -177,11 +194,44 @@ def install(framework, seed):
             return input.mul_(keep) if inplace else input * keep
         return drop
 
+    def layered(original):
+        from torch import _VF
+
+        def forward(self, input, hx=None):
+            if not (self.training and self.dropout > 0 and self.num_layers > 1) or \
+                    self.proj_size or not isinstance(input, torch.Tensor) or input.dim() != 3:
+                return original(self, input, hx)
+            x = input.transpose(0, 1) if self.batch_first else input
+            D = 2 if self.bidirectional else 1
+            zeros = x.new_zeros(self.num_layers * D, x.shape[1], self.hidden_size)
+            lstm = self.mode == "LSTM"
+            states = (list(hx) if hx is not None else [zeros, zeros]) if lstm else \
+                [hx if hx is not None else zeros]
+            fn = {"LSTM": _VF.lstm, "GRU": _VF.gru, "RNN_TANH": _VF.rnn_tanh,
+                  "RNN_RELU": _VF.rnn_relu}[self.mode]
+            per = len(self._flat_weights) // (self.num_layers * D)
+            finals = [[] for _ in states]
+            for layer in range(self.num_layers):
+                h = [s[layer * D:(layer + 1) * D] for s in states]
+                w = self._flat_weights[layer * D * per:(layer + 1) * D * per]
+                x, *out = fn(x, tuple(h) if lstm else h[0], w, self.bias, 1, 0.0, True,
+                             self.bidirectional, False)
+                for f, o in zip(finals, out):
+                    f.append(o)
+                if layer < self.num_layers - 1:
+                    x = F.dropout(x, self.dropout, True)
+            finals = [torch.cat(f, 0) for f in finals]
+            x = x.transpose(0, 1) if self.batch_first else x
+            return x, (tuple(finals) if lstm else finals[0])
+        return forward
+
+    for cls in (torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM):
+        cls.forward = layered(cls.forward)
     F.dropout1d = feature_dropout((3,))
     F.dropout2d = feature_dropout((2, 3, 4))       # torch reads 2-D/3-D input as batched
     F.dropout3d = feature_dropout((5,))
     torch.rand, torch.randn, torch.randint, torch.randperm = rand, randn, randint, randperm
-    torch.bernoulli, torch.multinomial = bernoulli, multinomial
+    torch.bernoulli, torch.multinomial, torch.normal = bernoulli, multinomial, normal
     torch.Tensor.uniform_, torch.Tensor.normal_ = uniform_, normal_
     torch.Tensor.bernoulli_, torch.Tensor.random_ = bernoulli_, random_
     F.dropout = dropout

@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FLOAT = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 
 
-def run(framework, script, *args, cwd, bridge=0, timeout=600):
+def run(framework, script, *args, cwd, bridge=0, timeout=600, env=None):
     if bridge is None and framework == "glasstorch":      # exactly what a user types
         cmd = [sys.executable, "-m", "glasstorch", "exec"]
     else:
@@ -27,7 +27,7 @@ def run(framework, script, *args, cwd, bridge=0, timeout=600):
         if bridge is not None:
             cmd += ["--bridge", str(bridge)]
     cmd += [os.path.join(HERE, script), *map(str, args)]
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0", **(env or {}))
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
     assert r.returncode == 0, f"{framework} {script} failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
     return r.stdout

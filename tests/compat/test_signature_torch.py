@@ -146,3 +146,56 @@ def test_isin_errors():
         for m in (gt, torch):
             with pytest.raises(TypeError):
                 fn(m)
+
+
+@pytest.mark.parametrize("reduction", [0, 1, 2])
+def test_torch_ctc_loss_int_reduction(reduction):
+    T, N, C, S = 6, 2, 4, 3
+    targets = np.array([[1, 2, 2], [3, 1, 0]])
+    def fn(m, x):
+        lp = x.log_softmax(-1)
+        return m.ctc_loss(lp, m.tensor(targets), [6, 5], [3, 2], 0, reduction, False)
+    check_op(fn, [(T, N, C)], lib=True)
+    check_op(lambda m, x: m.ctc_loss(x.log_softmax(-1), m.tensor(targets), m.tensor([6, 6]),
+                                     m.tensor([3, 2]), blank=0, reduction=reduction,
+                                     zero_infinity=True), [(T, N, C)], lib=True)
+
+
+def test_torch_ctc_loss_errors():
+    check_raises(lambda m, x: m.ctc_loss(x.log_softmax(-1), m.tensor([[1, 2]]), [4], [2], 0,
+                                         "mean"), [(4, 1, 3)], lib=True)
+
+
+def _rnn_params(m, mode, H=3, I=2):
+    G = {"lstm": 4, "gru": 3}.get(mode, 1) * H
+    rng = np.random.default_rng(4)
+    return [m.tensor(rng.standard_normal(s)) for s in ((G, I), (G, H), (G,), (G,))]
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+def test_recurrent_packed_overload_by_keyword(mode):
+    """torch.lstm & co.: the packed overload (data, batch_sizes, hx, ...) by keyword, and by
+    position, against torch; the padded one unchanged."""
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((5, 2))            # batch_sizes [2, 2, 1]: 5 rows
+    padded = rng.standard_normal((2, 3, 2))
+    h0 = rng.standard_normal((1, 2, 3))
+    outs = []
+    for m in (gt, torch):
+        hx = [m.tensor(h0), m.tensor(h0 * 0.5)] if mode == "lstm" else m.tensor(h0)
+        fn = getattr(m, mode)
+        d, bs, params = m.tensor(data, requires_grad=True), m.tensor([2, 2, 1]), \
+            _rnn_params(m, mode)
+        kw = fn(d, batch_sizes=bs, hx=hx, params=params, has_biases=True, num_layers=1,
+                dropout=0.0, train=False, bidirectional=False)
+        kw2 = fn(data=d, batch_sizes=bs, hx=hx, params=params, has_biases=True, num_layers=1,
+                 dropout=0.0, train=False, bidirectional=False)
+        pos = fn(d, bs, hx, params, True, 1, 0.0, False, False)
+        pad = fn(m.tensor(padded), hx, params, True, 1, 0.0, False, False, True)
+        kw[0].sum().backward()
+        outs.append([o.detach().numpy() for o in (*kw, *kw2, *pos, *pad)] + [d.grad.numpy()])
+    for g, t in zip(*outs):
+        np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12)
+    for m in (gt, torch):
+        with pytest.raises(TypeError):
+            getattr(m, mode)(m.ones(5, 2))

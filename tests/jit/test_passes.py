@@ -120,3 +120,32 @@ def test_fusion_keeps_alpha_of_add_and_sub():
     t.invalidate()
     with gt.no_grad():
         np.testing.assert_allclose(t(x).numpy(), f(x).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_gemv_layout_at_batch_one():
+    # a wide layer (>= 64 outputs) keeps its own C-contiguous W^T (another summation order:
+    # close to eager, not bit-identical); a narrow one runs eager's kernel as np.dot (exact)
+    gt.manual_seed(0)
+    m = nn.Sequential(nn.Flatten(), nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 5)).eval()
+    x = gt.randn(1, 4, 5)
+    t = jit.freeze(jit.trace(m, x))
+    P.fuse_elementwise(t.graph)
+    assert P.transpose_gemv_weights(t.graph) == 2
+    wide, narrow = [n.cls for n in t.graph.nodes if n.op == "jit::fused"]
+    assert wide.gemv[0] == "wt" and wide.gemv[1].flags.c_contiguous
+    assert wide.gemv[1].shape == (20, 64) and narrow.gemv == ("w", None)
+    P.plan_memory(t.graph)
+    t.invalidate()
+    with gt.no_grad():
+        for _ in range(2):
+            x = gt.randn(1, 4, 5)
+            h = m[2](m[1](m[0](x)))
+            np.testing.assert_allclose(t(x).numpy(), m(x).numpy(), rtol=1e-5, atol=1e-6)
+            # the narrow layer alone: bit-identical to eager
+            narrow_only = jit.optimize_for_inference(jit.trace(m[3], h))
+            assert np.array_equal(narrow_only(h).numpy(), m[3](h).numpy())
+    assert "_dot(" in t._compiled["arrays"].source
+    # batch 2 is a GEMM: left alone
+    t2 = jit.freeze(jit.trace(m, gt.randn(2, 4, 5)))
+    P.fuse_elementwise(t2.graph)
+    assert P.transpose_gemv_weights(t2.graph) == 0

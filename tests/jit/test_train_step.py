@@ -17,14 +17,49 @@ def _mlp():
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
+def _lenet_max():
+    # d2l's LeNet with ReLU and max pooling (benchmarks/bench_jit_train.py); a strided conv
+    # without bias too: every conv and pool runs on the step's array rules
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 8, 3, stride=2, padding=1, bias=False), nn.Flatten(),
+                         nn.Linear(72, 10))
+
+
 def _seq():
     return nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU(), nn.Linear(8, 3))
 
 
+class _Shared(nn.Module):
+    """A weight used twice and a relu output read by two consumers: gradients add up."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(6, 6), nn.Linear(6, 3)
+
+    def forward(self, x):
+        h = self.a(x).relu()
+        return self.b(self.a(h) + h)
+
+
+_SGD = gt.optim.SGD
+
+
 @pytest.mark.parametrize("make, shape, opt", [
-    (_mlp, (16, 1, 28, 28), lambda p: gt.optim.SGD(p, lr=0.1, momentum=0.9)),
+    (_mlp, (16, 1, 28, 28), lambda p: _SGD(p, lr=0.1, momentum=0.9)),
     (_lenet, (8, 1, 28, 28), lambda p: gt.optim.Adam(p, lr=1e-3)),
     (_seq, (4, 6), lambda p: gt.optim.AdamW(p, lr=1e-2)),
+    (_mlp, (8, 1, 28, 28), lambda p: _SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-3,
+                                          nesterov=True)),
+    (_mlp, (8, 1, 28, 28), lambda p: _SGD(p, lr=0.05, momentum=0.5, dampening=0.3,
+                                          weight_decay=1e-2, maximize=True)),
+    (_mlp, (8, 1, 28, 28), lambda p: _SGD(p, lr=0.05)),
+    (_mlp, (8, 1, 28, 28), lambda p: gt.optim.Adam(p, lr=1e-3, weight_decay=1e-2,
+                                                   amsgrad=True)),
+    (_Shared, (5, 6),
+     lambda p: gt.optim.AdamW(p, lr=1e-2, weight_decay=0.1, maximize=True)),
+    (_seq, (4, 6), lambda p: gt.optim.RMSprop(p, lr=1e-2)),     # not fused: its own step()
+    (_lenet_max, (6, 1, 28, 28), lambda p: _SGD(p, lr=0.05, momentum=0.9)),
 ])
 def test_fifty_steps_bit_identical_to_eager(make, shape, opt):
     gt.manual_seed(0)
@@ -46,6 +81,37 @@ def test_fifty_steps_bit_identical_to_eager(make, shape, opt):
         assert loss_t.item() == loss_e.item()
     for (name, a), b in zip(eager.state_dict().items(), traced.state_dict().values()):
         assert np.array_equal(a.numpy(), b.numpy()), name
+    for a, b in zip(eager.parameters(), traced.parameters()):   # .grad as after eager backward
+        assert np.array_equal(a.grad.numpy(), b.grad.numpy())
+    for sa, sb in zip(opt_e.state.values(), opt_t.state.values()):   # optimizer state too
+        for key in sa:
+            assert np.array_equal(sa[key].numpy(), sb[key].numpy()), key
+
+
+def test_mlp_step_is_array_code_with_a_fused_update():
+    # linear, relu and flatten run as NumPy calls in the generated function; only the loss
+    # calls an op's own forward/backward; SGD and Adam update fused, other optimizers not
+    m = _mlp()
+    x, y = gt.randn(4, 1, 28, 28), gt.tensor([0, 1, 2, 3])
+    step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.1), (x, y))
+    src = step.source
+    assert src.count("_matmul(") == 5 and "_maximum(" in src and "_bitwise_and(" in src
+    assert src.count("_y, c") == 1 and step._update is not None
+    rms = gt.optim.RMSprop(m.parameters())
+    assert jit.trace_train_step(m, nn.CrossEntropyLoss(), rms, (x, y))._update is None
+
+
+def test_grads_are_fresh_arrays_each_step():
+    # the step reuses its buffers, never for .grad: a gradient kept from step 1 stays put
+    m = _mlp()
+    x, y = gt.randn(4, 1, 28, 28), gt.tensor([0, 1, 2, 3])
+    step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.1), (x, y))
+    step(x, y)
+    kept = [p.grad for p in m.parameters()]
+    copies = [g.numpy().copy() for g in kept]
+    step(gt.randn(4, 1, 28, 28), y)
+    for g, c in zip(kept, copies):
+        assert np.array_equal(g.numpy(), c)
 
 
 def test_refuses_dropout_and_training_batch_norm():
@@ -55,3 +121,43 @@ def test_refuses_dropout_and_training_batch_norm():
         with pytest.raises(NotImplementedError, match="trace_train_step"):
             jit.trace_train_step(m, nn.CrossEntropyLoss(), gt.optim.SGD(m.parameters(), 0.1),
                                  (x, y))
+
+
+class _Scaled(nn.Module):
+    """max_pool(x * scale): which position wins a window shows in scale's gradient."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(gt.ones(1, 1, 4, 6))
+
+    def forward(self, x):
+        return gt.nn.functional.max_pool2d(x * self.scale, 2)
+
+
+def test_max_pool_rule_picks_eager_winners_on_ties_and_nan():
+    # ties (integer inputs): the first maximum of a window wins; nans: a nan is the maximum
+    # and a later nan takes over; the gradient goes to the winner only
+    def loss_fn(out, w):
+        return (out * w).sum()
+    rng = np.random.default_rng(0)
+    x = gt.tensor(rng.integers(0, 2, (3, 1, 4, 6)).astype(np.float32))
+    w = gt.tensor(rng.standard_normal((3, 1, 2, 3)).astype(np.float32))
+    eager, traced = _Scaled(), _Scaled()
+    with gt.no_grad():
+        for m in (eager, traced):
+            m.scale[0, 0, 0, 0] = m.scale[0, 0, 1, 1] = float("nan")   # two nans, one window
+            m.scale[0, 0, 2, 3] = float("inf")
+    step = jit.trace_train_step(traced, loss_fn, _SGD(traced.parameters(), lr=0.0), (x, w))
+    assert "max_pool" not in step.source          # the array rule ran, not the op
+    loss_fn(eager(x), w).backward()
+    step(x, w)
+    np.testing.assert_array_equal(eager.scale.grad.numpy(), traced.scale.grad.numpy())
+    assert (eager.scale.grad.numpy() == 0).sum() >= 12      # losers in every window
+
+
+def test_conv_rule_refuses_a_channels_last_input():
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(16, 2))
+    x, y = gt.randn(2, 3, 4, 4), gt.tensor([0, 1])
+    step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.1), (x, y))
+    with pytest.raises(RuntimeError, match="channels-last"):
+        step(x.contiguous(memory_format=gt.channels_last), y)

@@ -8,6 +8,7 @@ import glasstorch as gt
 from glasstorch.backend import threads
 from glasstorch.ops import batchnorm
 from helpers import check_op
+from kernel_choice import kernels  # noqa: F401  (fixture: NumPy and numba kernels)
 
 
 @pytest.fixture(params=[1, 2])
@@ -21,19 +22,22 @@ def n_threads(request, monkeypatch):
 
 
 @pytest.mark.parametrize("training", [True, False])
-@pytest.mark.parametrize("shape", [(6, 4, 5, 7), (40, 8)])
-def test_batch_norm_blocks_and_threads(n_threads, shape, training):
+@pytest.mark.parametrize("shape, cl", [((6, 4, 5, 7), False), ((6, 4, 5, 7), True),
+                                       ((40, 8), False)])
+def test_batch_norm_blocks_and_threads(n_threads, shape, training, cl, kernels):
     c = shape[1]
 
     def fn(lib, x, w, b):
         rm = lib.zeros(c, dtype=x.dtype) + 0.5
         rv = lib.ones(c, dtype=x.dtype) * 2
+        if cl:
+            x = x.contiguous(memory_format=lib.channels_last)
         return lib.nn.functional.batch_norm(x, rm, rv, w, b, training=training)
     check_op(fn, [shape, (c,), (c,)], lib=True)
     check_op(fn, [shape, (c,), (c,)], lib=True, dtype="float32", layout="T")
 
 
-def test_batch_norm_same_bits_any_thread_count(monkeypatch):
+def test_batch_norm_same_bits_any_thread_count(monkeypatch, kernels):
     monkeypatch.setattr(threads, "THRESHOLD", 1 << 10)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, 3, 9, 9)).astype(np.float32) * 3 + 1

@@ -10,6 +10,7 @@ import glasstorch as gt
 from glasstorch.backend import threads
 from glasstorch.ops import conv_kernels_nhwc as conv_nhwc
 from helpers import check_op
+from kernel_choice import kernels  # noqa: F401  (fixture: NumPy and numba kernels)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +56,7 @@ CASES = [
 
 @pytest.mark.parametrize("name, xs, ws, bias, kw", CASES)
 @pytest.mark.parametrize("x_cl, w_cl", [(True, False), (False, True), (True, True)])
-def test_channels_last_conv(name, xs, ws, bias, kw, x_cl, w_cl):
+def test_channels_last_conv(name, xs, ws, bias, kw, x_cl, w_cl, kernels):
     fn, shapes = _case(name, xs, ws, bias, kw, x_cl, w_cl)
     g, t = check_op(fn, shapes, lib=True)
     assert g.stride() == t.stride()
@@ -85,8 +86,9 @@ def test_gradient_strides(name, xs, ws, bias, kw):
             assert strides[0] == strides[1], (w_cl, gy_cl)
 
 
-def test_same_values_as_nchw():
-    """The channels-last kernels give the NCHW kernels' results (float32, within rounding)."""
+def test_same_values_as_nchw(kernels):
+    """The channels-last kernels give the NCHW kernels' results (float32, within rounding),
+    on either kernel choice."""
     rs = np.random.RandomState(1)
     x = gt.tensor(rs.randn(4, 8, 10, 10).astype(np.float32))
     for ws, kw in [((16, 8, 3, 3), dict(padding=1)), ((16, 8, 3, 3), dict(stride=2)),
@@ -113,7 +115,7 @@ def test_empty_batch():
 @pytest.mark.parametrize("ws, kw", [((16, 16, 3, 3), dict(padding=1)),
                                     ((16, 16, 3, 3), dict(stride=2, padding=1)),
                                     ((16, 16, 1, 1), dict(stride=2))])
-def test_channels_last_threaded(monkeypatch, n, ws, kw):
+def test_channels_last_threaded(monkeypatch, n, ws, kw, kernels):
     """Chunks of samples split over n threads (small threshold and chunks, so several)."""
     from glasstorch.ops import conv_kernels_nhwc
     monkeypatch.setattr(threads, "THRESHOLD", 1 << 12)

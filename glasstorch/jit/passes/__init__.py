@@ -5,6 +5,7 @@
     cse.py            common-subexpression elimination (same op, same inputs, same attributes)
     fold_bn.py        eval-mode batch norm folded into the conv/linear before it
     fusion.py         chains of elementwise ops run as one group with preallocated out= buffers
+    layout.py         batch-1 linear layers keep W^T C-contiguous (the faster GEMV orientation)
     memory.py         static memory planning: intermediates get pooled buffers by liveness
 
 `freeze` turns parameters into constants (so folding can see them); `optimize_for_inference`
@@ -15,10 +16,11 @@ from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
 from .fold_bn import fold_batch_norm
 from .fusion import fuse_elementwise
+from .layout import transpose_gemv_weights
 from .memory import plan_memory
 
 __all__ = ["eliminate_dead_code", "fold_constants", "eliminate_common_subexpressions",
-           "fold_batch_norm", "fuse_elementwise", "plan_memory", "freeze",
+           "fold_batch_norm", "fuse_elementwise", "transpose_gemv_weights", "plan_memory", "freeze",
            "optimize_for_inference", "DEFAULT"]
 
 
@@ -45,4 +47,4 @@ def optimize_for_inference(traced, passes=None):
 
 
 DEFAULT = [fold_constants, fold_batch_norm, eliminate_common_subexpressions, eliminate_dead_code,
-           fuse_elementwise, plan_memory]
+           fuse_elementwise, transpose_gemv_weights, plan_memory]

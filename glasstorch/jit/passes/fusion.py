@@ -31,66 +31,91 @@ class FusedGroup:
     def __init__(self, nodes):
         self.nodes = nodes          # the original nodes, in order (the chain)
         self.buffer = None          # a planned buffer (memory.py), else one per call
+        self.gemv = None            # batch-1 linear head: ("w", None) | ("wt", W^T) (layout.py)
 
     def make_call(self, node, mode):
         if mode == "tensors":
             return self._tensor_call(node)
-        ext = node.args
-        head, rest = self.nodes[0], self.nodes[1:]
-        out = node.outputs[0]
-        shape, dtype, planned = out.shape, np.dtype(out.dtype), self.buffer
-        steps = []
-        prev = head.outputs[0]
-        for n in rest:
-            fn, unary = _UFUNC[n.op]
-            if unary:
-                steps.append((n.op, fn, None, None))
-            else:
-                first = n.args[0] is prev
-                other = n.args[1] if first else n.args[0]
-                steps.append((n.op, fn, other, first))
-            prev = n.outputs[0]
-        return self._generate(ext, head, steps, shape, dtype, planned)
-
-    def _generate(self, ext, head, steps, shape, dtype, planned):
-        """The group's call as straight-line source (kept in `call.source`): one NumPy call per
-        op, the same calls as the ops' forwards, so results are bit-identical to eager."""
-        env = {"matmul": np.matmul, "maximum": np.maximum, "empty": np.empty,
-               "shape": shape, "dtype": dtype, "buf_": planned}
-        pos = {id(v): i for i, v in enumerate(ext)}
-
-        def ref(a):           # an external Value is an argument; a literal goes into env
-            if isinstance(a, Value):
-                return f"a{pos[id(a)]}"
-            env[f"k{len(env)}"] = a
-            return f"k{len(env) - 1}"
-        lines = ["    buf = buf_" if planned is not None else "    buf = empty(shape, dtype)"]
-        hop, ha = head.op, head.args
-        if hop == "linear":
-            lines.append(f"    matmul({ref(ha[0])}, {ref(ha[1])}.T, out=buf)")
-            if ha[2] is not None:
-                lines.append(f"    buf += {ref(ha[2])}")
-        elif hop == "relu":
-            lines.append(f"    maximum(0, {ref(ha[0])}, out=buf)")
-        else:
-            env[f"u_{hop}"] = _UFUNC[hop][0]
-            lines.append(f"    u_{hop}({', '.join(ref(a) for a in ha)}, out=buf)")
-        for op, fn, other, first in steps:
-            if op == "relu":
-                lines.append("    maximum(0, buf, out=buf)")
-                continue
-            env[f"u_{op}"] = fn
-            if other is None:
-                lines.append(f"    u_{op}(buf, out=buf)")
-            else:
-                o = ref(other)
-                lines.append(f"    u_{op}({'buf, ' + o if first else o + ', buf'}, out=buf)")
-        args = ", ".join(f"a{i}" for i in range(len(ext)))
-        src = f"def call({args}):\n" + "\n".join(lines) + "\n    return buf"
+        names = [f"a{i}" for i in range(len(node.args))]
+        env = {}
+        lines = self.emit(node, names, "buf", env, "")
+        src = f"def call({', '.join(names)}):\n" + "\n".join("    " + ln for ln in lines) + \
+            "\n    return buf"
         exec(compile(src, "<glasstorch.jit fused group>", "exec"), env)
         call = env["call"]
         call.source = src
         return call
+
+    def emit(self, node, names, out, env, tag):
+        """The group as straight-line source: one NumPy call per op, the same calls as the ops'
+        forwards (bit-identical to eager), writing into `out`. `names` are the source names of
+        node.args; constants go into `env` under names ending in `tag` (the executor inlines
+        these lines into the graph's function, so a call costs no Python frame)."""
+        ext = node.args
+        pos = {id(v): i for i, v in enumerate(ext)}
+        v = node.outputs[0]
+        shape, dtype = v.shape, np.dtype(v.dtype)
+        head, prev = self.nodes[0], self.nodes[0].outputs[0]
+        env.update({"_matmul": np.matmul, "_maximum": np.maximum, "_empty": np.empty})
+
+        def const(name, value):
+            env[f"{name}{tag}"] = value
+            return f"{name}{tag}"
+
+        def ref(a):           # an external Value is an argument; a literal goes into env
+            if isinstance(a, Value):
+                return names[pos[id(a)]]
+            return const(f"_k{len(env)}_", a)
+        if self.buffer is not None:
+            lines = [f"{out} = {const('_buf', self.buffer)}"]
+        else:
+            lines = [f"{out} = _empty({const('_shape', shape)}, {const('_dtype', dtype)})"]
+        if head.op == "linear" and self.gemv is not None:
+            lines = []
+        zero = const("_zero", np.zeros((), dtype))   # relu's 0 as an array: no conversion
+        hop, ha = head.op, head.args
+        if hop == "linear" and self.gemv is not None:
+            # layout.py: one input row, a GEMV as np.dot on 1-D rows in the orientation chosen
+            # at trace time (W^T C-contiguous, or W's own contiguous rows)
+            x1 = f"{ref(ha[0])}[0]"
+            env.update({"_dot": np.dot, "_add": np.add})
+            w = const("_wt", self.gemv[1]) if self.gemv[0] == "wt" else ref(ha[1])
+            args = f"{x1}, {w}" if self.gemv[0] == "wt" else f"{w}, {x1}"
+            # the bias adds on the 1-D row: same-shape adds cost half a broadcasting one
+            row = f"_r{tag}"
+            if self.buffer is not None:
+                lines = [f"{row} = {const('_row', self.buffer[0])}",
+                         f"_dot({args}, out={row})"]
+            else:
+                lines = [f"{row} = _dot({args})"]
+            if ha[2] is not None:
+                lines.append(f"_add({row}, {ref(ha[2])}, out={row})")
+            lines.append(f"{out} = " + (const('_buf', self.buffer) if self.buffer is not None
+                                        else f"{row}.reshape({const('_shape', shape)})"))
+        elif hop == "linear":
+            lines.append(f"_matmul({ref(ha[0])}, {ref(ha[1])}.T, out={out})")
+            if ha[2] is not None:
+                lines.append(f"{out} += {ref(ha[2])}")
+        elif hop == "relu":
+            lines.append(f"_maximum({zero}, {ref(ha[0])}, out={out})")
+        else:
+            fn = const(f"_u_{hop}", _UFUNC[hop][0])
+            lines.append(f"{fn}({', '.join(ref(a) for a in ha)}, out={out})")
+        for n in self.nodes[1:]:
+            if n.op == "relu":
+                lines.append(f"_maximum({zero}, {out}, out={out})")
+            else:
+                fn, unary = _UFUNC[n.op]
+                fn = const(f"_u_{n.op}", fn)
+                if unary:
+                    lines.append(f"{fn}({out}, out={out})")
+                else:
+                    first = n.args[0] is prev
+                    o = ref(n.args[1] if first else n.args[0])
+                    lines.append(f"{fn}({out + ', ' + o if first else o + ', ' + out}, "
+                                 f"out={out})")
+            prev = n.outputs[0]
+        return lines
 
     def _tensor_call(self, node):
         calls = [n.cls.apply for n in self.nodes]

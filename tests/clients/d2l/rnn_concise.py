@@ -25,7 +25,7 @@ CELLS = [
     'class RNN(d2l.Module):  #@save\n    """The RNN model implemented with high-level APIs."""\n    def __init__(self, num_inputs, num_hiddens):\n        super().__init__()\n        self.save_hyperparameters()\n        self.rnn = nn.RNN(num_inputs, num_hiddens)\n        \n    def forward(self, inputs, H=None):\n        return self.rnn(inputs, H)\n',
     'class RNNLM(d2l.RNNLMScratch):  #@save\n    """The RNN-based language model implemented with high-level APIs."""\n    def init_params(self):\n        self.linear = nn.LazyLinear(self.vocab_size)\n        \n    def output_layer(self, hiddens):\n        return d2l.swapaxes(self.linear(hiddens), 0, 1)\n',
     "data = d2l.TimeMachine(batch_size=1024, num_steps=32)\nif tab.selected('mxnet', 'tensorflow'):\n    rnn = RNN(num_hiddens=32)\nif tab.selected('pytorch'):\n    rnn = RNN(num_inputs=len(data.vocab), num_hiddens=32)\nmodel = RNNLM(rnn, vocab_size=len(data.vocab), lr=1)\nmodel.predict('it has', 20, data.vocab)\n",
-    "if tab.selected('mxnet', 'pytorch'):\n    trainer = d2l.Trainer(max_epochs=100, gradient_clip_val=1, num_gpus=1)\nif tab.selected('tensorflow'):\n    with d2l.try_gpu():\n        trainer = d2l.Trainer(max_epochs=100, gradient_clip_val=1)\ntrainer.fit(model, data)\n",
+    "if tab.selected('mxnet', 'pytorch'):\n    trainer = d2l.Trainer(max_epochs=2, gradient_clip_val=1, num_gpus=1)  # EDIT: was max_epochs=100\nif tab.selected('tensorflow'):\n    with d2l.try_gpu():\n        trainer = d2l.Trainer(max_epochs=100, gradient_clip_val=1)\ntrainer.fit(model, data)\n",
     "model.predict('it has', 20, data.vocab, d2l.try_gpu())\n",
 ]
 

@@ -1,0 +1,72 @@
+"""Which kernels the hot loops use: NumPy (the default, always there) or numba (the optional
+extra `glasstorch[fast]`), with the same results.
+
+    GLASSTORCH_KERNELS=numba python train.py        # chosen when glasstorch is imported
+    glasstorch.backend.set_kernels("numba")         # or at run time ("numpy" to go back)
+    glasstorch.backend.get_kernels()                # -> "numpy" | "numba"
+
+NumPy stays the default even when numba is installed: a program's numbers then never depend on
+which packages happen to be importable. The numba kernels (backend/numba_kernels.py: im2col
+with the padding fused in, BatchNorm's per-channel passes) give bit-identical results where
+the NumPy path has no reduction (im2col, the elementwise passes) and BatchNorm statistics
+within a few float32 ulps (a sum's order differs: see numba_kernels.py). They are compiled on
+first use and cached on disk (numba's cache=True: next to the module, or in numba's user cache
+directory / NUMBA_CACHE_DIR when that is read-only); `compile_seconds()` tells how long the
+first calls took (benchmarks print it).
+"""
+import os
+import warnings
+
+__all__ = ["set_kernels", "get_kernels", "numba_kernels", "compile_seconds"]
+
+_NAMES = ("numpy", "numba")
+_active = None        # the numba_kernels module when numba is selected, else None
+
+
+def _load_numba():
+    try:
+        from . import numba_kernels
+    except ImportError as e:       # numba not installed (or broken): say how to get it
+        raise ImportError(f"glasstorch kernels 'numba' need the numba package "
+                          f"(pip install 'glasstorch[fast]'): {e}") from None
+    return numba_kernels
+
+
+def set_kernels(name):
+    """Use the 'numpy' or the 'numba' kernels from now on."""
+    global _active
+    if name not in _NAMES:
+        raise ValueError(f"set_kernels expects one of {list(_NAMES)}, but got {name!r}")
+    _active = _load_numba() if name == "numba" else None
+
+
+def get_kernels():
+    """'numpy' or 'numba': the kernels in use."""
+    return "numpy" if _active is None else "numba"
+
+
+def numba_kernels():
+    """The numba kernel module when selected, else None (the ops then take their NumPy path)."""
+    return _active
+
+
+def compile_seconds():
+    """Seconds spent compiling (or loading from the cache) the numba kernels used so far."""
+    return 0.0 if _active is None else _active.compile_seconds()
+
+
+def _from_environment():
+    name = os.environ.get("GLASSTORCH_KERNELS", "").strip().lower()
+    if not name:
+        return
+    if name not in _NAMES:
+        warnings.warn(f"GLASSTORCH_KERNELS={name!r} is not one of {list(_NAMES)}: using the "
+                      "numpy kernels", stacklevel=2)
+        return
+    try:
+        set_kernels(name)
+    except ImportError as e:
+        warnings.warn(f"{e}; using the numpy kernels", stacklevel=2)
+
+
+_from_environment()

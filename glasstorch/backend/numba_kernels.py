@@ -1,0 +1,238 @@
+"""Compiled loops for the optional `glasstorch[fast]` extra (numba), selected through
+backend/kernels.py (GLASSTORCH_KERNELS=numba or backend.set_kernels("numba")); the ops keep
+their NumPy path as the default and as the reference these are tested against.
+
+    im2col_nhwc       channels-last im2col with the zero padding fused in: writes the columns
+                      straight from the unpadded input (the NumPy path first copies every
+                      chunk into a zeroed, padded canvas, then gathers the windows).
+                      Bit-identical to the NumPy path (a copy).
+    bn_*              BatchNorm's per-channel passes over (n, L, C) channels-last or (n, C, L)
+                      contiguous data: per-sample sums (of x, of (x - mean)^2, of gy and of
+                      (x - mean) gy in one pass) and the affine maps y = x a + b and
+                      gx = gy a + (x k + c0). The elementwise steps round as NumPy's do (no
+                      fused multiply-add: numba's default is not fastmath), so the affine
+                      maps are bit-identical given the same per-channel numbers; each
+                      per-sample sum is accumulated in float64 and rounded once, where NumPy
+                      adds float32s pairwise (or BLAS does, channels-last): the partial sums
+                      differ by at most a few float32 ulps, and the statistics by what the
+                      NumPy path's own rounding is (tests/backend/test_numba_kernels.py
+                      bounds it). Across samples the partials are added by the caller in
+                      NumPy, in the same order on both paths.
+
+Every kernel is `nogil`: the ops call them per slice of samples on backend/threads.py's pool,
+so `set_num_threads` governs them as it does the NumPy kernels. `cache=True` keeps the
+machine code on disk; `compile_seconds()` is the time the first call of each kernel and dtype
+took (compiling, or loading the cache).
+"""
+import time
+
+import numba
+import numpy
+
+__all__ = ["im2col_nhwc", "bn_sums", "bn_centered_squares", "bn_backward_sums", "bn_affine",
+           "bn_input_grad", "compile_seconds"]
+
+_jit = numba.njit(cache=True, nogil=True)
+_seen = set()
+_compile = [0.0]
+
+
+def compile_seconds():
+    return _compile[0]
+
+
+def _call(kernel, *args):
+    """kernel(*args), timing the first call per (kernel, dtype): numba compiles then."""
+    key = (kernel, args[0].dtype)
+    if key in _seen:
+        return kernel(*args)
+    t0 = time.perf_counter()
+    result = kernel(*args)
+    _compile[0] += time.perf_counter() - t0
+    _seen.add(key)
+    return result
+
+
+# ---- im2col, channels-last, padding fused -------------------------------------------------
+
+@_jit
+def _im2col2d(x, kh, kw, sh, sw, dh, dw, ph, pw, cols):
+    """cols[n, oy, ox, ky, kx, c] = x[n, oy*sh + ky*dh - ph, ox*sw + kx*dw - pw, c], 0 off x."""
+    n, H, W, C = x.shape
+    OH, OW = cols.shape[1], cols.shape[2]
+    for b in range(n):
+        for oy in range(OH):
+            for ky in range(kh):
+                iy = oy * sh + ky * dh - ph
+                for ox in range(OW):
+                    for kx in range(kw):
+                        ix = ox * sw + kx * dw - pw
+                        if 0 <= iy < H and 0 <= ix < W:
+                            for c in range(C):
+                                cols[b, oy, ox, ky, kx, c] = x[b, iy, ix, c]
+                        else:
+                            for c in range(C):
+                                cols[b, oy, ox, ky, kx, c] = 0
+
+
+def im2col_nhwc(xh, geometry, out, cols):
+    """xh (n, H, W, C) C-contiguous -> cols (n, *out, kh, kw, C): 2-d geometries only."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    _call(_im2col2d, xh, kh, kw, sh, sw, dh, dw, ph, pw, cols)
+    return cols
+
+
+# ---- BatchNorm passes -----------------------------------------------------------------------
+# x3 (n, L, C) when nlc (channels-last memory), else (n, C, L); per-channel numbers shaped (C,)
+
+@_jit
+def _sums_nlc(x, mean, centered, out):
+    n, L, C = x.shape
+    acc = numpy.empty(C, numpy.float64)
+    for b in range(n):
+        acc[:] = 0
+        for i in range(L):
+            for c in range(C):
+                if centered:
+                    d = x[b, i, c] - mean[c]
+                    acc[c] += d * d
+                else:
+                    acc[c] += x[b, i, c]
+        for c in range(C):
+            out[b, c] = acc[c]
+
+
+@_jit
+def _sums_ncl(x, mean, centered, out):
+    n, C, L = x.shape
+    acc = numpy.empty(8, numpy.float64)     # 8 lanes: a vectorizable, fixed-order sum
+    for b in range(n):
+        for c in range(C):
+            acc[:] = 0
+            m = mean[c]
+            for i0 in range(0, L - L % 8, 8):
+                for j in range(8):
+                    if centered:
+                        d = x[b, c, i0 + j] - m
+                        acc[j] += d * d
+                    else:
+                        acc[j] += x[b, c, i0 + j]
+            for i in range(L - L % 8, L):
+                if centered:
+                    d = x[b, c, i] - m
+                    acc[0] += d * d
+                else:
+                    acc[0] += x[b, c, i]
+            out[b, c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + \
+                ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+
+
+@_jit
+def _backward_sums_nlc(x, g, mean, gsum, xgsum):
+    n, L, C = x.shape
+    a1 = numpy.empty(C, numpy.float64)
+    a2 = numpy.empty(C, numpy.float64)
+    for b in range(n):
+        a1[:] = 0
+        a2[:] = 0
+        for i in range(L):
+            for c in range(C):
+                gv = g[b, i, c]
+                a1[c] += gv
+                a2[c] += (x[b, i, c] - mean[c]) * gv
+        for c in range(C):
+            gsum[b, c] = a1[c]
+            xgsum[b, c] = a2[c]
+
+
+@_jit
+def _backward_sums_ncl(x, g, mean, gsum, xgsum):
+    n, C, L = x.shape
+    a1 = numpy.empty(8, numpy.float64)
+    a2 = numpy.empty(8, numpy.float64)
+    for b in range(n):
+        for c in range(C):
+            a1[:] = 0
+            a2[:] = 0
+            m = mean[c]
+            for i0 in range(0, L - L % 8, 8):
+                for j in range(8):
+                    gv = g[b, c, i0 + j]
+                    a1[j] += gv
+                    a2[j] += (x[b, c, i0 + j] - m) * gv
+            for i in range(L - L % 8, L):
+                gv = g[b, c, i]
+                a1[0] += gv
+                a2[0] += (x[b, c, i] - m) * gv
+            gsum[b, c] = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]))
+            xgsum[b, c] = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + \
+                ((a2[4] + a2[5]) + (a2[6] + a2[7]))
+
+
+@_jit
+def _affine_nlc(x, a, s, out):
+    n, L, C = x.shape
+    for b in range(n):
+        for i in range(L):
+            for c in range(C):
+                out[b, i, c] = x[b, i, c] * a[c] + s[c]
+
+
+@_jit
+def _affine_ncl(x, a, s, out):
+    n, C, L = x.shape
+    for b in range(n):
+        for c in range(C):
+            ac, sc = a[c], s[c]
+            for i in range(L):
+                out[b, c, i] = x[b, c, i] * ac + sc
+
+
+@_jit
+def _input_grad_nlc(g, x, a, k, c0, out):
+    n, L, C = x.shape
+    for b in range(n):
+        for i in range(L):
+            for c in range(C):
+                out[b, i, c] = g[b, i, c] * a[c] + (x[b, i, c] * k[c] + c0[c])
+
+
+@_jit
+def _input_grad_ncl(g, x, a, k, c0, out):
+    n, C, L = x.shape
+    for b in range(n):
+        for c in range(C):
+            ac, kc, cc = a[c], k[c], c0[c]
+            for i in range(L):
+                out[b, c, i] = g[b, c, i] * ac + (x[b, c, i] * kc + cc)
+
+
+def bn_sums(x3, nlc, out, mean=None):
+    """out[b, c] = per-sample sum of x (or of (x - mean)^2 when mean is given), rounded once."""
+    centered = mean is not None
+    m = mean if centered else numpy.zeros(out.shape[1], x3.dtype)
+    _call(_sums_nlc if nlc else _sums_ncl, x3, m.reshape(-1), centered, out)
+    return out
+
+
+def bn_centered_squares(x3, mean, nlc, out):
+    return bn_sums(x3, nlc, out, mean)
+
+
+def bn_backward_sums(x3, g3, mean, nlc, gsum, xgsum):
+    """Per sample and channel: sum of gy, and of (x - mean) gy, in one pass."""
+    _call(_backward_sums_nlc if nlc else _backward_sums_ncl, x3, g3, mean.reshape(-1), gsum,
+          xgsum)
+
+
+def bn_affine(x3, a, s, nlc, out):
+    """out = x a + s, per channel."""
+    _call(_affine_nlc if nlc else _affine_ncl, x3, a.reshape(-1), s.reshape(-1), out)
+    return out
+
+
+def bn_input_grad(g3, x3, a, k, c0, nlc, out):
+    """out = gy a + (x k + c0), per channel: batch norm's input gradient in training."""
+    _call(_input_grad_nlc if nlc else _input_grad_ncl, g3, x3, a.reshape(-1), k.reshape(-1),
+          c0.reshape(-1), out)
+    return out

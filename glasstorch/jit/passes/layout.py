@@ -1,0 +1,36 @@
+"""Weight layout for matrix-vector products: a frozen linear layer at batch 1 runs as np.dot
+on 1-D rows, in the orientation chosen here, at trace time.
+
+At batch 1 a linear layer is a GEMV that reads the whole weight once per call: 800 KB for the
+MLP's 784x256 float32 layer, so its speed is the bandwidth of that read. OpenBLAS's two GEMV
+kernels are not equally fast (1 thread, benchmarks/README.md):
+
+    784 -> 256   x @ W.T (eager) 10.5 us   dot(W, x) 10.0 us   dot(x, Wt) 7.9 us
+    256 -> 10    x @ W.T (eager)  0.9 us   dot(W, x)  0.56 us  dot(x, Wt) 0.83 us
+
+(Wt = W^T stored C-contiguous). A wide layer (>= 64 outputs) keeps its own Wt and uses
+dot(x, Wt): that kernel sums in another order than eager's, so results may differ in the last
+bits (~1e-7 relative): like fold_bn this pass is not exact. A narrow one uses dot(W, x), which
+is eager's kernel (bit-identical) with less call overhead. Larger batches are GEMMs: untouched.
+"""
+import numpy as np
+
+__all__ = ["transpose_gemv_weights"]
+
+WIDE = 64      # output features from which the transposed weight's kernel wins (measured)
+
+
+def transpose_gemv_weights(graph):
+    """Mark fused linear heads with a constant 2-D weight and one input row as GEMVs (a wide
+    layer gets its own C-contiguous W^T); returns the number of layers changed."""
+    count = 0
+    for n in graph.nodes:
+        if n.op != "jit::fused" or n.cls.nodes[0].op != "linear":
+            continue
+        x, w = n.cls.nodes[0].args[:2]
+        if w.kind != "const" or w.data.ndim != 2 or len(x.shape) != 2 or x.shape[0] != 1:
+            continue
+        wide = w.data.shape[0] >= WIDE
+        n.cls.gemv = ("wt", np.ascontiguousarray(w.data.T)) if wide else ("w", None)
+        count += 1
+    return count

@@ -1,0 +1,241 @@
+"""The fused LSTM layer: one op (LSTMLayer, "lstm_layer") runs one layer and direction of
+torch.lstm over the whole sequence, input projection included (ops/rnn.py stacks layers and
+directions, nn/modules/rnn.py is the module).
+
+Layout (issue 11). Inside the time loop everything is kept transposed, one column per
+sequence: the state is h^T (P, B), a step's gates are W_hh h^T + (x W_ih^T)^T, a (4H, B)
+block whose four gates are contiguous row ranges, so every gate nonlinearity is one ufunc
+call on one contiguous block (in the (B, 4H) layout a gate is a strided column slice, ~3x
+slower per call) and W_hh @ h^T runs ~10% faster in OpenBLAS than h @ W_hh^T. What
+crosses time steps in bulk stays row-major (one row per (step, sequence)), so it is one GEMM
+over all steps: the input projection x W_ih^T before the loop; after BPTT the weight
+gradients dW_ih = dA^T x, dW_hh = dA^T h_prev, the input gradient dx = dA W_ih and the bias
+gradient (the sum of dA's rows, shared by b_ih and b_hh). Each step transposes its (4H, B)
+gate gradient into dA's rows and its h^T into the output's rows.
+
+Rows are ordered step after step, `batch_sizes[t]` rows each (a padded batch: all B; a
+PackedSequence: sequences sorted by decreasing length, so the active rows of a step are the
+first ones): a step touches the first `m` columns of the state, and a sequence that has
+ended keeps its final state in its column. With several threads each runs the whole loop for
+a slice of the sequences (ops/rnn_layers.py `_batch_rows`), with its own work arrays.
+"""
+from ..autograd.grad_mode import STATE
+from ..backend import xp as _xp, memory as _mem
+from ..tensor import _make
+from .linear import linear
+from .rnn_layers import _Layer, _batch_rows, _lstm_step, _replay, _steps, _unroll
+
+__all__ = []
+
+
+def _plan(steps, lo, hi):
+    """(rows, m, k) per step this slice of sequences takes part in: rows of the step's
+    (global) row-major arrays, m active columns, k the first column in the slice's saved
+    blocks (blocks of all its steps, one after another)."""
+    plan, k = [], 0
+    for off, bs in steps:
+        m = min(hi, bs) - lo
+        if m > 0:
+            plan.append((slice(off + lo, off + lo + m), m, k))
+            k += m
+    return plan, k
+
+
+def _previous(hprev, y, h0, steps):
+    """Fill hprev (N, P) with the state each row of y started its step from: the output rows
+    of the step visited before (as many as both have), h0's rows for sequences starting
+    there. Row copies of the layer's output (a copy: y is handed out, may change in place)."""
+    done = 0                                   # sequences that have had a step so far
+    prev = None
+    for off, bs in steps:
+        if prev is not None:
+            k = min(bs, prev[1])
+            hprev[off:off + k] = y[prev[0]:prev[0] + k]
+        if bs > done:
+            hprev[off + done:off + bs] = h0[done:bs]
+            done = bs
+        prev = (off, bs)
+
+
+class LSTMLayer(_Layer, name="lstm_layer"):
+    """One LSTM layer over a sequence (Hochreiter & Schmidhuber 1997, Gers et al. 2000).
+
+    Forward, per step:  a = x_t W_ih^T + b_ih + h W_hh^T + b_hh,  (i, f, g, o) = a's quarters,
+        i, f, o = sigmoid(.),  g = tanh(.),  c' = f c + i g,  h' = o tanh(c')
+        (projection, Sak et al. 2014: h' = (o tanh(c')) W_hr^T).
+    sigmoid(a) = (1 + tanh(a/2)) / 2: the i, f, o rows of the weights and biases are halved
+    up front (exact, a power of two), so one tanh call activates all four gates.
+
+    Backward (BPTT), per step from the last:  dh' += dy_t  (projection: dW_hr += dh' u^T,
+        dh' <- dh' W_hr),  dc += dh' o (1 - tanh^2 c'),
+        da = (dc g i(1-i),  dc c f(1-f),  dc i (1-g^2),  dh' tanh(c') o(1-o)),
+        dc <- dc f,  dh <- da W_hh.
+    Then over all steps at once:  dx = da W_ih,  dW_ih = da^T x,  dW_hh = da^T h_prev,
+        db_ih = db_hh = sum_t da_t.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse):
+        B, H = c0.shape
+        P, dt, (N, I) = h0.shape[1], x.dtype, x.shape
+        save = any(ctx.needs_input_grad)
+        half = _xp.full((4 * H, 1), 0.5, dtype=dt)
+        half[2 * H:3 * H] = 1
+        wh = _xp.multiply(w_hh, half)                          # (4H, P), C order
+        # [W_ih | b_ih + b_hh] against the rows [x | 1] of xh: the bias comes with the input
+        # projection (a broadcast add of a (4H, 1) column per step costs 3x a contiguous
+        # one); backward appends h_prev (xh = [x | 1 | h_prev]) for one weight-gradient GEMM
+        wi = _mem.empty((4 * H, I + 1), dt)
+        _xp.multiply(w_ih, half, out=wi[:, :I])
+        wi[:, I] = 0
+        for b in (b_ih, b_hh):
+            if b is not None:
+                wi[:, I] += b
+        wi[:, I] *= half[:, 0]
+        xh = _mem.empty((N, I + 1 + P if save else I + 1), dt)
+        xh[:, :I], xh[:, I] = x, 1
+        wr = _xp.ascontiguousarray(w_hr) if w_hr is not None else None
+        y = _mem.empty((N, P), dt)
+        h_n, c_n = _mem.empty_like(h0), _mem.empty_like(c0)
+        steps = _steps(batch_sizes, reverse)
+        saved = {}
+
+        def rows(lo, hi):            # the time loop for sequences [lo, hi)
+            mc = hi - lo
+            plan, total = _plan(steps, lo, hi)
+            h = h0[lo:hi].T.copy()
+            c = c0[lo:hi].T.copy()
+            g, a = _mem.empty(4 * H * mc, dt), _mem.empty(4 * H * mc, dt)
+            tc_ = _mem.empty(H * mc, dt)
+            n = total if save else mc                        # saved blocks or one scratch
+            U = _mem.empty(H * n, dt) if wr is not None else None   # o tanh(c'), projected
+            if save:        # backward's step-local factors, 4x (see the class docstring)
+                K = _mem.empty(4 * H * total, dt)
+                A, F = _mem.empty(H * total, dt), _mem.empty(H * total, dt)
+            for r, m, k in plan:
+                hs, cs = (h, c) if m == mc else (h[:, :m], c[:, :m])
+                gt = g[:4 * H * m].reshape(4 * H, m)
+                at = a[:4 * H * m].reshape(4 * H, m)
+                i, f, gg, o = gt[:H], gt[H:2 * H], gt[2 * H:3 * H], gt[3 * H:]
+                # the input projection per step, straight into the (4H, m) layout (as one
+                # GEMM before the loop its (m, 4H) rows cost a transposed add per step)
+                _xp.matmul(wi, xh[r, :I + 1].T, out=gt)
+                _xp.matmul(wh, hs, out=at)
+                gt += at
+                _xp.tanh(gt, out=gt)
+                if save:    # every saved factor is written once (they stream to memory)
+                    kt = K[4 * H * k:4 * H * (k + m)].reshape(4 * H, m)
+                    q, qg = at, at[2 * H:3 * H]
+                    _xp.multiply(gt, gt, out=q)              # 1 - tanh^2: 4 s(1-s) for
+                    _xp.subtract(1, q, out=q)                # i, f, o; tanh' for g
+                    _xp.multiply(q[H:2 * H], cs, out=kt[H:2 * H])
+                for s in (gt[:2 * H], o):                    # tanh(a/2) -> sigmoid(a)
+                    s *= 0.5
+                    s += 0.5
+                if save:
+                    _xp.multiply(q[:H], gg, out=kt[:H])
+                    qg *= 4
+                    _xp.multiply(qg, i, out=kt[2 * H:3 * H])
+                    F[H * k:H * (k + m)].reshape(H, m)[...] = f
+                cs *= f
+                t = tc_[:H * m].reshape(H, m)
+                _xp.multiply(i, gg, out=t)
+                cs += t
+                tc = t
+                _xp.tanh(cs, out=tc)
+                if wr is None:
+                    _xp.multiply(o, tc, out=hs)
+                else:
+                    u = U[H * k:H * (k + m)].reshape(H, m) if save else U[:H * m].reshape(H, m)
+                    _xp.multiply(o, tc, out=u)
+                    _xp.matmul(wr, u, out=hs)
+                if save:
+                    _xp.multiply(q[3 * H:], tc, out=kt[3 * H:])
+                    a2 = q[:H]                               # o (1 - tanh^2 c')
+                    _xp.multiply(tc, tc, out=a2)
+                    _xp.subtract(1, a2, out=a2)
+                    _xp.multiply(a2, o, out=A[H * k:H * (k + m)].reshape(H, m))
+                y[r] = hs.T
+            h_n[lo:hi], c_n[lo:hi] = h.T, c.T
+            if save:
+                saved[lo] = (hi, plan, K, A, F, U)
+        _batch_rows(B, rows, 4 * H * N * dt.itemsize)
+        if save:
+            _previous(xh[:, I + 1:], y, h0, steps)
+            ctx.save(acts=saved, xh=xh)
+            ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
+            ctx.save_inputs(0, 1, 2, 3, 4, 5, 6, 7)
+        return y, h_n, c_n
+
+    @staticmethod
+    def backward(ctx, gy, gh, gc):
+        if STATE.enabled:
+            return _replay(ctx, (gy, gh, gc))
+        x, _, _, w_ih, w_hh, b_ih, b_hh, w_hr = (t if t is None else t._data
+                                                 for t in ctx.saved_tensors)
+        need = ctx.needs_input_grad
+        H, P = w_hh.shape[0] // 4, w_hh.shape[1]
+        (N, I), dt = x.shape, x.dtype
+        dy, gh, gc = gy._data, gh._data, gc._data
+        dA = _mem.empty((N, 4 * H), dt)                      # 4 da of all steps, row-major
+        dR = _mem.empty((N, P), dt) if need[7] else None     # dh' before W_hr, and u
+        u_all = _mem.empty((N, H), dt) if need[7] else None
+        whT = _xp.multiply(w_hh, 0.25).T                     # (P, 4H): BLAS reads it as is
+        wrT = w_hr.T if w_hr is not None else None
+        dh0, dc0 = _mem.empty_like(gh), _mem.empty_like(gc)
+
+        def rows(lo):                # BPTT for the sequences of one forward slice
+            hi, plan, K, A, F, U = ctx.acts[lo]
+            mc = hi - lo
+            dh = gh[lo:hi].T.copy()
+            dc = gc[lo:hi].T.copy()
+            da_, t1 = _mem.empty(4 * H * mc, dt), _mem.empty(H * mc, dt)
+            dhp = _mem.empty(H * mc, dt) if wrT is not None else None
+            for r, m, k in reversed(plan):
+                d, dcs = (dh, dc) if m == mc else (dh[:, :m], dc[:, :m])
+                d += dy[r].T
+                dhh = d
+                if wrT is not None:
+                    if dR is not None:
+                        dR[r] = d.T
+                        u_all[r] = U[H * k:H * (k + m)].reshape(H, m).T
+                    dhh = dhp[:H * m].reshape(H, m)
+                    _xp.matmul(wrT, d, out=dhh)
+                a = t1[:H * m].reshape(H, m)
+                _xp.multiply(A[H * k:H * (k + m)].reshape(H, m), dhh, out=a)
+                dcs += a                                     # dc += dh' o (1 - tanh^2 c')
+                kt = K[4 * H * k:4 * H * (k + m)].reshape(4, H, m)
+                da = da_[:4 * H * m].reshape(4, H, m)
+                _xp.multiply(dcs, kt[:3], out=da[:3])        # 4 (da_i, da_f, da_g)
+                _xp.multiply(dhh, kt[3], out=da[3])          # 4 da_o
+                dcs *= F[H * k:H * (k + m)].reshape(H, m)
+                da = da.reshape(4 * H, m)
+                _xp.matmul(whT, da, out=d)
+                rows_r = dA[r]
+                for q in range(0, 4 * H, 256):               # transposed in blocks of
+                    rows_r[:, q:q + 256] = da[q:q + 256].T    # rows: ~1.7x faster
+            dh0[lo:hi], dc0[lo:hi] = dh.T, dc.T
+        starts = sorted(ctx.acts)
+        _batch_rows(len(starts), lambda a, b: [rows(lo) for lo in starts[a:b]],
+                    dA.nbytes if len(starts) > 1 else 0)
+        dW = None
+        if need[3] or need[4] or need[5] or need[6]:         # [dW_ih | db | dW_hh]
+            dW = dA.T @ ctx.xh
+            dW *= 0.25
+
+        def part(cols):
+            return _xp.ascontiguousarray(dW[:, cols])
+        grads = (dA @ _xp.multiply(w_ih, 0.25) if need[0] else None,
+                 dh0 if need[1] else None, dc0 if need[2] else None,
+                 part(slice(0, I)) if need[3] else None,
+                 part(slice(I + 1, None)) if need[4] else None,
+                 part(I) if need[5] else None, part(I) if need[6] else None,
+                 dR.T @ u_all if need[7] else None)
+        return tuple(None if a is None else _make(a) for a in grads) + (None, None)
+
+    @staticmethod
+    def twin(ctx, inputs):
+        """The composite twin's outputs (create_graph=True backward)."""
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = inputs
+        return _unroll(_lstm_step, linear(x, w_ih, b_ih), [h0, c0], (w_hh, b_hh, w_hr),
+                       ctx.batch_sizes, ctx.reverse)

@@ -1,0 +1,17 @@
+"""The `kernels` fixture: runs a test once on the NumPy kernels and once on the optional numba
+kernels (backend/kernels.py; skipped where numba is not installed), so both paths meet the
+same torch comparisons. Use: `from kernel_choice import kernels` and name it as an argument
+(or `@pytest.mark.usefixtures("kernels")`)."""
+import pytest
+
+from glasstorch.backend import kernels as _kernels
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def kernels(request):
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    before = _kernels.get_kernels()
+    _kernels.set_kernels(request.param)
+    yield request.param
+    _kernels.set_kernels(before)
