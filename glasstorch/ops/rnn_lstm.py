@@ -41,11 +41,10 @@ def _plan(steps, lo, hi):
     return plan, k
 
 
-def _previous(y, h0, steps):
-    """The state each row of y started its step from, row-major (N, P): the output rows of
-    the step visited before (as many as both have), h0's rows for sequences starting here.
-    Row copies of the layer's output (a copy: y is handed out and may change in place)."""
-    hprev = _mem.empty_like(y)
+def _previous(hprev, y, h0, steps):
+    """Fill hprev (N, P) with the state each row of y started its step from: the output rows
+    of the step visited before (as many as both have), h0's rows for sequences starting
+    there. Row copies of the layer's output (a copy: y is handed out, may change in place)."""
     done = 0                                   # sequences that have had a step so far
     prev = None
     for off, bs in steps:
@@ -56,7 +55,6 @@ def _previous(y, h0, steps):
             hprev[off + done:off + bs] = h0[done:bs]
             done = bs
         prev = (off, bs)
-    return hprev
 
 
 class LSTMLayer(_Layer, name="lstm_layer"):
@@ -79,17 +77,24 @@ class LSTMLayer(_Layer, name="lstm_layer"):
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse):
         B, H = c0.shape
-        P, dt, N = h0.shape[1], x.dtype, x.shape[0]
+        P, dt, (N, I) = h0.shape[1], x.dtype, x.shape
+        save = any(ctx.needs_input_grad)
         half = _xp.full((4 * H, 1), 0.5, dtype=dt)
         half[2 * H:3 * H] = 1
-        wh, wi = _xp.multiply(w_hh, half), _xp.multiply(w_ih, half)   # C order
-        bias = None
-        if b_ih is not None or b_hh is not None:
-            bias = b_ih + b_hh if b_ih is not None and b_hh is not None else \
-                (b_ih if b_ih is not None else b_hh)
-            bias = bias[:, None] * half
+        wh = _xp.multiply(w_hh, half)                          # (4H, P), C order
+        # [W_ih | b_ih + b_hh] against the rows [x | 1] of xh: the bias comes with the input
+        # projection (a broadcast add of a (4H, 1) column per step costs 3x a contiguous
+        # one); backward appends h_prev (xh = [x | 1 | h_prev]) for one weight-gradient GEMM
+        wi = _mem.empty((4 * H, I + 1), dt)
+        _xp.multiply(w_ih, half, out=wi[:, :I])
+        wi[:, I] = 0
+        for b in (b_ih, b_hh):
+            if b is not None:
+                wi[:, I] += b
+        wi[:, I] *= half[:, 0]
+        xh = _mem.empty((N, I + 1 + P if save else I + 1), dt)
+        xh[:, :I], xh[:, I] = x, 1
         wr = _xp.ascontiguousarray(w_hr) if w_hr is not None else None
-        save = any(ctx.needs_input_grad)
         y = _mem.empty((N, P), dt)
         h_n, c_n = _mem.empty_like(h0), _mem.empty_like(c0)
         steps = _steps(batch_sizes, reverse)
@@ -100,50 +105,64 @@ class LSTMLayer(_Layer, name="lstm_layer"):
             plan, total = _plan(steps, lo, hi)
             h = h0[lo:hi].T.copy()
             c = c0[lo:hi].T.copy()
+            g, a = _mem.empty(4 * H * mc, dt), _mem.empty(4 * H * mc, dt)
+            tc_ = _mem.empty(H * mc, dt)
             n = total if save else mc                        # saved blocks or one scratch
-            G = _mem.empty(4 * H * n, dt)                    # activated i, f, g, o
-            TC = _mem.empty(H * n, dt)                       # tanh(c')
-            CP = _mem.empty(H * n, dt) if save else None     # c before the step
             U = _mem.empty(H * n, dt) if wr is not None else None   # o tanh(c'), projected
-            t4 = _mem.empty(4 * H * mc, dt)
+            if save:        # backward's step-local factors, 4x (see the class docstring)
+                K = _mem.empty(4 * H * total, dt)
+                A, F = _mem.empty(H * total, dt), _mem.empty(H * total, dt)
             for r, m, k in plan:
-                if not save:
-                    k = 0
-                g = G[4 * H * k:4 * H * (k + m)].reshape(4 * H, m)
                 hs, cs = (h, c) if m == mc else (h[:, :m], c[:, :m])
-                if save:
-                    CP[H * k:H * (k + m)].reshape(H, m)[...] = cs
-                # the input projection per step, straight into the (4H, m) layout: as one
-                # GEMM before the loop its (m, 4H) rows cost a transposed add per step
-                _xp.matmul(wi, x[r].T, out=g)
-                a = t4[:4 * H * m].reshape(4 * H, m)
-                _xp.matmul(wh, hs, out=a)
-                g += a
-                if bias is not None:
-                    g += bias
-                _xp.tanh(g, out=g)
-                for s in (g[:2 * H], g[3 * H:]):             # tanh(a/2) -> sigmoid(a)
+                gt = g[:4 * H * m].reshape(4 * H, m)
+                at = a[:4 * H * m].reshape(4 * H, m)
+                i, f, gg, o = gt[:H], gt[H:2 * H], gt[2 * H:3 * H], gt[3 * H:]
+                # the input projection per step, straight into the (4H, m) layout (as one
+                # GEMM before the loop its (m, 4H) rows cost a transposed add per step)
+                _xp.matmul(wi, xh[r, :I + 1].T, out=gt)
+                _xp.matmul(wh, hs, out=at)
+                gt += at
+                _xp.tanh(gt, out=gt)
+                if save:    # every saved factor is written once (they stream to memory)
+                    kt = K[4 * H * k:4 * H * (k + m)].reshape(4 * H, m)
+                    q, qg = at, at[2 * H:3 * H]
+                    _xp.multiply(gt, gt, out=q)              # 1 - tanh^2: 4 s(1-s) for
+                    _xp.subtract(1, q, out=q)                # i, f, o; tanh' for g
+                    _xp.multiply(q[H:2 * H], cs, out=kt[H:2 * H])
+                for s in (gt[:2 * H], o):                    # tanh(a/2) -> sigmoid(a)
                     s *= 0.5
                     s += 0.5
-                cs *= g[H:2 * H]
-                t = a[:H]
-                _xp.multiply(g[:H], g[2 * H:3 * H], out=t)
+                if save:
+                    _xp.multiply(q[:H], gg, out=kt[:H])
+                    qg *= 4
+                    _xp.multiply(qg, i, out=kt[2 * H:3 * H])
+                    F[H * k:H * (k + m)].reshape(H, m)[...] = f
+                cs *= f
+                t = tc_[:H * m].reshape(H, m)
+                _xp.multiply(i, gg, out=t)
                 cs += t
-                tc = TC[H * k:H * (k + m)].reshape(H, m)
+                tc = t
                 _xp.tanh(cs, out=tc)
                 if wr is None:
-                    _xp.multiply(g[3 * H:], tc, out=hs)
+                    _xp.multiply(o, tc, out=hs)
                 else:
-                    u = U[H * k:H * (k + m)].reshape(H, m)
-                    _xp.multiply(g[3 * H:], tc, out=u)
+                    u = U[H * k:H * (k + m)].reshape(H, m) if save else U[:H * m].reshape(H, m)
+                    _xp.multiply(o, tc, out=u)
                     _xp.matmul(wr, u, out=hs)
+                if save:
+                    _xp.multiply(q[3 * H:], tc, out=kt[3 * H:])
+                    a2 = q[:H]                               # o (1 - tanh^2 c')
+                    _xp.multiply(tc, tc, out=a2)
+                    _xp.subtract(1, a2, out=a2)
+                    _xp.multiply(a2, o, out=A[H * k:H * (k + m)].reshape(H, m))
                 y[r] = hs.T
             h_n[lo:hi], c_n[lo:hi] = h.T, c.T
             if save:
-                saved[lo] = (hi, plan, G, TC, CP, U)
+                saved[lo] = (hi, plan, K, A, F, U)
         _batch_rows(B, rows, 4 * H * N * dt.itemsize)
         if save:
-            ctx.save(acts=saved, hprev=_previous(y, h0, steps))
+            _previous(xh[:, I + 1:], y, h0, steps)
+            ctx.save(acts=saved, xh=xh)
             ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
             ctx.save_inputs(0, 1, 2, 3, 4, 5, 6, 7)
         return y, h_n, c_n
@@ -156,27 +175,23 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                                                  for t in ctx.saved_tensors)
         need = ctx.needs_input_grad
         H, P = w_hh.shape[0] // 4, w_hh.shape[1]
-        N, dt = x.shape[0], x.dtype
+        (N, I), dt = x.shape, x.dtype
         dy, gh, gc = gy._data, gh._data, gc._data
-        dA = _mem.empty((N, 4 * H), dt)                      # da of all steps, row-major
+        dA = _mem.empty((N, 4 * H), dt)                      # 4 da of all steps, row-major
         dR = _mem.empty((N, P), dt) if need[7] else None     # dh' before W_hr, and u
         u_all = _mem.empty((N, H), dt) if need[7] else None
-        whT = w_hh.T                                         # (P, 4H): BLAS reads it as is
+        whT = _xp.multiply(w_hh, 0.25).T                     # (P, 4H): BLAS reads it as is
         wrT = w_hr.T if w_hr is not None else None
         dh0, dc0 = _mem.empty_like(gh), _mem.empty_like(gc)
 
         def rows(lo):                # BPTT for the sequences of one forward slice
-            hi, plan, G, TC, CP, U = ctx.acts[lo]
+            hi, plan, K, A, F, U = ctx.acts[lo]
             mc = hi - lo
             dh = gh[lo:hi].T.copy()
             dc = gc[lo:hi].T.copy()
-            da_ = _mem.empty(4 * H * mc, dt)
-            t1, t2 = _mem.empty(H * mc, dt), _mem.empty(2 * H * mc, dt)
+            da_, t1 = _mem.empty(4 * H * mc, dt), _mem.empty(H * mc, dt)
             dhp = _mem.empty(H * mc, dt) if wrT is not None else None
             for r, m, k in reversed(plan):
-                g = G[4 * H * k:4 * H * (k + m)].reshape(4 * H, m)
-                i, f, gg, o = g[:H], g[H:2 * H], g[2 * H:3 * H], g[3 * H:]
-                tc = TC[H * k:H * (k + m)].reshape(H, m)
                 d, dcs = (dh, dc) if m == mc else (dh[:, :m], dc[:, :m])
                 d += dy[r].T
                 dhh = d
@@ -187,26 +202,14 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                     dhh = dhp[:H * m].reshape(H, m)
                     _xp.matmul(wrT, d, out=dhh)
                 a = t1[:H * m].reshape(H, m)
-                _xp.multiply(tc, tc, out=a)                  # dc += dh' o (1 - tanh^2 c')
-                _xp.subtract(1, a, out=a)
-                a *= o
-                a *= dhh
-                dcs += a
-                da = da_[:4 * H * m].reshape(4 * H, m)
-                _xp.multiply(dcs, gg, out=da[:H])
-                _xp.multiply(dcs, CP[H * k:H * (k + m)].reshape(H, m), out=da[H:2 * H])
-                _xp.multiply(dhh, tc, out=da[3 * H:])
-                for q, w in ((slice(0, 2 * H), 2 * H), (slice(3 * H, 4 * H), H)):
-                    s = t2[:w * m].reshape(w, m)              # sigmoid' = s (1 - s)
-                    _xp.subtract(1, g[q], out=s)
-                    s *= g[q]
-                    da[q] *= s
-                dg = da[2 * H:3 * H]
-                _xp.multiply(gg, gg, out=dg)                 # tanh' = 1 - g^2
-                _xp.subtract(1, dg, out=dg)
-                dg *= i
-                dg *= dcs
-                dcs *= f
+                _xp.multiply(A[H * k:H * (k + m)].reshape(H, m), dhh, out=a)
+                dcs += a                                     # dc += dh' o (1 - tanh^2 c')
+                kt = K[4 * H * k:4 * H * (k + m)].reshape(4, H, m)
+                da = da_[:4 * H * m].reshape(4, H, m)
+                _xp.multiply(dcs, kt[:3], out=da[:3])        # 4 (da_i, da_f, da_g)
+                _xp.multiply(dhh, kt[3], out=da[3])          # 4 da_o
+                dcs *= F[H * k:H * (k + m)].reshape(H, m)
+                da = da.reshape(4 * H, m)
                 _xp.matmul(whT, da, out=d)
                 rows_r = dA[r]
                 for q in range(0, 4 * H, 256):               # transposed in blocks of
@@ -215,11 +218,18 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         starts = sorted(ctx.acts)
         _batch_rows(len(starts), lambda a, b: [rows(lo) for lo in starts[a:b]],
                     dA.nbytes if len(starts) > 1 else 0)
-        db = dA.sum(0) if need[5] or need[6] else None
-        grads = (dA @ w_ih if need[0] else None, dh0 if need[1] else None,
-                 dc0 if need[2] else None, dA.T @ x if need[3] else None,
-                 dA.T @ ctx.hprev if need[4] else None, db if need[5] else None,
-                 (db.copy() if need[5] else db) if need[6] else None,
+        dW = None
+        if need[3] or need[4] or need[5] or need[6]:         # [dW_ih | db | dW_hh]
+            dW = dA.T @ ctx.xh
+            dW *= 0.25
+
+        def part(cols):
+            return _xp.ascontiguousarray(dW[:, cols])
+        grads = (dA @ _xp.multiply(w_ih, 0.25) if need[0] else None,
+                 dh0 if need[1] else None, dc0 if need[2] else None,
+                 part(slice(0, I)) if need[3] else None,
+                 part(slice(I + 1, None)) if need[4] else None,
+                 part(I) if need[5] else None, part(I) if need[6] else None,
                  dR.T @ u_all if need[7] else None)
         return tuple(None if a is None else _make(a) for a in grads) + (None, None)
 

@@ -1,0 +1,107 @@
+"""The fused LSTM layer op (ops/rnn_lstm.py) against torch.lstm, at sizes where its layout
+matters: gates (4H, B) per step with H and B not tiny, odd batch sizes, packed sequences whose
+active rows shrink (forward) and grow (reverse), projections, no biases, float32 and float64,
+serial and with the time loop split over 2-3 threads in uneven slices of the batch. Values
+and gradients of the input, h0, c0 and every weight; the no-grad (inference) path too."""
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
+from glasstorch.backend import threads
+from helpers import assert_close, check_op
+
+T, B, IN, H = 6, 5, 7, 12
+BATCH_SIZES = [5, 4, 4, 2, 1, 1]       # lengths 6, 5, 3, 3, 1 (already sorted)
+
+
+@pytest.fixture(params=[1, 2, 3], ids=["serial", "2threads", "3threads"])
+def split(request, monkeypatch):
+    """1: the whole batch on one thread; 2, 3: every layer's loop split over that many
+    threads (the pool's size threshold lowered), slices of 2-3 sequences."""
+    if request.param > 1:
+        monkeypatch.setattr(threads, "THRESHOLD", 1)
+    before = threads.get_num_threads()
+    threads.set_num_threads(request.param)
+    yield request.param
+    threads.set_num_threads(before)
+
+
+def _shapes(layers, bidirectional, bias, proj, packed, batch_first):
+    D = 2 if bidirectional else 1
+    P = proj or H
+    x = (sum(BATCH_SIZES), IN) if packed else (B, T, IN) if batch_first else (T, B, IN)
+    shapes = [x, (layers * D, B, P), (layers * D, B, H)]
+    for layer in range(layers):
+        for _ in range(D):
+            shapes += [(4 * H, IN if layer == 0 else P * D), (4 * H, P)]
+            shapes += [(4 * H,), (4 * H,)] if bias else []
+            shapes += [(proj, H)] if proj else []
+    return shapes
+
+
+def _call(packed, layers, bidirectional, bias, batch_first):
+    def fn(lib, x, h0, c0, *params):
+        if packed:
+            return lib.lstm(x, lib.tensor(BATCH_SIZES), (h0, c0), list(params), bias, layers,
+                            0.0, False, bidirectional)
+        return lib.lstm(x, (h0, c0), list(params), bias, layers, 0.0, False, bidirectional,
+                        batch_first)
+    return fn
+
+
+CONFIGS = [  # layers, bidirectional, bias, proj, packed, batch_first
+    (1, False, True, 0, False, False),
+    (1, True, True, 0, False, True),
+    (2, False, False, 0, False, False),
+    (2, True, True, 5, False, False),
+    (1, False, True, 0, True, False),
+    (2, True, True, 0, True, False),
+    (1, True, False, 4, True, False),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("layers,bidirectional,bias,proj,packed,batch_first", CONFIGS)
+def test_lstm_matches_torch(split, dtype, layers, bidirectional, bias, proj, packed,
+                            batch_first):
+    shapes = _shapes(layers, bidirectional, bias, proj, packed, batch_first)
+    check_op(_call(packed, layers, bidirectional, bias, batch_first), shapes, lib=True,
+             dtype=dtype, low=-1, high=1)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("packed", [False, True])
+def test_lstm_without_grad_matches_torch(split, dtype, packed):
+    # no input needs a gradient: the layer keeps nothing for backward (its scratch path)
+    shapes = _shapes(2, True, True, 0, packed, False)
+    check_op(_call(packed, 2, True, True, False), shapes, lib=True, dtype=dtype, low=-1,
+             high=1, grad=False)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_lstm_cell_matches_torch(dtype):
+    shapes = [(B, IN), (B, H), (B, H), (4 * H, IN), (4 * H, H), (4 * H,), (4 * H,)]
+    check_op(lambda lib, x, h, c, *w: lib.lstm_cell(x, (h, c), *w), shapes, lib=True,
+             dtype=dtype, low=-1, high=1)
+
+
+def test_lstm_language_model_step_matches_torch(split):
+    # the benchmark's shape class (bench_lstm.py), smaller: embedding -> LSTM -> linear,
+    # cross-entropy, in float32; losses and every parameter's gradient
+    torch.manual_seed(0)
+    ref = torch.nn.ModuleList([torch.nn.Embedding(11, 16), torch.nn.LSTM(16, 24),
+                               torch.nn.Linear(24, 11)])
+    ours = gt.nn.ModuleList([gt.nn.Embedding(11, 16), gt.nn.LSTM(16, 24),
+                             gt.nn.Linear(24, 11)])
+    ours.load_state_dict({k: gt.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+    rng = np.random.default_rng(0)
+    tokens, targets = rng.integers(0, 11, (9, 6)), rng.integers(0, 11, (9, 6))
+    results = {}
+    for lib, m in ((torch, ref), (gt, ours)):
+        h, _ = m[1](m[0](lib.tensor(tokens)))
+        loss = lib.nn.functional.cross_entropy(m[2](h).reshape(-1, 11),
+                                               lib.tensor(targets).reshape(-1))
+        loss.backward()
+        results[lib] = [loss] + [p.grad for p in m.parameters()]
+    assert_close(results[gt], results[torch], 1e-5, 1e-6)
