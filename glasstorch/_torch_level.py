@@ -20,7 +20,8 @@ __all__ = ["kl_div", "binary_cross_entropy_with_logits", "cosine_embedding_loss"
            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
            "triplet_margin_loss", "embedding", "bilinear", "batch_norm", "instance_norm",
            "detach", "dropout", "alpha_dropout", "feature_alpha_dropout", "layer_norm",
-           "group_norm", "rrelu", "ctc_loss", "lstm", "gru", "rnn_tanh", "rnn_relu"]
+           "group_norm", "rrelu", "ctc_loss", "lstm", "gru", "rnn_tanh", "rnn_relu",
+           "embedding_bag"]
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -88,6 +89,53 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
     """ATen's order: the table first; padding_idx -1 means none."""
     return _F().embedding(indices, weight, None if padding_idx == -1 else padding_idx,
                           scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
+                  per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """ATen's form: (output, offset2bag, bag_size, max_indices), output being
+    nn.functional's (mode 0 sum, 1 mean, 2 max). The other three are what torch's backward
+    keeps, by its CPU rules (offsets well formed: with include_last_offset the last one is
+    the number of indices): offset2bag the bag of every index (empty for a 'sum' on torch's
+    fast path: float32/float16 rows of unit stride, no padding_idx, unit-stride weights);
+    bag_size the count of non-padding indices per bag ('sum': zeros, one per bag);
+    max_indices: 'max' the row of each bag's maximum per column (the first on ties, 0 for an
+    empty bag), 'mean' bag_size, 'sum' zeros."""
+    from .backend import xp
+    from .creation import tensor as _tensor
+    if not hasattr(offsets, "shape"):
+        raise TypeError(f"embedding_bag(): argument 'offsets' (position 3) must be Tensor, not "
+                        f"{type(offsets).__name__}")
+    if mode not in (0, 1, 2):
+        raise RuntimeError(f"embedding_bag: mode must be 0 (sum), 1 (mean) or 2 (max), got "
+                           f"{mode}")
+    out = _F().embedding_bag(indices, weight, offsets, scale_grad_by_freq=scale_grad_by_freq,
+                             mode=("sum", "mean", "max")[mode], sparse=sparse,
+                             per_sample_weights=per_sample_weights,
+                             include_last_offset=include_last_offset, padding_idx=padding_idx)
+    idx, off = indices._data.reshape(-1), offsets._data.astype(xp.int64)
+    B = off.size - 1 if include_last_offset else off.size
+    bag = xp.searchsorted(off[:B], xp.arange(idx.size), side="right") - 1
+    pad = None if padding_idx is None else padding_idx % weight.shape[0]
+    keep = idx != pad if pad is not None else xp.ones(idx.size, dtype=bool)
+    int64 = lambda a: _tensor(xp.asarray(a, dtype=xp.int64))   # noqa: E731
+    if mode == 0:
+        st = weight.stride()
+        fast = (weight.dtype.itemsize in (2, 4) and weight.dtype.is_floating_point
+                and st[1] == 1 and pad is None
+                and (per_sample_weights is None or per_sample_weights.stride()[0] == 1))
+        zeros = xp.zeros(B, dtype=xp.int64)
+        return out, int64(xp.zeros(0) if fast else bag), int64(zeros), int64(zeros)
+    size = xp.bincount(bag[keep], minlength=B)[:B]
+    if mode == 1:
+        return out, int64(bag), int64(size), int64(size)
+    w = weight._data
+    best = xp.zeros((B, w.shape[1]), dtype=xp.int64)
+    for b in range(B):
+        rows = idx[(bag == b) & keep]
+        if rows.size:
+            best[b] = rows[xp.argmax(w[rows], axis=0)]      # argmax: the first maximum
+    return out, int64(bag), int64(size), int64(best)
 
 
 def bilinear(input1, input2, weight, bias=None):
