@@ -77,7 +77,12 @@ class FusedGroup:
         if hop == "linear" and self.gemv is not None:
             # layout.py: one input row, a GEMV as np.dot on 1-D rows in the orientation chosen
             # at trace time (W^T C-contiguous, or W's own contiguous rows)
-            x1 = f"{ref(ha[0])}[0]"
+            src = ha[0].node.cls if ha[0].node is not None and \
+                ha[0].node.op == "jit::fused" else None
+            if src is not None and src.buffer is not None:   # the row of a planned buffer
+                x1 = const("_xrow", src.buffer[0])
+            else:
+                x1 = f"{ref(ha[0])}[0]"
             env.update({"_dot": np.dot, "_add": np.add})
             w = const("_wt", self.gemv[1]) if self.gemv[0] == "wt" else ref(ha[1])
             args = f"{x1}, {w}" if self.gemv[0] == "wt" else f"{w}, {x1}"
