@@ -41,6 +41,16 @@ def _plan(steps, lo, hi):
     return plan, k
 
 
+def _gemm(a, b):
+    """a @ b with the rows of the result split over glasstorch's threads (one-thread BLAS in
+    each), like the time loops: OpenBLAS's own threads busy-wait, which costs dearly when
+    other processes share the cores (benchmarks/README.md)."""
+    out = _mem.empty((a.shape[0], b.shape[1]), a.dtype)
+    _batch_rows(a.shape[0], lambda lo, hi: _xp.matmul(a[lo:hi], b, out=out[lo:hi]),
+                a.nbytes + out.nbytes)
+    return out
+
+
 def _previous(hprev, y, h0, steps):
     """Fill hprev (N, P) with the state each row of y started its step from: the output rows
     of the step visited before (as many as both have), h0's rows for sequences starting
@@ -220,12 +230,12 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                     dA.nbytes if len(starts) > 1 else 0)
         dW = None
         if need[3] or need[4] or need[5] or need[6]:         # [dW_ih | db | dW_hh]
-            dW = dA.T @ ctx.xh
+            dW = _gemm(dA.T, ctx.xh)
             dW *= 0.25
 
         def part(cols):
             return _xp.ascontiguousarray(dW[:, cols])
-        grads = (dA @ _xp.multiply(w_ih, 0.25) if need[0] else None,
+        grads = (_gemm(dA, _xp.multiply(w_ih, 0.25)) if need[0] else None,
                  dh0 if need[1] else None, dc0 if need[2] else None,
                  part(slice(0, I)) if need[3] else None,
                  part(slice(I + 1, None)) if need[4] else None,
