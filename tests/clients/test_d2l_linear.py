@@ -3,8 +3,8 @@ lookup-api), chapter_linear-regression, chapter_linear-classification and
 chapter_multilayer-perceptrons, extracted verbatim by d2l/extract.py (edits: EDITS.md), run
 through the import alias on glasstorch and on real torch with the shared random stream of
 _bridge.py, and compared: the printed output line by line (numbers apart), every number, and
-the data of every figure the chapter drew (d2l/plotted.py prints it after the chapter ends:
-the d2l.plot curves and the ProgressBoard's training curves, which the book shows as plots).
+the data of every figure the chapter drew (d2l/with_figures.py --cleared prints it: the
+d2l.plot curves and the ProgressBoard's training curves, which the book shows as plots).
 
 Numbers agree to 1e-6 relative, training curves included: with the same initial weights and
 batches both frameworks do the same float32 arithmetic here to within what 9 printed digits
@@ -32,7 +32,7 @@ def run_both(chapter, tmp_path, plots=True, n_train=512, n_val=256):
     """Output of d2l/<chapter>.py on glasstorch and on torch; with `plots`, followed by the
     data of the figures it drew."""
     script = os.path.join(HERE, "d2l", f"{chapter}.py")
-    args = ("d2l/plotted.py", script) if plots else (f"d2l/{chapter}.py",)
+    args = ("d2l/with_figures.py", "--cleared", script) if plots else (f"d2l/{chapter}.py",)
     out = []
     for fw in ("glasstorch", "torch"):
         work = d2l_harness.setup_data(str(tmp_path / fw), n_train, n_val)
@@ -78,7 +78,7 @@ def test_pandas(tmp_path):
 @pytest.mark.slow
 def test_calculus(tmp_path):
     g, t = run_both("calculus", tmp_path)
-    assert "numerical limit=2.00003" in g and "line 1 (_child1): 30 points" in g
+    assert "numerical limit=2.00003" in g and "line 1: 30 points" in g
     assert_same(g, t, rel=0, abs=0)
 
 
@@ -90,7 +90,7 @@ def test_probability(tmp_path):
     heads = re.search(r"heads, tails:  \[(\d+), (\d+)\]", g)
     assert int(heads[1]) + int(heads[2]) == 100
     # Multinomial draws from the shared stream: the same counts, estimates and plotted curves
-    assert "line 0 (P(coin=heads)): 10000 points" in g
+    assert "legend=['P(coin=heads)', 'P(coin=tails)']" in g and "line 0: 10000 points" in g
     assert_same(g, t, rel=0, abs=0, loose=[r"^heads, tails"])
 
 
@@ -260,8 +260,8 @@ def test_kaggle_house_price(tmp_path):
         # the chapter's (edited) SHA-1s are the stand-in's, so d2l.download finds the files
         source = open(os.path.join(HERE, "d2l", "kaggle_house_price.py")).read()
         assert all(f"sha1_hash='{h}'))  # EDIT" in source for h in sha1)
-        out.append(run(fw, "d2l/plotted.py", os.path.join(HERE, "d2l", "kaggle_house_price.py"),
-                       cwd=work, timeout=900))
+        out.append(run(fw, "d2l/with_figures.py", "--cleared",
+                       os.path.join(HERE, "d2l", "kaggle_house_price.py"), cwd=work, timeout=900))
     g, t = out
     assert "(1460, 81)" in g and "average validation log mse" in g
     assert_same(g, t)
