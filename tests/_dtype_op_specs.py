@@ -204,7 +204,9 @@ EXEMPT = {  # registered ops this test does not call by themselves, and why
     "resample_backward": "a backward op of resample",
     "unfold_backward": "a backward op of Tensor.unfold",
     "view_backward": "a backward op of the views",
-    "max_pool_gather": "adaptive_max_pool's gather step (covered through adaptive_max_pool2d)",
-    "resample": "antialiased interpolate's kernel; float-only like F.interpolate's modes here",
+    "max_pool_gather": "fractional max pooling's gather (random windows: "
+                       "tests/nn/test_fractional_pool.py)",
+    "resample": "the base class of the pads, upsamplings and adaptive average pools, each "
+                "registered under its own name and called above",
     "_attention": "scaled_dot_product_attention's kernel: tests/test_dtype_promotion_fused.py",
 }
