@@ -142,6 +142,7 @@ SPECS.update({
     "linalg_qr": _u(lambda lib, a: lib.linalg.qr(a)[1]),
     "linalg_slogdet": _u(lambda lib, a: lib.linalg.slogdet(a[:, :2])[0]),
     "linalg_cholesky": _u(lambda lib, a: lib.linalg.cholesky(a[:, :2] @ a[:, :2].t())),
+    "linalg_pinv": _u(lambda lib, a: lib.linalg.pinv(a)),
     "geqrf": _u(lambda lib, a: lib.geqrf(a)[0]),
     "linalg_lu_factor_ex": _u(lambda lib, a: lib.linalg.lu_factor_ex(a[:, :2])[0]),
     "linalg_ldl_factor_ex": _u(lambda lib, a: lib.linalg.ldl_factor_ex(
