@@ -1,7 +1,8 @@
 """Tensor methods torch has that are not elementwise twins of a function (those come from the
 _families.py tables): the random in-place fills cauchy_ / geometric_ / log_normal_,
-fill_diagonal_, sum_to_size, dim_order, module_load, the in-place view changes t_ /
-transpose_ / squeeze_ / swapaxes_ / swapdims_, resize_ / resize_as_ (and the deprecated
+fill_diagonal_, sum_to_size, dim_order, module_load, as_strided / as_strided_ (the view is
+ops/strided_extra.py's), the in-place view changes t_ / transpose_ / squeeze_ / swapaxes_ /
+swapdims_, resize_ / resize_as_ (and the deprecated
 out-of-place resize / resize_as), and nonzero_static (also torch's).
 `install(namespace, Tensor)` adds them at import (never overriding)."""
 import math
@@ -120,6 +121,15 @@ def t_(self):
     return _become(self, lambda x: x.t())
 
 
+def as_strided(self, size, stride, storage_offset=None):
+    from .ops.strided_extra import as_strided as _as_strided
+    return _as_strided(self, size, stride, storage_offset)
+
+
+def as_strided_(self, size, stride, storage_offset=None):
+    return _become(self, lambda x: as_strided(x, size, stride, storage_offset))
+
+
 def transpose_(self, dim0, dim1):
     return _become(self, lambda x: x.transpose(dim0, dim1))
 
@@ -194,8 +204,8 @@ def resize_as(self, tensor):
 
 def install(namespace, tensor_cls):
     for fn in (cauchy_, geometric_, log_normal_, fill_diagonal_, sum_to_size, dim_order,
-               nonzero_static, module_load, t_, transpose_, squeeze_, swapaxes_, swapdims_,
-               resize_, resize_as_, resize, resize_as):
+               nonzero_static, module_load, t_, as_strided, as_strided_, transpose_, squeeze_,
+               swapaxes_, swapdims_, resize_, resize_as_, resize, resize_as):
         if not hasattr(tensor_cls, fn.__name__):
             setattr(tensor_cls, fn.__name__, fn)
     namespace.setdefault("nonzero_static", nonzero_static)

@@ -2,6 +2,11 @@
 backend/kernels.py (GLASSTORCH_KERNELS=numba or backend.set_kernels("numba")); the ops keep
 their NumPy path as the default and as the reference these are tested against.
 
+    col2im_nhwc       its adjoint (stride-2 input gradients): adds straight into the output,
+                      kernel offsets in NumPy's order (same bits; NumPy: a zeroed canvas,
+                      one strided add per offset, a cropping copy)
+    transpose         (n, A, B) -> (n, B, A): NCHW <-> NHWC copies, tiled (a copy: same bits)
+    relu_backward     gx = 0 where y <= 0 else gy in one pass (NumPy: three; same bits)
     im2col_nhwc       channels-last im2col with the zero padding fused in: writes the columns
                       straight from the unpadded input (the NumPy path first copies every
                       chunk into a zeroed, padded canvas, then gathers the windows).
@@ -29,10 +34,15 @@ import time
 import numba
 import numpy
 
-__all__ = ["im2col_nhwc", "bn_sums", "bn_centered_squares", "bn_backward_sums", "bn_affine",
+from . import threads as _threads
+
+__all__ = ["im2col_nhwc", "col2im_nhwc", "transpose", "relu_backward", "bn_sums", "bn_centered_squares", "bn_backward_sums", "bn_affine",
            "bn_input_grad", "compile_seconds"]
 
 _jit = numba.njit(cache=True, nogil=True)
+# a per-(sample, channel) sum over a contiguous run: float64 accumulators whose order LLVM may
+# change (reassociation only) so that the loop vectorizes; fixed for a given machine code
+_reassoc = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
 _seen = set()
 _compile = [0.0]
 
@@ -82,6 +92,86 @@ def im2col_nhwc(xh, geometry, out, cols):
     return cols
 
 
+@_jit
+def _col2im2d(cols, kh, kw, sh, sw, dh, dw, ph, pw, y):
+    """y[n, i*s + j*d - p, c] += cols[n, i, j, c] over the kernel offsets j in order, from 0."""
+    n, IH, IW = cols.shape[0], cols.shape[1], cols.shape[2]
+    C = cols.shape[5]
+    OH, OW = y.shape[1], y.shape[2]
+    for b in range(n):
+        for oy in range(OH):
+            for ox in range(OW):
+                for c in range(C):
+                    y[b, oy, ox, c] = 0
+        for ky in range(kh):
+            for kx in range(kw):
+                for iy in range(IH):
+                    oy = iy * sh + ky * dh - ph
+                    if 0 <= oy < OH:
+                        for ix in range(IW):
+                            ox = ix * sw + kx * dw - pw
+                            if 0 <= ox < OW:
+                                for c in range(C):
+                                    y[b, oy, ox, c] += cols[b, iy, ix, ky, kx, c]
+
+
+def col2im_nhwc(cols, geometry, y):
+    """The adjoint of im2col_nhwc: cols (n, *in, kh, kw, C) added into y (n, *out, C) where
+    each column was read, kernel offsets in order (NumPy's strided adds: the same bits)."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    _call(_col2im2d, cols, kh, kw, sh, sw, dh, dw, ph, pw, y)
+    return y
+
+
+# ---- layout changes ---------------------------------------------------------------------
+
+@_jit
+def _transpose(src, dst):
+    """dst[b, j, i] = src[b, i, j], in 16 x 16 tiles (both sides stay in cache lines)."""
+    n, A, B = src.shape
+    for b in range(n):
+        for i0 in range(0, A, 16):
+            i1 = min(i0 + 16, A)
+            for j0 in range(0, B, 16):
+                j1 = min(j0 + 16, B)
+                for j in range(j0, j1):
+                    for i in range(i0, i1):
+                        dst[b, j, i] = src[b, i, j]
+
+
+def transpose(src, dst):
+    """dst (n, B, A) = src (n, A, B) with its last two axes swapped (NCHW <-> NHWC per
+    sample); both C-contiguous."""
+    _call(_transpose, src, dst)
+    return dst
+
+
+# ---- relu's gradient ----------------------------------------------------------------------
+
+@_jit
+def _relu_backward(y, g, out):
+    for i in range(y.size):
+        out[i] = 0 if y[i] <= 0 else g[i]
+
+
+def relu_backward(y, g):
+    """gx = 0 where y <= 0 else gy (torch's threshold_backward: a NaN passes gy), one pass
+    over flat views of y and gy; the same bits as ops/piecewise.py's mask. None unless y and
+    gy are float arrays with the same dense layout (NCHW or channels-last alike)."""
+    if y.shape != g.shape or y.strides != g.strides or y.dtype != g.dtype or \
+            y.dtype not in (numpy.float32, numpy.float64) or not y.size:
+        return None
+    order = tuple(int(i) for i in numpy.argsort([-s for s in y.strides], kind="stable"))
+    out = numpy.empty_like(g)                  # g's layout when dense (order K)
+    yv, gv, ov = (a.transpose(order) for a in (y, g, out))
+    if not (yv.flags.c_contiguous and gv.flags.c_contiguous and ov.flags.c_contiguous):
+        return None
+    yf, gf, of = yv.reshape(-1), gv.reshape(-1), ov.reshape(-1)
+    _threads.parallel_for(yf.size, lambda i, j: _call(_relu_backward, yf[i:j], gf[i:j],
+                                                      of[i:j]), out.nbytes)
+    return out
+
+
 # ---- BatchNorm passes -----------------------------------------------------------------------
 # x3 (n, L, C) when nlc (channels-last memory), else (n, C, L); per-channel numbers shaped (C,)
 
@@ -102,29 +192,21 @@ def _sums_nlc(x, mean, centered, out):
             out[b, c] = acc[c]
 
 
-@_jit
+@_reassoc
 def _sums_ncl(x, mean, centered, out):
     n, C, L = x.shape
-    acc = numpy.empty(8, numpy.float64)     # 8 lanes: a vectorizable, fixed-order sum
     for b in range(n):
         for c in range(C):
-            acc[:] = 0
+            acc = 0.0
             m = mean[c]
-            for i0 in range(0, L - L % 8, 8):
-                for j in range(8):
-                    if centered:
-                        d = x[b, c, i0 + j] - m
-                        acc[j] += d * d
-                    else:
-                        acc[j] += x[b, c, i0 + j]
-            for i in range(L - L % 8, L):
-                if centered:
+            if centered:
+                for i in range(L):
                     d = x[b, c, i] - m
-                    acc[0] += d * d
-                else:
-                    acc[0] += x[b, c, i]
-            out[b, c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + \
-                ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+                    acc += d * d
+            else:
+                for i in range(L):
+                    acc += x[b, c, i]
+            out[b, c] = acc
 
 
 @_jit
@@ -145,28 +227,20 @@ def _backward_sums_nlc(x, g, mean, gsum, xgsum):
             xgsum[b, c] = a2[c]
 
 
-@_jit
+@_reassoc
 def _backward_sums_ncl(x, g, mean, gsum, xgsum):
     n, C, L = x.shape
-    a1 = numpy.empty(8, numpy.float64)
-    a2 = numpy.empty(8, numpy.float64)
     for b in range(n):
         for c in range(C):
-            a1[:] = 0
-            a2[:] = 0
+            a1 = 0.0
+            a2 = 0.0
             m = mean[c]
-            for i0 in range(0, L - L % 8, 8):
-                for j in range(8):
-                    gv = g[b, c, i0 + j]
-                    a1[j] += gv
-                    a2[j] += (x[b, c, i0 + j] - m) * gv
-            for i in range(L - L % 8, L):
+            for i in range(L):
                 gv = g[b, c, i]
-                a1[0] += gv
-                a2[0] += (x[b, c, i] - m) * gv
-            gsum[b, c] = ((a1[0] + a1[1]) + (a1[2] + a1[3])) + ((a1[4] + a1[5]) + (a1[6] + a1[7]))
-            xgsum[b, c] = ((a2[0] + a2[1]) + (a2[2] + a2[3])) + \
-                ((a2[4] + a2[5]) + (a2[6] + a2[7]))
+                a1 += gv
+                a2 += (x[b, c, i] - m) * gv
+            gsum[b, c] = a1
+            xgsum[b, c] = a2
 
 
 @_jit

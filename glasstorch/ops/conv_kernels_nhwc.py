@@ -22,9 +22,11 @@ spatial dim; the kernels take N-d inputs, but only 2-d convs reach them (torch's
 returns contiguous results for channels_last_3d input).
 """
 import itertools
+import threading
 
 from .. import _memory_format as _mf
-from ..backend import xp as _xp, kernels as _kernels, memory as _mem, threads as _threads
+from ..backend import xp as _xp, cpu_kernels as _k, kernels as _kernels, memory as _mem, \
+    threads as _threads
 from . import layout as _layout
 
 __all__ = ["conv_forward", "conv_t_forward", "weight_grad", "nhwc", "from_nhwc",
@@ -76,8 +78,25 @@ def takes(a, b, channels, geometry, groups):
 
 
 def nhwc(a):
-    """(N, C, *S) -> C-contiguous (N, *S, C): a view when `a` is channels-last, else a copy."""
-    return _xp.ascontiguousarray(_xp.moveaxis(a, 1, -1))
+    """(N, C, *S) -> C-contiguous (N, *S, C): a view when `a` is channels-last, else a copy
+    (contiguous `a`: blocked transposes per sample, backend/cpu_kernels.transpose2d)."""
+    v = _xp.moveaxis(a, 1, -1)
+    if v.flags.c_contiguous or not a.flags.c_contiguous or a.ndim < 3 or not a.size:
+        return _xp.ascontiguousarray(v)
+    out = _mem.empty(v.shape, a.dtype)
+    N, C = a.shape[:2]
+    _transposed(a.reshape(N, C, -1), out.reshape(N, -1, C))
+    return out
+
+
+def _transposed(src, dst):
+    """dst[n] = src[n].T for (N, A, B) -> (N, B, A), C-contiguous both, over the pool."""
+    nb = _kernels.numba_kernels()
+    if nb is not None and src.dtype in (_xp.float32, _xp.float64):
+        fn = lambda i, j: nb.transpose(src[i:j], dst[i:j])    # noqa: E731
+    else:
+        fn = lambda i, j: [_k.transpose2d(src[n], dst[n]) for n in range(i, j)]  # noqa: E731
+    _threads.parallel_for(src.shape[0], fn, src.nbytes)
 
 
 def from_nhwc(a):
@@ -122,12 +141,27 @@ def _windows(xh, geometry, out):
     return _xp.lib.stride_tricks.as_strided(xh, shape, strides, writeable=False)
 
 
+_local = threading.local()
+
+
+def _scratch(shape, dtype):
+    """This thread's column buffer (64-byte aligned, grown as needed) viewed as `shape`: the
+    columns of one chunk live only until its GEMM has read them, so one buffer per thread
+    serves every chunk (no allocation per chunk)."""
+    nbytes = _prod(shape) * _xp.dtype(dtype).itemsize
+    buf = getattr(_local, "buf", None)
+    if buf is None or buf.nbytes < nbytes:
+        buf = _local.buf = _mem.empty(max(nbytes, 1), _xp.uint8)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
 def _columns(xh, geometry, out):
-    """The (n*P, k*C) column matrix of xh's windows (im2col), in a fresh aligned array: by
-    the numba kernel (padding fused, backend/kernels.py) when selected, else by NumPy."""
+    """The (n*P, k*C) column matrix of xh's windows (im2col), in this thread's scratch
+    buffer (valid until its next call): by the numba kernel (padding fused,
+    backend/kernels.py) when selected, else by NumPy."""
     nb = _kernels.numba_kernels()
     shape = (xh.shape[0],) + tuple(out) + tuple(g[0] for g in geometry) + (xh.shape[-1],)
-    cols = _mem.empty(shape, xh.dtype)
+    cols = _scratch(shape, xh.dtype)
     if nb is not None and len(geometry) == 2 and xh.dtype in (_xp.float32, _xp.float64) \
             and xh.flags.c_contiguous:
         nb.im2col_nhwc(xh, geometry, out, cols)
@@ -200,10 +234,16 @@ def conv_t_forward(x, w, geometry, out):
     span = tuple(max((n - 1) * s + (k - 1) * d + 1, p + o) for n, (k, s, d, p), o in
                  zip(size, geometry, out))
 
+    nb = _kernels.numba_kernels()
+    nb = nb if nd == 2 and x.dtype in (_xp.float32, _xp.float64) else None
+
     def chunk(n):
         m = n.stop - n.start
         cols = (xh[n].reshape(m * P, Cin) @ wm).reshape((m,) + tuple(size) + tuple(kshape)
                                                          + (Cout,))
+        if nb is not None:
+            nb.col2im_nhwc(cols, geometry, yh[n])
+            return
         canvas = _xp.zeros((m,) + span + (Cout,), x.dtype)
         for j in itertools.product(*[range(k) for k in kshape]):
             sl = tuple(slice(jj * d, jj * d + (sz - 1) * s + 1, s) for jj, (k, s, d, p), sz

@@ -22,9 +22,11 @@ class Linear(Op, name="linear"):
         kept = (1,) * need[0] + (0,) * need[1]
         if kept:
             ctx.save_inputs(*kept)
-        if x.ndim > 2 and x.flags.c_contiguous and w.ndim == 2:
-            # (*, in) as one (N, in) GEMM: np.matmul on a 3-D array runs one small GEMM per
-            # leading index, ~1.7x slower for sequence models (B, T, in)
+        if x.ndim > 2 and w.ndim == 2:
+            # (*, in) as one (N, in) GEMM, as torch folds it: np.matmul on a 3-D array runs
+            # one small GEMM per leading index, ~1.7x slower for sequence models (B, T, in),
+            # and on a non-contiguous one (a permuted (T, B, in) view) no BLAS at all, ~30x
+            # slower than the copy reshape makes
             y = _xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (-1,))
         else:
             y = _xp.matmul(x, w.T)

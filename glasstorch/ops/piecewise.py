@@ -6,7 +6,8 @@ relu/clamp/nan_to_num keep a boolean mask and route the gradient through `_Maske
 """
 from .. import _dtype
 from ..autograd.node import Op
-from ..backend import xp as _xp
+from ..autograd.grad_mode import STATE
+from ..backend import xp as _xp, kernels as _kernels
 from ..tensor import Tensor, _make
 from ._util import _not_implemented, _zeros, to_dtype
 
@@ -51,7 +52,13 @@ class Relu(Op, name="relu"):
     @staticmethod
     def backward(ctx, gy):
         # torch: where(y <= 0, 0, grad), so a NaN input passes its gradient
-        return _Masked.apply(gy, ~(ctx.output()._data <= 0))
+        y = ctx.output()._data
+        nb = _kernels.numba_kernels()
+        if nb is not None and not STATE.enabled:    # one compiled pass (create_graph: _Masked)
+            gx = nb.relu_backward(y, gy._data)
+            if gx is not None:
+                return _make(gx)
+        return _Masked.apply(gy, ~(y <= 0))
 
 
 def relu(input):

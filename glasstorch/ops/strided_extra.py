@@ -2,6 +2,11 @@
 
   empty_strided(size, stride)      uninitialized memory laid out with exactly these strides
   empty_permuted(size, layout)     memory in `layout`'s dim order, seen in logical order
+  as_strided(size, stride, offset) a view of input's storage (its root array) with these
+                                   sizes, element strides and storage offset (default: input's);
+                                   its gradient flows through the storage: the input's elements
+                                   scattered to their storage positions (averaged where several
+                                   share one, as torch), the view's positions gathered back
   as_strided_copy / _scatter       the elements as_strided(size, stride, offset) addresses in
                                    input's contiguous storage: gathered (a copy), or overwritten
                                    by src. Both index the flat storage, so the gradient is the
@@ -16,8 +21,8 @@ from .. import _dtype
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make
 
-__all__ = ["empty_strided", "empty_permuted", "as_strided_copy", "as_strided_scatter",
-           "svd_lowrank", "pca_lowrank", "binomial"]
+__all__ = ["empty_strided", "empty_permuted", "as_strided", "as_strided_copy",
+           "as_strided_scatter", "svd_lowrank", "pca_lowrank", "binomial"]
 
 
 def _t():
@@ -76,6 +81,52 @@ def _storage(input):
         raise RuntimeError("as_strided_copy / as_strided_scatter: glasstorch addresses the "
                            "storage of a contiguous input only (call .contiguous() first)")
     return input.reshape(-1)
+
+
+def _positions(size, stride, offset):
+    """Storage positions (in elements) of every element of a (size, stride, offset) view."""
+    pos = _xp.full(tuple(size), offset, dtype=_xp.int64)
+    for d, (n, s) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[d] = n
+        pos = pos + (_xp.arange(n, dtype=_xp.int64) * s).reshape(shape)
+    return pos
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of input's storage with `size`, element `stride` and `storage_offset` (elements
+    from the start of the storage; default input's own offset), as torch.as_strided."""
+    from ._strides import _as_view, _root, _strided
+    from .view import storage_offset_of
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    offset = storage_offset_of(input) if storage_offset is None else int(storage_offset)
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    root = _root(input._data)
+    need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+    if need > root.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {root.itemsize} requiring a storage "
+                           f"size of {need * root.itemsize} are out of bounds for storage of "
+                           f"size {root.size * root.itemsize}")
+    # the graph: input's elements at their storage positions (a mean where an expanded input
+    # puts several on one), then the view's positions read back
+    t = _t()
+    src = _positions(input.shape, input.stride(), storage_offset_of(input)).reshape(-1)
+    dst = _positions(size, stride, offset).reshape(-1)
+    n = max(root.size, 1)
+    count = _xp.bincount(src, minlength=n)[:n]
+    flat = t.zeros(n, dtype=input.dtype).index_add(0, _make(src), input.reshape(-1))
+    if count.max(initial=0) > 1:
+        flat = flat / _make(_xp.maximum(count, 1).astype(input._data.dtype))
+    out = flat[_make(dst)].reshape(size)
+    out._data = _strided(root, size, stride, offset)      # the values: the memory itself
+    return _as_view(input, out, lambda v: as_strided(v, size, stride, offset))
 
 
 def as_strided_copy(input, size, stride, storage_offset=None, *, out=None):

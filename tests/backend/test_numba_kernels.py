@@ -10,8 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from glasstorch.backend import kernels
+from glasstorch.backend import kernels as selection
 from glasstorch.ops import batchnorm, conv_kernels_nhwc as nhwc
+from kernel_choice import kernels  # noqa: F401  (fixture: NumPy and numba kernels)
 
 nb = pytest.importorskip("glasstorch.backend.numba_kernels")
 
@@ -87,16 +88,16 @@ def test_bn_sums_rounded_once():
 
 def test_batch_norm_statistics_close_to_numpy_path():
     """The op's outputs on both paths: the same up to the statistics' rounding (documented in
-    backend/numba_kernels.py): relative 1e-6 on these sizes (64 x 32 x 16 x 16)."""
+    backend/numba_kernels.py): rtol 1e-5 on these sizes (64 x 32 x 16 x 16)."""
     import glasstorch as gt
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((64, 32, 16, 16)) * 2 + 0.5).astype(np.float32)
     gy = rng.standard_normal(x.shape).astype(np.float32)
-    before = kernels.get_kernels()
+    before = selection.get_kernels()
     results = []
     try:
         for name in ("numpy", "numba"):
-            kernels.set_kernels(name)
+            selection.set_kernels(name)
             for cl in (False, True):
                 xt = gt.tensor(x)
                 if cl:
@@ -107,24 +108,24 @@ def test_batch_norm_statistics_close_to_numpy_path():
                 y.backward(gt.tensor(gy))
                 results.append([y.detach().numpy(), xt.grad.numpy(), w.grad.numpy()])
     finally:
-        kernels.set_kernels(before)
+        selection.set_kernels(before)
     for i in (0, 1):
         for a, b in zip(results[i], results[i + 2]):
             np.testing.assert_allclose(b, a, rtol=1e-5, atol=2e-6)
 
 
 def test_select_kernels_api():
-    before = kernels.get_kernels()
+    before = selection.get_kernels()
     try:
-        kernels.set_kernels("numba")
-        assert kernels.get_kernels() == "numba" and kernels.numba_kernels() is nb
-        kernels.set_kernels("numpy")
-        assert kernels.get_kernels() == "numpy" and kernels.numba_kernels() is None
+        selection.set_kernels("numba")
+        assert selection.get_kernels() == "numba" and selection.numba_kernels() is nb
+        selection.set_kernels("numpy")
+        assert selection.get_kernels() == "numpy" and selection.numba_kernels() is None
         with pytest.raises(ValueError, match="set_kernels expects one of"):
-            kernels.set_kernels("cuda")
-        assert kernels.get_kernels() == "numpy"
+            selection.set_kernels("cuda")
+        assert selection.get_kernels() == "numpy"
     finally:
-        kernels.set_kernels(before)
+        selection.set_kernels(before)
 
 
 @pytest.mark.parametrize("value, want, warns", [("numba", "numba", False),
@@ -138,3 +139,68 @@ def test_select_kernels_environment(value, want, warns):
                        check=True)
     assert r.stdout.split() == [want]
     assert ("GLASSTORCH_KERNELS='fast' is not one of" in r.stderr) == warns
+
+
+@pytest.mark.parametrize("geometry, out", GEOMETRIES)
+def test_col2im_same_bits(geometry, out):
+    """The stride > 1 input gradient's col2im: the numba kernel adds in NumPy's order."""
+    import glasstorch as gt
+    rng = np.random.default_rng(4)
+    k = (geometry[0][0], geometry[1][0])
+    gy = rng.standard_normal((2, 4) + tuple(out)).astype(np.float32)
+    w = rng.standard_normal((4, 3) + k).astype(np.float32)
+    size = tuple((o - 1) * s + (kk - 1) * d + 1 for o, (kk, s, d, p) in zip(out, geometry))
+    size = tuple(sz - 2 * p + extra for sz, (kk, s, d, p), extra in zip(size, geometry, (0, 1)))
+    geo = tuple((kk, s, d, p) for kk, s, d, p in geometry)
+    before = selection.get_kernels()
+    results = []
+    try:
+        for name in ("numpy", "numba"):
+            selection.set_kernels(name)
+            flip = nhwc._FLIP
+            nhwc._FLIP = False              # always the GEMM + col2im path
+            try:
+                results.append(nhwc.conv_t_forward(gy, w, geo, size))
+            finally:
+                nhwc._FLIP = flip
+    finally:
+        selection.set_kernels(before)
+    assert np.ascontiguousarray(results[0]).tobytes() == \
+        np.ascontiguousarray(results[1]).tobytes()
+
+
+def test_relu_backward_same_bits():
+    rng = np.random.default_rng(5)
+    y = np.maximum(0, rng.standard_normal((4, 6, 5, 3)).astype(np.float32))
+    y[0, 0, 0, :] = [np.nan, -0.0, 0.0]
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    g[1, 1, 1, 1] = -0.0
+    mask = ~(y <= 0)
+    want = np.where(mask, g, np.float32(0))
+    for cl in (False, True):
+        yi, gi = ((np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+                   if cl else a) for a in (y, g))
+        got = nb.relu_backward(yi, gi)
+        assert got.strides == gi.strides
+        assert np.ascontiguousarray(got).tobytes() == want.tobytes()
+    assert nb.relu_backward(y, g.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)) is None
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 7, 6), (2, 40, 17, 3), (2, 1, 4, 4)])
+def test_nhwc_copy_same_bits(shape, kernels):
+    """conv_kernels_nhwc.nhwc of a contiguous NCHW array (tiled transposes) is NumPy's copy."""
+    x = np.random.default_rng(6).standard_normal(shape).astype(np.float32)
+    got = nhwc.nhwc(x)
+    assert got.flags.c_contiguous
+    assert got.tobytes() == np.ascontiguousarray(np.moveaxis(x, 1, -1)).tobytes()
+
+
+@pytest.mark.parametrize("cl", [False, True])
+def test_relu_against_torch(cl, kernels):
+    """relu's gradient on either kernel choice."""
+    from helpers import check_op
+
+    def fn(lib, x):
+        return (x.contiguous(memory_format=lib.channels_last) if cl else x).relu()
+    check_op(fn, [(3, 4, 5, 6)], lib=True, avoid=[0.0])
+    check_op(fn, [(3, 4, 5, 6)], lib=True, dtype="float32", avoid=[0.0])
