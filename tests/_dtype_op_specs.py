@@ -142,6 +142,7 @@ SPECS.update({
     "linalg_qr": _u(lambda lib, a: lib.linalg.qr(a)[1]),
     "linalg_slogdet": _u(lambda lib, a: lib.linalg.slogdet(a[:, :2])[0]),
     "linalg_cholesky": _u(lambda lib, a: lib.linalg.cholesky(a[:, :2] @ a[:, :2].t())),
+    "linalg_pinv": _u(lambda lib, a: lib.linalg.pinv(a)),
     "geqrf": _u(lambda lib, a: lib.geqrf(a)[0]),
     "linalg_lu_factor_ex": _u(lambda lib, a: lib.linalg.lu_factor_ex(a[:, :2])[0]),
     "linalg_ldl_factor_ex": _u(lambda lib, a: lib.linalg.ldl_factor_ex(
@@ -204,7 +205,9 @@ EXEMPT = {  # registered ops this test does not call by themselves, and why
     "resample_backward": "a backward op of resample",
     "unfold_backward": "a backward op of Tensor.unfold",
     "view_backward": "a backward op of the views",
-    "max_pool_gather": "adaptive_max_pool's gather step (covered through adaptive_max_pool2d)",
-    "resample": "antialiased interpolate's kernel; float-only like F.interpolate's modes here",
+    "max_pool_gather": "fractional max pooling's gather (random windows: "
+                       "tests/nn/test_fractional_pool.py)",
+    "resample": "the base class of the pads, upsamplings and adaptive average pools, each "
+                "registered under its own name and called above",
     "_attention": "scaled_dot_product_attention's kernel: tests/test_dtype_promotion_fused.py",
 }
