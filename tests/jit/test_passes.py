@@ -133,6 +133,8 @@ def test_gemv_layout_at_batch_one():
     assert P.transpose_gemv_weights(t.graph) == 2
     wide, narrow = [n.cls for n in t.graph.nodes if n.op == "jit::fused"]
     assert wide.gemv[0] == "wt" and wide.gemv[1].flags.c_contiguous
+    assert wide.gemv[1].ctypes.data % 64 == 0                    # starts on a cache line
+    assert np.array_equal(wide.gemv[1], m[1].weight.detach().numpy().T)
     assert wide.gemv[1].shape == (20, 64) and narrow.gemv == ("w", None)
     P.plan_memory(t.graph)
     t.invalidate()
