@@ -197,3 +197,21 @@ def test_optimized_module_rejects_other_shapes_and_dtypes_after_fast_calls():
             t(np.zeros((1, 3, 4), np.float32))
         with pytest.raises(TypeError, match=r"takes 1 input\(s\)"):
             t(x, x)
+
+
+def test_narrow_gemv_from_a_planned_buffer_equals_eager_bitwise():
+    # two narrow layers (< 64 outputs: eager's kernel): the second reads the first's planned
+    # (1, k) buffer as dot(x, W.T), a fresh (1, n) result; the same bits as eager
+    gt.manual_seed(1)
+    m = nn.Sequential(nn.Linear(30, 40), nn.ReLU(), nn.Linear(40, 7)).eval()
+    t = jit.optimize_for_inference(jit.trace(m, gt.randn(1, 30)))
+    with gt.no_grad():
+        outs = []
+        for _ in range(3):
+            x = gt.randn(1, 30) * 3
+            y = t(x)
+            assert y.shape == (1, 7) and np.array_equal(y.numpy(), m(x).numpy())
+            outs.append((y, y.numpy().copy()))
+        assert all(np.array_equal(y.numpy(), kept) for y, kept in outs)   # fresh each call
+    assert "_xbuf_" in t._compiled["arrays"].source and ".reshape(" not in \
+        t._compiled["arrays"].source

@@ -92,15 +92,28 @@ class FusedGroup:
             args = f"{x1}, {w}" if self.gemv[0] == "wt" else f"{w}, {x1}"
             # the bias adds on the 1-D row: same-shape adds cost half a broadcasting one
             row = gemv_row = f"_r{tag}"
-            if self.buffer is not None:
+            bias = ha[2]
+            if self.gemv[0] == "w" and self.buffer is None and src is not None and \
+                    src.buffer is not None and (bias is None or bias.kind == "const"):
+                # a fresh (1, n) result straight from the planned (1, k) input: dot(x, W.T)
+                # runs the very GEMV of dot(W, x[0]) (W's own rows: the same bits, tested)
+                # without the result's reshape, and the bias add is same-shape
+                lines = [f"{out} = _dot({const('_xbuf', src.buffer)}, "
+                         f"{const('_wT', ha[1].data.T)})"]
+                if bias is not None:
+                    lines.append(f"_add({out}, {const('_b2d', bias.data.reshape(1, -1))}, "
+                                 f"out={out})")
+                gemv_row = out
+            elif self.buffer is not None:
                 lines = [f"{row} = {const('_row', self.buffer[0])}",
                          f"_dot({args}, out={row})"]
             else:
                 lines = [f"{row} = _dot({args})"]
-            if ha[2] is not None:
-                lines.append(f"_add({row}, {ref(ha[2])}, out={row})")
-            lines.append(f"{out} = " + (const('_buf', self.buffer) if self.buffer is not None
-                                        else f"{row}.reshape({const('_shape', shape)})"))
+            if gemv_row is not out:
+                if bias is not None:
+                    lines.append(f"_add({row}, {ref(bias)}, out={row})")
+                lines.append(f"{out} = " + (const('_buf', self.buffer) if self.buffer is not None
+                                            else f"{row}.reshape({const('_shape', shape)})"))
         elif hop == "linear":
             lines.append(f"_matmul({ref(ha[0])}, {ref(ha[1])}.T, out={out})")
             if ha[2] is not None:
