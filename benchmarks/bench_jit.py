@@ -19,6 +19,7 @@ import torch
 
 import glasstorch as gt
 import glasstorch.jit as jit
+from glasstorch.jit.passes.layout import aligned_copy
 from harness import compare, environment_report, report_throughput
 
 
@@ -51,7 +52,7 @@ def main():
 
         def torch_eager():
             return t_model(tx)
-        w_t = np.ascontiguousarray(g_model[1].weight.detach().numpy().T)
+        w_t = aligned_copy(g_model[1].weight.detach().numpy().T)   # as the replay keeps it
         row, out = x.reshape(-1), np.empty(256, np.float32)
 
         def gemv():                 # the floor: the first layer's GEMV alone, in NumPy
