@@ -1,6 +1,6 @@
-"""Run a chapter script, then print what its figures show, so plotted results can be compared:
+"""Run chapter scripts, each followed by what its figures show, so plots can be compared:
 
-    python with_figures.py chapter.py
+    python with_figures.py chapter.py [more.py ...]
 
 Many d2l cells print nothing: their result is a plot (`d2l.plot`, `d2l.show_heatmaps`) or the
 training curves of d2l's ProgressBoard, which `display()` shows as "<Figure ...>" only. Under
@@ -43,7 +43,12 @@ def dump_figures():
 
 
 if __name__ == "__main__":
-    chapter = os.path.abspath(sys.argv[1])
-    sys.argv = [chapter, *sys.argv[2:]]
-    runpy.run_path(chapter, run_name="__main__")
-    dump_figures()
+    # several chapters in one process save an interpreter start and the imports of torch and
+    # d2l per chapter; each runs in its own namespace and its figures are closed after it
+    import matplotlib.pyplot as plt
+    for chapter in map(os.path.abspath, sys.argv[1:]):
+        print(f"##### {os.path.basename(chapter)}")
+        sys.argv = [chapter]
+        runpy.run_path(chapter, run_name="__main__")
+        dump_figures()
+        plt.close("all")
