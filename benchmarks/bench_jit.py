@@ -10,6 +10,7 @@ per call and is the floor: its time alone is printed too.
 Run: benchmarks/run.sh bench_jit  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
 BLAS thread for both frameworks: batch 1 is latency, and a second thread costs CPU time)
 """
+import statistics
 import sys
 import time
 
@@ -57,7 +58,8 @@ def main():
             np.dot(row, w_t, out=out)
         times = compare({"traced": replay, "eager": eager, "torch": torch_eager, "gemv": gemv},
                         number=2000, rounds=7, timer=time.process_time)
-    print(f"threads: {threads}")
+    print(f"threads: {threads}; medians (CPU time per call): " + ", ".join(
+        f"{name} {statistics.median(ts) * 1e6:.1f} us" for name, ts in times.items()))
     report_throughput("MLP inference, batch 1: traced vs eager glasstorch", times, 3.0,
                       ours="traced", ref="eager")
     report_throughput("MLP inference, batch 1: traced glasstorch vs torch eager", times, 2.0,

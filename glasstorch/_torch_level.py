@@ -195,6 +195,19 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     return activation._rrelu(input, lower, upper, training, False, generator)
 
 
+def _same_float_dtype(mode, x, hx, params):
+    """torch's RNN kernels: the input, the weights and the states share one floating dtype
+    (a RuntimeError otherwise, as torch's first matmul gives)."""
+    from . import _dtype
+    states = list(hx) if isinstance(hx, (list, tuple)) else [hx]
+    for t in [*params, *states]:
+        if t.dtype != x.dtype or not x.dtype.is_floating_point:
+            raise RuntimeError(f"{mode}: expected m1 and m2 to have the same dtype, but got: "
+                               f"{_dtype.c_type_name(x._data.dtype)} != "
+                               f"{_dtype.c_type_name(t._data.dtype)} (the input, the weights "
+                               "and the hidden state must share one floating dtype)")
+
+
 def _recurrent(mode, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
                batch_first, data, batch_sizes):
     from .ops import rnn
@@ -206,14 +219,20 @@ def _recurrent(mode, input, hx, params, has_biases, num_layers, dropout, train, 
                             "has_biases, num_layers, dropout, train, bidirectional) or (data, "
                             "batch_sizes, hx, params, has_biases, num_layers, dropout, train, "
                             "bidirectional)")
+        if isinstance(has_biases, bool):          # padded: (input, hx, params, ...)
+            _same_float_dtype(mode, input, hx, params)
+        else:                                     # packed: (data, batch_sizes, hx, params, ...)
+            _same_float_dtype(mode, input, params, has_biases)
         return fn(*args, batch_first) if batch_first is not None else fn(*args)
     if data is not None and input is not None:
         raise TypeError(f"{mode}() got multiple values for argument 'data'")
     if batch_sizes is None or batch_first is not None:
         raise TypeError(f"{mode}(): the packed overload takes (data, batch_sizes, hx, params, "
                         "has_biases, num_layers, dropout, train, bidirectional)")
-    return fn(input if data is None else data, batch_sizes, hx, params, has_biases, num_layers,
-              dropout, train, bidirectional)
+    data = input if data is None else data
+    _same_float_dtype(mode, data, hx, params)
+    return fn(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
+              bidirectional)
 
 
 def lstm(input=None, hx=None, params=None, has_biases=None, num_layers=None, dropout=None,

@@ -137,16 +137,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     older name for rtol (with atol 0); `hermitian` reads only A's lower triangle and inverts
     its eigendecomposition V diag(1/lambda) V^T over |lambda| above the tolerance."""
     atol, rtol = _rcond(rcond, atol, rtol, "pinv")
-    if hermitian:
-        L, V = _spectral.eigh(A)
-        S = L.abs()
-        keep = S > _tolerance(A, S, atol, rtol)
-        Linv = (1 / (L + (~keep).to(L.dtype))) * keep.to(L.dtype)
-        return (V * Linv.unsqueeze(-2)) @ V.transpose(-2, -1)
-    U, S, Vh = _spectral.svd(A, False)
-    keep = S > _tolerance(A, S, atol, rtol)
-    Sinv = (1 / (S + (~keep).to(S.dtype))) * keep.to(S.dtype)
-    return (Vh.transpose(-2, -1) * Sinv.unsqueeze(-2)) @ U.transpose(-2, -1)
+    return _spectral.pinv(A, atol, rtol, hermitian)
 
 
 def _rcond(rcond, atol, rtol, fn):

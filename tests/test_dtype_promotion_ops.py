@@ -109,4 +109,5 @@ def test_op_dtypes_and_values(name):
 _NEEDS_SHAPE = {"mm", "matmul", "dot", "mv", "bmm", "prelu", "masked_scatter", "index_put",
                 "index_add", "index_copy", "scatter", "scatter_add", "scatter_reduce",
                 "addmm", "baddbmm", "einsum", "linear", "bilinear", "convolution", "cat",
-                "stack", "linalg_solve", "copy_"}
+                "stack", "linalg_solve", "copy_", "linalg_ldl_solve", "linalg_solve_triangular",
+                "lstm_layer", "gru_layer", "rnn_layer"}

@@ -28,7 +28,7 @@ def outputs(chapters, tmp_path, timeout=900):
     out = {}
     for fw in ("glasstorch", "torch"):
         work = d2l_harness.setup_data(str(tmp_path / fw))
-        text = run(fw, "d2l/with_figures.py",
+        text = run(fw, "d2l/with_figures.py", "--each",
                    *[os.path.join(HERE, "d2l", f"{c}.py") for c in chapters],
                    cwd=work, timeout=timeout)
         parts = text.split("##### ")[1:]

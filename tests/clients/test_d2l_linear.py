@@ -3,13 +3,17 @@ lookup-api), chapter_linear-regression, chapter_linear-classification and
 chapter_multilayer-perceptrons, extracted verbatim by d2l/extract.py (edits: EDITS.md), run
 through the import alias on glasstorch and on real torch with the shared random stream of
 _bridge.py, and compared: the printed output line by line (numbers apart), every number, and
-the data of every figure the chapter drew (d2l/plotted.py prints it after the chapter ends:
-the d2l.plot curves and the ProgressBoard's training curves, which the book shows as plots).
+the data of every figure the chapter drew (d2l/with_figures.py --cleared prints it: the
+d2l.plot curves and the ProgressBoard's training curves, which the book shows as plots).
 
-Numbers agree to 1e-6 relative where both frameworks do the same float32 arithmetic. Where a
-chapter trains, the curves are compared to a looser band (see each test): float32 matmul and
-reduction orders differ between NumPy's BLAS and torch's kernels by an ulp here and there, and
-SGD carries those differences along.
+Numbers agree to 1e-6 relative, training curves included: with the same initial weights and
+batches both frameworks do the same float32 arithmetic here to within what 9 printed digits
+show (the one exception, the house-price submission, is explained in its test).
+
+CI's default run keeps the cheap preliminaries (pandas, lookup-api) and the scratch and concise
+versions of each family (linear regression, softmax regression, MLP); each run costs two
+interpreters importing d2l (pandas, matplotlib, IPython) and the SVG rendering of every
+ProgressBoard update, so the other chapters are marked slow.
 """
 import os
 import re
@@ -28,7 +32,7 @@ def run_both(chapter, tmp_path, plots=True, n_train=512, n_val=256):
     """Output of d2l/<chapter>.py on glasstorch and on torch; with `plots`, followed by the
     data of the figures it drew."""
     script = os.path.join(HERE, "d2l", f"{chapter}.py")
-    args = ("d2l/plotted.py", script) if plots else (f"d2l/{chapter}.py",)
+    args = ("d2l/with_figures.py", "--cleared", script) if plots else (f"d2l/{chapter}.py",)
     out = []
     for fw in ("glasstorch", "torch"):
         work = d2l_harness.setup_data(str(tmp_path / fw), n_train, n_val)
@@ -71,12 +75,14 @@ def test_pandas(tmp_path):
     assert_same(g, t, rel=0, abs=0)
 
 
+@pytest.mark.slow
 def test_calculus(tmp_path):
     g, t = run_both("calculus", tmp_path)
-    assert "numerical limit=2.00003" in g and "line 1 (_child1): 30 points" in g
+    assert "numerical limit=2.00003" in g and "line 1: 30 points" in g
     assert_same(g, t, rel=0, abs=0)
 
 
+@pytest.mark.slow
 def test_probability(tmp_path):
     g, t = run_both("probability", tmp_path)
     # the coin tosses of cell 1 use Python's `random`, which the chapter does not seed:
@@ -84,17 +90,18 @@ def test_probability(tmp_path):
     heads = re.search(r"heads, tails:  \[(\d+), (\d+)\]", g)
     assert int(heads[1]) + int(heads[2]) == 100
     # Multinomial draws from the shared stream: the same counts, estimates and plotted curves
-    assert "line 0 (P(coin=heads)): 10000 points" in g
+    assert "legend=['P(coin=heads)', 'P(coin=tails)']" in g and "line 0: 10000 points" in g
     assert_same(g, t, rel=0, abs=0, loose=[r"^heads, tails"])
 
 
 def test_lookup_api(tmp_path):
     g, t = run_both("lookup_api", tmp_path, plots=False)
     # cell 1 lists dir(torch.distributions): every name torch's lists is there (glasstorch's
-    # module has a few more of its own); cell 2 is help(torch.ones), a docstring of its own
+    # module has a few more of its own); cell 2 is help(torch.ones): a docstring of its own
     names = [set(eval(out.split("--- cell 1\n")[1].split("\n")[0])) for out in (g, t)]
     assert names[1] <= names[0], sorted(names[1] - names[0])
-    assert "Help on " in g and "ones(" in g.split("--- cell 2\n")[1]
+    help_g = g.split("--- cell 2\n")[1].split("--- cell 3\n")[0]
+    assert help_g.startswith("Help on function ones") and "filled with 1" in help_g
     assert g.split("--- cell 3\n")[1] == t.split("--- cell 3\n")[1] == "tensor([1., 1., 1., 1.])\n"
 
 
@@ -155,6 +162,7 @@ def test_softmax_regression(tmp_path, chapter):
 
 
 # ---- chapter_multilayer-perceptrons ----------------------------------------------------------
+@pytest.mark.slow
 def test_mlp(tmp_path):
     # ReLU, sigmoid, tanh and their gradients (autograd through x.grad) as plotted curves
     g, t = run_both("mlp", tmp_path)
@@ -252,8 +260,8 @@ def test_kaggle_house_price(tmp_path):
         # the chapter's (edited) SHA-1s are the stand-in's, so d2l.download finds the files
         source = open(os.path.join(HERE, "d2l", "kaggle_house_price.py")).read()
         assert all(f"sha1_hash='{h}'))  # EDIT" in source for h in sha1)
-        out.append(run(fw, "d2l/plotted.py", os.path.join(HERE, "d2l", "kaggle_house_price.py"),
-                       cwd=work, timeout=900))
+        out.append(run(fw, "d2l/with_figures.py", "--cleared",
+                       os.path.join(HERE, "d2l", "kaggle_house_price.py"), cwd=work, timeout=900))
     g, t = out
     assert "(1460, 81)" in g and "average validation log mse" in g
     assert_same(g, t)

@@ -28,18 +28,30 @@ def test_pinv_rcond_hermitian(fn, shape):
 
 
 def test_pinv_hermitian_reads_the_lower_triangle():
-    # values only: torch differentiates pinv(hermitian=True) of a non-symmetric input with
-    # the general pinv formula, a gradient of no function of the lower triangle alone
-    check_op(lambda m, A: m.linalg.pinv(A, hermitian=True), [(2, 4, 4)], lib=True, grad=False)
+    # the values come from the lower triangle; torch's gradient is its general pinv formula
+    check_op(lambda m, A: m.linalg.pinv(A, hermitian=True), [(2, 4, 4)], lib=True)
 
 
-def test_pinv_truncated_values():
-    # values only: where the tolerance drops singular values, torch's gradient is its closed
-    # pinv formula (Golub & Pereyra) at the truncated result; glasstorch differentiates the
-    # SVD/eigh truncation, which differs (known, also for atol/rtol before rcond existed)
-    check_op(lambda m, A: m.linalg.pinv(_sym(m, A), rcond=0.5, hermitian=True), [(2, 4, 4)],
-             lib=True, grad=False)
-    check_op(lambda m, A: m.linalg.pinv(A, 0.5), [(4, 4)], lib=True, grad=False)
+@pytest.mark.parametrize("fn, shape", [
+    (lambda m, A: m.linalg.pinv(_sym(m, A), rcond=0.5, hermitian=True), (2, 4, 4)),
+    (lambda m, A: m.linalg.pinv(A, 0.5), (4, 4)),
+    (lambda m, A: m.linalg.pinv(A, atol=1.0), (3, 5)),
+    (lambda m, A: m.linalg.pinv(A, rtol=0.4), (2, 5, 3)),
+])
+def test_pinv_truncated(fn, shape):
+    # singular values dropped: torch differentiates its closed pinv formula (Golub &
+    # Pereyra) at the truncated result, and so does glasstorch's Pinv op (second order too)
+    check_op(fn, [shape], lib=True, double=True)
+
+
+def test_pinv_empty_and_errors():
+    check_op(lambda m, A: m.linalg.pinv(A), [(0, 3)], lib=True)
+    check_op(lambda m, A: m.linalg.pinv(A, hermitian=True), [(2, 0, 0)], lib=True)
+    for fn, shape in [(lambda m, A: m.linalg.pinv(A), (3,)),
+                      (lambda m, A: m.linalg.pinv(A.long()), (3, 3)),
+                      (lambda m, A: m.linalg.pinv(A.half()), (3, 3)),
+                      (lambda m, A: m.linalg.pinv(A, hermitian=True), (3, 4))]:
+        check_raises(fn, [shape], lib=True)
 
 
 def test_pinv_rcond_cuts_small_singular_values():

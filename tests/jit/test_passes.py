@@ -144,7 +144,13 @@ def test_gemv_layout_at_batch_one():
             # the narrow layer alone: bit-identical to eager
             narrow_only = jit.optimize_for_inference(jit.trace(m[3], h))
             assert np.array_equal(narrow_only(h).numpy(), m[3](h).numpy())
-    assert "_dot(" in t._compiled["arrays"].source
+    src = t._compiled["arrays"].source
+    assert "_dot(" in src and ".reshape(-1)" in src and "view" not in _ops(t)   # flatten folded
+    xg = gt.randn(1, 4, 5, requires_grad=True)         # autograd still runs the folded view
+    t(xg).sum().backward()
+    xe = xg.detach().requires_grad_()
+    m(xe).sum().backward()
+    np.testing.assert_allclose(xg.grad.numpy(), xe.grad.numpy(), rtol=1e-6)
     # batch 2 is a GEMM: left alone
     t2 = jit.freeze(jit.trace(m, gt.randn(2, 4, 5)))
     P.fuse_elementwise(t2.graph)

@@ -32,6 +32,7 @@ class FusedGroup:
         self.nodes = nodes          # the original nodes, in order (the chain)
         self.buffer = None          # a planned buffer (memory.py), else one per call
         self.gemv = None            # batch-1 linear head: ("w", None) | ("wt", W^T) (layout.py)
+        self.pre = None             # a view folded in front of a GEMV head (layout.py)
 
     def make_call(self, node, mode):
         if mode == "tensors":
@@ -81,6 +82,8 @@ class FusedGroup:
                 ha[0].node.op == "jit::fused" else None
             if src is not None and src.buffer is not None:   # the row of a planned buffer
                 x1 = const("_xrow", src.buffer[0])
+            elif self.pre is not None:                       # a folded view: its source
+                x1 = f"{ref(self.pre.args[0])}.reshape(-1)"
             else:
                 x1 = f"{ref(ha[0])}[0]"
             env.update({"_dot": np.dot, "_add": np.add})
@@ -123,12 +126,13 @@ class FusedGroup:
         return lines
 
     def _tensor_call(self, node):
-        calls = [n.cls.apply for n in self.nodes]
+        nodes = ([self.pre] if self.pre is not None else []) + self.nodes
+        calls = [n.cls.apply for n in nodes]
         ext = node.args
 
         def call(*args):
             env = {id(v): a for v, a in zip(ext, args)}
-            for n, apply in zip(self.nodes, calls):
+            for n, apply in zip(nodes, calls):
                 y = apply(*[env[id(a)] if isinstance(a, Value) else a for a in n.args],
                           **n.kwargs)
                 env[id(n.outputs[0])] = y

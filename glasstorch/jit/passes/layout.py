@@ -12,8 +12,12 @@ kernels are not equally fast (1 thread, benchmarks/README.md):
 dot(x, Wt): that kernel sums in another order than eager's, so results may differ in the last
 bits (~1e-7 relative): like fold_bn this pass is not exact. A narrow one uses dot(W, x), which
 is eager's kernel (bit-identical) with less call overhead. Larger batches are GEMMs: untouched.
+A view feeding the layer and nothing else (an MLP's flatten) is folded in: the GEMV reads its
+source as one row (`x.reshape(-1)`), one call less per replay.
 """
 import numpy as np
+
+from ..ir import Value
 
 __all__ = ["transpose_gemv_weights"]
 
@@ -24,7 +28,8 @@ def transpose_gemv_weights(graph):
     """Mark fused linear heads with a constant 2-D weight and one input row as GEMVs (a wide
     layer gets its own C-contiguous W^T); returns the number of layers changed."""
     count = 0
-    for n in graph.nodes:
+    uses = graph.uses()
+    for n in list(graph.nodes):
         if n.op != "jit::fused" or n.cls.nodes[0].op != "linear":
             continue
         x, w = n.cls.nodes[0].args[:2]
@@ -33,4 +38,14 @@ def transpose_gemv_weights(graph):
         wide = w.data.shape[0] >= WIDE
         n.cls.gemv = ("wt", np.ascontiguousarray(w.data.T)) if wide else ("w", None)
         count += 1
+        view = x.node
+        if view is not None and view.op == "view" and uses.get(x) == 1 and \
+                isinstance(view.args[0], Value) and sum(a is x for a in n.args) == 1:
+            src = view.args[0]
+            n.cls.pre = view            # (tensors mode still runs it first)
+            n.args = [src if a is x else a for a in n.args]
+            if sum(a is src for a in n.args) > 1:    # src already an argument: keep one
+                i = n.args.index(src)
+                n.args = n.args[:i + 1] + [a for a in n.args[i + 1:] if a is not src]
+            graph.nodes.remove(view)
     return count
