@@ -74,7 +74,6 @@ KNOWN = {
     "im2col": "integer input (F.unfold): " + _NO_KERNEL + "computes",
     "max_unpool2d": "bool/integer input: " + _NO_KERNEL + "computes (bool: ValueError)",
     "max_pool2d_with_indices": "bool input: " + _NO_KERNEL + "raises ValueError",
-    "zeta": "float16 with another dtype: " + _NO_KERNEL + "computes",
     "cross_map_lrn2d": "float16: " + _NO_KERNEL + "computes; int64: values differ by 4e-5",
     "upsample_bilinear2d": "uint8: torch has a fixed-point uint8 kernel, glasstorch raises "
                            "NotImplementedError",

@@ -121,3 +121,28 @@ def test_backward_grad_variables(m):
     assert x.grad.tolist() == [2.0, 2.0, 12.0]              # nothing ran
     (x * 2).sum().backward(inputs=[x])                      # Tensor.backward's inputs= still
     assert x.grad.tolist() == [4.0, 4.0, 14.0]
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize("shapes", [[(5, 3), (5, 2)], [(3, 5), (3, 2)], [(2, 5, 3), (2, 5, 1)]])
+def test_lstsq_drivers(driver, shapes):
+    """Every field of each driver's result against torch: solution and residuals with their
+    gradients, rank, singular values."""
+    for field in ("solution", "residuals", "rank", "singular_values"):
+        check_op(lambda m, A, b: getattr(m.linalg.lstsq(A, b, driver=driver), field), shapes,
+                 lib=True, grad=field in ("solution", "residuals"))
+
+
+@pytest.mark.parametrize("driver", ["gelsy", "gelsd", "gelss"])
+def test_lstsq_rank_deficient(driver):
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((6, 2))
+    A = np.concatenate([A, A[:, :1]], 1)             # rank 2
+    b = rng.standard_normal((6, 2))
+    got = gt.linalg.lstsq(gt.tensor(A), gt.tensor(b), driver=driver)
+    want = torch.linalg.lstsq(torch.tensor(A), torch.tensor(b), driver=driver)
+    np.testing.assert_allclose(got.solution.numpy(), want.solution.numpy(), atol=1e-10)
+    assert got.rank.tolist() == want.rank.tolist() == 2
+    assert tuple(got.residuals.shape) == tuple(want.residuals.shape) == (0,)
+    check_raises(lambda m, A, b: m.linalg.lstsq(A, b, driver="qr"), [(4, 3), (4, 1)],
+                 lib=True)
