@@ -14,6 +14,10 @@ bits (~1e-7 relative): like fold_bn this pass is not exact. A narrow one uses do
 is eager's kernel (bit-identical) with less call overhead. Larger batches are GEMMs: untouched.
 A view feeding the layer and nothing else (an MLP's flatten) is folded in: the GEMV reads its
 source as one row (`x.reshape(-1)`), one call less per replay.
+
+Wt starts on a cache-line (64-byte) boundary: NumPy only aligns to 16 bytes, and the same
+784x256 GEMV measured 7.8 us on a 64-byte aligned Wt and 10.5 us on one 16 bytes off (one
+process, alternating; it was the bimodal "7.8-10.5 us" of benchmarks/README.md).
 """
 import numpy as np
 
@@ -22,6 +26,16 @@ from ..ir import Value
 __all__ = ["transpose_gemv_weights"]
 
 WIDE = 64      # output features from which the transposed weight's kernel wins (measured)
+LINE = 64      # cache-line bytes: where a GEMV's weight starts
+
+
+def aligned_copy(a, align=LINE):
+    """A C-contiguous copy of `a` whose data starts on an `align`-byte boundary."""
+    raw = np.empty(a.nbytes + align, np.uint8)
+    start = -raw.ctypes.data % align
+    out = raw[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
 
 
 def transpose_gemv_weights(graph):
@@ -36,7 +50,7 @@ def transpose_gemv_weights(graph):
         if w.kind != "const" or w.data.ndim != 2 or len(x.shape) != 2 or x.shape[0] != 1:
             continue
         wide = w.data.shape[0] >= WIDE
-        n.cls.gemv = ("wt", np.ascontiguousarray(w.data.T)) if wide else ("w", None)
+        n.cls.gemv = ("wt", aligned_copy(w.data.T)) if wide else ("w", None)
         count += 1
         view = x.node
         if view is not None and view.op == "view" and uses.get(x) == 1 and \
