@@ -69,7 +69,6 @@ _NO_KERNEL = "torch has no kernel for that dtype and raises NotImplementedError;
 # Known divergences, each an expected failure that must keep failing (strict): fixing one makes
 # the test XPASS, which fails until its entry goes. Keys: op; values: what differs.
 KNOWN = {
-    "cross_map_lrn2d": "float16: " + _NO_KERNEL + "computes; int64: values differ by 4e-5",
     "upsample_bilinear2d": "uint8: torch has a fixed-point uint8 kernel, glasstorch raises "
                            "NotImplementedError",
     "binary_cross_entropy_with_logits": "float16 input with a float64 target: values differ "
