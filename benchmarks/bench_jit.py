@@ -5,11 +5,12 @@ no_grad. Targets: traced >= 3x eager glasstorch calls/s, and >= 2x torch eager.
 Where the speed comes from: the replay is one generated straight-line Python function calling
 each op's forward on raw arrays (no Tensor wrappers, no grad-mode checks, no graph nodes), with
 parameters frozen as constants and intermediates written into planned buffers (jit/passes),
-the 784x256 GEMV run as np.dot on a C-contiguous W^T (passes/layout.py). That GEMV reads 800 KB
-per call and is the floor: its time alone is printed too.
+the 784x256 GEMV run as np.dot on a C-contiguous, 64-byte aligned W^T (passes/layout.py). That
+GEMV reads 800 KB per call and is the floor: its time alone (same layout) is printed too.
 Run: benchmarks/run.sh bench_jit  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
 BLAS thread for both frameworks: batch 1 is latency, and a second thread costs CPU time)
 """
+import statistics
 import sys
 import time
 
@@ -18,6 +19,7 @@ import torch
 
 import glasstorch as gt
 import glasstorch.jit as jit
+from glasstorch.jit.passes.layout import aligned_copy
 from harness import compare, environment_report, report_throughput
 
 
@@ -50,14 +52,15 @@ def main():
 
         def torch_eager():
             return t_model(tx)
-        w_t = np.ascontiguousarray(g_model[1].weight.detach().numpy().T)
+        w_t = aligned_copy(g_model[1].weight.detach().numpy().T)   # as the replay keeps it
         row, out = x.reshape(-1), np.empty(256, np.float32)
 
         def gemv():                 # the floor: the first layer's GEMV alone, in NumPy
             np.dot(row, w_t, out=out)
         times = compare({"traced": replay, "eager": eager, "torch": torch_eager, "gemv": gemv},
                         number=2000, rounds=7, timer=time.process_time)
-    print(f"threads: {threads}")
+    print(f"threads: {threads}; medians (CPU time per call): " + ", ".join(
+        f"{name} {statistics.median(ts) * 1e6:.1f} us" for name, ts in times.items()))
     report_throughput("MLP inference, batch 1: traced vs eager glasstorch", times, 3.0,
                       ours="traced", ref="eager")
     report_throughput("MLP inference, batch 1: traced glasstorch vs torch eager", times, 2.0,

@@ -3,9 +3,10 @@ backward + SGD(momentum) step, eager glasstorch vs glasstorch.jit.trace_train_st
 step replayed from its recorded graph). Target: traced throughput >= 1.3x eager.
 
 The replay is one generated function on raw arrays (jit/train_step.py, `step.source`):
-linear/relu/view as NumPy calls into reused buffers (the linear GEMM in its fast orientation),
-other ops' own forwards and backwards in a schedule fixed at trace time (no Tensor, Node or
-engine work), then a fused in-place SGD update (jit/fused_optim.py).
+linear/relu/view/conv/max pool/cross-entropy as NumPy calls into reused buffers (the linear
+GEMM in its fast orientation, conv columns kept for the weight gradient), other ops' own
+forwards and backwards in a schedule fixed at trace time (no Tensor, Node or engine work),
+then a fused in-place SGD update (jit/fused_optim.py).
 Batch 16 by default (`--batch N` to change): the smaller the batch, the larger the share of
 Python overhead, the thing a trace removes. `--threads N` (default 1): NumPy's BLAS and
 glasstorch's pool; on a loaded machine two threads mostly measure waiting.

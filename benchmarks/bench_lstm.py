@@ -4,9 +4,12 @@ the same weights and data. Target (issue 11): throughput >= 0.8x torch's, each f
 alone in fresh alternating processes at 1 and 2 threads (training_step.fresh_times); a
 per-op-family breakdown (1 thread) is printed first.
 
-glasstorch runs the LSTM layer as one fused op (ops/rnn.py): the input projection of all 35
-steps is one GEMM, then per step one (32, 256) @ (256, 1024) GEMM and a few in-place NumPy
-passes for the gates; backward mirrors it (one GEMM per step) and computes dW_hh in one GEMM.
+glasstorch runs the LSTM layer as one fused op (ops/rnn_lstm.py) in a transposed layout: per
+step W_ih [x_t | 1]^T and W_hh h^T (GEMMs of (1024, 129) and (1024, 256) by (., 32)), gate
+nonlinearities on contiguous (256, 32) blocks, backward's factors saved by forward; BPTT does
+one (256, 1024) @ (1024, 32) GEMM per step, then dW_ih, db, dW_hh as one GEMM and dx as one,
+over all steps. `gemm_floor` times these GEMMs alone in each framework (NumPy's OpenBLAS vs
+torch's MKL, the same shapes and counts): what no rearrangement of the elementwise work changes.
 Run: benchmarks/run.sh bench_lstm  (or: python benchmarks/bench_lstm.py)
 """
 import os
@@ -64,6 +67,47 @@ def setup(lib_name):
     return lib, LanguageModel(lib, state), (lib.tensor(tokens), lib.tensor(targets))
 
 
+def gemm_floor(lib_name, rounds=5):
+    """Median CPU ms of the LSTM layer's GEMMs of one training step, alone, on one thread:
+    forward 35 x ((1024, 129) @ (129, 32) + (1024, 256) @ (256, 32)), backward 35 x
+    (256, 1024) @ (1024, 32), then (1024, 1120) @ (1120, 385) and (1120, 1024) @ (1024, 128)."""
+    rng = np.random.default_rng(0)
+    if lib_name == "torch":
+        def arr(*shape):
+            return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32))
+        mm = torch.mm
+    else:
+        def arr(*shape):
+            return rng.standard_normal(shape, dtype=np.float32)
+        mm = np.matmul
+    G, N = 4 * HIDDEN, STEPS * BATCH
+    wi, wh, x, h = arr(G, EMBED + 1), arr(G, HIDDEN), arr(EMBED + 1, BATCH), arr(HIDDEN, BATCH)
+    whT, da, dA, xh, dAr = arr(HIDDEN, G), arr(G, BATCH), arr(G, N), arr(N, EMBED + 1 + HIDDEN), \
+        arr(N, G)
+    wih = arr(G, EMBED)
+
+    def forward():
+        for _ in range(STEPS):
+            mm(wi, x)
+            mm(wh, h)
+
+    def backward():
+        for _ in range(STEPS):
+            mm(whT, da)
+        mm(dA, xh)
+        mm(dAr, wih)
+    out = []
+    for fn in (forward, backward):
+        fn()
+        times = []
+        for _ in range(rounds):
+            c0 = time.process_time()
+            fn()
+            times.append(time.process_time() - c0)
+        out.append(statistics.median(times) * 1e3)
+    return out
+
+
 def time_child(lib_name):
     """--time mode: median (wall, CPU) seconds per training step, this framework alone."""
     _, model, inputs = setup(lib_name)
@@ -97,6 +141,9 @@ def main():
     torch.set_num_threads(1)
     print_breakdown("LSTM LM", glasstorch_breakdown(lambda: g.step(*g_in)),
                     torch_breakdown(lambda: t.step(*t_in)))
+    (gf, gb), (tf, tb) = gemm_floor("glasstorch"), gemm_floor("torch")
+    print(f"  the LSTM layer's GEMMs alone (CPU ms, 1 thread): glasstorch (OpenBLAS) fwd "
+          f"{gf:.2f} bwd {gb:.2f}, torch (MKL) fwd {tf:.2f} bwd {tb:.2f}")
     threads.set_num_threads(n)
     torch.set_num_threads(tn)
     print(f"  glasstorch peak traced memory, one training step: "

@@ -69,6 +69,7 @@ from .ops.compose_extra import *  # noqa: F401,F403,E402  (frexp, renorm, *_scat
 from .ops.native_forms import *  # noqa: F401,F403,E402  (native_layer_norm, gradient, ...)
 from .ops.scatter_reduce import *  # noqa: F401,F403,E402
 from .ops.strided_extra import *  # noqa: F401,F403,E402  (empty_strided, svd_lowrank, ...)
+from .ops.lobpcg import lobpcg  # noqa: F401,E402
 from .ops.grid_sample import affine_grid_generator, grid_sampler, grid_sampler_2d  # noqa
 from .ops.composite import *  # noqa: F401,F403,E402
 from .ops.order_stats import *  # noqa: F401,F403,E402

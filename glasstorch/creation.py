@@ -82,6 +82,8 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """Convert obj (tensor, NumPy array, scalar or nested sequence) to a tensor, sharing
+    memory when it can and copy is not True."""
     t = as_tensor(obj, dtype=dtype, device=device)
     if copy:
         t = _make(t._data.copy())
@@ -124,17 +126,22 @@ def _np_dtype(dtype):
 
 
 def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of the given size (ints or one sequence) filled with 0; the default float
+    dtype unless dtype is given."""
     check_device(device)
     return _finish(_xp.zeros(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
 def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of the given size (ints or one sequence) filled with 1; the default float
+    dtype unless dtype is given. torch.ones(2, 3) and torch.ones((2, 3)) are the same."""
     check_device(device)
     return _finish(_xp.ones(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
 def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memory_format=None,
           out=None, pin_memory=False, layout=None):
+    """A tensor of the given size whose values are left uninitialized (arbitrary)."""
     check_device(device)
     _layout.check_options("empty", layout, pin_memory)
     return _finish(_xp.empty(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
@@ -152,10 +159,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-dim tensor holding s (the default float dtype unless dtype is given)."""
     return full((), s, dtype=dtype or _dtype.get_default_dtype(), requires_grad=requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """The n x m (m defaults to n) matrix with ones on the diagonal, zeros elsewhere."""
     check_device(device)
     return _finish(_xp.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad)
 
@@ -218,6 +227,7 @@ def _fma(a, b, c):
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """steps values evenly spaced from start to end, both included."""
     check_device(device)
     dtype = dtype or _dtype.get_default_dtype()
     arr = _xp.linspace(start, end, steps, dtype=_xp.float64)
@@ -231,6 +241,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """steps values base ** x for x evenly spaced from start to end, both included."""
     lin = linspace(start, end, steps, dtype=_dtype.float64)._data
     dtype = dtype or _dtype.get_default_dtype()
     return _finish((base ** lin).astype(dtype.np), requires_grad)
@@ -265,6 +276,7 @@ def _like_options(fn, device, layout, pin_memory):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
                requires_grad=False, memory_format=None):
+    """zeros(input.shape), with input's dtype unless dtype is given."""
     _like_options("zeros_like", device, layout, pin_memory)
     return _laid_out(zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
@@ -272,6 +284,7 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
 
 def ones_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
               requires_grad=False, memory_format=None):
+    """ones(input.shape), with input's dtype unless dtype is given."""
     _like_options("ones_like", device, layout, pin_memory)
     return _laid_out(ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
@@ -279,6 +292,7 @@ def ones_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
 
 def empty_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
                requires_grad=False, memory_format=None):
+    """empty(input.shape), with input's dtype unless dtype is given."""
     _like_options("empty_like", device, layout, pin_memory)
     return _laid_out(empty(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
@@ -286,18 +300,22 @@ def empty_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
               requires_grad=False, memory_format=None):
+    """full(input.shape, fill_value), with input's dtype unless dtype is given."""
     _like_options("full_like", device, layout, pin_memory)
     return _laid_out(full(input.shape, fill_value, dtype=_like(input, dtype),
                           requires_grad=requires_grad), input, memory_format)
 
 
 def is_tensor(obj):
+    """True if obj is a tensor."""
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    """The number of elements of input."""
     return input.numel()
 
 
 def is_floating_point(input):
+    """True if input's dtype is a floating-point type."""
     return input.is_floating_point()

@@ -137,16 +137,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     older name for rtol (with atol 0); `hermitian` reads only A's lower triangle and inverts
     its eigendecomposition V diag(1/lambda) V^T over |lambda| above the tolerance."""
     atol, rtol = _rcond(rcond, atol, rtol, "pinv")
-    if hermitian:
-        L, V = _spectral.eigh(A)
-        S = L.abs()
-        keep = S > _tolerance(A, S, atol, rtol)
-        Linv = (1 / (L + (~keep).to(L.dtype))) * keep.to(L.dtype)
-        return (V * Linv.unsqueeze(-2)) @ V.transpose(-2, -1)
-    U, S, Vh = _spectral.svd(A, False)
-    keep = S > _tolerance(A, S, atol, rtol)
-    Sinv = (1 / (S + (~keep).to(S.dtype))) * keep.to(S.dtype)
-    return (Vh.transpose(-2, -1) * Sinv.unsqueeze(-2)) @ U.transpose(-2, -1)
+    return _spectral.pinv(A, atol, rtol, hermitian)
 
 
 def _rcond(rcond, atol, rtol, fn):
@@ -179,14 +170,37 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     return (S > _tolerance(A, S, atol, rtol)).sum(-1)
 
 
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
 def lstsq(A, b, rcond=None, *, driver=None):
     """Least-squares solution of A X = b via the pseudo-inverse (gradient included), singular
     values below rcond * s_max (default eps * max(m, n)) treated as zero: the minimum-norm
-    solution torch's CPU driver 'gelsy' returns for a rank-deficient A.
-    `residuals` is returned empty and `rank`/`singular_values` empty."""
+    solution of torch's rank-revealing CPU drivers (gelsy, the default; gelsd; gelss). What
+    else each driver reports, as torch: `rank` (gelsy, gelsd, gelss; from the same
+    tolerance), `singular_values` (gelsd, gelss), `residuals` = |A X - b|^2 per column when
+    m > n (gels; gelsd and gelss when A has full rank; never gelsy). 'gels' (QR, full rank
+    assumed) is solved the same way: on a rank-deficient A LAPACK's gels returns noise."""
     from .creation import empty
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of "
+                           f"({', '.join(_LSTSQ_DRIVERS)})")
     X = pinv(A, rtol=rcond) @ b
-    return _LSTSQ(X, empty(0, dtype=A.dtype), empty(0, dtype=_int64()), empty(0, dtype=A.dtype))
+    m, n = A.shape[-2], A.shape[-1]
+    if driver == "gels":
+        rank, sv = empty(0, dtype=_int64()), empty(0, dtype=A.dtype)
+    else:
+        from ._runtime import finfo
+        S = svdvals(A.detach())
+        rel = finfo(A.dtype).eps * builtins.max(m, n) if rcond is None else rcond
+        smax = S.amax(-1, keepdim=True) if S.shape[-1] else S.sum(-1, keepdim=True)
+        rank = (S > smax * rel).sum(-1)
+        sv = S if driver in ("gelsd", "gelss") else empty(0, dtype=A.dtype)
+    full = m > n and (driver == "gels" or (driver != "gelsy" and bool((rank == n).all())))
+    # empty residuals stay in the graph (requires_grad as torch's): X's first 0 elements
+    residuals = ((A @ X - b) ** 2).sum(-2) if full else X.reshape(-1)[:0]
+    return _LSTSQ(X, residuals, rank, sv)
 
 
 def _int64():

@@ -995,18 +995,24 @@ class Tensor:
 
     # ---- shape and views (ops/view.py, slice.py, join.py) ------------------------------------
     def view(self, *shape, size=None, dtype=None):
+        if size is None and dtype is None:       # the common call: no keyword to pass on
+            return _view.view(self, *shape)
         return _view.view(self, *shape, size=size, dtype=dtype)
 
     def view_as(self, other):
         return _view.view(self, other.shape)
 
     def reshape(self, *sizes, shape=None):
+        if shape is None:
+            return _view.reshape(self, *sizes)
         return _view.reshape(self, *sizes, shape=shape)
 
     def reshape_as(self, other):
         return _view.reshape(self, other.shape)
 
     def permute(self, *args, dims=None):
+        if dims is None:
+            return _view.permute(self, *args)
         return _view.permute(self, *args, dims=dims)
 
     def transpose(self, dim0, dim1):
@@ -1082,6 +1088,8 @@ class Tensor:
         return _slice.select(self, dim, index)
 
     def flip(self, *args, dims=None):
+        if dims is None:
+            return _join.flip(self, *args)
         return _join.flip(self, *args, dims=dims)
 
     def roll(self, shifts, dims=None):

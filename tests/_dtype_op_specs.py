@@ -142,7 +142,31 @@ SPECS.update({
     "linalg_qr": _u(lambda lib, a: lib.linalg.qr(a)[1]),
     "linalg_slogdet": _u(lambda lib, a: lib.linalg.slogdet(a[:, :2])[0]),
     "linalg_cholesky": _u(lambda lib, a: lib.linalg.cholesky(a[:, :2] @ a[:, :2].t())),
+    "linalg_pinv": _u(lambda lib, a: lib.linalg.pinv(a)),
+    "geqrf": _u(lambda lib, a: lib.geqrf(a)[0]),
+    "linalg_lu_factor_ex": _u(lambda lib, a: lib.linalg.lu_factor_ex(a[:, :2])[0]),
+    "linalg_ldl_factor_ex": _u(lambda lib, a: lib.linalg.ldl_factor_ex(
+        a[:, :2] + a[:, :2].t())[0]),
+    "linalg_ldl_solve": ("bt", lambda lib, a, b: lib.linalg.ldl_solve(
+        *lib.linalg.ldl_factor_ex(a[:, :2] + a[:, :2].t())[:2], b)),
+    "linalg_solve_triangular": ("bt", lambda lib, a, b: lib.linalg.solve_triangular(
+        a[:, :2], b, upper=True)),
+    # the fused recurrent layers: input of one dtype, weights and state of the other
+    "lstm_layer": ("bt", lambda lib, a, b: lib.lstm(a[None], [b[None, :, :1]] * 2,
+                                                    _rnn_w(b, 4), False, 1, 0.0, False,
+                                                    False, False)[0]),
+    "gru_layer": ("bt", lambda lib, a, b: lib.gru(a[None], b[None, :, :1], _rnn_w(b, 3),
+                                                  False, 1, 0.0, False, False, False)[0]),
+    "rnn_layer": ("bt", lambda lib, a, b: lib.rnn_tanh(a[None], b[None, :, :1], _rnn_w(b, 1),
+                                                       False, 1, 0.0, False, False, False)[0]),
 })
+
+
+def _rnn_w(b, gates):
+    """[w_ih (gates, 3), w_hh (gates, 1)] of b's dtype (hidden size 1)."""
+    return [b.reshape(-1)[:1].expand(gates, 3) * 0.1, b.reshape(-1)[:1].expand(gates, 1) * 0.1]
+
+
 for p in ["reflect", "replicate", "circular"]:
     for d, shape in ((1, "[None]"), (2, "[None, None]"), (3, "[None, None, None]")):
         name = {"reflect": "reflection", "replicate": "replication"}.get(p, p) + f"_pad{d}d"
@@ -181,15 +205,9 @@ EXEMPT = {  # registered ops this test does not call by themselves, and why
     "resample_backward": "a backward op of resample",
     "unfold_backward": "a backward op of Tensor.unfold",
     "view_backward": "a backward op of the views",
-    "max_pool_gather": "adaptive_max_pool's gather step (covered through adaptive_max_pool2d)",
-    "resample": "antialiased interpolate's kernel; float-only like F.interpolate's modes here",
+    "max_pool_gather": "fractional max pooling's gather (random windows: "
+                       "tests/nn/test_fractional_pool.py)",
+    "resample": "the base class of the pads, upsamplings and adaptive average pools, each "
+                "registered under its own name and called above",
     "_attention": "scaled_dot_product_attention's kernel: tests/test_dtype_promotion_fused.py",
-    "gru_layer": "nn.GRU's fused layer: modules hold float parameters (tests/nn/test_rnn.py)",
-    "lstm_layer": "nn.LSTM's fused layer (as gru_layer)",
-    "rnn_layer": "nn.RNN's fused layer (as gru_layer)",
-    "geqrf": "float-only LAPACK kernel; its error on other dtypes is tested in test_linalg_lu",
-    "linalg_ldl_factor_ex": "float-only LAPACK kernel (as geqrf)",
-    "linalg_ldl_solve": "float-only LAPACK kernel (as geqrf)",
-    "linalg_lu_factor_ex": "float-only LAPACK kernel (as geqrf)",
-    "linalg_solve_triangular": "float-only LAPACK kernel (as geqrf)",
 }

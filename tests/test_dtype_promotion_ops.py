@@ -69,12 +69,6 @@ _NO_KERNEL = "torch has no kernel for that dtype and raises NotImplementedError;
 # Known divergences, each an expected failure that must keep failing (strict): fixing one makes
 # the test XPASS, which fails until its entry goes. Keys: op; values: what differs.
 KNOWN = {
-    "adaptive_avg_pool2d": "integer input: glasstorch NotImplementedError, torch RuntimeError",
-    "adaptive_max_pool2d": "bool/integer input: " + _NO_KERNEL + "computes",
-    "im2col": "integer input (F.unfold): " + _NO_KERNEL + "computes",
-    "max_unpool2d": "bool/integer input: " + _NO_KERNEL + "computes (bool: ValueError)",
-    "max_pool2d_with_indices": "bool input: " + _NO_KERNEL + "raises ValueError",
-    "zeta": "float16 with another dtype: " + _NO_KERNEL + "computes",
     "cross_map_lrn2d": "float16: " + _NO_KERNEL + "computes; int64: values differ by 4e-5",
     "upsample_bilinear2d": "uint8: torch has a fixed-point uint8 kernel, glasstorch raises "
                            "NotImplementedError",
@@ -109,4 +103,5 @@ def test_op_dtypes_and_values(name):
 _NEEDS_SHAPE = {"mm", "matmul", "dot", "mv", "bmm", "prelu", "masked_scatter", "index_put",
                 "index_add", "index_copy", "scatter", "scatter_add", "scatter_reduce",
                 "addmm", "baddbmm", "einsum", "linear", "bilinear", "convolution", "cat",
-                "stack", "linalg_solve", "copy_"}
+                "stack", "linalg_solve", "copy_", "linalg_ldl_solve", "linalg_solve_triangular",
+                "lstm_layer", "gru_layer", "rnn_layer"}

@@ -16,6 +16,7 @@ So the engine
 Leaves end in an `AccumulateGrad` node, which adds into `.grad`: gradients accumulate across
 backward calls until you zero them (PyTorch's semantics, which `optimizer.zero_grad()` serves).
 """
+import sys
 import warnings
 
 from ..backend import xp as _xp
@@ -25,6 +26,8 @@ from .hooks import (_leaf_hooks, _run_pre_hooks, register_post_accumulate_grad_h
                     register_tensor_hook, retain_grad)
 from .node import AccumulateGrad, Op, _accumulator
 from . import node as _node_mod
+
+_getrefcount = sys.getrefcount
 
 __all__ = ["backward", "grad"]
 
@@ -245,6 +248,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
                 deps[child] = d
                 if d == 0:
                     ready.append(child)
+            g = grads_in = None   # let go: a leaf may steal a gradient nobody else holds
     finally:
         STATE.enabled = prev_mode
 
@@ -288,8 +292,14 @@ def _run_node(node, grads_out, capture, retain_graph, create_graph):
     if isinstance(node, AccumulateGrad):
         if capture is None:
             var = node.variable
-            if var is not None and grads_out[0] is not None:
-                _accumulate(var, grads_out[0], create_graph)
+            g = grads_out[0]
+            if var is not None and g is not None:
+                # torch steals a gradient nobody else holds instead of copying it into .grad:
+                # here the Tensor only by grads_out and `g` (+1 for getrefcount's argument),
+                # its array only by the Tensor, owning its memory, and no hook to see it
+                steal = (_getrefcount(g) == 3 and _getrefcount(g._data) == 2
+                         and g._data.base is None and not getattr(var, "_hooks", None))
+                _accumulate(var, g, create_graph, steal)
             return None
         if capture.results is not None and grads_out[0] is not None:
             # torch: a leaf's hooks also apply to the gradient autograd.grad returns
@@ -417,18 +427,19 @@ def sum_to(g, shape, node=None, i=0):
     return g
 
 
-def _accumulate(var, g, create_graph):
+def _accumulate(var, g, create_graph, steal=False):
     """AccumulateGrad: run the leaf's hooks, then `.grad += g` (a fresh buffer the first time,
-    because `g` may alias another tensor's gradient, e.g. both inputs of an add)."""
+    because `g` may alias another tensor's gradient, e.g. both inputs of an add; `g` itself
+    when `steal`: the engine saw that nothing else refers to it)."""
     g = _leaf_hooks(var, g)
-    _add_into_grad(var, g, create_graph)
+    _add_into_grad(var, g, create_graph, steal)
     post = var.__dict__.get("_post_accumulate_hooks")
     if post:
         for hook in list(post):   # torch: hook(tensor), after .grad holds the new sum
             hook(var)
 
 
-def _add_into_grad(var, g, create_graph):
+def _add_into_grad(var, g, create_graph, steal=False):
     if var.grad is None:
         if create_graph:
             var.grad = g
@@ -437,7 +448,9 @@ def _add_into_grad(var, g, create_graph):
         elif not STATE.grad_layout:   # enforce_grad_layout_policy(False): the gradient's own
             var.grad = _make(g._data.copy(order="K"))                  # layout, as torch steals it
         elif var._data.flags.c_contiguous:
-            var.grad = _make(g._data.copy())
+            gd = g._data
+            steal = steal and gd.flags.c_contiguous and gd.flags.writeable
+            var.grad = _make(gd if steal else gd.copy())
         else:   # torch's layout contract: .grad gets the leaf's strides (channels-last, ...)
             gd = _xp.empty_like(var._data, g._data.dtype)
             _xp.copyto(gd, g._data)

@@ -201,8 +201,10 @@ def _accepts(fn):
         sig = inspect.signature(target)
     except (TypeError, ValueError):
         return None
-    # a *args parameter's name is no keyword (`def view(self, *shape)` rejects shape=...)
-    names = {n for n, p in sig.parameters.items() if p.kind is not p.VAR_POSITIONAL}
+    # a *args or positional-only parameter's name is no keyword (`def view(self, *shape)`
+    # rejects shape=...)
+    names = {n for n, p in sig.parameters.items()
+             if p.kind not in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY)}
     aliases = getattr(fn, "_aliases", None) or {}
     names |= set(aliases)
     var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())

@@ -5,7 +5,10 @@ Eager (ops/conv.py, ops/conv_kernels.py) builds the columns of x twice per step:
 forward GEMM (y = W @ cols, chunk by chunk of the batch) and again in the weight gradient
 (gW = sum over chunks of cols @ gy^T), on purpose: keeping them would hold k1*k2 times the
 input (25x for a 5x5 kernel) from forward to backward. A compiled step trades that memory
-(LeNet, batch 16: 1.25 MB + 0.96 MB) for one im2col per conv less. Everything else is the
+(LeNet, batch 16: 1.25 MB + 0.96 MB) for one im2col per conv less, when the batch's columns
+are one chunk (conv_kernels._CHUNK_BYTES, 2 MB): larger batches have eager's chunks rebuilt
+while in cache, which beat reading kept columns back from memory (LeNet at batch 128 ran
+0.97x eager keeping them, measured). Everything else is the
 eager kernels' own code path, called with the same arrays in the same order: the chunks of
 the batch, the GEMMs, the per-thread partial sums (conv_kernels._per_chunk / _sum_per_chunk),
 the input gradient (conv_kernels.conv_t_forward) and the bias gradient (gy.sum), so the
@@ -71,7 +74,8 @@ class ConvRule:
         if self.flags[0]:       # Convolution.backward: the transposed conv of gy
             lines += em.contribute(x, f"{em.const(self.input_grad)}({gy}, {em.v(w)})")
         if self.flags[1]:
-            lines += em.contribute(w, f"{em.const(self.weight_grad)}({gy}, {self.cols})")
+            lines += em.contribute(w, f"{em.const(self.weight_grad)}({gy}, {self.cols}, "
+                                      f"{em.v(x)})")
         if isinstance(b, Value) and self.flags[2]:
             dt = em.const(np.dtype(b.dtype))
             lines += em.contribute(b, f"{gy}.sum(axis=(0, 2, 3), dtype={dt})")
@@ -85,12 +89,13 @@ class ConvRule:
         N = x.shape[0]
         wm = w.reshape(1, self.O, self.K)
         y = _mem.empty((N, self.O) + self.out, x.dtype)
-        cols = {}
+        cols = {} if N * self.sample_bytes <= _ck._CHUNK_BYTES else None
 
         def chunk(n):
             c = _k.im2col(x[n], self.geometry, self.out).reshape(1, self.K, self.P *
                                                                  (n.stop - n.start))
-            cols[n.start] = c
+            if cols is not None:
+                cols[n.start] = c
             yn = wm[0] @ c[0]
             _k.transpose2d(yn.reshape(self.O * self.P, n.stop - n.start),
                            y[n].reshape(n.stop - n.start, -1))
@@ -99,7 +104,9 @@ class ConvRule:
             y += b.reshape(-1, 1, 1)
         return y, cols
 
-    def weight_grad(self, gy, cols):
+    def weight_grad(self, gy, cols, x):
+        if cols is None:        # several chunks: eager's weight gradient, columns rebuilt
+            return _ck.weight_grad(gy, x, self.geometry, 1)
         A = gy.shape[1]
 
         def chunk(n):

@@ -157,9 +157,64 @@ class _Reshape(_Rule):
         return em.contribute(x, f"{em.g(y)}.reshape({em.const(tuple(x.shape))})")
 
 
+class _CrossEntropy(_Rule):
+    """cross_entropy(x (N, C), class indices, no weight, no smoothing, mean): ops/loss.py's
+    forward and backward with the Tensor layer taken out, the same NumPy calls in order:
+    s = x - max;  loss = sum((log sum exp s - s_t) * w_t) / sum(w_t);  p = softmax (kept);
+    gx = (p * q_sum - q) * gy with q = w_t / denom at the targets."""
+
+    @classmethod
+    def make(cls, node, flags):
+        x, t, weight, ignore, smoothing, reduction = node.args
+        if node.kwargs or weight is not None or smoothing != 0 or reduction != "mean" or \
+                not _float(x) or len(x.shape) != 2 or not isinstance(t, Value) or \
+                np.dtype(t.dtype).kind not in "iu" or flags[1:] != (False,) * 5:
+            return None
+        return cls(node, flags)
+
+    def forward(self, em):
+        x, t = self.node.args[:2]
+        y = self.node.outputs[0]
+        self.saved = f"_ce_{em.v(y)}"
+        return [f"{em.v(y)}, {self.saved} = {em.const(self.run_forward)}({em.v(x)}, {em.v(t)})"]
+
+    def backward(self, em):
+        x, y = self.node.args[0], self.node.outputs[0]
+        return em.contribute(x, f"{em.const(self.run_backward)}({em.g(y)}, {self.saved})")
+
+    def run_forward(self, x, target):
+        n, c = x.shape
+        s = x - x.max(axis=1, keepdims=True, initial=-float("inf"))
+        valid = target != self.node.args[3]
+        t = np.where(valid, target, 0)
+        if t.size and (t.min() < 0 or t.max() >= c):
+            raise IndexError(f"Target {t[(t < 0) | (t >= c)][0]} is out of bounds.")
+        at = np.arange(n) * c + t
+        wt = valid.astype(x.dtype)
+        s_t = s.reshape(-1)[at]
+        e = np.exp(s, out=s)
+        sum_e = e.sum(axis=1, keepdims=True)
+        loss = (np.log(sum_e)[:, 0] - s_t) * wt
+        denom = wt.sum()
+        p = np.divide(e, sum_e, out=e)
+        total = loss.sum()
+        if denom == 0:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.asarray(total / denom), (p, at, wt, denom)
+        return np.asarray(total / denom), (p, at, wt, denom)
+
+    @staticmethod
+    def run_backward(gy, saved):
+        p, at, wt, denom = saved
+        picked = wt * (1.0 / float(denom) if denom else 1.0)
+        q = np.zeros(p.shape, p.dtype)
+        q.reshape(-1)[at] = picked
+        return (p * picked[:, None] - q) * gy
+
+
 from .train_conv import ConvRule  # noqa: E402
 from .train_pool import MaxPoolRule  # noqa: E402
 
 RULES = {"linear": _Linear.make, "relu": _Relu.make, "view": _Reshape.make,
          "reshape": _Reshape.make, "convolution": ConvRule.make,
-         "max_pool2d_with_indices": MaxPoolRule.make}
+         "max_pool2d_with_indices": MaxPoolRule.make, "cross_entropy": _CrossEntropy.make}

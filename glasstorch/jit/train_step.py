@@ -6,10 +6,11 @@
 
 The trace records forward and loss. From that graph the step compiles ONE Python function on
 raw arrays (`step.source` shows it): the forward in execution order, then the backward in
-reverse, with the gradient of every value in a local variable. Linear, relu and view/reshape
-are written out as NumPy calls into buffers allocated once (train_rules.py: the same calls as
-their eager forward and backward, so the bits are the same); every other op calls its own
-forward and backward on arrays, with the ctx autograd would have made (minus the graph edges).
+reverse, with the gradient of every value in a local variable. Linear, relu, view/reshape,
+2-d convolution, 2x2-style max pooling and cross-entropy run as array rules with buffers
+allocated once (train_rules.py, train_conv.py, train_pool.py: the same NumPy calls as their
+eager forward and backward, so the bits are the same); every other op calls its own forward
+and backward on arrays, with the ctx autograd would have made (minus the graph edges).
 Which inputs need gradients, and where gradients add up, is settled at trace time: no Tensor,
 Node or engine work is left in the replay. The optimizer update runs fused on the parameters'
 arrays (fused_optim.py; other optimizers: their own step()). Parameters stay bit-identical to

@@ -2,10 +2,10 @@
 linear, embedding, recurrent layers, attention, dropout. See symbolic.py for the conventions.
 
 Geometry tuples are glasstorch's: one (kernel, stride, dilation, padding-before) per spatial
-dim. The LSTM layer op takes the layer's input and W_ih, as ONNX's LSTM does (gates reordered
-from torch's (i, f, g, o) into ONNX's (i, o, f, c)); the GRU and RNN layer ops receive their
-input projection already computed (xg = x W_ih^T + b_ih, one Linear over all steps), so they
-hand ONNX xg with an identity W whose rows reorder the gates.
+dim. The LSTM and GRU layer ops take the layer's input and W_ih, as ONNX's LSTM and GRU do
+(gates reordered from torch's (i, f, g, o) into ONNX's (i, o, f, c), (r, z, n) into (z, r,
+h)); the RNN layer op receives its input projection already computed (xg = x W_ih^T + b_ih,
+one Linear over all steps), so it hands ONNX xg with an identity W.
 """
 import math
 
@@ -309,9 +309,9 @@ def _state(b, v):
 
 @register("lstm_layer", "gru_layer", "rnn_layer")
 def _rnn(b, n):
-    """ONNX's LSTM / GRU / RNN over one layer and direction. lstm_layer takes the layer's input
-    and W_ih (ONNX's W); gru_layer and rnn_layer take the input projection xg, so W is an
-    identity (gates reordered) and b_ih is already in xg."""
+    """ONNX's LSTM / GRU / RNN over one layer and direction. lstm_layer and gru_layer take the
+    layer's input and W_ih (ONNX's W); rnn_layer takes the input projection xg, so W is an
+    identity and b_ih is already in xg."""
     op_type, k, order = _GATES[n.op]
     if n.op == "lstm_layer":
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse = n.args
@@ -319,6 +319,9 @@ def _rnn(b, n):
             raise UnsupportedOperatorError(no_mapping_message("lstm_layer with proj_size",
                                                               b.opset))
         states = [_state(b, h0), _state(b, c0)]
+    elif n.op == "gru_layer":
+        x, h0, w_ih, w_hh, b_ih, b_hh, batch_sizes, reverse = n.args
+        states = [_state(b, h0)]
     else:
         x, h0, w_hh, b_hh, batch_sizes, reverse = n.args[:6]
         w_ih = b_ih = None
@@ -326,7 +329,7 @@ def _rnn(b, n):
     if len(set(batch_sizes)) > 1:
         raise UnsupportedOperatorError(no_mapping_message(f"{n.op} on a packed sequence",
                                                           b.opset))
-    H = w_hh.shape[1] if n.op != "lstm_layer" else w_hh.shape[0] // 4
+    H = w_hh.shape[0] // k
     dt = np.dtype(x.dtype)
     rows = np.concatenate([np.arange(g * H, (g + 1) * H) for g in order]).astype(np.int64)
 

@@ -48,7 +48,8 @@
     distance.py    normalize, cosine_similarity, pairwise_distance, cdist
     rnn.py         lstm / gru / rnn_tanh / rnn_relu and their cells: torch's call forms
     rnn_lstm.py    the fused LSTM layer (input projection, time loop, bulk weight gradients)
-    rnn_layers.py  the fused GRU and RNN layers, the composite twins (second derivatives)
+    rnn_gru.py     the fused GRU layer, in the LSTM layer's layout
+    rnn_layers.py  the fused RNN layer, the composite twins (second derivatives)
     attention.py   the fused attention op (_Attention), scaled_dot_product_attention
     mha.py         multi_head_attention_forward on that op, torch's mask/shape/projection helpers
     linear.py      linear (fused x W^T + b), bilinear

@@ -107,6 +107,8 @@ def relu6(input, inplace=False):
 
 def relu(input, inplace=False):
     """nn.functional.relu: max(x, 0), optionally in place."""
+    if not inplace:   # the common call, without maybe_inplace's frame (batch-1 inference)
+        return _relu(input)
     return _apply(input, inplace, _relu, snapshot=False)
 
 

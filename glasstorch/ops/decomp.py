@@ -51,7 +51,8 @@ def _square(A, op):
 # float16 input: torch's LAPACK kernels that have no Half loop (NotImplementedError); the
 # other ops refuse low precision up front (RuntimeError)
 _HALF_KERNEL = {"det": "lu_cpu", "solve": "lu_cpu", "cholesky": "cholesky_cpu",
-                "qr": "geqrf_cpu", "svd": "linalg_svd_cpu", "eigh": "linalg_eigh_cpu"}
+                "qr": "geqrf_cpu", "svd": "linalg_svd_cpu", "eigh": "linalg_eigh_cpu",
+                "ldl_factor_ex": "ldl_factor_kernel_cpu"}
 
 
 def _floating(A, op):

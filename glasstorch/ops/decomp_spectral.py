@@ -1,4 +1,5 @@
-"""The spectral decompositions of glasstorch.linalg: eigh (symmetric eigenvalues) and svd.
+"""The spectral decompositions of glasstorch.linalg: eigh (symmetric eigenvalues) and svd, and
+the pseudo-inverse built on them.
 Forward is LAPACK through NumPy, backward in glasstorch ops from the identities named in each
 docstring, as in decomp.py (whose helpers these share)."""
 from .. import _dtype
@@ -8,7 +9,7 @@ from ..tensor import _make
 from .decomp import (LinAlgError, _TORCH_NAME, _T, _diag, _factors, _finite, _floating, _keep,
                      _lapack, _square)
 
-__all__ = ["eigh", "svd"]
+__all__ = ["eigh", "svd", "pinv"]
 
 
 class Eigh(Op, name="linalg_eigh"):
@@ -110,3 +111,66 @@ def eigh(A, UPLO="L"):
 def svd(A, full_matrices=True):
     _floating(A, "svd")
     return Svd.apply(A, full_matrices)
+
+
+def _pinv_tolerance(A, s, atol, rtol):
+    """max(atol, rtol * s_max) per matrix; rtol defaults to eps * max(m, n), or 0 when a
+    positive atol is given (torch's rule)."""
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else \
+            float(_xp.finfo(A.dtype).eps) * max(A.shape[-2], A.shape[-1])
+    smax = s.max(-1, keepdims=True) if s.shape[-1] else _xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    tol = smax * rtol
+    return tol if atol is None else _xp.maximum(tol, atol)
+
+
+class Pinv(Op, name="linalg_pinv"):
+    """P = A^+ = V diag(1/s) U^T over the singular values s above the tolerance (hermitian:
+    V diag(1/w) V^T over the eigenvalues of A's lower triangle with |w| above it). Backward is
+    torch's pinv_backward, the derivative of the pseudo-inverse at a fixed rank (Golub &
+    Pereyra 1973): gA = -P^T gP P^T + (I - A P)^T gP^T... written per shape below so that the
+    products stay min(m, n) wide; differentiable again (P is this node's output)."""
+
+    @staticmethod
+    def forward(ctx, A, atol, rtol, hermitian):
+        if hermitian:
+            w, V = _lapack(lambda a: _xp.linalg.eigh(a, UPLO="L"), "pinv", A)
+            keep = _xp.abs(w) > _pinv_tolerance(A, _xp.abs(w), atol, rtol)
+            winv = _xp.where(keep, 1 / _xp.where(keep, w, 1), 0)
+            P = (V * winv[..., None, :]) @ _xp.swapaxes(V, -1, -2)
+        else:
+            U, s, Vh = _lapack(lambda a: _xp.linalg.svd(a, full_matrices=False), "pinv", A)
+            keep = s > _pinv_tolerance(A, s, atol, rtol)
+            sinv = _xp.where(keep, 1 / _xp.where(keep, s, 1), 0)
+            P = (_xp.swapaxes(Vh, -1, -2) * sinv[..., None, :]) @ _xp.swapaxes(U, -1, -2)
+        P = P.astype(A.dtype, copy=False)
+        ctx.save_inputs(0)
+        ctx.save_output(P)
+        return P
+
+    @staticmethod
+    def backward(ctx, gP):
+        A, = ctx.saved_tensors
+        P = ctx.output()
+        Ph, gh = _T(P), _T(gP)
+        if A.shape[-2] <= A.shape[-1]:
+            K = gh @ P                                     # (m, m)
+            KPh = K @ Ph
+            gA = -_T(P @ K) + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A)
+        else:
+            K = P @ gh                                     # (n, n)
+            PhK = Ph @ K
+            gA = -_T(K @ P) + (gh - A @ K) @ P @ Ph + PhK - PhK @ P @ A
+        return gA, None, None, None
+
+
+def pinv(A, atol=None, rtol=None, hermitian=False):
+    if A.ndim < 2 or A.dtype.name not in ("float32", "float64"):
+        raise RuntimeError(f"linalg.pinv({_TORCH_NAME[A.dtype.name]}{{{list(A.shape)}}}): "
+                           "expected a tensor with 2 or more dimensions of float, double, "
+                           "cfloat or cdouble types")
+    if A.numel() == 0:                     # torch: (..., n, m) of zeros, square or not
+        return _T(A) * 0
+    if hermitian:
+        _square(A, "eigh")
+    return Pinv.apply(A, atol, rtol, hermitian)

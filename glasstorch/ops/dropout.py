@@ -67,6 +67,12 @@ def _dropout(input, p, training, inplace, feature=False, alpha=False):
             (shape[0],) + shape[2:] + shape[1:2], dtype=_xp.float32), -1, 1)
     else:
         u = _random.default_generator.rng.random(shape, dtype=_xp.float32)
+    if not alpha:   # kept: 1 / (1 - p) divided in x's dtype, as torch; one pass for the mask
+        scale = _xp.divide(_xp.ones((), x.dtype), 1 - p)
+        keep = _xp.multiply(u >= p, scale, dtype=x.dtype)
+        if inplace:
+            return _inplace.inplace(input, Dropout.apply, keep, None)
+        return Dropout.apply(input, keep, None)
     keep = (u >= p).astype(x.dtype)
     if alpha:
         a = 1 / math.sqrt((_SELU_SAT * _SELU_SAT * p + 1) * (1 - p))

@@ -80,6 +80,8 @@ def zeta(input, other):
     dt = _dtype.result_type(input, other)   # promoted as arithmetic; integers: the default
     if not dt.is_floating_point:
         dt = _dtype.get_default_dtype()
+    if dt.name == "float16":                # torch's CPU kernel has no Half loop
+        raise NotImplementedError("\"zeta_cpu\" not implemented for 'Half'")
     return Zeta.apply(input, other, dt.np)
 
 

@@ -30,7 +30,7 @@ class Flip(Op, name="flip"):
 
 
 def flip(input, *args, dims=None):
-    dims = _shape_arg(_list_kw(args, dims, "flip", "dims"))
+    dims = _shape_arg(args if dims is None else _list_kw(args, dims, "flip", "dims"))
     n = input._data.ndim
     wrapped = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(wrapped)) != len(wrapped):
@@ -143,7 +143,8 @@ class Repeat(Op, name="repeat"):
 
 
 def repeat(input, *sizes, repeats=None):
-    sizes = _shape_arg(_list_kw(sizes, repeats, "repeat", "repeats"))
+    sizes = _shape_arg(sizes if repeats is None else _list_kw(sizes, repeats, "repeat",
+                                                               "repeats"))
     if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
@@ -157,7 +158,7 @@ def repeat(input, *sizes, repeats=None):
 
 def tile(input, *args, dims=None):
     """`repeat` with `dims` padded with leading 1s to the tensor's ndim."""
-    dims = _shape_arg(_list_kw(args, dims, "tile", "dims"))
+    dims = _shape_arg(args if dims is None else _list_kw(args, dims, "tile", "dims"))
     return repeat(input, (1,) * (input._data.ndim - len(dims)) + dims)
 
 

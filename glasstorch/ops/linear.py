@@ -1,9 +1,13 @@
 """The fully connected layer's op, fused: y = x W^T + b in one node (one matmul forward,
 two backward), because it is the hottest op of every MLP. Also bilinear."""
+from types import SimpleNamespace as _SimpleNamespace
+
 from .. import _dtype
+from ..autograd import node as _node
+from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
-from ..tensor import Tensor
+from ..tensor import Tensor, _make
 from ._inplace import _type_word
 
 __all__ = ["bilinear"]
@@ -22,9 +26,11 @@ class Linear(Op, name="linear"):
         kept = (1,) * need[0] + (0,) * need[1]
         if kept:
             ctx.save_inputs(*kept)
-        if x.ndim > 2 and x.flags.c_contiguous and w.ndim == 2:
-            # (*, in) as one (N, in) GEMM: np.matmul on a 3-D array runs one small GEMM per
-            # leading index, ~1.7x slower for sequence models (B, T, in)
+        if x.ndim > 2 and w.ndim == 2:
+            # (*, in) as one (N, in) GEMM, as torch folds it: np.matmul on a 3-D array runs
+            # one small GEMM per leading index, ~1.7x slower for sequence models (B, T, in),
+            # and on a non-contiguous one (a permuted (T, B, in) view) no BLAS at all, ~30x
+            # slower than the copy reshape makes
             y = _xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (-1,))
         else:
             y = _xp.matmul(x, w.T)
@@ -51,6 +57,8 @@ class Linear(Op, name="linear"):
         gw = gb = None
         out_f, in_f = gy.shape[-1], ctx.in_shape[-1]
         m = _prod(gy.shape[:-1])   # explicit: reshape(-1, 0) is ambiguous for zero features
+        if not STATE.enabled:   # no create_graph: the same products on the arrays, without
+            return _array_backward(gy._data, w, x, need, m, out_f, in_f, ctx.in_shape)  # ~7 ops
         gx = None
         if need[0]:  # one GEMM over the flattened batch dims (see forward)
             gx = (gy.reshape(m, out_f) @ w).reshape(ctx.in_shape) if gy.ndim > 2 \
@@ -60,6 +68,21 @@ class Linear(Op, name="linear"):
         if need[2]:
             gb = gy.reshape(m, out_f).sum(0)
         return gx, gw, gb
+
+
+def _array_backward(gy, w, x, need, m, out_f, in_f, in_shape):
+    """Linear.backward when no graph is recorded: the same NumPy calls the Tensor ops make
+    (matmul, reshape, sum), on the arrays; a layer's backward is then one node's Python."""
+    g2 = gy.reshape(m, out_f)
+    gx = gw = gb = None
+    if need[0]:
+        gx = _make(_xp.matmul(g2, w._data).reshape(in_shape) if gy.ndim > 2
+                   else _xp.matmul(gy, w._data))
+    if need[1]:
+        gw = _make(_xp.matmul(g2.T, x._data.reshape(m, in_f)))
+    if need[2]:
+        gb = _make(g2.sum(axis=0, dtype=g2.dtype))
+    return gx, gw, gb
 
 
 def linear(input, weight, bias=None):
@@ -84,12 +107,26 @@ def linear(input, weight, bias=None):
     if weight._data.ndim == 1:   # torch: a vector weight gives input @ weight (+ bias)
         y = input @ weight
         return y if bias is None else y + bias
+    if not _node._OBSERVERS and not (STATE.enabled and (
+            input._requires_grad or weight._requires_grad
+            or bias is not None and bias._requires_grad)):
+        # nothing to record (no_grad, inference): the op's forward without Op.apply's node
+        # bookkeeping, ~1.5 us of a batch-1 layer's ~10; the jit tracer (an observer) still
+        # sees Linear.apply
+        return _make(Linear.forward(_NO_RECORD, input._data, weight._data,
+                                    None if bias is None else bias._data))
     return Linear.apply(input, weight, bias)
+
+
+# the ctx Linear.forward gets when nothing is recorded (it writes, never reads, its attributes)
+_NO_RECORD = _SimpleNamespace(needs_input_grad=(False, False, False))
 
 
 def _check_bias(input, weight, bias):
     """torch adds the bias by expanding it to the output's shape: the same errors."""
     b, w = bias._data, weight._data
+    if b.ndim == 1 and w.ndim == 2 and b.shape[0] == w.shape[0] and b.dtype == w.dtype:
+        return   # nn.Linear's bias: nothing to check further
     if w.ndim == 1:
         if input._data.ndim > 1:
             raise RuntimeError("mat2 must be a matrix, got 1-D tensor")

@@ -6,15 +6,16 @@
 
 Each layer and direction is one fused op over the whole sequence: LSTMLayer (rnn_lstm.py:
 input projection, time loop in the transposed layout and bulk weight gradients, all inside),
-GRULayer and RNNLayer (rnn_layers.py, after the input projection of every step as one F.linear
-over all T*B rows); rnn_layers.py's docstring tells the time loop, BPTT and second
-derivatives. A cell is the same op over one time step. nn/modules/rnn.py holds the layers;
-nn/utils/rnn.py packs and pads.
+GRULayer (rnn_gru.py, the same layout) and RNNLayer (rnn_layers.py, after the input
+projection of every step as one F.linear over all T*B rows); rnn_layers.py's docstring tells
+the time loop, BPTT and second derivatives. A cell is the same op over one time step.
+nn/modules/rnn.py holds the layers; nn/utils/rnn.py packs and pads.
 """
 from .dropout import dropout as _dropout
 from .join import cat, stack
 from .linear import linear
-from .rnn_layers import GRULayer, RNNLayer
+from .rnn_gru import GRULayer
+from .rnn_layers import RNNLayer
 from .rnn_lstm import LSTMLayer
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell",
@@ -29,10 +30,10 @@ def _layer(mode, x, states, w, has_biases, has_proj, batch_sizes, reverse):
     if mode == "lstm":
         return LSTMLayer.apply(x, states[0], states[1], w_ih, w_hh, b_ih, b_hh,
                                w[-1] if has_proj else None, batch_sizes, reverse)
-    xg = linear(x, w_ih, b_ih)
     if mode == "gru":
-        return GRULayer.apply(xg, states[0], w_hh, b_hh, batch_sizes, reverse)
-    return RNNLayer.apply(xg, states[0], w_hh, b_hh, batch_sizes, reverse, mode == "rnn_relu")
+        return GRULayer.apply(x, states[0], w_ih, w_hh, b_ih, b_hh, batch_sizes, reverse)
+    return RNNLayer.apply(linear(x, w_ih, b_ih), states[0], w_hh, b_hh, batch_sizes, reverse,
+                          mode == "rnn_relu")
 
 
 def _rnn(mode, args):
@@ -135,8 +136,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step: input (B, in), hx (B, H). Returns h'."""
     _check_cell(input, [hx], w_ih, w_hh)
-    return GRULayer.apply(linear(input, w_ih, b_ih), hx, w_hh, b_hh, (input.shape[0],),
-                          False)[1]
+    return GRULayer.apply(input, hx, w_ih, w_hh, b_ih, b_hh, (input.shape[0],), False)[1]
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):

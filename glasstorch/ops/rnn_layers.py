@@ -1,8 +1,9 @@
-"""The fused GRU and RNN layers that ops/rnn.py's gru, rnn_* and their cells run on, what all
-fused layers share (LSTMLayer, in rnn_lstm.py, too), and their composite twins.
+"""The fused Elman RNN layer that ops/rnn.py's rnn_* and their cells run on, what all fused
+layers share (LSTMLayer in rnn_lstm.py and GRULayer in rnn_gru.py too), and their composite
+twins.
 
-How a layer runs: the input projection of every time step is one matmul (F.linear over all
-T*B rows, in rnn.py), then one fused op (GRULayer, RNNLayer) runs the time loop on
+How the RNN layer runs: the input projection of every time step is one matmul (F.linear over
+all T*B rows, in rnn.py), then one fused op (RNNLayer) runs the time loop on
 arrays: per step one matmul h @ W_hh^T and the gate nonlinearities written into preallocated
 buffers, which backward reuses. Backward is the BPTT loop on arrays (one matmul per step), and
 the weight gradient dW_hh = dgates^T @ h_prev is one matmul over all steps. One graph node per
@@ -47,93 +48,6 @@ class _Layer(Op):
     (kept with ctx.save, so freed with the graph), and create_graph=True backward goes
     through `_replay`, which differentiates the layer's `twin(ctx, inputs)`."""
     __slots__ = ()
-
-
-class GRULayer(_Layer, name="gru_layer"):
-    """One GRU layer over a sequence (Cho et al. 2014, cuDNN's variant): a = h W_hh^T + b_hh;
-    r, z = sigmoid(xg + a) (first two thirds), n = tanh(xg_n + r a_n), h' = n + z (h - n).
-    BPTT: dn* = dh' (1-z)(1-n^2);  dz* = dh' (h-n) z(1-z);  dr* = dn* a_n r(1-r);
-    da = (dr*, dz*, dn* r),  dxg = (dr*, dz*, dn*),  dh_prev = dh' z + da W_hh."""
-
-    @staticmethod
-    def forward(ctx, xg, h0, w_hh, b_hh, batch_sizes, reverse):
-        B, H = h0.shape
-        x = xg.reshape(-1, 3 * H)
-        n, dt = x.shape[0], x.dtype
-        # r and z columns halved up front: sigmoid(a) = (1 + tanh(a/2)) / 2, as in LSTMLayer
-        half = _xp.ones(3 * H, dtype=dt)
-        half[:2 * H] = 0.5
-        xs = x * half
-        ws = _xp.multiply(w_hh.T, half, order="C")           # (H, 3H), C order as in LSTM
-        bs_hh = b_hh * half if b_hh is not None else None
-        a, rz = _mem.empty((n, 3 * H), dt), _mem.empty((n, 2 * H), dt)
-        ns, hprev, y = _mem.empty((n, H), dt), _mem.empty((n, H), dt), _mem.empty((n, H), dt)
-        h = h0.copy()
-        for off, bs in _steps(batch_sizes, reverse):
-            r = slice(off, off + bs)
-            hp, at, g, nt, yt = hprev[r], a[r], rz[r], ns[r], y[r]
-            hp[...] = h[:bs]
-            _xp.matmul(hp, ws, out=at)
-            if bs_hh is not None:
-                at += bs_hh
-            _xp.add(xs[r, :2 * H], at[:, :2 * H], out=g)
-            _xp.tanh(g, out=g)
-            g *= 0.5
-            g += 0.5
-            _xp.multiply(g[:, :H], at[:, 2 * H:], out=nt)
-            nt += xs[r, 2 * H:]
-            _xp.tanh(nt, out=nt)
-            _xp.subtract(hp, nt, out=yt)
-            yt *= g[:, H:]
-            yt += nt
-            h[:bs] = yt
-        if any(ctx.needs_input_grad):
-            ctx.save(acts=(a[:, 2 * H:], rz, ns, hprev))
-            ctx.batch_sizes, ctx.reverse = batch_sizes, reverse
-            ctx.save_inputs(0, 1, 2, 3)
-        return y.reshape(xg.shape[:-1] + (H,)), h
-
-    @staticmethod
-    def backward(ctx, gy, gh):
-        if STATE.enabled:
-            return _replay(ctx, (gy, gh))
-        xg, _, w_hh, _ = ctx.saved_tensors
-        an, rz, ns, hprev = ctx.acts
-        need = ctx.needs_input_grad
-        n, H = ns.shape
-        r, z = rz[:, :H], rz[:, H:]
-        Kn = (1 - z) * (1 - ns * ns)                          # dn* = dh' Kn
-        Kr = an * r * (1 - r)                                 # dr* = dn* Kr
-        Kz = (hprev - ns) * z * (1 - z)                       # dz* = dh' Kz
-        dA, dXn = _mem.empty((n, 3 * H), ns.dtype), _mem.empty_like(ns)
-        wd = w_hh._data
-        dy = gy._data.reshape(n, H)
-        dh = gh._data.copy()
-        for off, bs in reversed(_steps(ctx.batch_sizes, ctx.reverse)):
-            rows = slice(off, off + bs)
-            d, da, dn = dh[:bs], dA[rows], dXn[rows]
-            d += dy[rows]
-            _xp.multiply(d, Kn[rows], out=dn)
-            _xp.multiply(dn, Kr[rows], out=da[:, :H])
-            _xp.multiply(d, Kz[rows], out=da[:, H:2 * H])
-            _xp.multiply(dn, r[rows], out=da[:, 2 * H:])
-            direct = d * z[rows]
-            _xp.matmul(da, wd, out=d)
-            d += direct
-        gxg = None
-        if need[0]:
-            gxg = dA.copy()
-            gxg[:, 2 * H:] = dXn
-            gxg = _make(gxg.reshape(xg.shape))
-        return (gxg, _make(dh) if need[1] else None,
-                _make(dA.T @ hprev) if need[2] else None,
-                _make(dA.sum(0)) if need[3] else None, None, None)
-
-
-    @staticmethod
-    def twin(ctx, inputs):
-        xg, h0, w_hh, b_hh = inputs
-        return _unroll(_gru_step, xg, [h0], (w_hh, b_hh), ctx.batch_sizes, ctx.reverse)
 
 
 class RNNLayer(_Layer, name="rnn_layer"):

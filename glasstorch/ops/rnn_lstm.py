@@ -3,15 +3,17 @@ torch.lstm over the whole sequence, input projection included (ops/rnn.py stacks
 directions, nn/modules/rnn.py is the module).
 
 Layout (issue 11). Inside the time loop everything is kept transposed, one column per
-sequence: the state is h^T (P, B), a step's gates are W_hh h^T + (x W_ih^T)^T, a (4H, B)
-block whose four gates are contiguous row ranges, so every gate nonlinearity is one ufunc
-call on one contiguous block (in the (B, 4H) layout a gate is a strided column slice, ~3x
-slower per call) and W_hh @ h^T runs ~10% faster in OpenBLAS than h @ W_hh^T. What
-crosses time steps in bulk stays row-major (one row per (step, sequence)), so it is one GEMM
-over all steps: the input projection x W_ih^T before the loop; after BPTT the weight
-gradients dW_ih = dA^T x, dW_hh = dA^T h_prev, the input gradient dx = dA W_ih and the bias
-gradient (the sum of dA's rows, shared by b_ih and b_hh). Each step transposes its (4H, B)
-gate gradient into dA's rows and its h^T into the output's rows.
+sequence: the state is h^T (P, B), a step's gates are [W_ih | b] [x_t | 1]^T + W_hh h^T, a
+(4H, B) block whose four gates are contiguous row ranges, so every gate nonlinearity is one
+ufunc call on one contiguous block (in the (B, 4H) layout a gate is a strided column slice,
+~3x slower per call) and W_hh @ h^T runs ~10% faster in OpenBLAS than h @ W_hh^T. The input
+projection is a GEMM per step too: as one GEMM before the loop its (B, 4H) rows would need a
+transposed add per step (~35 us, more than the bigger GEMM saves). Forward also writes what
+backward needs per step (the gates' local derivatives), so BPTT is six ufunc calls and one
+GEMM per step. What crosses time steps in bulk is row-major (one row per (step, sequence)),
+so after BPTT the weight and bias gradients are one GEMM over all steps (dA^T [x | 1 | h_prev])
+and the input gradient another (dA W_ih). Each step transposes its (4H, B) gate gradient
+into dA's rows and its h^T into the output's rows (the price of the layout: ~10% of the op).
 
 Rows are ordered step after step, `batch_sizes[t]` rows each (a padded batch: all B; a
 PackedSequence: sequences sorted by decreasing length, so the active rows of a step are the
@@ -41,6 +43,16 @@ def _plan(steps, lo, hi):
     return plan, k
 
 
+def _gemm(a, b):
+    """a @ b with the rows of the result split over glasstorch's threads (one-thread BLAS in
+    each), like the time loops: OpenBLAS's own threads busy-wait, which costs dearly when
+    other processes share the cores (benchmarks/README.md)."""
+    out = _mem.empty((a.shape[0], b.shape[1]), a.dtype)
+    _batch_rows(a.shape[0], lambda lo, hi: _xp.matmul(a[lo:hi], b, out=out[lo:hi]),
+                a.nbytes + out.nbytes)
+    return out
+
+
 def _previous(hprev, y, h0, steps):
     """Fill hprev (N, P) with the state each row of y started its step from: the output rows
     of the step visited before (as many as both have), h0's rows for sequences starting
@@ -64,14 +76,17 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         i, f, o = sigmoid(.),  g = tanh(.),  c' = f c + i g,  h' = o tanh(c')
         (projection, Sak et al. 2014: h' = (o tanh(c')) W_hr^T).
     sigmoid(a) = (1 + tanh(a/2)) / 2: the i, f, o rows of the weights and biases are halved
-    up front (exact, a power of two), so one tanh call activates all four gates.
+    up front (exact, a power of two), so one tanh call activates all four gates. Forward
+    saves per step K = 4 (i(1-i) g, f(1-f) c, (1-g^2) i, o(1-o) tanh(c')) (with t = tanh(a/2),
+    4 s(1-s) = 1 - t^2), A = o (1 - tanh^2 c') and f; backward runs on 4 da (W_hh / 4 in the
+    recurrence, W_ih / 4 and dW / 4 in the all-steps GEMMs: powers of two, exact).
 
     Backward (BPTT), per step from the last:  dh' += dy_t  (projection: dW_hr += dh' u^T,
         dh' <- dh' W_hr),  dc += dh' o (1 - tanh^2 c'),
         da = (dc g i(1-i),  dc c f(1-f),  dc i (1-g^2),  dh' tanh(c') o(1-o)),
         dc <- dc f,  dh <- da W_hh.
-    Then over all steps at once:  dx = da W_ih,  dW_ih = da^T x,  dW_hh = da^T h_prev,
-        db_ih = db_hh = sum_t da_t.
+    Then over all steps at once:  [dW_ih | db | dW_hh] = da^T [x | 1 | h_prev],  dx = da W_ih,
+        (db_ih = db_hh = sum_t da_t).
     """
 
     @staticmethod
@@ -220,12 +235,12 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                     dA.nbytes if len(starts) > 1 else 0)
         dW = None
         if need[3] or need[4] or need[5] or need[6]:         # [dW_ih | db | dW_hh]
-            dW = dA.T @ ctx.xh
+            dW = _gemm(dA.T, ctx.xh)
             dW *= 0.25
 
         def part(cols):
             return _xp.ascontiguousarray(dW[:, cols])
-        grads = (dA @ _xp.multiply(w_ih, 0.25) if need[0] else None,
+        grads = (_gemm(dA, _xp.multiply(w_ih, 0.25)) if need[0] else None,
                  dh0 if need[1] else None, dc0 if need[2] else None,
                  part(slice(0, I)) if need[3] else None,
                  part(slice(I + 1, None)) if need[4] else None,

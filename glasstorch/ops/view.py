@@ -108,8 +108,9 @@ def _type_word(np_dtype):
 
 def reshape(input, *sizes, shape=None):
     """`view` when the layout allows (shares memory), else a contiguous copy."""
-    shape = _infer_shape(_shape_arg(_list_kw(sizes, shape, "reshape", "shape")),
-                         input._data.size)
+    if shape is not None:                       # reshape(shape=...): torch's keyword
+        sizes = _list_kw(sizes, shape, "reshape", "shape")
+    shape = _infer_shape(_shape_arg(sizes), input._data.size)
     x = input._data
     if _one_chunk(x) or _view_strides(x.shape, _elem_strides(x), shape) is not None:
         out = View.apply(input, shape)
@@ -180,7 +181,9 @@ class T(Permute, name="t", view=True):
 
 
 def permute(input, *args, dims=None):
-    return _permute(input, _shape_arg(_list_kw(args, dims, "permute", "dims")), Permute)
+    if dims is not None:
+        args = _list_kw(args, dims, "permute", "dims")
+    return _permute(input, _shape_arg(args), Permute)
 
 
 def _permute(input, dims, op):
@@ -322,7 +325,9 @@ class Expand(Op, name="expand", view=True):
 def expand(input, *sizes, size=None, implicit=False):
     """A view with size-1 dims repeated (stride 0) and new leading dims; -1 keeps a size.
     `implicit` (torch: marks a broadcast its tracer inserted) changes nothing in the result."""
-    sizes = _shape_arg(_list_kw(sizes, size, "expand", "size"))
+    if size is not None:
+        sizes = _list_kw(sizes, size, "expand", "size")
+    sizes = _shape_arg(sizes)
     x = input._data
     shape, st = x.shape, _elem_strides(x)
     n, m = len(sizes), len(shape)

@@ -59,7 +59,10 @@ class SGD(Optimizer):
                     else:
                         b = buf._data
                         b *= momentum
-                        b += (1 - dampening) * g
+                        if dampening == 0:   # (1 - 0) * g is g: one pass less
+                            b += g
+                        else:
+                            b += (1 - dampening) * g
                     g = g + momentum * buf._data if group["nesterov"] else buf._data
                 x = p._data
                 x -= lr * g

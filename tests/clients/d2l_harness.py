@@ -119,7 +119,8 @@ _SHOUTS = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Stop!", "
            ("Hello!", "Bonjour !"), ("Smile.", "Souris."), ("Thanks.", "Merci !"),
            ("Sit down.", "Assieds-toi !"), ("Cheers!", "Santé !"), ("Go away.", "Va-t'en !"),
            ("Go.", "Bouge !"), ("Hi.", "Salut."), ("Run!", "Courez !"), ("Wait!", "Attendez !"),
-           ("Thanks.", "Merci."), ("Go away.", "Allez-vous-en !")]   # more than one translation
+           ("Thanks.", "Merci."), ("Go away.", "Allez-vous-en !"),   # more than one translation
+           ("Go now.", "Va maintenant !"), ("Come with me.", "Viens avec moi !")]
 
 
 def _fr(*words):
@@ -139,7 +140,7 @@ def _agree(adjective, subject):
 
 
 def fra_eng_pairs():
-    """About 720 (English, French) pairs, deterministic, sorted shortest first."""
+    """About 725 (English, French) pairs, deterministic, sorted shortest first."""
     pairs = list(_SHOUTS)
     for i, (en, en_be, en_q, fr, etre, avoir, veut, er, chez, fr_q) in enumerate(_SUBJECTS):
         likes = "likes" if en_be.endswith("'s") else "like"

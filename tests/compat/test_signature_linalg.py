@@ -28,18 +28,30 @@ def test_pinv_rcond_hermitian(fn, shape):
 
 
 def test_pinv_hermitian_reads_the_lower_triangle():
-    # values only: torch differentiates pinv(hermitian=True) of a non-symmetric input with
-    # the general pinv formula, a gradient of no function of the lower triangle alone
-    check_op(lambda m, A: m.linalg.pinv(A, hermitian=True), [(2, 4, 4)], lib=True, grad=False)
+    # the values come from the lower triangle; torch's gradient is its general pinv formula
+    check_op(lambda m, A: m.linalg.pinv(A, hermitian=True), [(2, 4, 4)], lib=True)
 
 
-def test_pinv_truncated_values():
-    # values only: where the tolerance drops singular values, torch's gradient is its closed
-    # pinv formula (Golub & Pereyra) at the truncated result; glasstorch differentiates the
-    # SVD/eigh truncation, which differs (known, also for atol/rtol before rcond existed)
-    check_op(lambda m, A: m.linalg.pinv(_sym(m, A), rcond=0.5, hermitian=True), [(2, 4, 4)],
-             lib=True, grad=False)
-    check_op(lambda m, A: m.linalg.pinv(A, 0.5), [(4, 4)], lib=True, grad=False)
+@pytest.mark.parametrize("fn, shape", [
+    (lambda m, A: m.linalg.pinv(_sym(m, A), rcond=0.5, hermitian=True), (2, 4, 4)),
+    (lambda m, A: m.linalg.pinv(A, 0.5), (4, 4)),
+    (lambda m, A: m.linalg.pinv(A, atol=1.0), (3, 5)),
+    (lambda m, A: m.linalg.pinv(A, rtol=0.4), (2, 5, 3)),
+])
+def test_pinv_truncated(fn, shape):
+    # singular values dropped: torch differentiates its closed pinv formula (Golub &
+    # Pereyra) at the truncated result, and so does glasstorch's Pinv op (second order too)
+    check_op(fn, [shape], lib=True, double=True)
+
+
+def test_pinv_empty_and_errors():
+    check_op(lambda m, A: m.linalg.pinv(A), [(0, 3)], lib=True)
+    check_op(lambda m, A: m.linalg.pinv(A, hermitian=True), [(2, 0, 0)], lib=True)
+    for fn, shape in [(lambda m, A: m.linalg.pinv(A), (3,)),
+                      (lambda m, A: m.linalg.pinv(A.long()), (3, 3)),
+                      (lambda m, A: m.linalg.pinv(A.half()), (3, 3)),
+                      (lambda m, A: m.linalg.pinv(A, hermitian=True), (3, 4))]:
+        check_raises(fn, [shape], lib=True)
 
 
 def test_pinv_rcond_cuts_small_singular_values():
@@ -109,3 +121,28 @@ def test_backward_grad_variables(m):
     assert x.grad.tolist() == [2.0, 2.0, 12.0]              # nothing ran
     (x * 2).sum().backward(inputs=[x])                      # Tensor.backward's inputs= still
     assert x.grad.tolist() == [4.0, 4.0, 14.0]
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize("shapes", [[(5, 3), (5, 2)], [(3, 5), (3, 2)], [(2, 5, 3), (2, 5, 1)]])
+def test_lstsq_drivers(driver, shapes):
+    """Every field of each driver's result against torch: solution and residuals with their
+    gradients, rank, singular values."""
+    for field in ("solution", "residuals", "rank", "singular_values"):
+        check_op(lambda m, A, b: getattr(m.linalg.lstsq(A, b, driver=driver), field), shapes,
+                 lib=True, grad=field in ("solution", "residuals"))
+
+
+@pytest.mark.parametrize("driver", ["gelsy", "gelsd", "gelss"])
+def test_lstsq_rank_deficient(driver):
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((6, 2))
+    A = np.concatenate([A, A[:, :1]], 1)             # rank 2
+    b = rng.standard_normal((6, 2))
+    got = gt.linalg.lstsq(gt.tensor(A), gt.tensor(b), driver=driver)
+    want = torch.linalg.lstsq(torch.tensor(A), torch.tensor(b), driver=driver)
+    np.testing.assert_allclose(got.solution.numpy(), want.solution.numpy(), atol=1e-10)
+    assert got.rank.tolist() == want.rank.tolist() == 2
+    assert tuple(got.residuals.shape) == tuple(want.residuals.shape) == (0,)
+    check_raises(lambda m, A, b: m.linalg.lstsq(A, b, driver="qr"), [(4, 3), (4, 1)],
+                 lib=True)

@@ -199,3 +199,32 @@ def test_recurrent_packed_overload_by_keyword(mode):
     for m in (gt, torch):
         with pytest.raises(TypeError):
             getattr(m, mode)(m.ones(5, 2))
+
+
+@pytest.mark.parametrize("args", [
+    (0,), (1,), (2,), (0, False, None, False, 2), (1, False, None, True), (2, False, None, True),
+    (2, False, None, False, 4), (1, False, None, False, -1), (0, False, "psw"),
+    (0, False, None, True),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_embedding_bag(args, dtype):
+    """torch.embedding_bag's four results; the output's gradient against torch."""
+    idx, off = [1, 2, 4, 5, 4, 3, 2, 0], [0, 3, 3, 6]
+    if len(args) > 3 and args[3]:
+        # include_last_offset: the last offset ends the last bag (torch's CPU kernel counts
+        # indices past a smaller last offset into the last bag; glasstorch stops there)
+        off = [0, 3, 6, 8]
+    w = np.random.default_rng(6).standard_normal((6, 3))
+    w[2, 1] = w[0, 1]                                   # a tie in the max
+    psw = np.arange(1.0, 9.0)
+    outs = []
+    for m in (gt, torch):
+        W = m.tensor(w, dtype=getattr(m, dtype), requires_grad=True)
+        rest = tuple(m.tensor(psw, dtype=W.dtype) if a == "psw" else a for a in args[1:])
+        r = m.embedding_bag(W, m.tensor(idx), m.tensor(off), False, args[0], *rest)
+        r[0].backward(m.ones_like(r[0]) * m.arange(3.0, dtype=W.dtype))
+        outs.append([t.detach().numpy() for t in r] + [W.grad.numpy()])
+    for g, t in zip(*outs):
+        assert g.dtype == t.dtype and g.shape == t.shape
+        np.testing.assert_allclose(g, t, rtol=1e-6)
+    check_raises(lambda m, W: m.embedding_bag(W, m.tensor(idx), None), [(6, 3)], lib=True)

@@ -407,11 +407,11 @@ F_NOT_DRAWN = {
 
 # ---- torch.linalg decompositions -----------------------------------------------------------
 @spec("linalg_cholesky", "linalg_det", "linalg_eigh", "linalg_inv", "linalg_qr",
-      "linalg_slogdet", "linalg_solve", "linalg_solve_triangular", "linalg_svd")
+      "linalg_slogdet", "linalg_solve", "linalg_solve_triangular", "linalg_svd", "linalg_pinv")
 def _decomp(data, op=None):
     name = op[len("linalg_"):]
     n = data.draw(st.integers(0, 4))
-    m = n if name not in ("qr", "svd") or data.draw(st.booleans()) else n + 1
+    m = n if name not in ("qr", "svd", "pinv") or data.draw(st.booleans()) else n + 1
     batch = data.draw(shapes(0, 1, 0, 2))
     a = tensor(data, batch + (n, m), FLOATS + ["int64"], special=data.draw(st.booleans()))
     if name in ("cholesky", "eigh"):       # symmetric positive definite from any square a

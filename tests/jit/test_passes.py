@@ -133,6 +133,8 @@ def test_gemv_layout_at_batch_one():
     assert P.transpose_gemv_weights(t.graph) == 2
     wide, narrow = [n.cls for n in t.graph.nodes if n.op == "jit::fused"]
     assert wide.gemv[0] == "wt" and wide.gemv[1].flags.c_contiguous
+    assert wide.gemv[1].ctypes.data % 64 == 0                    # starts on a cache line
+    assert np.array_equal(wide.gemv[1], m[1].weight.detach().numpy().T)
     assert wide.gemv[1].shape == (20, 64) and narrow.gemv == ("w", None)
     P.plan_memory(t.graph)
     t.invalidate()
@@ -144,8 +146,72 @@ def test_gemv_layout_at_batch_one():
             # the narrow layer alone: bit-identical to eager
             narrow_only = jit.optimize_for_inference(jit.trace(m[3], h))
             assert np.array_equal(narrow_only(h).numpy(), m[3](h).numpy())
-    assert "_dot(" in t._compiled["arrays"].source
+    src = t._compiled["arrays"].source
+    assert "_dot(" in src and ".reshape(-1)" in src and "view" not in _ops(t)   # flatten folded
+    xg = gt.randn(1, 4, 5, requires_grad=True)         # autograd still runs the folded view
+    t(xg).sum().backward()
+    xe = xg.detach().requires_grad_()
+    m(xe).sum().backward()
+    np.testing.assert_allclose(xg.grad.numpy(), xe.grad.numpy(), rtol=1e-6)
     # batch 2 is a GEMM: left alone
     t2 = jit.freeze(jit.trace(m, gt.randn(2, 4, 5)))
     P.fuse_elementwise(t2.graph)
     assert P.transpose_gemv_weights(t2.graph) == 0
+
+
+def test_relu_after_gemv_same_bits_as_eager_and_fresh_outputs():
+    # after a GEMV head, relu runs as less + putmask on the row (jit/passes/fusion.py): the same
+    # bits as eager's maximum(0, x) on NaN, +-inf, 0 and negatives, whether the relu's buffer is
+    # planned (a hidden layer) or fresh per call (the graph's output)
+    special = [np.nan, np.inf, -np.inf, 0.0, -3.0, 2.5, -1e-30, 1e-30]
+    hidden = nn.Linear(5, 8)
+    with gt.no_grad():
+        hidden.weight.zero_()                   # the GEMV gives +0.0: the bias is the relu input
+        hidden.bias.copy_(gt.tensor(special))
+    x = gt.randn(1, 5)
+    for m in (nn.Sequential(hidden, nn.ReLU()),                             # relu is the output
+              nn.Sequential(hidden, nn.ReLU(), nn.Linear(8, 3), nn.ReLU())):  # relu planned
+        m.eval()
+        t = jit.optimize_for_inference(jit.trace(m, x, check_trace=False))
+        with gt.no_grad():
+            got = t(x)
+            assert "_putmask(" in t._compiled["arrays"].source
+            assert np.array_equal(got.numpy().view(np.uint32), m(x).numpy().view(np.uint32))
+            kept = got.numpy().copy()
+            t(gt.randn(1, 5) * 100)             # the next call does not overwrite the result
+            assert np.array_equal(got.numpy().view(np.uint32), kept.view(np.uint32))
+
+
+def test_optimized_module_rejects_other_shapes_and_dtypes_after_fast_calls():
+    m = nn.Sequential(nn.Flatten(), nn.Linear(12, 4), nn.ReLU()).eval()
+    t = jit.optimize_for_inference(jit.trace(m, gt.randn(1, 3, 4)))
+    with gt.no_grad():
+        for _ in range(2):                      # the second call takes the cached fast path
+            x = gt.randn(1, 3, 4)
+            assert np.array_equal(t(x).numpy(), m(x).numpy())
+        with pytest.raises(RuntimeError, match=r"traced with shape \[1, 3, 4\].*got shape \[2, 3, 4\]"):
+            t(gt.randn(2, 3, 4))
+        with pytest.raises(RuntimeError, match=r"dtype float32, got shape \[1, 3, 4\] and dtype float64"):
+            t(gt.randn(1, 3, 4, dtype=gt.float64))
+        with pytest.raises(TypeError, match="must be a Tensor"):
+            t(np.zeros((1, 3, 4), np.float32))
+        with pytest.raises(TypeError, match=r"takes 1 input\(s\)"):
+            t(x, x)
+
+
+def test_narrow_gemv_from_a_planned_buffer_equals_eager_bitwise():
+    # two narrow layers (< 64 outputs: eager's kernel): the second reads the first's planned
+    # (1, k) buffer as dot(x, W.T), a fresh (1, n) result; the same bits as eager
+    gt.manual_seed(1)
+    m = nn.Sequential(nn.Linear(30, 40), nn.ReLU(), nn.Linear(40, 7)).eval()
+    t = jit.optimize_for_inference(jit.trace(m, gt.randn(1, 30)))
+    with gt.no_grad():
+        outs = []
+        for _ in range(3):
+            x = gt.randn(1, 30) * 3
+            y = t(x)
+            assert y.shape == (1, 7) and np.array_equal(y.numpy(), m(x).numpy())
+            outs.append((y, y.numpy().copy()))
+        assert all(np.array_equal(y.numpy(), kept) for y, kept in outs)   # fresh each call
+    assert "_xbuf_" in t._compiled["arrays"].source and ".reshape(" not in \
+        t._compiled["arrays"].source

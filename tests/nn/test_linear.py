@@ -39,6 +39,13 @@ def test_linear_float32_and_int():
     check_op(_linear, [("int", (5, 3), -3, 3), ("int", (4, 3), -3, 3)], lib=True)
 
 
+def test_linear_permuted_3d_input():
+    # (T, B, in) permuted to (B, T, in), as d2l's Bahdanau decoder passes its encoder outputs
+    # to the keys' LazyLinear: folded into one GEMM (a copy) as torch does
+    check_op(lambda L, x, w, b: L.nn.functional.linear(x.permute(1, 0, 2), w, b),
+             [(9, 4, 6), (5, 6), (5,)], lib=True, dtype="float32")
+
+
 @pytest.mark.parametrize("shapes", [
     P([(5, 2), (5, 3), (4, 2, 3), (4,)], id="2d"),
     P([(2,), (3,), (4, 2, 3), (4,)], id="1d"),

@@ -1,8 +1,8 @@
-"""The fused LSTM layer op (ops/rnn_lstm.py) against torch.lstm, at sizes where its layout
-matters: gates (4H, B) per step with H and B not tiny, odd batch sizes, packed sequences whose
+"""The fused LSTM and GRU layer ops (ops/rnn_lstm.py, ops/rnn_gru.py) against torch.lstm and
+torch.gru, at sizes where their layout matters: gates (4H, B) per step with H and B not tiny, odd batch sizes, packed sequences whose
 active rows shrink (forward) and grow (reverse), projections, no biases, float32 and float64,
 serial and with the time loop split over 2-3 threads in uneven slices of the batch. Values
-and gradients of the input, h0, c0 and every weight; the no-grad (inference) path too."""
+and gradients of the input, h0 (c0) and every weight; the no-grad (inference) path too."""
 import numpy as np
 import pytest
 import torch
@@ -105,3 +105,57 @@ def test_lstm_language_model_step_matches_torch(split):
         loss.backward()
         results[lib] = [loss] + [p.grad for p in m.parameters()]
     assert_close(results[gt], results[torch], 1e-5, 1e-6)
+
+
+# ---- GRU -------------------------------------------------------------------------------------
+def _gru_shapes(layers, bidirectional, bias, packed, batch_first):
+    D = 2 if bidirectional else 1
+    x = (sum(BATCH_SIZES), IN) if packed else (B, T, IN) if batch_first else (T, B, IN)
+    shapes = [x, (layers * D, B, H)]
+    for layer in range(layers):
+        for _ in range(D):
+            shapes += [(3 * H, IN if layer == 0 else H * D), (3 * H, H)]
+            shapes += [(3 * H,), (3 * H,)] if bias else []
+    return shapes
+
+
+def _gru_call(packed, layers, bidirectional, bias, batch_first):
+    def fn(lib, x, h0, *params):
+        if packed:
+            return lib.gru(x, lib.tensor(BATCH_SIZES), h0, list(params), bias, layers, 0.0,
+                           False, bidirectional)
+        return lib.gru(x, h0, list(params), bias, layers, 0.0, False, bidirectional,
+                       batch_first)
+    return fn
+
+
+GRU_CONFIGS = [  # layers, bidirectional, bias, packed, batch_first
+    (1, False, True, False, False),
+    (2, True, True, False, True),
+    (1, False, False, False, False),
+    (1, False, True, True, False),
+    (2, True, False, True, False),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("layers,bidirectional,bias,packed,batch_first", GRU_CONFIGS)
+def test_gru_matches_torch(split, dtype, layers, bidirectional, bias, packed, batch_first):
+    shapes = _gru_shapes(layers, bidirectional, bias, packed, batch_first)
+    check_op(_gru_call(packed, layers, bidirectional, bias, batch_first), shapes, lib=True,
+             dtype=dtype, low=-1, high=1)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("packed", [False, True])
+def test_gru_without_grad_matches_torch(split, dtype, packed):
+    shapes = _gru_shapes(2, True, True, packed, False)
+    check_op(_gru_call(packed, 2, True, True, False), shapes, lib=True, dtype=dtype, low=-1,
+             high=1, grad=False)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gru_cell_matches_torch(dtype):
+    shapes = [(B, IN), (B, H), (3 * H, IN), (3 * H, H), (3 * H,), (3 * H,)]
+    check_op(lambda lib, x, h, *w: lib.gru_cell(x, h, *w), shapes, lib=True, dtype=dtype,
+             low=-1, high=1)

@@ -32,6 +32,7 @@ class FusedGroup:
         self.nodes = nodes          # the original nodes, in order (the chain)
         self.buffer = None          # a planned buffer (memory.py), else one per call
         self.gemv = None            # batch-1 linear head: ("w", None) | ("wt", W^T) (layout.py)
+        self.pre = None             # a view folded in front of a GEMV head (layout.py)
 
     def make_call(self, node, mode):
         if mode == "tensors":
@@ -74,24 +75,45 @@ class FusedGroup:
             lines = []
         zero = const("_zero", np.zeros((), dtype))   # relu's 0 as an array: no conversion
         hop, ha = head.op, head.args
+        gemv_row = None
         if hop == "linear" and self.gemv is not None:
             # layout.py: one input row, a GEMV as np.dot on 1-D rows in the orientation chosen
             # at trace time (W^T C-contiguous, or W's own contiguous rows)
-            x1 = f"{ref(ha[0])}[0]"
+            src = ha[0].node.cls if ha[0].node is not None and \
+                ha[0].node.op == "jit::fused" else None
+            if src is not None and src.buffer is not None:   # the row of a planned buffer
+                x1 = const("_xrow", src.buffer[0])
+            elif self.pre is not None:                       # a folded view: its source
+                x1 = f"{ref(self.pre.args[0])}.reshape(-1)"
+            else:
+                x1 = f"{ref(ha[0])}[0]"
             env.update({"_dot": np.dot, "_add": np.add})
             w = const("_wt", self.gemv[1]) if self.gemv[0] == "wt" else ref(ha[1])
             args = f"{x1}, {w}" if self.gemv[0] == "wt" else f"{w}, {x1}"
             # the bias adds on the 1-D row: same-shape adds cost half a broadcasting one
-            row = f"_r{tag}"
-            if self.buffer is not None:
+            row = gemv_row = f"_r{tag}"
+            bias = ha[2]
+            if self.gemv[0] == "w" and self.buffer is None and src is not None and \
+                    src.buffer is not None and (bias is None or bias.kind == "const"):
+                # a fresh (1, n) result straight from the planned (1, k) input: dot(x, W.T)
+                # runs the very GEMV of dot(W, x[0]) (W's own rows: the same bits, tested)
+                # without the result's reshape, and the bias add is same-shape
+                lines = [f"{out} = _dot({const('_xbuf', src.buffer)}, "
+                         f"{const('_wT', ha[1].data.T)})"]
+                if bias is not None:
+                    lines.append(f"_add({out}, {const('_b2d', bias.data.reshape(1, -1))}, "
+                                 f"out={out})")
+                gemv_row = out
+            elif self.buffer is not None:
                 lines = [f"{row} = {const('_row', self.buffer[0])}",
                          f"_dot({args}, out={row})"]
             else:
                 lines = [f"{row} = _dot({args})"]
-            if ha[2] is not None:
-                lines.append(f"_add({row}, {ref(ha[2])}, out={row})")
-            lines.append(f"{out} = " + (const('_buf', self.buffer) if self.buffer is not None
-                                        else f"{row}.reshape({const('_shape', shape)})"))
+            if gemv_row is not out:
+                if bias is not None:
+                    lines.append(f"_add({row}, {ref(bias)}, out={row})")
+                lines.append(f"{out} = " + (const('_buf', self.buffer) if self.buffer is not None
+                                            else f"{row}.reshape({const('_shape', shape)})"))
         elif hop == "linear":
             lines.append(f"_matmul({ref(ha[0])}, {ref(ha[1])}.T, out={out})")
             if ha[2] is not None:
@@ -102,7 +124,9 @@ class FusedGroup:
             fn = const(f"_u_{hop}", _UFUNC[hop][0])
             lines.append(f"{fn}({', '.join(ref(a) for a in ha)}, out={out})")
         for n in self.nodes[1:]:
-            if n.op == "relu":
+            if n.op == "relu" and gemv_row is not None:
+                lines += self._relu_after_gemv(gemv_row, zero, shape, const, env)
+            elif n.op == "relu":
                 lines.append(f"_maximum({zero}, {out}, out={out})")
             else:
                 fn, unary = _UFUNC[n.op]
@@ -117,13 +141,25 @@ class FusedGroup:
             prev = n.outputs[0]
         return lines
 
+    def _relu_after_gemv(self, row, zero, shape, const, env):
+        """relu on the GEMV's 1-D row as `row[row < 0] = 0` (less + putmask): the same bits as
+        eager's maximum(0, x) (x < 0 -> +0.0; -0.0 and NaN kept), and cheaper here: right after
+        OpenBLAS's GEMV, np.maximum on 256 floats measured 1.8 us (0.4 in a loop of its own),
+        less + putmask 0.75 (benchmarks/README.md). The mask is planned with the buffer."""
+        env.update({"_less": np.less, "_putmask": np.putmask})
+        if self.buffer is None:
+            return [f"_putmask({row}, _less({row}, {zero}), {zero})"]
+        mask = const("_mask", np.empty(shape[1:], bool))
+        return [f"_less({row}, {zero}, out={mask})", f"_putmask({row}, {mask}, {zero})"]
+
     def _tensor_call(self, node):
-        calls = [n.cls.apply for n in self.nodes]
+        nodes = ([self.pre] if self.pre is not None else []) + self.nodes
+        calls = [n.cls.apply for n in nodes]
         ext = node.args
 
         def call(*args):
             env = {id(v): a for v, a in zip(ext, args)}
-            for n, apply in zip(self.nodes, calls):
+            for n, apply in zip(nodes, calls):
                 y = apply(*[env[id(a)] if isinstance(a, Value) else a for a in n.args],
                           **n.kwargs)
                 env[id(n.outputs[0])] = y

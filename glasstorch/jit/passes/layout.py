@@ -12,25 +12,54 @@ kernels are not equally fast (1 thread, benchmarks/README.md):
 dot(x, Wt): that kernel sums in another order than eager's, so results may differ in the last
 bits (~1e-7 relative): like fold_bn this pass is not exact. A narrow one uses dot(W, x), which
 is eager's kernel (bit-identical) with less call overhead. Larger batches are GEMMs: untouched.
+A view feeding the layer and nothing else (an MLP's flatten) is folded in: the GEMV reads its
+source as one row (`x.reshape(-1)`), one call less per replay.
+
+Wt starts on a cache-line (64-byte) boundary: NumPy only aligns to 16 bytes, and the same
+784x256 GEMV measured 7.8 us on a 64-byte aligned Wt and 10.5 us on one 16 bytes off (one
+process, alternating; it was the bimodal "7.8-10.5 us" of benchmarks/README.md).
 """
 import numpy as np
+
+from ..ir import Value
 
 __all__ = ["transpose_gemv_weights"]
 
 WIDE = 64      # output features from which the transposed weight's kernel wins (measured)
+LINE = 64      # cache-line bytes: where a GEMV's weight starts
+
+
+def aligned_copy(a, align=LINE):
+    """A C-contiguous copy of `a` whose data starts on an `align`-byte boundary."""
+    raw = np.empty(a.nbytes + align, np.uint8)
+    start = -raw.ctypes.data % align
+    out = raw[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
 
 
 def transpose_gemv_weights(graph):
     """Mark fused linear heads with a constant 2-D weight and one input row as GEMVs (a wide
     layer gets its own C-contiguous W^T); returns the number of layers changed."""
     count = 0
-    for n in graph.nodes:
+    uses = graph.uses()
+    for n in list(graph.nodes):
         if n.op != "jit::fused" or n.cls.nodes[0].op != "linear":
             continue
         x, w = n.cls.nodes[0].args[:2]
         if w.kind != "const" or w.data.ndim != 2 or len(x.shape) != 2 or x.shape[0] != 1:
             continue
         wide = w.data.shape[0] >= WIDE
-        n.cls.gemv = ("wt", np.ascontiguousarray(w.data.T)) if wide else ("w", None)
+        n.cls.gemv = ("wt", aligned_copy(w.data.T)) if wide else ("w", None)
         count += 1
+        view = x.node
+        if view is not None and view.op == "view" and uses.get(x) == 1 and \
+                isinstance(view.args[0], Value) and sum(a is x for a in n.args) == 1:
+            src = view.args[0]
+            n.cls.pre = view            # (tensors mode still runs it first)
+            n.args = [src if a is x else a for a in n.args]
+            if sum(a is src for a in n.args) > 1:    # src already an argument: keep one
+                i = n.args.index(src)
+                n.args = n.args[:i + 1] + [a for a in n.args[i + 1:] if a is not src]
+            graph.nodes.remove(view)
     return count

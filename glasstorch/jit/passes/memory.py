@@ -17,8 +17,8 @@ __all__ = ["plan_memory"]
 _FRESH = {"unary", "exp_log", "trig", "piecewise", "arith", "binary_math", "compare", "linalg",
           "einsum", "conv", "pool", "pool_avg", "norm", "batchnorm", "softmax", "reduce", "moments",
           "extrema", "cumulative", "linear", "activation", "activation_smooth", "embedding",
-          "rnn_layers", "rnn_lstm", "attention", "upsample", "resample", "pad", "loss",
-          "loss_binary"}
+          "rnn_layers", "rnn_lstm", "rnn_gru", "attention", "upsample", "resample", "pad",
+          "loss", "loss_binary"}
 
 
 def _fresh(n):
