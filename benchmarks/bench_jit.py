@@ -5,8 +5,8 @@ no_grad. Targets: traced >= 3x eager glasstorch calls/s, and >= 2x torch eager.
 Where the speed comes from: the replay is one generated straight-line Python function calling
 each op's forward on raw arrays (no Tensor wrappers, no grad-mode checks, no graph nodes), with
 parameters frozen as constants and intermediates written into planned buffers (jit/passes),
-the 784x256 GEMV run as np.dot on a C-contiguous W^T (passes/layout.py). That GEMV reads 800 KB
-per call and is the floor: its time alone is printed too.
+the 784x256 GEMV run as np.dot on a C-contiguous, 64-byte aligned W^T (passes/layout.py). That
+GEMV reads 800 KB per call and is the floor: its time alone (same layout) is printed too.
 Run: benchmarks/run.sh bench_jit  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
 BLAS thread for both frameworks: batch 1 is latency, and a second thread costs CPU time)
 """

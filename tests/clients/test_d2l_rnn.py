@@ -4,7 +4,7 @@ cell by cell through d2l/_notebook.py, several chapters per process, on glasstor
 the import alias and on torch 2.13, both on the shared random stream of _bridge.py (same
 initial weights, batches and dropout masks, the dropout between GRU layers included). The
 printed outputs agree: the same lines, and every number (tensors, predictions, the data of
-d2l.plot's figures (d2l/plotted.py) and with `--board` each point of the training curves d2l
+d2l.plot's figures (d2l/with_figures.py) and with `--board` each point of the training curves d2l
 draws) within the tolerance each test states.
 
 Tolerances: chapters without training are exact (1e-6). Training runs in float32; the two
@@ -31,12 +31,12 @@ from test_clients import run
 
 def run_notebook(chapters, tmp_path, *flags, timeout=1800):
     """d2l/<chapter>.py for each chapter, one process per framework, both at once; under
-    d2l/plotted.py, so the data of the figures (d2l.plot's curves) are printed too."""
+    d2l/with_figures.py --cleared, so the data of the figures (d2l.plot's curves) are printed too."""
     notebook = os.path.join(HERE, "d2l", "_notebook.py")
 
     def one(fw):
         work = setup_data(str(tmp_path / fw))
-        return run(fw, "d2l/plotted.py", notebook, *flags, *chapters.split(), cwd=work,
+        return run(fw, "d2l/with_figures.py", "--cleared", notebook, *flags, *chapters.split(), cwd=work,
                    timeout=timeout, env={"OPENBLAS_NUM_THREADS": "1"})
     with ThreadPoolExecutor(2) as pool:
         return tuple(pool.map(one, ("glasstorch", "torch")))

@@ -1,6 +1,7 @@
 """Run a chapter script, then print what its figures show, so plotted results can be compared:
 
     python with_figures.py [--cleared] chapter.py
+    python with_figures.py --each chapter.py more.py ...
 
 Many d2l cells print nothing: their result is a plot (`d2l.plot`, `d2l.show_heatmaps`) or the
 training curves of d2l's ProgressBoard, which `display()` shows as "<Figure ...>" only. Under
@@ -8,7 +9,9 @@ the Agg backend the figures stay open; after the chapter ends this prints, figur
 each axes' labels, title and legend, the x/y data of its lines and the pixels of its images
 (the heatmaps' matrices) as numbers. With --cleared, axes that the chapter clears to draw
 again (`d2l.plot` does, on the current figure: mlp's six activation plots share one) are
-printed the same way just before they are cleared, where the cell runs.
+printed the same way just before they are cleared, where the cell runs. With --each, several
+chapters run in one process (saving a start of torch and d2l per chapter), each in its own
+namespace under a `##### chapter.py` line, its figures printed and closed after it.
 Not part of the book: a window onto its output.
 """
 import os
@@ -64,6 +67,15 @@ def main():
     if sys.argv[1] == "--cleared":
         print_before_clear()
         del sys.argv[1]
+    if sys.argv[1] == "--each":
+        import matplotlib.pyplot as plt
+        for chapter in map(os.path.abspath, sys.argv[2:]):
+            print(f"##### {os.path.basename(chapter)}")
+            sys.argv = [chapter]
+            runpy.run_path(chapter, run_name="__main__")
+            dump_figures()
+            plt.close("all")
+        return
     chapter = os.path.abspath(sys.argv[1])
     sys.argv = [chapter, *sys.argv[2:]]
     runpy.run_path(chapter, run_name="__main__")
