@@ -110,11 +110,11 @@ def time_child(lib_name, model_fn, shape, number, batch_size=BATCH):
 def fresh_times(script, threads, processes=5, args=()):
     """{lib: [(wall, cpu), ...]}: `python script --time lib *args` in fresh processes, torch
     and glasstorch alternating (which goes first alternates too), with `threads` threads."""
-    times = {"glasstorch": [], "torch": []}
+    names = ["glasstorch", "torch"]
+    times = {name: [] for name in names}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     for r in range(processes):
-        names = ["glasstorch", "torch"]   # not list(times): it gains a "compile" key below
         for name in (names if r % 2 == 0 else names[::-1]):
             out = subprocess.run([sys.executable, script, "--time", name, *args], env=env,
                                  capture_output=True, text=True, check=True).stdout
