@@ -7,6 +7,7 @@ from ..autograd import node as _node
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
+from ..backend.threads import matmul as _gemm   # small products on one BLAS thread
 from ..tensor import Tensor, _make
 from ._inplace import _type_word
 
@@ -31,9 +32,9 @@ class Linear(Op, name="linear"):
             # one small GEMM per leading index, ~1.7x slower for sequence models (B, T, in),
             # and on a non-contiguous one (a permuted (T, B, in) view) no BLAS at all, ~30x
             # slower than the copy reshape makes
-            y = _xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (-1,))
+            y = _gemm(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (-1,))
         else:
-            y = _xp.matmul(x, w.T)
+            y = _gemm(x, w.T)
         if b is not None:
             y += b
         return y
@@ -76,10 +77,10 @@ def _array_backward(gy, w, x, need, m, out_f, in_f, in_shape):
     g2 = gy.reshape(m, out_f)
     gx = gw = gb = None
     if need[0]:
-        gx = _make(_xp.matmul(g2, w._data).reshape(in_shape) if gy.ndim > 2
-                   else _xp.matmul(gy, w._data))
+        gx = _make(_gemm(g2, w._data).reshape(in_shape) if gy.ndim > 2
+                   else _gemm(gy, w._data))
     if need[1]:
-        gw = _make(_xp.matmul(g2.T, x._data.reshape(m, in_f)))
+        gw = _make(_gemm(g2.T, x._data.reshape(m, in_f)))
     if need[2]:
         gb = _make(g2.sum(axis=0, dtype=g2.dtype))
     return gx, gw, gb
