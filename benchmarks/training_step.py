@@ -136,8 +136,9 @@ def report_fresh(title, times, target, samples):
               f"{', '.join(f'{float(c):.2f}' for _, c in compile_s)} s per process")
     for name, v in times.items():
         per = ", ".join(f"{samples / w:.0f}" for w, _ in v)
-        print(f"  {name:<11} samples/s per process: {per}; median step {med[name][0] * 1e3:.2f}"
-              f" ms wall, {med[name][1] * 1e3:.2f} ms CPU")
+        unit, k = ("us", 1e6) if med[name][0] < 1e-3 else ("ms", 1e3)   # batch-1 calls: us
+        print(f"  {name:<11} samples/s per process: {per}; median step {med[name][0] * k:.2f}"
+              f" {unit} wall, {med[name][1] * k:.2f} {unit} CPU")
     ratio = med["torch"][0] / med["glasstorch"][0]
     cpu_ratio = med["torch"][1] / med["glasstorch"][1]
     verdict = "PASS" if ratio >= target else "FAIL"
