@@ -5,9 +5,15 @@ glasstorch lowers the convolution to im2col (one strided copy) + one GEMM; the b
 GEMMs (the weight gradient reuses forward's columns) + col2im (25 strided adds). Max pooling
 is 4 elementwise passes over the kernel offsets; its backward one scatter.
 --channels-last: input, weight and upstream gradient in torch.channels_last, both frameworks.
-Run: benchmarks/run.sh bench_conv  (or: python benchmarks/bench_conv.py [--channels-last])
+--threads N: both frameworks on N threads (torch.set_num_threads; glasstorch's pool and BLAS).
+The fwd+bwd comparison is timed twice: wall time (the target line) and this process's CPU time
+(time.process_time, steadier on a loaded machine; at 2 threads each library's idle threads
+may still spin while the other runs, so read that figure with care).
+Run: benchmarks/run.sh bench_conv  (or: python benchmarks/bench_conv.py [--channels-last]
+[--threads N])
 """
 import sys
+import time
 
 import numpy as np
 import torch
@@ -32,6 +38,10 @@ def step(conv, pool, x, gy):
 
 
 def main():
+    if "--threads" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--threads") + 1])
+        torch.set_num_threads(n)
+        gt.set_num_threads(n)
     environment_report()
     rng = np.random.default_rng(0)
     x = rng.standard_normal(SHAPE).astype(np.float32)
@@ -66,6 +76,9 @@ def main():
           "MiB")
     times = compare({"glasstorch": run_gt, "torch": run_torch}, number=10, rounds=9)
     report(f"{title}, fwd+bwd", times, TARGET)
+    cpu = compare({"glasstorch": run_gt, "torch": run_torch}, number=10, rounds=9,
+                  timer=time.process_time)
+    report(f"{title}, fwd+bwd, CPU time (info, {gt.get_num_threads()} threads)", cpu, TARGET)
 
 
 if __name__ == "__main__":

@@ -31,22 +31,29 @@ def family(name):
 
 
 def glasstorch_breakdown(step, steps=3):
-    """{family: ms per step} of glasstorch ops' exclusive time (forward and backward split)."""
+    """{family: ms per step} of glasstorch ops' exclusive time (forward and backward split;
+    ops run inside a backward count as backward)."""
     from glasstorch._registry import OPS
     totals = collections.Counter()
     stack = []
     originals = []
+    backward_depth = [0]
 
-    def wrap(cls, attr, label):
+    def wrap(cls, attr, fam, direction):
         fn = cls.__dict__[attr].__func__
 
         def timed(*args, **kwargs):
+            # an op applied inside another op's backward (a conv's input gradient is a
+            # transposed conv) is backward work: charged to its family's "bwd"
+            label = f"{fam} {'bwd' if backward_depth[0] else direction}"
             stack.append(0.0)
+            backward_depth[0] += direction == "bwd"
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 dt = time.perf_counter() - t0
+                backward_depth[0] -= direction == "bwd"
                 inner = stack.pop()
                 totals[label] += dt - inner
                 if stack:
@@ -63,7 +70,7 @@ def glasstorch_breakdown(step, steps=3):
                     if (klass, attr) not in seen:
                         seen.add((klass, attr))
                         direction = "fwd" if attr == "forward" else "bwd"
-                        wrap(klass, attr, f"{family(info.name)} {direction}")
+                        wrap(klass, attr, family(info.name), direction)
                     break
     t0 = time.perf_counter()
     try:

@@ -110,11 +110,11 @@ def time_child(lib_name, model_fn, shape, number, batch_size=BATCH):
 def fresh_times(script, threads, processes=5, args=()):
     """{lib: [(wall, cpu), ...]}: `python script --time lib *args` in fresh processes, torch
     and glasstorch alternating (which goes first alternates too), with `threads` threads."""
-    times = {"glasstorch": [], "torch": []}
+    names = ["glasstorch", "torch"]
+    times = {name: [] for name in names}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     for r in range(processes):
-        names = ["glasstorch", "torch"]   # not list(times): it gains a "compile" key below
         for name in (names if r % 2 == 0 else names[::-1]):
             out = subprocess.run([sys.executable, script, "--time", name, *args], env=env,
                                  capture_output=True, text=True, check=True).stdout
@@ -136,8 +136,9 @@ def report_fresh(title, times, target, samples):
               f"{', '.join(f'{float(c):.2f}' for _, c in compile_s)} s per process")
     for name, v in times.items():
         per = ", ".join(f"{samples / w:.0f}" for w, _ in v)
-        print(f"  {name:<11} samples/s per process: {per}; median step {med[name][0] * 1e3:.2f}"
-              f" ms wall, {med[name][1] * 1e3:.2f} ms CPU")
+        unit, k = ("us", 1e6) if med[name][0] < 1e-3 else ("ms", 1e3)   # batch-1 calls: us
+        print(f"  {name:<11} samples/s per process: {per}; median step {med[name][0] * k:.2f}"
+              f" {unit} wall, {med[name][1] * k:.2f} {unit} CPU")
     ratio = med["torch"][0] / med["glasstorch"][0]
     cpu_ratio = med["torch"][1] / med["glasstorch"][1]
     verdict = "PASS" if ratio >= target else "FAIL"

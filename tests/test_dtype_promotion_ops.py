@@ -65,21 +65,9 @@ def test_every_registered_op_has_a_dtype_spec():
     assert not stale, f"specs for ops that are not registered: {stale}"
 
 
-_NO_KERNEL = "torch has no kernel for that dtype and raises NotImplementedError; glasstorch "
 # Known divergences, each an expected failure that must keep failing (strict): fixing one makes
 # the test XPASS, which fails until its entry goes. Keys: op; values: what differs.
-KNOWN = {
-    "adaptive_avg_pool2d": "integer input: glasstorch NotImplementedError, torch RuntimeError",
-    "adaptive_max_pool2d": "bool/integer input: " + _NO_KERNEL + "computes",
-    "im2col": "integer input (F.unfold): " + _NO_KERNEL + "computes",
-    "max_unpool2d": "bool/integer input: " + _NO_KERNEL + "computes (bool: ValueError)",
-    "max_pool2d_with_indices": "bool input: " + _NO_KERNEL + "raises ValueError",
-    "cross_map_lrn2d": "float16: " + _NO_KERNEL + "computes; int64: values differ by 4e-5",
-    "upsample_bilinear2d": "uint8: torch has a fixed-point uint8 kernel, glasstorch raises "
-                           "NotImplementedError",
-    "binary_cross_entropy_with_logits": "float16 input with a float64 target: values differ "
-                                        "by 1.4e-6 relative (torch rounds an intermediate)",
-}
+KNOWN = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(

@@ -36,8 +36,8 @@ import numpy
 
 from . import threads as _threads
 
-__all__ = ["im2col_nhwc", "col2im_nhwc", "transpose", "relu_backward", "bn_sums", "bn_centered_squares", "bn_backward_sums", "bn_affine",
-           "bn_input_grad", "compile_seconds"]
+__all__ = ["im2col_nhwc", "col2im_nhwc", "transpose", "relu_backward", "bn_sums",
+           "bn_backward_sums", "bn_affine", "bn_input_grad", "compile_seconds"]
 
 _jit = numba.njit(cache=True, nogil=True)
 # a per-(sample, channel) sum over a contiguous run: float64 accumulators whose order LLVM may
@@ -287,10 +287,6 @@ def bn_sums(x3, nlc, out, mean=None):
     m = mean if centered else numpy.zeros(out.shape[1], x3.dtype)
     _call(_sums_nlc if nlc else _sums_ncl, x3, m.reshape(-1), centered, out)
     return out
-
-
-def bn_centered_squares(x3, mean, nlc, out):
-    return bn_sums(x3, nlc, out, mean)
 
 
 def bn_backward_sums(x3, g3, mean, nlc, gsum, xgsum):

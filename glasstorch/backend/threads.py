@@ -13,6 +13,7 @@ reduction order to change).
     unary(ufunc, x, out)         out = ufunc(x) in slices
     binary(ufunc, a, b, out)     out = ufunc(a, b) in slices (b may broadcast along axis 0)
     copy(dst, src)               dst[...] = src in slices (src may be any strided view)
+    matmul(a, b)                 numpy.matmul, small products on one OpenBLAS thread
 
 BLAS: numpy's OpenBLAS is found among the loaded libraries (/proc/self/maps) and its
 `openblas_set_num_threads` (under whatever symbol prefix/suffix the wheel uses) called through
@@ -26,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy
 
 __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
-           "THRESHOLD"]
+           "matmul", "THRESHOLD", "GEMM_SERIAL_MNK"]
 
 # Below this many bytes of output a kernel runs serially (measured on 2 cores: at 1 MiB a
 # float32 add on two threads takes ~0.6x the serial time, at 128 KiB it is a wash).
@@ -72,6 +73,7 @@ def _blas_functions():
 
 
 _blas_set, _blas_get = _blas_functions()
+_blas_threads = _blas_get() if _blas_get is not None else 1   # what OpenBLAS is set to now
 
 
 def _default_threads():
@@ -92,7 +94,7 @@ def get_num_threads():
 
 def set_num_threads(n):
     """Use n threads for the pool and for BLAS (n >= 1)."""
-    global _num_threads, _pool
+    global _num_threads, _pool, _blas_threads
     if not isinstance(n, int) or isinstance(n, bool):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n < 1:
@@ -104,6 +106,7 @@ def set_num_threads(n):
             _pool = None
     if _blas_set is not None:
         _blas_set(n)
+        _blas_threads = n
 
 
 def blas_num_threads():
@@ -152,6 +155,7 @@ def parallel_for(n, fn, nbytes, blas_serial=False):
     blas_serial: the slices call BLAS themselves (a conv's chunks: im2col + GEMM each), so
     OpenBLAS runs one thread per call for the duration, instead of every small GEMM being
     split again (and its threads busy-waiting against ours)."""
+    global _blas_threads
     threads = min(get_num_threads(), n)
     if threads <= 1 or nbytes < THRESHOLD or getattr(_local, "inside", False):
         fn(0, n)
@@ -161,6 +165,7 @@ def parallel_for(n, fn, nbytes, blas_serial=False):
     serial_blas = blas_serial and _blas_set is not None
     if serial_blas:
         _blas_set(1)
+        _blas_threads = 1
     try:
         futures = [pool.submit(_slice, fn, bounds[i], bounds[i + 1])
                    for i in range(1, threads)]
@@ -173,7 +178,38 @@ def parallel_for(n, fn, nbytes, blas_serial=False):
             f.result()
     finally:
         if serial_blas:
-            _blas_set(get_num_threads())
+            _blas_threads = get_num_threads()
+            _blas_set(_blas_threads)
+
+
+# A matrix product of fewer multiply-adds (m*n*k, per matrix of a batch) than this runs on one
+# OpenBLAS thread. On 2 cores two threads pay (wall 0.52-0.78x of one) from 2^21-2^22 on, but
+# OpenBLAS's threads busy-wait: with the other core busy a (1024, 32) @ (32, 32) product costs
+# milliseconds of CPU instead of 25 us (benchmarks/README.md, "Why throughput differed").
+# OpenBLAS itself runs products of at most 2^18 (interface/gemm.c) on one thread: no switch.
+GEMM_SERIAL_MNK = 1 << 21
+_GEMM_OWN_SERIAL = 1 << 18
+_matmul = numpy.matmul
+
+
+def matmul(a, b):
+    """numpy.matmul(a, b) (arrays of ndim >= 1), a small product on one OpenBLAS thread; the
+    setting is switched only when it differs (~1.5 us per ctypes call) and restored, so large
+    products use torch.set_num_threads's count. Same bits either way (OpenBLAS splits the
+    output, not the k sum: tests/backend/test_threads.py)."""
+    if _blas_threads > 1:
+        n = b.shape[-1] if b.ndim > 1 else 1
+        mnk = a.size * n            # every product's work: the cheap test for tiny ones
+        if mnk > _GEMM_OWN_SERIAL and a.ndim > 2:
+            mnk = a.shape[-2] * a.shape[-1] * n        # one product of the batch
+        if _GEMM_OWN_SERIAL < mnk < GEMM_SERIAL_MNK:
+            threads = _blas_threads
+            _blas_set(1)
+            try:
+                return _matmul(a, b)
+            finally:
+                _blas_set(threads)
+    return _matmul(a, b)
 
 
 def _rows(a):

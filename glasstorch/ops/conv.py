@@ -413,6 +413,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Given input with spatial size {tuple(size)}, kernel_size={k}, "
                            f"dilation={d}, padding={p}, calculated shape of the array of "
                            f"sliding blocks as {out}, but its components must be at least one.")
+    if x.dtype.kind in "iu":   # torch's im2col has float and bool loops, no integer one
+        raise NotImplementedError(f'"im2col_out_cpu" not implemented for '
+                                  f"'{_dtype.type_word(x.dtype)}'")
     y = Im2Col.apply(t, geometry, out)
     return y if batched else y.squeeze(0)
 

@@ -7,6 +7,7 @@ from .. import _dtype
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp
+from ..backend.threads import matmul as _gemm   # small products on one BLAS thread
 from ._inplace import _type_word
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "baddbmm"]
@@ -23,7 +24,7 @@ class MatMul(Op, name="matmul"):
         need = ctx.needs_input_grad
         if need[0] or need[1]:
             ctx.save_inputs(0, 1)
-        return _xp.matmul(a, b)
+        return _gemm(a, b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -241,7 +242,7 @@ class Addmm(Op, name="addmm"):
         if need[1] or need[2]:
             ctx.save_inputs(1, 2)
         ctx.beta, ctx.alpha = beta, alpha
-        y = _xp.matmul(a, b)
+        y = _gemm(a, b)
         if alpha != 1:
             y *= alpha
         if beta == 1:

@@ -1,9 +1,13 @@
 """The fully connected layer's op, fused: y = x W^T + b in one node (one matmul forward,
 two backward), because it is the hottest op of every MLP. Also bilinear."""
+from types import SimpleNamespace as _SimpleNamespace
+
 from .. import _dtype
+from ..autograd import node as _node
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp
+from ..backend.threads import matmul as _gemm   # small products on one BLAS thread
 from ..tensor import Tensor, _make
 from ._inplace import _type_word
 
@@ -28,9 +32,9 @@ class Linear(Op, name="linear"):
             # one small GEMM per leading index, ~1.7x slower for sequence models (B, T, in),
             # and on a non-contiguous one (a permuted (T, B, in) view) no BLAS at all, ~30x
             # slower than the copy reshape makes
-            y = _xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (-1,))
+            y = _gemm(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (-1,))
         else:
-            y = _xp.matmul(x, w.T)
+            y = _gemm(x, w.T)
         if b is not None:
             y += b
         return y
@@ -73,10 +77,10 @@ def _array_backward(gy, w, x, need, m, out_f, in_f, in_shape):
     g2 = gy.reshape(m, out_f)
     gx = gw = gb = None
     if need[0]:
-        gx = _make(_xp.matmul(g2, w._data).reshape(in_shape) if gy.ndim > 2
-                   else _xp.matmul(gy, w._data))
+        gx = _make(_gemm(g2, w._data).reshape(in_shape) if gy.ndim > 2
+                   else _gemm(gy, w._data))
     if need[1]:
-        gw = _make(_xp.matmul(g2.T, x._data.reshape(m, in_f)))
+        gw = _make(_gemm(g2.T, x._data.reshape(m, in_f)))
     if need[2]:
         gb = _make(g2.sum(axis=0, dtype=g2.dtype))
     return gx, gw, gb
@@ -104,7 +108,19 @@ def linear(input, weight, bias=None):
     if weight._data.ndim == 1:   # torch: a vector weight gives input @ weight (+ bias)
         y = input @ weight
         return y if bias is None else y + bias
+    if not _node._OBSERVERS and not (STATE.enabled and (
+            input._requires_grad or weight._requires_grad
+            or bias is not None and bias._requires_grad)):
+        # nothing to record (no_grad, inference): the op's forward without Op.apply's node
+        # bookkeeping, ~1.5 us of a batch-1 layer's ~10; the jit tracer (an observer) still
+        # sees Linear.apply
+        return _make(Linear.forward(_NO_RECORD, input._data, weight._data,
+                                    None if bias is None else bias._data))
     return Linear.apply(input, weight, bias)
+
+
+# the ctx Linear.forward gets when nothing is recorded (it writes, never reads, its attributes)
+_NO_RECORD = _SimpleNamespace(needs_input_grad=(False, False, False))
 
 
 def _check_bias(input, weight, bias):

@@ -56,19 +56,24 @@ class BinaryCrossEntropyWithLogits(Op, name="binary_cross_entropy_with_logits"):
     gx = gy w (sigmoid(x) l - pos_weight t),  gt = -gy w (x + (pos_weight - 1) log_sigmoid(x))."""
 
     @staticmethod
-    def forward(ctx, x, t, w, pos_weight, reduction):
+    def forward(ctx, x, t, w, pos_weight, reduction, rounds=None):
         xp = ctx.xp
-        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        # rounds = (input's, target's dtype) when they differ (x, t come in the promoted one):
+        # torch's composition rounds log_sigmoid to the input's dtype and each in-place step
+        # of loss = (1 - t).mul_(x).sub_(log_sig).mul_(w) to the target's
+        a, b = rounds or (x.dtype, x.dtype)
+        log_sig = (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(a, copy=False)
         if pos_weight is not None:
-            log_sig = log_sig * ((pos_weight - 1) * t + 1)
-        loss = (1 - t) * x - log_sig
+            log_sig = (log_sig * ((pos_weight - 1) * t + 1)).astype(a, copy=False)
+        loss = ((1 - t).astype(b, copy=False) * x).astype(b, copy=False)
+        loss = (loss - log_sig).astype(b, copy=False)
         if w is not None:
-            loss = loss * w
+            loss = (loss * w).astype(b, copy=False)
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
             ctx.save_inputs(0, 1)
             ctx.save(w=w, pos_weight=pos_weight)
             ctx.reduction, ctx.denom = reduction, loss.size
-        return _reduce_array(xp, loss, reduction, loss.size)
+        return _reduce_array(xp, loss, reduction, loss.size).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, gy):
@@ -87,7 +92,7 @@ class BinaryCrossEntropyWithLogits(Op, name="binary_cross_entropy_with_logits"):
                 gx = ((tp + 1 - t) * x.sigmoid() - tp) * g
         if need[1]:
             gt = -x * g if pw is None else -(x + (pw - 1) * logsigmoid(x)) * g
-        return gx, gt, None, None, None
+        return gx, gt, None, None, None, None
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -143,7 +148,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         rt = _dtype.from_numpy_dtype(_xp.promote_types(a, b))
         x = input.to(rt)
         loss = BinaryCrossEntropyWithLogits.apply(x, target.to(rt), _as_input_dtype(weight, x),
-                                                  _as_input_dtype(pos_weight, x), reduction)
+                                                  _as_input_dtype(pos_weight, x), reduction,
+                                                  rounds=(a, b))
         return loss.to(_dtype.from_numpy_dtype(b))
     # torch multiplies the weights into the loss in place: they take the input's dtype
     return BinaryCrossEntropyWithLogits.apply(input, target, _as_input_dtype(weight, input),

@@ -339,9 +339,11 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if input._data.size == 0:
         return input
     dt = input._data.dtype
-    if dt.kind != "f" and dt.name != "int64":   # torch averages with avg_pool2d/3d: no loop
+    # torch averages with avg_pool2d (3-D input) or avg_pool3d: they have no loop for these
+    if (dt.kind != "f" and dt.name != "int64") or (ndim > 3 and dt.name == "float16"):
         kernel = "avg_pool2d" if ndim == 3 else "avg_pool3d_out_frame"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(dt)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(dt)}' "
+                                  f"(local_response_norm)")
     sq = input * input
     C = sq.shape[1]
     before, after = size // 2, (size - 1) // 2
@@ -350,5 +352,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     total = padded.narrow(1, 0, C)
     for j in range(1, size):  # `size` is small (5 in AlexNet): one shifted slice each
         total = total + padded.narrow(1, j, C)
-    div = (total / size * alpha + k) ** beta
+    # an int64 input: avg_pool's integer average truncates, as torch's
+    mean = total.div(size, rounding_mode="trunc") if dt.kind == "i" else total / size
+    div = (mean * alpha + k) ** beta
     return input / div

@@ -5,6 +5,7 @@ relu/clamp/nan_to_num keep a boolean mask and route the gradient through `_Maske
 `where(mask, grad, 0)`); rounding returns integers unchanged and has a zero gradient.
 """
 from .. import _dtype
+from ..autograd import node as _node
 from ..autograd.node import Op
 from ..autograd.grad_mode import STATE
 from ..backend import xp as _xp, kernels as _kernels
@@ -64,6 +65,9 @@ class Relu(Op, name="relu"):
 def relu(input):
     if input._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
+    x = input._data
+    if x.ndim and not (input._requires_grad and STATE.enabled) and not _node._OBSERVERS:
+        return _make(_xp.maximum(0, x))   # Relu.forward when nothing is recorded
     return Relu.apply(input)
 
 

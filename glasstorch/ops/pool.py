@@ -113,8 +113,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> torch.max_pool2d(torch.arange(16.).reshape(1, 4, 4), 2).tolist()
     [[[5.0, 7.0], [13.0, 15.0]]]
     """
+    no_loop = "max_pool2d" if input._data.dtype.kind == "b" else None   # integers work
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
-                     2, "max_pool2d")
+                     2, "max_pool2d", no_loop)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -142,7 +143,7 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def _adaptive_max(input, output_size, nd, name, float_kernel=None):
     out, size = _adaptive_args(input, output_size, nd, name, all_dims=True)
-    if float_kernel:   # torch's 1-D form runs the 2-D kernel, which has no integer loop
+    if float_kernel:   # torch's kernel has no integer or bool loop
         float_only(input, float_kernel)
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
@@ -165,7 +166,8 @@ def _adaptive_max(input, output_size, nd, name, float_kernel=None):
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed output size (adaptive windows as adaptive_avg_pool2d)."""
-    y, idx = _adaptive_max(input, output_size, 2, "adaptive_max_pool2d")
+    y, idx = _adaptive_max(input, output_size, 2, "adaptive_max_pool2d",
+                           float_kernel="adaptive_max_pool2d")
     return (y, idx) if return_indices else y
 
 
@@ -205,6 +207,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input._data.shape)}) but got indices tensor with shape: "
                            f"{list(indices._data.shape)}")
+    float_only(input, "max_unpool2d")   # torch: no integer or bool loop (1-D runs the 2-D one)
     plane = _prod(out)
     idx = indices._data
     if idx.size and (idx.min() < 0 or idx.max() >= plane):

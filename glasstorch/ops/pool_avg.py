@@ -139,7 +139,7 @@ def _is_global(x, output_size, nd):
 
 def _adaptive_avg(input, output_size, nd, name, op):
     if _is_global(input._data, output_size, nd):
-        float_only(input, name)
+        # an integer or bool x: mean's RuntimeError, as torch (no float_only's kernel error)
         if nd == 1:
             return input.mean(-1, keepdim=True)
         # global average pooling is a plain mean over the plane, as torch computes it (its

@@ -100,3 +100,78 @@ def test_aligned_buffers(shape, dtype):
         assert a.ctypes.data % memory.ALIGNMENT == 0
     z = memory.zeros(shape, dtype)
     assert not z.any()
+
+
+blas_only = pytest.mark.skipif(threads.blas_num_threads() is None, reason="OpenBLAS not found")
+
+
+def _spy(monkeypatch):
+    """Record OpenBLAS's thread setting at each matmul threads.matmul makes."""
+    seen = []
+
+    def spy(a, b):
+        seen.append(threads.blas_num_threads())
+        return np.matmul(a, b)
+    monkeypatch.setattr(threads, "_matmul", spy)
+    return seen
+
+
+@blas_only
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_matmul_small_products_one_blas_thread(n, monkeypatch, restore):
+    threads.set_num_threads(n)
+    seen = _spy(monkeypatch)
+    z = np.zeros
+    small = [((1024, 32), (32, 32)), ((8, 128, 128), (8, 128, 64)), ((1, 2048), (2048, 512))]
+    tiny = [((64, 64), (64, 64)), ((1, 784), (784, 256)), ((5,), (5,))]   # OpenBLAS: 1 thread
+    large = [((512, 128), (128, 128)), ((2, 256, 256), (2, 256, 256)), ((4096,), (4096, 4096))]
+    for a, b in small:
+        threads.matmul(z(a, np.float32), z(b, np.float32))
+    assert seen == [1] * len(small) and threads.blas_num_threads() == n
+    seen.clear()
+    for a, b in tiny + large:   # no switch: torch.set_num_threads's count governs
+        threads.matmul(z(a, np.float32), z(b, np.float32))
+    assert seen == [n] * len(tiny + large) and threads.blas_num_threads() == n
+
+
+@blas_only
+def test_matmul_inside_blas_serial_region_stays_serial(monkeypatch, restore):
+    threads.set_num_threads(2)
+    seen = _spy(monkeypatch)
+    big = np.zeros((512, 512), np.float32)
+    threads.parallel_for(2, lambda i, j: threads.matmul(big, big), 1 << 30, blas_serial=True)
+    assert seen == [1, 1] and threads.blas_num_threads() == 2
+
+
+@blas_only
+def test_glasstorch_products_use_the_rule(monkeypatch, restore):
+    import glasstorch as gt
+    threads.set_num_threads(2)
+    seen = _spy(monkeypatch)
+    x = gt.zeros(1024, 32, requires_grad=True)
+    lin = gt.nn.Linear(32, 32)
+    lin(x).sum().backward()                         # forward, gx, gW: all small
+    gt.matmul(x, gt.zeros(32, 32))
+    gt.bmm(gt.zeros(8, 128, 128), gt.zeros(8, 128, 64))
+    assert seen and set(seen) == {1}
+    seen.clear()
+    gt.matmul(gt.zeros(1024, 512), gt.zeros(512, 512))
+    assert seen == [2]
+
+
+@blas_only
+@pytest.mark.parametrize("shape", [(1024, 32, 32), (256, 64, 64), (200, 130, 70), (1, 2048, 512),
+                                   (512, 256, 256)])
+def test_gemm_bits_same_at_1_and_2_blas_threads(shape, restore):
+    """OpenBLAS splits the output between threads, never the k sum: same bits."""
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        a = rng.standard_normal((m, k)).astype(dtype)
+        b = rng.standard_normal((k, n)).astype(dtype)
+        results = []
+        for t in (1, 2):
+            threads.set_num_threads(t)
+            results.append([np.matmul(a, b), np.matmul(a, b[:, :1].T.T), np.matmul(b.T, a.T)])
+        for one, two in zip(*results):
+            np.testing.assert_array_equal(one, two)

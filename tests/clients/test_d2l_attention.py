@@ -15,6 +15,8 @@ code.
 """
 import os
 
+import pytest
+
 import d2l_harness
 from test_clients import run
 
@@ -101,4 +103,23 @@ def test_d2l_vision_transformer(tmp_path):
     # apart). Measured: every number within 1e-6; band 1e-5 relative / 1e-6 absolute.
     g, t = outputs("vision_transformer", tmp_path)["vision_transformer"]
     assert g.count("=== figure") == t.count("=== figure") == 1   # the training board
+    assert_same_before_and_after(g, t, 7, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_d2l_vision_transformer_book_size(tmp_path):
+    # the size edit undone (a temporary copy at the book's 96x96): 37 tokens of 512 features
+    # through the 2 blocks, 1 epoch. Measured: 1.3e-7 relative; band 1e-5 / 1e-6.
+    edited = "img_size, patch_size = 32, 16  # EDIT: was 96, 16"
+    with open(os.path.join(HERE, "d2l", "vision_transformer.py")) as f:
+        source = f.read()
+    assert source.count(edited) == 1
+    script = tmp_path / "vision_transformer_96.py"
+    script.write_text(source.replace(edited, "img_size, patch_size = 96, 16"))
+    out = {}
+    for fw in ("glasstorch", "torch"):
+        work = d2l_harness.setup_data(str(tmp_path / fw))
+        out[fw] = run(fw, "d2l/with_figures.py", str(script), cwd=work, timeout=1800)
+    g, t = out["glasstorch"], out["torch"]
+    assert g.count("=== figure") == t.count("=== figure") == 1
     assert_same_before_and_after(g, t, 7, rel=1e-5, abs=1e-6)

@@ -446,3 +446,31 @@ def test_packed_sequence_is_a_namedtuple():
     q = gt.nn.utils.rnn.PackedSequence(data, batch_sizes, gt.tensor([1, 0]))
     assert q.unsorted_indices.tolist() == [1, 0]
     assert gt.nn.utils.rnn.invert_permutation(gt.tensor([2, 0, 1])).tolist() == [1, 2, 0]
+
+
+@pytest.mark.parametrize("cls", ["RNN", "GRU", "LSTM"])
+def test_hidden_state_of_another_dtype_is_refused_as_torch(cls):
+    # torch raises RuntimeError from its first GEMM; glasstorch checks before running
+    import torch
+    for fw in (gt, torch):
+        m = getattr(fw.nn, cls)(4, 3).double()
+        x = fw.zeros(5, 2, 4, dtype=fw.float64)
+        h = fw.zeros(1, 2, 3)
+        hx = (h, h.double()) if cls == "LSTM" else h
+        with pytest.raises(RuntimeError):
+            m(x, hx)
+    if cls == "LSTM":          # a float32 c0 with float64 h0 and input: promoted, as torch
+        tm = torch.nn.LSTM(4, 3).double()
+        gm = gt.nn.LSTM(4, 3).double()
+        gm.load_state_dict({k: gt.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+        xs = np.random.RandomState(0).randn(5, 2, 4)
+        c0 = np.random.RandomState(1).randn(1, 2, 3).astype(np.float32)
+        ty = tm(torch.tensor(xs), (torch.zeros(1, 2, 3, dtype=torch.float64), torch.tensor(c0)))
+        gy = gm(gt.tensor(xs), (gt.zeros(1, 2, 3, dtype=gt.float64), gt.tensor(c0)))
+        for a, b in zip((gy[0],) + gy[1], (ty[0],) + ty[1]):
+            assert a.dtype == gt.float64
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
+        for fw in (gt, torch):   # a float64 c0 with float32 input and h0: both refuse
+            with pytest.raises(RuntimeError):
+                fw.nn.LSTM(4, 3)(fw.zeros(5, 2, 4), (fw.zeros(1, 2, 3),
+                                                     fw.zeros(1, 2, 3, dtype=fw.float64)))

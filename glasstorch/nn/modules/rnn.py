@@ -11,6 +11,7 @@ import math
 import numbers
 import warnings
 
+from ..._dtype import promote_types as _promote_types
 from ... import creation
 from ...ops import rnn as _F
 from .. import init
@@ -129,6 +130,16 @@ class RNNBase(Module):
     def check_forward_args(self, input, hidden, batch_sizes):
         self.check_input(input, batch_sizes)
         self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+        self._check_hidden_dtype(input, hidden)
+
+    def _check_hidden_dtype(self, input, h, which="hidden state"):
+        # torch's kernel refuses it in its first GEMM ("mat1 and mat2 must have the same
+        # dtype"): checked here, before anything runs, with the names of what differs. (An
+        # LSTM's c0 only meets elementwise ops: torch promotes it, and so does glasstorch.)
+        if h.dtype != input.dtype:
+            raise RuntimeError(f"{type(self).__name__}: {which} dtype ({h.dtype}) does not "
+                               f"match input dtype ({input.dtype}); convert it: "
+                               f"h.to({input.dtype})")
 
     def permute_hidden(self, hx, permutation):
         return hx if permutation is None else hx.index_select(1, permutation)
@@ -243,6 +254,20 @@ class LSTM(RNNBase):
                                "Expected hidden[0] size {}, got {}")
         self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
                                "Expected hidden[1] size {}, got {}")
+        self._check_hidden_dtype(input, hidden[0], "hidden[0]")
+
+    @staticmethod
+    def _cell_in_input_dtype(input, hx):
+        # c0 only meets elementwise ops in torch's kernel, which promote it: computed in the
+        # input's dtype exactly as if c0 had been converted first; a wider c0 (float64 c0,
+        # float32 input) torch's CPU kernel refuses (RuntimeError), and so does this
+        if hx[1].dtype == input.dtype:
+            return hx
+        if _promote_types(hx[1].dtype, input.dtype) != input.dtype:
+            raise RuntimeError(f"LSTM: hidden[1] dtype ({hx[1].dtype}) is wider than the "
+                               f"input dtype ({input.dtype}); convert it: "
+                               f"c.to({input.dtype})")
+        return hx[0], hx[1].to(input.dtype)
 
     def permute_hidden(self, hx, permutation):
         if permutation is None:
@@ -257,6 +282,7 @@ class LSTM(RNNBase):
             hx = (self._zeros(input, B, real_hidden), self._zeros(input, B, self.hidden_size)) \
                 if hx is None else self.permute_hidden(hx, sorted_indices)
             self.check_forward_args(input, hx, batch_sizes)
+            hx = self._cell_in_input_dtype(input, hx)
             output, h_n, c_n = _F.lstm(input, batch_sizes, hx, self._flat_weights, self.bias,
                                        self.num_layers, self.dropout, self.training,
                                        self.bidirectional)
@@ -280,6 +306,7 @@ class LSTM(RNNBase):
             if not batched:
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self.check_forward_args(input, hx, None)
+        hx = self._cell_in_input_dtype(input, hx)
         output, h_n, c_n = _F.lstm(input, hx, self._flat_weights, self.bias, self.num_layers,
                                    self.dropout, self.training, self.bidirectional,
                                    self.batch_first)
