@@ -56,7 +56,7 @@ def add_at(out, adv, src):
     width = out.size // n
     if most > _ROUNDS and (most + 1) * len(starts) <= 4 * m and len(starts) * width >= 16:
         _add_padded(out, s[starts], numpy.repeat(numpy.arange(len(starts)), lengths), rank,
-                    most, numpy.take(src, order, axis=0))
+                    most, order, src)
         return
     for k in range(min(most, _ROUNDS)):
         sel = numpy.flatnonzero(rank == k)
@@ -71,24 +71,27 @@ def add_at(out, adv, src):
 _ROUNDS = 8   # reduceat costs ~2 us per row, a round ~30 us: rounds win up to a few repeats
 
 
-def _add_padded(out, rows, seg, rank, most, values):
-    """out[rows[seg[i]]] += values[i] for a few distinct rows each repeated many times (a small
-    vocabulary: 30 characters x 1120 lookups), values sorted by row, rank[i] their occurrence.
+def _add_padded(out, rows, seg, rank, most, order, src):
+    """out[rows[seg[i]]] += src[order[i]] for a few distinct rows each repeated many times (a
+    small vocabulary: 30 characters x 1120 lookups), order sorting src by row, rank[i] the
+    occurrence of lookup order[i] among those of its row.
 
-    Table P (most + 1, rows, width): P[0] = out[rows], P[1 + rank[i], seg[i]] = values[i], zeros
+    Table P (most + 1, rows, width): P[0] = out[rows], P[1 + rank[i], seg[i]] = src[order[i]]
+    (scattered straight from src, no sorted copy of it), zeros
     after a row's last occurrence. Summing P over axis 0 adds whole slices one after the other
     (NumPy sums along a non-inner axis in order, not pairwise; +0 changes nothing), so each row
     gets out's value plus its contributions one by one in order of occurrence, in out's dtype:
     torch's index_add order, bit for bit, in one vectorized pass instead of `most` rounds.
     The caller bounds P to 4 x the values (rows * width >= 16 keeps the summed slice wide)."""
-    u = len(rows)
-    width = values.size // len(values) if len(values) else 0
+    u, m = len(rows), len(order)
+    width = src.size // m
     table = numpy.zeros((most + 1, u, width), out.dtype)
     table[0] = out[rows].reshape(u, width)
-    flat = table.reshape(-1, width)
-    item = numpy.dtype((numpy.void, values.itemsize * width))   # rows copied as opaque items
-    flat.view(item)[(rank + 1) * u + seg, 0] = \
-        numpy.ascontiguousarray(values).reshape(-1, width).view(item)[:, 0]
+    where = numpy.empty(m, order.dtype)   # the table row of each lookup, in src's order
+    where[order] = (rank + 1) * u + seg
+    item = numpy.dtype((numpy.void, src.itemsize * width))   # rows copied as opaque items
+    table.reshape(-1, width).view(item)[where, 0] = \
+        numpy.ascontiguousarray(src).reshape(m, width).view(item)[:, 0]
     out[rows] = numpy.add.reduce(table, axis=0, dtype=out.dtype).reshape((u,) + out.shape[1:])
 
 
