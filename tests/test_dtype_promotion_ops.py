@@ -65,13 +65,9 @@ def test_every_registered_op_has_a_dtype_spec():
     assert not stale, f"specs for ops that are not registered: {stale}"
 
 
-_NO_KERNEL = "torch has no kernel for that dtype and raises NotImplementedError; glasstorch "
 # Known divergences, each an expected failure that must keep failing (strict): fixing one makes
 # the test XPASS, which fails until its entry goes. Keys: op; values: what differs.
-KNOWN = {
-    "upsample_bilinear2d": "uint8: torch has a fixed-point uint8 kernel, glasstorch raises "
-                           "NotImplementedError",
-}
+KNOWN = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(

@@ -2,7 +2,8 @@
 re-exports them):
 
     add_at   out[index] += src with repeated indices accumulating: np.add.at's fast 1-D loop
-             for flat positions, sorted runs summed by reduceat for whole rows
+             for flat positions; whole rows sorted, then added in rounds of distinct rows or,
+             for few rows repeated often, as one zero-padded table summed in order
     put      out[basic][adv] = value (or += with accumulate=True)
 """
 import numpy
@@ -18,7 +19,9 @@ def add_at(out, adv, src):
     The indices are stably sorted once and the rows added in rounds: round k adds the k-th
     occurrence of every index, so rows within a round are distinct and a gather-add-scatter is
     exact. Each row thus gets its contributions one by one in the order they occur, in out's
-    dtype: the sum torch's index_add computes. Occurrences past _ROUNDS of one row (a padding
+    dtype: the sum torch's index_add computes. Few rows repeated many times (a small vocabulary)
+    go to _add_padded instead: one zero-padded (repeats, rows, width) table summed over its first
+    axis, the same order in one pass. Otherwise occurrences past _ROUNDS of one row (a padding
     token repeated thousands of times) are summed per row first (add.reduceat) and added last,
     so the number of rounds stays bounded. Scalar rows (a 1-D out: gather's and scatter_add's
     flat positions) go to np.add.at, whose 1-D loop (NumPy >= 1.25) adds one by one in index
@@ -50,6 +53,11 @@ def add_at(out, adv, src):
     lengths = numpy.diff(numpy.append(starts, m))
     rank = numpy.arange(m) - numpy.repeat(starts, lengths)   # k-th occurrence of its index
     most = int(lengths.max())
+    width = out.size // n
+    if most > _ROUNDS and (most + 1) * len(starts) <= 4 * m and len(starts) * width >= 16:
+        _add_padded(out, s[starts], numpy.repeat(numpy.arange(len(starts)), lengths), rank,
+                    most, order, src)
+        return
     for k in range(min(most, _ROUNDS)):
         sel = numpy.flatnonzero(rank == k)
         _add_rows(out, s[sel], numpy.take(src, order[sel], axis=0))
@@ -61,6 +69,30 @@ def add_at(out, adv, src):
 
 
 _ROUNDS = 8   # reduceat costs ~2 us per row, a round ~30 us: rounds win up to a few repeats
+
+
+def _add_padded(out, rows, seg, rank, most, order, src):
+    """out[rows[seg[i]]] += src[order[i]] for a few distinct rows each repeated many times (a
+    small vocabulary: 30 characters x 1120 lookups), order sorting src by row, rank[i] the
+    occurrence of lookup order[i] among those of its row.
+
+    Table P (most + 1, rows, width): P[0] = out[rows], P[1 + rank[i], seg[i]] = src[order[i]]
+    (scattered straight from src, no sorted copy of it), zeros
+    after a row's last occurrence. Summing P over axis 0 adds whole slices one after the other
+    (NumPy sums along a non-inner axis in order, not pairwise; +0 changes nothing), so each row
+    gets out's value plus its contributions one by one in order of occurrence, in out's dtype:
+    torch's index_add order, bit for bit, in one vectorized pass instead of `most` rounds.
+    The caller bounds P to 4 x the values (rows * width >= 16 keeps the summed slice wide)."""
+    u, m = len(rows), len(order)
+    width = src.size // m
+    table = numpy.zeros((most + 1, u, width), out.dtype)
+    table[0] = out[rows].reshape(u, width)
+    where = numpy.empty(m, order.dtype)   # the table row of each lookup, in src's order
+    where[order] = (rank + 1) * u + seg
+    item = numpy.dtype((numpy.void, src.itemsize * width))   # rows copied as opaque items
+    table.reshape(-1, width).view(item)[where, 0] = \
+        numpy.ascontiguousarray(src).reshape(m, width).view(item)[:, 0]
+    out[rows] = numpy.add.reduce(table, axis=0, dtype=out.dtype).reshape((u,) + out.shape[1:])
 
 
 def _add_rows(out, rows, values):

@@ -198,8 +198,10 @@ def matmul(a, b):
     products use torch.set_num_threads's count. Same bits either way (OpenBLAS splits the
     output, not the k sum: tests/backend/test_threads.py)."""
     if _blas_threads > 1:
-        mnk = a.shape[-1] * (a.shape[-2] if a.ndim > 1 else 1) * (b.shape[-1] if b.ndim > 1
-                                                                   else 1)
+        n = b.shape[-1] if b.ndim > 1 else 1
+        mnk = a.size * n            # every product's work: the cheap test for tiny ones
+        if mnk > _GEMM_OWN_SERIAL and a.ndim > 2:
+            mnk = a.shape[-2] * a.shape[-1] * n        # one product of the batch
         if _GEMM_OWN_SERIAL < mnk < GEMM_SERIAL_MNK:
             threads = _blas_threads
             _blas_set(1)

@@ -12,6 +12,7 @@ import warnings
 
 from .._dtype import type_word as _type_word
 from ..backend import xp as _xp, cpu_kernels as _k
+from ..tensor import _make
 from .pool_avg import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .resample import Resample
 
@@ -196,6 +197,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if x.shape[1] == 0:
         raise RuntimeError(f"Non-empty {x.ndim}D data tensor expected but got a tensor with "
                            f"sizes {list(x.shape)}")
+    if mode == "bilinear" and x.dtype.name == "uint8":   # torch's fixed-point image kernel
+        y = x
+        for i in (1, 0):    # the last axis first, each pass rounded to uint8 (as torch)
+            if out[i] != spatial[i]:
+                y = _bilinear_u8_axis(y, i - 2, out[i], scales[i] if scales else None,
+                                      align_corners)
+        return _make(_xp.ascontiguousarray(y))
     if mode in _LINEAR and x.dtype.kind != "f":
         raise NotImplementedError(f'"upsample_{mode}{nd}d" not implemented for '
                                   f"'{_type_word(x.dtype)}'")
@@ -211,6 +219,33 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         else:
             plans.append(linear_plan(axis, spatial[i], out[i], scale, align_corners, x.dtype))
     return op.apply(input, plans)
+
+
+def _bilinear_u8_axis(x, axis, out, scale, align_corners):
+    """torch's uint8 linear resampling of one axis (Pillow's method): the two weights of
+    linear_plan (computed in float64), the one past the edge folded onto the last pixel,
+    scaled to integers with p fraction bits (the most that keep the largest weight under
+    2**15); y = clamp((sum x_k w_k + 2**(p-1)) >> p, 0, 255)."""
+    size = x.shape[axis]
+    if align_corners:
+        s = (size - 1) / (out - 1) if out > 1 else 0.0
+    else:
+        s = 1.0 / scale if scale else size / out
+    dst = _xp.arange(out, dtype=_xp.float64)
+    src = s * dst if align_corners else _xp.maximum(s * (dst + 0.5) - 0.5, 0.0)
+    i0 = _xp.minimum(_xp.floor(src).astype(_xp.int64), size - 1)
+    lam = _xp.clip(src - i0, 0.0, 1.0)
+    n = _xp.minimum(i0 + 2, size) - i0          # 1 at the last pixel: both weights on it
+    w = _xp.zeros((out, 2))
+    w[:, 0] = 1 - lam
+    w[_xp.arange(out), n - 1] += lam
+    p = 0
+    while p < 22 and int(0.5 + w.max() * (1 << (p + 1))) < (1 << 15):
+        p += 1
+    wi = _xp.floor(0.5 + w * (1 << p)).astype(_xp.int64)
+    a = _xp.moveaxis(x, axis, -1).astype(_xp.int64)
+    acc = (1 << (p - 1)) + a[..., i0] * wi[:, 0] + a[..., i0 + n - 1] * wi[:, 1] * (n > 1)
+    return _xp.moveaxis(_xp.clip(acc >> p, 0, 255).astype(_xp.uint8), -1, axis)
 
 
 def _pixel_check(input, factor, name):
