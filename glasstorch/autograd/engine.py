@@ -13,8 +13,9 @@ So the engine
    a broadcast result is summed back (`sum_to`), so no op can forget broadcasting; a gradient
    that cannot be reduced raises an error naming the op.
 
-Leaves end in an `AccumulateGrad` node, which adds into `.grad`: gradients accumulate across
-backward calls until you zero them (PyTorch's semantics, which `optimizer.zero_grad()` serves).
+Leaves end in an `AccumulateGrad` node, which adds into `.grad` (autograd/accumulate.py):
+gradients accumulate across backward calls until you zero them (PyTorch's semantics, which
+`optimizer.zero_grad()` serves).
 """
 import sys
 import warnings
@@ -24,6 +25,7 @@ from .grad_mode import STATE
 from .anomaly import _check_anomaly
 from .hooks import (_leaf_hooks, _run_pre_hooks, register_post_accumulate_grad_hook,  # noqa: F401
                     register_tensor_hook, retain_grad)
+from .accumulate import _accumulate
 from .node import AccumulateGrad, Op, _accumulator
 from . import node as _node_mod
 
@@ -425,41 +427,3 @@ def sum_to(g, shape, node=None, i=0):
     elif g._data.shape != shape:
         g = g.reshape(shape)
     return g
-
-
-def _accumulate(var, g, create_graph, steal=False):
-    """AccumulateGrad: run the leaf's hooks, then `.grad += g` (a fresh buffer the first time,
-    because `g` may alias another tensor's gradient, e.g. both inputs of an add; `g` itself
-    when `steal`: the engine saw that nothing else refers to it)."""
-    g = _leaf_hooks(var, g)
-    _add_into_grad(var, g, create_graph, steal)
-    post = var.__dict__.get("_post_accumulate_hooks")
-    if post:
-        for hook in list(post):   # torch: hook(tensor), after .grad holds the new sum
-            hook(var)
-
-
-def _add_into_grad(var, g, create_graph, steal=False):
-    if var.grad is None:
-        if create_graph:
-            var.grad = g
-        elif var._data.shape != g._data.shape:
-            var.grad = _make(g._data.copy())
-        elif not STATE.grad_layout:   # enforce_grad_layout_policy(False): the gradient's own
-            var.grad = _make(g._data.copy(order="K"))                  # layout, as torch steals it
-        elif var._data.flags.c_contiguous:
-            gd = g._data
-            steal = steal and gd.flags.c_contiguous and gd.flags.writeable
-            var.grad = _make(gd if steal else gd.copy())
-        else:   # torch's layout contract: .grad gets the leaf's strides (channels-last, ...)
-            gd = _xp.empty_like(var._data, g._data.dtype)
-            _xp.copyto(gd, g._data)
-            var.grad = _make(gd)
-    elif create_graph or var.grad.grad_fn is not None:
-        var.grad = var.grad + g
-    else:
-        gd = var.grad._data
-        if gd.shape == g._data.shape:
-            _xp.add(gd, g._data, out=gd, casting="unsafe")
-        else:
-            var.grad = var.grad + g

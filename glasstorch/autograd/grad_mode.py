@@ -151,7 +151,7 @@ class enforce_grad_layout_policy(_GradModeContext):
     strides), set at once like set_grad_enabled and restored on exit. In torch, False lets the
     engine steal a gradient of another layout instead of copying it. glasstorch's engine
     always writes the first gradient into a fresh array laid out like the leaf
-    (engine._add_into_grad), so both settings give the same .grad; the flag is kept and read
+    (accumulate._add_into_grad), so both settings give the same .grad; the flag is kept and read
     back as torch's is (`STATE.grad_layout`)."""
 
     def __init__(self, enable=True):
