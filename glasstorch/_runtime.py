@@ -192,5 +192,5 @@ def typename(obj):
 
 def is_storage(obj):
     """True for what `Tensor.untyped_storage()` returns (glasstorch's one storage type)."""
-    from .ops.view import _Storage
+    from .ops._strides import _Storage
     return isinstance(obj, _Storage)

@@ -177,3 +177,36 @@ def _infer_shape(shape, numel):
     elif known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
+
+
+
+# ---- the storage a view shares (Tensor.untyped_storage / storage_offset) -----------------
+class _Storage:
+    """What `untyped_storage()` exposes: the owning buffer's address and size in bytes."""
+    __slots__ = ("_array",)
+
+    def __init__(self, array):
+        self._array = array
+
+    def data_ptr(self):
+        return _ptr(self._array)
+
+    def nbytes(self):
+        return self._array.nbytes
+
+    size = nbytes
+
+    def __len__(self):
+        return self._array.nbytes
+
+    def element_size(self):
+        return 1
+
+
+def storage_of(input):
+    return _Storage(_root(input._data))
+
+
+def storage_offset_of(input):
+    a = input._data
+    return (_ptr(a) - _ptr(_root(a))) // a.itemsize

@@ -10,8 +10,9 @@ from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Size, _make, _wrap_dim
 from ._inplace import _check_leaf, _type_word as _word
-from ._strides import (_as_view, _elem_strides, _infer_shape, _list_kw, _one_chunk, _ptr, _root,
-                       _shape_arg, _strided, _view_array, _view_strides)
+from ._strides import (_as_view, _elem_strides, _infer_shape, _list_kw, _one_chunk,  # noqa: F401
+                       _shape_arg, _strided, _view_array, _view_strides,
+                       storage_of, storage_offset_of)   # Tensor.untyped_storage/storage_offset
 from ._util import dims_tuple
 from .convert import Clone
 from . import layout as _layout
@@ -421,33 +422,3 @@ def contiguous(input, memory_format=None):
         raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
     return input if _layout.array_is(input._data, fmt) else Clone.apply(input, fmt)
 
-
-class _Storage:
-    """What `untyped_storage()` exposes: the owning buffer's address and size in bytes."""
-    __slots__ = ("_array",)
-
-    def __init__(self, array):
-        self._array = array
-
-    def data_ptr(self):
-        return _ptr(self._array)
-
-    def nbytes(self):
-        return self._array.nbytes
-
-    size = nbytes
-
-    def __len__(self):
-        return self._array.nbytes
-
-    def element_size(self):
-        return 1
-
-
-def storage_of(input):
-    return _Storage(_root(input._data))
-
-
-def storage_offset_of(input):
-    a = input._data
-    return (_ptr(a) - _ptr(_root(a))) // a.itemsize
