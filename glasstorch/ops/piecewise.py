@@ -8,7 +8,7 @@ from .. import _dtype
 from ..autograd import node as _node
 from ..autograd.node import Op
 from ..autograd.grad_mode import STATE
-from ..backend import xp as _xp, kernels as _kernels
+from ..backend import xp as _xp, cpu_kernels as _cpu, kernels as _kernels
 from ..tensor import Tensor, _make
 from ._util import _not_implemented, _zeros, to_dtype
 
@@ -54,9 +54,8 @@ class Relu(Op, name="relu"):
     def backward(ctx, gy):
         # torch: where(y <= 0, 0, grad), so a NaN input passes its gradient
         y = ctx.output()._data
-        nb = _kernels.numba_kernels()
-        if nb is not None and not STATE.enabled:    # one compiled pass (create_graph: _Masked)
-            gx = nb.relu_backward(y, gy._data)
+        if not STATE.enabled:   # one kernel, no node (create_graph records _Masked instead)
+            gx = (_kernels.numba_kernels() or _cpu).relu_backward(y, gy._data)
             if gx is not None:
                 return _make(gx)
         return _Masked.apply(gy, ~(y <= 0))
