@@ -12,10 +12,12 @@ Per channel c, over the M = N * prod(S) values of (N, C, *S):
 
 which is the closed form (Ioffe & Szegedy 2015, sec. 3) with xhat = (x - mean) invstd
 substituted: backward needs only x (kept by the graph anyway) and the per-channel numbers, so
-no activation-sized xhat is stored. The passes run over blocks of whole samples (a few
-hundred KiB, still in cache for the next pass) and large inputs split over the thread pool
-(backend/threads.py); per-(sample, channel) partial sums are then added in a fixed order, so
-results do not depend on the thread count. create_graph=True takes a path in recorded ops.
+no activation-sized xhat is stored. The passes run over blocks (still in cache for the next
+ufunc call of the pass): of (sample, channel) rows for NCHW (_Rows), of whole samples for
+channels-last; large inputs split over the thread pool (backend/threads.py), and partial sums
+are added in a fixed order, so results do not depend on the thread count. The optional numba
+kernels (backend/numba_kernels.py) do each pass in one compiled loop. create_graph=True takes a
+path in recorded ops.
 """
 from .._dtype import type_word
 from ..autograd.grad_mode import STATE
