@@ -21,8 +21,8 @@ ctypes; when none is found only the pool changes.
 """
 import ctypes
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy
 
@@ -94,16 +94,14 @@ def get_num_threads():
 
 def set_num_threads(n):
     """Use n threads for the pool and for BLAS (n >= 1)."""
-    global _num_threads, _pool, _blas_threads
+    global _num_threads, _blas_threads
     if not isinstance(n, int) or isinstance(n, bool):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
     with _lock:
         _num_threads = n
-        if _pool is not None:
-            _pool.shutdown(wait=True)
-            _pool = None
+        _stop_workers()
     if _blas_set is not None:
         _blas_set(n)
         _blas_threads = n
@@ -114,14 +112,31 @@ def blas_num_threads():
     return None if _blas_get is None else _blas_get()
 
 
-def _executor():
+def _workers():
+    """The queue the pool's threads take jobs from (started on first use)."""
     global _pool
     if _pool is None:
         with _lock:
             if _pool is None:
-                _pool = ThreadPoolExecutor(get_num_threads() - 1,
-                                           thread_name_prefix="glasstorch")
-    return _pool
+                jobs = queue.SimpleQueue()
+                helpers = [threading.Thread(target=_worker, args=(jobs,), daemon=True,
+                                            name=f"glasstorch_{i}")
+                           for i in range(get_num_threads() - 1)]
+                for t in helpers:
+                    t.start()
+                _pool = (jobs, helpers)
+    return _pool[0]
+
+
+def _stop_workers():
+    global _pool
+    if _pool is not None:
+        jobs, helpers = _pool
+        _pool = None
+        for _ in helpers:
+            jobs.put(None)
+        for t in helpers:
+            t.join()
 
 
 def _forget_pool():
@@ -138,19 +153,63 @@ if hasattr(os, "register_at_fork"):
 _local = threading.local()     # .inside: this thread is running a slice (no nesting)
 
 
-def _slice(fn, i, j):
-    _local.inside = True
-    try:
-        fn(i, j)
-    finally:
-        _local.inside = False
+class _Job:
+    """One parallel_for call: its slices are claimed in order by whichever thread is free,
+    the caller first. A helper that wakes late finds fewer slices (or none) left, so a call
+    never waits for a thread that has not started: at worst the caller runs every slice."""
+    __slots__ = ("fn", "bounds", "next", "busy", "errors", "lock", "waiter")
+
+    def __init__(self, fn, bounds):
+        self.fn, self.bounds, self.next, self.busy, self.errors = fn, bounds, 0, 0, []
+        self.lock, self.waiter = threading.Lock(), None
+
+    def run(self):
+        count = len(self.bounds) - 1
+        while True:
+            with self.lock:
+                i = self.next
+                if i >= count:
+                    return
+                self.next = i + 1
+                self.busy += 1
+            try:
+                self.fn(self.bounds[i], self.bounds[i + 1])
+            except BaseException as e:          # handed to the caller, which raises it
+                self.errors.append(e)
+                self.next = count               # no new slices after a failure
+            finally:
+                with self.lock:
+                    self.busy -= 1
+                    if self.busy == 0 and self.waiter is not None:
+                        self.waiter.release()
+
+    def wait(self):
+        """Block until the slices other threads claimed are done (all have been claimed)."""
+        with self.lock:
+            if self.busy == 0:
+                return
+            self.waiter = threading.Lock()
+            self.waiter.acquire()
+        self.waiter.acquire()                   # released by the last slice to finish
 
 
-def parallel_for(n, fn, nbytes, blas_serial=False):
-    """Call fn(start, stop) over contiguous slices covering range(n): one per thread when
-    nbytes (the work's size) reaches THRESHOLD, else fn(0, n) here. The calling thread runs
-    the first slice; exceptions from any slice propagate. A call from inside a slice runs
-    serially (a pool thread waiting on the pool could deadlock it).
+def _worker(jobs):
+    _local.inside = True                        # a pool thread never splits again
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        job.run()
+
+
+def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
+    """Call fn(start, stop) over contiguous slices covering range(n) when nbytes (the work's
+    size) reaches THRESHOLD, else fn(0, n) here. There are `slices` slices (default: one per
+    thread), fixed by n and the thread count alone, so per-slice partial results are the same
+    whoever runs them; the calling thread runs slices too, and claims any slice a pool thread
+    has not started (a woken thread takes 30-150 us to start on this KVM guest). Exceptions
+    from any slice propagate. A call from inside a slice runs serially (a pool thread waiting
+    on the pool could deadlock it).
 
     blas_serial: the slices call BLAS themselves (a conv's chunks: im2col + GEMM each), so
     OpenBLAS runs one thread per call for the duration, instead of every small GEMM being
@@ -160,22 +219,24 @@ def parallel_for(n, fn, nbytes, blas_serial=False):
     if threads <= 1 or nbytes < THRESHOLD or getattr(_local, "inside", False):
         fn(0, n)
         return
-    bounds = [n * i // threads for i in range(threads + 1)]
-    pool = _executor()
+    count = min(n, max(threads, slices or threads))
+    job = _Job(fn, [n * i // count for i in range(count + 1)])
+    jobs = _workers()
     serial_blas = blas_serial and _blas_set is not None
     if serial_blas:
         _blas_set(1)
         _blas_threads = 1
     try:
-        futures = [pool.submit(_slice, fn, bounds[i], bounds[i + 1])
-                   for i in range(1, threads)]
+        for _ in range(threads - 1):
+            jobs.put(job)
+        _local.inside = True
         try:
-            _slice(fn, bounds[0], bounds[1])
+            job.run()
         finally:
-            for f in futures:
-                f.exception()          # wait for every slice before leaving
-        for f in futures:
-            f.result()
+            _local.inside = False
+            job.wait()                          # every claimed slice is done before leaving
+        if job.errors:
+            raise job.errors[0]
     finally:
         if serial_blas:
             _blas_threads = get_num_threads()
