@@ -6,7 +6,7 @@ tests compare distributions, not draws.
 """
 import builtins
 
-from . import _dtype
+from . import _dtype, _random_args
 from ._device import check_device
 from .backend import xp as _xp
 from .tensor import Tensor, _make
@@ -227,8 +227,16 @@ def _fill_inplace(t, arr):
     return t
 
 
-def uniform_(t, from_=0.0, to=1.0, *, generator=None):
-    return _fill_inplace(t, _rng(generator).uniform(from_, to, t._data.shape))
+def uniform_(t, *args, generator=None, **kwargs):
+    """Tensor.uniform_(from=0, to=1, *, generator=None): `from` by position or **{"from": x}
+    (_random_args.py parses torch's signature and checks its bounds)."""
+    low, high = _random_args.uniform_args(args, kwargs, generator)
+    low, high = _random_args.uniform_bounds(t.dtype, low, high)
+    u = _rng(generator).uniform(low, high, t._data.shape).astype(t._data.dtype)
+    if low < high:      # rounding to float16/float32 can reach `to`; torch's range is [from, to)
+        np_type = t._data.dtype.type
+        _xp.minimum(u, _xp.nextafter(np_type(high), np_type(low)), out=u)
+    return _fill_inplace(t, u)
 
 
 def normal_(t, mean=0.0, std=1.0, *, generator=None):
@@ -244,7 +252,10 @@ def exponential_(t, lambd=1.0, *, generator=None):
     return _fill_inplace(t, _rng(generator).exponential(1.0 / lambd, t._data.shape))
 
 
-def random_(t, from_=0, to=None, *, generator=None):
-    if to is None:
-        from_, to = 0, from_ if from_ else 2 ** 24
-    return _fill_inplace(t, _rng(generator).integers(from_, to, t._data.shape))
+def random_(t, *args, generator=None, **kwargs):
+    """Tensor.random_(): integers on [0, 2^mantissa] (floats) or [0, max]; random_(to): [0, to);
+    random_(from, to): [from, to), to=None: [from, max] (_random_args.py: torch's signature)."""
+    low, to, to_given = _random_args.random_args(args, kwargs, generator)
+    low, high = _random_args.random_range(t.dtype, low, to, to_given)
+    draws = _rng(generator).integers(low, high, t._data.shape, dtype=_xp.int64, endpoint=True)
+    return _fill_inplace(t, draws)

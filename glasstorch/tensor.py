@@ -853,8 +853,10 @@ class Tensor:
     def fill_(self, value):
         return _inplace.fill_(self, value)
 
-    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
-        return _random.uniform_(self, from_, to, generator=generator)
+    def uniform_(self, *args, generator=None, **kwargs):
+        # torch: uniform_(from=0, to=1, *, generator=None); `from` is a Python keyword, so
+        # it comes by position or as **{"from": x} (_random_args.py parses it as torch does)
+        return _random.uniform_(self, *args, generator=generator, **kwargs)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         return _random.normal_(self, mean, std, generator=generator)
@@ -865,8 +867,9 @@ class Tensor:
     def exponential_(self, lambd=1.0, *, generator=None):
         return _random.exponential_(self, lambd, generator=generator)
 
-    def random_(self, from_=0, to=None, *, generator=None):
-        return _random.random_(self, from_, to, generator=generator)
+    def random_(self, *args, generator=None, **kwargs):
+        # torch: random_(), random_(to), random_(from, to) (`from` as for uniform_)
+        return _random.random_(self, *args, generator=generator, **kwargs)
 
     def bernoulli(self, p=None, *, generator=None):
         return _random.bernoulli(self, p, generator=generator)

@@ -44,9 +44,12 @@ def _keep_freed_memory():
     up to 32 MiB) and trims the heap top once twice that is free, so every training step maps
     fresh pages and pays a page fault per 4 KiB on first touch: in a LeNet conv step the
     im2col columns alone (3.8 MB) cost ~2 ms, 3x the copy itself, and the step ran 2.5x
-    slower. Serving arrays up to 32 MiB from the heap and keeping up to 64 MiB of free heap
+    slower. Serving arrays up to 32 MiB from the heap and keeping up to 256 MiB of free heap
     makes the next step reuse the same pages (PyTorch gets the same effect from its
-    allocator). Process-wide, glibc only; set GLASSTORCH_KEEP_MALLOC=1 to leave malloc alone."""
+    allocator). 64 MiB was too little for the ResNet-small step (bench_resnet), whose
+    activations free ~75 MiB at its end: 8,800 page faults per step, ~20-50 ms of system
+    time (~4% of the step), none at 256 MiB. Process-wide, glibc only; set
+    GLASSTORCH_KEEP_MALLOC=1 to leave malloc alone."""
     if not sys.platform.startswith("linux") or os.environ.get("GLASSTORCH_KEEP_MALLOC"):
         return
     try:
@@ -55,7 +58,7 @@ def _keep_freed_memory():
         return
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-    libc.mallopt(M_TRIM_THRESHOLD, 64 << 20)
+    libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
 
 
 _keep_freed_memory()
