@@ -15,9 +15,9 @@ import inspect
 
 __all__ = ["ALIASES", "install"]
 
-# torch parameter name -> the alias its parser also accepts; `from` (random_, uniform_) is a
-# Python keyword, so glasstorch's parameter is `from_` and x.random_(**{"from": 2}) is renamed
-ALIASES = {"dim": "axis", "keepdim": "keepdims", "from_": "from"}
+# torch parameter name -> the alias its parser also accepts (`from` of random_/uniform_, a
+# Python keyword, is parsed by _random_args.py: torch refuses `from_=` there)
+ALIASES = {"dim": "axis", "keepdim": "keepdims"}
 
 # Not wrapped: shape accessors called in every layer's forward (x.size(0)), where the wrapper
 # would cost ~0.3 us a call (measured, +35%); nobody writes x.size(axis=0).

@@ -2,14 +2,17 @@
 command into one line on stderr and a non-zero exit status. GLASSTORCH_DEBUG=1 lets the
 exception (and its traceback) through, for bug reports.
 
-Exit statuses: 0 success, 1 an error (a bad input, a file that cannot be read or written, ...),
-2 bad usage (argparse), 130 interrupted (Ctrl-C).
+Exit statuses: 0 success, 1 an error (a bad input, a file that cannot be read or written, ...;
+also a reader that closed the pipe early, `glasstorch models | head -1`, which exits quietly as
+Python's docs recommend: see "Note on SIGPIPE" in the `signal` module), 2 bad usage (argparse),
+130 interrupted (Ctrl-C).
 """
 import errno
 import os
+import select
 import sys
 
-__all__ = ["run", "console", "describe"]
+__all__ = ["run", "console", "describe", "pipe_closed", "quiet_closed_pipes"]
 
 
 def debug_enabled():
@@ -31,26 +34,65 @@ def describe(e):
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
+def pipe_closed(stream):
+    """True when `stream` is a pipe whose reader has gone (`| head -1` finished): poll()
+    reports POLLERR on such a pipe without writing to it. False where poll() is missing."""
+    try:
+        poller = select.poll()
+        poller.register(stream.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def quiet_closed_pipes():
+    """Point stdout (and stderr) at /dev/null when their reader has gone, as Python's docs
+    recommend: the flush at exit then finds a reader and no second BrokenPipeError
+    ('Exception ignored in ...') is printed. True when one of them was closed."""
+    closed = False
+    for stream in (sys.stdout, sys.stderr):
+        if pipe_closed(stream):
+            closed = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+    return closed
+
+
+def _flush_stdout():
+    stream = sys.stdout
+    if stream is not None and not stream.closed:
+        stream.flush()
+
+
 def run(main, argv=None):
     """main(argv)'s exit status; an escaping exception becomes one line on stderr."""
     try:
-        return main(argv)
+        try:
+            return main(argv)
+        finally:    # flush here, not at exit: a reader that left early raises inside the guard
+            _flush_stdout()
     except SystemExit:
         raise
+    except BrokenPipeError as e:     # `glasstorch models | head -1`: the reader went away
+        if quiet_closed_pipes():
+            return 1
+        return _error_line(e)
     except KeyboardInterrupt:
         if debug_enabled():
             raise
         print("glasstorch: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:          # `glasstorch models | head`: the reader went away
-        sys.stderr.close()
-        return 1
     except BaseException as e:       # noqa: BLE001 - the one place that turns errors into lines
-        if debug_enabled():
-            raise
-        print(f"glasstorch: error: {describe(e)} (GLASSTORCH_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
-        return 1
+        return _error_line(e)
+
+
+def _error_line(e):
+    if debug_enabled():
+        raise e
+    print(f"glasstorch: error: {describe(e)} (GLASSTORCH_DEBUG=1 shows the traceback)",
+          file=sys.stderr)
+    return 1
 
 
 def console():

@@ -22,6 +22,11 @@ def files(tmp_path_factory):
     (d / "corrupt.pt").write_bytes(b"PK\x03\x04 not a checkpoint")
     (d / "fake.npy").write_bytes(b"not an array")
     (d / "afile").write_text("a file where a folder should be")
+    (d / "notarun").mkdir()
+    (d / "badjson").mkdir()
+    (d / "badjson" / "config.json").write_text("{")
+    (d / "listjson").mkdir()
+    (d / "listjson" / "config.json").write_text("[1]")
     return d
 
 
@@ -45,6 +50,20 @@ CASES = [
     (["train", "--out", "/sys/r"], ["/sys/r", "permission denied"]),
     (["demo", "--out", "/sys/r"], ["/sys/r", "permission denied"]),
     (["export", "corrupt.pt", "afile/m.onnx"], ["afile/m.onnx", "not a directory"]),
+    # --resume of something that is not a run folder says what is missing
+    (["train", "--resume", "missing"], ["missing", "no such run folder or checkpoint"]),
+    (["train", "--resume", "notarun"], ["no config.json in notarun"]),
+    (["train", "--resume", "badjson"], ["badjson/config.json", "not valid JSON"]),
+    (["train", "--resume", "listjson"], ["listjson/config.json", "holds a list"]),
+    (["summary", "lenet", "--input-size", "0", "28", "28"], ["--input-size", ">= 1"]),
+    (["summary", "lenet", "--num-classes", "0"], ["--num-classes", ">= 1"]),
+    (["run", "-n", "2", "missing.py"], ["no such script: missing.py"]),
+    (["run", "--threads", "0", "afile"], ["--threads", ">= 1"]),
+    # tune checks numeric train options before any trial (else every trial fails alike)
+    (["tune", "--trials", "1", "--lr", "bogus"], ["--lr", "expected float"]),
+    (["tune", "--trials", "1", "--epochs", "1.5"], ["--epochs", "expected int"]),
+    (["tune", "--trials", "1", "--batch-size", "32,x"], ["--batch-size", "expected int"]),
+    (["tune", "--trials", "1", "--storage", "bogus://"], ["cannot open --storage bogus://"]),
 ]
 # argparse's errors: one line naming the command, exit status 2 (--help stays full)
 USAGE = [

@@ -80,6 +80,16 @@ def test_bad_npy_images(tmp_path, trained, array, words):
     _fails(_cli("predict", trained, path), *words)
 
 
+@pytest.mark.parametrize("name, words", [
+    ("empty.npy", ["empty.npy", "the file is empty"]), ("missing.png", ["No such file"]),
+    ("folder", ["folder", "Is a directory"]), ("text.png", ["cannot identify image file"])])
+def test_unreadable_image_files(tmp_path, trained, name, words):
+    (tmp_path / "empty.npy").write_bytes(b"")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "text.png").write_text("not an image")
+    _fails(_cli("predict", trained, tmp_path / name), "cannot read image", *words)
+
+
 def test_eval_batch_size_zero(trained):
     _fails(_cli("eval", trained, "--batch-size", "0"), "--batch-size", ">= 1")
 

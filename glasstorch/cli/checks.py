@@ -2,6 +2,7 @@
 ends in one line naming the problem (CLIError), never in a traceback, a hang or a confident
 answer computed from garbage."""
 import errno
+import json
 import math
 import os
 import tempfile
@@ -9,7 +10,7 @@ import tempfile
 from .common import CLIError
 
 __all__ = ["at_least", "finite", "seed", "image_array", "fresh_run_dir", "writable_dir",
-           "finite_outputs"]
+           "finite_outputs", "resumed_config"]
 
 
 def at_least(name, value, low=1):
@@ -94,3 +95,26 @@ def finite_outputs(t, what):
         raise CLIError(f"{what} are not finite numbers (NaN or inf): the checkpoint's weights "
                        "or the inputs are broken")
     return t
+
+
+def resumed_config(resume, error=CLIError):
+    """(run folder, its config.json as a dict) of `--resume RUN` (a run folder or a checkpoint
+    in one); one line saying what is missing or broken otherwise."""
+    run_dir = resume if os.path.isdir(resume) else os.path.dirname(resume)
+    if not os.path.exists(resume):
+        raise error(f"cannot resume from {resume}: no such run folder or checkpoint")
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isfile(path):
+        raise error(f"cannot resume from {resume}: no config.json in {run_dir or '.'} (not a "
+                    "run folder of glasstorch train)")
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except OSError as e:
+        raise error(f"cannot resume from {resume}: {e.strerror or e}: {path}") from None
+    except ValueError as e:
+        raise error(f"cannot resume from {resume}: {path} is not valid JSON ({e})") from None
+    if not isinstance(saved, dict):
+        raise error(f"cannot resume from {resume}: {path} holds a {type(saved).__name__}, "
+                    "not the run's settings")
+    return run_dir, saved

@@ -51,6 +51,15 @@ def _progress_bar(total):
         return _TextBar(total)
 
 
+def close_bar(callback):
+    """Close an interrupted epoch's bar (a ProgressBar callback's) at once, so that it is not
+    redrawn when garbage collected, after the last line the user should read."""
+    bar = getattr(callback, "bar", None)
+    if bar is not None:
+        bar.close()
+        callback.bar = None
+
+
 # ==== shared by train / eval / predict ==========================================================
 
 class CLIError(Exception):

@@ -6,12 +6,15 @@ glasstorch and glasstorch.vision; the script then runs as `__main__` with
 
 An exception in the script is the script's own error, so it is shown as Python shows it: the
 traceback of the script's frames only (none of glasstorch's launcher), then exit status 1.
+A BrokenPipeError because the reader of its output went away (`glasstorch exec s.py | head -1`)
+is not: the command exits quietly with status 1, as every glasstorch command does (_cli_guard).
 """
 import argparse
 import os
 import sys
 import traceback
 
+from .._cli_guard import pipe_closed
 from .common import CLIError
 
 __all__ = ["add_parser", "exec_script"]
@@ -38,6 +41,10 @@ def exec_script(args):
         return _script_error(args.script)
     except KeyboardInterrupt:
         raise
+    except BrokenPipeError:
+        if pipe_closed(sys.stdout) or pipe_closed(sys.stderr):
+            raise                             # the guard exits quietly
+        return _script_error(args.script)
     except Exception:
         return _script_error(args.script)
 

@@ -25,7 +25,7 @@ from glasstorch.train import (Accuracy, Callback, JSONLinesLogger, ModelCheckpoi
 from glasstorch.utils.data import DataLoader, Subset
 
 from . import checks
-from .common import CLIError, _TextBar
+from .common import CLIError, _TextBar, close_bar
 from .image_data import (DATASETS, _build_model, _dataset_spec, _input_size, _load_split,
                          _model_info, _test, _transform)
 from .image_eval import evaluate, predict
@@ -55,6 +55,9 @@ TRAIN_OPTIONS = {
     "cv_fold": (None, "I/K: validate on fold I of K (StratifiedKFold), train on the others; "
                 "what `glasstorch tune --cv K` runs"),
 }
+# the numeric train options (argparse types; `tune` checks its fixed values and ranges too)
+TRAIN_TYPES = {"epochs": int, "batch_size": int, "lr": float, "weight_decay": float,
+               "dropout": float, "val_fraction": float, "limit": int, "seed": int}
 
 
 def _train_config(args):
@@ -63,12 +66,7 @@ def _train_config(args):
     given = {k: getattr(args, k) for k in TRAIN_OPTIONS if getattr(args, k) is not None}
     cfg = {k: default for k, (default, _) in TRAIN_OPTIONS.items()}
     if args.resume:
-        run_dir = args.resume if os.path.isdir(args.resume) else os.path.dirname(args.resume)
-        try:
-            with open(os.path.join(run_dir, "config.json")) as f:
-                saved = json.load(f)
-        except (OSError, ValueError) as e:
-            raise CLIError(f"cannot resume from {args.resume}: {e}") from None
+        run_dir, saved = checks.resumed_config(args.resume, CLIError)
         cfg.update({k: v for k, v in saved.items() if k in TRAIN_OPTIONS})
         changed = [k for k, v in given.items() if k not in ("epochs", "download", "data_root")
                    and v != cfg[k]]
@@ -275,7 +273,7 @@ def train(args):
     trainer = _RunTrainer(
         run, net, optimizer, torch.nn.CrossEntropyLoss(), scheduler=scheduler,
         scheduler_step=scheduler_step, metrics={"acc": Accuracy()},
-        callbacks=[*rank_callbacks, _batch_bar(), _EpochPrinter(),
+        callbacks=[*rank_callbacks, bar := _batch_bar(), _EpochPrinter(),
                    JSONLinesLogger(os.path.join(run_dir, "metrics.jsonl")), checkpoint])
     print(f"training {cfg['model']} ({sum(p.numel() for p in model.parameters()):,} "
           f"parameters) on {cfg['dataset']}: {len(train_set)} training / "
@@ -287,6 +285,7 @@ def train(args):
         history = trainer.fit(train_loader, val_loader, epochs=cfg["epochs"],
                               resume_from=resume)
     except KeyboardInterrupt:
+        close_bar(bar)
         print(f"\ninterrupted; continue with: glasstorch train --resume {run_dir}",
               file=sys.stderr)
         return 130
@@ -330,15 +329,13 @@ def add_parser(subparsers):
                        " metrics.jsonl, best.pt, last.pt, curves.png, confusion_matrix.png, "
                        "results.json). Defaults: LeNet on the bundled 5,000-image MNIST "
                        "subset, about a minute on two cores.")
-    types = {"epochs": int, "batch_size": int, "lr": float, "weight_decay": float,
-             "dropout": float, "val_fraction": float, "limit": int, "seed": int}
     for key, (default, text) in TRAIN_OPTIONS.items():
         flag = "--" + key.replace("_", "-")
         if isinstance(default, bool):
             # None = not given (so a resumed run keeps its own value)
             p.add_argument(flag, action="store_const", const=True, default=None, help=text)
         else:
-            p.add_argument(flag, type=types.get(key, str), default=None, help=text,
+            p.add_argument(flag, type=TRAIN_TYPES.get(key, str), default=None, help=text,
                            metavar=key.upper())
     p.add_argument("--out", help="run folder (default runs/<model>-<dataset>-<date>-<time>)")
     p.add_argument("--resume", metavar="RUN", help="continue a run (its folder or last.pt) "

@@ -37,6 +37,11 @@ def evaluate(args):
     return 0
 
 
+def _why(e):
+    """An OSError's reason without its errno and path ('Is a directory'), else its message."""
+    return e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+
+
 def _read_image(path, channels):
     """An image file as a float tensor (channels, H, W) in [0, 1]: PNG/JPEG/... through
     Pillow (converted to grayscale or RGB as the model needs), or a .npy array (H, W),
@@ -44,8 +49,10 @@ def _read_image(path, channels):
     if path.lower().endswith(".npy"):
         try:
             a = np.load(path, allow_pickle=False)
+        except EOFError:                                     # np.load of an empty file
+            raise CLIError(f"cannot read image {path}: the file is empty") from None
         except (OSError, ValueError) as e:
-            raise CLIError(f"cannot read image {path}: {e}") from None
+            raise CLIError(f"cannot read image {path}: {_why(e)}") from None
         checks.image_array(a, path)
         if a.ndim == 2:
             a = a[None]
@@ -67,8 +74,8 @@ def _read_image(path, channels):
     try:
         with Image.open(path) as img:
             img = img.convert("L" if channels == 1 else "RGB")
-    except (OSError, UnidentifiedImageError) as e:
-        raise CLIError(f"cannot read image {path}: {e}") from None
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as e:
+        raise CLIError(f"cannot read image {path}: {_why(e)}") from None
     return TF.to_tensor(img)
 
 

@@ -14,7 +14,7 @@ from glasstorch.train import (Callback, JSONLinesLogger, ModelCheckpoint, Progre
                               format_logs, plot_history)
 
 from . import checks
-from .common import CLIError
+from .common import CLIError, close_bar
 
 
 # the `train` options the language model reads (the rest of its settings: CHAR_LM_DEFAULTS) and
@@ -35,12 +35,7 @@ def _config(args, error):
     cfg = dict(CHAR_LM_DEFAULTS)
     run_dir = None
     if getattr(args, "resume", None):
-        run_dir = args.resume if os.path.isdir(args.resume) else os.path.dirname(args.resume)
-        try:
-            with open(os.path.join(run_dir, "config.json")) as f:
-                saved = json.load(f)
-        except (OSError, ValueError) as e:
-            raise error(f"cannot resume from {args.resume}: {e}") from None
+        run_dir, saved = checks.resumed_config(args.resume, error)
         cfg.update({k: v for k, v in saved.items() if k in CHAR_LM_DEFAULTS})
         changed = sorted(k for k, v in given.items() if k != "epochs" and v != cfg[k])
         if changed:
@@ -72,11 +67,9 @@ def is_lm_run(args):
     resume = getattr(args, "resume", None)
     if not resume:
         return False
-    run_dir = resume if os.path.isdir(resume) else os.path.dirname(resume)
     try:
-        with open(os.path.join(run_dir, "config.json")) as f:
-            return json.load(f).get("model") == "lstm-lm"
-    except (OSError, ValueError):
+        return checks.resumed_config(resume)[1].get("model") == "lstm-lm"
+    except CLIError:            # image.py's train reports it
         return False
 
 
@@ -120,7 +113,7 @@ def train_lm(args):
     run = {"model": "lstm-lm", "dataset": "timemachine",
            "model_kwargs": {k: cfg[k] for k in ("num_hiddens", "num_layers", "dropout")}}
     checkpoint = ModelCheckpoint(run_dir, monitor="val_ppl", mode="min")
-    callbacks = [ProgressBar(file=sys.stderr), _EpochPrinter(),
+    callbacks = [bar := ProgressBar(file=sys.stderr), _EpochPrinter(),
                  JSONLinesLogger(os.path.join(run_dir, "metrics.jsonl")), checkpoint]
     print(f"training lstm-lm ({cfg['num_layers']} x {cfg['num_hiddens']} LSTM, dropout "
           f"{cfg['dropout']}) on The Time Machine's characters: the first "
@@ -133,6 +126,7 @@ def train_lm(args):
         trainer, result = fit_char_lm(callbacks=callbacks, trainer_cls=_run_trainer(),
                                       trainer_args=(run,), resume_from=resume, **cfg)
     except KeyboardInterrupt:
+        close_bar(bar)
         print(f"\ninterrupted; continue with: glasstorch train --resume {run_dir}",
               file=sys.stderr)
         return 130

@@ -17,18 +17,38 @@ def run(args):
 
 
 def tune(args):
-    from .image import TRAIN_OPTIONS       # (image.py imports this module)
+    from .image import TRAIN_OPTIONS, TRAIN_TYPES      # (image.py imports this module)
     train_options = []
     for key in TRAIN_OPTIONS:
         value = getattr(args, "train_" + key, None)
         if value is True:
             train_options.append("--" + key.replace("_", "-"))
         elif value is not None:
+            _check_numeric(key, value, TRAIN_TYPES.get(key))
             train_options += ["--" + key.replace("_", "-"), value]
     try:
         return _tune.tune(args, train_options)
     except _tune.TuneError as e:
         raise CLIError(str(e)) from None
+
+
+def _check_numeric(key, text, kind):
+    """A numeric train option given to tune (fixed, LOW:HIGH[:log] or A,B,...) must hold
+    numbers of its type, checked before any trial starts (else every trial fails alike)."""
+    if kind is None:
+        return
+    try:
+        spec = _tune.parse_value(text)
+    except _tune.TuneError as e:
+        raise CLIError(f"--{key.replace('_', '-')}: {e}") from None
+    if isinstance(spec, dict):
+        values = spec.get("choices", [spec.get("low"), spec.get("high")])
+    else:
+        values = [spec]
+    ok = (int,) if kind is int else (int, float)
+    if not values or not all(isinstance(v, ok) and not isinstance(v, bool) for v in values):
+        raise CLIError(f"--{key.replace('_', '-')} {text!r}: expected {kind.__name__} "
+                       "values: a number, a range LOW:HIGH[:log] or choices A,B,...")
 
 
 def add_parser(subparsers):

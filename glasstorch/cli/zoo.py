@@ -3,6 +3,8 @@
 """
 from glasstorch.vision import models
 
+from . import checks
+from .common import CLIError
 from .image_data import DATASETS, _build_model, _model_info
 
 
@@ -26,6 +28,12 @@ def summary(args):
     """Layer-by-layer output shapes and parameter counts of a zoo model."""
     info = _model_info(args.model)
     shape = tuple(args.input_size) if args.input_size else info.input_shape
+    if min(shape) < 1:
+        raise CLIError("--input-size must be 3 sizes >= 1 (C H W), got "
+                       + " ".join(map(str, shape)))
+    checks.at_least("num_classes", args.num_classes)
+    checks.at_least("batch_size", args.batch_size)
+    checks.at_least("depth", args.depth, low=0)
     kwargs = {"in_channels": shape[0], "input_size": (shape[1], shape[2]),
               "num_classes": args.num_classes or info.num_classes}
     model = _build_model(args.model, kwargs)

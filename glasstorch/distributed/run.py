@@ -44,6 +44,10 @@ def mpirun_command(nproc, script=None, args=(), module=None, hostfile=None, thre
         raise ValueError(f"glasstorch run: -n must be >= 1, got {nproc}")
     if (script is None) == (module is None):
         raise ValueError("glasstorch run: give a script (or -m module) to run")
+    if threads is not None and threads < 1:
+        raise ValueError(f"glasstorch run: --threads must be >= 1, got {threads}")
+    if script is not None and not os.path.isfile(script):     # (the same path on every host)
+        raise FileNotFoundError(f"glasstorch run: no such script: {script}")
     if shutil.which(mpirun) is None:
         raise FileNotFoundError(f"glasstorch run: {mpirun} not found; install Open MPI "
                                 "(Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)")

@@ -115,6 +115,8 @@ class CrossEntropy(Op, name="cross_entropy"):
     def name(self):
         return "NllLossBackward0"  # torch: log_softmax + nll_loss, so its grad_fn says NllLoss
 
+    plain = False   # forward's plain path (class targets in range, no weight or smoothing)
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, smoothing, reduction):
         xp = ctx.xp
@@ -129,6 +131,17 @@ class CrossEntropy(Op, name="cross_entropy"):
             q = target * (1 - smoothing) + smoothing / n_classes if smoothing > 0 else target
             loss = -((q if w is None else q * w) * logp).sum(axis=1)
             denom = loss.size
+        elif w is None and not smoothing and _plain_targets(x, target, ignore_index):
+            # the common case (N, C) logits, every target a class, no weights: 8 array calls
+            # instead of _picked's 16 (~25 us of a 128 x 10 batch); backward takes its own path
+            rows = _rows(xp, x.shape[0])
+            s_t = s[rows, target]
+            e = xp.exp(s, out=s)
+            sum_e = e.sum(axis=1, keepdims=True)
+            loss = xp.log(sum_e)[:, 0] - s_t
+            denom = x.dtype.type(x.shape[0])
+            ctx.save(at=(rows, target), wt=None, valid=None)
+            ctx.plain = True
         else:  # class indices (N, *d): log p_t = s_t - lse, no full log_softmax needed
             at, wt, valid = _picked(xp, target, weight, ignore_index, x.shape, x.dtype)
             s_t = s.reshape(-1)[at]
@@ -159,6 +172,12 @@ class CrossEntropy(Op, name="cross_entropy"):
         x, target = ctx.saved_tensors
         need = ctx.needs_input_grad
         g, c = _grad_scale(ctx, gy)
+        if ctx.plain and need[0] and not STATE.enabled:   # plain class targets (forward):
+            # on the arrays, softmax * c - c at each row's target (c = 1/N for 'mean'), times gy
+            k = g._data * c   # () for 'mean' and 'sum', (N, 1) for 'none'
+            gx = ctx.p * k
+            gx[ctx.at] -= k.reshape(-1) if k.ndim else k
+            return _make(gx), None, None, None, None, None
         eps, n_classes = ctx.smoothing, ctx.n_classes
         w = None if ctx.weight is None else _make(_class_shape(ctx.weight, x.ndim))
         if target.dtype.is_floating_point:
@@ -184,13 +203,40 @@ class CrossEntropy(Op, name="cross_entropy"):
         return gx, gt, gw, None, None, None
 
 
+def _plain_targets(x, target, ignore_index):
+    """True for (N, C) logits whose targets (N,) are all classes in [0, C): none can equal an
+    ignore_index outside that range (the default -100), and none is out of bounds."""
+    n_classes = x.shape[-1]
+    if x.ndim != 2 or not target.size or 0 <= ignore_index < n_classes:
+        return False
+    return target.min() >= 0 and target.max() < n_classes
+
+
+_ROWS = {}
+
+
+def _rows(xp, n):
+    """arange(n), kept per n (read-only): the row index of a (N, C) fancy index."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        rows = _ROWS[n] = xp.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 def _class_target_q(ctx, shape, dtype, c):
     """Constants (q, sum_c q) of class-index targets, times c: q = (1 - eps) w[t] onehot(t) +
     eps / C * w, rows of ignored targets 0."""
     xp, eps, n_classes = ctx.xp, ctx.smoothing, ctx.n_classes
-    picked = ctx.wt * ((1 - eps) * c) if eps > 0 or c != 1 else ctx.wt
+    wt = xp.ones(shape[0], dtype=dtype) if ctx.plain else ctx.wt
+    picked = wt * ((1 - eps) * c) if eps > 0 or c != 1 else wt
     q = xp.zeros(shape, dtype=dtype)
-    q.reshape(-1)[ctx.at] = picked
+    if ctx.plain:   # forward's plain path keeps (rows, target), not flat indices
+        q[ctx.at] = picked
+    else:
+        q.reshape(-1)[ctx.at] = picked
     q_sum = picked[:, None]
     if eps > 0:
         valid = ctx.valid[:, None].astype(dtype)

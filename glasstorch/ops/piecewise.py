@@ -26,18 +26,23 @@ class _Masked(Op):
     @staticmethod
     def forward(ctx, g, keep):
         ctx.save(keep=keep)
-        ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if g.dtype.kind in "fc" else None
-        if ints is None:
-            return ctx.xp.where(keep, g, 0)
-        # where() branches per element: on a relu mask it costs ~25x this branch-free AND of
-        # g's bits with all-ones (keep) or all-zeros (+0.0), which gives the same bits. The
-        # int8 mask (0 or -1) widens to g's size inside the ufunc's buffers, not in memory.
-        mask = ctx.xp.negative(keep.view(ctx.xp.int8))
-        return ctx.xp.asarray(ctx.xp.bitwise_and(g.view(ints), mask)).view(g.dtype)
+        return _masked(g, keep)
 
     @staticmethod
     def backward(ctx, gy):
         return _Masked.apply(gy, ctx.keep), None
+
+
+def _masked(g, keep):
+    """where(keep, g, 0) on arrays."""
+    ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if g.dtype.kind in "fc" else None
+    if ints is None:
+        return _xp.where(keep, g, 0)
+    # where() branches per element: on a relu mask it costs ~25x this branch-free AND of
+    # g's bits with all-ones (keep) or all-zeros (+0.0), which gives the same bits. The
+    # int8 mask (0 or -1) widens to g's size inside the ufunc's buffers, not in memory.
+    mask = _xp.negative(keep.view(_xp.int8))
+    return _xp.asarray(_xp.bitwise_and(g.view(ints), mask)).view(g.dtype)
 
 
 class Relu(Op, name="relu"):
@@ -54,11 +59,13 @@ class Relu(Op, name="relu"):
     def backward(ctx, gy):
         # torch: where(y <= 0, 0, grad), so a NaN input passes its gradient
         y = ctx.output()._data
-        if not STATE.enabled:   # one kernel, no node (create_graph records _Masked instead)
-            gx = (_kernels.numba_kernels() or _cpu).relu_backward(y, gy._data)
-            if gx is not None:
-                return _make(gx)
-        return _Masked.apply(gy, ~(y <= 0))
+        if STATE.enabled:   # create_graph: a _Masked node, differentiable again
+            return _Masked.apply(gy, ~(y <= 0))
+        # one kernel: numba's single pass, or NumPy's blocked mask (backend/cpu_kernels.py)
+        gx = (_kernels.numba_kernels() or _cpu).relu_backward(y, gy._data)
+        if gx is not None:
+            return _make(gx)
+        return _make(_masked(gy._data, ~(y <= 0)))   # _Masked's forward without its node
 
 
 def relu(input):

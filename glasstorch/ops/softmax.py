@@ -9,6 +9,7 @@ tests/ops/test_softmax.py) serve as the reference. nn.functional.softmax & co. c
 import warnings
 
 from ..autograd.node import Op
+from ..backend import xp as _xp
 from ._inplace import _type_word
 from ._util import to_dtype
 from ..tensor import _wrap_dim
@@ -17,9 +18,21 @@ __all__ = ["softmax", "log_softmax"]  # gumbel_softmax: nn.functional only
 
 
 def _shifted(x, dim):
-    # x - max(x): the largest exponent becomes 0 (a row of -inf stays nan, as in torch);
-    # `initial` only matters for empty dims, which have no max
-    return x - x.max(axis=dim, keepdims=True, initial=-float("inf"))
+    # x - max(x): the largest exponent becomes 0 (a row of -inf stays nan, as in torch)
+    return x - _max_along(x, dim)
+
+
+def _max_along(x, dim):
+    """x.max(dim, keepdims). Short rows along a contiguous last dim go through a transposed
+    copy: NumPy reduces such a dim with one inner-loop call per row (~0.1 us each), so
+    (1120, 30) logits took 130 us against 24 us for the copy and one call per column; the
+    same values. `initial` only matters for empty dims, which have no max."""
+    n = x.shape[dim] if x.ndim else 0
+    if 0 < n <= 32 and dim % x.ndim == x.ndim - 1 and x.size >= 64 * n \
+            and x.flags.c_contiguous:
+        m = _xp.ascontiguousarray(x.reshape(-1, n).T).max(axis=0)
+        return m.reshape(x.shape[:-1] + (1,))
+    return x.max(axis=dim, keepdims=True, initial=-float("inf"))
 
 
 class Softmax(Op, name="softmax"):

@@ -183,6 +183,7 @@ def _pruner(optuna, name):
 
 def _study(a):
     optuna = _optuna()
+    from sqlalchemy.exc import SQLAlchemyError     # (optuna's storage is built on SQLAlchemy)
     if a.storage.startswith("sqlite:///"):
         folder = os.path.dirname(a.storage[len("sqlite:///"):])
         if folder:
@@ -196,6 +197,9 @@ def _study(a):
         raise TuneError(f"study {a.study!r} in {a.storage}: {e}") from None
     except ImportError as e:          # the storage's driver (psycopg for PostgreSQL)
         raise TuneError(f"storage {a.storage}: {e} (pip install 'glasstorch[tune]')") from None
+    except SQLAlchemyError as e:      # an unknown URL scheme, a server that does not answer
+        reason = " ".join(str(e.orig if getattr(e, "orig", None) else e).split())
+        raise TuneError(f"cannot open --storage {a.storage}: {reason[:300]}") from None
 
 
 def _finished(study, optuna):

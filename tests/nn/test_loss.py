@@ -156,6 +156,45 @@ def test_cross_entropy_grad_fn_name():
     assert "NllLossBackward0" in repr(gt.nn.functional.cross_entropy(x, gt.tensor([0, 2])).grad_fn)
 
 
+# the plain path (ops/loss.py): (N, C) logits, every target a class, no weight or smoothing;
+# its backward works on arrays unless create_graph. ignore_index inside [0, C) takes the general
+# path even when no target equals it.
+PLAIN = [((128, 10), {}), ((128, 10), {"reduction": "sum"}), ((64, 3), {"reduction": "none"}),
+         ((70, 5), {"ignore_index": 7}), ((9, 40), {}), ((1, 2), {})]
+
+
+@pytest.mark.parametrize("shape, kw", PLAIN, ids=[f"{s}-{k}" for s, k in PLAIN])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cross_entropy_plain_path(shape, kw, dtype):
+    n, c = shape
+    g, _ = check_op(_ce(**kw), [shape, ("int", (n,), 0, c)], lib=True, dtype=dtype,
+                    double=dtype == "float64")
+    assert g.grad_fn.plain
+
+
+@pytest.mark.parametrize("kw, t", [({"ignore_index": 3}, [0, 1, 2, 4, 4, 0]),   # in range
+                                   ({}, np.array([0, 4, 2, 1, 0, 3], dtype=np.uint8))])
+def test_cross_entropy_plain_path_edges(kw, t):
+    t = np.asarray(t)
+    g, _ = check_op(_ce(**kw), [(6, 5), t], lib=True, double=True)
+    assert g.grad_fn.plain == (t.dtype == np.uint8)
+
+
+def test_cross_entropy_plain_path_retain_graph_twice():
+    # the array backward must not consume the softmax forward saved: a second backward (and
+    # the accumulated .grad) match torch's
+    x0 = np.random.default_rng(3).standard_normal((16, 4)).astype(np.float32)
+    t0 = np.arange(16) % 4
+    grads = []
+    for lib in (gt, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(x, lib.tensor(t0))
+        loss.backward(retain_graph=True)
+        loss.backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-7)
+
+
 # ---- binary cross entropy --------------------------------------------------------------------
 def _bce(**kw):
     w = kw.pop("weight", None)

@@ -64,6 +64,24 @@ def test_extreme_values(name):
     check_op(lambda x: getattr(x, name)(1), [a])
 
 
+# short rows along the contiguous last dim: the row max goes through a transposed copy
+# (ops/softmax.py _max_along); NaN and -inf rows and float32 included
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("shape, dim", [((256, 10), 1), ((256, 10), -1), ((3, 40, 8), 2),
+                                        ((128, 32), 1), ((128, 33), 1), ((64, 1), 1)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_short_rows(name, shape, dim):
+    a = make_inputs([shape], low=-5.0, high=5.0)[0]
+    check_op(lambda x: getattr(x, name)(dim), [a], double=shape == (256, 10))
+    special = a.reshape(-1, shape[-1]).copy()
+    special[0] = -INF
+    special[1, 0] = INF
+    special[2, -1] = math.nan
+    special[3] = 1000.0
+    check_op(lambda x: getattr(x, name)(dim), [special.reshape(shape).astype(np.float32)],
+             dtype="float32")
+
+
 @pytest.mark.parametrize("fused, simple", [("softmax", _softmax_simple),
                                            ("log_softmax", _log_softmax_simple)])
 @pytest.mark.parametrize("shape, dim", [((3, 4), 1), ((2, 3, 4), 0)])

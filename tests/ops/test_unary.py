@@ -273,6 +273,21 @@ def test_special_values(name):
         assert np.array_equal(np.signbit(g.detach().numpy()), np.signbit(t.detach().numpy()))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_special_upstream(dtype):
+    # relu's backward runs on arrays when no graph is recorded (ops/piecewise.py): where the
+    # output is 0 the gradient is 0 even for an inf or NaN upstream (torch's where, not a
+    # product), and a NaN input passes its gradient
+    x = np.array([-1.0, 0.0, -0.0, 2.0, np.nan, 3.0, -np.inf, np.inf], dtype=dtype)
+    up = np.array([np.inf, np.nan, -np.inf, np.nan, 5.0, -0.0, 2.0, 3.0], dtype=dtype)
+    grads = []
+    for lib in (gt, torch):
+        t = lib.tensor(x, requires_grad=True)
+        t.relu().backward(lib.tensor(up))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
 @pytest.mark.parametrize("decimals", [0, 1, 2, 3, -1, -2])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
 def test_round_decimals(decimals, dtype):
