@@ -22,6 +22,7 @@ ctypes; when none is found only the pool changes. Its idle threads spin for at m
 2^BLAS_SPIN_EXPONENT cycles (~1.6 ms) instead of ~0.1 s, so they leave the second core to the
 pool (and to other processes) soon after each threaded GEMM.
 """
+import contextlib
 import ctypes
 import os
 import queue
@@ -30,7 +31,7 @@ import threading
 import numpy
 
 __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
-           "matmul", "THRESHOLD", "GEMM_SERIAL_MNK"]
+           "matmul", "blas_corename", "serial_blas", "THRESHOLD", "GEMM_SERIAL_MNK"]
 
 # Below this many bytes of work a kernel runs serially. A split pays once the serial call takes
 # ~250 us: waking the blocked pool thread takes 30-150 us on this KVM guest, and the caller may
@@ -151,6 +152,34 @@ def set_num_threads(n):
 def blas_num_threads():
     """What OpenBLAS reports (None when it was not found): for tests and benchmarks."""
     return None if _blas_get is None else _blas_get()
+
+
+def blas_corename():
+    """OpenBLAS's kernel family in lower case ('skylakex', 'haswell', ...), '' if unknown."""
+    for prefix in ("scipy_openblas", "openblas"):
+        for suffix in ("64_", ""):
+            fn = getattr(_blas_lib, f"{prefix}_get_corename{suffix}", None)
+            if fn is not None:
+                fn.argtypes, fn.restype = [], ctypes.c_char_p
+                return fn().decode().strip().lower()
+    return ""
+
+
+@contextlib.contextmanager
+def serial_blas():
+    """OpenBLAS on one thread inside the block (a time loop of small GEMMs: ops/rnn_layers.py),
+    the thread count restored after."""
+    global _blas_threads
+    if _blas_threads <= 1 or _blas_set is None:
+        yield
+        return
+    _blas_set(1)
+    _blas_threads = 1
+    try:
+        yield
+    finally:
+        _blas_threads = get_num_threads()
+        _blas_set(_blas_threads)
 
 
 def _workers():
