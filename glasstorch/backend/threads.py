@@ -241,6 +241,7 @@ def _worker(jobs):
         if job is None:
             return
         job.run()
+        job = None                              # hold no arrays (via fn) while idle
 
 
 def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
@@ -276,6 +277,7 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
         finally:
             _local.inside = False
             job.wait()                          # every claimed slice is done before leaving
+            job.fn = None                       # a late thread still holding it: no arrays
         if job.errors:
             raise job.errors[0]
     finally:
