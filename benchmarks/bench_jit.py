@@ -7,9 +7,16 @@ each op's forward on raw arrays (no Tensor wrappers, no grad-mode checks, no gra
 parameters frozen as constants and intermediates written into planned buffers (jit/passes),
 the 784x256 GEMV run as np.dot on a C-contiguous, 64-byte aligned W^T (passes/layout.py). That
 GEMV reads 800 KB per call and is the floor: its time alone (same layout) is printed too.
-Run: benchmarks/run.sh bench_jit  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
+When numba is installed, the replay on glasstorch's optional numba kernels is timed as well
+("traced_nb": optimize_for_inference under backend.set_kernels("numba"), jit/passes/
+gemv_chain.py: the whole MLP in one compiled call, the same bits as the NumPy replay); eager
+glasstorch runs on its default kernels either way (its MLP uses none of the numba kernels).
+Every candidate gets a different input each call (8 inputs in turn), and the replays' outputs
+are checked against eager on all of them first.
+Run: benchmarks/run.sh bench_jit [--threads=2]  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
 BLAS thread for both frameworks: batch 1 is latency, and a second thread costs CPU time)
 """
+import itertools
 import statistics
 import sys
 import time
@@ -19,6 +26,7 @@ import torch
 
 import glasstorch as gt
 import glasstorch.jit as jit
+from glasstorch.jit.passes.gemv_chain import blas_gemv
 from glasstorch.jit.passes.layout import aligned_copy
 from harness import compare, environment_report, report_throughput
 
@@ -30,41 +38,79 @@ def mlp(lib):
 
 def main():
     environment_report()
-    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
+    threads = _threads(sys.argv[1:])
     torch.set_num_threads(threads)
     gt.set_num_threads(threads)     # NumPy's BLAS and glasstorch's own pool
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((1, 1, 28, 28)).astype(np.float32)
+    xs = [rng.standard_normal((1, 1, 28, 28)).astype(np.float32) for _ in range(8)]
     g_model, t_model = mlp(gt).eval(), mlp(torch).eval()
     t_model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in g_model.state_dict().items()})
-    gx, tx = gt.tensor(x), torch.tensor(x)
-    traced = jit.optimize_for_inference(jit.trace(g_model, gx))
+    gxs, txs = [gt.tensor(x) for x in xs], [torch.tensor(x) for x in xs]
+    traced = jit.trace(g_model, gxs[0])
+    replays = {"traced": jit.optimize_for_inference(traced)}
+    if _has_numba() and blas_gemv(np.float32) is not None:
+        gt.backend.set_kernels("numba")
+        replays["traced_nb"] = jit.optimize_for_inference(traced)
+        gt.backend.set_kernels("numpy")
     with gt.no_grad(), torch.no_grad():
-        # the transposed GEMV sums in another order than eager: equal to ~1e-7 relative
-        np.testing.assert_allclose(traced(gx).numpy(), g_model(gx).numpy(), rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(traced(gx).numpy(), t_model(tx).numpy(), rtol=1e-5, atol=1e-5)
-
-        def eager():
-            return g_model(gx)
-
-        def replay():
-            return traced(gx)
-
-        def torch_eager():
-            return t_model(tx)
+        for gx, tx in zip(gxs, txs):
+            # the transposed GEMV sums in another order than eager: equal to ~1e-7 relative
+            for replay in replays.values():
+                np.testing.assert_allclose(replay(gx).numpy(), g_model(gx).numpy(), rtol=1e-5,
+                                           atol=1e-6)
+                np.testing.assert_allclose(replay(gx).numpy(), t_model(tx).numpy(), rtol=1e-5,
+                                           atol=1e-5)
+        if "traced_nb" in replays:          # the compiled chain gives the NumPy replay's bits
+            assert all(np.array_equal(replays["traced_nb"](gx).numpy(),
+                                      replays["traced"](gx).numpy()) for gx in gxs)
+        candidates = {}
+        for name, replay in replays.items():
+            candidates[name] = _cycling(replay, gxs)
+        candidates["eager"] = _cycling(g_model, gxs)
+        candidates["torch"] = _cycling(t_model, txs)
         w_t = aligned_copy(g_model[1].weight.detach().numpy().T)   # as the replay keeps it
-        row, out = x.reshape(-1), np.empty(256, np.float32)
+        row, out = xs[0].reshape(-1), np.empty(256, np.float32)
 
         def gemv():                 # the floor: the first layer's GEMV alone, in NumPy
             np.dot(row, w_t, out=out)
-        times = compare({"traced": replay, "eager": eager, "torch": torch_eager, "gemv": gemv},
-                        number=2000, rounds=7, timer=time.process_time)
+        candidates["gemv"] = gemv
+        times = compare(candidates, number=2000, rounds=7, timer=time.process_time)
     print(f"threads: {threads}; medians (CPU time per call): " + ", ".join(
         f"{name} {statistics.median(ts) * 1e6:.1f} us" for name, ts in times.items()))
     report_throughput("MLP inference, batch 1: traced vs eager glasstorch", times, 3.0,
                       ours="traced", ref="eager")
     report_throughput("MLP inference, batch 1: traced glasstorch vs torch eager", times, 2.0,
                       ours="traced", ref="torch")
+    if "traced_nb" in times:
+        report_throughput("MLP inference, batch 1: traced on numba kernels vs eager glasstorch",
+                          times, 3.0, ours="traced_nb", ref="eager")
+
+
+def _threads(args):
+    """--threads N, or --threads=N (the form benchmarks/run.sh passes on); default 1."""
+    for i, a in enumerate(args):
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+        if a == "--threads" and i + 1 < len(args):
+            return int(args[i + 1])
+    return 1
+
+
+def _cycling(model, inputs):
+    """A benchmark call: model(next input), the inputs taken in turn."""
+    nxt = itertools.cycle(inputs).__next__
+
+    def call():
+        return model(nxt())
+    return call
+
+
+def _has_numba():
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ one thread count that governs it and NumPy's BLAS together (torch.set_num_thread
 
 NumPy releases the GIL inside a ufunc loop or an array copy, so evaluating one big kernel as
 a few slices on a few threads (each slice a ufunc call with `out=` on a view) runs them at
-once. Handing a slice to a thread costs ~10-30 us, so arrays below THRESHOLD bytes stay on the
-calling thread; the split is along the first axis of C-contiguous arrays, so every slice is a
-contiguous block and the result is bit-identical to the serial call (elementwise math has no
-reduction order to change).
+once. Waking the blocked pool thread costs 30-150 us on a KVM guest, so work below THRESHOLD
+bytes stays on the calling thread, and the caller runs any slice no pool thread has claimed
+yet (never waiting for a thread that is late); the split is along the first axis of
+C-contiguous arrays, so every slice is a contiguous block and the result is bit-identical to
+the serial call (elementwise math has no reduction order to change).
 
     parallel_for(n, fn)          fn(start, stop) over slices of range(n) (serial when small)
     unary(ufunc, x, out)         out = ufunc(x) in slices
@@ -17,21 +18,30 @@ reduction order to change).
 
 BLAS: numpy's OpenBLAS is found among the loaded libraries (/proc/self/maps) and its
 `openblas_set_num_threads` (under whatever symbol prefix/suffix the wheel uses) called through
-ctypes; when none is found only the pool changes.
+ctypes; when none is found only the pool changes. Its idle threads spin for at most
+2^BLAS_SPIN_EXPONENT cycles (~1.6 ms) instead of ~0.1 s, so they leave the second core to the
+pool (and to other processes) soon after each threaded GEMM.
 """
 import ctypes
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy
 
 __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
            "matmul", "THRESHOLD", "GEMM_SERIAL_MNK"]
 
-# Below this many bytes of output a kernel runs serially (measured on 2 cores: at 1 MiB a
-# float32 add on two threads takes ~0.6x the serial time, at 128 KiB it is a wash).
-THRESHOLD = 1 << 20
+# Below this many bytes of work a kernel runs serially. A split pays once the serial call takes
+# ~250 us: waking the blocked pool thread takes 30-150 us on this KVM guest, and the caller may
+# then wait for it to finish. Min of 60 calls, real-time priority (an idle core pair), serial
+# vs 2 threads: float32 add 0.5 MiB 62 vs 94 us, 1 MiB 108 vs 134-169, 2 MiB 216 vs 194-240,
+# 4 MiB 442 vs 298; a transposing copy 0.5 MiB 53 vs 86, 1 MiB 301 vs 259-283.
+THRESHOLD = 2 << 20
+# unary/binary/copy cut their (order-free) work into this many slices per thread, so a thread
+# that wakes late still finds work and the caller seldom waits for the last slice: 2 MiB add
+# 194 us with 8 slices vs 240 with 2
+_ELEMENTWISE_SLICES = 4
 
 _lock = threading.Lock()
 _pool = None
@@ -45,8 +55,9 @@ def _cpu_count():
         return os.cpu_count() or 1
 
 
-def _blas_functions():
-    """(set, get) ctypes functions of the OpenBLAS NumPy links, or (None, None)."""
+def _blas_library():
+    """NumPy's OpenBLAS (a ctypes CDLL) with its `set`/`get` thread-count functions, found
+    under whatever symbol prefix/suffix the wheel uses, or (None, None, None)."""
     paths = set()
     try:
         with open("/proc/self/maps") as f:
@@ -55,7 +66,7 @@ def _blas_functions():
                 if "openblas" in os.path.basename(path).lower():
                     paths.add(path)
     except OSError:
-        return None, None
+        return None, None, None
     for path in sorted(paths):
         try:
             lib = ctypes.CDLL(path)
@@ -68,11 +79,41 @@ def _blas_functions():
                 if setter is not None and getter is not None:
                     setter.argtypes, setter.restype = [ctypes.c_int], None
                     getter.argtypes, getter.restype = [], ctypes.c_int
-                    return setter, getter
-    return None, None
+                    return lib, setter, getter
+    return None, None, None
 
 
-_blas_set, _blas_get = _blas_functions()
+# OpenBLAS's idle worker threads spin (sched_yield in a loop) for 2^THREAD_TIMEOUT TSC cycles
+# after each threaded call before they sleep: 2^28, ~0.1 s, by default. While one spins it takes
+# the second core from glasstorch's own pool thread (a conv, BatchNorm or LSTM slice right after
+# a threaded GEMM) and from every other process. Fresh processes at 2 threads, real-time
+# priority (an idle core pair; benchmarks/README.md), 2^28 -> 2^22 (~1.6 ms at 2.6 GHz): LSTM
+# LM step 41.8-49 -> 28.0 ms (1 thread: 35), ResNet-small 407 -> 374 ms, Transformer 41-42 ->
+# 41-44 ms, MLP 1.54-1.60 -> 1.57 ms. 2^20 was as good for the LSTM but let the worker fall
+# asleep between the Transformer's GEMMs (42-44 ms); 2^4 (sleep at once) cost the MLP 1.86 ms.
+BLAS_SPIN_EXPONENT = 22
+
+
+def _limit_blas_spin(lib):
+    """Set OpenBLAS's spin time to 2^BLAS_SPIN_EXPONENT cycles unless the user chose one
+    (OPENBLAS_THREAD_TIMEOUT): the setting is read when OpenBLAS starts its threads, so they
+    are stopped here (as OpenBLAS's own fork handler does) and restart with it on the next
+    threaded call. Returns whether it was applied."""
+    read_env = getattr(lib, "openblas_read_env", None)
+    shutdown = getattr(lib, "blas_thread_shutdown_", None)
+    if read_env is None or shutdown is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return False
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(BLAS_SPIN_EXPONENT)
+    try:
+        read_env()
+    finally:
+        del os.environ["OPENBLAS_THREAD_TIMEOUT"]   # children's NumPy: their own default
+    shutdown()
+    return True
+
+
+_blas_lib, _blas_set, _blas_get = _blas_library()
+_blas_spin_limited = _blas_lib is not None and _limit_blas_spin(_blas_lib)
 _blas_threads = _blas_get() if _blas_get is not None else 1   # what OpenBLAS is set to now
 
 
@@ -94,16 +135,14 @@ def get_num_threads():
 
 def set_num_threads(n):
     """Use n threads for the pool and for BLAS (n >= 1)."""
-    global _num_threads, _pool, _blas_threads
+    global _num_threads, _blas_threads
     if not isinstance(n, int) or isinstance(n, bool):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
     with _lock:
         _num_threads = n
-        if _pool is not None:
-            _pool.shutdown(wait=True)
-            _pool = None
+        _stop_workers()
     if _blas_set is not None:
         _blas_set(n)
         _blas_threads = n
@@ -114,14 +153,31 @@ def blas_num_threads():
     return None if _blas_get is None else _blas_get()
 
 
-def _executor():
+def _workers():
+    """The queue the pool's threads take jobs from (started on first use)."""
     global _pool
     if _pool is None:
         with _lock:
             if _pool is None:
-                _pool = ThreadPoolExecutor(get_num_threads() - 1,
-                                           thread_name_prefix="glasstorch")
-    return _pool
+                jobs = queue.SimpleQueue()
+                helpers = [threading.Thread(target=_worker, args=(jobs,), daemon=True,
+                                            name=f"glasstorch_{i}")
+                           for i in range(get_num_threads() - 1)]
+                for t in helpers:
+                    t.start()
+                _pool = (jobs, helpers)
+    return _pool[0]
+
+
+def _stop_workers():
+    global _pool
+    if _pool is not None:
+        jobs, helpers = _pool
+        _pool = None
+        for _ in helpers:
+            jobs.put(None)
+        for t in helpers:
+            t.join()
 
 
 def _forget_pool():
@@ -138,19 +194,64 @@ if hasattr(os, "register_at_fork"):
 _local = threading.local()     # .inside: this thread is running a slice (no nesting)
 
 
-def _slice(fn, i, j):
-    _local.inside = True
-    try:
-        fn(i, j)
-    finally:
-        _local.inside = False
+class _Job:
+    """One parallel_for call: its slices are claimed in order by whichever thread is free,
+    the caller first. A helper that wakes late finds fewer slices (or none) left, so a call
+    never waits for a thread that has not started: at worst the caller runs every slice."""
+    __slots__ = ("fn", "bounds", "next", "busy", "errors", "lock", "waiter")
+
+    def __init__(self, fn, bounds):
+        self.fn, self.bounds, self.next, self.busy, self.errors = fn, bounds, 0, 0, []
+        self.lock, self.waiter = threading.Lock(), None
+
+    def run(self):
+        count = len(self.bounds) - 1
+        while True:
+            with self.lock:
+                i = self.next
+                if i >= count:
+                    return
+                self.next = i + 1
+                self.busy += 1
+            try:
+                self.fn(self.bounds[i], self.bounds[i + 1])
+            except BaseException as e:          # handed to the caller, which raises it
+                self.errors.append(e)
+                self.next = count               # no new slices after a failure
+            finally:
+                with self.lock:
+                    self.busy -= 1
+                    if self.busy == 0 and self.waiter is not None:
+                        self.waiter.release()
+
+    def wait(self):
+        """Block until the slices other threads claimed are done (all have been claimed)."""
+        with self.lock:
+            if self.busy == 0:
+                return
+            self.waiter = threading.Lock()
+            self.waiter.acquire()
+        self.waiter.acquire()                   # released by the last slice to finish
 
 
-def parallel_for(n, fn, nbytes, blas_serial=False):
-    """Call fn(start, stop) over contiguous slices covering range(n): one per thread when
-    nbytes (the work's size) reaches THRESHOLD, else fn(0, n) here. The calling thread runs
-    the first slice; exceptions from any slice propagate. A call from inside a slice runs
-    serially (a pool thread waiting on the pool could deadlock it).
+def _worker(jobs):
+    _local.inside = True                        # a pool thread never splits again
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        job.run()
+        job = None                              # hold no arrays (via fn) while idle
+
+
+def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
+    """Call fn(start, stop) over contiguous slices covering range(n) when nbytes (the work's
+    size) reaches THRESHOLD, else fn(0, n) here. There are `slices` slices (default: one per
+    thread), fixed by n and the thread count alone, so per-slice partial results are the same
+    whoever runs them; the calling thread runs slices too, and claims any slice a pool thread
+    has not started (a woken thread takes 30-150 us to start on this KVM guest). Exceptions
+    from any slice propagate. A call from inside a slice runs serially (a pool thread waiting
+    on the pool could deadlock it).
 
     blas_serial: the slices call BLAS themselves (a conv's chunks: im2col + GEMM each), so
     OpenBLAS runs one thread per call for the duration, instead of every small GEMM being
@@ -160,22 +261,25 @@ def parallel_for(n, fn, nbytes, blas_serial=False):
     if threads <= 1 or nbytes < THRESHOLD or getattr(_local, "inside", False):
         fn(0, n)
         return
-    bounds = [n * i // threads for i in range(threads + 1)]
-    pool = _executor()
+    count = min(n, max(threads, slices or threads))
+    job = _Job(fn, [n * i // count for i in range(count + 1)])
+    jobs = _workers()
     serial_blas = blas_serial and _blas_set is not None
     if serial_blas:
         _blas_set(1)
         _blas_threads = 1
     try:
-        futures = [pool.submit(_slice, fn, bounds[i], bounds[i + 1])
-                   for i in range(1, threads)]
+        for _ in range(threads - 1):
+            jobs.put(job)
+        _local.inside = True
         try:
-            _slice(fn, bounds[0], bounds[1])
+            job.run()
         finally:
-            for f in futures:
-                f.exception()          # wait for every slice before leaving
-        for f in futures:
-            f.result()
+            _local.inside = False
+            job.wait()                          # every claimed slice is done before leaving
+            job.fn = None                       # a late thread still holding it: no arrays
+        if job.errors:
+            raise job.errors[0]
     finally:
         if serial_blas:
             _blas_threads = get_num_threads()
@@ -225,7 +329,8 @@ def unary(ufunc, x, out=None):
                                                      and out.flags.c_contiguous):
         return ufunc(x, out=out)
     xf, of = x.reshape(-1), out.reshape(-1)
-    parallel_for(xf.size, lambda i, j: ufunc(xf[i:j], out=of[i:j]), out.nbytes)
+    parallel_for(xf.size, lambda i, j: ufunc(xf[i:j], out=of[i:j]), out.nbytes,
+                 slices=_ELEMENTWISE_SLICES * get_num_threads())
     return out
 
 
@@ -242,7 +347,8 @@ def binary(ufunc, a, b, out):
             return lambda i, j: v[i:j]
         return lambda i, j: v                       # broadcasts along the first axis
     ra, rb = rows(a), rows(b)
-    parallel_for(n, lambda i, j: ufunc(ra(i, j), rb(i, j), out=out[i:j]), out.nbytes)
+    parallel_for(n, lambda i, j: ufunc(ra(i, j), rb(i, j), out=out[i:j]), out.nbytes,
+                 slices=_ELEMENTWISE_SLICES * get_num_threads())
     return out
 
 
@@ -252,5 +358,6 @@ def copy(dst, src):
     if dst.ndim == 0 or dst.nbytes < THRESHOLD:
         numpy.copyto(dst, src)
         return dst
-    parallel_for(dst.shape[0], lambda i, j: numpy.copyto(dst[i:j], src[i:j]), dst.nbytes)
+    parallel_for(dst.shape[0], lambda i, j: numpy.copyto(dst[i:j], src[i:j]), dst.nbytes,
+                 slices=_ELEMENTWISE_SLICES * get_num_threads())
     return dst

@@ -39,14 +39,10 @@ class TracedModule:
     def __call__(self, *inputs):
         fast = self._fast
         if fast is not None and len(inputs) == 1:
-            # one input, no parameters (a frozen module): the checks in a few attribute reads
-            # (dtype by identity: NumPy's native dtypes are singletons; others take _forward)
-            x = inputs[0]
-            d = getattr(x, "_data", None)
-            if d is not None and d.shape == fast[0] and d.dtype is fast[1] and \
-                    not (x._requires_grad and STATE.enabled) and isinstance(x, Tensor):
-                out = fast[2](d)
-                return _make(out) if type(out) is _ndarray else wrap_outputs(out)
+            # one input, no parameters (a frozen module): one generated function checks the
+            # input (dtype by identity: NumPy's native dtypes are singletons), replays the graph
+            # and wraps the result; anything else it hands back to _forward
+            return fast(self, inputs[0])
         return self._forward(inputs)
 
     def forward(self, *inputs):
@@ -71,8 +67,9 @@ class TracedModule:
                               or any(t._requires_grad for t in params)):
             return self._run("tensors")(*inputs, *params)
         run = self._compiled.get("arrays") or self._run("arrays")
-        if not params and len(sig) == 1:
-            self._fast = (sig[0][0], sig[0][1], run)
+        if not params and len(sig) == 1 and self._fast is None:
+            self._fast = self._compiled.get("entry") or self._compiled.setdefault(
+                "entry", compile_graph(self.graph, "arrays", entry=sig[0]))
         if params:
             arrays += [p._data for p in params]
         out = run(*arrays)

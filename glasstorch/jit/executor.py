@@ -10,9 +10,10 @@ Two flavours of the same program:
 The generated source is kept (`fn.source`) so a learner can read what runs. Nodes of the
 "jit::" family (fusion groups, planned buffers) come from passes and bring their own callable.
 """
+from ..autograd.grad_mode import STATE
 from ..autograd.node import _NO_GRAD
 from ..backend import asarray as _asarray, ndarray as _ndarray
-from ..tensor import _make
+from ..tensor import Tensor, _make
 from .derived import DERIVED
 from .ir import Value
 
@@ -52,9 +53,15 @@ def _tensor_call(node):
     return call
 
 
-def compile_graph(graph, mode="arrays"):
+def compile_graph(graph, mode="arrays", entry=None):
     """fn(*inputs, *params) -> outputs. arrays mode takes and returns backend arrays; tensors
-    mode takes and returns Tensors."""
+    mode takes and returns Tensors.
+
+    entry=(shape, dtype) (arrays mode, one input, no parameters: a frozen module) makes instead
+    `entry(module, x)`: the module's whole fast call in one function, Tensor in and out. It
+    checks x (a Tensor of that shape and dtype, not recording autograd), runs the program on
+    x's array and wraps the result in a fresh Tensor; any other x goes to `module._forward`,
+    which checks it fully (errors, the autograd path)."""
     env = {"_asarray": _asarray}
     names = {}
 
@@ -98,11 +105,31 @@ def compile_graph(graph, mode="arrays"):
         for v in dead.get(i, ()):
             lines.append(f"    del {name(v)}")
     lines.append(f"    return {_ret(graph.outputs, name)}")
+    if entry is not None:
+        lines = _entry_lines(lines, name(graph.inputs[0]), entry, env)
     src = "\n".join(lines)
     exec(compile(src, "<glasstorch.jit graph>", "exec"), env)
-    run = env["run"]
+    run = env["entry" if entry is not None else "run"]
     run.source = src
     return run
+
+
+def _entry_lines(lines, x, sig, env):
+    """run's body inside the fast call's checks (see compile_graph): one Python frame per call
+    instead of three (module call, checks, run), the output wrapped in place."""
+    env.update({"_Tensor": Tensor, "_STATE": STATE, "_make": _make, "_wrap": wrap_outputs,
+                "_ndarray": _ndarray, "_in_shape": tuple(sig[0]), "_in_dtype": sig[1]})
+    body = ["        " + ln for ln in lines[1:-1]]
+    out = lines[-1].strip()[len("return "):]
+    return ["def entry(module, x):",
+            "    if type(x) is _Tensor:",
+            f"        {x} = x._data",
+            f"        if {x}.shape == _in_shape and {x}.dtype is _in_dtype and "
+            "not (x._requires_grad and _STATE.enabled):",
+            *body,
+            f"            _out = {out}",
+            "            return _make(_out) if type(_out) is _ndarray else _wrap(_out)",
+            "    return module._forward((x,))"]
 
 
 def _inline(n, i, mode, name, env):

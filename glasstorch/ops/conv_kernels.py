@@ -3,14 +3,21 @@ argument checks): forward, transposed forward and weight gradient of an N-d conv
 NCHW arrays, as im2col + GEMM over chunks of the batch, with the special cases
 
     1x1 kernels (any stride)   one GEMM per sample on (C, H*W), no im2col, no transposes
+    >= 256 output pixels       (one group) per-sample columns, each GEMM writing its sample's
+                               output in place; smaller outputs use batch-last columns
     stride-1 transposed conv   (= a conv's input gradient) a conv with the flipped kernel
                                when that copies no more columns than col2im would add back
+    other transposed 2-d convs (a strided conv's input gradient) on the channels-last
+                               kernels (conv_kernels_nhwc.py), the result made contiguous
     2 threads                  the chunks (im2col + one-thread GEMM + copy out) split over the
                                pool in backend/threads.py; weight gradients summed per thread
 
 A geometry is a tuple of (kernel, stride, dilation, padding_before) per spatial dim.
 """
+import threading
+
 from ..backend import xp as _xp, cpu_kernels as _k, memory as _mem, threads as _threads
+from . import conv_kernels_nhwc as _nhwc
 
 __all__ = ["conv_forward", "conv_t_forward", "weight_grad"]
 
@@ -28,9 +35,10 @@ def _prod(xs):
 _CHUNK_BYTES = 2 << 20
 
 
-def _batch_chunks(n, sample_bytes):
-    """Slices covering range(n), each holding about _CHUNK_BYTES of columns (>= 1 sample)."""
-    step = max(1, _CHUNK_BYTES // max(sample_bytes, 1))
+def _batch_chunks(n, sample_bytes, chunk_bytes=None):
+    """Slices covering range(n), each holding about chunk_bytes (default _CHUNK_BYTES) of
+    columns (>= 1 sample)."""
+    step = max(1, (chunk_bytes or _CHUNK_BYTES) // max(sample_bytes, 1))
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
@@ -39,9 +47,9 @@ def _batch_chunks(n, sample_bytes):
 # every small chunk GEMM inside OpenBLAS instead gained ~1.1x; chunks in parallel also overlap
 # the copies. Weight gradients are summed per thread, then in chunk order.
 
-def _per_chunk(n, sample_bytes, fn):
+def _per_chunk(n, sample_bytes, fn, chunk_bytes=None):
     """fn(slice) for every chunk of range(n), the chunks spread over the thread pool."""
-    chunks = _batch_chunks(n, sample_bytes)
+    chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
     _threads.parallel_for(len(chunks), lambda i, j: [fn(c) for c in chunks[i:j]],
                           n * sample_bytes, blas_serial=True)
 
@@ -51,10 +59,10 @@ def _per_samples(n, fn, nbytes):
     _threads.parallel_for(n, lambda i, j: fn(slice(i, j)), nbytes, blas_serial=True)
 
 
-def _sum_per_chunk(n, sample_bytes, fn, zero):
+def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None):
     """The sum over the chunks of range(n) of fn(slice): partial sums per thread, added in
     order (so the result depends on the thread count only through rounding)."""
-    chunks = _batch_chunks(n, sample_bytes)
+    chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
     parts = {}
 
     def run(i, j):
@@ -72,6 +80,7 @@ def _sum_per_chunk(n, sample_bytes, fn, zero):
 
 
 _FLIP = True     # stride-1 input gradients as flipped-kernel convolutions (tests switch it)
+_NHWC_STRIDED = True    # other transposed convs on the channels-last kernels (tests switch it)
 
 
 def _pointwise(geometry, groups):
@@ -97,6 +106,8 @@ def conv_forward(x, w, geometry, groups, out):
         _per_samples(N, lambda n: _xp.matmul(w.reshape(O, C), xs[n], out=y[n]), y.nbytes)
         return y.reshape((N, O) + tuple(out))
     K, P = C // G * _prod(w.shape[2:]), _prod(out)
+    if G == 1 and _PER_SAMPLE and P >= _PER_SAMPLE_MIN_P:
+        return _forward_per_sample(x, w.reshape(O, K), geometry, out)
     wm = w.reshape(G, O // G, K)
     y = _mem.empty((N, O) + tuple(out), x.dtype)
 
@@ -141,6 +152,13 @@ def conv_t_forward(x, w, geometry, groups, out):
                                    + (slice(None, None, -1),) * len(kshape)]
         geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)
         return conv_forward(x, _xp.ascontiguousarray(flipped), geo, 1, out)
+    # strided 2-d (a stride-2 conv's input gradient): the channels-last kernel's GEMM + col2im
+    # adds runs of C values where the NCHW col2im adds runs of n (batch-last) values; with
+    # the transposes in and out it still wins: ResNet-small's 32->64 3x3 stride-2 input
+    # gradient 20-21 -> ~14 ms, 64->128 10-11 -> ~9 ms (1 thread, batch 64)
+    if _NHWC_STRIDED and G == 1 and len(kshape) == 2 \
+            and _nhwc.takes(x, w, (Cin, Cout_g), geometry, 1):
+        return _xp.ascontiguousarray(_nhwc.conv_t_forward(x, w, geometry, out))
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
 
@@ -165,6 +183,8 @@ def weight_grad(a, b, geometry, groups):
             am[n], bm[n].swapaxes(1, 2)).sum(0), _xp.zeros((A, B), a.dtype))
         return gw.reshape((A, B) + kshape)
     Ka, Kb, Sa = A // G, B // G * _prod(kshape), a.shape[2:]
+    if G == 1 and _PER_SAMPLE and _prod(Sa) >= _PER_SAMPLE_MIN_P:
+        return _weight_grad_per_sample(a, b, geometry).reshape((A, B) + kshape)
 
     def chunk(n):
         cols = _k.im2col(b[n], geometry, Sa)                      # (B, *k, *Sa, n)
@@ -175,3 +195,144 @@ def weight_grad(a, b, geometry, groups):
     gw = _sum_per_chunk(a.shape[0], G * Kb * _prod(Sa) * a.itemsize, chunk,
                         _xp.zeros((G, Kb, Ka), a.dtype))
     return gw.swapaxes(-1, -2).reshape((A, B // G) + kshape)
+
+
+# ---- one group: per-sample columns (the default NCHW path) -------------------------------
+# A chunk of m samples gets its columns as (m, K, P), K = C*prod(k), P = prod(out): then
+# W (O, K) @ cols[i] is sample i's (O, P) output, so the GEMMs write y in place
+# (np.matmul(..., out=y[chunk])) and nothing is transposed in or out (the batch-last path
+# above transposes x into (C, *S, n) and every result back). The weight gradient takes the
+# columns as (K, m, P) and the chunk's gy as (A, m, P): one GEMM with an m*P-long sum.
+# Padding goes into a per-thread canvas, the columns into a per-thread buffer (no allocation
+# per chunk). Measured (1 thread, batch 64, CPU ms per call, ResNet-small's 3x3 convs
+# forward: batch-last -> per-sample): stem 5.1 -> 1.8, 32->32 24.2 -> 19.7, 32->64 stride 2
+# 13.8 -> 9.5, 64->64 18.6 -> 15.5, 64->128 stride 2 8.9 -> 8.4, 128->128 at 8x8 equal.
+_PER_SAMPLE = True       # tests switch it off to reach the batch-last path
+_SAMPLE_CHUNK_BYTES = 1 << 19   # 512 KiB of columns: 256 KiB to 2 MiB all within ~5%
+# Outputs of fewer pixels (ResNet-small's 8x8 stages) keep the batch-last path: their
+# per-sample GEMMs are narrow (N = P) and the short rows of their columns copy slowly;
+# measured 128->128 at 8x8 fwd / weight grad 13.0 / 12.7 ms batch-last, 16.6 / 20.5
+# per-sample, 14.7-15.8 / 14.3-15.7 with several samples' columns side by side in one GEMM.
+_PER_SAMPLE_MIN_P = 256
+# Few output channels: OpenBLAS multiplies small products (up to ~1M multiply-adds) without
+# packing its operands, much faster for a 32-row W: each sample's output is then computed in
+# blocks of a few rows, W (O, K) @ cols (K, rows*W_out), written straight into y. Measured
+# (1 thread, batch 64, CPU ms, fwd): 32->32 3x3 at 32x32 21 -> 15.8 (blocks of 32 or 64
+# pixels; 128: 21.8), stem equal; 64->64 at 16x16 gets worse with blocks of 32 (15.9 -> 20)
+# so blocks stay within _SMALL_GEMM and hold >= _MIN_BLOCK pixels.
+_SMALL_GEMM = 1 << 20
+_MIN_BLOCK = 32
+
+_local = threading.local()
+
+
+def _scratch(name, shape, dtype):
+    """This thread's work buffer `name` (64-byte aligned, grown as needed) viewed as shape:
+    the kernels below fill and consume it within one chunk."""
+    nbytes = _prod(shape) * _xp.dtype(dtype).itemsize
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None:
+        bufs = _local.bufs = {}
+    buf = bufs.get(name)
+    if buf is None or buf.nbytes < nbytes:
+        buf = bufs[name] = _mem.empty(max(nbytes, 1), _xp.uint8)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
+def _padded(x, geometry, out):
+    """x (m, C, *S) zero-padded so that every window position read is inside: this thread's
+    canvas (m, C, *span) with x at offset padding_before, or x itself when nothing pads."""
+    size = x.shape[2:]
+    span = tuple(max((o - 1) * s + (k - 1) * d + 1 if o else 0, p + n)
+                 for o, (k, s, d, p), n in zip(out, geometry, size))
+    if span == tuple(size) and not any(g[3] for g in geometry):
+        return x
+    canvas = _scratch("canvas", x.shape[:2] + span, x.dtype)
+    lead = (slice(None), slice(None))
+    inner = tuple(slice(g[3], g[3] + n) for g, n in zip(geometry, size))
+    for i, sl in enumerate(inner):         # only the border is zeroed
+        canvas[lead + inner[:i] + (slice(0, sl.start),)] = 0
+        canvas[lead + inner[:i] + (slice(sl.stop, None),)] = 0
+    canvas[lead + inner] = x
+    return canvas
+
+
+def _sample_columns(x, geometry, out, batch_inner, rows=0):
+    """The columns of x (m, C, *S) in this thread's buffer: (m, C*k, P), cols[i, (c, j..),
+    o..] = x_pad[i, c, o*s + j*d ..]; batch_inner: (C*k, m*P), the samples inside; rows:
+    (m, B, C*k, P/B), each sample's output in B blocks of `rows` rows (out[0] = B * rows)."""
+    xp = _padded(x, geometry, out)
+    st = xp.strides
+    m, C = x.shape[:2]
+    kshape = tuple(g[0] for g in geometry)
+    kst = tuple(st[2 + i] * g[2] for i, g in enumerate(geometry))
+    ost = tuple(st[2 + i] * g[1] for i, g in enumerate(geometry))
+    K, P = C * _prod(kshape), _prod(out)
+    if batch_inner:
+        shape, strides = (C,) + kshape + (m,) + tuple(out), (st[1],) + kst + (st[0],) + ost
+    elif rows:
+        shape = (m, out[0] // rows, C) + kshape + (rows,) + tuple(out[1:])
+        strides = (st[0], ost[0] * rows, st[1]) + kst + ost
+    else:
+        shape, strides = (m, C) + kshape + tuple(out), (st[0], st[1]) + kst + ost
+    cols = _scratch("cols", shape, x.dtype)
+    _xp.copyto(cols, _xp.lib.stride_tricks.as_strided(xp, shape, strides, writeable=False))
+    if rows:
+        return cols.reshape(m, out[0] // rows, K, P * rows // out[0])
+    return cols.reshape((K, m * P) if batch_inner else (m, K, P))
+
+
+def _block_rows(ok, out):
+    """Rows of output per GEMM block (0: one GEMM per sample): the most rows whose product
+    (O*K multiply-adds per pixel) stays within _SMALL_GEMM, blocks of >= _MIN_BLOCK pixels."""
+    row = _prod(out[1:])
+    best = 0
+    for r in range(1, out[0]):
+        if out[0] % r == 0 and r * row >= _MIN_BLOCK and r * row * ok <= _SMALL_GEMM:
+            best = r
+    return best
+
+
+def _forward_per_sample(x, wm, geometry, out):
+    """y (N, O, *out) = wm (O, K) @ columns, one GEMM per sample written into y."""
+    N = x.shape[0]
+    O, K = wm.shape
+    y = _mem.empty((N, O) + tuple(out), x.dtype)
+    P = _prod(out)
+    if not y.size:
+        return y
+    y3 = y.reshape(N, O, P)
+    rows = _block_rows(O * K, out)
+    if rows:
+        B = out[0] // rows
+
+        def blocks(n):
+            m = n.stop - n.start
+            _xp.matmul(wm, _sample_columns(x[n], geometry, out, False, rows),
+                       out=y3[n].reshape(m, O, B, P // B).transpose(0, 2, 1, 3))
+        _per_chunk(N, K * P * x.itemsize, blocks, _SAMPLE_CHUNK_BYTES)
+        return y
+    _per_chunk(N, K * P * x.itemsize, lambda n: _xp.matmul(
+        wm, _sample_columns(x[n], geometry, out, False), out=y3[n]), _SAMPLE_CHUNK_BYTES)
+    return y
+
+
+def _weight_grad_per_sample(a, b, geometry):
+    """gW (A, B*k) = sum over chunks of a (A, m*P) @ columns(b) (B*k, m*P)^T."""
+    N, A = a.shape[:2]
+    Sa = a.shape[2:]
+    P, K = _prod(Sa), b.shape[1] * _prod(g[0] for g in geometry)
+
+    def chunk(n):
+        m = n.stop - n.start
+        cols = _sample_columns(b[n], geometry, Sa, True)
+        if m == 1:
+            am = a[n.start].reshape(A, P)
+        else:
+            am = _scratch("gy", (A, m, P), a.dtype)
+            _xp.copyto(am, a[n].reshape(m, A, P).transpose(1, 0, 2))
+        # (cols @ a^T)^T: this order runs faster in OpenBLAS than a @ cols^T (O = 32: ~1.3x)
+        return cols @ am.reshape(A, m * P).T
+    gw = _sum_per_chunk(N, K * P * a.itemsize, chunk, _xp.zeros((K, A), a.dtype),
+                        _SAMPLE_CHUNK_BYTES)
+    return _xp.ascontiguousarray(gw.T)

@@ -175,3 +175,146 @@ def test_gemm_bits_same_at_1_and_2_blas_threads(shape, restore):
             results.append([np.matmul(a, b), np.matmul(a, b[:, :1].T.T), np.matmul(b.T, a.T)])
         for one, two in zip(*results):
             np.testing.assert_array_equal(one, two)
+
+
+# --- the pool's scheduling policy (no timings: which thread runs what, and when it waits) ---
+
+def _stalled_pool(monkeypatch):
+    """A pool whose thread never starts: jobs are queued for nobody."""
+    import queue
+    nobody = queue.SimpleQueue()
+    monkeypatch.setattr(threads, "_workers", lambda: nobody)
+    return nobody
+
+
+def test_caller_runs_slices_no_thread_has_claimed(monkeypatch, restore):
+    """A pool thread that is late (asleep, or its core busy) is never waited for: the caller
+    claims every slice nobody started, in order, with the partition fixed by n and slices."""
+    threads.set_num_threads(2)
+    jobs = _stalled_pool(monkeypatch)
+    seen = []
+    threads.parallel_for(10, lambda i, j: seen.append((i, j)), 1 << 30)
+    assert seen == [(0, 5), (5, 10)]
+    seen.clear()
+    threads.parallel_for(10, lambda i, j: seen.append((i, j)), 1 << 30, slices=4)
+    assert seen == [(0, 2), (2, 5), (5, 7), (7, 10)]
+    job = jobs.get_nowait()                    # the late thread finds nothing left to run
+    job.run()
+    assert len(seen) == 4
+
+
+def test_claimed_slices_are_waited_for(restore):
+    """Every slice is done when parallel_for returns, whichever thread ran it."""
+    import threading
+    import time
+    threads.set_num_threads(2)
+    done, names = [], set()
+
+    def slow(i, j):
+        names.add(threading.current_thread().name)
+        time.sleep(0.02)
+        done.append((i, j))
+    for _ in range(3):
+        done.clear()
+        threads.parallel_for(8, slow, 1 << 30, slices=8)
+        assert sorted(done) == [(k, k + 1) for k in range(8)]
+    assert "MainThread" in names
+
+
+def test_error_in_callers_slice_waits_then_raises(restore):
+    import time
+    threads.set_num_threads(2)
+    finished = []
+
+    def fn(i, j):
+        if i == 0:
+            time.sleep(0.01)
+            raise KeyError("first slice")
+        time.sleep(0.05)
+        finished.append(i)
+    with pytest.raises(KeyError, match="first slice"):
+        threads.parallel_for(2, fn, 1 << 30)
+    assert finished in ([], [1])    # a slice a pool thread claimed ran to its end
+
+
+def test_small_work_and_one_thread_stay_serial(monkeypatch, restore):
+    """Below THRESHOLD bytes, at 1 thread, or inside a slice: one call fn(0, n), no queueing."""
+    _stalled_pool(monkeypatch)
+    calls = []
+    threads.set_num_threads(2)
+    threads.parallel_for(10, lambda i, j: calls.append((i, j)), threads.THRESHOLD - 1)
+    threads.set_num_threads(1)
+    threads.parallel_for(10, lambda i, j: calls.append((i, j)), 1 << 30)
+    threads.set_num_threads(2)
+    threads.parallel_for(
+        2, lambda i, j: threads.parallel_for(10, lambda a, b: calls.append((a, b)), 1 << 30),
+        1 << 30)
+    assert calls == [(0, 10), (0, 10), (0, 10), (0, 10)]
+
+
+def test_threshold_is_the_measured_break_even():
+    """benchmarks/README.md (threads): a split pays from ~250 us of serial work, ~2 MiB of a
+    float32 add on this guest; below, the wake-up of the pool thread costs more than it saves."""
+    assert threads.THRESHOLD == 2 << 20
+    assert threads.GEMM_SERIAL_MNK == 1 << 21
+
+
+def test_elementwise_helpers_cut_finer_slices(monkeypatch, restore):
+    monkeypatch.setattr(threads, "THRESHOLD", 64)
+    threads.set_num_threads(2)
+    parts = []
+    real = threads.parallel_for
+
+    def spy(n, fn, nbytes, blas_serial=False, slices=None):
+        parts.append(slices)
+        return real(n, fn, nbytes, blas_serial, slices)
+    monkeypatch.setattr(threads, "parallel_for", spy)
+    a = np.arange(4096, dtype=np.float32)
+    np.testing.assert_array_equal(threads.unary(np.negative, a), -a)
+    assert parts == [threads._ELEMENTWISE_SLICES * 2]
+
+
+def test_set_num_threads_replaces_the_pool_threads(restore):
+    import threading
+    threads.set_num_threads(3)
+    threads.parallel_for(6, lambda i, j: None, 1 << 30)
+    alive = lambda: sum(t.name.startswith("glasstorch_") and t.is_alive()  # noqa: E731
+                        for t in threading.enumerate())
+    assert alive() == 2
+    threads.set_num_threads(1)
+    assert alive() == 0
+    threads.set_num_threads(2)
+    threads.parallel_for(6, lambda i, j: None, 1 << 30)
+    assert alive() == 1
+
+
+@blas_only
+def test_openblas_spin_limited_at_import():
+    """OpenBLAS's idle threads spin ~1.6 ms (2^22 cycles), not ~0.1 s, after a threaded call;
+    the setting does not leak into the environment (children keep their own default)."""
+    import os
+    if threads._blas_lib is not None and hasattr(threads._blas_lib, "openblas_read_env"):
+        assert threads._blas_spin_limited
+        assert threads._blas_lib.openblas_thread_timeout() == threads.BLAS_SPIN_EXPONENT
+    assert "OPENBLAS_THREAD_TIMEOUT" not in os.environ or not threads._blas_spin_limited
+
+
+@blas_only
+def test_openblas_spin_left_to_the_user(tmp_path):
+    """A user's OPENBLAS_THREAD_TIMEOUT wins; GEMMs after the restart are still right."""
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np; from glasstorch.backend import threads as t; "
+            "a = np.arange(512 * 512, dtype=np.float64).reshape(512, 512) % 7; "
+            "ok = np.array_equal(a @ a, np.einsum('ij,jk->ik', a, a)); "
+            "print(t._blas_spin_limited, t._blas_lib.openblas_thread_timeout(), ok)")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2")
+    env.pop("OPENBLAS_THREAD_TIMEOUT", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["True", str(threads.BLAS_SPIN_EXPONENT), "True"]
+    env["OPENBLAS_THREAD_TIMEOUT"] = "9"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "9", "True"]

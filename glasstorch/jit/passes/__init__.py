@@ -7,6 +7,7 @@
     fusion.py         chains of elementwise ops run as one group with preallocated out= buffers
     layout.py         batch-1 linear layers keep W^T C-contiguous (the faster GEMV orientation)
     memory.py         static memory planning: intermediates get pooled buffers by liveness
+    gemv_chain.py     with numba kernels selected: batch-1 Linear/ReLU runs as one compiled call
 
 `freeze` turns parameters into constants (so folding can see them); `optimize_for_inference`
 runs the inference pipeline on a copy of a TracedModule.
@@ -17,10 +18,12 @@ from .dce import eliminate_dead_code
 from .fold_bn import fold_batch_norm
 from .fusion import fuse_elementwise
 from .layout import transpose_gemv_weights
+from .gemv_chain import chain_gemvs
 from .memory import plan_memory
 
 __all__ = ["eliminate_dead_code", "fold_constants", "eliminate_common_subexpressions",
-           "fold_batch_norm", "fuse_elementwise", "transpose_gemv_weights", "plan_memory", "freeze",
+           "fold_batch_norm", "fuse_elementwise", "transpose_gemv_weights", "plan_memory",
+           "chain_gemvs", "freeze",
            "optimize_for_inference", "DEFAULT"]
 
 
@@ -38,9 +41,13 @@ def freeze(traced):
 
 
 def optimize_for_inference(traced, passes=None):
-    """freeze, then run `passes` (default: all inference passes) in order."""
+    """freeze, then run `passes` (default: all inference passes, plus chain_gemvs when the
+    numba kernels are selected: backend.set_kernels("numba")) in order."""
+    from ...backend import get_kernels
     frozen = freeze(traced)
-    for p in passes if passes is not None else DEFAULT:
+    if passes is None:
+        passes = DEFAULT + ([chain_gemvs] if get_kernels() == "numba" else [])
+    for p in passes:
         p(frozen.graph)
     frozen.invalidate()
     return frozen
