@@ -19,7 +19,7 @@ the serial call (elementwise math has no reduction order to change).
 BLAS: numpy's OpenBLAS is found among the loaded libraries (/proc/self/maps) and its
 `openblas_set_num_threads` (under whatever symbol prefix/suffix the wheel uses) called through
 ctypes; when none is found only the pool changes. Its idle threads spin for at most
-2^BLAS_SPIN_EXPONENT cycles (~1.6 ms) instead of ~0.1 s, so they leave the second core to the
+2^BLAS_SPIN_EXPONENT cycles (~0.4 ms) instead of ~0.1 s, so they leave the second core to the
 pool (and to other processes) soon after each threaded GEMM.
 """
 import ctypes
@@ -85,13 +85,14 @@ def _blas_library():
 
 # OpenBLAS's idle worker threads spin (sched_yield in a loop) for 2^THREAD_TIMEOUT TSC cycles
 # after each threaded call before they sleep: 2^28, ~0.1 s, by default. While one spins it takes
-# the second core from glasstorch's own pool thread (a conv, BatchNorm or LSTM slice right after
-# a threaded GEMM) and from every other process. Fresh processes at 2 threads, real-time
-# priority (an idle core pair; benchmarks/README.md), 2^28 -> 2^22 (~1.6 ms at 2.6 GHz): LSTM
-# LM step 41.8-49 -> 28.0 ms (1 thread: 35), ResNet-small 407 -> 374 ms, Transformer 41-42 ->
-# 41-44 ms, MLP 1.54-1.60 -> 1.57 ms. 2^20 was as good for the LSTM but let the worker fall
-# asleep between the Transformer's GEMMs (42-44 ms); 2^4 (sleep at once) cost the MLP 1.86 ms.
-BLAS_SPIN_EXPONENT = 22
+# the second core from glasstorch's own pool thread (a conv, BatchNorm, LSTM or attention slice
+# right after a threaded GEMM: the woken pool thread queues behind the caller) and from every
+# other process. Fresh processes at 2 threads, real-time priority (an idle core pair;
+# benchmarks/README.md), 2^28 -> 2^20 (~0.4 ms at 2.6 GHz): LSTM LM step 41.8-49 -> 25-28 ms
+# (1 thread: 35), ResNet-small 407-445 -> 342-365 ms, Transformer 40.5-42.4 -> 39.4-41.7 ms,
+# MLP 1.54-1.60 -> 1.52-1.58 ms. 2^22 was no better anywhere (ResNet 354-374 ms); 2^4 (sleep
+# at once) made every threaded GEMM wake the worker: MLP 1.86 ms.
+BLAS_SPIN_EXPONENT = 20
 
 
 def _limit_blas_spin(lib):
