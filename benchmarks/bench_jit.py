@@ -13,7 +13,7 @@ gemv_chain.py: the whole MLP in one compiled call, the same bits as the NumPy re
 glasstorch runs on its default kernels either way (its MLP uses none of the numba kernels).
 Every candidate gets a different input each call (8 inputs in turn), and the replays' outputs
 are checked against eager on all of them first.
-Run: benchmarks/run.sh bench_jit  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
+Run: benchmarks/run.sh bench_jit [--threads=2]  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
 BLAS thread for both frameworks: batch 1 is latency, and a second thread costs CPU time)
 """
 import itertools
@@ -38,7 +38,7 @@ def mlp(lib):
 
 def main():
     environment_report()
-    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
+    threads = _threads(sys.argv[1:])
     torch.set_num_threads(threads)
     gt.set_num_threads(threads)     # NumPy's BLAS and glasstorch's own pool
     rng = np.random.default_rng(0)
@@ -84,6 +84,16 @@ def main():
     if "traced_nb" in times:
         report_throughput("MLP inference, batch 1: traced on numba kernels vs eager glasstorch",
                           times, 3.0, ours="traced_nb", ref="eager")
+
+
+def _threads(args):
+    """--threads N, or --threads=N (the form benchmarks/run.sh passes on); default 1."""
+    for i, a in enumerate(args):
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+        if a == "--threads" and i + 1 < len(args):
+            return int(args[i + 1])
+    return 1
 
 
 def _cycling(model, inputs):

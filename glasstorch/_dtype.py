@@ -106,8 +106,9 @@ def set_default_dtype(d):
     _default[0] = d
 
 
-def promote_types(a, b):
-    """The smallest dtype both `a` and `b` convert to, by PyTorch's table."""
+def promote_types(type1, type2):
+    """The smallest dtype both `type1` and `type2` convert to, by PyTorch's table."""
+    a, b = type1, type2
     if a is b:
         return a
     if a.category != b.category:

@@ -3,7 +3,8 @@ _families.py tables): the random in-place fills cauchy_ / geometric_ / log_norma
 fill_diagonal_, sum_to_size, dim_order, module_load, as_strided / as_strided_ (the view is
 ops/strided_extra.py's), the in-place view changes t_ / transpose_ / squeeze_ / swapaxes_ /
 swapdims_, resize_ / resize_as_ (and the deprecated
-out-of-place resize / resize_as), and nonzero_static (also torch's).
+out-of-place resize / resize_as), nonzero_static (also torch's), and to_dense (every glasstorch
+tensor is dense: the gradient of gather(sparse_grad=True) or Embedding(sparse=True) too).
 `install(namespace, Tensor)` adds them at import (never overriding)."""
 import math
 
@@ -202,10 +203,17 @@ def resize_as(self, tensor):
     return resize(self, tuple(tensor.shape))
 
 
+def to_dense(self, dtype=None, *, masked_grad=None):
+    """The tensor itself, as torch's to_dense of a strided tensor (`dtype`: a converted copy).
+    glasstorch has no sparse tensors: code written for torch's sparse gradients
+    (`x.grad.to_dense()`) runs unchanged on the dense gradients glasstorch gives."""
+    return self if dtype is None or dtype == self.dtype else self.to(dtype)
+
+
 def install(namespace, tensor_cls):
     for fn in (cauchy_, geometric_, log_normal_, fill_diagonal_, sum_to_size, dim_order,
                nonzero_static, module_load, t_, as_strided, as_strided_, transpose_, squeeze_,
-               swapaxes_, swapdims_, resize_, resize_as_, resize, resize_as):
+               swapaxes_, swapdims_, resize_, resize_as_, resize, resize_as, to_dense):
         if not hasattr(tensor_cls, fn.__name__):
             setattr(tensor_cls, fn.__name__, fn)
     namespace.setdefault("nonzero_static", nonzero_static)

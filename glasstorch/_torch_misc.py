@@ -15,7 +15,7 @@ from . import _dtype
 from .backend import xp as _xp
 from .tensor import Tensor, _make
 
-__all__ = ["is_autocast_enabled", "set_autocast_enabled", "is_autocast_cpu_enabled",
+__all__ = ["result_type", "is_autocast_enabled", "set_autocast_enabled", "is_autocast_cpu_enabled",
            "set_autocast_cpu_enabled", "get_autocast_dtype", "set_autocast_dtype",
            "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "get_autocast_gpu_dtype",
            "set_autocast_gpu_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
@@ -329,3 +329,15 @@ def thread_safe_generator():
         rng = getattr(info, "rng", None)
         return getattr(rng, "torch_generator", None)
     return None
+
+
+def result_type(tensor=None, other=None, *, scalar=None, scalar1=None, scalar2=None):
+    """torch.result_type of two operands (tensors or numbers), with torch's keyword names:
+    (tensor, other), (scalar, tensor) or (scalar1, scalar2); _dtype.result_type does the work."""
+    from ._dtype import result_type as _result_type
+    operands = [x for x in (tensor, other, scalar, scalar1, scalar2) if x is not None]
+    if len(operands) != 2:
+        raise TypeError("result_type() received an invalid combination of arguments: expected "
+                        "(Tensor tensor, Tensor other), (Tensor tensor, Number other), (Number "
+                        "scalar, Tensor tensor) or (Number scalar1, Number scalar2)")
+    return _result_type(*operands)

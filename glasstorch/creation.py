@@ -125,17 +125,21 @@ def _np_dtype(dtype):
     return (dtype or _dtype.get_default_dtype()).np
 
 
-def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, pin_memory=False):
     """A tensor of the given size (ints or one sequence) filled with 0; the default float
     dtype unless dtype is given."""
     check_device(device)
+    _layout.check_options("zeros", layout, pin_memory)
     return _finish(_xp.zeros(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
-def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None, pin_memory=False):
     """A tensor of the given size (ints or one sequence) filled with 1; the default float
     dtype unless dtype is given. torch.ones(2, 3) and torch.ones((2, 3)) are the same."""
     check_device(device)
+    _layout.check_options("ones", layout, pin_memory)
     return _finish(_xp.ones(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -147,9 +151,11 @@ def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memor
     return _finish(_xp.empty(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None, pin_memory=False):
     """torch: the dtype is inferred from fill_value (bool, int64 or the default float)."""
     check_device(device)
+    _layout.check_options("full", layout, pin_memory)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -158,20 +164,27 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
                             fill_value, dtype=dtype.np), requires_grad)
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
     """A 0-dim tensor holding s (the default float dtype unless dtype is given)."""
+    check_device(device)
+    _layout.check_options("scalar_tensor", layout, pin_memory)
     return full((), s, dtype=dtype or _dtype.get_default_dtype(), requires_grad=requires_grad)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, layout=None,
+        pin_memory=False):
     """The n x m (m defaults to n) matrix with ones on the diagonal, zeros elsewhere."""
     check_device(device)
+    _layout.check_options("eye", layout, pin_memory)
     return _finish(_xp.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
+           layout=None, pin_memory=False):
     """Values in [start, end) spaced by step; int64 when all of them are ints (torch)."""
     check_device(device)
+    _layout.check_options("arange", layout, pin_memory)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -226,9 +239,11 @@ def _fma(a, b, c):
     return s + (t + e)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
     """steps values evenly spaced from start to end, both included."""
     check_device(device)
+    _layout.check_options("linspace", layout, pin_memory)
     dtype = dtype or _dtype.get_default_dtype()
     arr = _xp.linspace(start, end, steps, dtype=_xp.float64)
     # torch fills the second half from the end (symmetric rounding); float64 math then cast
@@ -240,8 +255,11 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(arr.astype(dtype.np), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
     """steps values base ** x for x evenly spaced from start to end, both included."""
+    check_device(device)
+    _layout.check_options("logspace", layout, pin_memory)
     lin = linspace(start, end, steps, dtype=_dtype.float64)._data
     dtype = dtype or _dtype.get_default_dtype()
     return _finish((base ** lin).astype(dtype.np), requires_grad)

@@ -8,6 +8,7 @@ import builtins
 
 from . import _dtype, _random_args
 from ._device import check_device
+from ._layout import check_options
 from .backend import xp as _xp
 from .tensor import Tensor, _make
 
@@ -97,26 +98,31 @@ def _finish(arr, requires_grad):
     return t
 
 
-def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False,
+         layout=None, pin_memory=False):
     """Uniform on [0, 1)."""
     check_device(device)
+    check_options("rand", layout, pin_memory)
     dtype = _float(dtype)
     arr = _rng(generator).random(_size(shape, size), dtype=_xp.float64).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
-def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False,
+          layout=None, pin_memory=False):
     """Standard normal."""
     check_device(device)
+    check_options("randn", layout, pin_memory)
     dtype = _float(dtype)
     arr = _rng(generator).standard_normal(_size(shape, size)).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
+            requires_grad=False, layout=None, pin_memory=False):
     """Integers uniform on [low, high); `randint(high, size)` or `randint(low, high, size)`."""
     check_device(device)
+    check_options("randint", layout, pin_memory)
     if size is None:              # randint(10, (3,)): the first argument is `high`
         low, high, size = 0, low, high
     elif high is None:            # randint(10, size=(3,))
@@ -133,15 +139,19 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     return _finish(arr, requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, layout=None,
+             pin_memory=False):
     check_device(device)
+    check_options("randperm", layout, pin_memory)
     dtype = dtype or _dtype.int64
     return _finish(_rng(generator).permutation(n).astype(dtype.np), requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False):
+           requires_grad=False, layout=None, pin_memory=False):
     """normal(mean, std) with tensor or float mean/std (broadcast), or with `size`."""
+    check_device(device)
+    check_options("normal", layout, pin_memory)
     rng = _rng(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
@@ -199,21 +209,31 @@ def poisson(input, generator=None):
     return _make(_rng(generator).poisson(input._data).astype(input._data.dtype))
 
 
-def rand_like(input, *, dtype=None, requires_grad=False, generator=None):
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                generator=generator)
+def rand_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, memory_format=None, generator=None):
+    from .creation import _laid_out, _like_options
+    _like_options("rand_like", device, layout, pin_memory)
+    return _laid_out(rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                          generator=generator), input, memory_format)
 
 
-def randn_like(input, *, dtype=None, requires_grad=False, generator=None):
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                 generator=generator)
+def randn_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+               requires_grad=False, memory_format=None, generator=None):
+    from .creation import _laid_out, _like_options
+    _like_options("randn_like", device, layout, pin_memory)
+    return _laid_out(randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                           generator=generator), input, memory_format)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, generator=None):
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 pin_memory=False, requires_grad=False, memory_format=None, generator=None):
+    from .creation import _laid_out, _like_options
+    _like_options("randint_like", device, layout, pin_memory)
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   generator=generator)
+    return _laid_out(randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                             generator=generator, requires_grad=requires_grad),
+                     input, memory_format)
 
 
 # ---- in-place fills (Tensor.uniform_ & co; nn.init builds on these) ------------------------

@@ -11,7 +11,7 @@ through a view bumps the base's version too (PyTorch's semantics; see ops/_inpla
 import builtins
 
 from . import _dtype
-from ._layout import strided as _strided
+from ._layout import check_options as _check_layout, strided as _strided
 from ._device import CPU, check_device, device as _device
 from .backend import xp as _xp, ndarray as _ndarray
 from .autograd.grad_mode import STATE
@@ -291,18 +291,29 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+        _check_layout("new_zeros", layout, pin_memory)
+        return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                               device=device)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False):
+        _check_layout("new_ones", layout, pin_memory)
+        return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                              device=device)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
+                 layout=None, pin_memory=False):
+        _check_layout("new_full", layout, pin_memory)
         return _creation.full(size, fill_value, dtype=dtype or self.dtype,
-                              requires_grad=requires_grad)
+                              requires_grad=requires_grad, device=device)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+        _check_layout("new_empty", layout, pin_memory)
+        return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                               device=device)
 
     # ---- autograd ----------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

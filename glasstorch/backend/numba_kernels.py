@@ -34,7 +34,7 @@ import time
 import numba
 import numpy
 
-from . import threads as _threads
+from . import cpu_kernels as _cpu, threads as _threads
 
 __all__ = ["im2col_nhwc", "col2im_nhwc", "transpose", "relu_backward", "bn_sums",
            "bn_backward_sums", "bn_affine", "bn_input_grad", "compile_seconds"]
@@ -157,16 +157,11 @@ def _relu_backward(y, g, out):
 def relu_backward(y, g):
     """gx = 0 where y <= 0 else gy (torch's threshold_backward: a NaN passes gy), one pass
     over flat views of y and gy; the same bits as ops/piecewise.py's mask. None unless y and
-    gy are float arrays with the same dense layout (NCHW or channels-last alike)."""
-    if y.shape != g.shape or y.strides != g.strides or y.dtype != g.dtype or \
-            y.dtype not in (numpy.float32, numpy.float64) or not y.size:
+    gy are float arrays with the same dense layout (cpu_kernels.dense_flat)."""
+    flat = _cpu.dense_flat(y, g)
+    if flat is None:
         return None
-    order = tuple(int(i) for i in numpy.argsort([-s for s in y.strides], kind="stable"))
-    out = numpy.empty_like(g)                  # g's layout when dense (order K)
-    yv, gv, ov = (a.transpose(order) for a in (y, g, out))
-    if not (yv.flags.c_contiguous and gv.flags.c_contiguous and ov.flags.c_contiguous):
-        return None
-    yf, gf, of = yv.reshape(-1), gv.reshape(-1), ov.reshape(-1)
+    yf, gf, out, of = flat
     _threads.parallel_for(yf.size, lambda i, j: _call(_relu_backward, yf[i:j], gf[i:j],
                                                       of[i:j]), out.nbytes)
     return out

@@ -31,10 +31,14 @@ NAMESPACES = ["torch", "Tensor", "nn", "nn.functional", "nn.init", "nn.utils", "
 # (regex on the name, why glasstorch leaves it out). Checked in this order; documented in
 # docs/COMPATIBILITY.md.
 OUT_OF_SCOPE = [
-    (r"sparse|to_dense$|coalesce|indices$|crow_|col_indices|ccol_|row_indices|values$|"
+    (r"sparse|coalesce|indices$|crow_|col_indices|ccol_|row_indices|values$|"
      r"smm$|sspaddmm|hspmm|_nnz|sparse_dim|dense_dim|sampled_addmm|^SparseAdam$|"
      r"^saddmm$|^values_copy$|^indices_copy$",
-     "sparse layouts: glasstorch tensors are dense (NumPy arrays)"),
+     "sparse layouts: glasstorch tensors are dense (NumPy arrays). A factory given "
+     "layout=torch.sparse_coo (or any sparse layout) raises NotImplementedError; the "
+     "sparse-gradient options (gather(sparse_grad=True), sparse=True of Embedding, "
+     "EmbeddingBag, F.embedding, F.embedding_bag) give the same gradient values as a "
+     "dense tensor, which Tensor.to_dense() returns as is (tests/ops/test_sparse_fallback.py)"),
     (r"quantiz|^q_|qscheme|int_repr|dequantize|fake_quant|fbgemm|^quantized|qint|quint|"
      r"choose_qparams|^intrinsic$|^qat$",  # nn.intrinsic: fused modules to quantize; nn.qat:
      "quantization: integer inference kernels are out of scope"),  # quantization-aware training
@@ -235,7 +239,10 @@ def _torch_namespace(torch, ns):
             if lam is not None:
                 rows.append((name, obj, _torch_params(torch, obj, lam, ns)))
             elif id(obj) in ignored and callable(obj) and not isinstance(obj, type):
-                rows.append((name, obj, None))
+                # no lambda, but a C++ factory's schema names its keywords (layout=...)
+                params = _schema_params(torch, obj, ns)
+                rows.append((name, obj, params and [p for p in params if p not in
+                                                    _SKIP_PARAMS]))
         return rows
     mod = importlib.import_module("torch." + ns)
     for name in _public_names(mod):

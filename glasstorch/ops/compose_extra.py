@@ -202,8 +202,10 @@ def vander(x, N=None, increasing=False):
 
 
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
-                  device=None, requires_grad=False):
+                  device=None, requires_grad=False, pin_memory=False):
     """I0(beta sqrt(1 - (2n/(N-1) - 1)^2)) / I0(beta) (N = window_length + 1 if periodic)."""
+    from .composite import _window_options
+    _window_options("kaiser_window", layout, device, pin_memory)
     from .special_bessel import i0
     dt = dtype or _dtype.get_default_dtype()
     if not dt.is_floating_point:

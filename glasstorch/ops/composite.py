@@ -5,7 +5,7 @@ block matrices, log-space sums, windows, splits, counting and searching, calculu
 import builtins
 import math
 
-from .. import _dtype
+from .. import _dtype, _layout
 from ..tensor import Tensor
 from .tensor_split import dsplit, hsplit, tensor_split, vsplit  # noqa: F401  (splits)
 
@@ -284,27 +284,38 @@ def _window(n, periodic, fn, dtype):
     return fn(k, m).to(dtype)
 
 
+def _window_options(fn, layout, device, pin_memory):
+    from .._device import check_device
+    check_device(device)
+    _layout.check_options(fn, layout, pin_memory)
+
+
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
-                requires_grad=False):
+                requires_grad=False, pin_memory=False):
+    _window_options("hann_window", layout, device, pin_memory)
     return _window(window_length, periodic, lambda k, m: 0.5 - 0.5 * (2 * math.pi * k / m).cos(),
-                   dtype)
+                   dtype).requires_grad_(requires_grad)
 
 
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
-                   layout=None, device=None, requires_grad=False):
-    return _window(window_length, periodic,
-                   lambda k, m: alpha - beta * (2 * math.pi * k / m).cos(), dtype)
+                   layout=None, device=None, requires_grad=False, pin_memory=False):
+    _window_options("hamming_window", layout, device, pin_memory)
+    return _window(window_length, periodic, lambda k, m: alpha - beta * (2 * math.pi * k / m)
+                   .cos(), dtype).requires_grad_(requires_grad)
 
 
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
-                    requires_grad=False):
-    return _window(window_length, periodic, lambda k, m: 1 - (2 * k / m - 1).abs(), dtype)
+                    requires_grad=False, pin_memory=False):
+    _window_options("bartlett_window", layout, device, pin_memory)
+    return _window(window_length, periodic, lambda k, m: 1 - (2 * k / m - 1).abs(),
+                   dtype).requires_grad_(requires_grad)
 
 
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
-                    requires_grad=False):
+                    requires_grad=False, pin_memory=False):
+    _window_options("blackman_window", layout, device, pin_memory)
     return _window(window_length, periodic, lambda k, m: 0.42 - 0.5 * (2 * math.pi * k / m).cos()
-                   + 0.08 * (4 * math.pi * k / m).cos(), dtype)
+                   + 0.08 * (4 * math.pi * k / m).cos(), dtype).requires_grad_(requires_grad)
 
 
 # ---- searching and counting ------------------------------------------------------------------

@@ -51,13 +51,14 @@ class Linear(Op, name="linear"):
 
     @staticmethod
     def backward(ctx, gy):
-        saved = list(ctx.saved_tensors)
-        w = saved.pop(0) if ctx.keep[0] else None
-        x = saved.pop(0) if ctx.keep[1] else None
+        saved, keep = ctx.saved_tensors, ctx.keep
+        w = saved[0] if keep[0] else None
+        x = saved[keep[0]] if keep[1] else None
         need = ctx.needs_input_grad
         gw = gb = None
-        out_f, in_f = gy.shape[-1], ctx.in_shape[-1]
-        m = _prod(gy.shape[:-1])   # explicit: reshape(-1, 0) is ambiguous for zero features
+        shape = gy._data.shape
+        out_f, in_f = shape[-1], ctx.in_shape[-1]
+        m = _prod(shape[:-1])   # explicit: reshape(-1, 0) is ambiguous for zero features
         if not STATE.enabled:   # no create_graph: the same products on the arrays, without
             return _array_backward(gy._data, w, x, need, m, out_f, in_f, ctx.in_shape)  # ~7 ops
         gx = None

@@ -8,7 +8,7 @@ from .. import _dtype
 from ..autograd import node as _node
 from ..autograd.node import Op
 from ..autograd.grad_mode import STATE
-from ..backend import xp as _xp, kernels as _kernels
+from ..backend import xp as _xp, cpu_kernels as _cpu, kernels as _kernels
 from ..tensor import Tensor, _make
 from ._util import _not_implemented, _zeros, to_dtype
 
@@ -61,11 +61,10 @@ class Relu(Op, name="relu"):
         y = ctx.output()._data
         if STATE.enabled:   # create_graph: a _Masked node, differentiable again
             return _Masked.apply(gy, ~(y <= 0))
-        nb = _kernels.numba_kernels()
-        if nb is not None:    # one compiled pass
-            gx = nb.relu_backward(y, gy._data)
-            if gx is not None:
-                return _make(gx)
+        # one kernel: numba's single pass, or NumPy's blocked mask (backend/cpu_kernels.py)
+        gx = (_kernels.numba_kernels() or _cpu).relu_backward(y, gy._data)
+        if gx is not None:
+            return _make(gx)
         return _make(_masked(gy._data, ~(y <= 0)))   # _Masked's forward without its node
 
 

@@ -34,8 +34,16 @@ def _np_dtype(dtype):
     return (dtype or _dtype.get_default_dtype()).np
 
 
+def _options(fn, layout, device, pin_memory):
+    from .._device import check_device
+    from .._layout import check_options
+    check_device(device)
+    check_options(fn, layout, pin_memory)
+
+
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
+    _options("empty_strided", layout, device, pin_memory)
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape")
@@ -52,6 +60,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
                    requires_grad=False, pin_memory=False):
+    _options("empty_permuted", layout, device, pin_memory)
     size, order = tuple(size), tuple(physical_layout)
     if sorted(order) != list(range(len(size))):
         raise RuntimeError(f"Dimension out of range or repeated in physical_layout "

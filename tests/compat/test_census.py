@@ -37,6 +37,19 @@ def test_compatibility_doc_is_fresh_and_coverage_holds():
             f"{SIGNATURE_FLOOR[ns]}%"
 
 
+def test_factories_are_checked_against_their_schema(monkeypatch):
+    """torch's factories have no override lambda: their keywords come from the native schema,
+    so a factory lacking layout= is 'present', not 'compatible'."""
+    import glasstorch as gt
+    from glasstorch.compat.census import classify
+
+    def zeros(*size, dtype=None, device=None, requires_grad=False):
+        return gt.zeros(*size, dtype=dtype)
+    monkeypatch.setattr(gt, "zeros", zeros)
+    rows = {name: (status, note) for name, status, note in classify("torch")}
+    assert rows["zeros"] == ("present", "no parameter layout, pin_memory")
+
+
 def test_census_classifies_by_signature():
     from glasstorch.compat.census import classify
     rows = {name: (status, note) for name, status, note in classify("torch")}
@@ -44,7 +57,8 @@ def test_census_classifies_by_signature():
     assert rows["sparse_coo_tensor"][0] == "out of scope"
     assert rows["zeros"][0] == "compatible"                # a factory (torch's ignored list)
     tensor_rows = {name: status for name, status, _ in classify("Tensor")}
-    assert tensor_rows["to_dense"] == "out of scope"
+    assert tensor_rows["to_sparse"] == "out of scope"
+    assert tensor_rows["to_dense"] == "compatible"         # every glasstorch tensor is dense
     assert tensor_rows["sum"] == "compatible"
 
 

@@ -77,17 +77,21 @@ NCHW_CASES = [
 ]
 
 
-@pytest.mark.parametrize("path", ["per_sample", "per_sample_single", "batch_last"])
+@pytest.mark.parametrize("path", ["per_sample", "per_sample_single", "blocks", "batch_last"])
 @pytest.mark.parametrize("name, xs, ws, bias, kw", NCHW_CASES)
 def test_conv_nchw_paths(monkeypatch, path, name, xs, ws, bias, kw):
     """One group on NCHW data: per-sample columns (here for every output size; by default
-    from 256 output pixels on), chunks of several samples or one, and the batch-last path."""
+    from 256 output pixels on), chunks of several samples or one, each sample's GEMM in
+    blocks of output rows (here of >= 1 pixel), and the batch-last path."""
     if path == "batch_last":
         monkeypatch.setattr(conv_kernels, "_PER_SAMPLE", False)
     else:
         monkeypatch.setattr(conv_kernels, "_PER_SAMPLE_MIN_P", 1)
     if path == "per_sample_single":
         monkeypatch.setattr(conv_kernels, "_SAMPLE_CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_kernels, "_SMALL_GEMM", 1 << 20 if path == "blocks" else 0)
+    if path == "blocks":
+        monkeypatch.setattr(conv_kernels, "_MIN_BLOCK", 1)
     fn, shapes = _case(name, xs, ws, bias, kw)
     check_op(fn, shapes, lib=True)
     check_op(fn, shapes, lib=True, dtype="float32", layout="T")
@@ -95,10 +99,14 @@ def test_conv_nchw_paths(monkeypatch, path, name, xs, ws, bias, kw):
         check_op(fn, shapes, lib=True, double=True)
 
 
-def test_conv_per_sample_default_size():
-    """A 16x16 output (256 pixels) takes the per-sample path with the default settings."""
-    fn, shapes = _case("conv2d", (2, 3, 16, 16), (4, 3, 3, 3), True, dict(padding=1))
-    check_op(fn, shapes, lib=True, dtype="float32", rtol=1e-5, atol=1e-5)
+@pytest.mark.parametrize("xs, ws", [((2, 3, 16, 16), (4, 3, 3, 3)),
+                                    ((2, 40, 16, 16), (96, 40, 3, 3))])
+def test_conv_per_sample_default_size(xs, ws):
+    """16x16 outputs (256 pixels) take the per-sample path with the default settings, in
+    blocks of rows (4 x 27 multiply-adds per pixel) or not (96 x 360)."""
+    assert conv_kernels._block_rows(ws[0] * ws[1] * 9, (16, 16)) == (8 if ws[0] == 4 else 0)
+    fn, shapes = _case("conv2d", xs, ws, True, dict(padding=1))
+    check_op(fn, shapes, lib=True, dtype="float32", rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("on", [True, False])
