@@ -19,8 +19,8 @@ the serial call (elementwise math has no reduction order to change).
 BLAS: numpy's OpenBLAS is found among the loaded libraries (/proc/self/maps) and its
 `openblas_set_num_threads` (under whatever symbol prefix/suffix the wheel uses) called through
 ctypes; when none is found only the pool changes. Its idle threads spin for at most
-2^BLAS_SPIN_EXPONENT cycles (~0.4 ms) instead of ~0.1 s, so they leave the second core to the
-pool (and to other processes) soon after each threaded GEMM.
+2^BLAS_SPIN_EXPONENT cycles (~13 ms) instead of ~0.1 s, so they leave the second core to the
+pool (and to other processes) sooner after each threaded GEMM.
 """
 import ctypes
 import os
@@ -84,15 +84,20 @@ def _blas_library():
 
 
 # OpenBLAS's idle worker threads spin (sched_yield in a loop) for 2^THREAD_TIMEOUT TSC cycles
-# after each threaded call before they sleep: 2^28, ~0.1 s, by default. While one spins it takes
-# the second core from glasstorch's own pool thread (a conv, BatchNorm, LSTM or attention slice
-# right after a threaded GEMM: the woken pool thread queues behind the caller) and from every
-# other process. Fresh processes at 2 threads, real-time priority (an idle core pair;
-# benchmarks/README.md), 2^28 -> 2^20 (~0.4 ms at 2.6 GHz): LSTM LM step 41.8-49 -> 25-28 ms
-# (1 thread: 35), ResNet-small 407-445 -> 342-365 ms, Transformer 40.5-42.4 -> 39.4-41.7 ms,
-# MLP 1.54-1.60 -> 1.52-1.58 ms. 2^22 was no better anywhere (ResNet 354-374 ms); 2^4 (sleep
-# at once) made every threaded GEMM wake the worker: MLP 1.86 ms.
-BLAS_SPIN_EXPONENT = 20
+# after each threaded call before they sleep: 2^28, ~0.1 s, by default. A spinning worker takes
+# the second core from glasstorch's pool thread: an LSTM slice (Python and small GEMMs, the
+# GIL changing hands every step) right after a threaded GEMM runs far slower. A sleeping one
+# costs too: on a KVM guest an idle vCPU halts, and waking the pool thread on it takes longer
+# than when a spinner keeps it busy (LeNet's conv regions). Fresh processes at 2 threads,
+# real-time priority (an idle core pair; benchmarks/README.md), by exponent (~2.6 GHz TSC):
+#     exponent          20 (0.4 ms)  22        24       25 (13 ms)  26       28 (0.1 s)
+#     LSTM LM (1t 35)   25-28 ms     27-28     30       33-34       37       41-49
+#     LeNet (1t 17)     19-20        19-20     19-20    17-18       16-17    16-17
+#     ResNet (1t 490)   339-365      354-374   -        334         -        396-407
+# Transformer (40-42 ms) and MLP (1.55 ms) do not care. 2^25 is the shortest spin that outlasts
+# LeNet's conv part between its threaded GEMMs, the longest that keeps the LSTM faster than at
+# one thread.
+BLAS_SPIN_EXPONENT = 25
 
 
 def _limit_blas_spin(lib):

@@ -290,7 +290,7 @@ def test_set_num_threads_replaces_the_pool_threads(restore):
 
 @blas_only
 def test_openblas_spin_limited_at_import():
-    """OpenBLAS's idle threads spin ~0.4 ms (2^20 cycles), not ~0.1 s, after a threaded call;
+    """OpenBLAS's idle threads spin ~13 ms (2^25 cycles), not ~0.1 s, after a threaded call;
     the setting does not leak into the environment (children keep their own default)."""
     import os
     if threads._blas_lib is not None and hasattr(threads._blas_lib, "openblas_read_env"):
