@@ -363,6 +363,9 @@ class AccumulateGrad(Node):
         self.next_functions = ()
         self._n_out = 1
         self.needs_input_grad = ()
+        # set, not missing: the engine's getattr(node, "_pre_hooks", None) on an unset slot
+        # raises and catches AttributeError (~0.35 us, for every parameter in every backward)
+        self._pre_hooks = self._post_hooks = None
 
     @property
     def variable(self):
@@ -376,6 +379,8 @@ def _accumulator(leaf):
     acc = leaf._accum
     if acc is None:
         acc = leaf._accum = AccumulateGrad(leaf)
+        if getattr(leaf, "_hooks", None) is None:
+            leaf._hooks = None   # the engine reads it per backward: a set slot reads fast
     return acc
 
 

@@ -137,7 +137,7 @@ class CrossEntropy(Op, name="cross_entropy"):
             rows = _rows(xp, x.shape[0])
             s_t = s[rows, target]
             e = xp.exp(s, out=s)
-            sum_e = e.sum(axis=1, keepdims=True)
+            sum_e = xp.add.reduce(e, axis=1, keepdims=True)   # (ufuncs: no Python frames)
             loss = xp.log(sum_e)[:, 0] - s_t
             denom = x.dtype.type(x.shape[0])
             ctx.save(at=(rows, target), wt=None, valid=None)
@@ -209,7 +209,7 @@ def _plain_targets(x, target, ignore_index):
     n_classes = x.shape[-1]
     if x.ndim != 2 or not target.size or 0 <= ignore_index < n_classes:
         return False
-    return target.min() >= 0 and target.max() < n_classes
+    return _xp.minimum.reduce(target) >= 0 and _xp.maximum.reduce(target) < n_classes
 
 
 _ROWS = {}
