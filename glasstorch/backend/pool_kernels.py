@@ -82,16 +82,9 @@ def _result(y, cl):
     return numpy.moveaxis(y, -1, 1) if cl else y
 
 
-def window_max(x, geometry, out, need_index=True):
-    """Max over each window of x (N, C, *S) and, if asked, the flat per-plane index of its
-    first maximum (a nan counts as the maximum and a later nan takes over, as in torch's
-    `val > max || isnan(val)`). Padding reads as -inf (or the integer minimum): it never wins."""
-    nd = len(geometry)
-    floating = x.dtype.kind == "f"
-    low = -numpy.inf if floating else numpy.iinfo(x.dtype).min
-    canvas, cl = _canvas(x, geometry, out, low)
-    nan = need_index and floating and bool(numpy.isnan(canvas).any())
-    slices = [_pre(cl) + sl for sl in _offset_slices(geometry, out)]
+def _running_max(canvas, slices, need_index, nan):
+    """(best, arg): the max over the views `slices` of canvas and the first offset reaching
+    it (nan: a nan counts as the maximum and a later nan takes over)."""
     best = canvas[slices[0]].copy()
     # the winning offset per output: int8 while there are few offsets (less memory traffic)
     adt = numpy.int8 if len(slices) < 128 else numpy.intp
@@ -106,6 +99,23 @@ def window_max(x, geometry, out, need_index=True):
             # j exceeds every index stored so far, so a max writes it exactly where better
             numpy.maximum(arg, numpy.multiply(better, j, dtype=adt), out=arg)
         numpy.maximum(best, v, out=best)   # propagates nan, as torch's values do
+    return best, arg
+
+
+def window_max(x, geometry, out, need_index=True):
+    """Max over each window of x (N, C, *S) and, if asked, the flat per-plane index of its
+    first maximum (a nan counts as the maximum and a later nan takes over, as in torch's
+    `val > max || isnan(val)`). Padding reads as -inf (or the integer minimum): it never wins."""
+    nd = len(geometry)
+    floating = x.dtype.kind == "f"
+    low = -numpy.inf if floating else numpy.iinfo(x.dtype).min
+    canvas, cl = _canvas(x, geometry, out, low)
+    slices = [_pre(cl) + sl for sl in _offset_slices(geometry, out)]
+    best, arg = _running_max(canvas, slices, need_index, False)
+    # a nan in a window makes its max nan (maximum propagates it): only then is the index
+    # worth a second pass with the nan rule (no full isnan pass over x every call)
+    if need_index and floating and bool(numpy.isnan(best).any()):
+        best, arg = _running_max(canvas, slices, need_index, True)
     if not need_index:
         return _result(best, cl), None
     # flat index = window start (per output) + offset of the winning kernel position
