@@ -75,15 +75,16 @@ class Linear(Op, name="linear"):
 def _array_backward(gy, w, x, need, m, out_f, in_f, in_shape):
     """Linear.backward when no graph is recorded: the same NumPy calls the Tensor ops make
     (matmul, reshape, sum), on the arrays; a layer's backward is then one node's Python."""
-    g2 = gy.reshape(m, out_f)
+    g2 = gy if gy.ndim == 2 else gy.reshape(m, out_f)   # (2-D: no call; each shows in a step)
     gx = gw = gb = None
     if need[0]:
         gx = _make(_gemm(g2, w._data).reshape(in_shape) if gy.ndim > 2
                    else _gemm(gy, w._data))
     if need[1]:
-        gw = _make(_gemm(g2.T, x._data.reshape(m, in_f)))
+        xd = x._data
+        gw = _make(_gemm(g2.T, xd if xd.ndim == 2 else xd.reshape(m, in_f)))
     if need[2]:
-        gb = _make(g2.sum(axis=0, dtype=g2.dtype))
+        gb = _make(_xp.add.reduce(g2, axis=0, dtype=g2.dtype))   # g2.sum(0), without its frame
     return gx, gw, gb
 
 
