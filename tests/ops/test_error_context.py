@@ -71,3 +71,37 @@ def test_messages_without_torch_words_stay_torchs():
     for mod in (gt, torch):
         with pytest.raises(IndexError, match=r"^index_copy_\(\): index 7 is out of bounds"):
             mod.tensor(x).index_copy(0, mod.tensor([7]), mod.ones(1, 4, dtype=mod.float64))
+
+
+# negative sizes and counts: torch's RuntimeError (NumPy's ValueError, or no error, before)
+@pytest.mark.parametrize("fn, words", [
+    (lambda L: L.randperm(-1), "negative dimension -1"),
+    (lambda L: L.eye(-1), "n must be greater or equal to 0, got -1"),
+    (lambda L: L.eye(2, -1), "m must be greater or equal to 0, got -1"),
+    (lambda L: L.linspace(0, 1, -1), "number of steps must be non-negative"),
+    (lambda L: L.logspace(0, 1, -1), "number of steps must be non-negative"),
+    (lambda L: L.arange(0, -5), "upper bound and lower bound inconsistent with step sign"),
+    (lambda L: L.arange(0.0, 5.0, -0.5), "inconsistent with step sign"),
+    (lambda L: L.arange(0, float("inf")), "unsupported range: 0 -> inf"),
+    (lambda L: L.multinomial(L.ones(3), -1), "cannot sample n_sample <= 0 samples"),
+    (lambda L: L.multinomial(L.ones(2, 3), 0), "cannot sample n_sample <= 0 samples"),
+    (lambda L: L.empty_strided((2, -1), (1, 1)), "negative dimension -1: [2, -1]"),
+], ids=["randperm", "eye-n", "eye-m", "linspace", "logspace", "arange-int", "arange-float",
+        "arange-inf", "multinomial", "multinomial-0", "empty_strided"])
+def test_negative_sizes_like_torch(fn, words):
+    g_err, _ = check_raises(fn, lib=True)
+    assert words in str(g_err), str(g_err)
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.arange(0, 0, -1), lambda L: L.arange(5.0, 0.0, -0.5),
+                                lambda L: L.linspace(0, 1, 0), lambda L: L.eye(0),
+                                lambda L: L.randperm(0)], ids=["arange-0", "arange-down",
+                                                              "linspace-0", "eye-0", "randperm-0"])
+def test_empty_sizes_still_work(fn):
+    assert tuple(fn(gt).shape) == tuple(fn(torch).shape)
+
+
+def test_dim_of_the_wrong_type():
+    for mod in (gt, torch):
+        with pytest.raises(TypeError, match=r"softmax\(\): argument 'dim' .*must be int, not str"):
+            mod.ones(2, 3).softmax("a")
