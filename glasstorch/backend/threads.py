@@ -108,7 +108,12 @@ def _limit_blas_spin(lib):
     threaded call. Returns whether it was applied."""
     read_env = getattr(lib, "openblas_read_env", None)
     shutdown = getattr(lib, "blas_thread_shutdown_", None)
+    parallel = [getattr(lib, f"{prefix}_get_parallel{suffix}", None)
+                for prefix in ("scipy_openblas", "openblas") for suffix in ("64_", "")]
+    parallel = next((f for f in parallel if f is not None), None)
     if read_env is None or shutdown is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return False
+    if parallel is None or parallel() != 1:     # 1: OpenBLAS's own pthreads server
         return False
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(BLAS_SPIN_EXPONENT)
     try:
