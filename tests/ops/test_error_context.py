@@ -105,3 +105,19 @@ def test_dim_of_the_wrong_type():
     for mod in (gt, torch):
         with pytest.raises(TypeError, match=r"softmax\(\): argument 'dim' .*must be int, not str"):
             mod.ones(2, 3).softmax("a")
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda L: L.ones(2, 3).view(-1, -1), "(shape [-1, -1] for 6 elements)"),
+    (lambda L: L.ones(2, 3).unflatten(1, (-1, -1)), "unflatten of dim 1"),
+    (lambda L: L.nn.functional.pad(L.ones(2, 3), (1,)), "pad: got 1 values [1]"),
+    (lambda L: L.cat([L.ones(2, 3), L.ones(2, 4)]), "(cat: shapes [2, 3] and [2, 4])"),
+    (lambda L: L.matmul(L.ones(2, 3, 4), L.ones(3, 4, 5)), "matmul: batch shapes [2] and [3]"),
+    (lambda L: L.nn.functional.l1_loss(L.ones(3), L.ones(4)), "shapes [3], [4]"),
+], ids=["view", "unflatten", "pad", "cat", "matmul", "l1_loss"])
+def test_shape_errors_name_the_shapes(fn, words):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")              # (l1_loss warns about the sizes first)
+        g_err, _ = check_raises(fn, lib=True)
+    assert words in str(g_err), str(g_err)
