@@ -40,8 +40,12 @@ def _add_into_grad(var, g, create_graph, steal=False):
             var.grad = _make(g._data.copy(order="K"))                  # layout, as torch steals it
         elif var._data.flags.c_contiguous:
             gd = g._data
-            steal = steal and gd.flags.c_contiguous and gd.flags.writeable
-            var.grad = _make(gd if steal else gd.copy())
+            if steal and gd.flags.c_contiguous and gd.flags.writeable:
+                # the engine's own Tensor, handed over whole when it is a plain one
+                plain = type(g) is _node_mod.Tensor and not g._requires_grad and g._base is None
+                var.grad = g if plain else _make(gd)
+            else:
+                var.grad = _make(gd.copy())
         else:   # torch's layout contract: .grad gets the leaf's strides (channels-last, ...)
             gd = _xp.empty_like(var._data, g._data.dtype)
             _xp.copyto(gd, g._data)

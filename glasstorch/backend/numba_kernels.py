@@ -24,44 +24,22 @@ their NumPy path as the default and as the reference these are tested against.
                       bounds it). Across samples the partials are added by the caller in
                       NumPy, in the same order on both paths.
 
+max_pool2d / scatter_planes (numba_pool.py, re-exported here): max pooling's window max and
+argmax on channels-last data and its gradient's scatter, the same bits as the NumPy kernels.
+numba_base.py holds the decorators and the first-call timing they all share.
+
 Every kernel is `nogil`: the ops call them per slice of samples on backend/threads.py's pool,
 so `set_num_threads` governs them as it does the NumPy kernels. `cache=True` keeps the
 machine code on disk; `compile_seconds()` is the time the first call of each kernel and dtype
 took (compiling, or loading the cache).
 """
-import time
-
-import numba
 import numpy
 
-from . import threads as _threads
+from . import cpu_kernels as _cpu, threads as _threads
+from .numba_base import _call, _jit, _reassoc, compile_seconds
 
 __all__ = ["im2col_nhwc", "col2im_nhwc", "transpose", "relu_backward", "bn_sums",
            "bn_backward_sums", "bn_affine", "bn_input_grad", "compile_seconds"]
-
-_jit = numba.njit(cache=True, nogil=True)
-# a per-(sample, channel) sum over a contiguous run: float64 accumulators whose order LLVM may
-# change (reassociation only) so that the loop vectorizes; fixed for a given machine code
-_reassoc = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
-_seen = set()
-_compile = [0.0]
-
-
-def compile_seconds():
-    return _compile[0]
-
-
-def _call(kernel, *args):
-    """kernel(*args), timing the first call per (kernel, dtype): numba compiles then."""
-    key = (kernel, args[0].dtype)
-    if key in _seen:
-        return kernel(*args)
-    t0 = time.perf_counter()
-    result = kernel(*args)
-    _compile[0] += time.perf_counter() - t0
-    _seen.add(key)
-    return result
-
 
 # ---- im2col, channels-last, padding fused -------------------------------------------------
 
@@ -157,16 +135,11 @@ def _relu_backward(y, g, out):
 def relu_backward(y, g):
     """gx = 0 where y <= 0 else gy (torch's threshold_backward: a NaN passes gy), one pass
     over flat views of y and gy; the same bits as ops/piecewise.py's mask. None unless y and
-    gy are float arrays with the same dense layout (NCHW or channels-last alike)."""
-    if y.shape != g.shape or y.strides != g.strides or y.dtype != g.dtype or \
-            y.dtype not in (numpy.float32, numpy.float64) or not y.size:
+    gy are float arrays with the same dense layout (cpu_kernels.dense_flat)."""
+    flat = _cpu.dense_flat(y, g)
+    if flat is None:
         return None
-    order = tuple(int(i) for i in numpy.argsort([-s for s in y.strides], kind="stable"))
-    out = numpy.empty_like(g)                  # g's layout when dense (order K)
-    yv, gv, ov = (a.transpose(order) for a in (y, g, out))
-    if not (yv.flags.c_contiguous and gv.flags.c_contiguous and ov.flags.c_contiguous):
-        return None
-    yf, gf, of = yv.reshape(-1), gv.reshape(-1), ov.reshape(-1)
+    yf, gf, out, of = flat
     _threads.parallel_for(yf.size, lambda i, j: _call(_relu_backward, yf[i:j], gf[i:j],
                                                       of[i:j]), out.nbytes)
     return out
@@ -306,3 +279,6 @@ def bn_input_grad(g3, x3, a, k, c0, nlc, out):
     _call(_input_grad_nlc if nlc else _input_grad_ncl, g3, x3, a.reshape(-1), k.reshape(-1),
           c0.reshape(-1), out)
     return out
+
+
+from .numba_pool import max_pool2d, scatter_planes  # noqa: E402,F401  (pooling: numba_pool.py)

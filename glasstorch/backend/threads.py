@@ -19,9 +19,10 @@ the serial call (elementwise math has no reduction order to change).
 BLAS: numpy's OpenBLAS is found among the loaded libraries (/proc/self/maps) and its
 `openblas_set_num_threads` (under whatever symbol prefix/suffix the wheel uses) called through
 ctypes; when none is found only the pool changes. Its idle threads spin for at most
-2^BLAS_SPIN_EXPONENT cycles (~1.6 ms) instead of ~0.1 s, so they leave the second core to the
-pool (and to other processes) soon after each threaded GEMM.
+2^BLAS_SPIN_EXPONENT cycles (~13 ms) instead of ~0.1 s, so they leave the second core to the
+pool (and to other processes) sooner after each threaded GEMM.
 """
+import contextlib
 import ctypes
 import os
 import queue
@@ -30,7 +31,7 @@ import threading
 import numpy
 
 __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
-           "matmul", "THRESHOLD", "GEMM_SERIAL_MNK"]
+           "matmul", "blas_corename", "serial_blas", "THRESHOLD", "GEMM_SERIAL_MNK"]
 
 # Below this many bytes of work a kernel runs serially. A split pays once the serial call takes
 # ~250 us: waking the blocked pool thread takes 30-150 us on this KVM guest, and the caller may
@@ -84,14 +85,20 @@ def _blas_library():
 
 
 # OpenBLAS's idle worker threads spin (sched_yield in a loop) for 2^THREAD_TIMEOUT TSC cycles
-# after each threaded call before they sleep: 2^28, ~0.1 s, by default. While one spins it takes
-# the second core from glasstorch's own pool thread (a conv, BatchNorm or LSTM slice right after
-# a threaded GEMM) and from every other process. Fresh processes at 2 threads, real-time
-# priority (an idle core pair; benchmarks/README.md), 2^28 -> 2^22 (~1.6 ms at 2.6 GHz): LSTM
-# LM step 41.8-49 -> 28.0 ms (1 thread: 35), ResNet-small 407 -> 374 ms, Transformer 41-42 ->
-# 41-44 ms, MLP 1.54-1.60 -> 1.57 ms. 2^20 was as good for the LSTM but let the worker fall
-# asleep between the Transformer's GEMMs (42-44 ms); 2^4 (sleep at once) cost the MLP 1.86 ms.
-BLAS_SPIN_EXPONENT = 22
+# after each threaded call before they sleep: 2^28, ~0.1 s, by default. A spinning worker takes
+# the second core from glasstorch's pool thread: an LSTM slice (Python and small GEMMs, the
+# GIL changing hands every step) right after a threaded GEMM runs far slower. A sleeping one
+# costs too: on a KVM guest an idle vCPU halts, and waking the pool thread on it takes longer
+# than when a spinner keeps it busy (LeNet's conv regions). Fresh processes at 2 threads,
+# real-time priority (an idle core pair; benchmarks/README.md), by exponent (~2.6 GHz TSC):
+#     exponent          20 (0.4 ms)  22        24       25 (13 ms)  26       28 (0.1 s)
+#     LSTM LM (1t 35)   25-28 ms     27-28     30       33-34       37       41-49
+#     LeNet (1t 17)     19-20        19-20     19-20    17-18       16-17    16-17
+#     ResNet (1t 490)   339-365      354-374   -        334         -        396-407
+# Transformer (40-42 ms) and MLP (1.55 ms) do not care. 2^25 is the shortest spin that outlasts
+# LeNet's conv part between its threaded GEMMs, the longest that keeps the LSTM faster than at
+# one thread.
+BLAS_SPIN_EXPONENT = 25
 
 
 def _limit_blas_spin(lib):
@@ -101,7 +108,12 @@ def _limit_blas_spin(lib):
     threaded call. Returns whether it was applied."""
     read_env = getattr(lib, "openblas_read_env", None)
     shutdown = getattr(lib, "blas_thread_shutdown_", None)
+    parallel = [getattr(lib, f"{prefix}_get_parallel{suffix}", None)
+                for prefix in ("scipy_openblas", "openblas") for suffix in ("64_", "")]
+    parallel = next((f for f in parallel if f is not None), None)
     if read_env is None or shutdown is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return False
+    if parallel is None or parallel() != 1:     # 1: OpenBLAS's own pthreads server
         return False
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(BLAS_SPIN_EXPONENT)
     try:
@@ -151,6 +163,34 @@ def set_num_threads(n):
 def blas_num_threads():
     """What OpenBLAS reports (None when it was not found): for tests and benchmarks."""
     return None if _blas_get is None else _blas_get()
+
+
+def blas_corename():
+    """OpenBLAS's kernel family in lower case ('skylakex', 'haswell', ...), '' if unknown."""
+    for prefix in ("scipy_openblas", "openblas"):
+        for suffix in ("64_", ""):
+            fn = getattr(_blas_lib, f"{prefix}_get_corename{suffix}", None)
+            if fn is not None:
+                fn.argtypes, fn.restype = [], ctypes.c_char_p
+                return fn().decode().strip().lower()
+    return ""
+
+
+@contextlib.contextmanager
+def serial_blas():
+    """OpenBLAS on one thread inside the block (a time loop of small GEMMs: ops/rnn_layers.py),
+    the thread count restored after."""
+    global _blas_threads
+    if _blas_threads <= 1 or _blas_set is None:
+        yield
+        return
+    _blas_set(1)
+    _blas_threads = 1
+    try:
+        yield
+    finally:
+        _blas_threads = get_num_threads()
+        _blas_set(_blas_threads)
 
 
 def _workers():

@@ -14,6 +14,8 @@ the batch, the GEMMs, the per-thread partial sums (conv_kernels._per_chunk / _su
 the input gradient (conv_kernels.conv_t_forward) and the bias gradient (gy.sum), so the
 results are bit-identical to eager.
 
+Outputs of >= 256 pixels take eager's per-sample path (conv_kernels._forward_per_sample: its
+columns live in a per-thread scratch buffer, so none are kept; eager's own calls, same bits).
 Covered: 2-d, one group, not transposed, not 1x1, NCHW (not channels-last) input and weight.
 The layout is checked at every call; a channels-last array there raises (the step was traced
 for NCHW, whose kernels differ): trace again, or train that model eagerly.
@@ -86,6 +88,13 @@ class ConvRule:
         if _nhwc.use_channels_last(x, w):
             raise RuntimeError("jit.trace_train_step: a convolution's input or weight is "
                                "channels-last now but was traced NCHW; trace again")
+        if _ck._PER_SAMPLE and self.P >= _ck._PER_SAMPLE_MIN_P:
+            # eager's per-sample path (columns in a per-thread scratch buffer, y written in
+            # place): run it as is; the weight gradient rebuilds the columns as eager does
+            y = _ck.conv_forward(x, w, self.geometry, 1, self.out)
+            if b is not None:
+                y += b.reshape(-1, 1, 1)
+            return y, None
         N = x.shape[0]
         wm = w.reshape(1, self.O, self.K)
         y = _mem.empty((N, self.O) + self.out, x.dtype)

@@ -12,10 +12,12 @@ Per channel c, over the M = N * prod(S) values of (N, C, *S):
 
 which is the closed form (Ioffe & Szegedy 2015, sec. 3) with xhat = (x - mean) invstd
 substituted: backward needs only x (kept by the graph anyway) and the per-channel numbers, so
-no activation-sized xhat is stored. The passes run over blocks of whole samples (a few
-hundred KiB, still in cache for the next pass) and large inputs split over the thread pool
-(backend/threads.py); per-(sample, channel) partial sums are then added in a fixed order, so
-results do not depend on the thread count. create_graph=True takes a path in recorded ops.
+no activation-sized xhat is stored. The passes run over blocks (still in cache for the next
+ufunc call of the pass): of (sample, channel) rows for NCHW (_Rows), of whole samples for
+channels-last; large inputs split over the thread pool (backend/threads.py), and partial sums
+are added in a fixed order, so results do not depend on the thread count. The optional numba
+kernels (backend/numba_kernels.py) do each pass in one compiled loop. create_graph=True takes a
+path in recorded ops.
 """
 from .._dtype import type_word
 from ..autograd.grad_mode import STATE
@@ -27,10 +29,13 @@ from . import conv_kernels_nhwc as _nhwc, layout as _layouts
 __all__ = ["batch_norm"]
 
 _BLOCK_BYTES = 256 << 10     # rows of samples processed together inside one thread's slice
+_ROW_BLOCK_BYTES = 128 << 10  # NCHW: a block of (sample, channel) rows (measured: 64-128 KiB
+                              # blocks of 2-D rows beat 256 KiB blocks of 3-D samples, 1.3x)
+_EXPAND_BYTES = 1 << 20       # NCHW: per-channel numbers as full (C, L) rows up to this size
 
 
 def _blocks(x3, fn, blas=False):
-    """Run fn(i, j) over blocks of samples of x3 (N, C, L), split over the thread pool
+    """Run fn(i, j) over blocks of samples of x3 (N, L, C), split over the thread pool
     (blas: fn calls BLAS, which then runs one thread per slice)."""
     n = x3.shape[0]
     per = max(1, _BLOCK_BYTES // max(x3[0].nbytes, 1))
@@ -49,20 +54,23 @@ def _sum_rows(a, out):
 
 
 # x3 is (N, C, L), or (N, L, C) for a channels-last input (a view of its NHWC memory, no
-# copy): `axis` is the one summed per sample (-1 or 1), per-channel numbers are shaped (C, 1)
-# or (C,) to broadcast against it.
+# copy) or one with L = 1 (BatchNorm1d's (N, C): C is then contiguous): `axis` is the one
+# summed per sample (-1 or 1), per-channel numbers are shaped (C, 1) or (C,) to broadcast
+# against it.
 
 def _layout(x):
     """(x3, axis, per-channel shape) of an (N, C, *S) array; channels-last stays so."""
     N, C = x.shape[:2]
     if x.ndim > 2 and not x.flags.c_contiguous and _layouts.channels_last_like(x):
         return _nhwc.nhwc(x).reshape(N, -1, C), 1, (C,)
+    if x.size == N * C and x.flags.c_contiguous:
+        return x.reshape(N, 1, C), 1, (C,)
     return x.reshape(N, C, -1), -1, (C, 1)
 
 
 def _as_input(y3, x, axis):
-    """The (N, C, *S) result of a pass over x3's layout."""
-    if axis == 1:
+    """The (N, C, *S) result of a pass over x3's layout (row-major when L = 1, as x was)."""
+    if axis == 1 and y3.shape[1] > 1:
         return _nhwc.from_nhwc(y3.reshape((x.shape[0],) + x.shape[2:] + (x.shape[1],)))
     return y3.reshape(x.shape)
 
@@ -84,36 +92,133 @@ def _per_samples(x3, fn):
     _threads.parallel_for(x3.shape[0], fn, x3.nbytes)
 
 
+class _Rows:
+    """An (N, C, L) array as (N*C, L) rows, one per (sample, channel), cut into blocks of
+    about _ROW_BLOCK_BYTES: whole samples, or a run of channels of one sample. Every pass is
+    a few ufunc calls per block, so a block's temporaries stay in cache for the next call.
+    `channel(v)` lays a per-channel number out against a block: as full rows when small
+    (a stride-0 column broadcast costs NumPy 1.3-1.6x more per element), else as a column.
+    Partial sums are per row and added up in one fixed order: the same bits at any thread
+    count."""
+
+    def __init__(self, x3):
+        N, C, L = x3.shape
+        self.C, self.x2 = C, x3.reshape(N * C, L)
+        row = max(L * x3.itemsize, 1)
+        if C * row <= _ROW_BLOCK_BYTES:         # blocks of whole samples
+            self.tile = max(1, _ROW_BLOCK_BYTES // (C * row)) * C
+            self.blocks = [(i, min(i + self.tile, N * C)) for i in range(0, N * C, self.tile)]
+        else:                                   # blocks of channels within a sample
+            self.tile, per = C, max(1, _ROW_BLOCK_BYTES // row)
+            self.blocks = [(n * C + c, n * C + min(c + per, C))
+                           for n in range(N) for c in range(0, C, per)]
+        self.expand = self.tile * row <= _EXPAND_BYTES
+
+    def rows(self, a3):
+        return a3.reshape(self.x2.shape)
+
+    def channel(self, v):
+        """v (C,) or (C, 1) -> fn(r0, r1): its values for the rows of a block."""
+        v = _xp.tile(v.reshape(-1, 1), (self.tile // self.C, 1))
+        if self.expand:
+            v = _xp.ascontiguousarray(_xp.broadcast_to(v, (self.tile, self.x2.shape[1])))
+        C = self.C
+        return lambda r0, r1: v[r0 % C:r0 % C + r1 - r0]
+
+    def run(self, fn):
+        """fn(r0, r1, scratch) per block over the thread pool; scratch: a work array of a
+        block's size, one per slice."""
+        blocks, x2 = self.blocks, self.x2
+
+        def run(i, j):
+            scratch = _xp.empty((self.tile,) + x2.shape[1:], x2.dtype)
+            for r0, r1 in blocks[i:j]:
+                fn(r0, r1, scratch[:r1 - r0])
+        _threads.parallel_for(len(blocks), run, x2.nbytes)
+
+    def total(self, part):
+        """(C, 1) per-channel totals of per-row partial sums (N*C,)."""
+        return part.reshape(-1, self.C).sum(0).reshape(self.C, 1)
+
+
+def _rows_sum(R, a2):
+    """Per channel: the sum of a2 (rows laid out as R's)."""
+    part = _xp.empty(a2.shape[0], a2.dtype)
+    R.run(lambda r0, r1, t: a2[r0:r1].sum(-1, out=part[r0:r1]))
+    return R.total(part)
+
+
+def _rows_centered(R, mean, g2=None):
+    """Per channel: sum((x - mean)^2), or sum((x - mean) gy) and sum(gy) when gy's rows g2 are
+    given (one pass over both)."""
+    x2, m = R.x2, R.channel(mean)
+    part = _xp.empty(x2.shape[0], x2.dtype)
+    gpart = None if g2 is None else _xp.empty(x2.shape[0], x2.dtype)
+
+    def run(r0, r1, d):
+        _xp.subtract(x2[r0:r1], m(r0, r1), out=d)
+        other = d if g2 is None else g2[r0:r1]
+        _xp.einsum("rl,rl->r", d, other, out=part[r0:r1])
+        if g2 is not None:
+            other.sum(-1, out=gpart[r0:r1])
+    R.run(run)
+    return R.total(part) if g2 is None else (R.total(part), R.total(gpart))
+
+
+def _rows_affine(R, a, b, out2, g2=None, k=None):
+    """out = x a + b per channel, or gy a + (x k + b) when gy's rows g2 and k are given."""
+    x2 = R.x2
+    a, b = R.channel(a), R.channel(b)
+    k = None if k is None else R.channel(k)
+
+    def run(r0, r1, t):
+        o = out2[r0:r1]
+        if g2 is None:
+            _xp.multiply(x2[r0:r1], a(r0, r1), out=o)
+            o += b(r0, r1)
+            return
+        _xp.multiply(g2[r0:r1], a(r0, r1), out=o)
+        _xp.multiply(x2[r0:r1], k(r0, r1), out=t)
+        t += b(r0, r1)
+        o += t
+    R.run(run)
+    return out2
+
+
 def _sums(x3, axis=-1):
     C = x3.shape[2 if axis == 1 else 1]
-    s = _xp.empty((x3.shape[0], C), x3.dtype)
     nb = _numba(x3)
+    if axis == -1 and nb is None:
+        R = _Rows(x3)
+        return _rows_sum(R, R.x2).reshape(C)
+    s = _xp.empty((x3.shape[0], C), x3.dtype)
     if nb is not None:
         _per_samples(x3, lambda i, j: nb.bn_sums(x3[i:j], axis == 1, s[i:j]))
-    elif axis == 1:
-        _blocks(x3, lambda i, j: _sum_rows(x3[i:j], s[i:j]), blas=True)
     else:
-        _blocks(x3, lambda i, j: x3[i:j].sum(axis, out=s[i:j]))
+        _blocks(x3, lambda i, j: _sum_rows(x3[i:j], s[i:j]), blas=True)
     return s.sum(0)
 
 
 def _centered_sums(x3, mean, other=None, axis=-1):
     """Per channel: sum((x - mean)^2), or sum((x - mean) * other) when other is given."""
     C = x3.shape[2 if axis == 1 else 1]
-    s = _xp.empty((x3.shape[0], C), x3.dtype)
     nb = _numba(x3, mean) if other is None else None
     if nb is not None:
+        s = _xp.empty((x3.shape[0], C), x3.dtype)
         _per_samples(x3, lambda i, j: nb.bn_sums(x3[i:j], axis == 1, s[i:j], mean))
         return s.sum(0)
+    if axis == -1:
+        R = _Rows(x3)
+        if other is None:
+            return _rows_centered(R, mean).reshape(C)
+        return _rows_centered(R, mean, R.rows(other))[0].reshape(C)
+    s = _xp.empty((x3.shape[0], C), x3.dtype)
 
     def run(i, j):
         d = _xp.subtract(x3[i:j], mean)
         d *= d if other is None else other[i:j]
-        if axis == 1:
-            _sum_rows(d, s[i:j])
-        else:
-            d.sum(axis, out=s[i:j])
-    _blocks(x3, run, blas=axis == 1)
+        _sum_rows(d, s[i:j])
+    _blocks(x3, run, blas=True)
     return s.sum(0)
 
 
@@ -122,6 +227,10 @@ def _affine(x3, a, b, out, axis=-1):
     nb = _numba(x3, a, b)
     if nb is not None:
         _per_samples(x3, lambda i, j: nb.bn_affine(x3[i:j], a, b, axis == 1, out[i:j]))
+        return out
+    if axis == -1:
+        R = _Rows(x3)
+        _rows_affine(R, a, b, R.rows(out))
         return out
 
     def run(i, j):
@@ -190,6 +299,10 @@ class NativeBatchNorm(Op, name="batch_norm"):
             _per_samples(x3, lambda i, j: nb.bn_backward_sums(
                 x3[i:j], g3[i:j], ctx.mean, axis == 1, gsum[i:j], xgsum[i:j]))
             dbias, dw = gsum.sum(0).reshape(ps), xgsum.sum(0).reshape(ps) * ctx.invstd
+        elif axis == -1 and M and (need[1] or (need[0] and ctx.training)):
+            R = _Rows(x3)       # NCHW: both sums in one pass over x and gy too
+            dw, dbias = _rows_centered(R, ctx.mean, R.rows(g3))
+            dw = dw * ctx.invstd
         else:
             dbias = _sums(g3, axis).reshape(ps) if M else _xp.zeros(ps, x.dtype)
         if dw is None and (need[1] or (need[0] and ctx.training)):
@@ -211,6 +324,9 @@ class NativeBatchNorm(Op, name="batch_norm"):
                 if nb is not None:
                     _per_samples(x3, lambda i, j: nb.bn_input_grad(
                         g3[i:j], x3[i:j], a, k, c0, axis == 1, gx[i:j]))
+                elif axis == -1:
+                    R = _Rows(x3)
+                    _rows_affine(R, a, c0, R.rows(gx), R.rows(g3), k)
                 else:
                     _blocks(x3, run)
             else:

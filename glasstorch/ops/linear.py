@@ -51,13 +51,14 @@ class Linear(Op, name="linear"):
 
     @staticmethod
     def backward(ctx, gy):
-        saved = list(ctx.saved_tensors)
-        w = saved.pop(0) if ctx.keep[0] else None
-        x = saved.pop(0) if ctx.keep[1] else None
+        saved, keep = ctx.saved_tensors, ctx.keep
+        w = saved[0] if keep[0] else None
+        x = saved[keep[0]] if keep[1] else None
         need = ctx.needs_input_grad
         gw = gb = None
-        out_f, in_f = gy.shape[-1], ctx.in_shape[-1]
-        m = _prod(gy.shape[:-1])   # explicit: reshape(-1, 0) is ambiguous for zero features
+        shape = gy._data.shape
+        out_f, in_f = shape[-1], ctx.in_shape[-1]
+        m = _prod(shape[:-1])   # explicit: reshape(-1, 0) is ambiguous for zero features
         if not STATE.enabled:   # no create_graph: the same products on the arrays, without
             return _array_backward(gy._data, w, x, need, m, out_f, in_f, ctx.in_shape)  # ~7 ops
         gx = None
@@ -74,15 +75,16 @@ class Linear(Op, name="linear"):
 def _array_backward(gy, w, x, need, m, out_f, in_f, in_shape):
     """Linear.backward when no graph is recorded: the same NumPy calls the Tensor ops make
     (matmul, reshape, sum), on the arrays; a layer's backward is then one node's Python."""
-    g2 = gy.reshape(m, out_f)
+    g2 = gy if gy.ndim == 2 else gy.reshape(m, out_f)   # (2-D: no call; each shows in a step)
     gx = gw = gb = None
     if need[0]:
         gx = _make(_gemm(g2, w._data).reshape(in_shape) if gy.ndim > 2
                    else _gemm(gy, w._data))
     if need[1]:
-        gw = _make(_gemm(g2.T, x._data.reshape(m, in_f)))
+        xd = x._data
+        gw = _make(_gemm(g2.T, xd if xd.ndim == 2 else xd.reshape(m, in_f)))
     if need[2]:
-        gb = _make(g2.sum(axis=0, dtype=g2.dtype))
+        gb = _make(_xp.add.reduce(g2, axis=0, dtype=g2.dtype))   # g2.sum(0), without its frame
     return gx, gw, gb
 
 

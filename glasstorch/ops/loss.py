@@ -84,7 +84,9 @@ def _picked(xp, target, weight, ignore_index, shape, dtype):
     valid = target != ignore_index
     t = xp.where(valid, target, 0)
     if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise IndexError(f"Target {t[(t < 0) | (t >= n_classes)][0]} is out of bounds.")
+        raise IndexError(f"Target {t[(t < 0) | (t >= n_classes)][0]} is out of bounds. "
+                         f"(nll_loss / cross_entropy: targets are class indices in "
+                         f"[0, {n_classes}) or ignore_index {ignore_index})")
     # (n, t, *d) sits at (n * C + t) * D + d, D = prod(d): one fancy index, no take_along_axis
     inner = t.size // shape[0] if shape[0] else 0
     at = xp.arange(shape[0]).reshape((-1,) + (1,) * (t.ndim - 1)) * n_classes + t
@@ -137,7 +139,7 @@ class CrossEntropy(Op, name="cross_entropy"):
             rows = _rows(xp, x.shape[0])
             s_t = s[rows, target]
             e = xp.exp(s, out=s)
-            sum_e = e.sum(axis=1, keepdims=True)
+            sum_e = xp.add.reduce(e, axis=1, keepdims=True)   # (ufuncs: no Python frames)
             loss = xp.log(sum_e)[:, 0] - s_t
             denom = x.dtype.type(x.shape[0])
             ctx.save(at=(rows, target), wt=None, valid=None)
@@ -209,7 +211,7 @@ def _plain_targets(x, target, ignore_index):
     n_classes = x.shape[-1]
     if x.ndim != 2 or not target.size or 0 <= ignore_index < n_classes:
         return False
-    return target.min() >= 0 and target.max() < n_classes
+    return _xp.minimum.reduce(target) >= 0 and _xp.maximum.reduce(target) < n_classes
 
 
 _ROWS = {}

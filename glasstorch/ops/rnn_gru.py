@@ -11,7 +11,8 @@ from ..autograd.grad_mode import STATE
 from ..backend import xp as _xp, memory as _mem
 from ..tensor import _make
 from .linear import linear
-from .rnn_layers import _Layer, _batch_rows, _gru_step, _replay, _steps, _unroll
+from .rnn_layers import (_Layer, _blocks, _gemm_rows, _gru_step, _mm, _replay, _steps,
+                         _time_loop, _unroll)
 from .rnn_lstm import _gemm, _plan, _previous
 
 __all__ = []
@@ -56,6 +57,7 @@ class GRULayer(_Layer, name="gru_layer"):
         h_n = _mem.empty_like(h0)
         steps = _steps(batch_sizes, reverse)
         saved = {}
+        wblocks = _blocks(wh, _gemm_rows(3 * H, H + 1, B, dt))  # row blocks (rnn_layers)
 
         def rows(lo, hi):            # the time loop for sequences [lo, hi)
             mc = hi - lo
@@ -73,7 +75,7 @@ class GRULayer(_Layer, name="gru_layer"):
                 ga = ga_[:3 * H * m].reshape(3 * H, m)
                 t = t_[:H * m].reshape(H, m)
                 _xp.matmul(wi, xh[r].T, out=gi)
-                _xp.matmul(wh, hp, out=ga)
+                _mm(wblocks, hp, ga)
                 rz, n = gi[:2 * H], gi[2 * H:]
                 rz += ga[:2 * H]
                 _xp.tanh(rz, out=rz)
@@ -104,7 +106,7 @@ class GRULayer(_Layer, name="gru_layer"):
             h_n[lo:hi] = h1[:H].T
             if save:
                 saved[lo] = (hi, plan, S)
-        _batch_rows(B, rows, 3 * H * N * dt.itemsize)
+        _time_loop(lambda: rows(0, B), 3 * H * (H + 1) * B)
         if save:
             hp1 = _mem.empty((N, H + 1), dt)
             _previous(hp1[:, :H], y, h0, steps)
@@ -152,8 +154,7 @@ class GRULayer(_Layer, name="gru_layer"):
                     rows_r[:, q:q + 256] = dah[q:q + 256].T   # rows, as in the LSTM
             dh0[lo:hi] = dh.T
         starts = sorted(ctx.acts)
-        _batch_rows(len(starts), lambda a, b: [rows(lo) for lo in starts[a:b]],
-                    dA.nbytes if len(starts) > 1 else 0)
+        _time_loop(lambda: [rows(lo) for lo in starts], 3 * H * H * gh.shape[0])
         gi = gw = None
         if need[2] or need[4]:                               # [dW_ih | db_ih]
             gi = _gemm(dA[:, :3 * H].T, ctx.xh)

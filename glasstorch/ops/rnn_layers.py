@@ -36,11 +36,54 @@ def _steps(batch_sizes, reverse):
     return steps[::-1] if reverse else steps
 
 
-def _batch_rows(B, rows, nbytes):
-    """rows(lo, hi) over the batch: with 2 threads each runs the whole time loop for half of
-    the sequences with one-thread GEMMs (backend/threads.py), one hand-off per layer instead
-    of OpenBLAS splitting (and busy-waiting on) every small per-step GEMM."""
-    _threads.parallel_for(B, rows, nbytes, blas_serial=True)
+def _time_loop(run, gemm_mnk):
+    """run() the time loop of a fused layer on this thread. Its per-step GEMMs (gemm_mnk
+    multiply-adds each) get OpenBLAS's threads when those pay (>= GEMM_SERIAL_MNK, as
+    backend/threads.py `matmul` decides), else one BLAS thread. The batch is not split over
+    glasstorch's pool: each thread would pack the whole W_hh for half the columns every step,
+    and OpenBLAS splits W_hh's rows instead (LSTM LM step at 2 threads, min wall of 150 on the
+    shared machine: 35.9 ms split over the pool (1 thread: 35.8), 24.4 ms here; batch 128
+    layer: 120 vs 69 ms, benchmarks/README.md)."""
+    if _threads.get_num_threads() > 1 and gemm_mnk < _threads.GEMM_SERIAL_MNK:
+        with _threads.serial_blas():
+            run()
+    else:
+        run()
+
+
+# OpenBLAS's SkylakeX kernels run a float32 product of at most 100^3 multiply-adds through
+# unpacked "small matrix" kernels; above that every call first packs W_hh (1 MiB for H = 256),
+# 40% of a (1024, 256) @ (256, 32) step product. Row blocks under the bound (rows >= 30, at most
+# 32 columns) are faster: min CPU per product, 1 thread, H x batch 256 x 32: 165 -> 135 us
+# forward (120 rows), 170 -> 132 us backward ((256, 1024) @ (1024, 32), 30 rows); 128 x 16-32
+# and 512 x 8-16 gain too, batch 64 or blocks under 30 rows lose (benchmarks/README.md).
+_SMALL_GEMM_DTYPES = ((_xp.dtype(_xp.float32),) if _threads.blas_corename()
+                      in ("skylakex", "cooperlake", "sapphirerapids") else ())
+SMALL_GEMM_MNK, SMALL_GEMM_MIN_ROWS = 100 ** 3, 30
+
+
+def _gemm_rows(M, K, N, dtype):
+    """Rows per call for a time loop's (M, K) @ (K, N) product: M (one call) or a block that
+    OpenBLAS's small-matrix kernels take (single-threaded products only)."""
+    if dtype not in _SMALL_GEMM_DTYPES or N > 32 or (
+            _threads.get_num_threads() > 1 and M * K * N >= _threads.GEMM_SERIAL_MNK):
+        return M
+    rows = SMALL_GEMM_MNK // (K * N)
+    return rows if SMALL_GEMM_MIN_ROWS <= rows < M else M
+
+
+def _blocks(w, rows):
+    """(row slice, rows of w) blocks of `rows` rows (one block: all of w)."""
+    return [(slice(r, r + rows), w[r:r + rows]) for r in range(0, w.shape[0], rows)]
+
+
+def _mm(blocks, b, out):
+    """out = w @ b, w given as _blocks: one GEMM per block."""
+    if len(blocks) == 1:
+        _xp.matmul(blocks[0][1], b, out=out)
+    else:
+        for r, w in blocks:
+            _xp.matmul(w, b, out=out[r])
 
 
 class _Layer(Op):

@@ -18,14 +18,17 @@ into dA's rows and its h^T into the output's rows (the price of the layout: ~10%
 Rows are ordered step after step, `batch_sizes[t]` rows each (a padded batch: all B; a
 PackedSequence: sequences sorted by decreasing length, so the active rows of a step are the
 first ones): a step touches the first `m` columns of the state, and a sequence that has
-ended keeps its final state in its column. With several threads each runs the whole loop for
-a slice of the sequences (ops/rnn_layers.py `_batch_rows`), with its own work arrays.
+ended keeps its final state in its column. The loop runs on the calling thread; its W_hh
+products go in row blocks to OpenBLAS's small-matrix kernels at one thread and whole to
+OpenBLAS's threads at two (ops/rnn_layers.py `_time_loop`, `_gemm_rows`). `rows(lo, hi)`
+still takes a range of sequences (the whole batch: a split over threads measured slower).
 """
 from ..autograd.grad_mode import STATE
-from ..backend import xp as _xp, memory as _mem
+from ..backend import xp as _xp, memory as _mem, threads as _threads
 from ..tensor import _make
 from .linear import linear
-from .rnn_layers import _Layer, _batch_rows, _lstm_step, _replay, _steps, _unroll
+from .rnn_layers import (_Layer, _blocks, _gemm_rows, _lstm_step, _mm, _replay, _steps,
+                         _time_loop, _unroll)
 
 __all__ = []
 
@@ -44,13 +47,9 @@ def _plan(steps, lo, hi):
 
 
 def _gemm(a, b):
-    """a @ b with the rows of the result split over glasstorch's threads (one-thread BLAS in
-    each), like the time loops: OpenBLAS's own threads busy-wait, which costs dearly when
-    other processes share the cores (benchmarks/README.md)."""
-    out = _mem.empty((a.shape[0], b.shape[1]), a.dtype)
-    _batch_rows(a.shape[0], lambda lo, hi: _xp.matmul(a[lo:hi], b, out=out[lo:hi]),
-                a.nbytes + out.nbytes)
-    return out
+    """a @ b over all steps (weight and input gradients): big products, on OpenBLAS's threads
+    (backend/threads.py `matmul`)."""
+    return _threads.matmul(a, b)
 
 
 def _previous(hprev, y, h0, steps):
@@ -114,6 +113,13 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         h_n, c_n = _mem.empty_like(h0), _mem.empty_like(c0)
         steps = _steps(batch_sizes, reverse)
         saved = {}
+        wblocks = _blocks(wh, _gemm_rows(4 * H, P, B, dt))   # W_hh h^T: row blocks (rnn_layers)
+        iblocks = _blocks(wi, _gemm_rows(4 * H, I + 1, B, dt))
+        if len(iblocks) > 1:         # the small-matrix kernels want [x | 1]^T's columns (0.15
+            xT = _mem.empty((I + 1, N), dt)     # ms for this copy, 3.1 -> 2.65 ms of GEMMs)
+            xT[:I], xT[I] = x.T, 1
+        else:
+            xT = xh[:, :I + 1].T                             # BLAS reads the .T as is
 
         def rows(lo, hi):            # the time loop for sequences [lo, hi)
             mc = hi - lo
@@ -134,8 +140,8 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 i, f, gg, o = gt[:H], gt[H:2 * H], gt[2 * H:3 * H], gt[3 * H:]
                 # the input projection per step, straight into the (4H, m) layout (as one
                 # GEMM before the loop its (m, 4H) rows cost a transposed add per step)
-                _xp.matmul(wi, xh[r, :I + 1].T, out=gt)
-                _xp.matmul(wh, hs, out=at)
+                _mm(iblocks, xT[:, r], gt)
+                _mm(wblocks, hs, at)
                 gt += at
                 _xp.tanh(gt, out=gt)
                 if save:    # every saved factor is written once (they stream to memory)
@@ -174,7 +180,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
             h_n[lo:hi], c_n[lo:hi] = h.T, c.T
             if save:
                 saved[lo] = (hi, plan, K, A, F, U)
-        _batch_rows(B, rows, 4 * H * N * dt.itemsize)
+        _time_loop(lambda: rows(0, B), 4 * H * P * B)
         if save:
             _previous(xh[:, I + 1:], y, h0, steps)
             ctx.save(acts=saved, xh=xh)
@@ -195,7 +201,15 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         dA = _mem.empty((N, 4 * H), dt)                      # 4 da of all steps, row-major
         dR = _mem.empty((N, P), dt) if need[7] else None     # dh' before W_hr, and u
         u_all = _mem.empty((N, H), dt) if need[7] else None
-        whT = _xp.multiply(w_hh, 0.25).T                     # (P, 4H): BLAS reads it as is
+        B = gh.shape[0]
+        rows_t = _gemm_rows(P, 4 * H, B, dt)
+        if rows_t < P:              # (P, 4H) C-ordered for row blocks, transposed by blocks
+            whT = _mem.empty((P, 4 * H), dt)                 # of 64 rows (3.5x faster than
+            for q in range(0, 4 * H, 64):                    # ascontiguousarray of the .T)
+                _xp.multiply(w_hh[q:q + 64].T, 0.25, out=whT[:, q:q + 64])
+        else:
+            whT = _xp.multiply(w_hh, 0.25).T                 # BLAS reads the .T as is
+        tblocks = _blocks(whT, rows_t)
         wrT = w_hr.T if w_hr is not None else None
         dh0, dc0 = _mem.empty_like(gh), _mem.empty_like(gc)
 
@@ -225,14 +239,13 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 _xp.multiply(dhh, kt[3], out=da[3])          # 4 da_o
                 dcs *= F[H * k:H * (k + m)].reshape(H, m)
                 da = da.reshape(4 * H, m)
-                _xp.matmul(whT, da, out=d)
+                _mm(tblocks, da, d)
                 rows_r = dA[r]
                 for q in range(0, 4 * H, 256):               # transposed in blocks of
                     rows_r[:, q:q + 256] = da[q:q + 256].T    # rows: ~1.7x faster
             dh0[lo:hi], dc0[lo:hi] = dh.T, dc.T
         starts = sorted(ctx.acts)
-        _batch_rows(len(starts), lambda a, b: [rows(lo) for lo in starts[a:b]],
-                    dA.nbytes if len(starts) > 1 else 0)
+        _time_loop(lambda: [rows(lo) for lo in starts], 4 * H * P * B)
         dW = None
         if need[3] or need[4] or need[5] or need[6]:         # [dW_ih | db | dW_hh]
             dW = _gemm(dA.T, ctx.xh)

@@ -30,7 +30,7 @@ def _max_along(x, dim):
     n = x.shape[dim] if x.ndim else 0
     if 0 < n <= 32 and dim % x.ndim == x.ndim - 1 and x.size >= 64 * n \
             and x.flags.c_contiguous:
-        m = _xp.ascontiguousarray(x.reshape(-1, n).T).max(axis=0)
+        m = _xp.maximum.reduce(_xp.ascontiguousarray(x.reshape(-1, n).T), axis=0)
         return m.reshape(x.shape[:-1] + (1,))
     return x.max(axis=dim, keepdims=True, initial=-float("inf"))
 

@@ -1,5 +1,6 @@
 """SGD: stochastic gradient descent with optional (Nesterov) momentum and weight decay."""
 from ..autograd.grad_mode import no_grad
+from ..backend import xp as _xp
 from ..tensor import _make
 from .optimizer import Optimizer, _check_options, _check_unsupported, _eval_closure, _grad
 
@@ -56,6 +57,10 @@ class SGD(Optimizer):
                     buf = state.get("momentum_buffer")
                     if buf is None:  # the first step starts the buffer at g, undamped
                         buf = state["momentum_buffer"] = _make(g.copy())
+                    elif dampening == 0 and not group["nesterov"]:
+                        _heavy_ball(p._data, g, buf._data, momentum, lr)
+                        p._version_counter[0] += 1
+                        continue
                     else:
                         b = buf._data
                         b *= momentum
@@ -68,3 +73,29 @@ class SGD(Optimizer):
                 x -= lr * g
                 p._version_counter[0] += 1
         return loss
+
+
+# elements per chunk of the heavy-ball update: a chunk of b, g, p and the scratch (4 x 128 KiB
+# in float32) stays in the L2 cache across the four passes; whole arrays (the MLP's first weight
+# is 784 KiB each) went to memory and back between passes. MLP step's update 321 -> 286 us.
+_CHUNK = 32768
+
+
+def _heavy_ball(x, g, b, momentum, lr):
+    """b = momentum * b + g;  x -= lr * b  (dampening 0), in place: the same operations on
+    every element as on the whole arrays, so the same bits, chunk by chunk."""
+    if x.size <= _CHUNK or not (x.flags.c_contiguous and g.flags.c_contiguous
+                                and b.flags.c_contiguous) or not x.dtype == g.dtype == b.dtype:
+        b *= momentum
+        b += g
+        x -= lr * b
+        return
+    x, g, b = x.reshape(-1), g.reshape(-1), b.reshape(-1)
+    scratch = _xp.empty(_CHUNK, x.dtype)
+    for i in range(0, x.size, _CHUNK):
+        bs, xs = b[i:i + _CHUNK], x[i:i + _CHUNK]
+        t = scratch[:bs.size]
+        _xp.multiply(bs, momentum, out=bs)
+        _xp.add(bs, g[i:i + _CHUNK], out=bs)
+        _xp.multiply(bs, lr, out=t)
+        _xp.subtract(xs, t, out=xs)

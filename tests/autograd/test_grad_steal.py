@@ -68,3 +68,47 @@ def test_retained_graph_second_backward_keeps_first_gradient(lib):
     y.backward()
     assert first.tolist() == snapshot == [3.0, 3.0]
     assert w.grad.tolist() == [3.0, 3.0]
+
+
+class _LeafGrad:
+    """A custom Function whose backward returns a fresh leaf that requires grad."""
+
+    @staticmethod
+    def make(lib):
+        class F(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, gy):
+                return lib.ones(3, requires_grad=True)
+        return F
+
+
+@pytest.mark.parametrize("lib", [torch, gt])
+def test_stolen_gradient_tensor_is_a_plain_one(lib):
+    # the engine hands its own gradient Tensor over as .grad (no copy, no new wrapper), but
+    # never one that requires grad (torch detaches it)
+    w = lib.ones(3, requires_grad=True)
+    _LeafGrad.make(lib).apply(w).sum().backward()
+    assert not w.grad.requires_grad and w.grad.grad_fn is None and w.grad.is_leaf
+    assert w.grad.tolist() == [1.0] * 3
+    w2 = lib.ones(3, requires_grad=True)
+    (w2 * 3).sum().backward()
+    assert not w2.grad.requires_grad and w2.grad._version == 0
+    w2.grad.mul_(2)                  # the handed-over tensor is ours to change
+    assert w2.grad.tolist() == [6.0] * 3 and w2.grad._version == 1
+
+
+@pytest.mark.parametrize("lib", [torch, gt])
+def test_hook_registered_after_a_backward_runs(lib):
+    # the first backward gives the leaf its AccumulateGrad (and its hook slot); a hook added
+    # after that still sees and replaces the next gradient
+    w = lib.ones(3, requires_grad=True)
+    (w * 2).sum().backward()
+    seen = []
+    w.register_hook(lambda g: seen.append(g.tolist()) or g * 10)
+    w.grad = None
+    (w * 2).sum().backward()
+    assert seen == [[2.0] * 3] and w.grad.tolist() == [20.0] * 3

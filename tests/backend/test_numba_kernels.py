@@ -169,23 +169,6 @@ def test_col2im_same_bits(geometry, out):
         np.ascontiguousarray(results[1]).tobytes()
 
 
-def test_relu_backward_same_bits():
-    rng = np.random.default_rng(5)
-    y = np.maximum(0, rng.standard_normal((4, 6, 5, 3)).astype(np.float32))
-    y[0, 0, 0, :] = [np.nan, -0.0, 0.0]
-    g = rng.standard_normal(y.shape).astype(np.float32)
-    g[1, 1, 1, 1] = -0.0
-    mask = ~(y <= 0)
-    want = np.where(mask, g, np.float32(0))
-    for cl in (False, True):
-        yi, gi = ((np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-                   if cl else a) for a in (y, g))
-        got = nb.relu_backward(yi, gi)
-        assert got.strides == gi.strides
-        assert np.ascontiguousarray(got).tobytes() == want.tobytes()
-    assert nb.relu_backward(y, g.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)) is None
-
-
 @pytest.mark.parametrize("shape", [(3, 5, 7, 6), (2, 40, 17, 3), (2, 1, 4, 4)])
 def test_nhwc_copy_same_bits(shape, kernels):
     """conv_kernels_nhwc.nhwc of a contiguous NCHW array (tiled transposes) is NumPy's copy."""

@@ -290,7 +290,7 @@ def test_set_num_threads_replaces_the_pool_threads(restore):
 
 @blas_only
 def test_openblas_spin_limited_at_import():
-    """OpenBLAS's idle threads spin ~1.6 ms (2^22 cycles), not ~0.1 s, after a threaded call;
+    """OpenBLAS's idle threads spin ~13 ms (2^25 cycles), not ~0.1 s, after a threaded call;
     the setting does not leak into the environment (children keep their own default)."""
     import os
     if threads._blas_lib is not None and hasattr(threads._blas_lib, "openblas_read_env"):
@@ -318,3 +318,26 @@ def test_openblas_spin_left_to_the_user(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == ["False", "9", "True"]
+
+
+def test_serial_blas_runs_one_blas_thread_and_restores_the_count():
+    # ops/rnn_layers.py `_time_loop`: a time loop of small per-step GEMMs at 2 threads
+    before = threads.get_num_threads()
+    try:
+        threads.set_num_threads(2)
+        with threads.serial_blas():
+            assert threads.blas_num_threads() in (None, 1)
+        assert threads.blas_num_threads() in (None, 2)
+        with pytest.raises(ValueError):
+            with threads.serial_blas():
+                raise ValueError("restored on errors too")
+        assert threads.blas_num_threads() in (None, 2)
+    finally:
+        threads.set_num_threads(before)
+
+
+def test_blas_corename_names_the_kernel_family():
+    # ops/rnn_layers.py picks OpenBLAS's small-matrix row blocks by it
+    name = threads.blas_corename()
+    assert name == name.lower()
+    assert bool(name) == (threads.blas_num_threads() is not None)

@@ -68,6 +68,8 @@ def test_fusion_and_memory_plan_reuse_buffers_across_calls():
     assert P.fuse_elementwise(t.graph) == 4           # 3 chains and the lone last linear
     assert _ops(t) == ["jit::fused"] * 4
     assert P.plan_memory(t.graph) == 2           # 3 groups, 2 buffers: liveness frees one
+    planned = [n.cls.buffer for n in t.graph.nodes if n.cls.buffer is not None]
+    assert len(planned) == 3 and all(b.ctypes.data % 64 == 0 for b in planned)  # cache lines
     t.invalidate()
     with gt.no_grad():
         for _ in range(2):                       # the second call reuses the planned buffers

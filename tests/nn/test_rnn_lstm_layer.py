@@ -1,7 +1,7 @@
 """The fused LSTM and GRU layer ops (ops/rnn_lstm.py, ops/rnn_gru.py) against torch.lstm and
 torch.gru, at sizes where their layout matters: gates (4H, B) per step with H and B not tiny, odd batch sizes, packed sequences whose
 active rows shrink (forward) and grow (reverse), projections, no biases, float32 and float64,
-serial and with the time loop split over 2-3 threads in uneven slices of the batch. Values
+serial, with W_hh in row blocks, and at 2 threads (ops/rnn_layers.py `_time_loop`). Values
 and gradients of the input, h0 (c0) and every weight; the no-grad (inference) path too."""
 import numpy as np
 import pytest
@@ -15,16 +15,50 @@ T, B, IN, H = 6, 5, 7, 12
 BATCH_SIZES = [5, 4, 4, 2, 1, 1]       # lengths 6, 5, 3, 3, 1 (already sorted)
 
 
-@pytest.fixture(params=[1, 2, 3], ids=["serial", "2threads", "3threads"])
+@pytest.fixture(params=["serial", "blocks", "2threads", "2threads-blas"])
 def split(request, monkeypatch):
-    """1: the whole batch on one thread; 2, 3: every layer's loop split over that many
-    threads (the pool's size threshold lowered), slices of 2-3 sequences."""
-    if request.param > 1:
-        monkeypatch.setattr(threads, "THRESHOLD", 1)
+    """How the time loops run their per-step GEMMs (ops/rnn_layers.py): serial: one thread;
+    blocks: one thread, W_hh in row blocks (as for OpenBLAS's small-matrix kernels, forced
+    here for both dtypes and blocks of 1-7 rows, uneven last ones); 2threads: 2 threads, the
+    tiny per-step GEMMs on one BLAS thread; 2threads-blas: 2 threads, every per-step GEMM on
+    OpenBLAS's threads (GEMM_SERIAL_MNK lowered)."""
+    from glasstorch.ops import rnn_layers
+    if request.param == "blocks":
+        monkeypatch.setattr(rnn_layers, "_SMALL_GEMM_DTYPES",
+                            (np.dtype(np.float32), np.dtype(np.float64)))
+        monkeypatch.setattr(rnn_layers, "SMALL_GEMM_MNK", 420)
+        monkeypatch.setattr(rnn_layers, "SMALL_GEMM_MIN_ROWS", 1)
+    if request.param == "2threads-blas":
+        monkeypatch.setattr(threads, "GEMM_SERIAL_MNK", 0)
     before = threads.get_num_threads()
-    threads.set_num_threads(request.param)
+    threads.set_num_threads(2 if request.param.startswith("2") else 1)
     yield request.param
     threads.set_num_threads(before)
+
+
+def test_row_blocks_of_the_benchmark_shapes():
+    # what bench_lstm.py's layer (H 256, batch 32) runs: on OpenBLAS's SkylakeX kernels at
+    # one thread W_hh in blocks of 122 rows and W_hh^T in blocks of 30, one call each on
+    # 2 threads (OpenBLAS splits them); float64 and other BLAS builds: one call
+    from glasstorch.ops import rnn_layers as r
+    f32 = np.dtype(np.float32)
+    before = threads.get_num_threads()
+    try:
+        threads.set_num_threads(1)
+        small = f32 in r._SMALL_GEMM_DTYPES
+        assert r._gemm_rows(1024, 256, 32, f32) == (122 if small else 1024)
+        assert r._gemm_rows(256, 1024, 32, f32) == (30 if small else 256)
+        assert r._gemm_rows(1024, 256, 64, f32) == 1024          # more columns: one call
+        assert r._gemm_rows(1024, 256, 32, np.dtype(np.float64)) == 1024
+        threads.set_num_threads(2)
+        assert r._gemm_rows(1024, 256, 32, f32) == 1024
+    finally:
+        threads.set_num_threads(before)
+    blocks = r._blocks(np.arange(14.0).reshape(7, 2), 3)
+    assert [b[1].shape[0] for b in blocks] == [3, 3, 1]
+    out = np.empty((7, 1))
+    r._mm(blocks, np.ones((2, 1)), out)
+    np.testing.assert_array_equal(out[:, 0], np.arange(14.0).reshape(7, 2).sum(1))
 
 
 def _shapes(layers, bidirectional, bias, proj, packed, batch_first):

@@ -1,17 +1,21 @@
-"""The LSTM layer's time loop split over the batch rows on 2 threads (ops/rnn.py _batch_rows):
-the same comparisons with torch as test_rnn.py (padded, packed, bidirectional, projections,
-float32), run with the pool's threshold lowered so that every layer is split."""
+"""The LSTM layers at 2-3 threads (ops/rnn_layers.py `_time_loop`: the per-step GEMMs on one
+BLAS thread when small, on OpenBLAS's threads when GEMM_SERIAL_MNK is lowered below them): the
+same comparisons with torch as test_rnn.py (padded, packed, bidirectional, projections,
+float32)."""
 import pytest
 
 import test_rnn as base
 from glasstorch.backend import threads
 
 
-@pytest.fixture(autouse=True, params=[2, 3])
+@pytest.fixture(autouse=True, params=[(2, False), (3, False), (2, True)],
+                ids=["2threads", "3threads", "2threads-blas"])
 def split_rows(request, monkeypatch):
-    monkeypatch.setattr(threads, "THRESHOLD", 1)
+    n, blas = request.param
+    if blas:
+        monkeypatch.setattr(threads, "GEMM_SERIAL_MNK", 0)
     before = threads.get_num_threads()
-    threads.set_num_threads(request.param)
+    threads.set_num_threads(n)
     yield
     threads.set_num_threads(before)
 

@@ -273,13 +273,18 @@ def test_special_values(name):
         assert np.array_equal(np.signbit(g.detach().numpy()), np.signbit(t.detach().numpy()))
 
 
+@pytest.mark.parametrize("size", [8, 1 << 16])   # below / from cpu_kernels' block size
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_relu_backward_special_upstream(dtype):
+def test_relu_backward_special_upstream(dtype, size):
     # relu's backward runs on arrays when no graph is recorded (ops/piecewise.py): where the
     # output is 0 the gradient is 0 even for an inf or NaN upstream (torch's where, not a
-    # product), and a NaN input passes its gradient
-    x = np.array([-1.0, 0.0, -0.0, 2.0, np.nan, 3.0, -np.inf, np.inf], dtype=dtype)
-    up = np.array([np.inf, np.nan, -np.inf, np.nan, 5.0, -0.0, 2.0, 3.0], dtype=dtype)
+    # product), and a NaN input passes its gradient; small arrays take the three-call mask,
+    # large ones the blocked kernel
+    rng = np.random.default_rng(size)
+    x = rng.standard_normal(size).astype(dtype)
+    up = rng.standard_normal(size).astype(dtype)
+    x[:8] = [-1.0, 0.0, -0.0, 2.0, np.nan, 3.0, -np.inf, np.inf]
+    up[:8] = [np.inf, np.nan, -np.inf, np.nan, 5.0, -0.0, 2.0, 3.0]
     grads = []
     for lib in (gt, torch):
         t = lib.tensor(x, requires_grad=True)

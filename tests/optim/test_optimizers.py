@@ -224,3 +224,28 @@ def test_adafactor_factors_the_last_two_dims_of_a_3d_param():
                     opt.state[p]["col_var"].numpy()))
     for mine, theirs in zip(*out):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [5, 32768, 70001])
+def test_sgd_momentum_chunked_update_same_bits(size, dtype):
+    # SGD's heavy-ball step (dampening 0, no nesterov) runs chunk by chunk on large parameters
+    # (optim/sgd.py _heavy_ball): the same bits as the whole-array formula, and torch's values
+    rng = np.random.default_rng(size)
+    p0 = rng.standard_normal(size).astype(dtype)
+    grads = [rng.standard_normal(size).astype(dtype) for _ in range(3)]
+    lr, mom = 0.05, 0.9
+    x, b = p0.copy(), None
+    for g in grads:   # the reference: whole arrays, the order of operations of the step
+        b = g.copy() if b is None else b * dtype(mom) + g
+        x = x - lr * b
+    got = {}
+    for lib in (gt, torch):
+        p = lib.nn.Parameter(lib.tensor(p0.copy()))
+        opt = lib.optim.SGD([p], lr=lr, momentum=mom)
+        for g in grads:
+            p.grad = lib.tensor(g.copy())
+            opt.step()
+        got[lib] = p.detach().numpy()
+    assert np.array_equal(got[gt], x)
+    np.testing.assert_allclose(got[gt], got[torch], rtol=1e-5, atol=1e-6)

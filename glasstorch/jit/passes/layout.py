@@ -17,23 +17,31 @@ source as one row (`x.reshape(-1)`), one call less per replay.
 
 Wt starts on a cache-line (64-byte) boundary: NumPy only aligns to 16 bytes, and the same
 784x256 GEMV measured 7.8 us on a 64-byte aligned Wt and 10.5 us on one 16 bytes off (one
-process, alternating; it was the bimodal "7.8-10.5 us" of benchmarks/README.md).
+process, alternating; it was the bimodal "7.8-10.5 us" of benchmarks/README.md). The GEMV's
+output row matters too (16 or 48 bytes off a line: +0.35 us): memory.py's buffers are aligned.
 """
 import numpy as np
 
 from ..ir import Value
 
-__all__ = ["transpose_gemv_weights"]
+__all__ = ["transpose_gemv_weights", "aligned_empty", "aligned_copy"]
 
 WIDE = 64      # output features from which the transposed weight's kernel wins (measured)
 LINE = 64      # cache-line bytes: where a GEMV's weight starts
 
 
+def aligned_empty(shape, dtype, align=LINE):
+    """An uninitialized C-contiguous array whose data starts on an `align`-byte boundary."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + align, np.uint8)
+    start = -raw.ctypes.data % align
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
+
+
 def aligned_copy(a, align=LINE):
     """A C-contiguous copy of `a` whose data starts on an `align`-byte boundary."""
-    raw = np.empty(a.nbytes + align, np.uint8)
-    start = -raw.ctypes.data % align
-    out = raw[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out = aligned_empty(a.shape, a.dtype, align)
     out[...] = a
     return out
 
