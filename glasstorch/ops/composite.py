@@ -179,6 +179,16 @@ def rad2deg(input, *, out=None):
 
 # ---- calculus ------------------------------------------------------------------------------
 def diff(input, n=1, dim=-1, prepend=None, append=None):
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    from ..tensor import _wrap_dim
+    dim = _wrap_dim(dim, input.ndim, "diff")
+    for other in (prepend, append):
+        if other is not None and other.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                               f"input (input is {input.ndim}-D, got {other.ndim}-D)")
     x = input
     if prepend is not None or append is not None:
         parts = ([prepend] if prepend is not None else []) + [x] + \
@@ -186,6 +196,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         x = _g().cat(parts, dim)
     for _ in range(n):
         size = x.shape[dim]
+        if size == 0:               # torch: differences of an empty dim stay empty
+            break
         hi, lo = x.narrow(dim, 1, size - 1), x.narrow(dim, 0, size - 1)
         x = (hi != lo) if x.dtype is _dtype.bool else hi - lo
     return x
