@@ -1248,13 +1248,35 @@ def _rebuild_shared(handle, requires_grad, grad):
     return _rebuild(fn(*args), requires_grad, grad)
 
 
-def _wrap_dim(dim, ndim, op="dim"):
-    """Normalize a possibly negative dim; IndexError in PyTorch's words when out of range."""
+def _wrap_dim(dim, ndim, op=None):
+    """Normalize a possibly negative dim; IndexError in PyTorch's words when out of range,
+    followed by the op (`op`, else the first public function that called) and the rank."""
     n = ndim if ndim > 0 else 1
-    if not -n <= dim < n:
+    try:
+        ok = -n <= dim < n
+    except TypeError:           # a str or None where an int belongs
+        raise TypeError(f"{op or _caller_op()}(): argument 'dim' must be int, not "
+                        f"{type(dim).__name__}") from None
+    if not ok:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
+                         f"but got {dim}): {op or _caller_op()}() on a {ndim}-D tensor")
     return dim + n if dim < 0 else dim
+
+
+_NOT_OPS = ("with_aliases", "method", "fn", "dims_tuple")   # wrappers and helpers
+
+
+def _caller_op():
+    """The op an error is raised for: the nearest calling function with a public name (error
+    path only: `softmax` above `_prepare` above `_wrap_dim`)."""
+    import sys
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_name
+        if not name.startswith(("_", "<")) and name not in _NOT_OPS:
+            return name
+        frame = frame.f_back
+    return "dim"
 
 
 def _dtype_of(arr):

@@ -9,19 +9,18 @@ offsets (k1*k2 of them), never over pixels:
 
     im2col       x (N, C, *S) -> cols (C, *k, *O, N): one strided view, copied once (for a GEMM)
     col2im       the adjoint: cols -> x, one strided-slice add per kernel offset
-    window_max   running max/argmax over kernel offsets (torch's tie rule: first max, nan wins)
-    gather_max   the same over index-array windows (adaptive max pooling)
-    window_sum   sum over kernel offsets (avg pooling); window_spread is its adjoint
-    scatter_planes / gather_planes   values at flat per-plane indices (max-pool grads, unpool)
+    window_max, gather_max, window_sum, window_spread, scatter_planes, gather_planes
+                 pooling's kernels: backend/pool_kernels.py (re-exported here)
     relu_backward    gx = gy where relu's output y != 0, else 0: in blocks, branch-free
     take_axis / scatter_axis         a gather along one axis and its adjoint (pads, resampling)
     add_at / put     (scatter_kernels.py, re-exported here) out[index] += src with repeats
                      accumulating, and out[basic][adv] = value: indexing's scatter kernels
 
-Layout: the window loops run on a *batch-last* copy (C, *S, N) or (*S, N*C), so that every
-strided slice of a kernel offset still has a long contiguous inner run (the N or N*C values
-of one pixel). In NCHW a LeNet-sized 10x10 plane gives NumPy inner loops of 10 elements and
-the same slices cost 3-5x more. The transposes in and out are single cheap copies.
+Layout: im2col's loops run on a *batch-last* copy (C, *S, N), so that every strided slice of
+a kernel offset still has a long contiguous inner run (the N values of one pixel). In NCHW a
+LeNet-sized 10x10 plane gives NumPy inner loops of 10 elements and the same slices cost 3-5x
+more. The transposes in and out are single cheap copies. (Pooling keeps x's layout instead:
+pool_kernels.py says why.)
 """
 import ctypes
 import itertools
@@ -32,6 +31,9 @@ import numpy
 from numpy.lib.stride_tricks import as_strided
 
 from . import memory as _mem, threads as _threads
+from .pool_kernels import (_canvas_shape, _inner, _offset_slices, channels_last,  # noqa: F401
+                           gather_max, gather_planes, scatter_planes, window_max,
+                           window_spread, window_sum)   # (re-exported: pooling's kernels)
 
 __all__ = ["im2col", "col2im", "batch_last", "batch_first", "transpose2d", "window_max",
            "gather_max", "window_sum", "window_spread", "scatter_planes", "gather_planes",
@@ -64,29 +66,6 @@ def _keep_freed_memory():
 
 
 _keep_freed_memory()
-
-
-def _span(o, k, s, d):
-    """Input extent read by o output positions: (o - 1) * s + (k - 1) * d + 1."""
-    return (o - 1) * s + (k - 1) * d + 1 if o > 0 else 0
-
-
-def _canvas_shape(geometry, out, size):
-    """Canvas extent per dim: every position a window reads, and the whole padded input."""
-    return tuple(max(_span(o, k, s, d), p + n) for o, (k, s, d, p), n in
-                 zip(out, geometry, size))
-
-
-def _offset_slices(geometry, out):
-    """For every kernel offset (j1, j2, ...) the strided slices of the canvas it reads."""
-    per_dim = [[slice(j * d, j * d + (o - 1) * s + 1, s) for j in range(k)]
-               for o, (k, s, d, p) in zip(out, geometry)]
-    return itertools.product(*per_dim)
-
-
-def _inner(geometry, size):
-    """The slices of the canvas that hold the (unpadded) input."""
-    return tuple(slice(p, p + n) for (k, s, d, p), n in zip(geometry, size))
 
 
 def batch_last(a):
@@ -160,160 +139,6 @@ def col2im(cols, geometry, size):
     for j, sl in zip(itertools.product(*ks), _offset_slices(geometry, out)):
         canvas[(slice(None),) + sl] += cols[(slice(None),) + j]
     return batch_first(canvas[(slice(None),) + _inner(geometry, size)])
-
-
-def channels_last(x):
-    """x (N, C, *S) is laid out channels-last (memory (N, *S, C)) and not row-major: the
-    window kernels below then work on (N, *S, C) directly, with no transposing copies, and
-    return channels-last results."""
-    return x.ndim >= 3 and not x.flags.c_contiguous and numpy.moveaxis(x, 1, -1).flags.c_contiguous
-
-
-def _planes_last(x, geometry, out, fill):
-    """x (N, C, *S) -> canvas (*S_canvas, N*C) holding x with `fill` around it, or (N,
-    *S_canvas, C) for a channels-last x (then windows are indexed after a leading slice)."""
-    nd = len(geometry)
-    size = x.shape[-nd:]
-    cl = channels_last(x)
-    if cl:
-        xt = numpy.moveaxis(x, 1, -1)
-    else:
-        xt = numpy.moveaxis(x.reshape((x.shape[0] * x.shape[1],) + size), 0, -1)
-    cshape = _canvas_shape(geometry, out, size)
-    if cshape == tuple(size) and all(g[3] == 0 for g in geometry):
-        return numpy.ascontiguousarray(xt)
-    pre = xt.shape[:1] if cl else ()
-    canvas = numpy.full(pre + cshape + xt.shape[-1:], fill, x.dtype)
-    canvas[_pre(cl) + _inner(geometry, size)] = xt
-    return canvas
-
-
-def _pre(cl):
-    return (slice(None),) if cl else ()
-
-
-def _planes_first(y, lead, cl=False):
-    """(*O, N*C) -> contiguous (N, C, *O); channels-last (N, *O, C) -> its (N, C, *O) view."""
-    if cl:
-        return numpy.moveaxis(numpy.ascontiguousarray(y), -1, 1)
-    return numpy.ascontiguousarray(numpy.moveaxis(y, -1, 0)).reshape(lead + y.shape[:-1])
-
-
-def window_max(x, geometry, out, need_index=True):
-    """Max over each window of x (N, C, *S) and, if asked, the flat per-plane index of its
-    first maximum (a nan counts as the maximum and a later nan takes over, as in torch's
-    `val > max || isnan(val)`). Padding reads as -inf (or the integer minimum): it never wins."""
-    nd = len(geometry)
-    floating = x.dtype.kind == "f"
-    low = -numpy.inf if floating else numpy.iinfo(x.dtype).min
-    canvas = _planes_last(x, geometry, out, low)
-    cl = channels_last(x)
-    nan = need_index and floating and bool(numpy.isnan(canvas).any())
-    slices = [_pre(cl) + sl for sl in _offset_slices(geometry, out)]
-    best = canvas[slices[0]].copy()
-    arg = numpy.zeros(best.shape, numpy.intp) if need_index else None
-    for j, sl in enumerate(slices[1:], 1):
-        v = canvas[sl]
-        if need_index:
-            better = v > best          # strict: the first of equal maxima keeps the index
-            if nan:
-                better |= numpy.isnan(v)
-            # putmask(arg, better, j) without its per-element branch (~3x faster here):
-            # j exceeds every index stored so far, so a max writes it exactly where better
-            numpy.maximum(arg, better * j, out=arg)
-        numpy.maximum(best, v, out=best)   # propagates nan, as torch's values do
-    lead = x.shape[:2]
-    if not need_index:
-        return _planes_first(best, lead, cl), None
-    # flat index = window start (per output) + offset of the winning kernel position
-    spatial = x.shape[-nd:]
-    delta = numpy.zeros(tuple(g[0] for g in geometry), numpy.intp)
-    base = 0
-    for i, (k, s, d, p) in enumerate(geometry):
-        stride = int(numpy.prod(spatial[i + 1:]))
-        delta = delta + (numpy.arange(k) * d * stride).reshape((-1,) + (1,) * (nd - 1 - i))
-        base = base + ((numpy.arange(out[i]) * s - p) * stride).reshape((-1,) + (1,) * (nd - i))
-    flat = numpy.take(delta.reshape(-1), arg)
-    flat += base
-    return _planes_first(best, lead, cl), _planes_first(flat, lead, cl)
-
-
-def gather_max(x, offsets):
-    """Max and first-argmax (flat per-plane index) over windows given by index arrays:
-    offsets[i] lists, per window offset along spatial dim i, the input index (out_i,) each
-    output reads (adaptive max pooling: windows of varying size; short ones repeat their last
-    element, which changes neither the max nor, by the tie rule, the argmax).
-
-    Separable: reduce the last dim, then the one before (sum, not product, of the window
-    sizes in passes). Row-major first maximum = first max of each row, then the first row with
-    the largest row max; a nan (later ones taking over) likewise."""
-    nd = len(offsets)
-    spatial = x.shape[-nd:]
-    nan = x.dtype.kind == "f" and bool(numpy.isnan(x).any())
-    values, flat = x, None
-    for i in reversed(range(nd)):
-        axis, stride = i - nd, int(numpy.prod(spatial[i + 1:]))
-        best = arg = None
-        for idx in offsets[i]:
-            v = numpy.take(values, idx, axis=axis)
-            pos = idx.reshape((-1,) + (1,) * (nd - 1 - i)) * stride
-            f = pos if flat is None else numpy.take(flat, idx, axis=axis) + pos
-            if best is None:
-                best, arg = v, numpy.broadcast_to(f, v.shape).copy()
-                continue
-            better = v > best
-            if nan:
-                better |= numpy.isnan(v)
-            numpy.copyto(best, v, where=better)
-            numpy.copyto(arg, f, where=better)
-        values, flat = best, arg
-    return values, flat
-
-
-def window_sum(x, geometry, out):
-    """Zero-padded window sums of x (N, C, *S): y[.., o] = sum_j x_pad[.., o*s + j*d]."""
-    canvas = _planes_last(x, geometry, out, 0)
-    cl = channels_last(x)
-    slices = (_pre(cl) + sl for sl in _offset_slices(geometry, out))
-    y = canvas[next(slices)].copy()
-    for sl in slices:
-        y += canvas[sl]
-    return _planes_first(y, x.shape[:2], cl)
-
-
-def window_spread(gy, geometry, size):
-    """The adjoint of window_sum: every window adds gy (N, C, *O) back onto the positions it
-    read; returns (N, C, *size)."""
-    nd = len(geometry)
-    out = gy.shape[-nd:]
-    g = _planes_last(gy, tuple((1, 1, 1, 0) for _ in out), out, 0)    # (*O, N*C)
-    cl = channels_last(gy)                                             # or (N, *O, C)
-    pre = g.shape[:1] if cl else ()
-    canvas = numpy.zeros(pre + _canvas_shape(geometry, out, size) + g.shape[-1:], gy.dtype)
-    for sl in _offset_slices(geometry, out):
-        canvas[_pre(cl) + sl] += g
-    return _planes_first(canvas[_pre(cl) + _inner(geometry, size)], gy.shape[:2], cl)
-
-
-def scatter_planes(values, index, plane, accumulate):
-    """out (..., plane) zeros with out[..., index] = values (accumulate: +=, repeated indices
-    sum; else the last write wins); values and index (..., M) over the same leading dims."""
-    lead = values.shape[:-1]
-    out = numpy.zeros(lead + (plane,), values.dtype)
-    if values.size == 0:
-        return out
-    if accumulate:
-        rows = numpy.arange(int(numpy.prod(lead))).reshape(-1, 1)
-        numpy.add.at(out.reshape(-1, plane), (rows, index.reshape(rows.size, -1)),
-                     values.reshape(rows.size, -1))
-    else:
-        numpy.put_along_axis(out, index, values, -1)
-    return out
-
-
-def gather_planes(x, index):
-    """x (..., plane) read at index (..., M): the adjoint of scatter_planes."""
-    return numpy.take_along_axis(x, index, -1)
 
 
 class AxisPlan:

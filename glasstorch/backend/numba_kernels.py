@@ -24,44 +24,22 @@ their NumPy path as the default and as the reference these are tested against.
                       bounds it). Across samples the partials are added by the caller in
                       NumPy, in the same order on both paths.
 
+max_pool2d / scatter_planes (numba_pool.py, re-exported here): max pooling's window max and
+argmax on channels-last data and its gradient's scatter, the same bits as the NumPy kernels.
+numba_base.py holds the decorators and the first-call timing they all share.
+
 Every kernel is `nogil`: the ops call them per slice of samples on backend/threads.py's pool,
 so `set_num_threads` governs them as it does the NumPy kernels. `cache=True` keeps the
 machine code on disk; `compile_seconds()` is the time the first call of each kernel and dtype
 took (compiling, or loading the cache).
 """
-import time
-
-import numba
 import numpy
 
 from . import cpu_kernels as _cpu, threads as _threads
+from .numba_base import _call, _jit, _reassoc, compile_seconds
 
 __all__ = ["im2col_nhwc", "col2im_nhwc", "transpose", "relu_backward", "bn_sums",
            "bn_backward_sums", "bn_affine", "bn_input_grad", "compile_seconds"]
-
-_jit = numba.njit(cache=True, nogil=True)
-# a per-(sample, channel) sum over a contiguous run: float64 accumulators whose order LLVM may
-# change (reassociation only) so that the loop vectorizes; fixed for a given machine code
-_reassoc = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
-_seen = set()
-_compile = [0.0]
-
-
-def compile_seconds():
-    return _compile[0]
-
-
-def _call(kernel, *args):
-    """kernel(*args), timing the first call per (kernel, dtype): numba compiles then."""
-    key = (kernel, args[0].dtype)
-    if key in _seen:
-        return kernel(*args)
-    t0 = time.perf_counter()
-    result = kernel(*args)
-    _compile[0] += time.perf_counter() - t0
-    _seen.add(key)
-    return result
-
 
 # ---- im2col, channels-last, padding fused -------------------------------------------------
 
@@ -301,3 +279,6 @@ def bn_input_grad(g3, x3, a, k, c0, nlc, out):
     _call(_input_grad_nlc if nlc else _input_grad_ncl, g3, x3, a.reshape(-1), k.reshape(-1),
           c0.reshape(-1), out)
     return out
+
+
+from .numba_pool import max_pool2d, scatter_planes  # noqa: E402,F401  (pooling: numba_pool.py)

@@ -157,7 +157,8 @@ def _infer_shape(shape, numel):
     for i, s in enumerate(shape):
         if s == -1:
             if neg >= 0:
-                raise RuntimeError("only one dimension can be inferred")
+                raise RuntimeError(f"only one dimension can be inferred (shape {list(shape)} for "
+                                   f"{numel} elements)")
             neg = i
         elif s < 0:
             raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "

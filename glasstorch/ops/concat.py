@@ -81,7 +81,7 @@ def cat(tensors, dim=0, *, out=None):
             if k != d and a != b:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {a} but got size {b} for tensor number {i} "
-                                   "in the list.")
+                                   f"in the list. (cat: shapes {list(shape)} and {list(s)})")
     return Cat.apply(*tensors, dim=d, dtype=_result_dtype(tensors))
 
 

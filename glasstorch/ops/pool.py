@@ -13,7 +13,7 @@ Unbatched inputs (C, *S) get a batch dim of 1 on the way in.
 from .. import _memory_format as _mf
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Op
-from ..backend import xp as _xp, cpu_kernels as _k
+from ..backend import xp as _xp, cpu_kernels as _k, kernels as _kernels
 from ..tensor import _make
 from . import layout as _layout
 from ._inplace import float_only
@@ -53,6 +53,10 @@ class PlaneScatter(Op, name="max_pool2d_with_indices_backward"):
     @staticmethod
     def forward(ctx, v, index, shape, accumulate):
         ctx.save(index=index)
+        nb = _kernels.numba_kernels()
+        y = None if nb is None else nb.scatter_planes(v, index, shape[2:], accumulate)
+        if y is not None:         # one compiled pass, in v's layout (channels-last too)
+            return y
         y = _k.scatter_planes(_flat(v), _flat(index), _prod(shape[2:]), accumulate)
         if _k.channels_last(v):   # (a copy: the scatter runs per (N, C) plane)
             return _layout.copy_as(y.reshape(shape), _mf.channels_last)
@@ -92,7 +96,11 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     if float_kernel:   # torch checks the shapes first, then finds no integer kernel
         float_only(input, float_kernel)
     need_index = return_indices or (input.requires_grad and is_grad_enabled())
-    y, index = _k.window_max(x._data, geometry, out, need_index)
+    nb = _kernels.numba_kernels()
+    found = None if nb is None else nb.max_pool2d(x._data, geometry, out)
+    y, index = found or _k.window_max(x._data, geometry, out, need_index)
+    if not need_index:
+        index = None
     # windows overlap (so gradients may add up at one input) when a stride is under the span
     overlap = any(si < di * (ki - 1) + 1 for ki, si, di in zip(k, s, d))
     values = MaxPool2DWithIndices.apply(x, y, index, overlap, window=(geometry, out))
