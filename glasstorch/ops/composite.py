@@ -42,7 +42,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def bincount(input, weights=None, minlength=0):
     """Counts of each value of a 1-D non-negative integer tensor (weighted: sums of weights)."""
-    if input.ndim != 1 or input.dtype.is_floating_point or input.dtype is _dtype.bool:
+    if input.dtype.is_floating_point or input.dtype is _dtype.bool:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
+                                  f"'{input.dtype.cpp_name}'")
+    if input.ndim != 1:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if input.numel() and int(input.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -351,6 +354,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 
 
 def histc(input, bins=100, min=0, max=0):
+    if not input.dtype.is_floating_point:    # torch's kernels: float only
+        kernel = "linspace_cpu" if input.dtype is _dtype.bool else "histogram_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.cpp_name}'")
     x = input.detach().reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and x.numel():

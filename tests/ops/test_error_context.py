@@ -121,3 +121,19 @@ def test_shape_errors_name_the_shapes(fn, words):
         warnings.simplefilter("ignore")              # (l1_loss warns about the sizes first)
         g_err, _ = check_raises(fn, lib=True)
     assert words in str(g_err), str(g_err)
+
+
+# dtypes torch has no kernel for: its NotImplementedError (histc counted integers, trace and
+# cross computed bools, bincount said RuntimeError for floats and bools)
+@pytest.mark.parametrize("fn, dtype", [
+    (lambda L, x: L.histc(x), "int64"), (lambda L, x: L.histc(x), "uint8"),
+    (lambda L, x: L.histc(x), "bool"), (lambda L, x: L.trace(x), "bool"),
+    (lambda L, x: L.cross(x[:, :3], x[:, :3], dim=1), "bool"),
+    (lambda L, x: L.bincount(x[0]), "bool"), (lambda L, x: L.bincount(x[0]), "float32"),
+    (lambda L, x: L.bincount(x), "float64")],
+    ids=["histc-int64", "histc-uint8", "histc-bool", "trace-bool", "cross-bool",
+         "bincount-bool", "bincount-float32", "bincount-2d-float64"])
+def test_dtypes_without_a_kernel(fn, dtype):
+    g_err, t_err = check_raises(lambda L, x: fn(L, x.to(getattr(L, dtype))), [(3, 4)], lib=True,
+                                exc=NotImplementedError)
+    assert str(g_err) == str(t_err).split("\n")[0]
