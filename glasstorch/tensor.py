@@ -461,10 +461,21 @@ class Tensor:
         return _inplace.inplace(self, _binary_math.pow, other)
 
     def __matmul__(self, other):
-        return _linalg.matmul(self, other)
+        try:
+            return _linalg.matmul(self, other)
+        except AttributeError:          # (the error path: `other` is no tensor)
+            if isinstance(other, Tensor):
+                raise
+            if isinstance(other, _ndarray):       # torch takes a NumPy array, promoting
+                other = _creation.as_tensor(other)
+                dt = _dtype.promote_types(self.dtype, other.dtype)
+                return _linalg.matmul(self.to(dt), other.to(dt))
+            return NotImplemented       # Python's TypeError: unsupported operand type(s) for @
 
     def __rmatmul__(self, other):
-        return _linalg.matmul(_creation.as_tensor(other), self)
+        if isinstance(other, _ndarray):
+            return _linalg.matmul(_creation.as_tensor(other), self)
+        return NotImplemented
 
     def __neg__(self):
         return _unary.neg(self)

@@ -137,3 +137,23 @@ def test_dtypes_without_a_kernel(fn, dtype):
     g_err, t_err = check_raises(lambda L, x: fn(L, x.to(getattr(L, dtype))), [(3, 4)], lib=True,
                                 exc=NotImplementedError)
     assert str(g_err) == str(t_err).split("\n")[0]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: x.view(6.0), lambda L, x: x.view(2.0, 6), lambda L, x: x.reshape((3, 4.0)),
+    lambda L, x: x.expand(2.0, 3, 4), lambda L, x: x.permute(0.0, 1), lambda L, x: x.repeat(2.0, 1),
+    lambda L, x: x.flip(0.0), lambda L, x: x.tile(2.0), lambda L, x: x.view("a"),
+    lambda L, x: x @ 2, lambda L, x: 2 @ x, lambda L, x: x @ [[1.0]],
+    lambda L, x: x.to(dtype="float32")],
+    ids=["view-float", "view-floats", "reshape-float", "expand", "permute", "repeat", "flip",
+         "tile", "view-str", "matmul-int", "rmatmul-int", "matmul-list", "to-str-dtype"])
+def test_arguments_of_the_wrong_type_are_typeerrors(fn):
+    """Sizes must be ints (int() took 2.0 silently), `@` a tensor; torch's TypeError."""
+    check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+
+
+def test_sizes_still_take_ints_of_any_kind():
+    x = gt.ones(2, 3)
+    assert x.view(gt.tensor(6)).shape == (6,) and x.view(np.int64(3), 2).shape == (3, 2)
+    assert x.view(gt.Size([3, 2])).shape == (3, 2) and x.reshape([-1]).shape == (6,)
+    assert (x @ np.ones((3, 2))).dtype == gt.float64      # torch promotes a NumPy operand
