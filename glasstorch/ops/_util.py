@@ -8,6 +8,17 @@ from ..tensor import _make, _wrap_dim
 __all__ = []
 
 
+def check_number(value, op, name, position=None):
+    """torch's TypeError for a scalar argument that is no number (a str, a list, None)."""
+    import numbers
+    if not isinstance(value, (numbers.Number, _xp.generic)) and \
+            type(value).__name__ != "Tensor" and not hasattr(value, "_data"):
+        where = f" (position {position})" if position else ""
+        raise TypeError(f"{op}(): argument '{name}'{where} must be Number, not "
+                        f"{type(value).__name__}")
+    return value
+
+
 def dims_tuple(dim, ndim):
     """None -> all dims; int or sequence -> sorted tuple of non-negative dims."""
     if dim is None:

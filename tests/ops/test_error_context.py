@@ -157,3 +157,13 @@ def test_sizes_still_take_ints_of_any_kind():
     assert x.view(gt.tensor(6)).shape == (6,) and x.view(np.int64(3), 2).shape == (3, 2)
     assert x.view(gt.Size([3, 2])).shape == (3, 2) and x.reshape([-1]).shape == (6,)
     assert (x @ np.ones((3, 2))).dtype == gt.float64      # torch promotes a NumPy operand
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: x.fill_("a"), lambda L, x: x.masked_fill(x > 0, "a"),
+    lambda L, x: L.full((2,), "a"), lambda L, x: x.clamp("a"), lambda L, x: x.clamp(max=[1])],
+    ids=["fill_", "masked_fill", "full", "clamp-min", "clamp-max"])
+def test_values_that_are_no_number(fn):
+    """A str or list where a number belongs: torch's TypeError (NumPy's ValueError before)."""
+    g_err, _ = check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+    assert "must be Number, not" in str(g_err)
