@@ -167,3 +167,19 @@ def test_values_that_are_no_number(fn):
     """A str or list where a number belongs: torch's TypeError (NumPy's ValueError before)."""
     g_err, _ = check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
     assert "must be Number, not" in str(g_err)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: x.sum(1.5), lambda L, x: x.sum((0, 1.0)), lambda L, x: x.mean(1.0),
+    lambda L, x: x.amax([0.0]), lambda L, x: x.select(0, 1.0)],
+    ids=["sum", "sum-tuple", "mean", "amax", "select"])
+def test_float_dims_and_indices(fn):
+    g_err, _ = check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+    assert "must be int" in str(g_err), str(g_err)
+
+
+def test_numpy_ints_are_dims():
+    x = np.arange(12.0).reshape(3, 4)
+    for fn in (lambda L, t: t.sum(np.int64(1)), lambda L, t: t.amax([np.int64(0)]),
+               lambda L, t: t.select(0, np.int64(2)), lambda L, t: t.squeeze(np.int64(0))):
+        np.testing.assert_array_equal(fn(gt, gt.tensor(x)).numpy(), fn(torch, torch.tensor(x)))
