@@ -1263,12 +1263,13 @@ def _wrap_dim(dim, ndim, op=None):
     """Normalize a possibly negative dim; IndexError in PyTorch's words when out of range,
     followed by the op (`op`, else the first public function that called) and the rank."""
     n = ndim if ndim > 0 else 1
-    try:
-        ok = -n <= dim < n
-    except TypeError:           # a str or None where an int belongs
-        raise TypeError(f"{op or _caller_op()}(): argument 'dim' must be int, not "
-                        f"{type(dim).__name__}") from None
-    if not ok:
+    if dim.__class__ is not int:    # a NumPy int or 0-d tensor is a dim; a float or str is not
+        try:
+            dim = dim.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(f"{op or _caller_op()}(): argument 'dim' must be int, not "
+                            f"{type(dim).__name__}") from None
+    if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim}): {op or _caller_op()}() on a {ndim}-D tensor")
     return dim + n if dim < 0 else dim
