@@ -183,3 +183,15 @@ def test_numpy_ints_are_dims():
     for fn in (lambda L, t: t.sum(np.int64(1)), lambda L, t: t.amax([np.int64(0)]),
                lambda L, t: t.select(0, np.int64(2)), lambda L, t: t.squeeze(np.int64(0))):
         np.testing.assert_array_equal(fn(gt, gt.tensor(x)).numpy(), fn(torch, torch.tensor(x)))
+
+
+@pytest.mark.parametrize("fn", [lambda L, x: x.split(1.0), lambda L, x: x.split([1.0, 2]),
+                                lambda L, x: x.roll(1.0)], ids=["split", "split-sizes", "roll"])
+def test_float_split_sizes_and_shifts(fn):
+    check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+
+
+def test_roll_takes_numpy_and_tensor_ints():
+    x = np.arange(12.0).reshape(3, 4)
+    for fn in (lambda L, t: t.roll(np.int64(1)), lambda L, t: t.roll(L.tensor(2))):
+        np.testing.assert_array_equal(fn(gt, gt.tensor(x)).numpy(), fn(torch, torch.tensor(x)))
