@@ -156,6 +156,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     """torch: the dtype is inferred from fill_value (bool, int64 or the default float)."""
     check_device(device)
     _layout.check_options("full", layout, pin_memory)
+    if not isinstance(fill_value, Tensor):
+        from .ops._util import check_number
+        check_number(fill_value, "full", "fill_value", 2)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:

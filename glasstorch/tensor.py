@@ -461,10 +461,21 @@ class Tensor:
         return _inplace.inplace(self, _binary_math.pow, other)
 
     def __matmul__(self, other):
-        return _linalg.matmul(self, other)
+        try:
+            return _linalg.matmul(self, other)
+        except AttributeError:          # (the error path: `other` is no tensor)
+            if isinstance(other, Tensor):
+                raise
+            if isinstance(other, _ndarray):       # torch takes a NumPy array, promoting
+                other = _creation.as_tensor(other)
+                dt = _dtype.promote_types(self.dtype, other.dtype)
+                return _linalg.matmul(self.to(dt), other.to(dt))
+            return NotImplemented       # Python's TypeError: unsupported operand type(s) for @
 
     def __rmatmul__(self, other):
-        return _linalg.matmul(_creation.as_tensor(other), self)
+        if isinstance(other, _ndarray):
+            return _linalg.matmul(_creation.as_tensor(other), self)
+        return NotImplemented
 
     def __neg__(self):
         return _unary.neg(self)
@@ -1252,12 +1263,13 @@ def _wrap_dim(dim, ndim, op=None):
     """Normalize a possibly negative dim; IndexError in PyTorch's words when out of range,
     followed by the op (`op`, else the first public function that called) and the rank."""
     n = ndim if ndim > 0 else 1
-    try:
-        ok = -n <= dim < n
-    except TypeError:           # a str or None where an int belongs
-        raise TypeError(f"{op or _caller_op()}(): argument 'dim' must be int, not "
-                        f"{type(dim).__name__}") from None
-    if not ok:
+    if dim.__class__ is not int:    # a NumPy int or 0-d tensor is a dim; a float or str is not
+        try:
+            dim = dim.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(f"{op or _caller_op()}(): argument 'dim' must be int, not "
+                            f"{type(dim).__name__}") from None
+    if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim}): {op or _caller_op()}() on a {ndim}-D tensor")
     return dim + n if dim < 0 else dim

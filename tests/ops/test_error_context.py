@@ -137,3 +137,61 @@ def test_dtypes_without_a_kernel(fn, dtype):
     g_err, t_err = check_raises(lambda L, x: fn(L, x.to(getattr(L, dtype))), [(3, 4)], lib=True,
                                 exc=NotImplementedError)
     assert str(g_err) == str(t_err).split("\n")[0]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: x.view(6.0), lambda L, x: x.view(2.0, 6), lambda L, x: x.reshape((3, 4.0)),
+    lambda L, x: x.expand(2.0, 3, 4), lambda L, x: x.permute(0.0, 1), lambda L, x: x.repeat(2.0, 1),
+    lambda L, x: x.flip(0.0), lambda L, x: x.tile(2.0), lambda L, x: x.view("a"),
+    lambda L, x: x @ 2, lambda L, x: 2 @ x, lambda L, x: x @ [[1.0]],
+    lambda L, x: x.to(dtype="float32")],
+    ids=["view-float", "view-floats", "reshape-float", "expand", "permute", "repeat", "flip",
+         "tile", "view-str", "matmul-int", "rmatmul-int", "matmul-list", "to-str-dtype"])
+def test_arguments_of_the_wrong_type_are_typeerrors(fn):
+    """Sizes must be ints (int() took 2.0 silently), `@` a tensor; torch's TypeError."""
+    check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+
+
+def test_sizes_still_take_ints_of_any_kind():
+    x = gt.ones(2, 3)
+    assert x.view(gt.tensor(6)).shape == (6,) and x.view(np.int64(3), 2).shape == (3, 2)
+    assert x.view(gt.Size([3, 2])).shape == (3, 2) and x.reshape([-1]).shape == (6,)
+    assert (x @ np.ones((3, 2))).dtype == gt.float64      # torch promotes a NumPy operand
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: x.fill_("a"), lambda L, x: x.masked_fill(x > 0, "a"),
+    lambda L, x: L.full((2,), "a"), lambda L, x: x.clamp("a"), lambda L, x: x.clamp(max=[1])],
+    ids=["fill_", "masked_fill", "full", "clamp-min", "clamp-max"])
+def test_values_that_are_no_number(fn):
+    """A str or list where a number belongs: torch's TypeError (NumPy's ValueError before)."""
+    g_err, _ = check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+    assert "must be Number, not" in str(g_err)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: x.sum(1.5), lambda L, x: x.sum((0, 1.0)), lambda L, x: x.mean(1.0),
+    lambda L, x: x.amax([0.0]), lambda L, x: x.select(0, 1.0)],
+    ids=["sum", "sum-tuple", "mean", "amax", "select"])
+def test_float_dims_and_indices(fn):
+    g_err, _ = check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+    assert "must be int" in str(g_err), str(g_err)
+
+
+def test_numpy_ints_are_dims():
+    x = np.arange(12.0).reshape(3, 4)
+    for fn in (lambda L, t: t.sum(np.int64(1)), lambda L, t: t.amax([np.int64(0)]),
+               lambda L, t: t.select(0, np.int64(2)), lambda L, t: t.squeeze(np.int64(0))):
+        np.testing.assert_array_equal(fn(gt, gt.tensor(x)).numpy(), fn(torch, torch.tensor(x)))
+
+
+@pytest.mark.parametrize("fn", [lambda L, x: x.split(1.0), lambda L, x: x.split([1.0, 2]),
+                                lambda L, x: x.roll(1.0)], ids=["split", "split-sizes", "roll"])
+def test_float_split_sizes_and_shifts(fn):
+    check_raises(fn, [(3, 4)], lib=True, exc=TypeError)
+
+
+def test_roll_takes_numpy_and_tensor_ints():
+    x = np.arange(12.0).reshape(3, 4)
+    for fn in (lambda L, t: t.roll(np.int64(1)), lambda L, t: t.roll(L.tensor(2))):
+        np.testing.assert_array_equal(fn(gt, gt.tensor(x)).numpy(), fn(torch, torch.tensor(x)))
