@@ -7,10 +7,11 @@ each op's forward on raw arrays (no Tensor wrappers, no grad-mode checks, no gra
 parameters frozen as constants and intermediates written into planned buffers (jit/passes),
 the 784x256 GEMV run as np.dot on a C-contiguous, 64-byte aligned W^T (passes/layout.py). That
 GEMV reads 800 KB per call and is the floor: its time alone (same layout) is printed too.
-When numba is installed, the replay on glasstorch's optional numba kernels is timed as well
-("traced_nb": optimize_for_inference under backend.set_kernels("numba"), jit/passes/
-gemv_chain.py: the whole MLP in one compiled call, the same bits as the NumPy replay); eager
-glasstorch runs on its default kernels either way (its MLP uses none of the numba kernels).
+When numba is installed (the `fast` extra), optimize_for_inference runs the whole MLP as one
+compiled call (jit/passes/gemv_chain.py, the same bits as the NumPy replay:
+backend.kernels.numba_for_exact); the NumPy replay a numba-less install gets is timed as well
+("traced_numpy", under backend.set_kernels("numpy")). Eager glasstorch runs on its default
+kernels either way (its MLP uses none of the numba kernels).
 Every candidate gets a different input each call (8 inputs in turn), and the replays' outputs
 are checked against eager on all of them first.
 Run: benchmarks/run.sh bench_jit [--threads=2]  (or: python benchmarks/bench_jit.py [--threads 2]; default 1
@@ -26,7 +27,6 @@ import torch
 
 import glasstorch as gt
 import glasstorch.jit as jit
-from glasstorch.jit.passes.gemv_chain import blas_gemv
 from glasstorch.jit.passes.layout import aligned_copy
 from harness import compare, environment_report, report_throughput
 
@@ -47,11 +47,11 @@ def main():
     t_model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in g_model.state_dict().items()})
     gxs, txs = [gt.tensor(x) for x in xs], [torch.tensor(x) for x in xs]
     traced = jit.trace(g_model, gxs[0])
-    replays = {"traced": jit.optimize_for_inference(traced)}
-    if _has_numba() and blas_gemv(np.float32) is not None:
-        gt.backend.set_kernels("numba")
-        replays["traced_nb"] = jit.optimize_for_inference(traced)
+    replays = {"traced": jit.optimize_for_inference(traced)}     # default: the chain if numba
+    chained = any(n.op == "jit::gemv_chain" for n in replays["traced"].graph.nodes)
+    if chained:
         gt.backend.set_kernels("numpy")
+        replays["traced_numpy"] = jit.optimize_for_inference(traced)
     with gt.no_grad(), torch.no_grad():
         for gx, tx in zip(gxs, txs):
             # the transposed GEMV sums in another order than eager: equal to ~1e-7 relative
@@ -60,8 +60,8 @@ def main():
                                            atol=1e-6)
                 np.testing.assert_allclose(replay(gx).numpy(), t_model(tx).numpy(), rtol=1e-5,
                                            atol=1e-5)
-        if "traced_nb" in replays:          # the compiled chain gives the NumPy replay's bits
-            assert all(np.array_equal(replays["traced_nb"](gx).numpy(),
+        if chained:                         # the compiled chain gives the NumPy replay's bits
+            assert all(np.array_equal(replays["traced_numpy"](gx).numpy(),
                                       replays["traced"](gx).numpy()) for gx in gxs)
         candidates = {}
         for name, replay in replays.items():
@@ -75,15 +75,16 @@ def main():
             np.dot(row, w_t, out=out)
         candidates["gemv"] = gemv
         times = compare(candidates, number=2000, rounds=7, timer=time.process_time)
+    print(f"optimize_for_inference: {'compiled chain (numba)' if chained else 'NumPy replay'}")
     print(f"threads: {threads}; medians (CPU time per call): " + ", ".join(
         f"{name} {statistics.median(ts) * 1e6:.1f} us" for name, ts in times.items()))
     report_throughput("MLP inference, batch 1: traced vs eager glasstorch", times, 3.0,
                       ours="traced", ref="eager")
     report_throughput("MLP inference, batch 1: traced glasstorch vs torch eager", times, 2.0,
                       ours="traced", ref="torch")
-    if "traced_nb" in times:
-        report_throughput("MLP inference, batch 1: traced on numba kernels vs eager glasstorch",
-                          times, 3.0, ours="traced_nb", ref="eager")
+    if chained:
+        report_throughput("MLP inference, batch 1: traced, NumPy replay (no numba) vs eager "
+                          "glasstorch", times, 3.0, ours="traced_numpy", ref="eager")
 
 
 def _threads(args):
@@ -103,14 +104,6 @@ def _cycling(model, inputs):
     def call():
         return model(nxt())
     return call
-
-
-def _has_numba():
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

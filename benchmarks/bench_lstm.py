@@ -8,8 +8,10 @@ glasstorch runs the LSTM layer as one fused op (ops/rnn_lstm.py) in a transposed
 step W_ih [x_t | 1]^T and W_hh h^T (GEMMs of (1024, 129) and (1024, 256) by (., 32)), gate
 nonlinearities on contiguous (256, 32) blocks, backward's factors saved by forward; BPTT does
 one (256, 1024) @ (1024, 32) GEMM per step, then dW_ih, db, dW_hh as one GEMM and dx as one,
-over all steps. `gemm_floor` times these GEMMs alone in each framework (NumPy's OpenBLAS vs
-torch's MKL, the same shapes and counts): what no rearrangement of the elementwise work changes.
+over all steps. At one thread the per-step products go in row blocks to OpenBLAS's
+small-matrix kernels (ops/rnn_layers.py `_gemm_rows`). `gemm_floor` times these GEMMs alone in
+each framework (NumPy's OpenBLAS, blocked as the layer does, vs torch's MKL, the same shapes
+and counts): what no rearrangement of the elementwise work changes.
 Run: benchmarks/run.sh bench_lstm  (or: python benchmarks/bench_lstm.py)
 """
 import os
@@ -77,9 +79,15 @@ def gemm_floor(lib_name, rounds=5):
             return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32))
         mm = torch.mm
     else:
+        from glasstorch.ops.rnn_layers import _blocks, _gemm_rows, _mm
+
         def arr(*shape):
             return rng.standard_normal(shape, dtype=np.float32)
-        mm = np.matmul
+
+        def mm(a, b):      # as the layer calls them: row blocks where OpenBLAS's small-matrix
+            out = np.empty((a.shape[0], b.shape[1]), a.dtype)     # kernels take them
+            _mm(_blocks(a, _gemm_rows(a.shape[0], a.shape[1], b.shape[1], a.dtype)), b, out)
+            return out
     G, N = 4 * HIDDEN, STEPS * BATCH
     wi, wh, x, h = arr(G, EMBED + 1), arr(G, HIDDEN), arr(EMBED + 1, BATCH), arr(HIDDEN, BATCH)
     whT, da, dA, xh, dAr = arr(HIDDEN, G), arr(G, BATCH), arr(G, N), arr(N, EMBED + 1 + HIDDEN), \

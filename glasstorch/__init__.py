@@ -5,6 +5,8 @@
 This module only re-exports; read tensor.py (the Tensor), autograd/ (the engine) and ops/
 (every op's forward and backward) to see how it works.
 """
+from ._cli_guard import quiet_interrupt_while_importing as _quiet_import
+_end_quiet_import = _quiet_import()   # the command line: Ctrl-C during this import, no traceback
 from ._dtype import (dtype, float16, half, float32, float, float64, double, uint8,  # noqa: F401
                      int8, int16, short, int32, int, int64, long, bool, get_default_dtype,
                      set_default_dtype, promote_types, result_type, can_cast)
@@ -87,3 +89,4 @@ _aliases.install(globals(), Tensor)  # axis= for dim=, keepdims= for keepdim= (r
 
 __version__ = "0.1.0"
 FloatTensor = Tensor
+_end_quiet_import()

@@ -12,7 +12,8 @@ import os
 import select
 import sys
 
-__all__ = ["run", "console", "describe", "pipe_closed", "quiet_closed_pipes"]
+__all__ = ["run", "console", "describe", "pipe_closed", "quiet_closed_pipes",
+           "quiet_interrupt_while_importing"]
 
 
 def debug_enabled():
@@ -93,6 +94,29 @@ def _error_line(e):
     print(f"glasstorch: error: {describe(e)} (GLASSTORCH_DEBUG=1 shows the traceback)",
           file=sys.stderr)
     return 1
+
+
+def quiet_interrupt_while_importing():
+    """Run by glasstorch/__init__.py first: when the command line is starting (`python -m
+    glasstorch`, whose package import runs with sys.argv[0] == "-m", or the `glasstorch`
+    script), Ctrl-C during the second or so of importing glasstorch ends as `run` ends it
+    (one line, status 130) instead of a traceback from deep in an import. Returns the function
+    that restores the previous handler (called at the end of __init__.py). Elsewhere (a
+    program importing glasstorch) it changes nothing."""
+    import signal
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if (name not in ("-m", "glasstorch") or debug_enabled()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        return lambda: None
+
+    def interrupted(signum, frame):
+        print("glasstorch: interrupted", file=sys.stderr)
+        raise SystemExit(130)
+    try:
+        signal.signal(signal.SIGINT, interrupted)
+    except ValueError:                      # not the main thread: leave signals alone
+        return lambda: None
+    return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def console():

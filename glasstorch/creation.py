@@ -156,6 +156,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     """torch: the dtype is inferred from fill_value (bool, int64 or the default float)."""
     check_device(device)
     _layout.check_options("full", layout, pin_memory)
+    if not isinstance(fill_value, Tensor):
+        from .ops._util import check_number
+        check_number(fill_value, "full", "fill_value", 2)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -177,6 +180,9 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, layout=None,
     """The n x m (m defaults to n) matrix with ones on the diagonal, zeros elsewhere."""
     check_device(device)
     _layout.check_options("eye", layout, pin_memory)
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(_xp.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -194,8 +200,12 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         all_int = all(isinstance(v, (builtins.int, _xp.integer)) for v in vals)
         dtype = _dtype.int64 if all_int else _dtype.get_default_dtype()
     start, end, step = vals
-    # torch computes the length in double precision: ceil((end - start) / step)
     import math
+    if not all(math.isfinite(v) for v in vals):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    # torch computes the length in double precision: ceil((end - start) / step)
     n = max(0, math.ceil((end - start) / step))
     if dtype in (_dtype.float32, _dtype.float64):
         arr = _arange_vectorized(start, step, n, dtype == _dtype.float32)
@@ -244,6 +254,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     """steps values evenly spaced from start to end, both included."""
     check_device(device)
     _layout.check_options("linspace", layout, pin_memory)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     dtype = dtype or _dtype.get_default_dtype()
     arr = _xp.linspace(start, end, steps, dtype=_xp.float64)
     # torch fills the second half from the end (symmetric rounding); float64 math then cast

@@ -266,6 +266,8 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 def cross(input, other, *, dim=-1, out=None):
     from .ops.join import stack
+    if input.dtype.name == "bool" or other.dtype.name == "bool":
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[dim]} and {other.shape[dim]}")
@@ -395,6 +397,8 @@ def _cholesky_legacy(input, upper=False):
 def _trace(input):
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     return input.diagonal().sum()
 
 

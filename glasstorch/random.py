@@ -143,6 +143,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
              pin_memory=False):
     check_device(device)
     check_options("randperm", layout, pin_memory)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dtype = dtype or _dtype.int64
     return _finish(_rng(generator).permutation(n).astype(dtype.np), requires_grad)
 
@@ -183,6 +185,8 @@ def bernoulli(input, p=None, *, generator=None):
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Indices drawn from the rows of `input` (unnormalized, non-negative weights)."""
     w = input._data.astype(_xp.float64)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
     if w.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if (w < 0).any() or not _xp.isfinite(w).all():

@@ -461,10 +461,21 @@ class Tensor:
         return _inplace.inplace(self, _binary_math.pow, other)
 
     def __matmul__(self, other):
-        return _linalg.matmul(self, other)
+        try:
+            return _linalg.matmul(self, other)
+        except AttributeError:          # (the error path: `other` is no tensor)
+            if isinstance(other, Tensor):
+                raise
+            if isinstance(other, _ndarray):       # torch takes a NumPy array, promoting
+                other = _creation.as_tensor(other)
+                dt = _dtype.promote_types(self.dtype, other.dtype)
+                return _linalg.matmul(self.to(dt), other.to(dt))
+            return NotImplemented       # Python's TypeError: unsupported operand type(s) for @
 
     def __rmatmul__(self, other):
-        return _linalg.matmul(_creation.as_tensor(other), self)
+        if isinstance(other, _ndarray):
+            return _linalg.matmul(_creation.as_tensor(other), self)
+        return NotImplemented
 
     def __neg__(self):
         return _unary.neg(self)
@@ -1248,13 +1259,36 @@ def _rebuild_shared(handle, requires_grad, grad):
     return _rebuild(fn(*args), requires_grad, grad)
 
 
-def _wrap_dim(dim, ndim, op="dim"):
-    """Normalize a possibly negative dim; IndexError in PyTorch's words when out of range."""
+def _wrap_dim(dim, ndim, op=None):
+    """Normalize a possibly negative dim; IndexError in PyTorch's words when out of range,
+    followed by the op (`op`, else the first public function that called) and the rank."""
     n = ndim if ndim > 0 else 1
+    if dim.__class__ is not int:    # a NumPy int or 0-d tensor is a dim; a float or str is not
+        try:
+            dim = dim.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(f"{op or _caller_op()}(): argument 'dim' must be int, not "
+                            f"{type(dim).__name__}") from None
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
+                         f"but got {dim}): {op or _caller_op()}() on a {ndim}-D tensor")
     return dim + n if dim < 0 else dim
+
+
+_NOT_OPS = ("with_aliases", "method", "fn", "dims_tuple")   # wrappers and helpers
+
+
+def _caller_op():
+    """The op an error is raised for: the nearest calling function with a public name (error
+    path only: `softmax` above `_prepare` above `_wrap_dim`)."""
+    import sys
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_name
+        if not name.startswith(("_", "<")) and name not in _NOT_OPS:
+            return name
+        frame = frame.f_back
+    return "dim"
 
 
 def _dtype_of(arr):

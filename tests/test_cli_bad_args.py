@@ -58,6 +58,8 @@ CASES = [
     (["summary", "lenet", "--input-size", "0", "28", "28"], ["--input-size", ">= 1"]),
     (["summary", "lenet", "--num-classes", "0"], ["--num-classes", ">= 1"]),
     (["run", "-n", "2", "missing.py"], ["no such script: missing.py"]),
+    (["train", "--nproc", "0", "--out", "r"], ["--nproc", ">= 1"]),
+    (["train", "--nproc", "-1", "--out", "r"], ["--nproc", ">= 1"]),
     (["run", "--threads", "0", "afile"], ["--threads", ">= 1"]),
     # tune checks numeric train options before any trial (else every trial fails alike)
     (["tune", "--trials", "1", "--lr", "bogus"], ["--lr", "expected float"]),

@@ -42,3 +42,39 @@ def test_ctrl_c_in_another_command_is_one_line(tmp_path):
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130 and err == "glasstorch: interrupted\n", (p.returncode, err)
+
+
+def test_ctrl_c_while_glasstorch_imports(monkeypatch, capsys):
+    """The command line's Ctrl-C before the guard runs (during `import glasstorch`, the first
+    second of every command): one line and status 130, not a traceback from an import."""
+    from glasstorch._cli_guard import quiet_interrupt_while_importing
+    monkeypatch.setattr(sys, "argv", ["-m", "models"])         # python -m glasstorch models
+    monkeypatch.setenv("GLASSTORCH_DEBUG", "")
+    end = quiet_interrupt_while_importing()
+    try:
+        with pytest.raises(SystemExit) as info:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)                  # (the handler runs at the next bytecode)
+        assert info.value.code == 130
+    finally:
+        end()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert capsys.readouterr().err == "glasstorch: interrupted\n"
+
+
+def test_importing_glasstorch_elsewhere_keeps_ctrl_c(monkeypatch):
+    from glasstorch._cli_guard import quiet_interrupt_while_importing
+    monkeypatch.setattr(sys, "argv", ["train.py"])
+    quiet_interrupt_while_importing()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_at_startup_is_one_line(tmp_path):
+    """A real early Ctrl-C: whichever phase it lands in (import or command), no traceback."""
+    p = _start(["models"], tmp_path)
+    time.sleep(0.15)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert p.returncode == 0 or (p.returncode == 130 and err == "glasstorch: interrupted\n"), \
+        (p.returncode, err)

@@ -231,7 +231,7 @@ class Op(Node):
             try:
                 y = cls.forward(ctx, *raw, **kwargs)
             except ValueError as e:
-                raise _shape_error(e, args) from None
+                raise _shape_error(e, args, cls) from None
             if type(y) is not _ndarray:
                 if type(y) is tuple:  # several outputs (split, unbind)
                     return tuple(_make(a) for a in y)
@@ -247,7 +247,7 @@ class Op(Node):
         try:
             y = cls.forward(ctx, *raw, **kwargs)
         except ValueError as e:
-            raise _shape_error(e, args) from None
+            raise _shape_error(e, args, cls) from None
         if ctx._retain is not None:
             ctx.save_for_backward(*[args[i] for i in ctx._retain])
         if type(y) is not _ndarray and type(y) is not tuple:
@@ -330,9 +330,10 @@ def _outputs(ctx, arrays):
     return outs
 
 
-def _shape_error(e, args):
+def _shape_error(e, args, op):
     """NumPy's ValueError for operands that don't broadcast, in torch's type and words (the
-    first pair of shapes that clash, compared from the last dim); other errors unchanged."""
+    first pair of shapes that clash, compared from the last dim), then the op and the shapes;
+    other errors unchanged."""
     if "could not be broadcast" not in str(e):
         return e
     shapes = [a._data.shape for a in args if isinstance(a, Tensor)]
@@ -342,10 +343,20 @@ def _shape_error(e, args):
         a, b = (1,) * (n - len(acc)) + acc, (1,) * (n - len(shape)) + shape
         for i in reversed(range(n)):
             if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-                return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of "
-                                    f"tensor b ({b[i]}) at non-singleton dimension {i}")
+                return RuntimeError(
+                    f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
+                    f"at non-singleton dimension {i} ({_op_name(op)}: shapes "
+                    f"{', '.join(str(list(sh)) for sh in shapes)})")
         acc = tuple(max(x, y) if min(x, y) != 0 else min(x, y) for x, y in zip(a, b))
     return e
+
+
+def _op_name(op):
+    """The registered name of an op class (`add` for Add), for error messages; a name as is."""
+    if isinstance(op, str):
+        return op
+    from .._registry import OPS
+    return next((name for name, info in OPS.items() if info.cls is op), op.__name__)
 
 
 class _Shim:

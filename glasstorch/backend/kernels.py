@@ -6,7 +6,9 @@ extra `glasstorch[fast]`), with the same results.
     glasstorch.backend.get_kernels()                # -> "numpy" | "numba"
 
 NumPy stays the default even when numba is installed: a program's numbers then never depend on
-which packages happen to be importable. The numba kernels (backend/numba_kernels.py: im2col
+which packages happen to be importable. The one exception keeps that promise: a kernel whose
+results are bit-identical to the NumPy path's (`numba_for_exact()`) uses numba when it is
+installed and no choice was made. The numba kernels (backend/numba_kernels.py: im2col
 with the padding fused in, BatchNorm's per-channel passes) give bit-identical results where
 the NumPy path has no reduction (im2col, the elementwise passes) and BatchNorm statistics
 within a few float32 ulps (a sum's order differs: see numba_kernels.py). They are compiled on
@@ -17,10 +19,11 @@ first calls took (benchmarks print it).
 import os
 import warnings
 
-__all__ = ["set_kernels", "get_kernels", "numba_kernels", "compile_seconds"]
+__all__ = ["set_kernels", "get_kernels", "numba_kernels", "compile_seconds", "numba_for_exact"]
 
 _NAMES = ("numpy", "numba")
 _active = None        # the numba_kernels module when numba is selected, else None
+_chosen = False       # set_kernels() or GLASSTORCH_KERNELS made a choice
 
 
 def _load_numba():
@@ -34,10 +37,11 @@ def _load_numba():
 
 def set_kernels(name):
     """Use the 'numpy' or the 'numba' kernels from now on."""
-    global _active
+    global _active, _chosen
     if name not in _NAMES:
         raise ValueError(f"set_kernels expects one of {list(_NAMES)}, but got {name!r}")
     _active = _load_numba() if name == "numba" else None
+    _chosen = True
 
 
 def get_kernels():
@@ -50,15 +54,33 @@ def numba_kernels():
     return _active
 
 
+def numba_for_exact():
+    """May a kernel whose results are bit-identical to the NumPy path's use numba? Yes when
+    numba is selected, or when no choice was made (no set_kernels, no GLASSTORCH_KERNELS) and
+    numba is installed: the numbers cannot then depend on which packages are importable.
+    jit's batch-1 Linear/ReLU chain (jit/passes/gemv_chain.py) is such a kernel."""
+    if _active is not None:
+        return True
+    if _chosen:
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def compile_seconds():
     """Seconds spent compiling (or loading from the cache) the numba kernels used so far."""
     return 0.0 if _active is None else _active.compile_seconds()
 
 
 def _from_environment():
+    global _chosen
     name = os.environ.get("GLASSTORCH_KERNELS", "").strip().lower()
     if not name:
         return
+    _chosen = True
     if name not in _NAMES:
         warnings.warn(f"GLASSTORCH_KERNELS={name!r} is not one of {list(_NAMES)}: using the "
                       "numpy kernels", stacklevel=2)

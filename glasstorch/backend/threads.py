@@ -33,12 +33,16 @@ import numpy
 __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
            "matmul", "blas_corename", "serial_blas", "THRESHOLD", "GEMM_SERIAL_MNK"]
 
-# Below this many bytes of work a kernel runs serially. A split pays once the serial call takes
-# ~250 us: waking the blocked pool thread takes 30-150 us on this KVM guest, and the caller may
-# then wait for it to finish. Min of 60 calls, real-time priority (an idle core pair), serial
-# vs 2 threads: float32 add 0.5 MiB 62 vs 94 us, 1 MiB 108 vs 134-169, 2 MiB 216 vs 194-240,
-# 4 MiB 442 vs 298; a transposing copy 0.5 MiB 53 vs 86, 1 MiB 301 vs 259-283.
-THRESHOLD = 2 << 20
+# Below this many bytes of work a kernel runs serially. Alone, a split pays once the serial
+# call takes ~250 us: waking the blocked pool thread takes 30-150 us on this KVM guest, and the
+# caller may then wait for it to finish. Min of 60 calls, real-time priority (an idle core
+# pair), serial vs 2 threads: float32 add 0.5 MiB 62 vs 94 us, 1 MiB 108 vs 134-169, 2 MiB 216
+# vs 194-240, 4 MiB 442 vs 298; a transposing copy 0.5 MiB 53 vs 86, 1 MiB 301 vs 259-283.
+# Inside a training step it pays later still (the pool thread wakes on a halted vCPU, or next
+# to OpenBLAS's spinning worker): LeNet's 4.9 and 7.4 MB conv regions made its step at 2
+# threads 16.1-16.6 ms with 2 MiB vs 15.1-15.3 with 8 MiB (1 thread: 15.1-15.3); ResNet-small
+# (338-340 vs 342-344 ms), the LSTM and the Transformer were the same either way.
+THRESHOLD = 8 << 20
 # unary/binary/copy cut their (order-free) work into this many slices per thread, so a thread
 # that wakes late still finds work and the caller seldom waits for the last slice: 2 MiB add
 # 194 us with 8 slices vs 240 with 2
@@ -108,7 +112,12 @@ def _limit_blas_spin(lib):
     threaded call. Returns whether it was applied."""
     read_env = getattr(lib, "openblas_read_env", None)
     shutdown = getattr(lib, "blas_thread_shutdown_", None)
+    parallel = [getattr(lib, f"{prefix}_get_parallel{suffix}", None)
+                for prefix in ("scipy_openblas", "openblas") for suffix in ("64_", "")]
+    parallel = next((f for f in parallel if f is not None), None)
     if read_env is None or shutdown is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return False
+    if parallel is None or parallel() != 1:     # 1: OpenBLAS's own pthreads server
         return False
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(BLAS_SPIN_EXPONENT)
     try:

@@ -95,6 +95,7 @@ def _train_config(args):
     checks.finite("weight_decay", cfg["weight_decay"], low=0)
     checks.finite("dropout", cfg["dropout"], low=0, high=1)
     checks.seed(cfg["seed"])
+    checks.at_least("nproc", getattr(args, "nproc", None))   # (0 or -1 trained one process)
     choices = {"optimizer": ("sgd", "adam", "adamw"),
                "scheduler": ("none", "step", "cosine", "onecycle")}
     for key, valid in choices.items():

@@ -307,6 +307,9 @@ class _CopyFrom(Op, name="copy_"):
 
 def fill_(self, value):
     """Every element set to `value` (a number or a 0-d tensor)."""
+    if not isinstance(value, Tensor):
+        from ._util import check_number
+        check_number(value, "fill_", "value", 1)
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "

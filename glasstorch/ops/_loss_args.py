@@ -6,6 +6,7 @@ loss_binary.py and loss_composed.py import these; nn/modules/loss.py reads `_red
 import warnings
 
 from ..autograd.grad_mode import STATE
+from ..tensor import _caller_op
 from ._inplace import _type_word
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -67,7 +68,8 @@ def _broadcast(a, b):
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y and x != 1 and y != 1:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
+                               f"({y}) at non-singleton dimension {i} ({_caller_op()}: shapes "
+                               f"{list(a)}, {list(b)})")
         out.append(y if x == 1 else x)
     return tuple(out)
 

@@ -5,8 +5,10 @@ the dtype and empty-input checks of reductions.
 `dim=None` (or an empty tuple) reduces every dim; `keepdim` keeps reduced dims as size 1.
 Backward puts the reduced dims back (`_unreduce`) and broadcasts the incoming gradient over them.
 """
+from operator import index as _index
+
 from .. import _dtype
-from ..tensor import _wrap_dim
+from ..tensor import _caller_op, _wrap_dim
 from ._inplace import _type_word
 from ._util import to_dtype
 
@@ -20,11 +22,17 @@ def _dims(dim, ndim):
     if isinstance(dim, int):
         d = _wrap_dim(dim, ndim)
         return (d,) if ndim else ()
+    if not hasattr(dim, "__iter__"):    # a NumPy int is one dim; a float is torch's TypeError
+        dim = (dim,)
     if not dim:
         return tuple(range(ndim))
     seen = []
     for d in dim:
-        d = _wrap_dim(d, ndim)
+        try:
+            d = _wrap_dim(_index(d), ndim)
+        except TypeError:
+            raise TypeError(f"{_caller_op()}(): argument 'dim' must be int or tuple of ints, "
+                            f"not {type(d).__name__}") from None
         if d in seen:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         seen.append(d)

@@ -7,6 +7,8 @@ _inplace.py). A view gets the strides PyTorch would give it (`_view_strides`, `_
 `stride()`, `is_contiguous()` and whether a later `view` succeeds match PyTorch, not NumPy's
 own choices. Read view.py next.
 """
+from operator import index as _index
+
 from ..backend import xp as _xp
 
 
@@ -133,9 +135,27 @@ def _view_array(x, shape):
 
 
 def _shape_arg(shape):
-    if len(shape) == 1 and not isinstance(shape[0], int):
+    """Sizes or dims given as ints (x.view(2, 3)) or one sequence (x.view((2, 3))): a tuple of
+    ints; torch's TypeError for anything else (a float or str is no size: int() took 2.0)."""
+    if len(shape) == 1 and not isinstance(shape[0], int) and hasattr(shape[0], "__iter__") \
+            and getattr(shape[0], "ndim", 1):          # (a 0-d tensor or NumPy int: one size)
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    try:
+        return tuple(map(_index, shape))
+    except TypeError:
+        from ..tensor import _caller_op
+        items = shape if isinstance(shape, (tuple, list)) else (shape,)
+        pos, bad = next(((i, s) for i, s in enumerate(items) if not _is_index(s)), (0, shape))
+        raise TypeError(f"{_caller_op()}(): argument 'size' must be tuple of ints, but found "
+                        f"element of type {type(bad).__name__} at pos {pos}") from None
+
+
+def _is_index(s):
+    try:
+        _index(s)
+        return True
+    except TypeError:
+        return False
 
 
 def _list_kw(args, kw, fn, name):
@@ -157,7 +177,8 @@ def _infer_shape(shape, numel):
     for i, s in enumerate(shape):
         if s == -1:
             if neg >= 0:
-                raise RuntimeError("only one dimension can be inferred")
+                raise RuntimeError(f"only one dimension can be inferred (shape {list(shape)} for "
+                                   f"{numel} elements)")
             neg = i
         elif s < 0:
             raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "

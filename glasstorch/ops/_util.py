@@ -1,11 +1,24 @@
 """Helpers shared by the op modules: dim normalization, casts, wrapping arrays, and what the
 elementwise families (unary, exp_log, trig, piecewise, gamma) share: integer inputs computed in
 the default float dtype, NumPy's errstate for domain errors, torch's "not implemented" error."""
+from operator import index as _index
+
 from .. import _dtype
 from ..backend import xp as _xp
 from ..tensor import _make, _wrap_dim
 
 __all__ = []
+
+
+def check_number(value, op, name, position=None):
+    """torch's TypeError for a scalar argument that is no number (a str, a list, None)."""
+    import numbers
+    if not isinstance(value, (numbers.Number, _xp.generic)) and \
+            type(value).__name__ != "Tensor" and not hasattr(value, "_data"):
+        where = f" (position {position})" if position else ""
+        raise TypeError(f"{op}(): argument '{name}'{where} must be Number, not "
+                        f"{type(value).__name__}")
+    return value
 
 
 def dims_tuple(dim, ndim):
@@ -14,9 +27,16 @@ def dims_tuple(dim, ndim):
         return tuple(range(ndim))
     if isinstance(dim, int):
         return (_wrap_dim(dim, ndim),)
-    out = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+    try:
+        out = tuple(sorted(_wrap_dim(_index(d), ndim) for d in
+                           (dim if hasattr(dim, "__iter__") else (dim,))))
+    except TypeError:           # a float dim (or a list of them): torch's TypeError, no int()
+        from ..tensor import _caller_op
+        raise TypeError(f"{_caller_op()}(): argument 'dim' must be int or tuple of ints, not "
+                        f"{type(dim).__name__}") from None
     if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out} appears multiple times in the list of dims")
+        twice = next(d for d in out if out.count(d) > 1)
+        raise RuntimeError(f"dim {twice} appears multiple times in the list of dims")
     return out
 
 

@@ -125,7 +125,7 @@ def _kernel(ufunc, a, b):
     try:
         y = ufunc(a._data, b._data if isinstance(b, Tensor) else b)
     except ValueError as e:
-        raise _shape_error(e, (a, b)) from None
+        raise _shape_error(e, (a, b), ufunc.__name__) from None
     return _make(_xp.asarray(y))
 
 

@@ -42,7 +42,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def bincount(input, weights=None, minlength=0):
     """Counts of each value of a 1-D non-negative integer tensor (weighted: sums of weights)."""
-    if input.ndim != 1 or input.dtype.is_floating_point or input.dtype is _dtype.bool:
+    if input.dtype.is_floating_point or input.dtype is _dtype.bool:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
+                                  f"'{input.dtype.cpp_name}'")
+    if input.ndim != 1:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if input.numel() and int(input.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -179,6 +182,16 @@ def rad2deg(input, *, out=None):
 
 # ---- calculus ------------------------------------------------------------------------------
 def diff(input, n=1, dim=-1, prepend=None, append=None):
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    from ..tensor import _wrap_dim
+    dim = _wrap_dim(dim, input.ndim, "diff")
+    for other in (prepend, append):
+        if other is not None and other.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                               f"input (input is {input.ndim}-D, got {other.ndim}-D)")
     x = input
     if prepend is not None or append is not None:
         parts = ([prepend] if prepend is not None else []) + [x] + \
@@ -186,6 +199,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         x = _g().cat(parts, dim)
     for _ in range(n):
         size = x.shape[dim]
+        if size == 0:               # torch: differences of an empty dim stay empty
+            break
         hi, lo = x.narrow(dim, 1, size - 1), x.narrow(dim, 0, size - 1)
         x = (hi != lo) if x.dtype is _dtype.bool else hi - lo
     return x
@@ -339,6 +354,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 
 
 def histc(input, bins=100, min=0, max=0):
+    if not input.dtype.is_floating_point:    # torch's kernels: float only
+        kernel = "linspace_cpu" if input.dtype is _dtype.bool else "histogram_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.cpp_name}'")
     x = input.detach().reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and x.numel():

@@ -8,6 +8,8 @@ slice.py.
 cat's result dtype is PyTorch's promotion of all inputs; legacy empty 1-D tensors are skipped
 as in torch.
 """
+from operator import index as _index
+
 from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp
@@ -81,7 +83,7 @@ def cat(tensors, dim=0, *, out=None):
             if k != d and a != b:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {a} but got size {b} for tensor number {i} "
-                                   "in the list.")
+                                   f"in the list. (cat: shapes {list(shape)} and {list(s)})")
     return Cat.apply(*tensors, dim=d, dtype=_result_dtype(tensors))
 
 
@@ -160,7 +162,7 @@ def split(tensor, split_size_or_sections, dim=0):
     d = _wrap_dim(dim, n)
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = tuple(int(s) for s in split_size_or_sections)
+        sizes = _int_sizes(split_size_or_sections)
         if any(s < 0 for s in sizes):
             raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
                                f"entries, but got split_sizes={list(sizes)}")
@@ -169,7 +171,7 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"(input tensor's size at dimension {d}), but got "
                                f"split_sizes={list(sizes)}")
         return _split(tensor, d, sizes, SplitWithSizes)
-    s = int(split_size_or_sections)
+    s = _int_sizes((split_size_or_sections,))[0]
     if s < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
     if s == 0 and size:
@@ -178,6 +180,16 @@ def split(tensor, split_size_or_sections, dim=0):
     count = max(-(-size // s), 1) if s else 1
     sizes = (s,) * (count - 1) + (size - s * (count - 1),)
     return _split(tensor, d, sizes, Split)
+
+
+def _int_sizes(values):
+    """split sizes as ints; torch's TypeError for a float (int() took 1.5 as 1)."""
+    try:
+        return tuple(_index(v) for v in values)
+    except TypeError:
+        bad = next(v for v in values if not hasattr(v, "__index__"))
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple "
+                        f"of ints, not {type(bad).__name__}") from None
 
 
 def chunk(input, chunks, dim=0):

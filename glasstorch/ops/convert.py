@@ -51,6 +51,8 @@ def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory
             non_blocking = a
         else:
             raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"to(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     check_device(device)
     if memory_format is not None and memory_format is not _mf.preserve_format:
         fmt = _layout.checked_target(x, memory_format, "to")

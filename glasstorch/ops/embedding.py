@@ -143,7 +143,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             bad = int(a[(a < 0) | (a >= n)].ravel()[0])
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n} "
                                f"(embedding of a weight of shape {list(weight.shape)})")
-        raise IndexError("index out of range in self")
+        bad = int(a[(a < 0) | (a >= n)].ravel()[0])
+        raise IndexError(f"index out of range in self (embedding: index {bad} is not in [0, "
+                         f"{n}), the rows of a weight of shape {list(weight.shape)})")
     if max_norm is not None:
         _renorm_(weight, a, max_norm, norm_type)
     return Embedding.apply(weight, a, padding_idx, bool(scale_grad_by_freq))

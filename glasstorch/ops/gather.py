@@ -5,7 +5,7 @@ come free. The index checks raise torch's errors (dtype, ndim, sizes, bounds).
 """
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from ..tensor import Tensor, _make, _wrap_dim
+from ..tensor import Tensor, _caller_op, _make, _wrap_dim
 from . import _inplace, view as _view
 from ._index_parse import _ALL, _broadcast_shape
 from .index import Index, IndexGrad, _index_arg, _type_word, _zeros_like
@@ -55,7 +55,8 @@ def _check_gather_like(x, dim, index, src=None):
         size = shape[dim]
         if lo < 0 or hi >= size:
             raise RuntimeError(f"index {lo if lo < 0 else hi} is out of bounds for dimension "
-                               f"{dim} with size {size}")
+                               f"{dim} with size {size} ({_caller_op()}: input of shape "
+                               f"{list(x.shape)}, index of shape {list(index.shape)})")
 
 
 def _gather(x, dim, index):

@@ -11,7 +11,7 @@ backend/cpu_kernels.py's `add_at`.
 from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from ..tensor import Tensor, _make, _wrap_dim
+from ..tensor import Tensor, _caller_op, _make, _wrap_dim
 from . import _inplace, _strides, view as _view
 from ._index_parse import _INT_INDEX, _parse, _view_shape
 from ._util import to_dtype
@@ -233,7 +233,7 @@ def _check_bounds(a, size, dim, error=RuntimeError, negative_ok=True):
         lo, hi = int(a.min()), int(a.max())
         if hi >= size or lo < (-size if negative_ok else 0):
             raise error(f"index {hi if hi >= size else lo} is out of bounds for dimension {dim} "
-                        f"with size {size}")
+                        f"with size {size} ({_caller_op()})")
 
 
 class IndexSelect(Op, name="index_select"):
@@ -295,7 +295,13 @@ def index_select(input, dim, index):
                                f"{a.size} value(s)")
     size = x.shape[dim] if x.ndim else 1
     if a.size and (int(a.min()) < 0 or int(a.max()) >= size):
-        raise IndexError("index out of range in self")
+        bad = int(a[(a < 0) | (a >= size)].ravel()[0])
+        where = f"(index_select: index {bad} is not in [0, {size}), dim {dim} of a tensor of " \
+                f"shape {list(x.shape)})"
+        if x.ndim >= 2 and dim == 1:    # torch's CPU kernel has its own path for dim 1
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} "
+                               f"axis_dim={size} {where}")
+        raise IndexError(f"index out of range in self {where}")
     return IndexSelect.apply(input, dim, a)
 
 
@@ -321,7 +327,9 @@ def index_add(input, dim, index, source, *, alpha=1):
                            f"specified dimension. Got self.shape = {list(x.shape)} "
                            f"source.shape = {list(s.shape)}")
     if x.ndim == 1 and a.size and (int(a.min()) < 0 or int(a.max()) >= x.shape[0]):
-        raise IndexError("index out of range in self")     # torch's 1-D path says only this
+        bad = int(a[(a < 0) | (a >= x.shape[0])].ravel()[0])   # (torch's 1-D path's words)
+        raise IndexError(f"index out of range in self (index_add_: index {bad} is not in [0, "
+                         f"{x.shape[0]}))")
     _check_bounds(a, x.shape[dim] if x.ndim else 1, dim, negative_ok=False)
     return IndexAdd.apply(input, dim, a, source, alpha)
 

@@ -3,6 +3,8 @@ meshgrid), repeat/tile/repeat_interleave, flip/fliplr/flipud, roll, tril/triu. c
 themselves are in concat.py, next to split/unbind (each the other's gradient), and re-exported
 here. Views (no copy) are in view.py and slice.py.
 """
+from operator import index as _index
+
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make, _wrap_dim
@@ -66,7 +68,12 @@ class Roll(Op, name="roll"):
 
 
 def roll(input, shifts, dims=None):
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    try:
+        one = not hasattr(shifts, "__iter__") or getattr(shifts, "ndim", 1) == 0
+        shifts = (_index(shifts),) if one else tuple(_index(s) for s in shifts)
+    except TypeError:
+        raise TypeError(f"roll(): argument 'shifts' (position 1) must be tuple of ints, not "
+                        f"{type(shifts).__name__}") from None
     n = input._data.ndim
     if dims is None:
         if len(shifts) != 1:

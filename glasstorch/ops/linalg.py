@@ -93,7 +93,8 @@ def _broadcast_batch(sa, sb):
     for i, (x, y) in enumerate(zip(sa, sb)):
         if x != y and x != 1 and y != 1:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
+                               f"({y}) at non-singleton dimension {i} (matmul: batch shapes "
+                               f"{list(sa)} and {list(sb)})")
 
 
 def matmul(input, other):

@@ -84,7 +84,9 @@ def _picked(xp, target, weight, ignore_index, shape, dtype):
     valid = target != ignore_index
     t = xp.where(valid, target, 0)
     if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise IndexError(f"Target {t[(t < 0) | (t >= n_classes)][0]} is out of bounds.")
+        raise IndexError(f"Target {t[(t < 0) | (t >= n_classes)][0]} is out of bounds. "
+                         f"(nll_loss / cross_entropy: targets are class indices in "
+                         f"[0, {n_classes}) or ignore_index {ignore_index})")
     # (n, t, *d) sits at (n * C + t) * D + d, D = prod(d): one fancy index, no take_along_axis
     inner = t.size // shape[0] if shape[0] else 0
     at = xp.arange(shape[0]).reshape((-1,) + (1,) * (t.ndim - 1)) * n_classes + t

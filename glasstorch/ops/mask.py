@@ -9,7 +9,7 @@ from ..backend import xp as _xp
 from ..tensor import Tensor, _make
 from . import _inplace, view as _view
 from ._index_parse import _broadcast_shape
-from ._util import to_dtype
+from ._util import check_number, to_dtype
 from .index import Index, IndexGrad, _type_word
 
 __all__ = ["masked_fill", "masked_select", "masked_scatter", "where", "nonzero", "argwhere"]
@@ -100,6 +100,8 @@ def masked_fill(input, mask, value):
     if not isinstance(mask, Tensor) or mask._data.dtype != bool:
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
                            + _dtype_word(mask))
+    if not isinstance(value, Tensor):
+        check_number(value, "masked_fill", "value", 2)
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")

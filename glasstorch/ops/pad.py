@@ -149,7 +149,9 @@ def _pad(input, pad, mode, value):
                             f"found element of type {type(p).__name__} at pos {i}")
     x = input._data
     if len(pad) % 2:
-        raise RuntimeError("Padding length must be divisible by 2")
+        raise RuntimeError(f"Padding length must be divisible by 2 (pad: got {len(pad)} values "
+                           f"{list(pad)}, two per padded dim, for an input of shape "
+                           f"{list(x.shape)})")
     nd = len(pad) // 2
     if nd > x.ndim:
         raise RuntimeError(f"Padding length should be less than or equal to two times the input "

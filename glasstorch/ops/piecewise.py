@@ -10,7 +10,7 @@ from ..autograd.node import Op
 from ..autograd.grad_mode import STATE
 from ..backend import xp as _xp, cpu_kernels as _cpu, kernels as _kernels
 from ..tensor import Tensor, _make
-from ._util import _not_implemented, _zeros, to_dtype
+from ._util import _not_implemented, _zeros, check_number, to_dtype
 
 __all__ = ["relu", "clamp", "clip", "clamp_min", "clamp_max", "floor", "ceil", "round", "trunc",
            "fix", "frac", "bitwise_not", "logical_not", "isnan", "isinf", "isfinite", "nan_to_num"]
@@ -121,6 +121,9 @@ def clamp(input, min=None, max=None):
     either may be None. The result dtype is torch.result_type(input, min, max)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    for i, (name, v) in enumerate((("min", min), ("max", max))):
+        if v is not None:
+            check_number(v, "clamp", name, i + 1)
     if isinstance(min, _xp.generic):  # NumPy scalars act as Python numbers (not float64 arrays)
         min = min.item()
     if isinstance(max, _xp.generic):

@@ -36,15 +36,23 @@ def _steps(batch_sizes, reverse):
     return steps[::-1] if reverse else steps
 
 
+# Per-step GEMMs of at least this many multiply-adds go whole to OpenBLAS's threads (with more
+# than one thread), smaller ones run on one BLAS thread, as backend/threads.py `matmul` decides
+# for any product. LSTM LM step (H 256, batch 32: 8.4M per product), min wall of 60 steps at
+# real-time priority (an idle core pair), load 10: 1 thread 33.5 ms; 2 threads 24.2 ms so,
+# 28.3 ms with every per-step GEMM on one thread (only the all-steps dW/dx GEMMs threaded).
+# The price: with the other core busy (load 7-8, no priority) the step took 510-560 ms
+# (median wall) against 190-260 ms on one thread per GEMM, as each threaded GEMM waits for a
+# worker that is not running, 105 times a step (float("inf") here chooses the latter). The
+# batch split over glasstorch's pool (before) took 33-34 ms: each thread packed all of W_hh
+# for half the columns every step. benchmarks/README.md, "The LSTM layer".
+LOOP_THREADED_MNK = _threads.GEMM_SERIAL_MNK
+
+
 def _time_loop(run, gemm_mnk):
-    """run() the time loop of a fused layer on this thread. Its per-step GEMMs (gemm_mnk
-    multiply-adds each) get OpenBLAS's threads when those pay (>= GEMM_SERIAL_MNK, as
-    backend/threads.py `matmul` decides), else one BLAS thread. The batch is not split over
-    glasstorch's pool: each thread would pack the whole W_hh for half the columns every step,
-    and OpenBLAS splits W_hh's rows instead (LSTM LM step at 2 threads, min wall of 150 on the
-    shared machine: 35.9 ms split over the pool (1 thread: 35.8), 24.4 ms here; batch 128
-    layer: 120 vs 69 ms, benchmarks/README.md)."""
-    if _threads.get_num_threads() > 1 and gemm_mnk < _threads.GEMM_SERIAL_MNK:
+    """run() the time loop of a fused layer on this thread; its per-step GEMMs (gemm_mnk
+    multiply-adds each) on one BLAS thread below LOOP_THREADED_MNK."""
+    if _threads.get_num_threads() > 1 and gemm_mnk < LOOP_THREADED_MNK:
         with _threads.serial_blas():
             run()
     else:
@@ -64,9 +72,9 @@ SMALL_GEMM_MNK, SMALL_GEMM_MIN_ROWS = 100 ** 3, 30
 
 def _gemm_rows(M, K, N, dtype):
     """Rows per call for a time loop's (M, K) @ (K, N) product: M (one call) or a block that
-    OpenBLAS's small-matrix kernels take (single-threaded products only)."""
+    OpenBLAS's small-matrix kernels take (products on one BLAS thread only)."""
     if dtype not in _SMALL_GEMM_DTYPES or N > 32 or (
-            _threads.get_num_threads() > 1 and M * K * N >= _threads.GEMM_SERIAL_MNK):
+            _threads.get_num_threads() > 1 and M * K * N >= LOOP_THREADED_MNK):
         return M
     rows = SMALL_GEMM_MNK // (K * N)
     return rows if SMALL_GEMM_MIN_ROWS <= rows < M else M

@@ -18,10 +18,11 @@ into dA's rows and its h^T into the output's rows (the price of the layout: ~10%
 Rows are ordered step after step, `batch_sizes[t]` rows each (a padded batch: all B; a
 PackedSequence: sequences sorted by decreasing length, so the active rows of a step are the
 first ones): a step touches the first `m` columns of the state, and a sequence that has
-ended keeps its final state in its column. The loop runs on the calling thread; its W_hh
-products go in row blocks to OpenBLAS's small-matrix kernels at one thread and whole to
-OpenBLAS's threads at two (ops/rnn_layers.py `_time_loop`, `_gemm_rows`). `rows(lo, hi)`
-still takes a range of sequences (the whole batch: a split over threads measured slower).
+ended keeps its final state in its column. The loop runs on the calling thread. At one
+thread its W_hh and W_ih products go in row blocks to OpenBLAS's small-matrix kernels; at
+two, whole to OpenBLAS's threads when big enough (ops/rnn_layers.py `_time_loop`,
+`_gemm_rows`), as do backward's all-steps GEMMs. `rows(lo, hi)` still takes a range of
+sequences (the whole batch: a split over the pool measured slower).
 """
 from ..autograd.grad_mode import STATE
 from ..backend import xp as _xp, memory as _mem, threads as _threads

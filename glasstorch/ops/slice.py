@@ -4,6 +4,8 @@ Each is a view (see _strides.py): its backward embeds the gradient into zeros of
 shape (`_Embed`), which is itself differentiable. split/chunk/unbind (views too) are in
 concat.py, next to cat/stack, their gradients; copying ops are in join.py.
 """
+from operator import index as _index
+
 from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..tensor import _wrap_dim
@@ -110,7 +112,11 @@ def select(input, dim, index):
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, n)
     size = input._data.shape[d]
-    index = int(index)
+    try:
+        index = _index(index)
+    except TypeError:
+        raise TypeError(f"select(): argument 'index' (position 2) must be int, not "
+                        f"{type(index).__name__}") from None
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input._data.shape)} at dimension {dim}")

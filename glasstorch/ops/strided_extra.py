@@ -41,12 +41,20 @@ def _options(fn, layout, device, pin_memory):
     check_options(fn, layout, pin_memory)
 
 
+def _negative_size_check(size):
+    bad = [n for n in size if n < 0]
+    if bad:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad[0]}: "
+                           f"{list(size)}")
+
+
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     _options("empty_strided", layout, device, pin_memory)
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape")
+    _negative_size_check(size)
     if any(s < 0 for s in stride):
         raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
                            f"strides: {list(stride)}")

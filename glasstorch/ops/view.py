@@ -8,7 +8,7 @@ possible and a copy otherwise -- exactly PyTorch's contract. The bookkeeping eve
 from .. import _dtype, _memory_format as _mf
 from ..autograd.node import Op
 from ..backend import xp as _xp
-from ..tensor import Size, _make, _wrap_dim
+from ..tensor import Size, _caller_op, _make, _wrap_dim
 from ._inplace import _check_leaf, _type_word as _word
 from ._strides import (_as_view, _elem_strides, _infer_shape, _list_kw, _one_chunk,  # noqa: F401
                        _shape_arg, _strided, _view_array, _view_strides,
@@ -145,7 +145,8 @@ def unflatten(input, dim, sizes):
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
     if sizes.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+        raise RuntimeError(f"only one dimension can be inferred (unflatten of dim {d} into "
+                           f"{list(sizes)})")
     known = 1
     for s in sizes:
         known *= s if s != -1 else 1
@@ -379,7 +380,8 @@ def _broadcast(shapes, tensors=False):
                     if tensors:
                         raise RuntimeError(f"The size of tensor a ({a}) must match the size of "
                                            f"tensor b ({b}) at non-singleton dimension "
-                                           f"{len(out) - i}")
+                                           f"{len(out) - i} ({_caller_op()}: shapes "
+                                           f"{', '.join(str(list(s)) for s in shapes)})")
                     raise RuntimeError(f"Attempting to broadcast a dimension of length {b} at "
                                        f"{-i}! Mismatching argument at index {k} had {shape}; "
                                        "but expected shape should be broadcastable to "

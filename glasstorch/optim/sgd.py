@@ -48,10 +48,12 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum = float(group["lr"]), float(group["momentum"])
             dampening = float(group["dampening"])
+            # no maximize, no L2 decay: the gradient as it is (_grad's checks once per group)
+            plain = not group.get("maximize", False) and float(group["weight_decay"]) == 0
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = _grad(p, group)
+                g = p.grad._data if plain else _grad(p, group)
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")

@@ -66,7 +66,7 @@ def test_solve_triangular_with_a_zero_pivot_gives_inf_nan(a, upper):
 ])
 def test_solve_triangular_errors(fn, shapes):
     g, t = check_raises(fn, shapes, lib=True)
-    assert str(g) == str(t)
+    assert str(g).startswith(str(t))     # (a broadcast error then names the op and shapes)
 
 
 def test_solve_triangular_casts_b_to_a_dtype():

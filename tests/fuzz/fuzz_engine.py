@@ -4,6 +4,9 @@ glasstorch and in torch, classify the outcome.
 Outcomes (the tally printed after the run):
   same_value       both succeeded: equal shape, dtype, values (NaN == NaN) and gradients
   same_error       both raised, the same builtin exception type, a glasstorch-written message
+  vague_error      the same, but the message names neither the op, nor an input's shape or
+                   dtype (counted and listed, not failing: the rule is a clear message naming
+                   the op, the shapes/dtypes and what was expected)
   silent_accept    torch raised, glasstorch returned a result
   spurious_error   glasstorch raised, torch returned a result
   wrong_value / wrong_dtype / wrong_shape / wrong_grad
@@ -170,11 +173,29 @@ def compare(op, fn, args, kwargs=None, grad=True):
         _node._OBSERVERS.remove(obs)
     EXERCISED.update(seen)
     outcome, detail = _against_torch(fn, args, kwargs, grad, g_leaves, g_out, g_err)
+    if outcome == "same_error" and _vague(op, detail, args):
+        outcome = "vague_error"
     TALLY[outcome] += 1
     PER_OP[op][outcome] += 1
-    if outcome in BAD and (op, outcome) not in FIRST:
+    if outcome in BAD + ("vague_error",) and (op, outcome) not in FIRST:
         FIRST[(op, outcome)] = f"args={args} kwargs={kwargs}: {detail}"[:400]
     return outcome
+
+
+_DTYPE_WORDS = re.compile(r"float|double|half|long|int|byte|char|short|bool|dtype|"
+                          r"scalar type", re.I)
+
+
+def _vague(op, message, args):
+    """A glasstorch message that names neither the op, nor a shape or dtype of the inputs."""
+    name = op.removeprefix("F.").split(".")[0].strip("_")
+    if name.lower() in message.lower() or name.replace("_", ".") in message or \
+            _DTYPE_WORDS.search(message):
+        return False
+    sizes = [x.array.shape for a in args for x in (a if isinstance(a, list) else [a])
+             if isinstance(x, Arg)]
+    return not any(str(list(s)) in message or str(tuple(s)) in message or
+                   (len(s) > 1 and "x".join(map(str, s)) in message) for s in sizes)
 
 
 def _against_torch(fn, args, kwargs, grad, g_leaves, g_out, g_err):
@@ -197,7 +218,7 @@ def _classify(g_leaves, g_out, g_err, t_leaves, t_out, t_err, args, grad):
         if _builtin_type(g_err) is not _builtin_type(t_err):
             return "error_type", f"{type(g_err).__name__} vs torch {type(t_err).__name__}: " \
                 f"{g_err} | {t_err}"
-        return "same_error", ""
+        return "same_error", f"{type(g_err).__name__}: {g_err}"
     if t_err is not None:
         return "silent_accept", f"torch: {type(t_err).__name__}: {t_err}"
     if g_err is not None:

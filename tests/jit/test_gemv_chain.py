@@ -133,3 +133,25 @@ def test_chain_keeps_the_autograd_path(numba_kernels):
     with gt.no_grad():                              # then the compiled call again
         x2 = gt.randn(1, 5, 8)
         assert np.array_equal(fast(x2).numpy(), plain(x2).numpy())
+
+
+@needs_blas
+def test_default_chains_when_numba_is_installed_and_no_kernels_were_chosen(monkeypatch):
+    """The chain gives the NumPy replay's bits, so with no choice made (no set_kernels, no
+    GLASSTORCH_KERNELS) optimize_for_inference uses it whenever numba is installed; an explicit
+    set_kernels("numpy") keeps the NumPy replay."""
+    from glasstorch.backend import kernels
+    monkeypatch.setattr(kernels, "_active", None)
+    monkeypatch.setattr(kernels, "_chosen", False)
+    m, x = _MODELS["mlp"]().eval(), gt.randn(1, 40)
+    traced = jit.trace(m, x, check_trace=False)
+
+    def chained():
+        graph = jit.optimize_for_inference(traced).graph
+        return any(n.op == "jit::gemv_chain" for n in graph.nodes)
+    assert kernels.numba_for_exact() and chained()
+    backend.set_kernels("numpy")
+    assert not kernels.numba_for_exact() and not chained()
+    backend.set_kernels("numba")
+    assert kernels.numba_for_exact() and chained()
+    backend.set_kernels("numpy")

@@ -19,9 +19,9 @@ BATCH_SIZES = [5, 4, 4, 2, 1, 1]       # lengths 6, 5, 3, 3, 1 (already sorted)
 def split(request, monkeypatch):
     """How the time loops run their per-step GEMMs (ops/rnn_layers.py): serial: one thread;
     blocks: one thread, W_hh in row blocks (as for OpenBLAS's small-matrix kernels, forced
-    here for both dtypes and blocks of 1-7 rows, uneven last ones); 2threads: 2 threads, the
+    here for both dtypes and blocks of 1-7 rows, uneven last ones); 2threads: 2 threads, these
     tiny per-step GEMMs on one BLAS thread; 2threads-blas: 2 threads, every per-step GEMM on
-    OpenBLAS's threads (GEMM_SERIAL_MNK lowered)."""
+    OpenBLAS's threads (LOOP_THREADED_MNK lowered)."""
     from glasstorch.ops import rnn_layers
     if request.param == "blocks":
         monkeypatch.setattr(rnn_layers, "_SMALL_GEMM_DTYPES",
@@ -29,7 +29,7 @@ def split(request, monkeypatch):
         monkeypatch.setattr(rnn_layers, "SMALL_GEMM_MNK", 420)
         monkeypatch.setattr(rnn_layers, "SMALL_GEMM_MIN_ROWS", 1)
     if request.param == "2threads-blas":
-        monkeypatch.setattr(threads, "GEMM_SERIAL_MNK", 0)
+        monkeypatch.setattr(rnn_layers, "LOOP_THREADED_MNK", 0)
     before = threads.get_num_threads()
     threads.set_num_threads(2 if request.param.startswith("2") else 1)
     yield request.param
@@ -38,8 +38,9 @@ def split(request, monkeypatch):
 
 def test_row_blocks_of_the_benchmark_shapes():
     # what bench_lstm.py's layer (H 256, batch 32) runs: on OpenBLAS's SkylakeX kernels at
-    # one thread W_hh in blocks of 122 rows and W_hh^T in blocks of 30, one call each on
-    # 2 threads (OpenBLAS splits them); float64 and other BLAS builds: one call
+    # one thread W_hh in blocks of 122 rows and W_hh^T in blocks of 30; at 2 threads one
+    # call each (OpenBLAS splits them) unless LOOP_THREADED_MNK keeps them on one thread;
+    # float64 and other BLAS builds: one call
     from glasstorch.ops import rnn_layers as r
     f32 = np.dtype(np.float32)
     before = threads.get_num_threads()
@@ -52,6 +53,11 @@ def test_row_blocks_of_the_benchmark_shapes():
         assert r._gemm_rows(1024, 256, 32, np.dtype(np.float64)) == 1024
         threads.set_num_threads(2)
         assert r._gemm_rows(1024, 256, 32, f32) == 1024
+        r.LOOP_THREADED_MNK, saved = float("inf"), r.LOOP_THREADED_MNK
+        try:
+            assert r._gemm_rows(1024, 256, 32, f32) == (122 if small else 1024)
+        finally:
+            r.LOOP_THREADED_MNK = saved
     finally:
         threads.set_num_threads(before)
     blocks = r._blocks(np.arange(14.0).reshape(7, 2), 3)

@@ -1,11 +1,12 @@
 """The LSTM layers at 2-3 threads (ops/rnn_layers.py `_time_loop`: the per-step GEMMs on one
-BLAS thread when small, on OpenBLAS's threads when GEMM_SERIAL_MNK is lowered below them): the
+BLAS thread when small, on OpenBLAS's threads when LOOP_THREADED_MNK is lowered below them): the
 same comparisons with torch as test_rnn.py (padded, packed, bidirectional, projections,
 float32)."""
 import pytest
 
 import test_rnn as base
 from glasstorch.backend import threads
+from glasstorch.ops import rnn_layers
 
 
 @pytest.fixture(autouse=True, params=[(2, False), (3, False), (2, True)],
@@ -13,7 +14,7 @@ from glasstorch.backend import threads
 def split_rows(request, monkeypatch):
     n, blas = request.param
     if blas:
-        monkeypatch.setattr(threads, "GEMM_SERIAL_MNK", 0)
+        monkeypatch.setattr(rnn_layers, "LOOP_THREADED_MNK", 0)
     before = threads.get_num_threads()
     threads.set_num_threads(n)
     yield

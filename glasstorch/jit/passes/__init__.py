@@ -7,7 +7,7 @@
     fusion.py         chains of elementwise ops run as one group with preallocated out= buffers
     layout.py         batch-1 linear layers keep W^T C-contiguous (the faster GEMV orientation)
     memory.py         static memory planning: intermediates get pooled buffers by liveness
-    gemv_chain.py     with numba kernels selected: batch-1 Linear/ReLU runs as one compiled call
+    gemv_chain.py     with numba installed: batch-1 Linear/ReLU runs as one compiled call
 
 `freeze` turns parameters into constants (so folding can see them); `optimize_for_inference`
 runs the inference pipeline on a copy of a TracedModule.
@@ -41,12 +41,12 @@ def freeze(traced):
 
 
 def optimize_for_inference(traced, passes=None):
-    """freeze, then run `passes` (default: all inference passes, plus chain_gemvs when the
-    numba kernels are selected: backend.set_kernels("numba")) in order."""
-    from ...backend import get_kernels
+    """freeze, then run `passes` (default: all inference passes, plus chain_gemvs when numba
+    may run kernels with NumPy's exact results: backend.kernels.numba_for_exact) in order."""
+    from ...backend.kernels import numba_for_exact
     frozen = freeze(traced)
     if passes is None:
-        passes = DEFAULT + ([chain_gemvs] if get_kernels() == "numba" else [])
+        passes = DEFAULT + ([chain_gemvs] if numba_for_exact() else [])
     for p in passes:
         p(frozen.graph)
     frozen.invalidate()

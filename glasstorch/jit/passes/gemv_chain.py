@@ -1,6 +1,6 @@
 """A run of batch-1 linear layers (each with an optional relu) as one compiled call: the
-numba kernels' form of the MLP replay (runs when `optimize_for_inference` sees
-`backend.get_kernels() == "numba"`; the NumPy replay stays the default).
+numba form of the MLP replay, with the NumPy replay's exact bits (`optimize_for_inference`
+runs it when `backend.kernels.numba_for_exact()`: numba installed and not deselected).
 
 At batch 1 a Linear + ReLU stack is GEMVs with tiny elementwise steps between them. The NumPy
 replay (fusion.py, layout.py) spends ~3 us of its ~10 in those steps: each NumPy call costs
