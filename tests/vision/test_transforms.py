@@ -14,20 +14,7 @@ from PIL import Image
 import glasstorch as gt
 from glasstorch.vision import transforms as T
 from glasstorch.vision.transforms import functional as F
-
-RNG = np.random.default_rng(0)
-
-
-def u8(*shape):
-    return RNG.integers(0, 256, shape, dtype=np.uint8)
-
-
-def f32(*shape):
-    return RNG.random(shape, dtype=np.float32)
-
-
-def G(a):
-    return gt.tensor(a)
+from _images import G, f32, u8
 
 
 # ---- torchvision's tensor formulas, written with torch ops -----------------------------------
