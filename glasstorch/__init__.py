@@ -35,6 +35,7 @@ from .ops.slice import *  # noqa: F401,F403
 from .ops.concat import *  # noqa: F401,F403
 from .ops.join import *  # noqa: F401,F403
 from .ops.index import *  # noqa: F401,F403
+from .ops.index_dim import *  # noqa: F401,F403
 from .ops.gather import *  # noqa: F401,F403
 from .ops.mask import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403

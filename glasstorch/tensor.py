@@ -1150,29 +1150,29 @@ class Tensor:
         return _inplace.inplace(self, _gather.scatter_add, dim, index, src, direct=True)
 
     def index_select(self, dim, index):
-        return _index.index_select(self, dim, index)
+        return _index_dim.index_select(self, dim, index)
 
     def index_add(self, dim, index, source, *, alpha=1):
-        return _index.index_add(self, dim, index, source, alpha=alpha)
+        return _index_dim.index_add(self, dim, index, source, alpha=alpha)
 
     def index_add_(self, dim, index, source, *, alpha=1):
         # direct: writes into self's buffer, O(indexed rows) (ops/_inplace.py)
         _inplace.check_no_overlap(self, index, source)
-        return _inplace.inplace(self, _index.index_add, dim, index, source, alpha=alpha,
+        return _inplace.inplace(self, _index_dim.index_add, dim, index, source, alpha=alpha,
                                 direct=True)
 
     def index_copy(self, dim, index, source):
-        return _index.index_copy(self, dim, index, source)
+        return _index_dim.index_copy(self, dim, index, source)
 
     def index_copy_(self, dim, index, source):
         _inplace.check_no_overlap(self, index, source)
-        return _inplace.inplace(self, _index.index_copy, dim, index, source, direct=True)
+        return _inplace.inplace(self, _index_dim.index_copy, dim, index, source, direct=True)
 
     def index_fill(self, dim, index, value):
-        return _index.index_fill(self, dim, index, value)
+        return _index_dim.index_fill(self, dim, index, value)
 
     def index_fill_(self, dim, index, value):
-        return _inplace.inplace(self, _index.index_fill, dim, index, value, direct=True)
+        return _inplace.inplace(self, _index_dim.index_fill, dim, index, value, direct=True)
 
     def index_put(self, indices, values, accumulate=False):
         return _index.index_put(self, indices, values, accumulate)
@@ -1305,7 +1305,7 @@ from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # no
                   arith as _arith, binary_math as _binary_math, compare as _compare,
                   reduce as _reduce, extrema as _extrema, cumulative as _cumulative,
                   _strides, view as _view, slice as _slice, concat as _concat, join as _join,
-                  index as _index, gather as _gather, mask as _mask, linalg as _linalg,
-                  einsum as _einsum, convert as _convert, _inplace, softmax as _softmax,
-                  sort as _sort, layout as _layout)
+                  index as _index, index_dim as _index_dim, gather as _gather, mask as _mask,
+                  linalg as _linalg, einsum as _einsum, convert as _convert, _inplace,
+                  softmax as _softmax, sort as _sort, layout as _layout)
 from . import random as _random  # noqa: E402

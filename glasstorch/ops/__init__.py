@@ -25,7 +25,8 @@
     concat.py      cat/stack and split/chunk/unbind: each the other's gradient
     join.py        hstack/vstack/meshgrid & co, repeat/tile, flip, roll, tril/triu (copies)
     _index_parse.py  parsing x[index] into a view part and a pick part (PyTorch's rules)
-    index.py       x[i], x[i] = v, index_put, index_select/add/fill
+    index.py       x[i], x[i] = v, index_put
+    index_dim.py   index_select, index_add, index_fill, index_copy (along one dim)
     gather.py      gather, scatter, scatter_add, take_along_dim, take, one_hot
     mask.py        where, masked_fill/select/scatter, nonzero
     linalg.py      matmul and friends (mm, bmm, mv, dot, outer, addmm, baddbmm)

@@ -266,7 +266,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeat each element `repeats` times along `dim` (flattened when dim is None):
     an index_select with indices [0]*r0 + [1]*r1 + ..., so the gradient sums the copies.
     `repeat_interleave(counts)` alone gives those indices (torch's one-argument form)."""
-    from .index import index_select
+    from .index_dim import index_select
     if repeats is None:  # torch.repeat_interleave(repeats): indices repeated by counts
         counts = input._data
         if counts.ndim > 1:
