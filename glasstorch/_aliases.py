@@ -9,11 +9,16 @@ wraps every function of the `torch` namespace and every Tensor method whose sign
 `dim` or `keepdim` parameter: the wrapper renames the alias and calls the original. The wrapper
 keeps the original's name, docstring and `__wrapped__` (so `inspect.signature(Tensor.sum)`, help()
 and the source shown by a debugger are the original's; grep finds the method in tensor.py).
+
+The same wrapper checks `keepdim` as torch's parser does: a Python bool only (`keepdim=1`,
+`keepdim=None` or a NumPy bool are a TypeError naming the function), at the cost of one `len`
+on the common call. `wrap_keepdim` gives that check alone to functions outside the `torch`
+namespace (linalg.vector_norm, special.logsumexp, F.pairwise_distance: torch's native ones).
 """
 import functools
 import inspect
 
-__all__ = ["ALIASES", "install"]
+__all__ = ["ALIASES", "install", "wrap_keepdim", "check_keepdim"]
 
 # torch parameter name -> the alias its parser also accepts (`from` of random_/uniform_, a
 # Python keyword, is parsed by _random_args.py: torch refuses `from_=` there)
@@ -24,25 +29,68 @@ ALIASES = {"dim": "axis", "keepdim": "keepdims"}
 _HOT = {"size", "stride", "dim"}
 
 
-def _wrap(fn, aliases):
-    """`fn` accepting each alias in `aliases` ({alias: name}) as a keyword for `name`."""
-    keys = frozenset(aliases)
+def _type_name(value):
+    t = type(value)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def check_keepdim(name, keepdim, position=None):
+    """torch's parser takes only a Python bool for keepdim (not 1, None or numpy.bool_)."""
+    if keepdim.__class__ is not bool:
+        where = "" if position is None else f" (position {position})"
+        raise TypeError(f"{name}(): argument 'keepdim'{where} must be bool, not "
+                        f"{_type_name(keepdim)}")
+
+
+def _keepdim_index(fn):
+    """The index in *args of fn's keepdim parameter (None when it has none / keyword-only)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for i, p in enumerate(params):
+        if p.name == "keepdim":
+            return i if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD else len(params) + 99
+    return None
+
+
+def _wrap(fn, aliases, method=False, name=None):
+    """`fn` accepting each alias in `aliases` ({alias: name}) as a keyword for `name`, and
+    checking that keepdim (if fn has one) is a bool. method: fn is a Tensor method (torch
+    counts argument positions after self)."""
+    kpos = _keepdim_index(fn)
+    if kpos is None:
+        kpos = 1 << 30          # len(args) never exceeds it: no positional check
+        keys = frozenset(aliases)
+    else:
+        keys = frozenset(aliases) | {"keepdim"}
+    name = name or fn.__name__
 
     def rename(kwargs):
-        for alias, name in aliases.items():
+        for alias, param in aliases.items():
             if alias in kwargs:
-                if name in kwargs:
-                    raise TypeError(f"{fn.__name__}() got both {name!r} and its alias "
-                                    f"{alias!r}")
-                kwargs[name] = kwargs.pop(alias)
+                if param in kwargs:
+                    raise TypeError(f"{name}() got both {param!r} and its alias {alias!r}")
+                kwargs[param] = kwargs.pop(alias)
+        if "keepdim" in keys and "keepdim" in kwargs:
+            check_keepdim(name, kwargs["keepdim"])
 
     @functools.wraps(fn)
     def with_aliases(*args, **kwargs):
+        if len(args) > kpos:
+            check_keepdim(name, args[kpos], kpos + (not method))
         if kwargs and not keys.isdisjoint(kwargs):   # the common call pays one set test
             rename(kwargs)
         return fn(*args, **kwargs)
     with_aliases._aliases = aliases
     return with_aliases
+
+
+def wrap_keepdim(namespace, names, prefix=""):
+    """Gives the functions `names` of `namespace` (a module dict) torch's keepdim check; its
+    message names `prefix + name` (torch's native name: linalg_vector_norm)."""
+    for name in names:
+        namespace[name] = _wrap(namespace[name], {}, name=prefix + name)
 
 
 def _aliases_for(fn):
@@ -65,7 +113,7 @@ def install(namespace, tensor_cls):
             continue
         aliases = _aliases_for(fn)
         if aliases:
-            setattr(tensor_cls, name, _wrap(fn, aliases))
+            setattr(tensor_cls, name, _wrap(fn, aliases, method=True))
     for name, fn in list(namespace.items()):
         if name.startswith("_") or not inspect.isfunction(fn):
             continue

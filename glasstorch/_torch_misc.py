@@ -263,7 +263,9 @@ def from_file(filename, shared=None, size=0, *, dtype=None, requires_grad=False,
 def range(start=0, end=None, step=1, *, dtype=None, requires_grad=False, **kwargs):
     """Deprecated torch.range: [start, end] *inclusive*, the default float dtype."""
     import warnings
+    from ._layout import check_options
     from .creation import tensor
+    check_options("range", kwargs.get("layout"))
     if end is None:
         start, end = 0, start
     if step == 0:

@@ -130,7 +130,7 @@ def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False, out=N
     """A tensor of the given size (ints or one sequence) filled with 0; the default float
     dtype unless dtype is given."""
     check_device(device)
-    _layout.check_options("zeros", layout, pin_memory)
+    _layout.check_options("zeros", layout, pin_memory, shape if size is None else size)
     return _finish(_xp.zeros(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -139,7 +139,7 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=No
     """A tensor of the given size (ints or one sequence) filled with 1; the default float
     dtype unless dtype is given. torch.ones(2, 3) and torch.ones((2, 3)) are the same."""
     check_device(device)
-    _layout.check_options("ones", layout, pin_memory)
+    _layout.check_options("ones", layout, pin_memory, shape if size is None else size)
     return _finish(_xp.ones(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -147,7 +147,7 @@ def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memor
           out=None, pin_memory=False, layout=None):
     """A tensor of the given size whose values are left uninitialized (arbitrary)."""
     check_device(device)
-    _layout.check_options("empty", layout, pin_memory)
+    _layout.check_options("empty", layout, pin_memory, shape if size is None else size)
     return _finish(_xp.empty(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -155,7 +155,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
          layout=None, pin_memory=False):
     """torch: the dtype is inferred from fill_value (bool, int64 or the default float)."""
     check_device(device)
-    _layout.check_options("full", layout, pin_memory)
+    _layout.check_options("full", layout, pin_memory, size)
     if not isinstance(fill_value, Tensor):
         from .ops._util import check_number
         check_number(fill_value, "full", "fill_value", 2)
@@ -299,15 +299,15 @@ def _laid_out(t, input, memory_format):
     return t
 
 
-def _like_options(fn, device, layout, pin_memory):
+def _like_options(fn, device, layout, pin_memory, size=None):
     check_device(device)
-    _layout.check_options(fn, layout, pin_memory)
+    _layout.check_options(fn, layout, pin_memory, size)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
                requires_grad=False, memory_format=None):
     """zeros(input.shape), with input's dtype unless dtype is given."""
-    _like_options("zeros_like", device, layout, pin_memory)
+    _like_options("zeros_like", device, layout, pin_memory, input.shape)
     return _laid_out(zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad),
                      input, memory_format)
 

@@ -416,3 +416,6 @@ TORCH_LEVEL.update(lu=_lu_ops._legacy_lu, lu_solve=_lu_ops._legacy_lu_solve,
                    cholesky_solve=_lu_ops.cholesky_solve,
                    cholesky_inverse=_lu_ops.cholesky_inverse,
                    triangular_solve=_lu_ops.triangular_solve)
+
+from . import _aliases  # noqa: E402  (keepdim must be a bool, as torch's parser says)
+_aliases.wrap_keepdim(globals(), ["vector_norm", "matrix_norm", "norm"], "linalg_")

@@ -102,7 +102,7 @@ def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_gr
          layout=None, pin_memory=False):
     """Uniform on [0, 1)."""
     check_device(device)
-    check_options("rand", layout, pin_memory)
+    check_options("rand", layout, pin_memory, shape if size is None else size)
     dtype = _float(dtype)
     arr = _rng(generator).random(_size(shape, size), dtype=_xp.float64).astype(dtype.np)
     return _finish(arr, requires_grad)
@@ -112,7 +112,7 @@ def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_g
           layout=None, pin_memory=False):
     """Standard normal."""
     check_device(device)
-    check_options("randn", layout, pin_memory)
+    check_options("randn", layout, pin_memory, shape if size is None else size)
     dtype = _float(dtype)
     arr = _rng(generator).standard_normal(_size(shape, size)).astype(dtype.np)
     return _finish(arr, requires_grad)
@@ -122,7 +122,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             requires_grad=False, layout=None, pin_memory=False):
     """Integers uniform on [low, high); `randint(high, size)` or `randint(low, high, size)`."""
     check_device(device)
-    check_options("randint", layout, pin_memory)
+    check_options("randint", layout, pin_memory,
+                  high if size is None and not isinstance(high, int) else size)
     if size is None:              # randint(10, (3,)): the first argument is `high`
         low, high, size = 0, low, high
     elif high is None:            # randint(10, size=(3,))
@@ -153,7 +154,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
            requires_grad=False, layout=None, pin_memory=False):
     """normal(mean, std) with tensor or float mean/std (broadcast), or with `size`."""
     check_device(device)
-    check_options("normal", layout, pin_memory)
+    check_options("normal", layout, pin_memory, size)
     rng = _rng(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean

@@ -248,3 +248,7 @@ def legendre_polynomial_p(input, n, *, out=None):
     """P_{k+1} = ((2k + 1) x P_k - k P_{k-1}) / (k + 1)."""
     return _recurrence(input, n, _one, lambda x: x,
                        lambda x, k, p, q: ((2 * k + 1) * x * p - k * q) / (k + 1))
+
+
+from . import _aliases  # noqa: E402  (keepdim must be a bool, as torch's parser says)
+_aliases.wrap_keepdim(globals(), ["logsumexp"], "special_")

@@ -293,25 +293,25 @@ class Tensor:
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
                   pin_memory=False):
-        _check_layout("new_zeros", layout, pin_memory)
+        _check_layout("new_zeros", layout, pin_memory, size)
         return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
                                device=device)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
                  pin_memory=False):
-        _check_layout("new_ones", layout, pin_memory)
+        _check_layout("new_ones", layout, pin_memory, size)
         return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
                               device=device)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
                  layout=None, pin_memory=False):
-        _check_layout("new_full", layout, pin_memory)
+        _check_layout("new_full", layout, pin_memory, size)
         return _creation.full(size, fill_value, dtype=dtype or self.dtype,
                               requires_grad=requires_grad, device=device)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
                   pin_memory=False):
-        _check_layout("new_empty", layout, pin_memory)
+        _check_layout("new_empty", layout, pin_memory, size)
         return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
                                device=device)
 

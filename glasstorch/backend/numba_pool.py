@@ -16,7 +16,7 @@ layout, an index off its plane): the caller then takes the NumPy path.
 """
 import numpy
 
-from . import threads as _threads
+from . import pool_kernels as _pk, threads as _threads
 from .numba_base import _call, _jit
 
 __all__ = ["max_pool2d", "scatter_planes"]
@@ -77,7 +77,9 @@ def max_pool2d(x, geometry, out):
     low = x.dtype.type(-numpy.inf)
     _threads.parallel_for(N, lambda i, j: _call(_max_nhwc, xa[i:j], kh, kw, sh, sw, dh, dw,
                                                 ph, pw, low, y[i:j], idx[i:j]), x.nbytes)
-    return numpy.moveaxis(y, -1, 1), numpy.moveaxis(idx, -1, 1)
+    y, idx = numpy.moveaxis(y, -1, 1), numpy.moveaxis(idx, -1, 1)
+    _pk.first_inside(y, idx, geometry, x.shape[2:])     # as NumPy's: padding and -inf only
+    return y, idx
 
 
 @_jit

@@ -6,7 +6,8 @@ zero padding before the first element. Output position o reads input o*s - p + j
 Each kernel loops over the k1*k2*... kernel offsets only: per offset one strided view of a
 *canvas* (x, or x padded with `fill`) covering every output, and a few ufunc calls on it.
 
-    window_max   running max/argmax over kernel offsets (torch's tie rule: first max, nan wins)
+    window_max   running max/argmax over kernel offsets (torch's tie rule: first max, nan wins;
+                 a window of padding and -inf only: its first in-bounds position)
     gather_max   the same over index-array windows (adaptive max pooling)
     window_sum   sum over kernel offsets (avg pooling); window_spread is its adjoint
     scatter_planes / gather_planes   values at flat per-plane indices (max-pool grads, unpool)
@@ -22,7 +23,7 @@ import itertools
 
 import numpy
 
-__all__ = ["channels_last", "window_max", "gather_max", "window_sum", "window_spread",
+__all__ = ["channels_last", "window_max", "first_inside", "gather_max", "window_sum", "window_spread",
            "scatter_planes", "gather_planes"]
 
 
@@ -130,7 +131,28 @@ def window_max(x, geometry, out, need_index=True):
         base = base[..., 0]                    # (*O, 1) is for channels-last's (N, *O, C)
     flat = numpy.take(delta.reshape(-1), arg)
     flat += base
-    return _result(best, cl), _result(flat, cl)
+    best, flat = _result(best, cl), _result(flat, cl)
+    first_inside(best, flat, geometry, spatial)
+    return best, flat
+
+
+def first_inside(y, index, geometry, spatial):
+    """A window holding only padding and the lowest value (-inf, an integer minimum) has no
+    strict maximum: torch keeps its first in-bounds position (its running max starts there, at
+    the lowest value), the running max above the first offset, which may be padding. Patches
+    index (N, C, *O) in place there; only padding makes a difference."""
+    if not any(g[3] for g in geometry):
+        return
+    low = -numpy.inf if y.dtype.kind == "f" else numpy.iinfo(y.dtype).min
+    lowest = y == low
+    if not lowest.any():
+        return
+    first, nd = 0, len(spatial)
+    for i, ((k, s, d, p), n) in enumerate(zip(geometry, spatial)):
+        start = numpy.arange(y.shape[2 + i]) * s - p
+        start = numpy.where(start < 0, start + (-start + d - 1) // d * d, start)
+        first = first * n + start.reshape((-1,) + (1,) * (nd - 1 - i))
+    numpy.copyto(index, numpy.broadcast_to(first, y.shape), where=lowest)
 
 
 def gather_max(x, offsets):

@@ -35,7 +35,9 @@ OUT_OF_SCOPE = [
      r"smm$|sspaddmm|hspmm|_nnz|sparse_dim|dense_dim|sampled_addmm|^SparseAdam$|"
      r"^saddmm$|^values_copy$|^indices_copy$",
      "sparse layouts: glasstorch tensors are dense (NumPy arrays). A factory given "
-     "layout=torch.sparse_coo (or any sparse layout) raises NotImplementedError; the "
+     "layout=torch.sparse_coo (or any sparse layout) raises torch's error type for that "
+     "factory, layout and size (RuntimeError or NotImplementedError; NotImplementedError "
+     "where torch would build a sparse tensor; scalar_tensor ignores it, as torch); the "
      "sparse-gradient options (gather(sparse_grad=True), sparse=True of Embedding, "
      "EmbeddingBag, F.embedding, F.embedding_bag) give the same gradient values as a "
      "dense tensor, which Tensor.to_dense() returns as is (tests/ops/test_sparse_fallback.py)"),

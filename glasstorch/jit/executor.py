@@ -20,6 +20,7 @@ from .ir import Value
 __all__ = ["compile_graph"]
 
 _new = object.__new__
+_NO_INPUT = object()      # the fast call's default: called with no input at all
 
 
 def _ctx(cls):
@@ -106,7 +107,8 @@ def compile_graph(graph, mode="arrays", entry=None):
             lines.append(f"    del {name(v)}")
     lines.append(f"    return {_ret(graph.outputs, name)}")
     if entry is not None:
-        lines = _entry_lines(lines, name(graph.inputs[0]), entry, env)
+        lines = _entry_lines(lines, name(graph.inputs[0]), entry, env,
+                             isinstance(graph.outputs, Value) and graph.outputs.shape != ())
     src = "\n".join(lines)
     exec(compile(src, "<glasstorch.jit graph>", "exec"), env)
     run = env["entry" if entry is not None else "run"]
@@ -114,22 +116,23 @@ def compile_graph(graph, mode="arrays", entry=None):
     return run
 
 
-def _entry_lines(lines, x, sig, env):
+def _entry_lines(lines, x, sig, env, single):
     """run's body inside the fast call's checks (see compile_graph): one Python frame per call
     instead of three (module call, checks, run), the output wrapped in place."""
     env.update({"_Tensor": Tensor, "_STATE": STATE, "_make": _make, "_wrap": wrap_outputs,
-                "_ndarray": _ndarray, "_in_shape": tuple(sig[0]), "_in_dtype": sig[1]})
+                "_NO_INPUT": _NO_INPUT, "_in_shape": tuple(sig[0]), "_in_dtype": sig[1]})
     body = ["        " + ln for ln in lines[1:-1]]
     out = lines[-1].strip()[len("return "):]
-    return ["def entry(module, x):",
-            "    if type(x) is _Tensor:",
+    # one output Value of rank >= 1 is an array (a 0-d one may come back as a NumPy scalar)
+    ret = f"_make({out})" if single else f"_wrap({out})"
+    return ["def entry(module, x=_NO_INPUT, *more):",
+            "    if type(x) is _Tensor and not more:",
             f"        {x} = x._data",
             f"        if {x}.shape == _in_shape and {x}.dtype is _in_dtype and "
             "not (x._requires_grad and _STATE.enabled):",
             *body,
-            f"            _out = {out}",
-            "            return _make(_out) if type(_out) is _ndarray else _wrap(_out)",
-            "    return module._forward((x,))"]
+            f"            return {ret}",
+            "    return module._forward(more if x is _NO_INPUT else (x, *more))"]
 
 
 def _inline(n, i, mode, name, env):
@@ -138,7 +141,7 @@ def _inline(n, i, mode, name, env):
     if mode != "arrays" or len(n.outputs) != 1:
         return None
     out = name(n.outputs[0])
-    if n.op == "jit::fused" and hasattr(n.cls, "emit"):
+    if n.op in ("jit::fused", "jit::gemv_chain") and hasattr(n.cls, "emit"):
         return n.cls.emit(n, [name(a) for a in n.args], out, env, f"_{i}")
     if n.op == "view" and isinstance(n.args[0], Value) and not n.kwargs:
         env[f"_shape_{i}"] = tuple(n.outputs[0].shape)

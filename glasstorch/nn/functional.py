@@ -53,3 +53,6 @@ from ..ops.mha import (multi_head_attention_forward, _canonical_mask,  # noqa: F
 # torch's tables of grid_sample's mode names -> the integer codes of grid_sampler
 GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
 GRID_SAMPLE_PADDING_MODES = {"zeros": 0, "border": 1, "reflection": 2}
+
+from .. import _aliases  # noqa: E402  (keepdim must be a bool, as torch's parser says)
+_aliases.wrap_keepdim(globals(), ["pairwise_distance"])

@@ -61,6 +61,14 @@ def _check_out_shape(shape, *others):
                            f"{list(full)}")
 
 
+def _check_broadcast(a, b):
+    """Operands of a pointwise loss whose shapes differ must broadcast: torch's error, here
+    naming the loss and both shapes (not the sub or mul inside it). a, b: tensors or shapes,
+    in torch's order. Returns the broadcast shape."""
+    a, b = getattr(a, "shape", a), getattr(b, "shape", b)
+    return a if a == b else _broadcast(a, b)
+
+
 def _broadcast(a, b):
     n = max(len(a), len(b))
     a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)

@@ -11,6 +11,7 @@ from .. import _dtype
 from ..backend import xp as _xp
 from ..autograd.grad_mode import no_grad
 from ._inplace import _type_word
+from ._loss_args import _check_broadcast
 from ._util import to_dtype
 from .view import broadcast_tensors
 
@@ -43,12 +44,14 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         x1 = to_dtype(x1, common)
     if not x2.dtype.is_floating_point:
         x2 = to_dtype(x2, common)
+    _check_broadcast(x1, x2)
     x1, x2 = broadcast_tensors(x1, x2)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p along the last dim (eps keeps the norm differentiable at x1 = x2)."""
+    _check_broadcast(x1, x2)
     dim = max(x1.ndim, x2.ndim) - 1
     return (x1 - x2 + eps).norm(p, dim, keepdim)
 

@@ -18,7 +18,8 @@ from .binary_math import xlogy
 from .compare import minimum
 from .distance import pairwise_distance
 from .gather import gather
-from ._loss_args import _REDUCTIONS, _check_out_shape, _no_grad_weight, _reduce, _reduction
+from ._loss_args import (_REDUCTIONS, _check_broadcast, _check_out_shape, _no_grad_weight,
+                         _reduce, _reduction)
 from .mask import where
 from .view import broadcast_tensors
 
@@ -33,6 +34,7 @@ def _difference(input, target, kernel):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
                       f"size ({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
+        _check_broadcast(input, target)
     # torch broadcasts the operands first, so a 0-d one promotes like a dimensioned one
     rt = _dtype.promote_types(input.dtype, target.dtype)
     if kernel == "huber_cpu" and not _dtype.can_cast(rt, input.dtype):
@@ -68,6 +70,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """|input - target|, reduced; `weight` (input-shaped) makes 'mean' a weighted mean."""
     if input.shape != target.shape:
         _difference(input, input, "l1")     # only warns (below: torch's own composition)
+        _check_broadcast(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     a, b = broadcast_tensors(input, target)      # torch broadcasts first, then composes:
     loss = (a - b).abs()      # bool subtraction and integer means fail as in torch
@@ -119,6 +122,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         red = _reduction(reduction, size_average, reduce)
     if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
         raise RuntimeError("kl_div: Integral inputs not supported.")
+    _check_broadcast(target, input)
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -134,6 +138,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     """exp(input) - target * input (log_input) or input - target * log(input + eps); `full`
     adds Stirling's term target log target - target + 0.5 log(2 pi target) where target > 1."""
     reduction = _reduction(reduction, size_average, reduce)
+    _check_broadcast(target, input)
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -165,6 +170,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError("var is of incorrect size")
     if reduction not in _REDUCTIONS:
         raise ValueError(reduction + " is not valid")
+    _check_broadcast(input, target)
     var = var.clone()
     with no_grad():  # torch: the clamp is invisible to autograd (the gradient passes as is)
         var.clamp_(min=eps)
@@ -183,7 +189,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                            f"target: {target.shape} ")
-    d = input1 - input2                      # torch's order of evaluation (its errors)
+    _check_broadcast(target, _check_broadcast(input1, input2))   # torch's order (its errors)
+    d = input1 - input2
     return _reduce((-target * d + float(margin)).clamp_min(0), reduction)
 
 
@@ -192,6 +199,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     """input where target == 1, max(0, margin - input) where target == -1 (other targets add
     both terms, as torch)."""
     reduction = _reduction(reduction, size_average, reduce)
+    _check_broadcast(target, input)
     zero = _make(_xp.zeros_like(input._data))   # torch: zeros_like (input * 0 is NaN at inf)
     loss = where(target != 1, (margin - input).clamp_min(0), zero) + \
         where(target != -1, input, zero)
@@ -220,6 +228,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     -(t log sigmoid(x) + (1 - t) log sigmoid(-x)), times `weight`."""
     if size_average is not None or reduce is not None:
         reduction = _reduction(reduction, size_average, reduce)
+    _check_broadcast(target, input)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
@@ -240,6 +249,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     if input1.ndim != dim + 1 or input2.ndim != dim + 1:
         raise RuntimeError(f"{dim}D target tensor expects {dim + 1}D input tensors, but found "
                            f"inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    _check_broadcast(input1, input2)
     eps = 1e-12  # torch's EPSILON keeps zero vectors finite
     prod = (input1 * input2).sum(dim)
     mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
@@ -328,6 +338,12 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
 
 
+def _check_triplet(anchor, positive, negative):
+    if anchor.ndim == positive.ndim == negative.ndim:    # (else the message below)
+        _check_broadcast(anchor, positive)
+        _check_broadcast(anchor, negative)
+
+
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + d(a, p) - d(a, n)), d the p-norm pairwise distance; `swap` uses
@@ -335,6 +351,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     reduction = _reduction(reduction, size_average, reduce)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    _check_triplet(anchor, positive, negative)
     return triplet_margin_with_distance_loss(
         anchor, positive, negative, margin=margin, swap=swap, reduction=reduction,
         distance_function=lambda x1, x2: pairwise_distance(x1, x2, p, eps))
@@ -352,7 +369,9 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
         raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
                            f"same number of dimensions, but got: anchor {a}D, positive {p}D, "
                            f"and negative {n}D inputs")
-    distance_function = distance_function or pairwise_distance
+    if distance_function is None:     # (a custom distance may take any shapes)
+        _check_triplet(anchor, positive, negative)
+        distance_function = pairwise_distance
     dist_pos = distance_function(anchor, positive)
     dist_neg = distance_function(anchor, negative)
     if swap:

@@ -3,7 +3,8 @@ from ..autograd.grad_mode import no_grad
 from ..backend import xp as _xp
 from ..tensor import Tensor, _make
 from .optimizer import (Optimizer, _check_betas, _check_options, _check_unsupported,
-                        _decay_weights, _eval_closure, _grad, _increment_step, _scalar_tensor)
+                        _decay_weights, _eval_closure, _fused, _grad, _increment_step,
+                        _scalar_tensor)
 
 __all__ = ["Adam"]
 
@@ -16,7 +17,9 @@ class Adam(Optimizer):
         p = p - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
 
     `decoupled_weight_decay=True` turns it into AdamW (p shrinks by lr * weight_decay before
-    the update instead). foreach/fused/capturable are accepted and ignored.
+    the update instead). foreach/fused/capturable are accepted and ignored: with numba
+    installed each parameter's update (no amsgrad, no maximize) is one compiled loop
+    (backend/numba_optim.py) with the NumPy formulas' exact bits, else the NumPy formulas.
 
     Example (two steps on |w|^2)::
 
@@ -50,9 +53,14 @@ class Adam(Optimizer):
     @no_grad()
     def step(self, closure=None):
         loss = _eval_closure(closure)
+        fused = _fused()
         for group in self.param_groups:
             lr, eps = float(group["lr"]), float(group["eps"])
             beta1, beta2 = (float(b) for b in group["betas"])
+            # numba_optim.adam's arguments but for the arrays and the step count
+            options = (lr, float(group["weight_decay"]), beta1, beta2, eps)
+            flags = (group.get("maximize", False), group.get("decoupled_weight_decay", False))
+            fused_group = None if group["amsgrad"] else fused
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -64,6 +72,11 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = _make(_xp.zeros_like(p._data))
                 t = _increment_step(state)
+                if fused_group is not None and fused_group.adam(
+                        p._data, p.grad._data, state["exp_avg"]._data,
+                        state["exp_avg_sq"]._data, *options, t, *flags):
+                    p._version_counter[0] += 1
+                    continue
                 _decay_weights(p, group)
                 g = _grad(p, group)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data

@@ -16,6 +16,7 @@ from itertools import chain
 from .. import _dtype
 from ..autograd.grad_mode import enable_grad
 from ..backend import xp as _xp
+from ..backend.kernels import numba_for_exact as _numba_for_exact
 from ..tensor import Tensor, _make
 
 __all__ = ["Optimizer", "required"]
@@ -289,6 +290,15 @@ def _grad(p, group):
     if wd != 0 and not group.get("decoupled_weight_decay", False):
         g = g + wd * p._data
     return g
+
+
+def _fused():
+    """backend/numba_optim.py (one compiled loop per update, NumPy's exact bits) when numba may
+    run such kernels (backend.kernels.numba_for_exact), else None: the NumPy formulas."""
+    if not _numba_for_exact():
+        return None
+    from ..backend import numba_optim
+    return numba_optim
 
 
 def _decay_weights(p, group):

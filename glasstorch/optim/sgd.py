@@ -2,7 +2,8 @@
 from ..autograd.grad_mode import no_grad
 from ..backend import xp as _xp
 from ..tensor import _make
-from .optimizer import Optimizer, _check_options, _check_unsupported, _eval_closure, _grad
+from .optimizer import (Optimizer, _check_options, _check_unsupported, _eval_closure, _fused,
+                        _grad)
 
 __all__ = ["SGD"]
 
@@ -15,8 +16,9 @@ class SGD(Optimizer):
         p = p - lr * (g + momentum * b  if nesterov else  b)
 
     Args: lr (default 1e-3), momentum, dampening, weight_decay (L2 added to the gradient),
-    nesterov, maximize (ascend the objective). foreach/fused are accepted and ignored (one
-    NumPy path).
+    nesterov, maximize (ascend the objective). foreach/fused are accepted and ignored: with
+    numba installed each parameter's update after the first step is one compiled loop
+    (backend/numba_optim.py) with the NumPy formulas' exact bits, else the NumPy formulas.
 
     Example (two steps on |w|^2)::
 
@@ -45,18 +47,24 @@ class SGD(Optimizer):
     @no_grad()
     def step(self, closure=None):
         loss = _eval_closure(closure)
+        fused = _fused()
         for group in self.param_groups:
             lr, momentum = float(group["lr"]), float(group["momentum"])
             dampening = float(group["dampening"])
-            # no maximize, no L2 decay: the gradient as it is (_grad's checks once per group)
-            plain = not group.get("maximize", False) and float(group["weight_decay"]) == 0
+            maximize, decay = group.get("maximize", False), float(group["weight_decay"])
+            plain = not maximize and decay == 0   # the gradient as it is
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                state = self.state[p] if momentum != 0 else None
+                buf = None if state is None else state.get("momentum_buffer")
+                if (fused is not None and (state is None or buf is not None) and fused.sgd(
+                        p._data, p.grad._data, None if buf is None else buf._data, lr, decay,
+                        momentum, dampening, maximize, group["nesterov"])):
+                    p._version_counter[0] += 1
+                    continue
                 g = p.grad._data if plain else _grad(p, group)
                 if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
                     if buf is None:  # the first step starts the buffer at g, undamped
                         buf = state["momentum_buffer"] = _make(g.copy())
                     elif dampening == 0 and not group["nesterov"]:

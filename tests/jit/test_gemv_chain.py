@@ -1,6 +1,8 @@
 """The batch-1 replay's fast call (executor's entry function) and, with numba kernels selected,
 the GEMV chain (jit/passes/gemv_chain.py): the same bits as the NumPy replay, a fresh output
 every call, the same errors."""
+import weakref
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ def test_entry_checks_inputs_and_takes_odd_layouts():
     t = jit.optimize_for_inference(jit.trace(m, gt.randn(1, 3, 4)))
     with gt.no_grad():
         t(gt.randn(1, 3, 4))
-        assert "def entry(module, x)" in t._fast.source
+        assert "def entry(module, x" in t._fast.source and type(t).__call__ is t._fast
         x = gt.randn(1, 4, 3).transpose(1, 2)
         np.testing.assert_allclose(t(x).numpy(), m(x).numpy(), rtol=1e-5, atol=1e-6)
         p = nn.Parameter(gt.randn(1, 3, 4))
@@ -155,3 +157,85 @@ def test_default_chains_when_numba_is_installed_and_no_kernels_were_chosen(monke
     backend.set_kernels("numba")
     assert kernels.numba_for_exact() and chained()
     backend.set_kernels("numpy")
+
+
+@needs_blas
+def test_chain_output_pool_never_overwrites_a_held_result(numba_kernels):
+    # the chain writes its result into one of two pooled arrays, only one nobody else holds
+    # (the reference count says so): kept results, views of them and a `y = model(x)` loop
+    # all see their own values; a loop dropping results reuses the same array
+    gt.manual_seed(5)
+    m = _MODELS["mlp"]().eval()
+    plain, fast = _pair(m, gt.randn(1, 40))
+    xs = [gt.randn(1, 40) for _ in range(6)]
+    with gt.no_grad():
+        want = [plain(x).numpy().copy() for x in xs]
+        kept = [fast(x) for x in xs]                     # all held: 6 distinct arrays
+        assert len({id(y.numpy()) for y in kept}) == 6
+        assert all(np.array_equal(_bits(y.numpy()), _bits(w)) for y, w in zip(kept, want))
+        views = [fast(x)[0, 2:] for x in xs]             # only a view of each result is held
+        assert all(np.array_equal(v.numpy(), w[0, 2:]) for v, w in zip(views, want))
+        arrays = [y.numpy() for y in kept[:2]]
+        del kept, views
+        ref = weakref.ref(fast(xs[0]).numpy())           # results dropped at once: reused
+        assert all(fast(x).numpy() is ref() for x in xs)
+        y = None
+        for i, x in enumerate(xs):                       # the previous y is alive during the call
+            prev = y
+            y = fast(x)
+            assert np.array_equal(_bits(y.numpy()), _bits(want[i]))
+            if prev is not None:
+                assert np.array_equal(_bits(prev.numpy()), _bits(want[i - 1]))
+        assert all(a.shape == (1, 10) for a in arrays)
+
+
+@needs_blas
+def test_chain_threads_and_readonly_inputs(numba_kernels):
+    # calls from several threads at once (the kernel's scratch row is shared: calls hold the
+    # GIL) and inputs on read-only arrays give the NumPy replay's bits
+    import threading
+    gt.manual_seed(6)
+    m = _MODELS["three_relu"]().eval()
+    plain, fast = _pair(m, gt.randn(1, 40))
+    xs = [gt.randn(1, 40) for _ in range(8)]
+    with gt.no_grad():
+        want = [plain(x).numpy().copy() for x in xs]
+    bad = []
+
+    def work():
+        for _ in range(40):
+            for x, w in zip(xs, want):
+                if not np.array_equal(_bits(fast(x).numpy()), _bits(w)):
+                    bad.append(1)
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    with gt.no_grad():         # (grad mode is one process-wide switch: set it once, here)
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not bad
+    frozen = xs[0].numpy().copy()
+    frozen.flags.writeable = False
+    with gt.no_grad():
+        assert np.array_equal(_bits(fast(gt.from_numpy(frozen)).numpy()), _bits(want[0]))
+
+
+def test_fast_call_class_and_other_arities():
+    # a frozen module's fast call is the generated function as its class's __call__; other
+    # calls (no input, two inputs) get _forward's errors; invalidate() restores the class
+    m = nn.Sequential(nn.Linear(6, 4), nn.ReLU()).eval()
+    t = jit.optimize_for_inference(jit.trace(m, gt.randn(1, 6)))
+    x = gt.randn(1, 6)
+    with gt.no_grad():
+        y = t(x)
+        assert type(t) is not jit.TracedModule and isinstance(t, jit.TracedModule)
+        assert type(t).__name__ == "TracedModule" and type(t).__call__ is t._fast
+        np.testing.assert_allclose(y.numpy(), m(x).numpy(), rtol=1e-6, atol=1e-7)
+        assert t.forward(x).shape == (1, 4)
+        with pytest.raises(TypeError, match=r"takes 1 input\(s\) \(as traced\), got 0"):
+            t()
+        with pytest.raises(TypeError, match=r"takes 1 input\(s\) \(as traced\), got 2"):
+            t(x, x)
+        t.invalidate()
+        assert type(t) is jit.TracedModule
+        np.testing.assert_array_equal(t(x).numpy(), y.numpy())

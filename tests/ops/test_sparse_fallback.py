@@ -1,8 +1,9 @@
 """glasstorch has no sparse tensors (docs/COMPATIBILITY.md, "Out of scope"): the divergences
 from torch are explicit. Sparse-gradient options give torch's gradient values as a dense tensor
-(Tensor.to_dense() returns it as is); a sparse layout given to a factory raises
-NotImplementedError naming the factory; layout=torch.strided is accepted everywhere torch
-accepts it; a non-layout is torch's TypeError."""
+(Tensor.to_dense() returns it as is); a sparse layout given to a factory raises torch's error
+type for that factory, layout and size (NotImplementedError where torch would build a sparse
+tensor), naming the factory; scalar_tensor ignores it as torch does; layout=torch.strided is
+accepted everywhere torch accepts it; a non-layout is torch's TypeError."""
 import numpy as np
 import pytest
 import torch
@@ -102,9 +103,53 @@ def test_factory_layouts(name, make):
         assert mod is torch or "argument 'layout' must be torch.layout, not str" in str(info.value)
         with pytest.raises(RuntimeError, match="pin_memory"):
             make(mod, pin_memory=True)
-    with pytest.raises(NotImplementedError, match=f"{name}\\(\\): layout=torch.sparse_coo is not "
-                                                  "supported: glasstorch tensors are dense"):
-        make(gt, layout=gt.sparse_coo)
+
+
+# the same factories making 2-D results (compressed layouts need 2 dims)
+FACTORIES_2D = [
+    ("zeros", lambda m, **k: m.zeros(2, 3, **k)), ("ones", lambda m, **k: m.ones((2, 3), **k)),
+    ("empty", lambda m, **k: m.empty(size=(2, 3), **k)),
+    ("full", lambda m, **k: m.full((2, 3), 1.0, **k)), ("eye", lambda m, **k: m.eye(3, **k)),
+    ("rand", lambda m, **k: m.rand(2, 3, **k)), ("randn", lambda m, **k: m.randn(2, 3, **k)),
+    ("randint", lambda m, **k: m.randint(0, 3, (2, 3), **k)),
+    ("randint_high", lambda m, **k: m.randint(3, (2, 3), **k)),
+    ("normal", lambda m, **k: m.normal(0.0, 1.0, (2, 3), **k)),
+    ("empty_permuted", lambda m, **k: m.empty_permuted((2, 3), (1, 0), **k)),
+    ("zeros_like", lambda m, **k: m.zeros_like(m.ones(2, 3), **k)),
+    ("ones_like", lambda m, **k: m.ones_like(m.ones(2, 3), **k)),
+    ("empty_like", lambda m, **k: m.empty_like(m.ones(2, 3), **k)),
+    ("full_like", lambda m, **k: m.full_like(m.ones(2, 3), 2.0, **k)),
+    ("new_zeros", lambda m, **k: m.ones(2).new_zeros((2, 3), **k)),
+    ("new_ones", lambda m, **k: m.ones(2).new_ones(2, 3, **k)),
+    ("new_full", lambda m, **k: m.ones(2).new_full((2, 3), 1.0, **k)),
+    ("new_empty", lambda m, **k: m.ones(2).new_empty((2, 3), **k)),
+    ("range", lambda m, **k: m.range(0, 3, **k)),
+    ("bartlett_window", lambda m, **k: m.bartlett_window(4, **k)),
+]
+SPARSE = ["sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc"]
+
+
+@pytest.mark.filterwarnings("ignore")      # torch.range is deprecated; sparse is beta in torch
+@pytest.mark.parametrize("layout", SPARSE)
+@pytest.mark.parametrize("name, make", FACTORIES + FACTORIES_2D,
+                         ids=[n for n, _ in FACTORIES] + [n + "_2d" for n, _ in FACTORIES_2D])
+def test_sparse_layout_error_type_is_torchs(name, make, layout):
+    """torch's error type per factory and layout; where torch builds a sparse tensor,
+    NotImplementedError (out of scope); where torch ignores the layout, a dense result."""
+    try:
+        result = make(torch, layout=getattr(torch, layout))
+        want = NotImplementedError if result.layout != torch.strided else None
+    except (RuntimeError, NotImplementedError) as e:
+        want = type(e)
+    if want is None:
+        assert make(gt, layout=getattr(gt, layout)).layout == gt.strided
+        return
+    with pytest.raises(Exception) as info:
+        make(gt, layout=getattr(gt, layout))
+    assert info.type is want, (info.type, want)
+    factory = name.split("_high")[0]
+    assert f"{factory}(): layout=torch.{layout} is not supported: glasstorch tensors are " \
+           "dense" in str(info.value)
 
 
 def test_sparse_constructors_are_absent():

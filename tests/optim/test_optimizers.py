@@ -6,6 +6,7 @@ import io
 import numpy as np
 import pytest
 
+from kernel_choice import kernels  # noqa: F401  (a fixture)
 from optim_problem import (INIT, flat, gt, make_optimizer, make_params, rosenbrock, run, torch,
                            train)
 
@@ -72,6 +73,21 @@ def test_trajectory_matches_torch(name, kwargs, first_group, sign):
     assert np.abs(expected[-1] - expected[0]).max() > 1e-3  # the problem really moves
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-10)
     assert np.array_equal(got[:, -3:], np.tile(INIT[-1], (50, 1)))  # grad None: untouched
+
+
+FUSED = [case for case in CASES if case[0] in ("SGD", "Adam", "AdamW")]
+
+
+@pytest.mark.parametrize("name, kwargs, first_group, sign", FUSED,
+                         ids=[f"{n}-{kw}-{g}" for n, kw, g, _ in FUSED])
+def test_fused_updates_match_torch_on_both_kernel_paths(name, kwargs, first_group, sign,
+                                                         kernels):
+    # SGD and Adam run backend/numba_optim.py's loops when numba may (the default when it is
+    # installed) and the NumPy formulas otherwise: both follow torch, float64 and float32
+    for dtype, rtol in (("float64", 1e-5), ("float32", 2e-4)):
+        expected = run(torch, name, kwargs, 20, first_group, sign, dtype=dtype)
+        got = run(gt, name, kwargs, 20, first_group, sign, dtype=dtype)
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=1e-5 if rtol > 1e-5 else 1e-10)
 
 
 def _state_dict_after(lib, name, kwargs, first_group, steps):

@@ -23,6 +23,7 @@ of the compiled code. Without a BLAS library NumPy exposes by name the pass chan
 import ctypes
 import glob
 import os
+import sys
 
 import numpy as np
 
@@ -69,20 +70,23 @@ def _load(char):
 
 
 class GemvChain:
-    """What a `jit::gemv_chain` node calls: the numba kernel (arrays mode), or the groups'
-    own autograd calls in order (tensors mode)."""
+    """What a `jit::gemv_chain` node runs: in arrays mode the numba kernel, inlined by the
+    executor (`emit`); in tensors mode the groups' own autograd calls in order."""
 
     def __init__(self, groups):
         self.groups = groups        # the jit::fused nodes replaced, in order
         self.keep = []              # arrays whose addresses the kernel reads
-        self.kernel = None
+        self.kernel = None          # the numba dispatcher
+        self.entry = None           # its compiled entry point (no type dispatch)
         self.source = None
 
     def make_call(self, node, mode):
-        if mode == "arrays":
-            if self.kernel is None:
-                self.kernel = self._compile()
-            return self.kernel
+        if mode == "arrays":        # (the executor inlines `emit` instead; this is its twin)
+            env = {}
+            lines = self.emit(node, ["x"], "y", env, "")
+            src = "def call(x):\n" + "".join(f"    {ln}\n" for ln in lines) + "    return y"
+            exec(compile(src, "<glasstorch.jit gemv chain call>", "exec"), env)
+            return env["call"]
         from ...tensor import _make
         steps = []
         for g in self.groups:
@@ -96,16 +100,68 @@ class GemvChain:
             return x
         return call
 
+    def emit(self, node, names, out, env, tag):
+        """Source lines running the chain on names[0] into `out`: the kernel's compiled entry
+        point (numba's dispatcher costs ~0.1 us more) with the output array from a pool of
+        two: an array nobody else references any more (its reference count says so: the pool,
+        `_o` and getrefcount's argument) is written again; the caller never sees an array
+        change under it, and a `y = model(x)` loop (the previous y still alive during the
+        call) or a loop dropping its results allocates nothing. Allocating the result in
+        numba and boxing it cost ~0.35 us per call."""
+        if self.entry is None:
+            self._compile()
+        v = node.outputs[0]
+        pool = [np.empty(v.shape, v.dtype), np.empty(v.shape, v.dtype)]
+        env.update({f"_chain{tag}": self.entry, f"_pool{tag}": pool, f"_ws{tag}": self.ws,
+                    "_refcount": sys.getrefcount, "_empty": np.empty,
+                    "_contiguous": np.ascontiguousarray,
+                    f"_shape{tag}": tuple(v.shape), f"_dtype{tag}": np.dtype(v.dtype)})
+        x, p = names[0], f"_pool{tag}"
+        return [f"_o = {p}[0]",
+                "if _refcount(_o) > 3:           # the caller still holds it",
+                f"    _o = {p}[1]",
+                "    if _refcount(_o) > 3:",
+                f"        _o = _empty(_shape{tag}, _dtype{tag})",
+                f"    {p}[0], {p}[1] = _o, {p}[0]",
+                f"if _chain{tag}({x}, _o, _ws{tag}):        # 1: {x} is not C-contiguous",
+                f"    _chain{tag}(_contiguous({x}), _o, _ws{tag})",
+                f"{out} = _o",
+                "del _o"]
+
     def _compile(self):
+        """Generate, compile (explicit signature: no dispatch at call time) and keep the kernel
+        kernel(x, y, ws): x the chain's input (its traced shape, any strides: returns 1 without
+        touching anything unless C-contiguous), y the output, ws the hidden rows' scratch."""
         import numba
-        env = {"_np": np, "_gemv": None}
+        from numba import types
+        from .layout import aligned_empty, LINE
+        env = {"_np": np}
         last = len(self.groups) - 1
-        lines = ["def kernel(x):", "    x = _np.ascontiguousarray(x)", "    h = x"]
+        x = self.groups[0].args[0]
+        dtype = np.dtype(x.dtype)
+        # the input's C-contiguity from its strides (dimensions of size 1 may have any)
+        conds, step = [], dtype.itemsize
+        for d in range(len(x.shape) - 1, -1, -1):
+            if x.shape[d] != 1:
+                conds.append(f"x.strides[{d}] != {step}")
+            step *= x.shape[d]
+        lines = ["def kernel(x, y, ws):"]
+        if conds:
+            lines += [f"    if {' or '.join(conds)}:", "        return 1"]
+        # each hidden row starts on a cache line of the scratch (a GEMV writing a row off a
+        # line was measured slower, layout.py)
+        per_line = LINE // dtype.itemsize
+        offsets, size = [], 0
+        for g in self.groups[:-1]:
+            offsets.append(size)
+            n = g.cls.nodes[0].args[1].data.shape[0]
+            size += -(-n // per_line) * per_line
+        self.ws = aligned_empty(max(size, 1), dtype)
+        h = "x.ctypes.data"
         for i, g in enumerate(self.groups):
             group = g.cls
             lin = group.nodes[0]
             w, b = lin.args[1], lin.args[2]
-            dtype = np.dtype(g.outputs[0].dtype)
             n, k = w.data.shape
             env[f"_gemv{i}"] = blas_gemv(dtype)
             env[f"_one{i}"], env[f"_zero{i}"] = dtype.type(1), dtype.type(0)
@@ -116,16 +172,15 @@ class GemvChain:
                 a = np.ascontiguousarray(w.data)
                 call = (_COL, _TRANS, k, n, k)
             self.keep.append(a)
-            out = "y" if i == last else f"h{i}"
-            shape = "(1, %d)" % n if i == last else str(n)
-            lines += [f"    {out} = _np.empty({shape}, _np.{dtype.name})",
-                      f"    _gemv{i}({call[0]}, {call[1]}, {call[2]}, {call[3]}, _one{i}, "
-                      f"{a.ctypes.data}, {call[4]}, h.ctypes.data, 1, _zero{i}, "
-                      f"{out}.ctypes.data, 1)"]
-            flat = f"{out}.reshape(-1)" if i == last else out
+            if i == last:
+                lines.append("    o = y.reshape(-1)")
+            else:
+                lines.append(f"    o = ws[{offsets[i]}:{offsets[i] + n}]")
+            lines.append(f"    _gemv{i}({call[0]}, {call[1]}, {call[2]}, {call[3]}, _one{i}, "
+                         f"{a.ctypes.data}, {call[4]}, {h}, 1, _zero{i}, o.ctypes.data, 1)")
             relu = len(group.nodes) > 1
             if b is not None or relu:
-                lines += [f"    o = {flat}", f"    for j in range({n}):", "        v = o[j]"]
+                lines += [f"    for j in range({n}):", "        v = o[j]"]
                 if b is not None:
                     env[f"_b{i}"] = np.ascontiguousarray(b.data)
                     lines.append(f"        v = v + _b{i}[j]")
@@ -133,12 +188,17 @@ class GemvChain:
                     lines.append(f"        o[j] = _zero{i} if v < _zero{i} else v")
                 else:
                     lines.append("        o[j] = v")
-            lines.append(f"    h = {out}")
-        lines.append("    return y")
+            h = f"ws.ctypes.data + {offsets[i] * dtype.itemsize}" if i < last else None
+        lines.append("    return 0")
         self.source = "\n".join(lines)
         exec(compile(self.source, "<glasstorch.jit gemv chain>", "exec"), env)
-        # not fastmath: every addition rounds as NumPy's does (same bits as the NumPy replay)
-        return numba.njit(nogil=True)(env["kernel"])
+        nb = numba.from_dtype(dtype)
+        sig = types.int64(types.Array(nb, len(x.shape), "A", readonly=True),
+                          types.Array(nb, 2, "C"), types.Array(nb, 1, "C"))
+        # not fastmath: every addition rounds as NumPy's does (same bits as the NumPy replay);
+        # not nogil: ws is shared by every call, the GIL keeps calls from overlapping
+        self.kernel = numba.njit(sig)(env["kernel"])
+        self.entry = self.kernel.overloads[sig.args].entry_point
 
 
 def _link(g):
