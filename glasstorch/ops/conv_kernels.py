@@ -9,6 +9,8 @@ NCHW arrays, as im2col + GEMM over chunks of the batch, with the special cases
                                when that copies no more columns than col2im would add back
     other transposed 2-d convs (a strided conv's input gradient) on the channels-last
                                kernels (conv_kernels_nhwc.py), the result made contiguous
+    numba installed            the col2im of transposed convs (input gradients) runs in
+                               backend/numba_conv.py, the same bits (kernels.numba_for_exact)
     2 threads                  the chunks (im2col + one-thread GEMM + copy out) split over the
                                pool in backend/threads.py; weight gradients summed per thread
 
@@ -17,6 +19,7 @@ A geometry is a tuple of (kernel, stride, dilation, padding_before) per spatial 
 import threading
 
 from ..backend import xp as _xp, cpu_kernels as _k, memory as _mem, threads as _threads
+from ..backend import kernels as _kernels
 from . import conv_kernels_nhwc as _nhwc
 
 __all__ = ["conv_forward", "conv_t_forward", "weight_grad"]
@@ -166,9 +169,25 @@ def conv_t_forward(x, w, geometry, groups, out):
         xm = _k.batch_last(x[n]).reshape(G, Cin // G, -1)            # (G, Cin/G, S*n)
         cols = _xp.matmul(wm, xm) if G > 1 else wm[0] @ xm[0]
         cols = cols.reshape((G * Cout_g,) + tuple(kshape) + tuple(size) + (n.stop - n.start,))
-        y[n] = _k.col2im(cols, geometry, out)
+        if nb is not None:          # the same sums, written straight into y (numba_conv.py)
+            nb.col2im(cols, geometry, y[n])
+        else:
+            y[n] = _k.col2im(cols, geometry, out)
+    nb = _numba_conv() if len(kshape) == 2 and x.dtype in _NUMBA_DTYPES else None
     _per_chunk(N, G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize, chunk)
     return y
+
+
+_NUMBA_DTYPES = (_xp.float32, _xp.float64)
+
+
+def _numba_conv():
+    """backend/numba_conv.py when numba may run kernels with NumPy's exact results, else None
+    (its kernels are copies and the NumPy path's own additions: the same bits)."""
+    if not _kernels.numba_for_exact():
+        return None
+    from ..backend import numba_conv
+    return numba_conv
 
 
 def weight_grad(a, b, geometry, groups):

@@ -25,7 +25,7 @@ two, whole to OpenBLAS's threads when big enough (ops/rnn_layers.py `_time_loop`
 sequences (the whole batch: a split over the pool measured slower).
 """
 from ..autograd.grad_mode import STATE
-from ..backend import xp as _xp, memory as _mem, threads as _threads
+from ..backend import xp as _xp, memory as _mem, threads as _threads, kernels as _kernels
 from ..tensor import _make
 from .linear import linear
 from .rnn_layers import (_Layer, _blocks, _gemm_rows, _lstm_step, _mm, _replay, _steps,
@@ -45,6 +45,29 @@ def _plan(steps, lo, hi):
             plan.append((slice(off + lo, off + lo + m), m, k))
             k += m
     return plan, k
+
+
+def _numba(dt):
+    """backend/numba_rnn when its kernels (the same bits as the NumPy path's) may run for
+    this dtype (backend/kernels.py `numba_for_exact`), else None."""
+    if dt not in (_xp.float32, _xp.float64) or not _kernels.numba_for_exact():
+        return None
+    from ..backend import numba_rnn
+    return numba_rnn
+
+
+def _numpy_bptt(dhh, dcs, K, A, F, k, m, H, da_, t1):
+    """One BPTT step's elementwise work on NumPy (numba_rnn.lstm_bptt does the same in one
+    call): dc += dh' A, da <- the four gate gradients (times 4), dc *= F; returns da (4H, m)."""
+    a = t1[:H * m].reshape(H, m)
+    _xp.multiply(A[H * k:H * (k + m)].reshape(H, m), dhh, out=a)
+    dcs += a                                                 # dc += dh' o (1 - tanh^2 c')
+    kt = K[4 * H * k:4 * H * (k + m)].reshape(4, H, m)
+    da = da_[:4 * H * m].reshape(4, H, m)
+    _xp.multiply(dcs, kt[:3], out=da[:3])                    # 4 (da_i, da_f, da_g)
+    _xp.multiply(dhh, kt[3], out=da[3])                      # 4 da_o
+    dcs *= F[H * k:H * (k + m)].reshape(H, m)
+    return da.reshape(4 * H, m)
 
 
 def _gemm(a, b):
@@ -114,6 +137,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         h_n, c_n = _mem.empty_like(h0), _mem.empty_like(c0)
         steps = _steps(batch_sizes, reverse)
         saved = {}
+        nk = _numba(dt) if wr is None else None
         wblocks = _blocks(wh, _gemm_rows(4 * H, P, B, dt))   # W_hh h^T: row blocks (rnn_layers)
         iblocks = _blocks(wi, _gemm_rows(4 * H, I + 1, B, dt))
         if len(iblocks) > 1:         # the small-matrix kernels want [x | 1]^T's columns (0.15
@@ -134,6 +158,8 @@ class LSTMLayer(_Layer, name="lstm_layer"):
             if save:        # backward's step-local factors, 4x (see the class docstring)
                 K = _mem.empty(4 * H * total, dt)
                 A, F = _mem.empty(H * total, dt), _mem.empty(H * total, dt)
+            elif nk is not None:
+                K = A = F = _mem.empty(0, dt)
             for r, m, k in plan:
                 hs, cs = (h, c) if m == mc else (h[:, :m], c[:, :m])
                 gt = g[:4 * H * m].reshape(4 * H, m)
@@ -145,6 +171,12 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 _mm(wblocks, hs, at)
                 gt += at
                 _xp.tanh(gt, out=gt)
+                if nk is not None:          # the rest as two passes (backend/numba_rnn.py)
+                    nk.lstm_cell(g, c, K, F, k, m, save)
+                    _xp.tanh(cs, out=tc_[:H * m].reshape(H, m))
+                    nk.lstm_hidden(g, tc_, h, K, A, k, m, save)
+                    y[r] = hs.T
+                    continue
                 if save:    # every saved factor is written once (they stream to memory)
                     kt = K[4 * H * k:4 * H * (k + m)].reshape(4 * H, m)
                     q, qg = at, at[2 * H:3 * H]
@@ -213,6 +245,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         tblocks = _blocks(whT, rows_t)
         wrT = w_hr.T if w_hr is not None else None
         dh0, dc0 = _mem.empty_like(gh), _mem.empty_like(gc)
+        nk = _numba(dt) if w_hr is None and dy.dtype == dt else None
 
         def rows(lo):                # BPTT for the sequences of one forward slice
             hi, plan, K, A, F, U = ctx.acts[lo]
@@ -231,15 +264,11 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                         u_all[r] = U[H * k:H * (k + m)].reshape(H, m).T
                     dhh = dhp[:H * m].reshape(H, m)
                     _xp.matmul(wrT, d, out=dhh)
-                a = t1[:H * m].reshape(H, m)
-                _xp.multiply(A[H * k:H * (k + m)].reshape(H, m), dhh, out=a)
-                dcs += a                                     # dc += dh' o (1 - tanh^2 c')
-                kt = K[4 * H * k:4 * H * (k + m)].reshape(4, H, m)
-                da = da_[:4 * H * m].reshape(4, H, m)
-                _xp.multiply(dcs, kt[:3], out=da[:3])        # 4 (da_i, da_f, da_g)
-                _xp.multiply(dhh, kt[3], out=da[3])          # 4 da_o
-                dcs *= F[H * k:H * (k + m)].reshape(H, m)
-                da = da.reshape(4 * H, m)
+                if nk is not None:          # one pass (backend/numba_rnn.py)
+                    nk.lstm_bptt(dh, dc, K, A, F, k, m, da_, t1)
+                    da = da_[:4 * H * m].reshape(4 * H, m)
+                else:
+                    da = _numpy_bptt(dhh, dcs, K, A, F, k, m, H, da_, t1)
                 _mm(tblocks, da, d)
                 rows_r = dA[r]
                 for q in range(0, 4 * H, 256):               # transposed in blocks of

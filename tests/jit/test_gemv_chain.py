@@ -203,16 +203,16 @@ def test_chain_threads_and_readonly_inputs(numba_kernels):
     bad = []
 
     def work():
-        with gt.no_grad():
-            for _ in range(40):
-                for x, w in zip(xs, want):
-                    if not np.array_equal(_bits(fast(x).numpy()), _bits(w)):
-                        bad.append(1)
+        for _ in range(40):
+            for x, w in zip(xs, want):
+                if not np.array_equal(_bits(fast(x).numpy()), _bits(w)):
+                    bad.append(1)
     threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with gt.no_grad():         # (grad mode is one process-wide switch: set it once, here)
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     assert not bad
     frozen = xs[0].numpy().copy()
     frozen.flags.writeable = False
