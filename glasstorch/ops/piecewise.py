@@ -64,12 +64,17 @@ class Relu(Op, name="relu"):
             return _Masked.apply(gy, ~(y <= 0))
         # one kernel: numba's single pass, or NumPy's blocked mask (backend/cpu_kernels.py),
         # which pays from one block up: below, its set-up cost more than it saved (an MLP's
-        # (128, 256) gradient: 21 us against 14 us for the three calls below)
-        if _kernels.numba_for_exact():   # one compiled pass, the same bits as below
+        # (128, 256) gradient: 21 us against 14 us for the three calls below). numba's pass
+        # gives the mask's bits, so it runs by default wherever numba is installed
+        # (exact_kernels), from the same size up. C-contiguous arrays of any size first take
+        # backend/numba_elementwise.py's pass (no dense_flat layout search; 13 us warm)
+        if _kernels.numba_for_exact():
             gx = _exact().relu_backward(y, gy._data)
             if gx is not None:
                 return _make(gx)
         nb = _kernels.numba_kernels()
+        if nb is None and y.size >= _RELU_KERNEL_SIZE:
+            nb = _kernels.exact_kernels()
         if nb is not None or y.size >= _RELU_KERNEL_SIZE:
             gx = (nb or _cpu).relu_backward(y, gy._data)
             if gx is not None:
@@ -89,7 +94,7 @@ def relu(input):
 
 
 def _exact():
-    from ..backend import numba_elementwise
+    from ..backend import numba_elementwise   # numba_for_exact() said numba imports
     return numba_elementwise
 
 
