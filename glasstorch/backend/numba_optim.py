@@ -14,100 +14,110 @@ order, each rounded once: numba without fastmath neither contracts a * b + c int
 multiply-add nor reorders, and the scalars are passed already cast to the arrays' dtype.
 tests/backend/test_numba_optim.py compares the bits of both paths (odd sizes, NaN, inf).
 
-_MAXIMIZE: `maximize=True` keeps the NumPy path. There g = -g is a pass of its own; inside a
-loop LLVM may fold x - lr * (-g) into x + lr * g, the same number except for a NaN's sign
-bit (measured: one NaN per array flipped), so the bits would differ.
+`maximize=True` keeps the NumPy path (the callers check). There g = -g is a pass of its own;
+inside a loop LLVM may fold x - lr * (-g) into x + lr * g, the same number except for a NaN's
+sign bit (measured: one NaN per array flipped), so the bits would differ.
 
-Each kernel takes flat contiguous arrays of one float dtype (the callers check, else they take
-the NumPy path) and Python numbers already converted by `_scalars`.
+A call costs ~1 us (numba's dispatcher types each argument): the numbers come as one small
+array of the parameters' dtype (`sgd_numbers`, once per param group) and the options as one
+int, and the kernels flatten the arrays themselves. The callers take the NumPy path when the
+arrays do not suit (`suits`: float32/64, one dtype and shape, C-contiguous).
 """
 import numpy
 
 from .numba_base import _call, _jit
 
-__all__ = ["sgd", "adam", "suits"]
+__all__ = ["sgd", "sgd_numbers", "adam", "suits"]
 
 _FLOATS = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+DECAY, NESTEROV, BUFFER, DECOUPLED = 1, 2, 4, 8     # option bits
 
 
-def suits(*arrays):
-    """Flat views of same-dtype (float32/64) C-contiguous arrays of one size, else None."""
-    a = arrays[0]
-    if a.dtype not in _FLOATS:
-        return None
-    flat = []
-    for b in arrays:
-        if b.dtype != a.dtype or b.size != a.size or not b.flags.c_contiguous:
-            return None
-        flat.append(b.reshape(-1))
-    return flat
+def suits(x, *others):
+    """Are x and others float32/64 C-contiguous arrays of one dtype and shape?"""
+    if x.dtype not in _FLOATS or not x.flags.c_contiguous:
+        return False
+    for a in others:
+        if a.dtype != x.dtype or a.shape != x.shape or not a.flags.c_contiguous:
+            return False
+    return True
+
+
+def sgd_numbers(dtype, lr, weight_decay, momentum, dampening):
+    """SGD's numbers as the NumPy formulas use them: Python floats cast to the arrays' dtype
+    (NumPy casts a Python float to a float32 array's dtype, NEP 50)."""
+    return numpy.array([lr, weight_decay, momentum, 1 - dampening], dtype)
 
 
 @_jit
-def _sgd(x, g, b, lr, wd, momentum, damp, decay, nesterov, has_buf):
-    """NumPy (optim/sgd.py): g = g + wd * x (decay); b *= momentum;
-    b += damp * g (b += g for dampening 0: damp is 1 then, and 1 * g is g exactly);
-    g = g + momentum * b (Nesterov) or g = b; x -= lr * g."""
-    for i in range(x.size):
-        gi = g[i]
+def _sgd(x, g, b, numbers, options):
+    """NumPy (optim/sgd.py): g = g + wd * x (DECAY); b *= momentum; b += damp * g (BUFFER;
+    NumPy does b += g for dampening 0: damp is 1 then, and 1 * g is g exactly);
+    g = g + momentum * b (NESTEROV) or g = b; x -= lr * g."""
+    xf, gf, bf = x.reshape(-1), g.reshape(-1), b.reshape(-1)
+    lr, wd, momentum, damp = numbers[0], numbers[1], numbers[2], numbers[3]
+    decay, nesterov = (options & DECAY) != 0, (options & NESTEROV) != 0
+    buffer = (options & BUFFER) != 0
+    for i in range(xf.size):
+        gi = gf[i]
         if decay:
-            gi = gi + wd * x[i]
-        if has_buf:
-            bi = b[i] * momentum + damp * gi
-            b[i] = bi
+            gi = gi + wd * xf[i]
+        if buffer:
+            bi = bf[i] * momentum + damp * gi
+            bf[i] = bi
             if nesterov:
                 gi = gi + momentum * bi
             else:
                 gi = bi
-        x[i] = x[i] - lr * gi
+        xf[i] = xf[i] - lr * gi
 
 
-def sgd(x, g, b, lr, weight_decay, momentum, dampening, maximize, nesterov):
-    """SGD's step on flat arrays (b None: no momentum buffer); False when they do not suit
-    (or maximize: see _MAXIMIZE)."""
-    flat = None if maximize else suits(x, g) if b is None else suits(x, g, b)
-    if flat is None:
+def sgd(x, g, b, numbers, decay, nesterov):
+    """SGD's step on same-shaped arrays (b None: no momentum buffer), numbers from
+    `sgd_numbers`; False (nothing done) when they do not suit."""
+    if not (suits(x, g) if b is None else suits(x, g, b)) or numbers.dtype != x.dtype:
         return False
-    t = x.dtype.type
-    # (1 - dampening) * g: NumPy casts the Python float (1 - dampening) to the array's dtype
-    _call(_sgd, flat[0], flat[1], flat[0] if b is None else flat[2], t(lr), t(weight_decay),
-          t(momentum), t(1 - dampening), weight_decay != 0, bool(nesterov), b is not None)
+    options = (decay and DECAY) | (nesterov and NESTEROV) | (b is not None and BUFFER)
+    _call(_sgd, x, g, x if b is None else b, numbers, options)
     return True
 
 
 @_jit
-def _adam(x, g, m, v, shrink, wd, c1, c2, c2g, bias2, eps, step, decay, decoupled):
-    """NumPy (optim/adam.py): x *= shrink (decoupled); g = g + wd * x (L2);
+def _adam(x, g, m, v, numbers, options):
+    """NumPy (optim/adam.py): x *= shrink (DECOUPLED); g = g + wd * x (DECAY);
     m += (g - m) * c1; v *= c2; v += c2g * g * g; d = sqrt(v); d /= bias2; d += eps;
     x -= step * m / d   (c1 = 1 - beta1, c2 = beta2, c2g = 1 - beta2,
     step = lr / (1 - beta1^t) and bias2 = sqrt(1 - beta2^t) computed in Python floats)."""
-    for i in range(x.size):
-        xi = x[i]
+    xf, gf, mf, vf = x.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
+    shrink, wd, c1, c2, c2g = numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]
+    bias2, eps, step = numbers[5], numbers[6], numbers[7]
+    decay, decoupled = (options & DECAY) != 0, (options & DECOUPLED) != 0
+    for i in range(xf.size):
+        xi = xf[i]
         if decoupled:
             xi = xi * shrink
-        gi = g[i]
+        gi = gf[i]
         if decay:
             gi = gi + wd * xi
-        mi = m[i]
+        mi = mf[i]
         mi = mi + (gi - mi) * c1
-        m[i] = mi
-        vi = v[i] * c2
+        mf[i] = mi
+        vi = vf[i] * c2
         vi = vi + c2g * gi * gi
-        v[i] = vi
+        vf[i] = vi
         d = numpy.sqrt(vi) / bias2 + eps
-        x[i] = xi - step * mi / d
+        xf[i] = xi - step * mi / d
 
 
 def adam(x, g, m, v, lr, weight_decay, beta1, beta2, eps, t, maximize, decoupled):
-    """Adam/AdamW's step t (>= 1) without amsgrad on flat arrays; False when they do not suit
-    (or maximize). Decoupled decay: x *= 1 - lr * weight_decay first (_decay_weights)."""
-    flat = None if maximize else suits(x, g, m, v)
-    if flat is None:
+    """Adam/AdamW's step t (>= 1) without amsgrad; False (nothing done) when the arrays do
+    not suit, or maximize. Decoupled decay: x *= 1 - lr * weight_decay first
+    (optimizer.py's _decay_weights); else L2 decay adds weight_decay * x to g."""
+    if maximize or not suits(x, g, m, v):
         return False
-    f = x.dtype.type
     decay = weight_decay != 0
-    shrink = f(1 - lr * weight_decay) if decoupled and decay else f(1)
-    _call(_adam, flat[0], flat[1], flat[2], flat[3], shrink, f(weight_decay), f(1 - beta1),
-          f(beta2), f(1 - beta2), f((1 - beta2 ** t) ** 0.5), f(eps),
-          f(lr / (1 - beta1 ** t)), decay and not decoupled, decoupled and decay)
+    numbers = numpy.array([1 - lr * weight_decay, weight_decay, 1 - beta1, beta2, 1 - beta2,
+                           (1 - beta2 ** t) ** 0.5, eps, lr / (1 - beta1 ** t)], x.dtype)
+    options = DECOUPLED if decay and decoupled else DECAY if decay else 0
+    _call(_adam, x, g, m, v, numbers, options)
     return True

@@ -6,6 +6,7 @@
     lstm_hidden   after tanh(c'): h' = o tanh(c') into the state; backward's o(1-o) tanh(c')
                   and o (1 - tanh^2 c')
     lstm_bptt     one BPTT step before its GEMM: dc += dh' A, the four gate gradients, dc *= f
+    scatter_rows  the embedding's backward (ops/embedding.py): rows added one by one in order
 
 The NumPy path makes one call and one memory pass per ufunc (about 17 per step forward, 6
 backward). Here each is one call: a run of short loops over contiguous rows, each loop reading
@@ -26,7 +27,7 @@ flat, the step's block at column k. `save` False: no factors are written (K, A, 
 """
 from .numba_base import _call, _jit
 
-__all__ = ["lstm_cell", "lstm_hidden", "lstm_bptt"]
+__all__ = ["lstm_cell", "lstm_hidden", "lstm_bptt", "scatter_rows"]
 
 
 @_jit
@@ -120,3 +121,28 @@ def lstm_bptt(d, dc, K, A, F, k, m, da, t):
     H = d.shape[0]
     _call(_bptt, d.reshape(-1), dc.reshape(-1), K, A, F, 4 * H * k, H * k, H * m,
           *_rows(d, m), da, t)
+
+
+@_jit
+def _scatter_rows(out, idx, src):
+    n = out.shape[0]
+    for j in range(idx.shape[0]):            # all indices first: out stays untouched on a
+        r = idx[j]                           # bad one (the caller's NumPy path then raises)
+        if r < -n or r >= n:
+            return False
+    for j in range(idx.shape[0]):
+        r = idx[j]
+        if r < 0:
+            r += n
+        o, s = out[r], src[j]
+        for q in range(o.shape[0]):
+            o[q] += s[q]
+    return True
+
+
+def scatter_rows(out, idx, src):
+    """out[idx[j]] += src[j] for j in order (rows of a C-ordered (n, w) out and (m, w) src,
+    one row at a time, in out's dtype): the order of backend/scatter_kernels.py `add_at`'s
+    rounds and padded table (the embedding LM's backward: 1120 lookups of 30 rows, 0.5 ms
+    there). False, with out untouched, when an index is out of range."""
+    return _call(_scatter_rows, out, idx, src)

@@ -3,7 +3,8 @@
 
 The backward of a lookup is a scatter-add of the upstream rows into a zero table, done by the
 index-add kernel `add_at` of backend/cpu_kernels.py (sorted once, added in rounds of distinct
-rows, or for a small vocabulary as one zero-padded table: torch's summation order either way). Both directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters),
+rows, or for a small vocabulary as one zero-padded table: torch's summation order either way;
+with numba installed, backend/numba_rnn.py's in-order loop, the same bits, 3x faster). Both directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters),
 each one the other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
 (nn/modules/sparse.py) hold the table and call these.
 """
@@ -54,7 +55,8 @@ class EmbeddingDenseBackward(Op, name="embedding_dense_backward"):
         if ctx.needs_input_grad[0]:
             ctx.save(indices=indices, c=c)
         out = _xp.zeros((num_weights,) + rows.shape[1:], gy.dtype)
-        _k.add_at(out, (flat,), rows)
+        if not _scatter_in_order(out, flat, rows):
+            _k.add_at(out, (flat,), rows)
         return out
 
     @staticmethod
@@ -63,6 +65,27 @@ class EmbeddingDenseBackward(Op, name="embedding_dense_backward"):
         if ctx.c is not None:
             ggy = ggy * _make(ctx.c.reshape(ctx.indices.shape + ctx.c.shape[1:]))
         return ggy, None, None, None, None
+
+
+def _scatter_in_order(out, flat, rows):
+    """out[flat[i]] += rows[i] by backend/numba_rnn.py's loop when it gives add_at's exact
+    bits (numba installed and not deselected: kernels.numba_for_exact): add_at adds each row's
+    contributions one by one in order, except when one row repeats more than its _ROUNDS times
+    and the padded table would be too large (then it sums the excess first). True if done."""
+    from ..backend import kernels, scatter_kernels as sk
+    if out.dtype not in (_xp.float32, _xp.float64) or rows.dtype != out.dtype \
+            or not out.size or not flat.size or flat.min() < 0 \
+            or not kernels.numba_for_exact():
+        return False
+    counts = _xp.bincount(flat, minlength=out.shape[0])
+    most, width = int(counts.max()), out.size // out.shape[0]
+    if most > sk._ROUNDS:
+        distinct = int(_xp.count_nonzero(counts))
+        if (most + 1) * distinct > 4 * flat.size or distinct * width < 16:
+            return False                                    # add_at's reduceat rounds
+    from ..backend import numba_rnn
+    return numba_rnn.scatter_rows(out.reshape(out.shape[0], width), flat,
+                                  _xp.ascontiguousarray(rows).reshape(flat.size, width))
 
 
 def _row_factors(flat, num_weights, padding_idx, scale_grad_by_freq, dtype):

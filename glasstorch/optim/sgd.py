@@ -53,16 +53,20 @@ class SGD(Optimizer):
             dampening = float(group["dampening"])
             maximize, decay = group.get("maximize", False), float(group["weight_decay"])
             plain = not maximize and decay == 0   # the gradient as it is
+            numbers = None   # numba_optim.sgd_numbers for the parameters' dtype
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 state = self.state[p] if momentum != 0 else None
                 buf = None if state is None else state.get("momentum_buffer")
-                if (fused is not None and (state is None or buf is not None) and fused.sgd(
-                        p._data, p.grad._data, None if buf is None else buf._data, lr, decay,
-                        momentum, dampening, maximize, group["nesterov"])):
-                    p._version_counter[0] += 1
-                    continue
+                if fused is not None and not maximize and (state is None or buf is not None):
+                    if numbers is None or numbers.dtype != p._data.dtype:
+                        numbers = fused.sgd_numbers(p._data.dtype, lr, decay, momentum,
+                                                    dampening)
+                    if fused.sgd(p._data, p.grad._data, None if buf is None else buf._data,
+                                 numbers, decay != 0, group["nesterov"]):
+                        p._version_counter[0] += 1
+                        continue
                 g = p.grad._data if plain else _grad(p, group)
                 if momentum != 0:
                     if buf is None:  # the first step starts the buffer at g, undamped

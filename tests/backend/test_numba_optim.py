@@ -71,8 +71,8 @@ def test_sgd_kernel_same_bits_as_numpy(options, n, dtype):
     has_buf = momentum != 0
     with np.errstate(all="ignore"):
         _sgd_numpy(x, g, b if has_buf else None, *options)
-        assert numba_optim.sgd(x2, g2, b2 if has_buf else None, lr, wd, momentum, dampening,
-                               False, nesterov)
+        numbers = numba_optim.sgd_numbers(x.dtype, lr, wd, momentum, dampening)
+        assert numba_optim.sgd(x2, g2, b2 if has_buf else None, numbers, wd != 0, nesterov)
     assert _same_bits(x, x2) and _same_bits(b, b2) and _same_bits(g, g2)
 
 
@@ -92,14 +92,26 @@ def test_adam_kernel_same_bits_as_numpy(options, n, dtype):
         assert _same_bits(a, b)
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 5), (4, 1), ()])
+def test_sgd_kernel_any_shape(shape):
+    x, g, b = (a.reshape(shape) for a in _arrays(int(np.prod(shape)), np.float32, 3, 5))
+    x2, g2, b2 = x.copy(), g.copy(), b.copy()
+    with np.errstate(all="ignore"):
+        _sgd_numpy(x, g, b, 0.1, 0.01, 0.9, 0.0, True)
+    assert numba_optim.sgd(x2, g2, b2, numba_optim.sgd_numbers(x.dtype, 0.1, 0.01, 0.9, 0.0),
+                           True, True)
+    assert _same_bits(x, x2) and _same_bits(b, b2)
+
+
 def test_kernels_refuse_what_they_do_not_do():
     x = np.ones(8, np.float32)
-    assert not numba_optim.sgd(x, np.ones(8, np.float64), None, 0.1, 0, 0, 0, False, False)
-    assert not numba_optim.sgd(x, np.ones(16, np.float32)[::2], None, 0.1, 0, 0, 0, False,
-                               False)
-    assert not numba_optim.sgd(x, x.copy(), None, 0.1, 0, 0, 0, True, False)   # maximize
+    numbers = numba_optim.sgd_numbers(x.dtype, 0.1, 0, 0, 0)
+    assert not numba_optim.sgd(x, np.ones(8, np.float64), None, numbers, False, False)
+    assert not numba_optim.sgd(x, np.ones(16, np.float32)[::2], None, numbers, False, False)
+    assert not numba_optim.sgd(x, np.ones((2, 4), np.float32), None, numbers, False, False)
+    assert not numba_optim.sgd(x, x.copy(), None, numbers.astype(np.float64), False, False)
     h = np.ones(8, np.float16)
-    assert not numba_optim.sgd(h, h.copy(), None, 0.1, 0, 0, 0, False, False)
+    assert not numba_optim.sgd(h, h.copy(), None, numbers, False, False)
     assert not numba_optim.adam(x, x.copy(), x.copy(), x.copy(), 0.1, 0, 0.9, 0.99, 1e-8, 1.0,
                                 True, False)
     assert np.array_equal(x, np.ones(8, np.float32))

@@ -1,8 +1,10 @@
-"""The LSTM layer's numba kernels (backend/numba_rnn.py) give the NumPy path's exact bits:
+"""The LSTM layer's and the embedding backward's numba kernels (backend/numba_rnn.py) give the
+NumPy path's exact bits:
 the fused layer (ops/rnn_lstm.py) run forward and backward on both paths, outputs, final
 states and every gradient compared bit for bit (NaN payloads included), over odd sizes, packed
 sequences (active columns shrinking and growing), reverse, projections, no biases, no-grad,
-float32 and float64, with inf and NaN in the input. (torch comparisons: tests/nn.)"""
+float32 and float64, with inf and NaN in the input; the embedding's scatter-add over vocabulary
+sizes, repeat patterns and options. (torch comparisons: tests/nn.)"""
 import numpy as np
 import pytest
 
@@ -92,3 +94,51 @@ def test_lstm_uses_the_kernels_by_default_when_numba_is_installed(restore, monke
     assert rnn_lstm._numba(np.dtype(np.float16)) is None
     kernels.set_kernels("numpy")
     assert rnn_lstm._numba(np.dtype(np.float32)) is None
+
+
+EMBEDDING_CASES = [  # rows, width, lookups, how indices repeat
+    (30, 128, (35, 32), "uniform"),        # the LM benchmark: the padded-table order
+    (1000, 7, (50,), "uniform"),           # few repeats: add_at's rounds
+    (9, 1, (6, 4), "uniform"),
+    (500, 3, (400,), "skewed"),            # one row 300 times among many: add_at sums the
+    (40, 16, (9,), "distinct"),            # excess first, so the NumPy path is kept
+]
+
+
+def _indices(rows, shape, how, rng):
+    n = int(np.prod(shape))
+    if how == "distinct":
+        return rng.permutation(rows)[:n].reshape(shape)
+    idx = rng.integers(0, rows, n)
+    if how == "skewed":
+        idx[:300] = 7
+        rng.shuffle(idx)
+    return idx.reshape(shape)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", EMBEDDING_CASES)
+@pytest.mark.parametrize("options", [{}, {"padding_idx": 3}, {"scale_grad_by_freq": True}])
+def test_embedding_backward_numba_has_the_numpy_bits(restore, case, dtype, options):
+    rows, width, shape, how = case
+    rng = np.random.default_rng(rows + width)
+    idx = _indices(rows, shape, how, rng)
+    gy = rng.standard_normal(shape + (width,)).astype(dtype)
+    gy.reshape(-1)[:3] = [np.inf, np.nan, -0.0]
+    out = {}
+    for which in ("numpy", "numba"):
+        kernels.set_kernels(which)
+        w = gt.zeros(rows, width, dtype=getattr(gt, dtype), requires_grad=True)
+        gt.nn.functional.embedding(gt.tensor(idx), w, **options).backward(gt.tensor(gy))
+        out[which] = w.grad.numpy()
+    assert np.array_equal(_bits(out["numpy"]), _bits(out["numba"]))
+
+
+def test_embedding_scatter_kernel_refuses_bad_indices_untouched():
+    from glasstorch.backend import numba_rnn
+    out = np.zeros((4, 3), np.float32)
+    src = np.ones((3, 3), np.float32)
+    assert not numba_rnn.scatter_rows(out, np.array([0, 4, 1]), src)
+    assert not out.any()
+    assert numba_rnn.scatter_rows(out, np.array([0, -1, 0]), src)
+    assert out[0, 0] == 2 and out[3, 0] == 1
