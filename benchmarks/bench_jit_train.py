@@ -10,7 +10,7 @@ then a fused in-place SGD update (jit/fused_optim.py).
 Batch 16 by default (`--batch N` to change): the smaller the batch, the larger the share of
 Python overhead, the thing a trace removes. `--threads N` (default 1): NumPy's BLAS and
 glasstorch's pool; on a loaded machine two threads mostly measure waiting.
-Run: benchmarks/run.sh bench_jit_train  (or: python benchmarks/bench_jit_train.py [--batch 64]
+Run: benchmarks/run.sh bench_jit_train [--batch=64]  (or: python benchmarks/bench_jit_train.py [--batch 64]
 [--threads 2] [mlp|lenet])
 """
 import sys
@@ -70,7 +70,8 @@ def main():
     environment_report()
     argv = sys.argv[1:]
     global BATCH
-    if "--batch" in argv:
+    argv = [part for a in argv for part in (a.split("=", 1) if a.startswith("--") else [a])]
+    if "--batch" in argv:       # --batch N, or --batch=N (the form benchmarks/run.sh passes on)
         i = argv.index("--batch")
         BATCH = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2:]
