@@ -184,3 +184,39 @@ def test_cross_entropy_rule_ignore_index_and_bad_targets():
             np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
     with pytest.raises(IndexError, match="Target 10 is out of bounds"):
         step(x, gt.tensor([0, 10, 1, 1]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_max_pool_has_the_numpy_rules_bits(dtype):
+    # jit/numba_pool.py's 2x2 loop against train_pool's NumPy passes: values (bits: -0.0 vs
+    # +0.0 ties take the later value, nan payloads) and winners, on ties, nan, +-inf, zeros
+    pytest.importorskip("numba")
+    from glasstorch.backend import kernels
+    from glasstorch.jit.numba_pool import max_pool_2x2
+    from glasstorch.jit.train_pool import MaxPoolRule
+    m = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
+    x0 = gt.randn(3, 5, 6, 8, dtype=gt.float64 if dtype == np.float64 else gt.float32)
+    step = jit.trace_train_step(m, lambda out, t: (out * t).sum(), _SGD([gt.zeros(1)], lr=0.0),
+                                (x0, gt.randn(*m(x0).shape, dtype=x0.dtype)))
+    node = next(n for n in step.graph.nodes if "max_pool" in n.op)
+    rule = MaxPoolRule.make(node, (True,))
+    assert rule is not None and (rule.compiled is not None) == kernels.numba_for_exact()
+    rng = np.random.default_rng(1)
+    special = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0], dtype)
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    for trial in range(6):
+        if trial < 2:
+            x = rng.integers(-1, 2, (3, 5, 6, 8)).astype(dtype)        # many ties
+        else:
+            x = rng.choice(special, (3, 5, 6, 8))
+        if trial == 5:
+            x[..., ::3] = rng.standard_normal(x[..., ::3].shape)
+            nan = np.array(np.nan, dtype).view(bits)                   # nans, 4 payloads
+            x.view(bits)[0, 0, :2, :2] = (nan | np.arange(1, 5, dtype=bits)).reshape(2, 2)
+        y1, y2 = np.empty((3, 5, 3, 4), dtype), np.empty((3, 5, 3, 4), dtype)
+        rule.compiled = None
+        _, arg1 = rule.run_forward(x, y1)
+        arg2 = np.empty_like(arg1)
+        max_pool_2x2(x, y2, arg2)
+        assert np.array_equal(y1.view(bits), y2.view(bits)), trial
+        assert np.array_equal(arg1, arg2), trial
