@@ -55,8 +55,8 @@ class MaxPoolRule:
         self.compiled = None           # numba's loop for 2x2 windows (numba_pool.py)
         from ..backend.kernels import numba_for_exact
         if kernel == (2, 2) and dt in (np.float32, np.float64) and numba_for_exact():
-            from .numba_pool import max_pool_2x2
-            self.compiled = max_pool_2x2
+            from .numba_pool import max_pool_2x2, max_pool_2x2_backward
+            self.compiled, self.compiled_backward = max_pool_2x2, max_pool_2x2_backward
 
     def forward(self, em):
         x, y = self.node.args[0], self.node.outputs[0]
@@ -97,6 +97,9 @@ class MaxPoolRule:
 
     def run_backward(self, gy, arg, gx):
         bits = gy.view(self.ints)
+        if self.compiled is not None:
+            self.compiled_backward(bits, arg, gx.view(self.ints))
+            return gx
         mask, won = self.mask, self.better
         for j, view in enumerate(self._views(gx.view(self.ints))):
             np.equal(arg, j, out=won)
