@@ -18,9 +18,11 @@ from .tensor import Tensor
 
 __all__ = ["uniform_args", "random_args", "random_range", "uniform_bounds"]
 
-_RANDOM_OVERLOADS = (" * (*, torch.Generator generator = None)\n"
-                     " * (int from, int to, *, torch.Generator generator = None)\n"
-                     " * (int to, *, torch.Generator generator = None)\n")
+# random_'s overloads: (torch's line, the parameters taken by position or keyword)
+_RANDOM_OVERLOADS = ((" * (*, torch.Generator generator = None)", ()),
+                     (" * (int from, int to, *, torch.Generator generator = None)",
+                      ("from", "to")),
+                     (" * (int to, *, torch.Generator generator = None)", ("to",)))
 
 
 def _type_name(v):
@@ -101,10 +103,50 @@ def random_args(args, kwargs, generator):
         if low is not None and (to is not None or values["to"] is None):
             _check_generator("random_", generator)
             return low, to, True
-    got = [_type_name(a) for a in args] + [f"{k}={_type_name(v)}" for k, v in kwargs.items()]
+    # (torch's parser lists the keywords last first)
+    got = [_type_name(a) for a in args] + [f"{k}={_type_name(v)}"
+                                           for k, v in reversed(kwargs.items())]
     got = ", ".join(got) if args else "".join(g + ", " for g in got)
+    lines = []
+    for line, params in _RANDOM_OVERLOADS:
+        lines.append(line)
+        why = _mismatch(params, args, kwargs)
+        if why:
+            lines.append(f"      didn't match because {why}")
     raise TypeError(f"random_() received an invalid combination of arguments - got ({got}), "
-                    f"but expected one of:\n{_RANDOM_OVERLOADS}")
+                    "but expected one of:\n" + "\n".join(lines) + "\n")
+
+
+def _mismatch(params, args, kwargs):
+    """Why random_(*args, **kwargs) does not fit the overload taking `params` (int from, int?
+    to), in torch's words where it has them ('some of the keywords were incorrect: from_',
+    'invalid types: (int, !float!)' with the wrong ones between !s), else ours."""
+    if len(args) > len(params):
+        return (f"it takes {len(params) or 'no'} positional argument"
+                f"{'s' if len(params) != 1 else ''} ({len(args)} given)")
+    wrong = [k for k in kwargs if k not in params]
+    if wrong:
+        return "some of the keywords were incorrect: " + ", ".join(wrong)
+    taken = dict(zip(params, args))
+    twice = [k for k in kwargs if k in taken]
+    if twice:
+        return f"argument {twice[0]!r} was given by position and by keyword"
+    values = {**taken, **kwargs}
+    missing = [k for k in params if k not in values]
+    if missing:
+        return "argument " + " and ".join(repr(k) for k in missing) + " is missing"
+    marks, bad = [], False
+    for k in params:
+        v = values[k]
+        ok = _as_int(v) is not None or (k == "to" and len(params) == 2 and v is None)
+        bad |= not ok
+        text = _type_name(v) if ok else f"!{_type_name(v)}!"
+        marks.append(text if k in taken else f"{k}={text}")
+    if bad:
+        want = ("from and to: ints or one-element integer tensors; to may be None"
+                if len(params) == 2 else "to: an int or a one-element integer tensor")
+        return f"some of the arguments have invalid types: ({', '.join(marks)}) ({want})"
+    return None
 
 
 # ==== bounds (DistributionTemplates.h) ===========================================================

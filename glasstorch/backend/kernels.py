@@ -11,7 +11,9 @@ results are bit-identical to the NumPy path's (`numba_for_exact()`) uses numba w
 installed and no choice was made. The numba kernels (backend/numba_kernels.py: im2col
 with the padding fused in, BatchNorm's per-channel passes) give bit-identical results where
 the NumPy path has no reduction (im2col, the elementwise passes) and BatchNorm statistics
-within a few float32 ulps (a sum's order differs: see numba_kernels.py). They are compiled on
+within a few float32 ulps (a sum's order differs: see numba_kernels.py); `exact_kernels()`
+gives them to the passes that are bit-identical (BatchNorm's affine maps, relu's gradient),
+which so run compiled by default wherever numba is installed. They are compiled on
 first use and cached on disk (numba's cache=True: next to the module, or in numba's user cache
 directory / NUMBA_CACHE_DIR when that is read-only); `compile_seconds()` tells how long the
 first calls took (benchmarks print it).
@@ -20,11 +22,13 @@ import os
 import sys
 import warnings
 
-__all__ = ["set_kernels", "get_kernels", "numba_kernels", "compile_seconds", "numba_for_exact"]
+__all__ = ["set_kernels", "get_kernels", "numba_kernels", "compile_seconds", "numba_for_exact",
+           "exact_kernels"]
 
 _NAMES = ("numpy", "numba")
 _active = None        # the numba_kernels module when numba is selected, else None
 _chosen = False       # set_kernels() or GLASSTORCH_KERNELS made a choice
+_exact = None         # the numba_kernels module once exact_kernels() loaded it
 
 
 def _load_numba():
@@ -71,9 +75,27 @@ def numba_for_exact():
     return True
 
 
+def exact_kernels():
+    """backend/numba_kernels.py when numba_for_exact(), else None: for the passes whose
+    numba kernel gives the NumPy path's bits (BatchNorm's affine maps, relu's gradient), which
+    then run compiled by default wherever numba is installed."""
+    global _exact
+    if _active is not None:
+        return _active
+    if not numba_for_exact():
+        return None
+    if _exact is None:
+        try:
+            _exact = _load_numba()
+        except ImportError:         # numba importable but broken: the NumPy path, for good
+            _exact = False
+    return _exact or None
+
+
 def compile_seconds():
     """Seconds spent compiling (or loading from the cache) the numba kernels used so far
-    (those selected, and the bit-identical ones that run by default: numba_rnn.py)."""
+    (those selected, and the bit-identical ones that run by default: numba_rnn.py,
+    exact_kernels())."""
     base = sys.modules.get(__package__ + ".numba_base")
     return 0.0 if base is None else base.compile_seconds()
 

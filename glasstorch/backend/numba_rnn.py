@@ -25,6 +25,12 @@ tanh(a/2) and its g row tanh(a); `c`, `h`, `d`, `dc` (H, mc) C-ordered state arr
 m columns the step touches; K (4H per column), A and F (H per column) backward's saved factors,
 flat, the step's block at column k. `save` False: no factors are written (K, A, F may be empty).
 """
+import ctypes
+import glob
+import os
+
+import numpy
+
 from .numba_base import _call, _jit
 
 __all__ = ["lstm_cell", "lstm_hidden", "lstm_bptt", "scatter_rows"]
@@ -146,3 +152,109 @@ def scatter_rows(out, idx, src):
     rounds and padded table (the embedding LM's backward: 1120 lookups of 30 rows, 0.5 ms
     there). False, with out untouched, when an index is out of range."""
     return _call(_scatter_rows, out, idx, src)
+
+
+# ---- the time loop's GEMMs: the cblas calls NumPy's matmul makes, from numba -------------
+# np.matmul(a, b, out=o) on 2-D float arrays whose dimensions are all >= 2 calls cblas ?gemm
+# of the OpenBLAS NumPy's wheel bundles once, row-major, each operand NoTrans when its rows
+# are contiguous (leading dimension: its row stride) else Trans (numpy/_core/src/umath/
+# matmul.c.src); a dimension of 1 takes gemv or NumPy's own loop instead, so the callers keep
+# those. The same function with the same arguments gives the same bits, without NumPy's
+# ~1.5 us per call (ops/rnn_layers.py calls W_hh in row blocks: 14 products per step).
+_ROW, _NOTRANS, _TRANS = 101, 111, 112
+_GEMM_NAMES = ("scipy_cblas_%sgemm64_", "cblas_%sgemm64_", "cblas_%sgemm")
+_gemms = {}
+
+
+def blas_gemm(dtype):
+    """The ctypes cblas ?gemm of NumPy's bundled OpenBLAS for float32/float64, else None."""
+    dtype = numpy.dtype(dtype)
+    if dtype not in _gemms:
+        _gemms[dtype] = _load_gemm(dtype)
+    return _gemms[dtype]
+
+
+def _load_gemm(dtype):
+    if dtype not in (numpy.float32, numpy.float64):
+        return None
+    char, real = ("s", ctypes.c_float) if dtype == numpy.float32 else ("d", ctypes.c_double)
+    root = os.path.dirname(numpy.__file__)
+    for path in glob.glob(os.path.join(root + ".libs", "*openblas*")) + \
+            glob.glob(os.path.join(root, ".dylibs", "*openblas*")):
+        try:
+            lib = ctypes.CDLL(path)          # already loaded by NumPy: the same instance
+        except OSError:
+            continue
+        for name in _GEMM_NAMES:
+            fn = getattr(lib, name % char, None)
+            if fn is not None:
+                i = ctypes.c_int64 if "64" in name else ctypes.c_int
+                fn.restype = None
+                fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, real,
+                               ctypes.c_void_p, i, ctypes.c_void_p, i, real, ctypes.c_void_p, i]
+                return fn
+    return None
+
+
+@_jit
+def _gemm_blocks(gemm, w, rows, bptr, tb, ldb, n, optr, ldc, one, zero):
+    """out (ldc apart) = w @ B (n columns at bptr) in blocks of `rows` rows of w, as NumPy's
+    matmul calls ?gemm for each block (ops/rnn_layers.py `_mm`)."""
+    sz = w.itemsize
+    M, K = w.shape
+    if w.strides[1] == sz:
+        ta, lda = _NOTRANS, w.strides[0] // sz
+    else:
+        ta, lda = _TRANS, w.strides[1] // sz
+    for r in range(0, M, rows):
+        gemm(_ROW, ta, tb, min(rows, M - r), n, K, one, w.ctypes.data + r * w.strides[0],
+             lda, bptr, ldb, zero, optr + r * ldc * sz, ldc)
+
+
+@_jit
+def _operand(b, col):
+    """(pointer, trans, leading dimension) of b[:, col:] as NumPy's matmul passes it."""
+    sz = b.itemsize
+    ptr = b.ctypes.data + col * b.strides[1]
+    if b.strides[1] == sz:
+        return ptr, _NOTRANS, b.strides[0] // sz
+    return ptr, _TRANS, b.strides[1] // sz
+
+
+@_jit
+def _step_gemms(g, a, gemm, wi, irows, xT, col, wh, hrows, h, m, one, zero):
+    G = wi.shape[0]
+    bptr, tb, ldb = _operand(xT, col)
+    _gemm_blocks(gemm, wi, irows, bptr, tb, ldb, m, g.ctypes.data, m, one, zero)
+    bptr, tb, ldb = _operand(h, 0)
+    _gemm_blocks(gemm, wh, hrows, bptr, tb, ldb, m, a.ctypes.data, m, one, zero)
+    for q in range(G * m):
+        g[q] = g[q] + a[q]
+
+
+@_jit
+def _bptt_gemm(d, dc, K, A, F, kb, ab, n, R, L, S, da, t, gemm, wT, rows, m, one, zero):
+    _bptt(d, dc, K, A, F, kb, ab, n, R, L, S, da, t)
+    _gemm_blocks(gemm, wT, rows, da.ctypes.data, _NOTRANS, m, m, d.ctypes.data, S if R > 1
+                 else m, one, zero)
+
+
+def gemm_ok(w, rows, m):
+    """Whether w's row blocks (and m >= 2 columns) are products NumPy sends to ?gemm."""
+    M, K = w.shape
+    return m >= 2 and K >= 2 and rows >= 2 and M % rows != 1 and (
+        w.strides[1] == w.itemsize or w.strides[0] == w.itemsize)
+
+
+def step_gemms(gemm, wi, irows, xT, col, wh, hrows, h, m, g, a):
+    """g[:4H*m] <- [W_ih | b] [x | 1]^T (xT's columns col..) + W_hh h[:, :m] (flat (4H, m)
+    blocks; a is scratch): the forward step's two products and their sum, in one call."""
+    t = g.dtype.type
+    _call(_step_gemms, g, a, gemm, wi, irows, xT, col, wh, hrows, h, m, t(1), t(0))
+
+
+def lstm_bptt_gemm(d, dc, K, A, F, k, m, da, t, gemm, wT, rows):
+    """lstm_bptt, then d[:, :m] <- wT @ da (the recurrence's product, wT in blocks of rows)."""
+    H, one = d.shape[0], d.dtype.type
+    _call(_bptt_gemm, d.reshape(-1), dc.reshape(-1), K, A, F, 4 * H * k, H * k, H * m,
+          *_rows(d, m), da, t, gemm, wT, rows, m, one(1), one(0))

@@ -16,8 +16,10 @@ no activation-sized xhat is stored. The passes run over blocks (still in cache f
 ufunc call of the pass): of (sample, channel) rows for NCHW (_Rows), of whole samples for
 channels-last; large inputs split over the thread pool (backend/threads.py), and partial sums
 are added in a fixed order, so results do not depend on the thread count. The optional numba
-kernels (backend/numba_kernels.py) do each pass in one compiled loop. create_graph=True takes a
-path in recorded ops.
+kernels (backend/numba_kernels.py) do each pass in one compiled loop; the affine passes (y and
+gx) give the NumPy passes' bits, so they run compiled by default wherever numba is installed
+(`_exact`), the sums only when numba is selected. create_graph=True takes a path in recorded
+ops.
 """
 from .._dtype import type_word
 from ..autograd.grad_mode import STATE
@@ -83,6 +85,24 @@ def _numba(*arrays):
         return None
     for a in arrays:
         if a.dtype not in (_xp.float32, _xp.float64) or not a.flags.c_contiguous:
+            return None
+    return nb
+
+
+def _exact(*arrays):
+    """The numba kernels for a pass that gives the NumPy path's bits (the affine maps: IEEE
+    * and + in the NumPy formula's order, no fused multiply-add), which then runs compiled
+    by default wherever numba is installed (backend.kernels.exact_kernels); None unless the
+    arrays share one float dtype (a float64 factor would round once where NumPy rounds
+    twice) and are C-contiguous."""
+    nb = _kernels.exact_kernels()
+    if nb is None:
+        return None
+    dtype = arrays[0].dtype
+    if dtype not in (_xp.float32, _xp.float64):
+        return None
+    for a in arrays:
+        if a.dtype != dtype or not a.flags.c_contiguous:
             return None
     return nb
 
@@ -224,7 +244,7 @@ def _centered_sums(x3, mean, other=None, axis=-1):
 
 def _affine(x3, a, b, out, axis=-1):
     """out = x3 * a + b (a, b per channel, shaped (C, 1), or (C,) channels-last)."""
-    nb = _numba(x3, a, b)
+    nb = _numba(x3, a, b) or _exact(x3, a, b, out)
     if nb is not None:
         _per_samples(x3, lambda i, j: nb.bn_affine(x3[i:j], a, b, axis == 1, out[i:j]))
         return out
@@ -321,6 +341,7 @@ class NativeBatchNorm(Op, name="batch_norm"):
                     t = _xp.multiply(x3[i:j], k)
                     t += c0
                     gx[i:j] += t
+                nb = nb or _exact(g3, x3, a, k, c0, gx)
                 if nb is not None:
                     _per_samples(x3, lambda i, j: nb.bn_input_grad(
                         g3[i:j], x3[i:j], a, k, c0, axis == 1, gx[i:j]))

@@ -3,6 +3,8 @@ argument checks): forward, transposed forward and weight gradient of an N-d conv
 NCHW arrays, as im2col + GEMM over chunks of the batch, with the special cases
 
     1x1 kernels (any stride)   one GEMM per sample on (C, H*W), no im2col, no transposes
+    few channels, >= 5x5       (forward, stride 1 in height) kh GEMMs on columns gathered
+                               along the width only (conv_kernels_rows.py)
     >= 256 output pixels       (one group) per-sample columns, each GEMM writing its sample's
                                output in place; smaller outputs use batch-last columns
     stride-1 transposed conv   (= a conv's input gradient) a conv with the flipped kernel
@@ -109,6 +111,9 @@ def conv_forward(x, w, geometry, groups, out):
         _per_samples(N, lambda n: _xp.matmul(w.reshape(O, C), xs[n], out=y[n]), y.nbytes)
         return y.reshape((N, O) + tuple(out))
     K, P = C // G * _prod(w.shape[2:]), _prod(out)
+    from . import conv_kernels_rows as _rows      # (imports this module)
+    if _rows.takes(x, w, geometry, G):
+        return _rows.conv_forward(x, w, geometry, out)
     if G == 1 and _PER_SAMPLE and P >= _PER_SAMPLE_MIN_P:
         return _forward_per_sample(x, w.reshape(O, K), geometry, out)
     wm = w.reshape(G, O // G, K)

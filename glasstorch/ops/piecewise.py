@@ -51,7 +51,7 @@ class Relu(Op, name="relu"):
 
     @staticmethod
     def forward(ctx, x):
-        y = ctx.xp.maximum(0, x)  # x second: NumPy returns it on ties, so relu(-0.0) = -0.0
+        y = _relu(x)
         if ctx.needs_input_grad[0]:
             ctx.save_output(y)
         return y
@@ -64,8 +64,17 @@ class Relu(Op, name="relu"):
             return _Masked.apply(gy, ~(y <= 0))
         # one kernel: numba's single pass, or NumPy's blocked mask (backend/cpu_kernels.py),
         # which pays from one block up: below, its set-up cost more than it saved (an MLP's
-        # (128, 256) gradient: 21 us against 14 us for the three calls below)
+        # (128, 256) gradient: 21 us against 14 us for the three calls below). numba's pass
+        # gives the mask's bits, so it runs by default wherever numba is installed
+        # (exact_kernels), from the same size up. C-contiguous arrays of any size first take
+        # backend/numba_elementwise.py's pass (no dense_flat layout search; 13 us warm)
+        if _kernels.numba_for_exact():
+            gx = _exact().relu_backward(y, gy._data)
+            if gx is not None:
+                return _make(gx)
         nb = _kernels.numba_kernels()
+        if nb is None and y.size >= _RELU_KERNEL_SIZE:
+            nb = _kernels.exact_kernels()
         if nb is not None or y.size >= _RELU_KERNEL_SIZE:
             gx = (nb or _cpu).relu_backward(y, gy._data)
             if gx is not None:
@@ -80,8 +89,25 @@ def relu(input):
         raise RuntimeError("Boolean inputs not supported for relu")
     x = input._data
     if x.ndim and not (input._requires_grad and STATE.enabled) and not _node._OBSERVERS:
-        return _make(_xp.maximum(0, x))   # Relu.forward when nothing is recorded
+        return _make(_relu(x))   # Relu.forward when nothing is recorded
     return Relu.apply(input)
+
+
+_elementwise = []   # backend/numba_elementwise.py once imported (a function-level import: ~1 us)
+
+
+def _exact():
+    if not _elementwise:   # numba_for_exact() said numba imports
+        from ..backend import numba_elementwise
+        _elementwise.append(numba_elementwise)
+    return _elementwise[0]
+
+
+def _relu(x):
+    """max(0, x): one compiled pass when numba may run (backend/numba_elementwise.py, the
+    same bits), else NumPy's. x second: NumPy returns it on ties, so relu(-0.0) = -0.0."""
+    y = _exact().relu(x) if _kernels.numba_for_exact() else None
+    return _xp.maximum(0, x) if y is None else y
 
 
 class Clamp(Op, name="clamp"):

@@ -56,6 +56,15 @@ def _numba(dt):
     return numba_rnn
 
 
+def _cblas(nk, dt, *products):
+    """NumPy's own cblas ?gemm when numba_rnn may call it for these (weight, rows per block)
+    products (numba_rnn.py `gemm_ok`: the calls NumPy's matmul would make), else None."""
+    gemm = nk.blas_gemm(dt) if nk is not None else None
+    if gemm is None or not all(nk.gemm_ok(w, rows, 2) for w, rows in products):
+        return None
+    return gemm
+
+
 def _numpy_bptt(dhh, dcs, K, A, F, k, m, H, da_, t1):
     """One BPTT step's elementwise work on NumPy (numba_rnn.lstm_bptt does the same in one
     call): dc += dh' A, da <- the four gate gradients (times 4), dc *= F; returns da (4H, m)."""
@@ -138,8 +147,10 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         steps = _steps(batch_sizes, reverse)
         saved = {}
         nk = _numba(dt) if wr is None else None
-        wblocks = _blocks(wh, _gemm_rows(4 * H, P, B, dt))   # W_hh h^T: row blocks (rnn_layers)
-        iblocks = _blocks(wi, _gemm_rows(4 * H, I + 1, B, dt))
+        hrows, irows = _gemm_rows(4 * H, P, B, dt), _gemm_rows(4 * H, I + 1, B, dt)
+        wblocks = _blocks(wh, hrows)                         # W_hh h^T: row blocks (rnn_layers)
+        iblocks = _blocks(wi, irows)
+        gemm = _cblas(nk, dt, (wi, irows), (wh, hrows))
         if len(iblocks) > 1:         # the small-matrix kernels want [x | 1]^T's columns (0.15
             xT = _mem.empty((I + 1, N), dt)     # ms for this copy, 3.1 -> 2.65 ms of GEMMs)
             xT[:I], xT[I] = x.T, 1
@@ -167,9 +178,12 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 i, f, gg, o = gt[:H], gt[H:2 * H], gt[2 * H:3 * H], gt[3 * H:]
                 # the input projection per step, straight into the (4H, m) layout (as one
                 # GEMM before the loop its (m, 4H) rows cost a transposed add per step)
-                _mm(iblocks, xT[:, r], gt)
-                _mm(wblocks, hs, at)
-                gt += at
+                if gemm is not None and m > 1:   # the same cblas calls from numba
+                    nk.step_gemms(gemm, wi, irows, xT, r.start, wh, hrows, h, m, g, a)
+                else:
+                    _mm(iblocks, xT[:, r], gt)
+                    _mm(wblocks, hs, at)
+                    gt += at
                 _xp.tanh(gt, out=gt)
                 if nk is not None:          # the rest as two passes (backend/numba_rnn.py)
                     nk.lstm_cell(g, c, K, F, k, m, save)
@@ -246,6 +260,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         wrT = w_hr.T if w_hr is not None else None
         dh0, dc0 = _mem.empty_like(gh), _mem.empty_like(gc)
         nk = _numba(dt) if w_hr is None and dy.dtype == dt else None
+        gemm = _cblas(nk, dt, (whT, rows_t))
 
         def rows(lo):                # BPTT for the sequences of one forward slice
             hi, plan, K, A, F, U = ctx.acts[lo]
@@ -264,12 +279,16 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                         u_all[r] = U[H * k:H * (k + m)].reshape(H, m).T
                     dhh = dhp[:H * m].reshape(H, m)
                     _xp.matmul(wrT, d, out=dhh)
-                if nk is not None:          # one pass (backend/numba_rnn.py)
+                if gemm is not None and m > 1:   # one call: the pass and the product
+                    nk.lstm_bptt_gemm(dh, dc, K, A, F, k, m, da_, t1, gemm, whT, rows_t)
+                    da = da_[:4 * H * m].reshape(4 * H, m)
+                elif nk is not None:        # one pass (backend/numba_rnn.py)
                     nk.lstm_bptt(dh, dc, K, A, F, k, m, da_, t1)
                     da = da_[:4 * H * m].reshape(4 * H, m)
+                    _mm(tblocks, da, d)
                 else:
                     da = _numpy_bptt(dhh, dcs, K, A, F, k, m, H, da_, t1)
-                _mm(tblocks, da, d)
+                    _mm(tblocks, da, d)
                 rows_r = dA[r]
                 for q in range(0, 4 * H, 256):               # transposed in blocks of
                     rows_r[:, q:q + 256] = da[q:q + 256].T    # rows: ~1.7x faster

@@ -181,13 +181,40 @@ def _pruner(optuna, name):
     return pruners[name]()
 
 
+def _check_storage(storage):
+    """--storage parsed, its dialect and driver loaded and its arguments built, with no I/O:
+    a malformed URL, an unknown scheme or a missing driver fail before anything is made.
+    Returns the SQLite database file's folder ('' if none)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        url = make_url(storage)
+        dialect = url.get_dialect()
+        dialect.import_dbapi()
+        dialect().create_connect_args(url)   # (SQLite: the URL form is checked here)
+    except ArgumentError as e:          # (NoSuchModuleError is one: an unknown scheme)
+        raise TuneError(f"cannot open --storage {storage}: {' '.join(str(e).split())[:300]}") \
+            from None
+    except ImportError as e:            # the storage's driver (psycopg for PostgreSQL)
+        raise TuneError(f"storage {storage}: {e} (pip install 'glasstorch[tune]' or the "
+                        "database's driver)") from None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return os.path.dirname(url.database)
+    return ""
+
+
 def _study(a):
     optuna = _optuna()
     from sqlalchemy.exc import SQLAlchemyError     # (optuna's storage is built on SQLAlchemy)
-    if a.storage.startswith("sqlite:///"):
-        folder = os.path.dirname(a.storage[len("sqlite:///"):])
-        if folder:
+    folder = _check_storage(a.storage)
+    if folder:
+        try:
             os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            why = "a file is in the way" if isinstance(e, (FileExistsError, NotADirectoryError)) \
+                else e.strerror.lower()
+            raise TuneError(f"--storage {a.storage}: cannot make folder {folder}: {why}") \
+                from None
     try:
         return optuna, optuna.create_study(
             study_name=a.study, storage=a.storage, load_if_exists=True,
@@ -213,9 +240,10 @@ def _say(trial, pruned, what, config):
           f"after {what}  {json.dumps(config)}", flush=True)
 
 
-def work(a, space):
-    """One worker: run trials until the study holds --trials of them."""
-    optuna, study = _study(a)
+def work(a, space, opened=None):
+    """One worker: run trials until the study holds --trials of them (`opened`: the
+    (optuna, study) of _study(a) if already opened)."""
+    optuna, study = opened or _study(a)
     maximize = a.direction == "maximize"
 
     def objective(trial):
@@ -323,14 +351,16 @@ def tune(a, train_options):
     model = space.get("model", "lenet")
     a.study = a.study or f"{model}-{space.get('dataset', 'mnist')}"
     a.out = a.out or os.path.join("runs", f"tune-{a.study}")
+    # the study first: a bad --storage (URL, driver, server) fails before any folder is made
+    opened = _study(a)
     os.makedirs(a.out, exist_ok=True)
     if a.worker:
-        work(a, space)
+        work(a, space, opened)
         return 0
     helpers = [subprocess.Popen([sys.executable, "-m", "glasstorch.train.tune",
                                  *_worker_argv(a), *train_options])
                for _ in range(a.workers - 1)]
-    study = work(a, space)
+    study = work(a, space, opened)
     for h in helpers:
         h.wait()
     optuna = _optuna()

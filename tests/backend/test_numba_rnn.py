@@ -63,10 +63,24 @@ def restore():
     threads.set_num_threads(n)
 
 
+@pytest.fixture(params=["serial", "blocks-420", "blocks-5000", "2threads"])
+def split(request, monkeypatch):
+    """How the time loop calls its GEMMs (ops/rnn_layers.py): one call per product; row
+    blocks (forced for both dtypes; 420 / 5000 multiply-adds per block: blocks of 1-20 rows,
+    so both the cblas calls from numba and NumPy's matmul for 1-row blocks); 2 threads."""
+    from glasstorch.ops import rnn_layers
+    if request.param.startswith("blocks"):
+        monkeypatch.setattr(rnn_layers, "_SMALL_GEMM_DTYPES",
+                            (np.dtype(np.float32), np.dtype(np.float64)))
+        monkeypatch.setattr(rnn_layers, "SMALL_GEMM_MNK", int(request.param[7:]))
+        monkeypatch.setattr(rnn_layers, "SMALL_GEMM_MIN_ROWS", 1)
+    threads.set_num_threads(2 if request.param == "2threads" else 1)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", CASES)
-def test_lstm_numba_path_has_the_numpy_bits(restore, case, dtype):
-    threads.set_num_threads(1)
+def test_lstm_numba_path_has_the_numpy_bits(restore, split, case, dtype):
     a, b = _run(case, dtype, "numpy"), _run(case, dtype, "numba")
     assert len(a) == len(b)
     for u, v in zip(a, b):
@@ -92,6 +106,14 @@ def test_lstm_uses_the_kernels_by_default_when_numba_is_installed(restore, monke
     monkeypatch.setattr(kernels, "_chosen", False)
     assert rnn_lstm._numba(np.dtype(np.float32)) is not None
     assert rnn_lstm._numba(np.dtype(np.float16)) is None
+    # the benchmark's products (H 256, batch 32, OpenBLAS's row blocks) take NumPy's own
+    # ?gemm from numba when NumPy bundles OpenBLAS
+    nk, f32 = rnn_lstm._numba(np.dtype(np.float32)), np.dtype(np.float32)
+    w = np.zeros((1024, 256), np.float32)
+    if nk.blas_gemm(f32) is not None:
+        assert rnn_lstm._cblas(nk, f32, (w, 122), (w.T, 30)) is nk.blas_gemm(f32)
+    assert rnn_lstm._cblas(nk, f32, (w, 1)) is None              # 1-row blocks: gemv
+    assert rnn_lstm._cblas(nk, f32, (w, 341)) is None            # a last block of 1 row
     kernels.set_kernels("numpy")
     assert rnn_lstm._numba(np.dtype(np.float32)) is None
 

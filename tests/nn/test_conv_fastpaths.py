@@ -8,7 +8,7 @@ import pytest
 
 import glasstorch as gt
 from glasstorch.backend import threads
-from glasstorch.ops import conv_kernels, conv_kernels_nhwc
+from glasstorch.ops import conv_kernels, conv_kernels_nhwc, conv_kernels_rows
 from helpers import check_op
 from kernel_choice import kernels  # noqa: F401  (fixture: NumPy and numba kernels)
 
@@ -83,6 +83,7 @@ def test_conv_nchw_paths(monkeypatch, path, name, xs, ws, bias, kw):
     """One group on NCHW data: per-sample columns (here for every output size; by default
     from 256 output pixels on), chunks of several samples or one, each sample's GEMM in
     blocks of output rows (here of >= 1 pixel), and the batch-last path."""
+    monkeypatch.setattr(conv_kernels_rows, "_ON", False)     # (its own tests: test_conv_rows)
     if path == "batch_last":
         monkeypatch.setattr(conv_kernels, "_PER_SAMPLE", False)
     else:

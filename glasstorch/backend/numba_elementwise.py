@@ -1,0 +1,63 @@
+"""relu and its gradient as one compiled pass each, with the NumPy path's exact bits (so
+ops/piecewise.py runs them whenever `backend.kernels.numba_for_exact()`: numba installed,
+not deselected with GLASSTORCH_KERNELS=numpy):
+
+    relu            y = 0 where x < 0 else x: NumPy's maximum(0, x), which returns x on a
+                    tie (relu(-0.0) = -0.0) and x itself when it is a NaN (payload, sign and
+                    signalling bit kept: both paths copy the bits)
+    relu_backward   gx = +0.0 where y == 0 else gy, for y = relu(x) (>= 0, -0.0 or NaN):
+                    the NumPy path's `y != 0` mask ANDed into gy's bits
+
+NumPy spends 2-3 calls and a temporary mask on the gradient; an MLP's (128, 256) gradient
+took 26 us that way against 13 here (warm). For C-contiguous float32/64 arrays only (else
+None: the caller's NumPy path); large arrays go in slices over backend/threads.py's pool
+(the kernels are nogil), so `set_num_threads` governs them as it does the NumPy kernels.
+"""
+import numpy
+
+from . import threads as _threads
+from .numba_base import _call, _jit
+
+__all__ = ["relu", "relu_backward"]
+
+_FLOATS = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+
+
+@_jit
+def _relu(x, y):
+    for i in range(x.size):
+        v = x[i]
+        y[i] = 0 if v < 0 else v
+
+
+@_jit
+def _relu_backward(y, g, out):
+    for i in range(y.size):
+        out[i] = 0 if y[i] == 0 else g[i]
+
+
+def _run(kernel, arrays, out):
+    """kernel(*flat arrays, flat out), in slices over the pool when large."""
+    flat = [a.reshape(-1) for a in arrays] + [out.reshape(-1)]
+    if out.nbytes < _threads.THRESHOLD:
+        _call(kernel, *flat)
+    else:
+        _threads.parallel_for(out.size, lambda i, j: _call(kernel, *(a[i:j] for a in flat)),
+                              out.nbytes)
+    return out
+
+
+def relu(x):
+    """max(0, x) as NumPy computes it, or None unless x is a C-contiguous float array."""
+    if x.dtype not in _FLOATS or not x.flags.c_contiguous or not x.size:
+        return None
+    return _run(_relu, (x,), numpy.empty_like(x))
+
+
+def relu_backward(y, g):
+    """where(y != 0, g, +0.0) for y = relu(x), or None unless y and g are C-contiguous float
+    arrays of one dtype and shape."""
+    if y.dtype not in _FLOATS or g.dtype != y.dtype or g.shape != y.shape or not y.size \
+            or not (y.flags.c_contiguous and g.flags.c_contiguous):
+        return None
+    return _run(_relu_backward, (y, g), numpy.empty_like(g))
