@@ -342,11 +342,8 @@ class Tensor:
         return self._out_nr
 
     # ---- printing ----------------------------------------------------------------------------
-    def __repr__(self):
-        return _format.tensor_repr(self)
-
-    def __str__(self):
-        return _format.tensor_repr(self)
+    def __repr__(self):      # (no __str__, as torch: print() shows a subclass's __repr__,
+        return _format.tensor_repr(self)   # "Parameter containing:")
 
     def __format__(self, spec):
         if self._data.ndim == 0:

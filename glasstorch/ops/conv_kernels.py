@@ -100,8 +100,18 @@ def _subsample(x, geometry, out):
     return x[(slice(None), slice(None)) + sl].reshape(x.shape[0], x.shape[1], -1)
 
 
-def conv_forward(x, w, geometry, groups, out):
-    """x (N, C, *S), w (O, C/G, *k) -> y (N, O, *out)."""
+def conv_forward(x, w, geometry, groups, out, bias=None):
+    """x (N, C, *S), w (O, C/G, *k) -> y (N, O, *out), + bias (O,) if given."""
+    from . import conv_kernels_rows as _rows      # (imports this module)
+    if _rows.takes(x, w, geometry, groups):
+        return _rows.conv_forward(x, w, geometry, out, bias)
+    y = _conv_forward(x, w, geometry, groups, out)
+    if bias is not None:
+        y += bias.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y
+
+
+def _conv_forward(x, w, geometry, groups, out):
     N, C = x.shape[:2]
     O = w.shape[0]
     G = groups
@@ -111,9 +121,6 @@ def conv_forward(x, w, geometry, groups, out):
         _per_samples(N, lambda n: _xp.matmul(w.reshape(O, C), xs[n], out=y[n]), y.nbytes)
         return y.reshape((N, O) + tuple(out))
     K, P = C // G * _prod(w.shape[2:]), _prod(out)
-    from . import conv_kernels_rows as _rows      # (imports this module)
-    if _rows.takes(x, w, geometry, G):
-        return _rows.conv_forward(x, w, geometry, out)
     if G == 1 and _PER_SAMPLE and P >= _PER_SAMPLE_MIN_P:
         return _forward_per_sample(x, w.reshape(O, K), geometry, out)
     wm = w.reshape(G, O // G, K)
