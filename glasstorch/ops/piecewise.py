@@ -93,9 +93,14 @@ def relu(input):
     return Relu.apply(input)
 
 
+_elementwise = []   # backend/numba_elementwise.py once imported (a function-level import: ~1 us)
+
+
 def _exact():
-    from ..backend import numba_elementwise   # numba_for_exact() said numba imports
-    return numba_elementwise
+    if not _elementwise:   # numba_for_exact() said numba imports
+        from ..backend import numba_elementwise
+        _elementwise.append(numba_elementwise)
+    return _elementwise[0]
 
 
 def _relu(x):

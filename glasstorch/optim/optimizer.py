@@ -297,8 +297,13 @@ def _fused():
     run such kernels (backend.kernels.numba_for_exact), else None: the NumPy formulas."""
     if not _numba_for_exact():
         return None
-    from ..backend import numba_optim
-    return numba_optim
+    if not _numba_optim:
+        from ..backend import numba_optim
+        _numba_optim.append(numba_optim)
+    return _numba_optim[0]
+
+
+_numba_optim = []   # backend/numba_optim.py once imported
 
 
 def _decay_weights(p, group):
