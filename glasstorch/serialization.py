@@ -191,7 +191,7 @@ def _fsync_dir(directory):
 
 
 # ---- load ------------------------------------------------------------------------------------
-def load(f, map_location=None, pickle_module=None, *, weights_only=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None):
     """Load an object saved by `glasstorch.save` from a path or a readable binary file object.
 
     Args:
@@ -200,12 +200,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True):
             uint8 tensor and "cpu". Only the CPU exists today.
         weights_only: True (default) never unpickles. False also loads objects that `save`
             had to pickle; UNSAFE for untrusted files (unpickling can run arbitrary code).
+        mmap: torch maps the file's storages instead of reading them (copy-on-write: writes
+            to the loaded tensors never reach the file). glasstorch reads them, which gives
+            the same tensors; as in torch, f must then be a file path (ValueError).
 
     Raises RuntimeError naming the file when it is truncated, corrupt or not a glasstorch
     checkpoint, and pickle.UnpicklingError (as PyTorch) when weights_only=True meets a pickle.
     """
     if weights_only is None:
         weights_only = True  # torch: the default since 2.6
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is "
                            "specified")

@@ -14,8 +14,9 @@ the batch, the GEMMs, the per-thread partial sums (conv_kernels._per_chunk / _su
 the input gradient (conv_kernels.conv_t_forward) and the bias gradient (gy.sum), so the
 results are bit-identical to eager.
 
-Outputs of >= 256 pixels take eager's per-sample path (conv_kernels._forward_per_sample: its
-columns live in a per-thread scratch buffer, so none are kept; eager's own calls, same bits).
+Convolutions eager runs on row columns (conv_kernels_rows.takes: few input channels, >= 5-row
+kernels, LeNet's two) and outputs of >= 256 pixels (conv_kernels._forward_per_sample: columns
+in a per-thread scratch buffer) keep no columns: eager's own calls, same bits.
 Covered: 2-d, one group, not transposed, not 1x1, NCHW (not channels-last) input and weight.
 The layout is checked at every call; a channels-last array there raises (the step was traced
 for NCHW, whose kernels differ): trace again, or train that model eagerly.
@@ -23,7 +24,7 @@ for NCHW, whose kernels differ): trace again, or train that model eagerly.
 import numpy as np
 
 from ..backend import cpu_kernels as _k, memory as _mem, xp as _xp
-from ..ops import conv_kernels as _ck, conv_kernels_nhwc as _nhwc
+from ..ops import conv_kernels as _ck, conv_kernels_nhwc as _nhwc, conv_kernels_rows as _rows
 from .ir import Value
 
 __all__ = ["ConvRule"]
@@ -79,8 +80,10 @@ class ConvRule:
             lines += em.contribute(w, f"{em.const(self.weight_grad)}({gy}, {self.cols}, "
                                       f"{em.v(x)})")
         if isinstance(b, Value) and self.flags[2]:
+            # eager's order (ops/conv.py Convolution.backward): the batch first, then the rest
             dt = em.const(np.dtype(b.dtype))
-            lines += em.contribute(b, f"{gy}.sum(axis=(0, 2, 3), dtype={dt})")
+            lines += em.contribute(b, f"{gy}.sum(axis=(0,), dtype={dt})"
+                                      f".sum(axis=(1, 2), dtype={dt})")
         return lines
 
     # ---- what runs (conv_kernels.conv_forward / weight_grad, one group, columns kept) ------
@@ -88,9 +91,11 @@ class ConvRule:
         if _nhwc.use_channels_last(x, w):
             raise RuntimeError("jit.trace_train_step: a convolution's input or weight is "
                                "channels-last now but was traced NCHW; trace again")
-        if _ck._PER_SAMPLE and self.P >= _ck._PER_SAMPLE_MIN_P:
-            # eager's per-sample path (columns in a per-thread scratch buffer, y written in
-            # place): run it as is; the weight gradient rebuilds the columns as eager does
+        if _rows.takes(x, w, self.geometry, 1) or \
+                (_ck._PER_SAMPLE and self.P >= _ck._PER_SAMPLE_MIN_P):
+            # eager's row-columns path (conv_kernels_rows.py: no im2col columns at all) or
+            # per-sample path (columns in a per-thread scratch buffer, y written in place):
+            # run it as is; the weight gradient rebuilds the columns as eager does
             y = _ck.conv_forward(x, w, self.geometry, 1, self.out)
             if b is not None:
                 y += b.reshape(-1, 1, 1)

@@ -130,6 +130,11 @@ class _Relu(_Rule):
         mask = em.buffer(y.shape, np.dtype(bool))
         m8, gx = em.const(em.env[mask].view(np.int8)), em.buffer(y.shape, dt)
         gx_bits = em.const(em.env[gx].view(ints))
+        from ..backend.kernels import numba_for_exact
+        if numba_for_exact():       # one compiled pass, the same bits (jit/numba_pool.py)
+            from .numba_pool import relu_backward
+            return [f"{em.const(relu_backward)}({em.v(y)}, {em.g(y)}.view({em.const(ints)}), "
+                    f"{gx_bits})"] + em.contribute(x, gx)
         return [f"_less_equal({em.v(y)}, 0, out={mask})",
                 f"_subtract({m8}, 1, out={m8})",
                 f"_bitwise_and({em.g(y)}.view({em.const(ints)}), {m8}, out={gx_bits})"] + \

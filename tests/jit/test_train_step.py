@@ -97,7 +97,13 @@ def test_mlp_step_is_array_code_with_a_fused_update():
     x, y = gt.randn(4, 1, 28, 28), gt.tensor([0, 1, 2, 3])
     step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.1), (x, y))
     src = step.source
-    assert src.count("_matmul(") == 5 and "_maximum(" in src and "_bitwise_and(" in src
+    assert src.count("_matmul(") == 5 and "_maximum(" in src
+    from glasstorch.backend.kernels import numba_for_exact
+    if numba_for_exact():            # relu's backward: one compiled pass (jit/numba_pool.py)
+        from glasstorch.jit.numba_pool import relu_backward
+        assert any(v is relu_backward for v in step._run.__globals__.values())
+    else:
+        assert "_bitwise_and(" in src
     assert "_y, c" not in src and step._update is not None      # the loss too: a rule
     rms = gt.optim.RMSprop(m.parameters())
     assert jit.trace_train_step(m, nn.CrossEntropyLoss(), rms, (x, y))._update is None
@@ -184,3 +190,73 @@ def test_cross_entropy_rule_ignore_index_and_bad_targets():
             np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
     with pytest.raises(IndexError, match="Target 10 is out of bounds"):
         step(x, gt.tensor([0, 10, 1, 1]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_max_pool_has_the_numpy_rules_bits(dtype):
+    # jit/numba_pool.py's 2x2 loop against train_pool's NumPy passes: values (bits: -0.0 vs
+    # +0.0 ties take the later value, nan payloads) and winners, on ties, nan, +-inf, zeros
+    pytest.importorskip("numba")
+    from glasstorch.backend import kernels
+    from glasstorch.jit.numba_pool import max_pool_2x2
+    from glasstorch.jit.train_pool import MaxPoolRule
+    m = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
+    x0 = gt.randn(3, 5, 6, 8, dtype=gt.float64 if dtype == np.float64 else gt.float32)
+    step = jit.trace_train_step(m, lambda out, t: (out * t).sum(), _SGD([gt.zeros(1)], lr=0.0),
+                                (x0, gt.randn(*m(x0).shape, dtype=x0.dtype)))
+    node = next(n for n in step.graph.nodes if "max_pool" in n.op)
+    rule = MaxPoolRule.make(node, (True,))
+    assert rule is not None and (rule.compiled is not None) == kernels.numba_for_exact()
+    rng = np.random.default_rng(1)
+    special = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0], dtype)
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    for trial in range(6):
+        if trial < 2:
+            x = rng.integers(-1, 2, (3, 5, 6, 8)).astype(dtype)        # many ties
+        else:
+            x = rng.choice(special, (3, 5, 6, 8))
+        if trial == 5:
+            x[..., ::3] = rng.standard_normal(x[..., ::3].shape)
+            nan = np.array(np.nan, dtype).view(bits)                   # nans, 4 payloads
+            x.view(bits)[0, 0, :2, :2] = (nan | np.arange(1, 5, dtype=bits)).reshape(2, 2)
+        y1, y2 = np.empty((3, 5, 3, 4), dtype), np.empty((3, 5, 3, 4), dtype)
+        rule.compiled = None
+        _, arg1 = rule.run_forward(x, y1)
+        arg2 = np.empty_like(arg1)
+        max_pool_2x2(x, y2, arg2)
+        assert np.array_equal(y1.view(bits), y2.view(bits)), trial
+        assert np.array_equal(arg1, arg2), trial
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_pool_and_relu_backward_have_the_numpy_rules_bits(dtype):
+    # the compiled backward loops against the NumPy rules: gy's bits (nan payloads, -0.0)
+    # where the offset won / where not (y <= 0), +0.0 elsewhere
+    pytest.importorskip("numba")
+    from glasstorch.jit.numba_pool import max_pool_2x2_backward, relu_backward
+    from glasstorch.jit.train_pool import MaxPoolRule
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    rng = np.random.default_rng(2)
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 3.5], dtype)
+    gy = rng.choice(special, (2, 3, 4, 5))
+    gy.view(bits)[0, 0, 0, :3] = np.array(np.nan, dtype).view(bits) | np.arange(1, 4, dtype=bits)
+    arg = rng.integers(0, 4, gy.shape).astype(np.intp)
+    m = nn.Sequential(nn.MaxPool2d(2))
+    x0 = gt.zeros(2, 3, 8, 10, dtype=gt.float64 if dtype == np.float64 else gt.float32)
+    step = jit.trace_train_step(m, lambda out, t: (out * t).sum(), _SGD([gt.zeros(1)], lr=0.0),
+                                (x0, gt.zeros(*m(x0).shape, dtype=x0.dtype)))
+    rule = MaxPoolRule.make(next(n for n in step.graph.nodes if "max_pool" in n.op), (True,))
+    rule.compiled = None
+    want = rule.run_backward(gy, arg, np.full((2, 3, 8, 10), 7, dtype))
+    got = np.full((2, 3, 8, 10), 7, dtype)
+    max_pool_2x2_backward(gy.view(bits), arg, got.view(bits))
+    assert np.array_equal(want.view(bits), got.view(bits))
+    y = rng.choice(special, (4, 6, 5))
+    g = rng.choice(special, (4, 6, 5))
+    g.view(bits)[0, 0, :3] = np.array(np.nan, dtype).view(bits) | np.arange(1, 4, dtype=bits)
+    mask = np.less_equal(y, 0).view(np.int8) - np.int8(1)
+    want = np.bitwise_and(g.view(np.int32 if dtype == np.float32 else np.int64), mask)
+    for gy_in in (g, np.asfortranarray(g)):          # a non-contiguous gradient too
+        got = np.full(y.shape, 7, dtype)
+        relu_backward(y, gy_in.view(bits), got.view(bits))
+        assert np.array_equal(want.view(bits), got.view(bits))
