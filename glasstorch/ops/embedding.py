@@ -4,8 +4,9 @@
 The backward of a lookup is a scatter-add of the upstream rows into a zero table, done by the
 index-add kernel `add_at` of backend/cpu_kernels.py (sorted once, added in rounds of distinct
 rows, or for a small vocabulary as one zero-padded table: torch's summation order either way;
-with numba installed, backend/numba_rnn.py's in-order loop, the same bits, 3x faster). Both directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters),
-each one the other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
+with numba installed, backend/numba_rnn.py's in-order loop, the same bits, 3x faster). Both
+directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters), each one the
+other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
 (nn/modules/sparse.py) hold the table and call these.
 """
 import warnings
