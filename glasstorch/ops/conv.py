@@ -59,7 +59,8 @@ class Convolution(Op, name="convolution"):
         if transposed:
             y = _ck.conv_t_forward(x, w, geometry, groups, out)
         else:
-            y = _ck.conv_forward(x, w, geometry, groups, out)
+            y = _ck.conv_forward(x, w, geometry, groups, out, b)
+            b = None                                  # (added by conv_forward)
         return _add_bias(_nhwc.to_channels_last(y) if cl else y, b)
 
     @staticmethod

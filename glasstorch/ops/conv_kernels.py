@@ -100,8 +100,18 @@ def _subsample(x, geometry, out):
     return x[(slice(None), slice(None)) + sl].reshape(x.shape[0], x.shape[1], -1)
 
 
-def conv_forward(x, w, geometry, groups, out):
-    """x (N, C, *S), w (O, C/G, *k) -> y (N, O, *out)."""
+def conv_forward(x, w, geometry, groups, out, bias=None):
+    """x (N, C, *S), w (O, C/G, *k) -> y (N, O, *out), + bias (O,) if given."""
+    from . import conv_kernels_rows as _rows      # (imports this module)
+    if _rows.takes(x, w, geometry, groups):
+        return _rows.conv_forward(x, w, geometry, out, bias)
+    y = _conv_forward(x, w, geometry, groups, out)
+    if bias is not None:
+        y += bias.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y
+
+
+def _conv_forward(x, w, geometry, groups, out):
     N, C = x.shape[:2]
     O = w.shape[0]
     G = groups
@@ -111,9 +121,6 @@ def conv_forward(x, w, geometry, groups, out):
         _per_samples(N, lambda n: _xp.matmul(w.reshape(O, C), xs[n], out=y[n]), y.nbytes)
         return y.reshape((N, O) + tuple(out))
     K, P = C // G * _prod(w.shape[2:]), _prod(out)
-    from . import conv_kernels_rows as _rows      # (imports this module)
-    if _rows.takes(x, w, geometry, G):
-        return _rows.conv_forward(x, w, geometry, out)
     if G == 1 and _PER_SAMPLE and P >= _PER_SAMPLE_MIN_P:
         return _forward_per_sample(x, w.reshape(O, K), geometry, out)
     wm = w.reshape(G, O // G, K)
@@ -285,6 +292,12 @@ def _sample_columns(x, geometry, out, batch_inner, rows=0):
     """The columns of x (m, C, *S) in this thread's buffer: (m, C*k, P), cols[i, (c, j..),
     o..] = x_pad[i, c, o*s + j*d ..]; batch_inner: (C*k, m*P), the samples inside; rows:
     (m, B, C*k, P/B), each sample's output in B blocks of `rows` rows (out[0] = B * rows)."""
+    nb = _numba_conv() if (not rows and len(geometry) == 2 and x.dtype in _NUMBA_DTYPES
+                           and x.flags.c_contiguous) else None
+    if nb is not None:      # the same copies straight from x, no canvas (numba_conv.py)
+        m, K, P = x.shape[0], x.shape[1] * geometry[0][0] * geometry[1][0], _prod(out)
+        cols = _scratch("cols", (K, m * P) if batch_inner else (m, K, P), x.dtype)
+        return nb.columns(x, geometry, out, batch_inner, cols)
     xp = _padded(x, geometry, out)
     st = xp.strides
     m, C = x.shape[:2]

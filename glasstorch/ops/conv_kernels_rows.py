@@ -37,8 +37,10 @@ def takes(x, w, geometry, groups):
             and w.shape[0] <= 2 * x.shape[1] * geometry[1][0] and x.dtype.kind == "f")
 
 
-def conv_forward(x, w, geometry, out):
-    """x (N, C, H, W), w (O, C, kh, kw) -> y (N, O, OH, OW)."""
+def conv_forward(x, w, geometry, out, bias=None):
+    """x (N, C, H, W), w (O, C, kh, kw) -> y (N, O, OH, OW), + bias (O,) if given: added per
+    chunk while its part of y is in cache (a separate pass over LeNet's first conv output,
+    2.4 MB, took 0.2 ms of its 1.2)."""
     N, C = x.shape[:2]
     O = w.shape[0]
     (kh, _, dh, _), (kw, sw, dw, _) = geometry
@@ -49,6 +51,7 @@ def conv_forward(x, w, geometry, out):
         return y.reshape((N, O) + tuple(out))
     wk = [_xp.ascontiguousarray(w[:, :, j, :]).reshape(O, C * kw) for j in range(kh)]
     H = max((OH - 1) + (kh - 1) * dh + 1, geometry[0][3] + x.shape[2])   # canvas rows
+    b = None if bias is None else bias.reshape(O, 1)
 
     def chunk(n):
         m = n.stop - n.start
@@ -66,5 +69,7 @@ def conv_forward(x, w, geometry, out):
             start = j * dh * OW
             _xp.matmul(wk[j], r[:, :, start:start + P], out=tmp)
             yn += tmp
+        if b is not None:
+            yn += b
     _ck._per_chunk(N, C * kw * H * OW * x.itemsize, chunk, _ck._SAMPLE_CHUNK_BYTES)
     return y.reshape((N, O) + tuple(out))

@@ -18,6 +18,7 @@ CASES = [
     ((2, 3, 11, 15), (4, 3, 5, 5), False, dict(stride=(1, 3))),
     ((2, 2, 9, 8), (3, 2, 6, 6), True, dict(padding="same")),
     ((1, 4, 7, 20), (6, 4, 7, 2), False, dict(stride=(1, 2), dilation=(1, 3))),
+    ((2, 8, 9, 9), (4, 8, 5, 5), True, dict(padding=1)),   # gx: a flipped conv, rows too
 ]
 
 
