@@ -95,3 +95,16 @@ def test_max_unpool2d_against_torch(cl, kernels):
         y, i = lib.nn.functional.max_pool2d(x, 2, return_indices=True)
         return lib.nn.functional.max_unpool2d(y * 2, i, 2)
     check_op(fn, [(3, 4, 8, 6)], lib=True)
+
+
+def test_default_without_a_choice_scatters_in_numba(monkeypatch):
+    """No set_kernels / GLASSTORCH_KERNELS and numba installed: max pooling's gradient
+    scatter (the NumPy kernels' exact bits) runs in numba (kernels.numba_for_exact)."""
+    pytest.importorskip("numba")
+    from glasstorch.backend import kernels as selection, numba_pool
+    from glasstorch.ops import pool
+    monkeypatch.setattr(selection, "_active", None)
+    monkeypatch.setattr(selection, "_chosen", False)
+    assert pool._numba_pool() is numba_pool
+    monkeypatch.setattr(selection, "_chosen", True)
+    assert pool._numba_pool() is None
