@@ -12,6 +12,9 @@ over all steps. At one thread the per-step products go in row blocks to OpenBLAS
 small-matrix kernels (ops/rnn_layers.py `_gemm_rows`). `gemm_floor` times these GEMMs alone in
 each framework (NumPy's OpenBLAS, blocked as the layer does, vs torch's MKL, the same shapes
 and counts): what no rearrangement of the elementwise work changes.
+With numba installed the step's gate math, embedding backward and per-step cblas calls run
+as bit-identical numba kernels (backend/numba_rnn.py); GLASSTORCH_KERNELS=numpy measures the
+NumPy path (the fresh child processes inherit it).
 Run: benchmarks/run.sh bench_lstm  (or: python benchmarks/bench_lstm.py)
 """
 import os
@@ -84,9 +87,18 @@ def gemm_floor(lib_name, rounds=5):
         def arr(*shape):
             return rng.standard_normal(shape, dtype=np.float32)
 
+        from glasstorch.ops.rnn_lstm import _cblas, _numba
+        nk = _numba(np.dtype(np.float32))
+
         def mm(a, b):      # as the layer calls them: row blocks where OpenBLAS's small-matrix
-            out = np.empty((a.shape[0], b.shape[1]), a.dtype)     # kernels take them
-            _mm(_blocks(a, _gemm_rows(a.shape[0], a.shape[1], b.shape[1], a.dtype)), b, out)
+            out = np.empty((a.shape[0], b.shape[1]), a.dtype)     # kernels take them, from
+            rows = _gemm_rows(a.shape[0], a.shape[1], b.shape[1], a.dtype)   # numba if there
+            gemm = _cblas(nk, a.dtype, (a, rows)) if b.shape[1] <= 32 else None
+            if gemm is not None:
+                nk._gemm_blocks(gemm, a, rows, b.ctypes.data, 111, b.shape[1], b.shape[1],
+                                out.ctypes.data, out.shape[1], a.dtype.type(1), a.dtype.type(0))
+            else:
+                _mm(_blocks(a, rows), b, out)
             return out
     G, N = 4 * HIDDEN, STEPS * BATCH
     wi, wh, x, h = arr(G, EMBED + 1), arr(G, HIDDEN), arr(EMBED + 1, BATCH), arr(HIDDEN, BATCH)
@@ -140,6 +152,10 @@ def main():
     _, t, t_in = setup("torch")
     for _ in range(3):  # the same trajectory: losses agree step by step
         np.testing.assert_allclose(g.step(*g_in).item(), t.step(*t_in).item(), rtol=1e-4)
+    from glasstorch.backend import kernels
+    path = "numba (bit-identical, numba_rnn.py)" if kernels.numba_for_exact() else "numpy"
+    print(f"  glasstorch kernels: {path}; first calls compiling or loading numba's cache: "
+          f"{kernels.compile_seconds():.2f} s (GLASSTORCH_KERNELS=numpy: the NumPy path)")
     with gt.no_grad(), torch.no_grad():
         fwd = compare({"glasstorch": lambda: g.lstm(g.embed(g_in[0])),
                        "torch": lambda: t.lstm(t.embed(t_in[0]))}, number=5, rounds=7)

@@ -89,5 +89,5 @@ _families.install(globals(), Tensor)  # cos_, arccos, permute_copy... (tables in
 _aliases.install(globals(), Tensor)  # axis= for dim=, keepdims= for keepdim= (read _aliases.py)
 
 __version__ = "0.1.0"
-FloatTensor = Tensor
+from ._tensor_types import *  # noqa: F401,F403,E402  (torch.LongTensor([1, 2]) & co)
 _end_quiet_import()

@@ -53,7 +53,8 @@ class Tensor:
             arr = _xp.array(args[0].numpy() if isinstance(args[0], Tensor) else args[0],
                             dtype=d.np)
         else:
-            shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
+            shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else \
+                args or (0,)                       # torch.Tensor(): an empty 1-D tensor
             arr = _xp.zeros(shape, dtype=d.np)
         _init(self, arr)
 

@@ -16,7 +16,8 @@ None: the caller's NumPy path); large arrays go in slices over backend/threads.p
 import numpy
 
 from . import threads as _threads
-from .numba_base import _call, _jit
+from .numba_base import _call
+from .numba_optim import _jit   # IEEE results, no Python error checks
 
 __all__ = ["relu", "relu_backward"]
 

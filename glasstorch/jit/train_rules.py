@@ -177,6 +177,18 @@ class _CrossEntropy(_Rule):
             return None
         return cls(node, flags)
 
+    def __init__(self, node, flags):
+        super().__init__(node, flags)
+        from ..backend.kernels import numba_for_exact
+        self.compiled = None       # numba's loops for the exact steps (jit/numba_pool.py)
+        x = node.args[0]
+        if numba_for_exact() and np.dtype(x.dtype) in (np.float32, np.float64):
+            from . import numba_pool
+            self.compiled = numba_pool
+            n, dt = x.shape[0], np.dtype(x.dtype)
+            self.bufs = (np.empty(n, dt), np.empty(n, dt), np.empty(n, np.intp),
+                         np.empty(n, dt))
+
     def forward(self, em):
         x, t = self.node.args[:2]
         y = self.node.outputs[0]
@@ -188,6 +200,22 @@ class _CrossEntropy(_Rule):
         return em.contribute(x, f"{em.const(self.run_backward)}({em.g(y)}, {self.saved})")
 
     def run_forward(self, x, target):
+        nb = self.compiled
+        if nb is not None:
+            s_t, wt, at, loss = self.bufs
+            s = np.empty_like(x)
+            count = nb.cross_entropy_head(x, target, self.node.args[3], s, s_t, wt, at)
+            if count <= -2:
+                raise IndexError(f"Target {target[-2 - count]} is out of bounds.")
+            if count >= 0:                  # -1: a nan in x, the NumPy steps below
+                e = np.exp(s, out=s)
+                sum_e = e.sum(axis=1, keepdims=True)
+                nb.cross_entropy_tail(e, sum_e, np.log(sum_e)[:, 0], s_t, wt, loss)
+                denom, total = x.dtype.type(count), loss.sum()
+                if count == 0:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        return np.asarray(total / denom), (e, at, wt, denom)
+                return np.asarray(total / denom), (e, at, wt, denom)
         n, c = x.shape
         s = x - x.max(axis=1, keepdims=True, initial=-float("inf"))
         valid = target != self.node.args[3]
@@ -208,9 +236,13 @@ class _CrossEntropy(_Rule):
                 return np.asarray(total / denom), (p, at, wt, denom)
         return np.asarray(total / denom), (p, at, wt, denom)
 
-    @staticmethod
-    def run_backward(gy, saved):
+    def run_backward(self, gy, saved):
         p, at, wt, denom = saved
+        if self.compiled is not None and gy.dtype == p.dtype:
+            gx = np.empty_like(p)
+            scale = p.dtype.type(1.0 / float(denom) if denom else 1.0)   # as wt * float does
+            self.compiled.cross_entropy_grad(p, at, wt, scale, p.dtype.type(gy), gx)
+            return gx
         picked = wt * (1.0 / float(denom) if denom else 1.0)
         q = np.zeros(p.shape, p.dtype)
         q.reshape(-1)[at] = picked

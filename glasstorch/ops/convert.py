@@ -78,6 +78,8 @@ def type_(x, dtype=None):
     """x.type() -> 'torch.FloatTensor'; x.type(glasstorch.float64) or x.type('torch.LongTensor')."""
     if dtype is None:
         return _NAME_OF[x.dtype.name]
+    if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+        dtype = dtype.dtype                  # a legacy tensor type: torch.LongTensor
     if isinstance(dtype, str):
         if dtype not in _TYPE_NAMES:
             raise ValueError(f"invalid type: '{dtype}'")

@@ -4,8 +4,9 @@
 The backward of a lookup is a scatter-add of the upstream rows into a zero table, done by the
 index-add kernel `add_at` of backend/cpu_kernels.py (sorted once, added in rounds of distinct
 rows, or for a small vocabulary as one zero-padded table: torch's summation order either way;
-with numba installed, backend/numba_rnn.py's in-order loop, the same bits, 3x faster). Both directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters),
-each one the other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
+with numba installed, backend/numba_rnn.py's in-order loop, the same bits, 3x faster). Both
+directions are ops here (`Embedding` gathers, `EmbeddingDenseBackward` scatters), each one the
+other's backward, so second derivatives work. nn.Embedding / nn.EmbeddingBag
 (nn/modules/sparse.py) hold the table and call these.
 """
 import warnings
@@ -73,9 +74,8 @@ def _scatter_in_order(out, flat, rows):
     contributions one by one in order, except when one row repeats more than its _ROUNDS times
     and the padded table would be too large (then it sums the excess first). True if done."""
     from ..backend import kernels, scatter_kernels as sk
-    if out.dtype not in (_xp.float32, _xp.float64) or rows.dtype != out.dtype \
-            or not out.size or not flat.size or flat.min() < 0 \
-            or not kernels.numba_for_exact():
+    if not kernels.numba_for_exact() or out.dtype not in (_xp.float32, _xp.float64) \
+            or rows.dtype != out.dtype or not out.size or not flat.size or flat.min() < 0:
         return False
     counts = _xp.bincount(flat, minlength=out.shape[0])
     most, width = int(counts.max()), out.size // out.shape[0]

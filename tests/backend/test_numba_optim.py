@@ -103,6 +103,20 @@ def test_sgd_kernel_any_shape(shape):
     assert _same_bits(x, x2) and _same_bits(b, b2)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_kernel_zero_over_zero_is_nan_as_numpy(dtype):
+    # eps=0 with a zero gradient and second moment: 0 / 0 in both paths, no exception
+    arrays = [np.ones(9, dtype), np.zeros(9, dtype), np.zeros(9, dtype), np.zeros(9, dtype)]
+    mine = [a.copy() for a in arrays]
+    options = (0.1, 0.0, 0.9, 0.999, 0.0, 1.0, False)
+    with np.errstate(all="ignore"):
+        _adam_numpy(*arrays, *options)
+        assert numba_optim.adam(*mine, *options[:-1], False, options[-1])
+    assert np.isnan(arrays[0]).all()
+    for a, b in zip(arrays, mine):
+        assert _same_bits(a, b)
+
+
 def test_kernels_refuse_what_they_do_not_do():
     x = np.ones(8, np.float32)
     numbers = numba_optim.sgd_numbers(x.dtype, 0.1, 0, 0, 0)

@@ -260,3 +260,43 @@ def test_numba_pool_and_relu_backward_have_the_numpy_rules_bits(dtype):
         got = np.full(y.shape, 7, dtype)
         relu_backward(y, gy_in.view(bits), got.view(bits))
         assert np.array_equal(want.view(bits), got.view(bits))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_cross_entropy_steps_have_the_numpy_rules_bits(dtype):
+    # the cross-entropy rule with its exact steps compiled (jit/numba_pool.py) against its
+    # NumPy steps: loss, kept softmax and gradient bits; +-inf and -0.0 logits, ignored and
+    # all-ignored targets, a bad target's error, a nan (the NumPy steps run)
+    pytest.importorskip("numba")
+    from glasstorch.backend import kernels
+    from glasstorch.jit.train_rules import _CrossEntropy
+    m = nn.Linear(3, 5).to(gt.float64 if dtype == np.float64 else gt.float32)
+    x0 = gt.randn(6, 3, dtype=m.weight.dtype)
+    step = jit.trace_train_step(m, nn.CrossEntropyLoss(), _SGD(m.parameters(), lr=0.0),
+                                (x0, gt.tensor([0, 1, 2, 3, 4, 0])))
+    node = next(n for n in step.graph.nodes if n.op == "cross_entropy")
+    fast = _CrossEntropy.make(node, (True,) + (False,) * 5)
+    assert (fast.compiled is not None) == kernels.numba_for_exact()
+    if fast.compiled is None:
+        return
+    plain = _CrossEntropy.make(node, (True,) + (False,) * 5)
+    plain.compiled = None
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    rng = np.random.default_rng(4)
+    cases = [(rng.standard_normal((6, 5)) * 30, [0, 1, 2, 3, 4, 0]),
+             (rng.choice([0.0, -0.0, 1.0, np.inf, -np.inf, -3.0], (6, 5)), [4, 3, 2, 1, 0, 1]),
+             (rng.standard_normal((6, 5)), [0, -100, 2, -100, 1, 1]),
+             (rng.standard_normal((6, 5)), [-100] * 6),
+             (np.where(np.eye(6, 5) > 0, np.nan, 1.0), [0, 1, 2, 3, 4, 0])]
+    for x, t in cases:
+        x, t = x.astype(dtype), np.array(t, np.int64)
+        with np.errstate(all="ignore"):
+            want, wsaved = plain.run_forward(x.copy(), t)
+            got, gsaved = fast.run_forward(x.copy(), t)
+            assert np.array_equal(np.asarray(want).view(bits), np.asarray(got).view(bits))
+            assert np.array_equal(wsaved[0].view(bits), gsaved[0].view(bits))
+            gy = np.asarray(0.7, dtype)
+            assert np.array_equal(plain.run_backward(gy, wsaved).view(bits),
+                                  fast.run_backward(gy, gsaved).view(bits))
+    with pytest.raises(IndexError, match="Target 5 is out of bounds"):
+        fast.run_forward(np.zeros((6, 5), dtype), np.array([0, 1, 5, 1, 7, 0]))
