@@ -41,9 +41,16 @@ class _Result(tuple):
         except ValueError:
             raise AttributeError(name) from None
 
+    def __repr__(self):      # as torch prints it: torch.return_types.linalg_qr(\nQ=..., ...)
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{self._torch_name}(\n{body})"
 
-def _result(name, *fields):
-    return type(name, (_Result,), {"_fields": fields})
+
+def _result(name, *fields, torch_name=None):
+    """The result type of linalg.<name> (torch's name: linalg_<name>; torch_name for the
+    torch-level ones: svd, geqrf, frexp...)."""
+    return type(name, (_Result,), {"_fields": fields,
+                                   "_torch_name": torch_name or "linalg_" + name})
 
 
 _SVD, _EIGH = _result("svd", "U", "S", "Vh"), _result("eigh", "eigenvalues", "eigenvectors")
@@ -54,8 +61,9 @@ _LU_FACTOR_EX = _result("lu_factor_ex", "LU", "pivots", "info")
 _LU_FACTOR, _LU = _result("lu_factor", "LU", "pivots"), _result("lu", "P", "L", "U")
 _LDL_FACTOR_EX = _result("ldl_factor_ex", "LD", "pivots", "info")
 _LDL_FACTOR = _result("ldl_factor", "LD", "pivots")
-_GEQRF, _TRIANGULAR_SOLVE = _result("geqrf", "a", "tau"), _result("triangular_solve",
-                                                                  "solution", "cloned_coefficient")
+_GEQRF = _result("geqrf", "a", "tau", torch_name="geqrf")
+_TRIANGULAR_SOLVE = _result("triangular_solve", "solution", "cloned_coefficient",
+                            torch_name="triangular_solve")
 _LSTSQ = _result("lstsq", "solution", "residuals", "rank", "singular_values")
 
 
@@ -379,7 +387,7 @@ def logdet(input):
 def _svd_legacy(input, some=True, compute_uv=True):
     """torch.svd: returns (U, S, V) with V (not Vh); `some` = reduced."""
     U, S, Vh = _spectral.svd(input, not some)
-    return _result("svd", "U", "S", "V")(U, S, Vh.transpose(-2, -1))
+    return _result("svd", "U", "S", "V", torch_name="svd")(U, S, Vh.transpose(-2, -1))
 
 
 def _qr_legacy(input, some=True):

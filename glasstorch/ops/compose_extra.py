@@ -33,7 +33,7 @@ def _float(x):
 
 def _named(name, *fields):
     from ..linalg import _result     # torch.return_types-like named tuples
-    return _result(name, *fields)
+    return _result(name, *fields, torch_name=name)
 
 
 def frexp(input, *, out=None):
@@ -161,12 +161,21 @@ def norm_except_dim(v, pow=2, dim=0):
 def cross(input, other, dim=None, *, out=None):
     """torch.cross: without dim, the first dim of size 3 (torch warns: pass dim)."""
     if dim is None:
+        import warnings
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
+                      "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
+                      "The default value of dim will change to agree with that of linalg.cross "
+                      "in a future release.", UserWarning, stacklevel=2)
         shape = _t().broadcast_shapes(input.shape, other.shape)
         sizes = [i for i, s in enumerate(shape) if s == 3]
         if not sizes:
             raise RuntimeError(f"no dimension of size 3 in input (shape {tuple(shape)})")
         dim = sizes[0]
-    return _t().linalg.cross(input, other, dim=dim)
+    y = _t().linalg.cross(input, other, dim=dim)
+    if out is None:
+        return y
+    from ._operands import _into
+    return _into(y, out, "cross")               # (out= was accepted and ignored before)
 
 
 def combinations(input, r=2, with_replacement=False):

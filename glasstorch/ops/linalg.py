@@ -9,6 +9,7 @@ from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..backend.threads import matmul as _gemm   # small products on one BLAS thread
 from ._inplace import _type_word
+from ._operands import _into
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "baddbmm"]
 
@@ -97,7 +98,7 @@ def _broadcast_batch(sa, sb):
                                f"{list(sa)} and {list(sb)})")
 
 
-def matmul(input, other):
+def matmul(input, other, *, out=None):
     """Matrix product with NumPy's rules: 1-D operands act as a row/column vector (the dim is
     removed from the result), dims before the last two are batch dims and broadcast.
 
@@ -105,6 +106,8 @@ def matmul(input, other):
     >>> glasstorch.matmul(glasstorch.ones(5, 1, 2, 3), glasstorch.ones(4, 3, 6)).shape
     torch.Size([5, 4, 2, 6])
     """
+    if out is not None:                  # torch's out=: the result written into out
+        return _into(matmul(input, other), out, "matmul")
     a, b = input._data, other._data
     na, nb = a.ndim, b.ndim
     if na == 0 or nb == 0:
@@ -139,8 +142,10 @@ def _no_cpu_out_dtype(fn, out_dtype):
                                   "on CUDA/XPU only")
 
 
-def mm(input, mat2, out_dtype=None):
+def mm(input, mat2, out_dtype=None, *, out=None):
     """input @ mat2 for 2-D tensors only (no broadcasting): (n, k) @ (k, m) -> (n, m)."""
+    if out is not None:                  # torch's out=: the result written into out
+        return _into(mm(input, mat2, out_dtype), out, "mm")
     _no_cpu_out_dtype("mm", out_dtype)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -154,8 +159,10 @@ def mm(input, mat2, out_dtype=None):
     return Mm.apply(input, mat2)
 
 
-def bmm(input, mat2, out_dtype=None):
+def bmm(input, mat2, out_dtype=None, *, out=None):
     """Batched matrix product of 3-D tensors: (b, n, k) @ (b, k, m) -> (b, n, m)."""
+    if out is not None:                  # torch's out=: the result written into out
+        return _into(bmm(input, mat2, out_dtype), out, "bmm")
     _no_cpu_out_dtype("bmm", out_dtype)
     _check_batches(input, mat2, "batch1", "batch2")
     if 0 in input._data.shape or 0 in mat2._data.shape:
@@ -180,8 +187,10 @@ def _check_batches(b1, b2, n1, n2):
                            f"[{s1[0]}, {s1[2]}] but got: [{s2[0]}, {s2[1]}].")
 
 
-def mv(input, vec):
+def mv(input, vec, *, out=None):
     """Matrix-vector product: (n, m) @ (m,) -> (n,)."""
+    if out is not None:                  # torch's out=: the result written into out
+        return _into(mv(input, vec), out, "mv")
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
                            f"{vec._data.ndim}")
@@ -197,8 +206,10 @@ def mv(input, vec):
     return Mv.apply(input, vec)
 
 
-def dot(input, tensor):
+def dot(input, tensor, *, out=None):
     """Inner product of two 1-D tensors of the same size and dtype (no broadcasting)."""
+    if out is not None:                  # torch's out=: the result written into out
+        return _into(dot(input, tensor), out, "dot")
     na, nb = input._data.ndim, tensor._data.ndim
     if na != 1 or nb != 1:
         raise RuntimeError(f"1D tensors expected, but got {na}D and {nb}D tensors")
@@ -220,8 +231,10 @@ def vdot(input, other):
     return dot(input, other)
 
 
-def outer(input, vec2):
+def outer(input, vec2, *, out=None):
     """Outer product of 1-D tensors: y[i, j] = input[i] * vec2[j] (dtypes promote, as a mul)."""
+    if out is not None:                  # torch's out=: the result written into out
+        return _into(outer(input, vec2), out, "outer")
     for t, name in ((input, "self"), (vec2, "vec2")):
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
