@@ -10,6 +10,9 @@ with `out=` buffers, so the parameters are bit-identical to the eager optimizer'
     Adam     m += (g - m) * (1 - b1);  v *= b2;  v += (1 - b2) * g * g
              d = sqrt(v) / sqrt(1 - b2^t) + eps;  x -= lr / (1 - b1^t) * m / d
 
+With numba installed (backend.kernels.numba_for_exact) eager's SGD and Adam run each update
+as one compiled loop (backend/numba_optim.py, NumPy's bits); the fused step then makes that
+very call (4-5 NumPy passes over 800 KB arrays were slower than eager's one loop).
 Hyperparameters are read from param_groups at every step (schedulers keep working), state
 lives in optimizer.state as in eager mode (state_dict and checkpoints see it). Any other
 optimizer class, or a subclass overriding step, is not fused: the training step calls its
@@ -18,7 +21,8 @@ own `step()`.
 from ..backend import xp as _xp
 from ..optim.adam import Adam
 from ..optim.adamw import AdamW
-from ..optim.optimizer import _decay_weights, _increment_step, _scalar_tensor
+from ..optim.optimizer import _decay_weights, _fused as _numba_optim, _increment_step, \
+    _scalar_tensor
 from ..optim.sgd import SGD
 from ..tensor import _make
 
@@ -64,12 +68,26 @@ class _Fused:
 class _FusedSGD(_Fused):
     def __call__(self):
         opt = self.opt
+        fused = _numba_optim()
         for group in opt.param_groups:
             lr, momentum = float(group["lr"]), float(group["momentum"])
             dampening = float(group["dampening"])
+            maximize, decay = group.get("maximize", False), float(group["weight_decay"])
+            numbers = None
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if fused is not None and not maximize and \
+                        (momentum == 0 or "momentum_buffer" in opt.state[p]):
+                    # eager's compiled loop (optim/sgd.py), the same call: the same bits
+                    if numbers is None or numbers.dtype != p._data.dtype:
+                        numbers = fused.sgd_numbers(p._data.dtype, lr, decay, momentum,
+                                                    dampening)
+                    buf = opt.state[p]["momentum_buffer"]._data if momentum != 0 else None
+                    if fused.sgd(p._data, p.grad._data, buf, numbers, decay != 0,
+                                 group["nesterov"]):
+                        p._version_counter[0] += 1
+                        continue
                 tmp = self._temps(p, 2)
                 g = self._grad(p, group, tmp, True)
                 if momentum != 0:
@@ -97,10 +115,14 @@ class _FusedSGD(_Fused):
 class _FusedAdam(_Fused):
     def __call__(self):
         opt = self.opt
+        fused = _numba_optim()
         for group in opt.param_groups:
             lr, eps = float(group["lr"]), float(group["eps"])
             beta1, beta2 = (float(b) for b in group["betas"])
             decoupled = group.get("decoupled_weight_decay", False)
+            options = (lr, float(group["weight_decay"]), beta1, beta2, eps)
+            flags = (group.get("maximize", False), decoupled)
+            fused_group = None if group["amsgrad"] else fused
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -112,6 +134,11 @@ class _FusedAdam(_Fused):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = _make(_xp.zeros_like(p._data))
                 t = _increment_step(state)
+                if fused_group is not None and fused_group.adam(
+                        p._data, p.grad._data, state["exp_avg"]._data,
+                        state["exp_avg_sq"]._data, *options, t, *flags):
+                    p._version_counter[0] += 1      # eager's compiled loop (optim/adam.py)
+                    continue
                 _decay_weights(p, group)
                 tmp = self._temps(p, 3)
                 g = self._grad(p, group, tmp, not decoupled)
