@@ -122,7 +122,7 @@ def cross_entropy_head(x, target, ignore, s, s_t, wt, at):
     return count
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")    # x / 0 -> inf/nan, as NumPy
 def cross_entropy_tail(e, sum_e, lse, s_t, wt, loss):
     """After exp, sum and log in NumPy: loss = (lse - s_t) * wt, and e /= sum_e (the softmax
     the backward keeps), as the NumPy rule's subtract, multiply and divide."""

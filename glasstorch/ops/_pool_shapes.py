@@ -41,7 +41,8 @@ def _pool_args(kernel_size, stride, padding, dilation, nd, name):
 def _out_size(size, k, s, p, d, ceil_mode):
     """torch's pooling_output_shape (with its checks, in its order)."""
     if s == 0:
-        raise RuntimeError("stride should not be zero")
+        raise RuntimeError("stride should not be zero (pooling: a stride of 0 along a dim of "
+                           f"size {size}, kernel {k})")
     if p < 0:
         raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
     if p > ((k - 1) * d + 1) // 2:
@@ -58,7 +59,8 @@ def _batched(input, nd, name):
     x = input._data
     if x.ndim not in (nd + 1, nd + 2):
         if nd == 2:
-            raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+            raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input "
+                               f"({name}: input shape {list(x.shape)})")
         raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
                            f"batch size for input, but got:{list(x.shape)}")
     if any(v == 0 for v in x.shape[-nd - 1:]):
@@ -97,7 +99,8 @@ def _adaptive_args(input, output_size, nd, name, all_dims=False):
     x = input._data
     if nd >= 2 and not isinstance(output_size, int) and x.ndim <= len(tuple(output_size)):
         # torch's _list_with_default, run before the op
-        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1}")
+        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1} "
+                         f"({name}: input shape {list(x.shape)})")
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
                            f"{list(x.shape)}")

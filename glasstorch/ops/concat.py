@@ -158,7 +158,8 @@ def split(tensor, split_size_or_sections, dim=0):
     """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
     n = tensor._data.ndim
     if n == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
+        raise RuntimeError("split expects at least a 1-dimensional tensor (split: input "
+                           "shape [], a 0-d tensor)")
     d = _wrap_dim(dim, n)
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):

@@ -69,7 +69,8 @@ class CrossMapLrn2d(Op, name="cross_map_lrn2d"):
 def cross_map_lrn2d(input, size, alpha=1e-4, beta=0.75, k=1):
     """nn.CrossMapLRN2d's computation on a 4-D input (see the module docstring)."""
     if input.dim() != 4:
-        raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead "
+                         f"(cross_map_lrn2d: input shape {list(input.shape)}).")
     if input.shape[1] == 0:     # torch's legacy code selects channel 0 first
         raise IndexError(f"select(): index 0 out of range for tensor of size "
                          f"{list(input.shape)} at dimension 1 (CrossMapLRN2d: no channels)")

@@ -116,7 +116,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     weight = _as_input_dtype(weight, input)
     t = target._data
     if t.size and not bool(((t >= 0) & (t <= 1)).all()):      # NaN fails too (torch)
-        raise RuntimeError("all elements of target should be between 0 and 1")
+        raise RuntimeError("all elements of target should be between 0 and 1 "
+                           f"(binary_cross_entropy: target shape {list(t.shape)}, min "
+                           f"{t.min():g}, max {t.max():g})")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 

@@ -294,7 +294,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                            f"{list(weight.shape)}")
     t = t.reshape(n)
     if ((t < 0) | (t >= c)).any():
-        raise RuntimeError("target out of range")
+        bad = t[(t < 0) | (t >= c)]
+        raise RuntimeError(f"target out of range (multi_margin_loss: target {int(bad[0])} is "
+                           f"not a class index in [0, {c}) of input shape {list(input.shape)})")
     x = input.reshape(n, c)
     xp = Op.xp
     idx = _make(t[:, None])
@@ -323,7 +325,10 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if t.dtype.name != "int64":
         raise RuntimeError(f"expected scalar type Long but found {_type_word(t.dtype)}")
     if ((t < -1) | (t >= c)).any():
-        raise RuntimeError("argument #2 'target' is out of range")
+        bad = t[(t < -1) | (t >= c)]
+        raise RuntimeError(f"argument #2 'target' is out of range (multilabel_margin_loss: "
+                           f"target {int(bad[0])} is not a class index in [0, {c}) or the end "
+                           f"mark -1, input shape {list(input.shape)})")
     xp = Op.xp
     t = t.reshape(n, c)
     listed = xp.cumprod(t != -1, axis=1).astype(bool)  # the entries before the first -1

@@ -156,7 +156,8 @@ def _pad(input, pad, mode, value):
     if nd > x.ndim:
         raise RuntimeError(f"Padding length should be less than or equal to two times the input "
                            f"dimension but got padding length {len(pad)} and input of dimension "
-                           f"{x.ndim}")
+                           f"{x.ndim} (pad, mode {mode!r}: pad {list(pad)} for an input of "
+                           f"shape {list(x.shape)})")
     # pad lists the last dim first; per axis (before, after), first padded axis first
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in reversed(range(nd))]
     if mode == "constant":
@@ -173,7 +174,8 @@ def _pad(input, pad, mode, value):
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if nd not in (1, 2, 3) or x.ndim not in (nd + 1, nd + 2):
         raise NotImplementedError(
-            f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.\n"
+            f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor "
+            f"({mode} pad: input shape {list(x.shape)}).\n"
             "Supported combinations for non-constant padding:\n"
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"

@@ -69,8 +69,9 @@ class PlaneScatter(Op, name="max_pool2d_with_indices_backward"):
 
 def _numba_pool():
     """backend/numba_pool.py when numba may run kernels with the NumPy kernels' exact bits
-    (kernels.numba_for_exact: by default when numba is installed): its gradient scatter is
-    such a kernel (LeNet's two pools' backward 0.79 -> 0.30 ms)."""
+    (kernels.numba_for_exact: by default when numba is installed): its window max / argmax
+    and gradient scatter are such kernels (LeNet's two pools, CPU ms: forward ~4 -> ~0.7,
+    backward 0.79 -> 0.30 at load ~6)."""
     if not _kernels.numba_for_exact():
         return None
     from ..backend import numba_pool
@@ -106,7 +107,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     if float_kernel:   # torch checks the shapes first, then finds no integer kernel
         float_only(input, float_kernel)
     need_index = return_indices or (input.requires_grad and is_grad_enabled())
-    nb = _kernels.numba_kernels()
+    nb = _numba_pool()
     found = None if nb is None else nb.max_pool2d(x._data, geometry, out)
     y, index = found or _k.window_max(x._data, geometry, out, need_index)
     if not need_index:
@@ -221,6 +222,11 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     if indices._data.dtype != _xp.int64:
         raise RuntimeError(f"elements in indices should be type int64 but got: "
                            f"{indices.dtype}")
+    n = input._data.ndim + (nd == 1)         # (torch unpools 1-D through 2-D: one dim more)
+    if nd < 3 and n not in (3, 4):           # (max_unpool3d checks its own dims first)
+        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
+                           f"tensor with {n} dimensions. (max_unpool{nd}d: input shape "
+                           f"{list(input.shape)})")
     if tuple(indices._data.shape) != tuple(input._data.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input._data.shape)}) but got indices tensor with shape: "

@@ -33,7 +33,8 @@ def _check_volume(input, kernel, stride, padding, dilation, where, avg=False):
         raise RuntimeError(f"non-empty {_TDIMS} expected for input")
     for k, s, p, d in zip(kernel, stride, padding, dilation):
         if s == 0:
-            raise RuntimeError("stride should not be zero")
+            raise RuntimeError(f"stride should not be zero (3-D pooling: stride {list(stride)} "
+                               f"for an input of shape {shape})")
         if p < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
         if p > int(((k - 1) * d + 1) / 2):
@@ -133,7 +134,8 @@ def adaptive_avg_pool3d(input, output_size):
     averages the input's [floor(i*D/oD), ceil((i+1)*D/oD)) slices, and so on per dim."""
     x = input._data
     if not isinstance(output_size, int) and x.ndim <= len(tuple(output_size)):
-        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1}")
+        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1} "
+                         f"(adaptive_avg_pool3d: input shape {list(input.shape)})")
     size = output_size if not isinstance(output_size, int) else (output_size,) * 3
     if x.ndim in (4, 5) and len(tuple(size)) == 3 and \
             all(o == 1 for o in size):
@@ -155,7 +157,8 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     return_indices: also the argmax, flat within each (D, H, W) volume."""
     x = input._data
     if not isinstance(output_size, int) and x.ndim <= len(tuple(output_size)):
-        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1}")
+        raise ValueError(f"Input dimension should be at least {len(tuple(output_size)) + 1} "
+                         f"(adaptive_max_pool3d: input shape {list(input.shape)})")
     if x.ndim not in (4, 5):
         raise RuntimeError(f"adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: "
                            f"{list(x.shape)}")

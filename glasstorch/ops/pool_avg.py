@@ -89,12 +89,15 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     if n not in (nd + 1, nd + 2):        # torch's checks differ by kernel and by side
         if nd == 1:
             raise RuntimeError(f"Expected 2 to 3 dimensions, but got {n}-dimensional tensor for "
-                               "argument #1 'self' (while checking arguments for avg_pool1d)")
+                               "argument #1 'self' (while checking arguments for avg_pool1d) "
+                               f"({name}: input shape {list(input.shape)})")
         if n == 0:
-            raise IndexError("Dimension specified as -3 but tensor has no dimensions")
+            raise IndexError("Dimension specified as -3 but tensor has no dimensions "
+                             f"({name}: a 0-d input)")
         if n < nd + 1:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, "
-                             f"{n - 1}], but got {-nd - 1})")
+                             f"{n - 1}], but got {-nd - 1}) ({name}: input shape "
+                             f"{list(input.shape)}, {nd + 1}-D or {nd + 2}-D expected)")
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
                            f"size for input, but got:{list(input.shape)}")
     k, s, p, d = _pool_args(kernel_size, stride, padding, 1, nd, name)

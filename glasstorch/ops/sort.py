@@ -103,7 +103,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     dim = _wrap_dim(dim, x.ndim)
     size = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= size:
-        raise RuntimeError("selected index k out of range")
+        raise RuntimeError(f"selected index k out of range (topk: k={k}, dim {dim} has size "
+                           f"{size}, input shape {list(x.shape)})")
     idx = _order(x, dim, largest)
     if x.ndim:
         idx = _xp.take(idx, _xp.arange(k), axis=dim)

@@ -186,14 +186,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the "
             "modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
-            f"nearest-exact (got {mode})")
+            f"nearest-exact (got {mode}) (interpolate: input shape {list(x.shape)})")
     if any(o <= 0 for o in out) or any(s <= 0 for s in spatial):
         names = ("D", "H", "W")[-nd:]
         raise RuntimeError(
             "Input and output sizes should be greater than 0, but got input ("
             + ", ".join(f"{n}: {v}" for n, v in zip(names, spatial))
             + (") and output (" if nd == 1 else ") output (")
-            + ", ".join(f"{n}: {v}" for n, v in zip(names, out)) + ")")
+            + ", ".join(f"{n}: {v}" for n, v in zip(names, out)) + ")"
+            + f" (upsample_{mode}: input shape {list(x.shape)}, output size {list(out)})")
     if x.shape[1] == 0:
         raise RuntimeError(f"Non-empty {x.ndim}D data tensor expected but got a tensor with "
                            f"sizes {list(x.shape)}")

@@ -12,6 +12,8 @@ from kernel_choice import kernels  # noqa: F401  (fixture: NumPy and numba kerne
 
 GEOMETRIES = [  # ((k, s, d, p) per dim, output size) for an 9 x 8 input
     (((2, 2, 1, 0), (2, 2, 1, 0)), (4, 4)),
+    (((2, 1, 1, 0), (2, 3, 1, 0)), (8, 3)),       # 2x2, other strides (row-major in numba)
+    (((2, 2, 1, 0), (2, 2, 1, 0)), (3, 2)),       # 2x2, fewer windows than fit
     (((3, 1, 1, 1), (3, 1, 1, 1)), (9, 8)),       # overlapping, padded
     (((3, 2, 1, 1), (2, 1, 2, 0)), (5, 6)),       # dilation along W
     (((3, 2, 1, 0), (3, 3, 1, 1)), (4, 3)),       # ceil-mode-like: the last window hangs over
@@ -43,8 +45,9 @@ def test_numba_max_pool_same_bits(geometry, out, dtype, cl, n_threads):
     nb = pytest.importorskip("glasstorch.backend.numba_kernels")
     x = _input(dtype, cl)
     want_y, want_i = pool_kernels.window_max(x, geometry, out)
-    if not cl:      # row-major pooling stays on the NumPy kernel (numba_pool.max_pool2d)
-        assert nb.max_pool2d(x, geometry, out) is None
+    from glasstorch.backend import numba_pool
+    if not cl and not numba_pool._two_by_two(x, geometry, out):
+        assert nb.max_pool2d(x, geometry, out) is None  # row-major: NumPy's but for 2x2
         return
     y, i = nb.max_pool2d(x, geometry, out)
     assert y.strides == want_y.strides and i.strides == want_i.strides

@@ -111,6 +111,8 @@ class GemvChain:
         if self.entry is None:
             self._compile()
         v = node.outputs[0]
+        if len(v.shape) != 2:       # the kernel's y is a (1, n) array (chains start at (1, k))
+            raise RuntimeError(f"jit gemv chain: output shape {v.shape}, expected (1, n)")
         pool = [np.empty(v.shape, v.dtype), np.empty(v.shape, v.dtype)]
         env.update({f"_chain{tag}": self.entry, f"_pool{tag}": pool, f"_ws{tag}": self.ws,
                     "_refcount": sys.getrefcount, "_empty": np.empty,
