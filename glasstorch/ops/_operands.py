@@ -13,7 +13,7 @@ a Python number when the tensor's dtype wins, because NumPy 2 treats Python scal
 from .. import _dtype
 from ..autograd.grad_mode import STATE
 from ..backend import xp as _xp, ndarray as _ndarray
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, _caller_op, _make
 from ._inplace import _type_word, _write
 from ._util import to_dtype
 
@@ -167,4 +167,6 @@ def _check_int_divisor(a, b):
     # torch: integer division by zero raises; NumPy would return 0 with a warning
     if a._data.dtype.kind in "iu" and a._data.size:   # an empty result divides nothing
         if (b._data == 0).any() if isinstance(b, Tensor) else b == 0:
-            raise RuntimeError("ZeroDivisionError")
+            raise RuntimeError("ZeroDivisionError (integer division by zero: "
+                               f"{_caller_op()} of {a._data.dtype} tensors of shape "
+                               f"{list(a._data.shape)})")

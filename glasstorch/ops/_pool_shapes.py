@@ -41,7 +41,8 @@ def _pool_args(kernel_size, stride, padding, dilation, nd, name):
 def _out_size(size, k, s, p, d, ceil_mode):
     """torch's pooling_output_shape (with its checks, in its order)."""
     if s == 0:
-        raise RuntimeError("stride should not be zero")
+        raise RuntimeError("stride should not be zero (pooling: a stride of 0 along a dim of "
+                           f"size {size}, kernel {k})")
     if p < 0:
         raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
     if p > ((k - 1) * d + 1) // 2:

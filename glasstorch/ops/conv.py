@@ -78,10 +78,8 @@ class Convolution(Op, name="convolution"):
             else:
                 gw = ConvWeight.apply(gy, x, geo, G, cl, wcl)
         if need[2]:
-            # the batch first: a sum of contiguous rows, ~2-4x faster than NumPy's one
-            # reduction over (0, 2, 3) (LeNet's 128 x 6 x 28 x 28: 0.13 -> 0.07 ms)
-            gb = gy.sum(0)
-            gb = gb.sum(ctx.bias_dims) if ctx.bias_dims else gb
+            # the batch first (contiguous rows): LeNet's 128x6x28x28 0.13 -> 0.07 ms
+            gb = gy.sum(0).sum(ctx.bias_dims) if ctx.bias_dims else gy.sum(0)
         return gx, gw, gb, None, None, None, None, None
 
 

@@ -335,7 +335,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     ndim = input._data.ndim
     if ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality                          input "
-                         f"(got {ndim} dimensions)")
+                         f"(got {ndim} dimensions) (local_response_norm: input shape "
+                         f"{list(input.shape)})")
     if input._data.size == 0:
         return input
     dt = input._data.dtype

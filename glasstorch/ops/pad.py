@@ -156,7 +156,8 @@ def _pad(input, pad, mode, value):
     if nd > x.ndim:
         raise RuntimeError(f"Padding length should be less than or equal to two times the input "
                            f"dimension but got padding length {len(pad)} and input of dimension "
-                           f"{x.ndim}")
+                           f"{x.ndim} (pad, mode {mode!r}: pad {list(pad)} for an input of "
+                           f"shape {list(x.shape)})")
     # pad lists the last dim first; per axis (before, after), first padded axis first
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in reversed(range(nd))]
     if mode == "constant":

@@ -223,7 +223,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
         raise RuntimeError(f"elements in indices should be type int64 but got: "
                            f"{indices.dtype}")
     n = input._data.ndim + (nd == 1)         # (torch unpools 1-D through 2-D: one dim more)
-    if n not in (3, 4):
+    if nd < 3 and n not in (3, 4):           # (max_unpool3d checks its own dims first)
         raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
                            f"tensor with {n} dimensions. (max_unpool{nd}d: input shape "
                            f"{list(input.shape)})")

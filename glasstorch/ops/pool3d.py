@@ -33,7 +33,8 @@ def _check_volume(input, kernel, stride, padding, dilation, where, avg=False):
         raise RuntimeError(f"non-empty {_TDIMS} expected for input")
     for k, s, p, d in zip(kernel, stride, padding, dilation):
         if s == 0:
-            raise RuntimeError("stride should not be zero")
+            raise RuntimeError(f"stride should not be zero (3-D pooling: stride {list(stride)} "
+                               f"for an input of shape {shape})")
         if p < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
         if p > int(((k - 1) * d + 1) / 2):
