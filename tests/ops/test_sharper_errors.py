@@ -33,6 +33,18 @@ CASES = [
         m.zeros(2, 3), m.tensor([[0, 7, -1], [1, -1, 0]])), "target 7"),
     ("cross_map_lrn2d", lambda m: m.nn.CrossMapLRN2d(3)(m.zeros(1, 2, 3)), "[1, 2, 3]"),
     ("reflect pad", lambda m: m.nn.functional.pad(m.zeros(3), (1, 1), mode="reflect"), "[3]"),
+    ("reflect pad", lambda m: m.nn.functional.pad(m.zeros(3), (1, 1, 1, 1), mode="reflect"),
+     "[1, 1, 1, 1]"),
+    ("pooling", lambda m: m.nn.functional.avg_pool2d(m.zeros(1, 2, 4, 4), 2, 0), "size 4"),
+    ("3-D pooling", lambda m: m.nn.functional.max_pool3d(m.zeros(1, 1, 2, 2, 2), 2, 0),
+     "[1, 1, 2, 2, 2]"),
+    ("floor_divide", lambda m: m.tensor([1, 2]) // m.tensor([0, 1]), "[2]"),
+    ("remainder", lambda m: m.remainder(m.tensor([3]), 0), "int64"),
+    ("local_response_norm", lambda m: m.nn.functional.local_response_norm(m.zeros(3), 2),
+     "[3]"),
+    ("view", lambda m: m.zeros(4, 3).view(13), "size 12"),
+    ("view", lambda m: m.zeros(0, 4).view(-1, -1), "[-1, -1]"),
+    ("reshape", lambda m: m.zeros(4, 3).reshape(5, -1), "[5, -1]"),
 ]
 
 
