@@ -45,6 +45,13 @@ CASES = [
     ("view", lambda m: m.zeros(4, 3).view(13), "size 12"),
     ("view", lambda m: m.zeros(0, 4).view(-1, -1), "[-1, -1]"),
     ("reshape", lambda m: m.zeros(4, 3).reshape(5, -1), "[5, -1]"),
+    ("unbind", lambda m: m.zeros(()).unbind(), "0-d"),
+    ("roll", lambda m: m.zeros(()).roll(1, 0), "0-d"),
+    ("glu", lambda m: m.nn.functional.glu(m.zeros(3)), "[3]"),
+    ("narrow", lambda m: m.zeros(2, 3).narrow(1, 2, 2), "[2, 3]"),
+    ("unfold", lambda m: m.zeros(1, 4).unfold(0, 2, 1), "[1, 4]"),
+    ("one_hot", lambda m: m.nn.functional.one_hot(m.tensor([-1, 2])), "found -1"),
+    ("one_hot", lambda m: m.nn.functional.one_hot(m.tensor([1, 2]), 2), "found 2"),
 ]
 
 
