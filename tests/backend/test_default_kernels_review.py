@@ -68,3 +68,38 @@ def test_read_only_parameter_gives_numpys_error(default_kernels, make):
         return errors
     want, got = default_kernels(run)
     assert want and want == got and want[0][0] is ValueError
+
+
+_NO_CACHE_DIR = r'''
+import warnings
+import numba.core.caching as caching
+def unwritable(self):   # every cache location read-only (as root, chmod would not stop us)
+    raise PermissionError(13, "Permission denied", self.get_cache_path())
+caching._CacheLocator.ensure_cache_path = unwritable
+import numpy as np
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from glasstorch.backend import (numba_conv, numba_elementwise, numba_kernels,  # noqa
+                                    numba_optim, numba_pool, numba_rnn)
+    from glasstorch.jit import numba_pool as jit_pool  # noqa
+    import glasstorch as gt
+    x = np.array([-1.5, -0.0, 2.0, np.nan], np.float32)
+    y = gt.relu(gt.from_numpy(x)).numpy()
+    assert y.tobytes() == np.maximum(0, x).tobytes(), y
+print(sum("without a disk cache" in str(w.message) for w in caught))
+'''
+
+
+def test_unwritable_numba_cache_still_runs(tmp_path):
+    """numba importable but no writable cache directory (read-only install, unwritable
+    NUMBA_CACHE_DIR and home): the kernels compile per process with one warning; importing
+    them crashed with numba's RuntimeError "cannot cache function ..." before."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "ro"))
+    env.pop("GLASSTORCH_KERNELS", None)
+    r = subprocess.run([sys.executable, "-c", _NO_CACHE_DIR], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[-1] == "1", r.stdout
