@@ -167,8 +167,8 @@ def is_anomaly_enabled():
 
 
 def is_anomaly_check_nan_enabled():
-    from .autograd.grad_mode import STATE
-    return bool(STATE.anomaly and STATE.anomaly_check_nan)
+    from .autograd.grad_mode import STATE, GLOBAL
+    return bool(GLOBAL.anomaly and GLOBAL.anomaly_check_nan)
 
 
 def set_anomaly_enabled(enabled, check_nan=True):

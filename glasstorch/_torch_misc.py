@@ -201,8 +201,18 @@ _TENSOR_TYPES = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64"
                  "torch.HalfTensor": "float16"}
 
 
+_WARNED_TENSOR_TYPE = []
+
+
 def set_default_tensor_type(t):
-    """Deprecated in torch: the default float dtype from a tensor type (name)."""
+    """Deprecated in torch: the default float dtype from a tensor type (name); warns once per
+    process, as torch's TORCH_WARN_ONCE."""
+    if not _WARNED_TENSOR_TYPE:
+        import warnings
+        _WARNED_TENSOR_TYPE.append(True)
+        warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please "
+                      "use torch.set_default_dtype() and torch.set_default_device() as "
+                      "alternatives.", UserWarning, stacklevel=2)
     name = t if isinstance(t, str) else getattr(t, "__module__", "") + "." + \
         getattr(t, "__name__", "")
     name = {"glasstorch.tensor.Tensor": "torch.FloatTensor"}.get(name, name)

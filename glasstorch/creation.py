@@ -131,6 +131,8 @@ def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False, out=N
     dtype unless dtype is given."""
     check_device(device)
     _layout.check_options("zeros", layout, pin_memory, shape if size is None else size)
+    if out is not None:
+        return _to_out("zeros", out, dtype, lambda dt: zeros(*shape, size=size, dtype=dt))
     return _finish(_xp.zeros(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -140,6 +142,8 @@ def ones(*shape, size=None, dtype=None, device=None, requires_grad=False, out=No
     dtype unless dtype is given. torch.ones(2, 3) and torch.ones((2, 3)) are the same."""
     check_device(device)
     _layout.check_options("ones", layout, pin_memory, shape if size is None else size)
+    if out is not None:
+        return _to_out("ones", out, dtype, lambda dt: ones(*shape, size=size, dtype=dt))
     return _finish(_xp.ones(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -148,6 +152,8 @@ def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memor
     """A tensor of the given size whose values are left uninitialized (arbitrary)."""
     check_device(device)
     _layout.check_options("empty", layout, pin_memory, shape if size is None else size)
+    if out is not None:
+        return _to_out("empty", out, dtype, lambda dt: empty(*shape, size=size, dtype=dt))
     return _finish(_xp.empty(_size(shape, size), dtype=_np_dtype(dtype)), requires_grad)
 
 
@@ -161,10 +167,27 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
         check_number(fill_value, "full", "fill_value", 2)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if out is not None:
+        return _to_out("full", out, dtype, lambda dt: full(size, fill_value, dtype=dt))
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
     return _finish(_xp.full(_size((size,) if isinstance(size, builtins.int) else (size,)),
                             fill_value, dtype=dtype.np), requires_grad)
+
+
+def _to_out(fn, out, dtype, build):
+    """torch's out= of a factory: the tensor build(dtype) makes in out's dtype (a dtype given
+    must be out's) written into `out`, resized to its shape; returns out (these factories
+    took out= and ignored it before)."""
+    from .autograd.grad_mode import is_grad_enabled
+    from .ops._operands import _into
+    if dtype is not None and dtype != out.dtype:
+        raise RuntimeError(f"dtype {dtype.cpp_name} does not match dtype of out parameter "
+                           f"({out.dtype.cpp_name})")
+    if out._requires_grad and is_grad_enabled():
+        raise RuntimeError(f"aten::{fn}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    return _into(build(out.dtype), out, fn)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,

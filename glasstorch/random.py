@@ -84,10 +84,11 @@ def _size(shape, size=None):
     return s(shape, size)
 
 
-def _float(dtype):
+def _float(dtype, kernel="check_uniform_bounds"):
+    """A floating dtype for rand/randn; torch's NotImplementedError names its kernel."""
     dtype = dtype or _dtype.get_default_dtype()
     if not dtype.is_floating_point:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dtype}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtype.cpp_name}'")
     return dtype
 
 
@@ -99,21 +100,29 @@ def _finish(arr, requires_grad):
 
 
 def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False,
-         layout=None, pin_memory=False):
+         layout=None, pin_memory=False, out=None):
     """Uniform on [0, 1)."""
     check_device(device)
     check_options("rand", layout, pin_memory, shape if size is None else size)
+    if out is not None:
+        from .creation import _to_out
+        return _to_out("rand", out, dtype, lambda dt: rand(*shape, size=size,
+                                                           generator=generator, dtype=dt))
     dtype = _float(dtype)
     arr = _rng(generator).random(_size(shape, size), dtype=_xp.float64).astype(dtype.np)
     return _finish(arr, requires_grad)
 
 
 def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False,
-          layout=None, pin_memory=False):
+          layout=None, pin_memory=False, out=None):
     """Standard normal."""
     check_device(device)
     check_options("randn", layout, pin_memory, shape if size is None else size)
-    dtype = _float(dtype)
+    if out is not None:
+        from .creation import _to_out
+        return _to_out("randn", out, dtype, lambda dt: randn(*shape, size=size,
+                                                            generator=generator, dtype=dt))
+    dtype = _float(dtype, "normal_kernel_cpu")
     arr = _rng(generator).standard_normal(_size(shape, size)).astype(dtype.np)
     return _finish(arr, requires_grad)
 
@@ -169,7 +178,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if size is None:
         raise TypeError("normal() with float mean and std needs a size")
-    dtype = _float(dtype)
+    dtype = _float(dtype, "normal_kernel_cpu")
     arr = (mean + std * rng.standard_normal(_size((tuple(size),)))).astype(dtype.np)
     return _finish(arr, requires_grad)
 

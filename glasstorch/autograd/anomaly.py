@@ -7,7 +7,7 @@ the error names the node and shows the forward call that created it.
 import os
 
 from ..backend import xp as _xp
-from .grad_mode import STATE
+from .grad_mode import STATE, set_global
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
@@ -20,11 +20,10 @@ class detect_anomaly:
 
     def __enter__(self):
         self._prev = STATE.anomaly, STATE.anomaly_check_nan
-        STATE.anomaly = True
-        STATE.anomaly_check_nan = self.check_nan
+        _set(True, self.check_nan)
 
     def __exit__(self, *exc):
-        STATE.anomaly, STATE.anomaly_check_nan = self._prev
+        _set(*self._prev)
         return False
 
     def __call__(self, fn):
@@ -43,11 +42,16 @@ class set_detect_anomaly(detect_anomaly):
     def __init__(self, mode, check_nan=True):
         self._prev = STATE.anomaly, STATE.anomaly_check_nan
         self.check_nan = check_nan
-        STATE.anomaly = bool(mode)
-        STATE.anomaly_check_nan = check_nan
+        _set(bool(mode), check_nan)
 
     def __enter__(self):
         pass
+
+
+def _set(mode, check_nan):
+    # process-wide, as torch's AnomalyMode: a thread started later sees it too
+    set_global("anomaly", mode)
+    set_global("anomaly_check_nan", check_nan)
 
 
 def is_anomaly_enabled():

@@ -21,7 +21,7 @@ import sys
 import warnings
 
 from ..backend import xp as _xp
-from .grad_mode import STATE
+from .grad_mode import STATE, GLOBAL
 from .anomaly import _check_anomaly
 from .hooks import (_leaf_hooks, _run_pre_hooks, register_post_accumulate_grad_hook,  # noqa: F401
                     register_tensor_hook, retain_grad)
@@ -329,7 +329,7 @@ def _run_node(node, grads_out, capture, retain_graph, create_graph):
                 grads_in = tuple(r)
     if not retain_graph:
         node._release()
-    if STATE.anomaly and STATE.anomaly_check_nan:
+    if GLOBAL.anomaly and GLOBAL.anomaly_check_nan:
         _check_anomaly(node, grads_in)
     return grads_in
 

@@ -16,7 +16,7 @@ Built-in ops (node.Op) have the same shape but run forward on raw arrays for spe
 """
 import traceback
 
-from .grad_mode import STATE
+from .grad_mode import STATE, GLOBAL
 from .node import Node
 from . import node as _node
 
@@ -78,7 +78,7 @@ class Function(Node):
         ctx._n_out = len(outs)
         ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
                          for o in outs]
-        if STATE.anomaly:
+        if GLOBAL.anomaly:
             ctx._trace = traceback.format_stack()[:-1]
         results = []
         for i, o in enumerate(outs):

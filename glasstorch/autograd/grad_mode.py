@@ -1,25 +1,38 @@
 """Grad mode: whether ops record a graph. `no_grad`, `enable_grad`, `set_grad_enabled`,
 `inference_mode` work as context managers and as decorators, like PyTorch's.
 
-The flag lives on a tiny object (`STATE.enabled`) that `Function.apply` reads once per op.
+The flag lives on a tiny thread-local object (`STATE.enabled`) that `Function.apply` reads once
+per op.
 """
 import copy
 import functools
 import inspect
+import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled", "enforce_grad_layout_policy"]
 
 
-class _State:
-    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan", "grad_layout")
+class _State(threading.local):
+    """Grad mode and inference mode are per thread, as in torch: a new thread starts with grad
+    on, and `no_grad` in one thread leaves the others recording. Anomaly detection and the
+    gradient layout policy are process-wide (torch's are static flags): they are class
+    attributes, read through any thread's STATE and written only with `set_global`."""
+    anomaly = False
+    anomaly_check_nan = True
+    grad_layout = True
 
-    def __init__(self):
+    def __init__(self):             # runs once in each thread that touches STATE
         self.enabled = True
         self.inference = False
-        self.anomaly = False
-        self.anomaly_check_nan = True
-        self.grad_layout = True
+
+
+GLOBAL = _State   # the process-wide flags, read without the per-thread lookup (~70 ns less)
+
+
+def set_global(name, value):
+    """Set a process-wide flag (anomaly, anomaly_check_nan, grad_layout) for every thread."""
+    setattr(_State, name, value)
 
 
 STATE = _State()
@@ -156,18 +169,18 @@ class enforce_grad_layout_policy(_GradModeContext):
 
     def __init__(self, enable=True):
         self.prev = STATE.grad_layout
-        STATE.grad_layout = bool(enable)
+        set_global("grad_layout", bool(enable))
         self.mode = enable
 
     def __enter__(self):
         pass
 
     def __exit__(self, *exc):
-        STATE.grad_layout = self.prev
+        set_global("grad_layout", self.prev)
         return False
 
     def __call__(self, fn):
-        STATE.grad_layout = self.prev   # used as decorator: undo the eager switch
+        set_global("grad_layout", self.prev)  # used as decorator: undo the eager switch
         return _decorate(lambda: enforce_grad_layout_policy(self.mode), fn)
 
     def clone(self):

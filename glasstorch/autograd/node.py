@@ -30,7 +30,7 @@ import weakref
 
 from .. import _registry
 from ..backend import xp as _xp, ndarray as _ndarray, asarray as _asarray
-from .grad_mode import STATE
+from .grad_mode import STATE, GLOBAL
 
 _new = object.__new__
 
@@ -255,7 +255,7 @@ class Op(Node):
         ctx.next_functions = edges
         ctx._in_meta = meta
         ctx._n_out = 1
-        if STATE.anomaly:
+        if GLOBAL.anomaly:
             ctx._trace = traceback.format_stack()[:-2]
         if type(y) is tuple:  # several outputs: backward(ctx, *gys), one gy per output
             return _outputs(ctx, y)

@@ -28,6 +28,7 @@ __all__ = ["set_kernels", "get_kernels", "numba_kernels", "compile_seconds", "nu
 _NAMES = ("numpy", "numba")
 _active = None        # the numba_kernels module when numba is selected, else None
 _chosen = False       # set_kernels() or GLASSTORCH_KERNELS made a choice
+_installed = None     # numba importable? (numba_for_exact finds out once)
 _exact = None         # the numba_kernels module once exact_kernels() loaded it
 
 
@@ -64,15 +65,18 @@ def numba_for_exact():
     numba is selected, or when no choice was made (no set_kernels, no GLASSTORCH_KERNELS) and
     numba is installed: the numbers cannot then depend on which packages are importable.
     jit's batch-1 Linear/ReLU chain (jit/passes/gemv_chain.py) is such a kernel."""
+    global _installed
     if _active is not None:
         return True
     if _chosen:
         return False
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    if _installed is None:   # asked once: without numba each failed import took ~70 us, and
+        try:                 # the ops ask per call (an MLP step ~6 times)
+            import numba  # noqa: F401
+            _installed = True
+        except ImportError:
+            _installed = False
+    return _installed
 
 
 def exact_kernels():

@@ -23,15 +23,14 @@ array of the parameters' dtype (`sgd_numbers`, once per param group) and the opt
 int, and the kernels flatten the arrays themselves. The callers take the NumPy path when the
 arrays do not suit (`suits`: float32/64, one dtype and shape, C-contiguous).
 """
-import numba
 import numpy
 
-from .numba_base import _call
+from .numba_base import _call, njit
 
 # error_model="numpy": a float division by zero gives inf/nan as in NumPy (numba's default
 # raises ZeroDivisionError: Adam with eps=0 and v=0), and without that check per element
 # the loops vectorize (Adam's 3x faster)
-_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+_jit = njit(nogil=True, error_model="numpy")
 
 __all__ = ["sgd", "sgd_numbers", "adam", "suits"]
 
@@ -40,8 +39,9 @@ DECAY, NESTEROV, BUFFER, DECOUPLED = 1, 2, 4, 8     # option bits
 
 
 def suits(x, *others):
-    """Are x and others float32/64 C-contiguous arrays of one dtype and shape?"""
-    if x.dtype not in _FLOATS or not x.flags.c_contiguous:
+    """Are x and others float32/64 C-contiguous arrays of one dtype and shape, x writeable?
+    (A read-only x: NumPy's "output array is read-only" ValueError, not numba's TypingError.)"""
+    if x.dtype not in _FLOATS or not x.flags.c_contiguous or not x.flags.writeable:
         return False
     for a in others:
         if a.dtype != x.dtype or a.shape != x.shape or not a.flags.c_contiguous:
@@ -118,9 +118,12 @@ def _adam(x, g, m, v, numbers, options):
 def adam(x, g, m, v, lr, weight_decay, beta1, beta2, eps, t, maximize, decoupled):
     """Adam/AdamW's step t (>= 1) without amsgrad; False (nothing done) when the arrays do
     not suit, or maximize. Decoupled decay: x *= 1 - lr * weight_decay first
-    (optimizer.py's _decay_weights); else L2 decay adds weight_decay * x to g."""
+    (optimizer.py's _decay_weights); else L2 decay adds weight_decay * x to g. False too for
+    decoupled decay when g shares x's memory (the NumPy path then decays g with x, as torch)."""
     if maximize or not suits(x, g, m, v):
         return False
+    if decoupled and weight_decay != 0 and numpy.may_share_memory(x, g):
+        return False   # p.grad a view of p: NumPy shrinks the gradient with p, the loop not
     decay = weight_decay != 0
     numbers = numpy.array([1 - lr * weight_decay, weight_decay, 1 - beta1, beta2, 1 - beta2,
                            (1 - beta2 ** t) ** 0.5, eps, lr / (1 - beta1 ** t)], x.dtype)

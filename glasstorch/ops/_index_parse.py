@@ -88,12 +88,14 @@ def _parse(shape, index, late=None):
         t = type(it)
         if d >= ndim and (t is int or t is slice or type(it) is _ndarray):
             # torch: every `...` skips ndim - used dims, so a second one runs past the end
-            raise IndexError(f"index {it} is out of bounds for dimension {d} with size 0"
-                             if t is int else f"too many indices for tensor of dimension {ndim}")
+            raise IndexError(f"index {it} is out of bounds for dimension {d} with size 0 "
+                             f"(indexing a tensor of shape {list(shape)})" if t is int else
+                             f"too many indices for tensor of dimension {ndim}")
         if t is int:
             size = shape[d]
             if not -size <= it < size:
-                raise IndexError(f"index {it} is out of bounds for dimension {d} with size {size}")
+                raise IndexError(f"index {it} is out of bounds for dimension {d} with size {size} "
+                                 f"(indexing a tensor of shape {list(shape)})")
             basic.append(it)
             d += 1
             kind = "Select"
@@ -175,6 +177,7 @@ def _out_of_bounds(shape, basic, adv, oob, late=None):
     stand_in = _xp.broadcast_to(_xp.empty(()), _view_shape(shape, basic))
     if stand_in[tuple(adv)].size:
         _, bad, n, size = oob[0]
+        # (torch's exact words: tests/ops/test_index_put_order.py compares them whole)
         e = IndexError(f"index {bad} is out of bounds for dimension {n} with size {size}")
         if late is None:
             raise e

@@ -167,6 +167,6 @@ def _check_int_divisor(a, b):
     # torch: integer division by zero raises; NumPy would return 0 with a warning
     if a._data.dtype.kind in "iu" and a._data.size:   # an empty result divides nothing
         if (b._data == 0).any() if isinstance(b, Tensor) else b == 0:
-            raise RuntimeError("ZeroDivisionError (integer division by zero: "
-                               f"{_caller_op()} of {a._data.dtype} tensors of shape "
-                               f"{list(a._data.shape)})")
+            raise RuntimeError(f"ZeroDivisionError ({_caller_op()} of {a._data.dtype} "
+                               f"tensors of shape {list(a._data.shape)}: an integer divisor "
+                               "is 0)")

@@ -171,14 +171,15 @@ def _list_kw(args, kw, fn, name):
 
 
 def _infer_shape(shape, numel):
-    """Resolve one -1; PyTorch's error message for sizes that do not fit."""
+    """Resolve one -1; PyTorch's error message for sizes that do not fit (then the op's name:
+    view, reshape, ... from the caller's frames)."""
     neg = -1
     known = 1
     for i, s in enumerate(shape):
         if s == -1:
             if neg >= 0:
                 raise RuntimeError(f"only one dimension can be inferred (shape {list(shape)} for "
-                                   f"{numel} elements)")
+                                   f"{numel} elements) ({_op()})")
             neg = i
         elif s < 0:
             raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
@@ -190,14 +191,23 @@ def _infer_shape(shape, numel):
             if numel == 0:
                 raise RuntimeError(f"cannot reshape tensor of 0 elements into shape "
                                    f"{list(shape)} because the unspecified dimension size -1 "
-                                   "can be any value and is ambiguous")
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+                                   f"can be any value and is ambiguous ({_op()})")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
+                               f"({_op()})")
         if numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
+                               f"({_op()})")
         shape = shape[:neg] + (numel // known,) + shape[neg + 1:]
     elif known != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel} "
+                           f"({_op()})")
     return shape
+
+
+def _op():
+    """The op an error in _infer_shape is for (error path only)."""
+    from ..tensor import _caller_op
+    return _caller_op()
 
 
 

@@ -244,6 +244,7 @@ def glu(input, dim=-1):
     d = _wrap_dim(dim, ndim)
     n = input._data.shape[d]
     if n % 2:   # torch checks the size before the dtype
-        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n} "
+                           f"(glu: input shape {list(input.shape)})")
     _float_only(input, "glu_cpu")
     return input.narrow(d, 0, n // 2) * sigmoid(input.narrow(d, n // 2, n // 2))

@@ -224,7 +224,8 @@ class Unbind(Op, name="unbind", view=True):
 def unbind(input, dim=0):
     n = input._data.ndim
     if n == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions (unbind: a 0-d "
+                         "tensor has no dim to split)")
     d = _wrap_dim(dim, n)
     outs = Unbind.apply(input, d)
     for i, o in enumerate(outs):

@@ -285,7 +285,9 @@ def one_hot(tensor, num_classes=-1):
         num_classes = int(x.max()) + 1
     if x.size:
         if x.min() < 0:
-            raise RuntimeError("Class values must be non-negative.")
+            raise RuntimeError(f"Class values must be non-negative. (one_hot: found {int(x.min())}"
+                               f" in a tensor of shape {list(x.shape)})")
         if x.max() >= num_classes:
-            raise RuntimeError("Class values must be smaller than num_classes.")
+            raise RuntimeError(f"Class values must be smaller than num_classes. (one_hot: found "
+                               f"{int(x.max())}, num_classes {num_classes})")
     return _make((x[..., None] == _xp.arange(num_classes)).astype(_xp.int64))

@@ -85,7 +85,8 @@ def roll(input, shifts, dims=None):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
     if n == 0:
-        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions "
+                         "(roll: a 0-d tensor)")
     return Roll.apply(input, shifts, tuple(_wrap_dim(d, n) for d in dims))
 
 

@@ -9,6 +9,7 @@ from ..autograd.node import Op
 from ..backend import xp as _xp
 from ..backend.threads import matmul as _gemm   # small products on one BLAS thread
 from ._inplace import _type_word
+from ..tensor import _caller_op
 from ._operands import _into
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "baddbmm"]
@@ -127,7 +128,8 @@ def matmul(input, other, *, out=None):
         for s in a.shape[:-2]:
             rows *= s
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and "
-                           f"{_shape_str(b.shape)})")
+                           f"{_shape_str(b.shape)}) (matmul: shapes {list(a.shape)} and "
+                           f"{list(b.shape)})")
     _broadcast_batch(a.shape[:-2], b.shape[:-2])
     return MatMul.apply(input, other)
 
@@ -184,7 +186,8 @@ def _check_batches(b1, b2, n1, n2):
     s1, s2 = b1._data.shape, b2._data.shape
     if s2[:2] != (s1[0], s1[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{s1[0]}, {s1[2]}] but got: [{s2[0]}, {s2[1]}].")
+                           f"[{s1[0]}, {s1[2]}] but got: [{s2[0]}, {s2[1]}]. ({_caller_op()}: "
+                           f"{n1} shape {list(s1)}, {n2} shape {list(s2)})")
 
 
 def mv(input, vec, *, out=None):

@@ -100,7 +100,7 @@ def narrow(input, dim, start, length):
         start += size
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
-                           f"({size}).")
+                           f"({size}). (narrow: dim {d} of input shape {list(input.shape)})")
     out = Slice.apply(input, (d, start, length))
     return _as_view(input, out, lambda t: narrow(t, d, start, length))
 
@@ -186,7 +186,7 @@ def unfold(input, dimension, size, step):
     length = input._data.shape[d] if n else 1
     if size > length:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is "
-                           f"{size}")
+                           f"{size} (unfold: input shape {list(input.shape)})")
     if size < 0:
         raise RuntimeError(f"size is {size} but must be >= 0")
     if step <= 0:

@@ -1,6 +1,6 @@
-"""backend/numba_elementwise.py: relu and its gradient give the NumPy path's exact bits
-(NaN payloads and signs, signalling NaNs, -0.0, inf; float32/64; odd sizes; sliced over
-threads), and the relu op gives the same bits on both kernel paths."""
+"""backend/numba_elementwise.py: relu, its gradient and cross_entropy's shift give the NumPy
+path's exact bits (NaN payloads and signs, signalling NaNs, -0.0, inf; float32/64; odd sizes;
+sliced over threads), and relu and cross_entropy give the same bits on both kernel paths."""
 import numpy as np
 import pytest
 
@@ -84,3 +84,59 @@ def test_relu_op_same_bits_on_both_paths(dtype):
         selection._active, selection._chosen = before
     for a, b in zip(*out):
         assert np.array_equal(_bits(a), _bits(b))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_shift_pick_same_bits_as_numpy(dtype):
+    # cross_entropy's x - row max and its target entries: NumPy's maximum rules (a NaN m
+    # stays, a NaN v wins, ties go to the later value: -0.0 vs 0.0) with NaN payloads/signs
+    from glasstorch.ops.softmax import _shifted
+    rng = np.random.default_rng(4)
+    it = INTS[np.dtype(dtype)]
+    pool = np.array([0.0, -0.0, np.nan, 1.0, -1.0, np.inf, -np.inf, 2.0], dtype)
+    for trial in range(150):
+        c, n = int(rng.integers(2, 33)), 64 + int(rng.integers(0, 40))
+        x = pool[rng.integers(0, len(pool), (n, c))]
+        if trial % 3 == 0:
+            x = rng.standard_normal((n, c)).astype(dtype)
+        bits, nan = x.view(it), np.isnan(x)
+        bits[nan] |= rng.integers(0, 8, nan.sum()).astype(it)
+        bits[nan & (rng.random(x.shape) < 0.5)] |= it(1) << it(8 * x.itemsize - 1)
+        t = rng.integers(0, c, n)
+        with np.errstate(all="ignore"):
+            s = _shifted(x, 1)
+            s_t = s[np.arange(n), t]
+            got = ne.shift_pick(x, t)
+        assert np.array_equal(s.view(it), got[0].view(it))
+        assert np.array_equal(s_t.view(it), got[1].view(it))
+    assert ne.shift_pick(np.ones((10, 10), dtype), np.zeros(10, np.int64)) is None  # < 64 C
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_same_bits_on_both_paths(dtype):
+    rng = np.random.default_rng(5)
+    x0 = (rng.standard_normal((128, 10)) * 3).astype(dtype)
+    x0[3, 2], x0[5] = np.nan, -np.inf      # a nan logit, a row of -inf
+    t0 = rng.integers(0, 10, 128)
+    out = []
+    before = (selection._active, selection._chosen)
+    try:
+        for kernel in ("numpy", "default"):
+            if kernel == "numpy":
+                selection.set_kernels("numpy")
+            else:
+                selection._active, selection._chosen = None, False
+            x = gt.tensor(x0, requires_grad=True)
+            for reduction in ("mean", "sum", "none"):
+                with np.errstate(invalid="ignore"):   # -inf - -inf: NumPy warns
+                    loss = gt.nn.functional.cross_entropy(x, gt.tensor(t0),
+                                                          reduction=reduction)
+                loss.sum().backward()
+                out.append(loss.detach().numpy().copy())
+            out.append(x.grad.numpy().copy())
+    finally:
+        selection._active, selection._chosen = before
+    half = len(out) // 2
+    for a, b in zip(out[:half], out[half:]):
+        assert np.array_equal(np.atleast_1d(a).view(INTS[np.dtype(dtype)]),
+                              np.atleast_1d(b).view(INTS[np.dtype(dtype)]))

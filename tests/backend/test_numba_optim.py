@@ -192,3 +192,22 @@ def test_default_path_runs_the_kernel(monkeypatch):
         calls.clear()
         _train("SGD", {"lr": 0.1}, kernel, np.float32)
         assert calls.count(True) == done and calls.count(False) == left
+
+
+def test_numba_for_exact_asks_once(monkeypatch):
+    # without numba, each failed import rescans sys.path (~70 us) and the ops ask per call:
+    # the answer is found once and kept
+    import sys
+
+    class NoNumba:
+        def find_spec(self, name, path=None, target=None):
+            if name == "numba" or name.startswith("numba."):
+                raise AssertionError("numba_for_exact imported numba again")
+
+    monkeypatch.setattr(selection, "_installed", None)
+    monkeypatch.setattr(selection, "_active", None)
+    monkeypatch.setattr(selection, "_chosen", False)
+    assert selection.numba_for_exact()          # numba is installed here: asked once
+    monkeypatch.delitem(sys.modules, "numba")
+    monkeypatch.setattr(sys, "meta_path", [NoNumba()] + sys.meta_path)
+    assert selection.numba_for_exact()          # no second import

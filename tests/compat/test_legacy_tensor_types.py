@@ -48,7 +48,11 @@ def test_tensor_argument_and_type_conversion():
         x = lib.ones(2)
         assert x.type(lib.LongTensor).dtype == lib.int64 and x.type(lib.FloatTensor) is x
         assert lib.Tensor().shape == (0,) and lib.LongTensor().shape == (0,)
-    gt.set_default_tensor_type(gt.DoubleTensor)
+    from glasstorch import _torch_misc
+    _torch_misc._WARNED_TENSOR_TYPE.clear()
+    with pytest.warns(UserWarning, match=r"set_default_tensor_type\(\) is deprecated as of "
+                                         "PyTorch 2.1"):
+        gt.set_default_tensor_type(gt.DoubleTensor)
     try:
         assert gt.ones(1).dtype == gt.float64
     finally:

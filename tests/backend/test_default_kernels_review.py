@@ -1,0 +1,105 @@
+"""Review of the compiled kernels that run by default when numba is installed
+(backend.kernels.numba_for_exact): corner cases their own tests did not cover, each compared
+with the NumPy path (byte for byte) and with torch 2.13 (the oracle)."""
+import numpy as np
+import pytest
+
+import glasstorch as gt
+from glasstorch.backend import kernels as selection
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("numba")
+
+
+@pytest.fixture
+def default_kernels():
+    """both(fn) -> (fn() on the NumPy kernels, fn() on the default: numba installed, no choice
+    made), the selection restored afterwards."""
+    saved = selection._active, selection._chosen
+
+    def both(fn):
+        selection.set_kernels("numpy")
+        want = fn()
+        selection._active, selection._chosen = None, False
+        assert selection.numba_for_exact()
+        return want, fn()
+    yield both
+    selection._active, selection._chosen = saved
+
+
+def _adamw_on_own_grad(lib):
+    """AdamW whose p.grad is a view of p (torch: p.grad = p.detach()): the decoupled decay
+    shrinks p, and so the gradient, before the moments read it."""
+    p = lib.tensor(np.random.default_rng(0).standard_normal((3, 5)).astype("float32"),
+                   requires_grad=True)
+    opt = lib.optim.AdamW([p], lr=0.1, weight_decay=0.5)
+    steps = []
+    for _ in range(3):
+        p.grad = p.detach()
+        opt.step()
+        steps.append(p.detach().numpy().copy())
+    return steps
+
+
+def test_adamw_gradient_aliasing_the_parameter(default_kernels):
+    want, got = default_kernels(lambda: _adamw_on_own_grad(gt))
+    for a, b in zip(want, got):
+        assert a.tobytes() == b.tobytes()
+    np.testing.assert_array_equal(got[0], _adamw_on_own_grad(torch)[0])   # torch's first step
+
+
+@pytest.mark.parametrize("make", ["sgd", "sgd_momentum", "adam"])
+def test_read_only_parameter_gives_numpys_error(default_kernels, make):
+    """A read-only parameter array (from_numpy of a broadcast_to view): the NumPy path's
+    ValueError on both paths, not numba's TypingError from compiling a write to it."""
+    def run():
+        p = gt.from_numpy(np.broadcast_to(np.ones((2, 3), np.float32), (2, 3)))
+        p.requires_grad_(True)
+        opt = {"sgd": lambda: gt.optim.SGD([p], lr=0.1),
+               "sgd_momentum": lambda: gt.optim.SGD([p], lr=0.1, momentum=0.9),
+               "adam": lambda: gt.optim.Adam([p], lr=0.1)}[make]()
+        errors = []
+        for _ in range(2):       # SGD with momentum: the second step is the compiled one
+            p.grad = gt.ones(2, 3)
+            try:
+                opt.step()
+            except Exception as e:
+                errors.append((type(e), str(e)))
+        return errors
+    want, got = default_kernels(run)
+    assert want and want == got and want[0][0] is ValueError
+
+
+_NO_CACHE_DIR = r'''
+import warnings
+import numba.core.caching as caching
+def unwritable(self):   # every cache location read-only (as root, chmod would not stop us)
+    raise PermissionError(13, "Permission denied", self.get_cache_path())
+caching._CacheLocator.ensure_cache_path = unwritable
+import numpy as np
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from glasstorch.backend import (numba_conv, numba_elementwise, numba_kernels,  # noqa
+                                    numba_optim, numba_pool, numba_rnn)
+    from glasstorch.jit import numba_pool as jit_pool  # noqa
+    import glasstorch as gt
+    x = np.array([-1.5, -0.0, 2.0, np.nan], np.float32)
+    y = gt.relu(gt.from_numpy(x)).numpy()
+    assert y.tobytes() == np.maximum(0, x).tobytes(), y
+print(sum("without a disk cache" in str(w.message) for w in caught))
+'''
+
+
+def test_unwritable_numba_cache_still_runs(tmp_path):
+    """numba importable but no writable cache directory (read-only install, unwritable
+    NUMBA_CACHE_DIR and home): the kernels compile per process with one warning; importing
+    them crashed with numba's RuntimeError "cannot cache function ..." before."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "ro"))
+    env.pop("GLASSTORCH_KERNELS", None)
+    r = subprocess.run([sys.executable, "-c", _NO_CACHE_DIR], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[-1] == "1", r.stdout
