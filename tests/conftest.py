@@ -17,6 +17,18 @@ def fuzz_examples(request):
     return 400 if request.config.getoption("--fuzz-long") else 20
 
 
+@pytest.fixture(autouse=True)
+def _kernel_choice_restored():
+    """Every test starts from the process's kernel choice (GLASSTORCH_KERNELS or none) and
+    leaves it so: a test calling set_kernels() must not switch the later tests from the
+    bit-identical numba kernels that run by default (backend.kernels.numba_for_exact) to the
+    NumPy path, or the other way round."""
+    from glasstorch.backend import kernels
+    before = kernels._active, kernels._chosen
+    yield
+    kernels._active, kernels._chosen = before
+
+
 def _covered(what="COVERED"):
     # test files import the helper as `helpers` or as `tests.helpers`: two module objects
     covered = set()

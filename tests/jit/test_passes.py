@@ -164,7 +164,9 @@ def test_gemv_layout_at_batch_one():
 def test_relu_after_gemv_same_bits_as_eager_and_fresh_outputs():
     # after a GEMV head, relu runs as less + putmask on the row (jit/passes/fusion.py): the same
     # bits as eager's maximum(0, x) on NaN, +-inf, 0 and negatives, whether the relu's buffer is
-    # planned (a hidden layer) or fresh per call (the graph's output)
+    # planned (a hidden layer) or fresh per call (the graph's output). The NumPy replay's
+    # rule: with numba the chain pass (gemv_chain.py, tested there) would take the stack whole
+    gt.backend.set_kernels("numpy")
     special = [np.nan, np.inf, -np.inf, 0.0, -3.0, 2.5, -1e-30, 1e-30]
     hidden = nn.Linear(5, 8)
     with gt.no_grad():
@@ -203,7 +205,9 @@ def test_optimized_module_rejects_other_shapes_and_dtypes_after_fast_calls():
 
 def test_narrow_gemv_from_a_planned_buffer_equals_eager_bitwise():
     # two narrow layers (< 64 outputs: eager's kernel): the second reads the first's planned
-    # (1, k) buffer as dot(x, W.T), a fresh (1, n) result; the same bits as eager
+    # (1, k) buffer as dot(x, W.T), a fresh (1, n) result; the same bits as eager (the NumPy
+    # replay's rule: with numba the chain pass takes the stack whole)
+    gt.backend.set_kernels("numpy")
     gt.manual_seed(1)
     m = nn.Sequential(nn.Linear(30, 40), nn.ReLU(), nn.Linear(40, 7)).eval()
     t = jit.optimize_for_inference(jit.trace(m, gt.randn(1, 30)))
