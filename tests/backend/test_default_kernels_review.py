@@ -103,3 +103,20 @@ def test_unwritable_numba_cache_still_runs(tmp_path):
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split()[-1] == "1", r.stdout
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_recurrent_layer_with_batch_zero(kind):
+    """A (T, 0, I) input: empty outputs and gradients of torch's shapes (the time loop's row
+    blocking divided by the batch size: ZeroDivisionError on float32, both kernel paths)."""
+    results = []
+    for lib in (gt, torch):
+        lib.manual_seed(0)
+        mod = getattr(lib.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+        x = lib.randn(5, 0, 3, requires_grad=True)
+        y, h = mod(x)
+        h = h[0] if kind == "LSTM" else h
+        y.sum().backward()
+        results.append([tuple(y.shape), tuple(h.shape), tuple(x.grad.shape)]
+                       + [float(p.grad.abs().sum()) for p in mod.parameters()])
+    assert results[0] == results[1]
