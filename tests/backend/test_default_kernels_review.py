@@ -148,3 +148,22 @@ def test_zero_batch_and_read_only_inputs(default_kernels, n):
     want, got = default_kernels(lambda: _edge_cases(n))
     for a, b in zip(want, got):
         assert a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (0, 4, 3), (0, 4, 3, 3), (0, 4, 2, 2, 2)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_empty_batch_gradients(shape, training):
+    """An empty batch: empty output and gradients, zero weight/bias gradients, running
+    statistics unchanged (the graph was not recorded: weight.grad stayed None)."""
+    results = []
+    for lib in (gt, torch):
+        m = getattr(lib.nn, f"BatchNorm{max(len(shape) - 2, 1)}d")(4)
+        with lib.no_grad():
+            m.running_mean.fill_(5.0)
+        m.train(training)
+        x = lib.zeros(shape, requires_grad=True)
+        y = m(x)
+        y.sum().backward()
+        results.append([tuple(y.shape), tuple(x.grad.shape), m.weight.grad.tolist(),
+                        m.bias.grad.tolist(), m.running_mean.tolist(), m.running_var.tolist()])
+    assert results[0] == results[1]
