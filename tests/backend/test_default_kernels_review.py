@@ -120,3 +120,31 @@ def test_recurrent_layer_with_batch_zero(kind):
         results.append([tuple(y.shape), tuple(h.shape), tuple(x.grad.shape)]
                        + [float(p.grad.abs().sum()) for p in mod.parameters()])
     assert results[0] == results[1]
+
+
+def _read_only(shape, seed, dtype=np.float32):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    a.flags.writeable = False
+    return gt.from_numpy(a)
+
+
+def _edge_cases(n):
+    """relu, max pooling, conv, batch norm and embedding on a batch of n (0 included) from
+    read-only inputs: values and gradients."""
+    F = gt.nn.functional
+    x = _read_only((n, 16, 6, 6), 0).requires_grad_(True)
+    w = _read_only((16, 16, 3, 3), 1).requires_grad_(True)
+    y = F.conv2d(F.relu(x), w, padding=1)
+    y = F.max_pool2d(y.contiguous(memory_format=gt.channels_last), 3, 2, 1, ceil_mode=True)
+    y = F.batch_norm(y, None, None, training=n > 1) if n else y
+    table = _read_only((7, 3), 2).requires_grad_(True)
+    e = F.embedding(gt.tensor([[1, 1, 6]] * n, dtype=gt.int64).reshape(n, 3), table)
+    (y.sum() + (e * e).sum()).backward()
+    return [t.detach().numpy().copy() for t in (y, e, x.grad, w.grad, table.grad)]
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_zero_batch_and_read_only_inputs(default_kernels, n):
+    want, got = default_kernels(lambda: _edge_cases(n))
+    for a, b in zip(want, got):
+        assert a.shape == b.shape and a.tobytes() == b.tobytes()
