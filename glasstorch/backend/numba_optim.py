@@ -23,15 +23,14 @@ array of the parameters' dtype (`sgd_numbers`, once per param group) and the opt
 int, and the kernels flatten the arrays themselves. The callers take the NumPy path when the
 arrays do not suit (`suits`: float32/64, one dtype and shape, C-contiguous).
 """
-import numba
 import numpy
 
-from .numba_base import _call
+from .numba_base import _call, njit
 
 # error_model="numpy": a float division by zero gives inf/nan as in NumPy (numba's default
 # raises ZeroDivisionError: Adam with eps=0 and v=0), and without that check per element
 # the loops vectorize (Adam's 3x faster)
-_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+_jit = njit(nogil=True, error_model="numpy")
 
 __all__ = ["sgd", "sgd_numbers", "adam", "suits"]
 

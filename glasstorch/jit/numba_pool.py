@@ -17,12 +17,12 @@ arrays (66 vs 66 us), but inside the batch-64 LeNet step (cold caches after the 
 1284 -> 440 us, and relu's backward there ~380 -> 170 us. (A compiled relu forward was not: its
 input is the conv's output, not C-contiguous, 115 vs 105 us.)
 """
-import numba
+from ..backend.numba_base import njit
 
 __all__ = ["max_pool_2x2"]
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(nogil=True)
 def max_pool_2x2(x, y, arg):
     """y, arg (N, C, H/2, W/2) <- the window maxima of x (N, C, H, W) and which of the four
     offsets (0..3, row-major) won."""
@@ -54,7 +54,7 @@ def max_pool_2x2(x, y, arg):
                     arg[n, c, i, j] = k
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(nogil=True)
 def max_pool_2x2_backward(gy, arg, gx):
     """gx (N, C, H, W) <- gy's bits at the offset `arg` names, +0.0's elsewhere: the bits of
     the NumPy rule's masked writes (gy and gx as unsigned integer views of the floats)."""
@@ -76,7 +76,7 @@ def max_pool_2x2_backward(gy, arg, gx):
                     r1[2 * j + 1] = v if k == 3 else z
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(nogil=True)
 def relu_backward(y, gy, gx):
     """gx <- gy's bits where not (y <= 0), else +0.0's: relu's gradient in one pass, the bits
     of the NumPy rule's three (less_equal, subtract, bitwise_and; train_rules._Relu). gy and
@@ -87,7 +87,7 @@ def relu_backward(y, gy, gx):
         out[i] = v ^ v if yf[i] <= 0 else v
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(nogil=True)
 def cross_entropy_head(x, target, ignore, s, s_t, wt, at):
     """The exact part of cross-entropy's forward before exp (train_rules._CrossEntropy):
     s = x - row max, wt = (target != ignore), at = flat index of each row's target, s_t =
@@ -122,7 +122,7 @@ def cross_entropy_head(x, target, ignore, s, s_t, wt, at):
     return count
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")    # x / 0 -> inf/nan, as NumPy
+@njit(nogil=True, error_model="numpy")    # x / 0 -> inf/nan, as NumPy
 def cross_entropy_tail(e, sum_e, lse, s_t, wt, loss):
     """After exp, sum and log in NumPy: loss = (lse - s_t) * wt, and e /= sum_e (the softmax
     the backward keeps), as the NumPy rule's subtract, multiply and divide."""
@@ -134,7 +134,7 @@ def cross_entropy_tail(e, sum_e, lse, s_t, wt, loss):
             e[i, j] = e[i, j] / d
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(nogil=True)
 def cross_entropy_grad(p, at, wt, scale, gy, gx):
     """gx = (p * picked[:, None] - q) * gy with picked = wt * scale and q the one-hot of the
     targets times picked: the NumPy rule's multiply, subtract (of +0.0 off the targets) and
