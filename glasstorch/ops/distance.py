@@ -12,6 +12,7 @@ from ..backend import xp as _xp
 from ..autograd.grad_mode import no_grad
 from ._inplace import _type_word
 from ._loss_args import _check_broadcast
+from ..tensor import _wrap_dim
 from ._util import to_dtype
 from .view import broadcast_tensors
 
@@ -46,6 +47,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         x2 = to_dtype(x2, common)
     _check_broadcast(x1, x2)
     x1, x2 = broadcast_tensors(x1, x2)
+    _wrap_dim(dim, x1._data.ndim, "cosine_similarity")     # (else the error names norm())
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 

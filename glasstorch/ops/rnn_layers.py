@@ -73,7 +73,7 @@ SMALL_GEMM_MNK, SMALL_GEMM_MIN_ROWS = 100 ** 3, 30
 def _gemm_rows(M, K, N, dtype):
     """Rows per call for a time loop's (M, K) @ (K, N) product: M (one call) or a block that
     OpenBLAS's small-matrix kernels take (products on one BLAS thread only)."""
-    if dtype not in _SMALL_GEMM_DTYPES or N > 32 or (
+    if dtype not in _SMALL_GEMM_DTYPES or N > 32 or not K * N or (
             _threads.get_num_threads() > 1 and M * K * N >= LOOP_THREADED_MNK):
         return M
     rows = SMALL_GEMM_MNK // (K * N)

@@ -103,3 +103,67 @@ def test_unwritable_numba_cache_still_runs(tmp_path):
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split()[-1] == "1", r.stdout
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_recurrent_layer_with_batch_zero(kind):
+    """A (T, 0, I) input: empty outputs and gradients of torch's shapes (the time loop's row
+    blocking divided by the batch size: ZeroDivisionError on float32, both kernel paths)."""
+    results = []
+    for lib in (gt, torch):
+        lib.manual_seed(0)
+        mod = getattr(lib.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+        x = lib.randn(5, 0, 3, requires_grad=True)
+        y, h = mod(x)
+        h = h[0] if kind == "LSTM" else h
+        y.sum().backward()
+        results.append([tuple(y.shape), tuple(h.shape), tuple(x.grad.shape)]
+                       + [float(p.grad.abs().sum()) for p in mod.parameters()])
+    assert results[0] == results[1]
+
+
+def _read_only(shape, seed, dtype=np.float32):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    a.flags.writeable = False
+    return gt.from_numpy(a)
+
+
+def _edge_cases(n):
+    """relu, max pooling, conv, batch norm and embedding on a batch of n (0 included) from
+    read-only inputs: values and gradients."""
+    F = gt.nn.functional
+    x = _read_only((n, 16, 6, 6), 0).requires_grad_(True)
+    w = _read_only((16, 16, 3, 3), 1).requires_grad_(True)
+    y = F.conv2d(F.relu(x), w, padding=1)
+    y = F.max_pool2d(y.contiguous(memory_format=gt.channels_last), 3, 2, 1, ceil_mode=True)
+    y = F.batch_norm(y, None, None, training=n > 1) if n else y
+    table = _read_only((7, 3), 2).requires_grad_(True)
+    e = F.embedding(gt.tensor([[1, 1, 6]] * n, dtype=gt.int64).reshape(n, 3), table)
+    (y.sum() + (e * e).sum()).backward()
+    return [t.detach().numpy().copy() for t in (y, e, x.grad, w.grad, table.grad)]
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_zero_batch_and_read_only_inputs(default_kernels, n):
+    want, got = default_kernels(lambda: _edge_cases(n))
+    for a, b in zip(want, got):
+        assert a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (0, 4, 3), (0, 4, 3, 3), (0, 4, 2, 2, 2)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_empty_batch_gradients(shape, training):
+    """An empty batch: empty output and gradients, zero weight/bias gradients, running
+    statistics unchanged (the graph was not recorded: weight.grad stayed None)."""
+    results = []
+    for lib in (gt, torch):
+        m = getattr(lib.nn, f"BatchNorm{max(len(shape) - 2, 1)}d")(4)
+        with lib.no_grad():
+            m.running_mean.fill_(5.0)
+        m.train(training)
+        x = lib.zeros(shape, requires_grad=True)
+        y = m(x)
+        y.sum().backward()
+        results.append([tuple(y.shape), tuple(x.grad.shape), m.weight.grad.tolist(),
+                        m.bias.grad.tolist(), m.running_mean.tolist(), m.running_var.tolist()])
+    assert results[0] == results[1]

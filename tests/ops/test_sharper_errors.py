@@ -52,6 +52,8 @@ CASES = [
     ("unfold", lambda m: m.zeros(1, 4).unfold(0, 2, 1), "[1, 4]"),
     ("one_hot", lambda m: m.nn.functional.one_hot(m.tensor([-1, 2])), "found -1"),
     ("one_hot", lambda m: m.nn.functional.one_hot(m.tensor([1, 2]), 2), "found 2"),
+    ("cosine_similarity", lambda m: m.nn.functional.cosine_similarity(m.zeros(3), m.zeros(3)),
+     "1-D"),
     ("indexing", lambda m: m.zeros(0)[0], "[0]"),
     ("indexing", lambda m: m.zeros(3, 2)[5], "[3, 2]"),
     ("bmm", lambda m: m.bmm(m.zeros(0, 0, 0), m.zeros(0, 1, 0)), "[0, 1, 0]"),
