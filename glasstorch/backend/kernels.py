@@ -5,11 +5,11 @@ extra `glasstorch[fast]`), with the same results.
     glasstorch.backend.set_kernels("numba")         # or at run time ("numpy" to go back)
     glasstorch.backend.get_kernels()                # -> "numpy" | "numba"
 
-NumPy stays the default even when numba is installed: a program's numbers then never depend on
-which packages happen to be importable. The one exception keeps that promise: a kernel whose
-results are bit-identical to the NumPy path's (`numba_for_exact()`) uses numba when it is
-installed and no choice was made. The numba kernels (backend/numba_kernels.py: im2col
-with the padding fused in, BatchNorm's per-channel passes) give bit-identical results where
+A kernel whose results are bit-identical to the NumPy path's (`numba_for_exact()`) uses numba
+when it is installed and no choice was made: a program's numbers still never depend on which
+packages happen to be importable. The others (sums in another order) run only when chosen.
+The numba kernels (backend/numba_kernels.py: im2col with the padding fused in, BatchNorm's
+per-channel passes) give bit-identical results where
 the NumPy path has no reduction (im2col, the elementwise passes) and BatchNorm statistics
 within a few float32 ulps (a sum's order differs: see numba_kernels.py); `exact_kernels()`
 gives them to the passes that are bit-identical (BatchNorm's affine maps, relu's gradient),
