@@ -79,8 +79,14 @@ def test_result_tuples_print_as_torch_return_types(name):
 def test_cross_warns_without_dim_and_writes_out():
     for lib in (gt, torch):
         a, b = lib.tensor([1.0, 0.0, 0.0]), lib.tensor([0.0, 1.0, 0.0])
-        with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg"):
+        # torch warns once per process (TORCH_WARN_ONCE): an earlier test may have used it up,
+        # so only glasstorch's warning is required here
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
             assert lib.cross(b, a).tolist() == [0.0, 0.0, -1.0]
+        if lib is gt:
+            assert any(issubclass(w.category, UserWarning) and "Using torch.cross without "
+                       "specifying the dim arg" in str(w.message) for w in seen), seen
         c = lib.zeros(3)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
