@@ -78,3 +78,23 @@ def test_ctrl_c_at_startup_is_one_line(tmp_path):
     assert "Traceback" not in err, err
     assert p.returncode == 0 or (p.returncode == 130 and err == "glasstorch: interrupted\n"), \
         (p.returncode, err)
+
+
+def test_ctrl_c_caught_after_a_nested_pyrun_still_exits_130(tmp_path):
+    """CPython remembers a KeyboardInterrupt that once left a nested PyRun_* call (its
+    _Py_UnhandledKeyboardInterrupt flag) and then ends the process by SIGINT (-2), even after
+    the command caught the interrupt and printed its line: seen on `train --model lstm-lm`
+    interrupted early (1 run in 8). The script makes such a call itself, deterministically."""
+    (tmp_path / "nested.py").write_text(
+        "import ctypes\n"
+        "run = ctypes.pythonapi.PyRun_String\n"
+        "run.restype = ctypes.py_object\n"
+        "run.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.py_object, ctypes.py_object]\n"
+        "try:\n"
+        "    run(b'raise KeyboardInterrupt', 257, {}, {})   # 257: Py_file_input\n"
+        "except KeyboardInterrupt:\n"
+        "    pass\n"
+        "raise KeyboardInterrupt\n")
+    p = _start(["exec", "nested.py"], tmp_path)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and err == "glasstorch: interrupted\n", (p.returncode, err)
