@@ -433,10 +433,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return batch_norm(input.float(), running_mean, running_var, weight, bias, training,
                           momentum, eps).to(input.dtype)
     if x.size == 0:         # torch: an empty batch gives an empty output, statistics unchanged,
-        y = input.clone()   # and weight/bias zero gradients (recorded as torch: x * w + b)
-        per_channel = (1, C) + (1,) * (x.ndim - 2)
-        if weight is not None:
-            y = y * weight.reshape(per_channel)
+        y, per_channel = input.clone(), (1, C) + (1,) * (x.ndim - 2)   # weight/bias get zero
+        y = y if weight is None else y * weight.reshape(per_channel)    # gradients: x * w + b
         return y if bias is None else y + bias.reshape(per_channel)
     stats = []
     y = NativeBatchNorm.apply(input, weight, bias,
