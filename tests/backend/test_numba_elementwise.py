@@ -28,6 +28,20 @@ def _bits(a):
     return a.view(INTS[a.dtype])
 
 
+def _on_both_paths(run):
+    """run() on the NumPy kernels, then on the default (no choice made: numba's exact kernels);
+    the arrays it returns, as a pair of lists. (conftest restores the kernel choice after.)"""
+    selection.set_kernels("numpy")
+    numpy_path = run()
+    selection._active, selection._chosen = None, False
+    return numpy_path, run()
+
+
+def _same_bits(a, b):
+    a, b = np.atleast_1d(a), np.atleast_1d(b)
+    return np.array_equal(a.view(INTS[a.dtype]), b.view(INTS[b.dtype]))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [1, 5, 10, 33, 1000, 32769])
 def test_relu_and_gradient_same_bits_as_numpy(n, dtype):
@@ -66,24 +80,16 @@ def test_refuses_what_it_does_not_do():
 def test_relu_op_same_bits_on_both_paths(dtype):
     x0 = _values(777, dtype).reshape(21, 37)
     g0 = _values(777, dtype, seed=3).reshape(21, 37)
-    out = []
-    before = (selection._active, selection._chosen)
-    try:
-        for kernel in ("numpy", "default"):
-            if kernel == "numpy":
-                selection.set_kernels("numpy")
-            else:
-                selection._active, selection._chosen = None, False
-            x = gt.tensor(x0, requires_grad=True)
-            y = gt.relu(x)
-            y.backward(gt.tensor(g0))
-            with gt.no_grad():
-                y2 = gt.nn.functional.relu(gt.tensor(x0))
-            out.append([y.detach().numpy().copy(), x.grad.numpy().copy(), y2.numpy().copy()])
-    finally:
-        selection._active, selection._chosen = before
-    for a, b in zip(*out):
-        assert np.array_equal(_bits(a), _bits(b))
+
+    def run():
+        x = gt.tensor(x0, requires_grad=True)
+        y = gt.relu(x)
+        y.backward(gt.tensor(g0))
+        with gt.no_grad():
+            y2 = gt.nn.functional.relu(gt.tensor(x0))
+        return [y.detach().numpy().copy(), x.grad.numpy().copy(), y2.numpy().copy()]
+    for a, b in zip(*_on_both_paths(run)):
+        assert _same_bits(a, b)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -118,25 +124,15 @@ def test_cross_entropy_same_bits_on_both_paths(dtype):
     x0 = (rng.standard_normal((128, 10)) * 3).astype(dtype)
     x0[3, 2], x0[5] = np.nan, -np.inf      # a nan logit, a row of -inf
     t0 = rng.integers(0, 10, 128)
-    out = []
-    before = (selection._active, selection._chosen)
-    try:
-        for kernel in ("numpy", "default"):
-            if kernel == "numpy":
-                selection.set_kernels("numpy")
-            else:
-                selection._active, selection._chosen = None, False
-            x = gt.tensor(x0, requires_grad=True)
-            for reduction in ("mean", "sum", "none"):
-                with np.errstate(invalid="ignore"):   # -inf - -inf: NumPy warns
-                    loss = gt.nn.functional.cross_entropy(x, gt.tensor(t0),
-                                                          reduction=reduction)
-                loss.sum().backward()
-                out.append(loss.detach().numpy().copy())
-            out.append(x.grad.numpy().copy())
-    finally:
-        selection._active, selection._chosen = before
-    half = len(out) // 2
-    for a, b in zip(out[:half], out[half:]):
-        assert np.array_equal(np.atleast_1d(a).view(INTS[np.dtype(dtype)]),
-                              np.atleast_1d(b).view(INTS[np.dtype(dtype)]))
+
+    def run():
+        out = []
+        x = gt.tensor(x0, requires_grad=True)
+        for reduction in ("mean", "sum", "none"):
+            with np.errstate(invalid="ignore"):   # -inf - -inf: NumPy warns
+                loss = gt.nn.functional.cross_entropy(x, gt.tensor(t0), reduction=reduction)
+            loss.sum().backward()
+            out.append(loss.detach().numpy().copy())
+        return out + [x.grad.numpy().copy()]
+    for a, b in zip(*_on_both_paths(run)):
+        assert _same_bits(a, b)
