@@ -253,9 +253,9 @@ def test_small_work_and_one_thread_stay_serial(monkeypatch, restore):
 
 
 def test_threshold_is_the_measured_break_even():
-    """benchmarks/README.md (threads): alone, a split pays from ~250 us of serial work (~2 MiB
-    of a float32 add on this guest); inside a training step LeNet's 5-7 MB regions still lost,
-    so 8 MiB."""
+    """docs/perf/threads-and-variance.md ("Two threads"): alone, a split pays from ~250 us of
+    serial work (~2 MiB of a float32 add on this guest); inside a training step LeNet's 5-7 MB
+    regions still lost, so 8 MiB."""
     assert threads.THRESHOLD == 8 << 20
     assert threads.GEMM_SERIAL_MNK == 1 << 21
 
