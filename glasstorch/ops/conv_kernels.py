@@ -404,10 +404,13 @@ def _weight_grad_per_sample(a, b, geometry):
         parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
         _per_slice(len(parts), N * K * P * a.itemsize, lambda i, j: fz.weight_grad_samples(
             b, a, geometry, starts, i, j, parts, _scratch))
-        total = parts[0]
-        for part in parts[1:]:          # _sum_per_chunk's order on one thread
-            total = total + part
-        return _xp.ascontiguousarray((_xp.zeros((K, A), a.dtype) + total).T)
+        total = _xp.zeros((K, A), a.dtype)      # _sum_per_chunk's order
+        for group in _nhwc._chunk_groups(len(parts)):
+            run = parts[group.start]
+            for part in parts[group.start + 1:group.stop]:
+                run = run + part
+            total = total + run
+        return _xp.ascontiguousarray(total.T)
 
     def chunk(n):
         m = n.stop - n.start
