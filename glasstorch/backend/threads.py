@@ -110,7 +110,10 @@ def _limit_blas_spin(lib):
     """Set OpenBLAS's spin time to 2^BLAS_SPIN_EXPONENT cycles unless the user chose one
     (OPENBLAS_THREAD_TIMEOUT): the setting is read when OpenBLAS starts its threads, so they
     are stopped here (as OpenBLAS's own fork handler does) and restart with it on the next
-    threaded call. Returns whether it was applied."""
+    threaded call. Returns whether it was applied: not when another thread is running (it may
+    be inside a GEMM, which then waits forever for the stopped threads)."""
+    if threading.active_count() > 1:
+        return False
     read_env = getattr(lib, "openblas_read_env", None)
     shutdown = getattr(lib, "blas_thread_shutdown_", None)
     parallel = [getattr(lib, f"{prefix}_get_parallel{suffix}", None)

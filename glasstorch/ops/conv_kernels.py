@@ -50,7 +50,8 @@ def _batch_chunks(n, sample_bytes, chunk_bytes=None):
 # Both cores: the chunks of a batch are independent (im2col + GEMM + copy out each), so with
 # 2 threads each thread runs half of them with a one-thread GEMM (backend/threads.py). Splitting
 # every small chunk GEMM inside OpenBLAS instead gained ~1.1x; chunks in parallel also overlap
-# the copies. Weight gradients are summed per thread, then in chunk order.
+# the copies. Weight gradients are summed in fixed runs of chunks, then in order (the same
+# bits at any thread count: conv_kernels_nhwc._chunk_groups).
 
 def _per_chunk(n, sample_bytes, fn, chunk_bytes=None):
     """fn(slice) for every chunk of range(n), the chunks spread over the thread pool."""
@@ -65,18 +66,20 @@ def _per_samples(n, fn, nbytes):
 
 
 def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None):
-    """The sum over the chunks of range(n) of fn(slice): partial sums per thread, added in
-    order (so the result depends on the thread count only through rounding)."""
+    """The sum over the chunks of range(n) of fn(slice): partial sums over fixed runs of
+    chunks (_nhwc._chunk_groups), added in order: the same bits at any thread count."""
     chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
+    groups = _nhwc._chunk_groups(len(chunks))
     parts = {}
 
     def run(i, j):
-        total = None
-        for c in chunks[i:j]:
-            v = fn(c)
-            total = v if total is None else total + v
-        parts[i] = total
-    _threads.parallel_for(len(chunks), run, n * sample_bytes, blas_serial=True)
+        for g in range(i, j):
+            total = None
+            for c in chunks[groups[g]]:
+                v = fn(c)
+                total = v if total is None else total + v
+            parts[g] = total
+    _threads.parallel_for(len(groups), run, n * sample_bytes, blas_serial=True)
     total = zero                   # (an empty batch has no chunks)
     for i in sorted(parts):
         if parts[i] is not None:
