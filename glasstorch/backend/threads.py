@@ -282,8 +282,40 @@ class _Job:
         self.waiter.acquire()                   # released by the last slice to finish
 
 
+# Real-time priority (SCHED_FIFO/RR: how the benchmarks time 2 threads on a shared machine):
+# threads of equal real-time priority never preempt each other, so a woken pool thread waited
+# behind whatever ran on the core it was queued on: the caller, or OpenBLAS's idle worker
+# spinning (sched_yield, ~13 ms after each threaded GEMM) -- in a LeNet step at 2 threads the
+# pool thread ran none of the conv slices. So under real-time policies the pool threads run
+# one priority step above the threads that start them, and a splitting caller is raised to
+# that step for the region: the woken pool thread then takes the core of the (lower) spinner.
+# Other schedulers: nothing changes (there a woken thread preempts a yielding spinner).
+def _realtime():
+    """(policy, priority) of this thread under SCHED_FIFO/RR below the maximum, else None."""
+    try:
+        policy = os.sched_getscheduler(0)
+        if policy in (os.SCHED_FIFO, os.SCHED_RR):
+            priority = os.sched_getparam(0).sched_priority
+            if priority < os.sched_get_priority_max(policy):
+                return policy, priority
+    except (AttributeError, OSError):
+        pass
+    return None
+
+
+def _set_priority(policy, priority):
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(priority))
+        return True
+    except OSError:          # not allowed (RLIMIT_RTPRIO): stay as we are
+        return False
+
+
 def _worker(jobs):
     _local.inside = True                        # a pool thread never splits again
+    rt = _realtime()
+    if rt is not None:
+        _set_priority(rt[0], rt[1] + 1)
     while True:
         job = jobs.get()
         if job is None:
@@ -319,6 +351,8 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
     if serial_blas:
         _blas_set(1)
         _blas_threads = 1
+    rt = _realtime()
+    raised = rt is not None and _set_priority(rt[0], rt[1] + 1)
     try:
         for _ in range(threads - 1):
             jobs.put(job)
@@ -332,6 +366,8 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
         if job.errors:
             raise job.errors[0]
     finally:
+        if raised:
+            _set_priority(*rt)
         if serial_blas:
             _blas_threads = get_num_threads()
             _blas_set(_blas_threads)

@@ -67,9 +67,7 @@ _FUSED_SPLIT_BYTES = 1 << 20
 
 def _per_slice(n, nbytes, fn):
     """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call)."""
-    if nbytes >= _FUSED_SPLIT_BYTES:
-        nbytes = max(nbytes, _threads.THRESHOLD)
-    _threads.parallel_for(n, fn, nbytes, blas_serial=True)
+    _threads.parallel_for(n, fn, nbytes, blas_serial=True, threshold=_FUSED_SPLIT_BYTES)
 
 
 def _fused(x):
