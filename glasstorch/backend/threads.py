@@ -282,14 +282,11 @@ class _Job:
         self.waiter.acquire()                   # released by the last slice to finish
 
 
-# Real-time priority (SCHED_FIFO/RR: how the benchmarks time 2 threads on a shared machine):
-# threads of equal real-time priority never preempt each other, so a woken pool thread waited
-# behind whatever ran on the core it was queued on: the caller, or OpenBLAS's idle worker
-# spinning (sched_yield, ~13 ms after each threaded GEMM) -- in a LeNet step at 2 threads the
-# pool thread ran none of the conv slices. So under real-time policies the pool threads run
-# one priority step above the threads that start them, and a splitting caller is raised to
-# that step for the region: the woken pool thread then takes the core of the (lower) spinner.
-# Other schedulers: nothing changes (there a woken thread preempts a yielding spinner).
+# Under SCHED_FIFO/RR (the benchmarks' real-time runs) equal priorities never preempt: a woken
+# pool thread queued behind the caller or OpenBLAS's spinning idle worker (LeNet at 2 threads:
+# it ran none of the conv slices). So pool threads run one step above their starter, and a
+# splitting caller is raised to it for the region: the pool thread takes the spinner's core
+# (LeNet step 11.1 -> 8.7 ms). Other schedulers: nothing changes.
 def _realtime():
     """(policy, priority) of this thread under SCHED_FIFO/RR below the maximum, else None."""
     try:

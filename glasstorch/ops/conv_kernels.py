@@ -253,6 +253,13 @@ def weight_grad(a, b, geometry, groups):
     if G == 1 and _PER_SAMPLE and _prod(Sa) >= _PER_SAMPLE_MIN_P:
         return _weight_grad_per_sample(a, b, geometry).reshape((A, B) + kshape)
 
+    fz = _fused(b) if (G == 1 and len(Sa) == 2 and a.dtype == b.dtype
+                       and a.flags.c_contiguous and a.shape[0]) else None
+    if fz is not None:    # the chunks' products below, one GIL-free call per thread
+        return _fused_weight_grad(fz.weight_grad_batch_last, a, b, geometry, Kb,
+                                  Kb * _prod(Sa) * a.itemsize, None).reshape(
+                                      (A, B) + kshape)
+
     def chunk(n):
         cols = _k.im2col(b[n], geometry, Sa)                      # (B, *k, *Sa, n)
         am = _k.batch_last(a[n]).reshape(G, Ka, -1)               # (G, A/G, Sa*n)
@@ -390,6 +397,23 @@ def _forward_per_sample(x, wm, geometry, out):
     return y
 
 
+def _fused_weight_grad(kernel, a, b, geometry, K, sample_bytes, chunk_bytes):
+    """gW (A, K) from a numba_conv_gemm kernel writing each chunk's product (K, A), the
+    chunks split over the threads, summed as _sum_per_chunk sums them (the same bits)."""
+    N, A = a.shape[:2]
+    starts = _chunk_starts(N, sample_bytes, chunk_bytes)
+    parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
+    _per_slice(len(parts), N * sample_bytes, lambda i, j: kernel(
+        b, a, geometry, starts, i, j, parts, _scratch))
+    total = _xp.zeros((K, A), a.dtype)
+    for group in _nhwc._chunk_groups(len(parts)):
+        run = parts[group.start]
+        for part in parts[group.start + 1:group.stop]:
+            run = run + part
+        total = total + run
+    return _xp.ascontiguousarray(total.T)
+
+
 def _weight_grad_per_sample(a, b, geometry):
     """gW (A, B*k) = sum over chunks of a (A, m*P) @ columns(b) (B*k, m*P)^T."""
     N, A = a.shape[:2]
@@ -398,17 +422,8 @@ def _weight_grad_per_sample(a, b, geometry):
     fz = _fused(b) if (len(Sa) == 2 and a.dtype == b.dtype and a.flags.c_contiguous
                        and N) else None
     if fz is not None:    # the chunks' products below, one GIL-free call per thread
-        starts = _chunk_starts(N, K * P * a.itemsize, _SAMPLE_CHUNK_BYTES)
-        parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
-        _per_slice(len(parts), N * K * P * a.itemsize, lambda i, j: fz.weight_grad_samples(
-            b, a, geometry, starts, i, j, parts, _scratch))
-        total = _xp.zeros((K, A), a.dtype)      # _sum_per_chunk's order
-        for group in _nhwc._chunk_groups(len(parts)):
-            run = parts[group.start]
-            for part in parts[group.start + 1:group.stop]:
-                run = run + part
-            total = total + run
-        return _xp.ascontiguousarray(total.T)
+        return _fused_weight_grad(fz.weight_grad_samples, a, b, geometry, K, K * P * a.itemsize,
+                                  _SAMPLE_CHUNK_BYTES)
 
     def chunk(n):
         m = n.stop - n.start
