@@ -292,9 +292,9 @@ def _worker(jobs):
         job = None                              # hold no arrays (via fn) while idle
 
 
-def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
+def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
     """Call fn(start, stop) over contiguous slices covering range(n) when nbytes (the work's
-    size) reaches THRESHOLD, else fn(0, n) here. There are `slices` slices (default: one per
+    size) reaches `threshold` (default THRESHOLD), else fn(0, n) here. There are `slices` slices (default: one per
     thread), fixed by n and the thread count alone, so per-slice partial results are the same
     whoever runs them; the calling thread runs slices too, and claims any slice a pool thread
     has not started (a woken thread takes 30-150 us to start on this KVM guest). Exceptions
@@ -303,10 +303,13 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
 
     blas_serial: the slices call BLAS themselves (a conv's chunks: im2col + GEMM each), so
     OpenBLAS runs one thread per call for the duration, instead of every small GEMM being
-    split again (and its threads busy-waiting against ours)."""
+    split again (and its threads busy-waiting against ours).
+    threshold: for a compiled `nogil` kernel called once per slice (no GIL handed over per
+    block), which pays from less work than NumPy's ufunc calls do."""
     global _blas_threads
     threads = min(get_num_threads(), n)
-    if threads <= 1 or nbytes < THRESHOLD or getattr(_local, "inside", False):
+    if threads <= 1 or nbytes < (THRESHOLD if threshold is None else threshold) \
+            or getattr(_local, "inside", False):
         fn(0, n)
         return
     count = min(n, max(threads, slices or threads))
