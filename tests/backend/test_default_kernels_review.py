@@ -70,6 +70,28 @@ def test_read_only_parameter_gives_numpys_error(default_kernels, make):
     assert want and want == got and want[0][0] is ValueError
 
 
+@pytest.mark.parametrize("make, key", [("sgd_momentum", "momentum_buffer"),
+                                       ("adam", "exp_avg"), ("adam", "exp_avg_sq")])
+def test_read_only_optimizer_state_gives_numpys_error(default_kernels, make, key):
+    """A read-only state array (a user's from_numpy of a read-only array put in opt.state):
+    the NumPy path's ValueError on both paths, not numba's TypingError."""
+    def run():
+        p = gt.nn.Parameter(gt.ones(2, 3))
+        opt = {"sgd_momentum": lambda: gt.optim.SGD([p], lr=0.1, momentum=0.9),
+               "adam": lambda: gt.optim.Adam([p], lr=0.1)}[make]()
+        p.grad = gt.ones(2, 3)
+        opt.step()
+        a = opt.state[p][key].numpy().copy()
+        a.setflags(write=False)
+        opt.state[p][key] = gt.from_numpy(a)
+        try:
+            opt.step()
+        except Exception as e:
+            return type(e), str(e)
+    want, got = default_kernels(run)
+    assert want == got and want[0] is ValueError
+
+
 _NO_CACHE_DIR = r'''
 import warnings
 import numba.core.caching as caching
