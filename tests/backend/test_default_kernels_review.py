@@ -127,6 +127,40 @@ def test_unwritable_numba_cache_still_runs(tmp_path):
     assert r.stdout.split()[-1] == "1", r.stdout
 
 
+_JIT_DISABLED = r'''
+import numpy as np
+import glasstorch as gt
+from glasstorch.backend import kernels
+gt.manual_seed(0)
+x = gt.ones(64, 512)
+y = gt.nn.functional.dropout(x, 0.25)               # training: a mask drawn
+gt.manual_seed(0)
+u = gt.random.default_generator.rng.random((64, 512), dtype=np.float32)
+want = np.multiply(u >= 0.25, np.divide(np.ones((), np.float32), 0.75), dtype=np.float32)
+try:
+    kernels.set_kernels("numba")
+    chosen = "chosen"
+except ImportError as e:
+    chosen = "NUMBA_DISABLE_JIT" in str(e)
+print(kernels.numba_for_exact(), y.numpy().tobytes() == want.tobytes(), chosen)
+'''
+
+
+def test_numba_with_its_jit_disabled():
+    """NUMBA_DISABLE_JIT=1 (numba's debugging switch): the default path keeps NumPy (numba's
+    kernels would be pure-Python loops, and dropout's mask raised NotImplementedError: its
+    128-bit multiply is a numba intrinsic); choosing the numba kernels says why it cannot."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    env.pop("GLASSTORCH_KERNELS", None)
+    r = subprocess.run([sys.executable, "-c", _JIT_DISABLED], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["False", "True", "True"], r.stdout
+
+
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
 def test_recurrent_layer_with_batch_zero(kind):
     """A (T, 0, I) input: empty outputs and gradients of torch's shapes (the time loop's row
