@@ -9,7 +9,8 @@ two lines); 64 KiB: 2.0 vs 3.8 us. GEMMs are not sensitive (OpenBLAS packs its i
 2%). Measured on whole kernels: BatchNorm2d fwd+bwd on 64x32x32x32 (blocked passes of 256 KiB)
 13.0 ms aligned vs 14.1 ms at +16 bytes; the LSTM LM step showed no difference. So this is a
 small, per-process-stable effect, not the main cause of the up-to-1.8x variance between
-processes (see benchmarks/README.md: BLAS threads' busy-waiting). torch's allocator aligns to 64.
+processes (see docs/perf/threads-and-variance.md: BLAS threads' busy-waiting). torch's allocator
+aligns to 64.
 
 NumPy's allocator can only be replaced from C, so the hot kernels allocate through here:
 one byte buffer 64 bytes larger, sliced to start on a line (the view keeps the buffer alive).

@@ -94,7 +94,8 @@ def _blas_library():
 # GIL changing hands every step) right after a threaded GEMM runs far slower. A sleeping one
 # costs too: on a KVM guest an idle vCPU halts, and waking the pool thread on it takes longer
 # than when a spinner keeps it busy (LeNet's conv regions). Fresh processes at 2 threads,
-# real-time priority (an idle core pair; benchmarks/README.md), by exponent (~2.6 GHz TSC):
+# real-time priority (an idle core pair; docs/perf/threads-and-variance.md), by exponent
+# (~2.6 GHz TSC):
 #     exponent          20 (0.4 ms)  22        24       25 (13 ms)  26       28 (0.1 s)
 #     LSTM LM (1t 35)   25-28 ms     27-28     30       33-34       37       41-49
 #     LeNet (1t 17)     19-20        19-20     19-20    17-18       16-17    16-17
@@ -109,7 +110,10 @@ def _limit_blas_spin(lib):
     """Set OpenBLAS's spin time to 2^BLAS_SPIN_EXPONENT cycles unless the user chose one
     (OPENBLAS_THREAD_TIMEOUT): the setting is read when OpenBLAS starts its threads, so they
     are stopped here (as OpenBLAS's own fork handler does) and restart with it on the next
-    threaded call. Returns whether it was applied."""
+    threaded call. Returns whether it was applied: not when another thread is running (it may
+    be inside a GEMM, which then waits forever for the stopped threads)."""
+    if threading.active_count() > 1:
+        return False
     read_env = getattr(lib, "openblas_read_env", None)
     shutdown = getattr(lib, "blas_thread_shutdown_", None)
     parallel = [getattr(lib, f"{prefix}_get_parallel{suffix}", None)
@@ -310,9 +314,9 @@ def _worker(jobs):
         job = None                              # hold no arrays (via fn) while idle
 
 
-def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
+def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
     """Call fn(start, stop) over contiguous slices covering range(n) when nbytes (the work's
-    size) reaches THRESHOLD, else fn(0, n) here. There are `slices` slices (default: one per
+    size) reaches `threshold` (default THRESHOLD), else fn(0, n) here. There are `slices` slices (default: one per
     thread), fixed by n and the thread count alone, so per-slice partial results are the same
     whoever runs them; the calling thread runs slices too, and claims any slice a pool thread
     has not started (a woken thread takes 30-150 us to start on this KVM guest). Exceptions
@@ -321,10 +325,13 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
 
     blas_serial: the slices call BLAS themselves (a conv's chunks: im2col + GEMM each), so
     OpenBLAS runs one thread per call for the duration, instead of every small GEMM being
-    split again (and its threads busy-waiting against ours)."""
+    split again (and its threads busy-waiting against ours).
+    threshold: for a compiled `nogil` kernel called once per slice (no GIL handed over per
+    block), which pays from less work than NumPy's ufunc calls do."""
     global _blas_threads
     threads = min(get_num_threads(), n)
-    if threads <= 1 or nbytes < THRESHOLD or getattr(_local, "inside", False):
+    if threads <= 1 or nbytes < (THRESHOLD if threshold is None else threshold) \
+            or getattr(_local, "inside", False):
         fn(0, n)
         return
     count = min(n, max(threads, slices or threads))
@@ -355,7 +362,8 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None):
 # A matrix product of fewer multiply-adds (m*n*k, per matrix of a batch) than this runs on one
 # OpenBLAS thread. On 2 cores two threads pay (wall 0.52-0.78x of one) from 2^21-2^22 on, but
 # OpenBLAS's threads busy-wait: with the other core busy a (1024, 32) @ (32, 32) product costs
-# milliseconds of CPU instead of 25 us (benchmarks/README.md, "Why throughput differed").
+# milliseconds of CPU instead of 25 us (docs/perf/threads-and-variance.md, "Why throughput
+# differed").
 # OpenBLAS itself runs products of at most 2^18 (interface/gemm.c) on one thread: no switch.
 GEMM_SERIAL_MNK = 1 << 21
 _GEMM_OWN_SERIAL = 1 << 18

@@ -15,7 +15,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp, threads as _threads
 from ..tensor import _make
-from .dropout import dropout
+from .dropout import compiled_mask, dropout
 from .mask import where
 from .softmax import softmax
 
@@ -37,12 +37,15 @@ class _Attention(Op, name="_attention"):
         xp = ctx.xp
         s = xp.empty(_product_shape(xp, q, k, q.shape[-2], k.shape[-2]), xp.result_type(q, k))
         y = xp.empty(_product_shape(xp, s, v, s.shape[-2], v.shape[-1]), xp.result_type(s, v))
-        keep = pd = None
+        keep = pd = u = None
         if dropout_p > 0:
             # Bernoulli(1 - p) from the global generator, as ops/dropout.py: one draw for the
-            # whole batch, before any split
-            u = _random.default_generator.rng.random(s.shape, dtype=_xp.float32)
-            keep, pd = xp.empty_like(s), xp.empty_like(s)
+            # whole batch, before any split (the compiled mask when it applies, same bits)
+            keep = compiled_mask(s.shape, dropout_p, s.dtype)
+            if keep is None:
+                u = _random.default_generator.rng.random(s.shape, dtype=_xp.float32)
+                keep = xp.empty_like(s)
+            pd = xp.empty_like(s)
         dead = {}
 
         def rows(i, j):
@@ -70,12 +73,13 @@ class _Attention(Op, name="_attention"):
             if gone is not None:
                 d[gone] = 1
             si /= d
-            if keep is not None:
+            if u is not None:
                 ki = keep[i:j]
                 ki[...] = u[i:j] >= dropout_p
                 if dropout_p < 1:
                     ki /= 1 - dropout_p
-                xp.multiply(si, ki, out=pd[i:j])
+            if keep is not None:
+                xp.multiply(si, keep[i:j], out=pd[i:j])
             xp.matmul(si if pd is None else pd[i:j], v[i:j], out=y[i:j])
         _split(q, k, v, s, rows)
         p = s

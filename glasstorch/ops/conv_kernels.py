@@ -50,7 +50,8 @@ def _batch_chunks(n, sample_bytes, chunk_bytes=None):
 # Both cores: the chunks of a batch are independent (im2col + GEMM + copy out each), so with
 # 2 threads each thread runs half of them with a one-thread GEMM (backend/threads.py). Splitting
 # every small chunk GEMM inside OpenBLAS instead gained ~1.1x; chunks in parallel also overlap
-# the copies. Weight gradients are summed per thread, then in chunk order.
+# the copies. Weight gradients are summed in fixed runs of chunks, then in order (the same
+# bits at any thread count: conv_kernels_nhwc._chunk_groups).
 
 def _per_chunk(n, sample_bytes, fn, chunk_bytes=None):
     """fn(slice) for every chunk of range(n), the chunks spread over the thread pool."""
@@ -59,24 +60,53 @@ def _per_chunk(n, sample_bytes, fn, chunk_bytes=None):
                           n * sample_bytes, blas_serial=True)
 
 
+# A slice that is one GIL-free call (backend/numba_conv_gemm.py) splits from this many bytes
+# of columns on: the pool's hand-off (30-150 us) is then its only cost.
+_FUSED_SPLIT_BYTES = 1 << 20
+
+
+def _per_slice(n, nbytes, fn):
+    """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call)."""
+    if nbytes >= _FUSED_SPLIT_BYTES:
+        nbytes = max(nbytes, _threads.THRESHOLD)
+    _threads.parallel_for(n, fn, nbytes, blas_serial=True)
+
+
+def _fused(x):
+    """backend/numba_conv_gemm.py when it runs this conv with the NumPy path's bits (numba
+    for exact kernels, float32, C-contiguous x, NumPy's sgemm found), else None."""
+    if x.dtype != _xp.float32 or not x.flags.c_contiguous or not _kernels.numba_for_exact():
+        return None
+    from ..backend import numba_conv_gemm
+    return numba_conv_gemm if numba_conv_gemm.gemm() is not None else None
+
+
+def _chunk_starts(n, sample_bytes, chunk_bytes=None):
+    """The first sample of every chunk of _batch_chunks, then n (an int64 array)."""
+    chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
+    return _xp.array([c.start for c in chunks] + [n], _xp.int64)
+
+
 def _per_samples(n, fn, nbytes):
     """fn(slice) over slices of range(n) on the thread pool (a GEMM per sample each)."""
     _threads.parallel_for(n, lambda i, j: fn(slice(i, j)), nbytes, blas_serial=True)
 
 
 def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None):
-    """The sum over the chunks of range(n) of fn(slice): partial sums per thread, added in
-    order (so the result depends on the thread count only through rounding)."""
+    """The sum over the chunks of range(n) of fn(slice): partial sums over fixed runs of
+    chunks (_nhwc._chunk_groups), added in order: the same bits at any thread count."""
     chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
+    groups = _nhwc._chunk_groups(len(chunks))
     parts = {}
 
     def run(i, j):
-        total = None
-        for c in chunks[i:j]:
-            v = fn(c)
-            total = v if total is None else total + v
-        parts[i] = total
-    _threads.parallel_for(len(chunks), run, n * sample_bytes, blas_serial=True)
+        for g in range(i, j):
+            total = None
+            for c in chunks[groups[g]]:
+                v = fn(c)
+                total = v if total is None else total + v
+            parts[g] = total
+    _threads.parallel_for(len(groups), run, n * sample_bytes, blas_serial=True)
     total = zero                   # (an empty batch has no chunks)
     for i in sorted(parts):
         if parts[i] is not None:
@@ -176,6 +206,14 @@ def conv_t_forward(x, w, geometry, groups, out):
         return _xp.ascontiguousarray(_nhwc.conv_t_forward(x, w, geometry, out))
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
+    sample_bytes = G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize
+    fz = _fused(x) if G == 1 and len(kshape) == 2 and w.dtype == x.dtype else None
+    if fz is not None and N:        # the chunks below, one GIL-free call per thread
+        starts = _chunk_starts(N, sample_bytes)
+        wt = _xp.ascontiguousarray(w.reshape(Cin, -1))
+        _per_slice(len(starts) - 1, N * sample_bytes, lambda i, j: fz.col2im_grad(
+            x, wt, geometry, starts, i, j, y, _scratch))
+        return y
 
     def chunk(n):
         xm = _k.batch_last(x[n]).reshape(G, Cin // G, -1)            # (G, Cin/G, S*n)
@@ -186,7 +224,7 @@ def conv_t_forward(x, w, geometry, groups, out):
         else:
             y[n] = _k.col2im(cols, geometry, out)
     nb = _numba_conv() if len(kshape) == 2 and x.dtype in _NUMBA_DTYPES else None
-    _per_chunk(N, G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize, chunk)
+    _per_chunk(N, sample_bytes, chunk)
     return y
 
 
@@ -359,6 +397,20 @@ def _weight_grad_per_sample(a, b, geometry):
     N, A = a.shape[:2]
     Sa = a.shape[2:]
     P, K = _prod(Sa), b.shape[1] * _prod(g[0] for g in geometry)
+    fz = _fused(b) if (len(Sa) == 2 and a.dtype == b.dtype and a.flags.c_contiguous
+                       and N) else None
+    if fz is not None:    # the chunks' products below, one GIL-free call per thread
+        starts = _chunk_starts(N, K * P * a.itemsize, _SAMPLE_CHUNK_BYTES)
+        parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
+        _per_slice(len(parts), N * K * P * a.itemsize, lambda i, j: fz.weight_grad_samples(
+            b, a, geometry, starts, i, j, parts, _scratch))
+        total = _xp.zeros((K, A), a.dtype)      # _sum_per_chunk's order
+        for group in _nhwc._chunk_groups(len(parts)):
+            run = parts[group.start]
+            for part in parts[group.start + 1:group.stop]:
+                run = run + part
+            total = total + run
+        return _xp.ascontiguousarray(total.T)
 
     def chunk(n):
         m = n.stop - n.start

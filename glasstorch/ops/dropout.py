@@ -16,7 +16,7 @@ import warnings
 
 from .. import random as _random
 from ..autograd.node import Op
-from ..backend import xp as _xp
+from ..backend import kernels as _kernels, xp as _xp
 from . import _inplace, layout as _layout
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
@@ -48,6 +48,16 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def compiled_mask(shape, p, dtype):
+    """`multiply(u >= p, 1 / (1 - p))` for u = the global generator's float32 uniforms, from
+    backend/numba_random.py (one compiled pass, the same numbers, bit for bit) when
+    numba_for_exact(); None when it does not apply (then the caller draws u itself)."""
+    if not _kernels.numba_for_exact():
+        return None
+    from ..backend import numba_random
+    return numba_random.dropout_mask(_random.default_generator.rng, shape, p, dtype)
+
+
 def _dropout(input, p, training, inplace, feature=False, alpha=False):
     """torch's _dropout_impl: the mask, its scale and (alpha) shift, then y = x * m + c."""
     x = input._data
@@ -62,14 +72,17 @@ def _dropout(input, p, training, inplace, feature=False, alpha=False):
                            f"{_inplace._type_word(x.dtype)}")
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape
     # Bernoulli(1 - p): u ~ U[0, 1) is >= p with probability 1 - p
-    if not feature and _layout.channels_last_like(x):   # the mask (so y) channels-last too
+    channels_last = not feature and _layout.channels_last_like(x)
+    keep = None if alpha or channels_last else compiled_mask(shape, p, x.dtype)
+    if keep is None and channels_last:   # the mask (so y) channels-last too
         u = _xp.moveaxis(_random.default_generator.rng.random(
             (shape[0],) + shape[2:] + shape[1:2], dtype=_xp.float32), -1, 1)
-    else:
+    elif keep is None:
         u = _random.default_generator.rng.random(shape, dtype=_xp.float32)
     if not alpha:   # kept: 1 / (1 - p) divided in x's dtype, as torch; one pass for the mask
-        scale = _xp.divide(_xp.ones((), x.dtype), 1 - p)
-        keep = _xp.multiply(u >= p, scale, dtype=x.dtype)
+        if keep is None:
+            scale = _xp.divide(_xp.ones((), x.dtype), 1 - p)
+            keep = _xp.multiply(u >= p, scale, dtype=x.dtype)
         if inplace:
             return _inplace.inplace(input, Dropout.apply, keep, None)
         return Dropout.apply(input, keep, None)

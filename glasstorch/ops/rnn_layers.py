@@ -45,7 +45,7 @@ def _steps(batch_sizes, reverse):
 # (median wall) against 190-260 ms on one thread per GEMM, as each threaded GEMM waits for a
 # worker that is not running, 105 times a step (float("inf") here chooses the latter). The
 # batch split over glasstorch's pool (before) took 33-34 ms: each thread packed all of W_hh
-# for half the columns every step. benchmarks/README.md, "The LSTM layer".
+# for half the columns every step. docs/perf/lstm.md, "The LSTM layer".
 LOOP_THREADED_MNK = _threads.GEMM_SERIAL_MNK
 
 
@@ -64,7 +64,7 @@ def _time_loop(run, gemm_mnk):
 # 40% of a (1024, 256) @ (256, 32) step product. Row blocks under the bound (rows >= 30, at most
 # 32 columns) are faster: min CPU per product, 1 thread, H x batch 256 x 32: 165 -> 135 us
 # forward (120 rows), 170 -> 132 us backward ((256, 1024) @ (1024, 32), 30 rows); 128 x 16-32
-# and 512 x 8-16 gain too, batch 64 or blocks under 30 rows lose (benchmarks/README.md).
+# and 512 x 8-16 gain too, batch 64 or blocks under 30 rows lose (docs/perf/lstm.md).
 _SMALL_GEMM_DTYPES = ((_xp.dtype(_xp.float32),) if _threads.blas_corename()
                       in ("skylakex", "cooperlake", "sapphirerapids") else ())
 SMALL_GEMM_MNK, SMALL_GEMM_MIN_ROWS = 100 ** 3, 30

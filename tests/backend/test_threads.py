@@ -61,6 +61,19 @@ def test_parallel_for_propagates_errors(monkeypatch, restore):
         threads.parallel_for(4, fail, 1 << 30)
 
 
+def test_parallel_for_own_threshold(restore):
+    """threshold= (compiled nogil kernels) replaces THRESHOLD for one call: split from it on,
+    serial below it, whatever THRESHOLD says."""
+    threads.set_num_threads(2)
+    for threshold, nbytes, want in ((1 << 10, 1 << 10, [(0, 2), (2, 4)]),
+                                    (1 << 10, (1 << 10) - 1, [(0, 4)]),
+                                    (1 << 40, 1 << 30, [(0, 4)])):
+        seen = []
+        threads.parallel_for(4, lambda i, j: seen.append((i, j)), nbytes,
+                             threshold=threshold)
+        assert sorted(seen) == want
+
+
 def test_transpose2d_blocks(monkeypatch, restore):
     from glasstorch.backend import cpu_kernels
     monkeypatch.setattr(cpu_kernels, "_BLOCK_ROWS", 3)
@@ -253,9 +266,9 @@ def test_small_work_and_one_thread_stay_serial(monkeypatch, restore):
 
 
 def test_threshold_is_the_measured_break_even():
-    """benchmarks/README.md (threads): alone, a split pays from ~250 us of serial work (~2 MiB
-    of a float32 add on this guest); inside a training step LeNet's 5-7 MB regions still lost,
-    so 8 MiB."""
+    """docs/perf/threads-and-variance.md ("Two threads"): alone, a split pays from ~250 us of
+    serial work (~2 MiB of a float32 add on this guest); inside a training step LeNet's 5-7 MB
+    regions still lost, so 8 MiB."""
     assert threads.THRESHOLD == 8 << 20
     assert threads.GEMM_SERIAL_MNK == 1 << 21
 

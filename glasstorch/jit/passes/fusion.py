@@ -145,7 +145,7 @@ class FusedGroup:
         """relu on the GEMV's 1-D row as `row[row < 0] = 0` (less + putmask): the same bits as
         eager's maximum(0, x) (x < 0 -> +0.0; -0.0 and NaN kept), and cheaper here: right after
         OpenBLAS's GEMV, np.maximum on 256 floats measured 1.8 us (0.4 in a loop of its own),
-        less + putmask 0.75 (benchmarks/README.md). The mask is planned with the buffer."""
+        less + putmask 0.75 (docs/perf/static-graphs.md). The mask is planned with the buffer."""
         env.update({"_less": np.less, "_putmask": np.putmask})
         if self.buffer is None:
             return [f"_putmask({row}, _less({row}, {zero}), {zero})"]

@@ -4,7 +4,7 @@ runs it when `backend.kernels.numba_for_exact()`: numba installed and not desele
 
 At batch 1 a Linear + ReLU stack is GEMVs with tiny elementwise steps between them. The NumPy
 replay (fusion.py, layout.py) spends ~3 us of its ~10 in those steps: each NumPy call costs
-0.3-0.9 us whatever the size (benchmarks/README.md). Here one numba function does the whole
+0.3-0.9 us whatever the size (docs/perf/static-graphs.md). Here one numba function does the whole
 run: each GEMV calls NumPy's own BLAS (the OpenBLAS library its wheel ships, through ctypes)
 with the arguments np.dot passes for the orientation layout.py chose, and the bias add and
 relu are plain loops:

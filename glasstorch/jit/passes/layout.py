@@ -3,7 +3,7 @@ on 1-D rows, in the orientation chosen here, at trace time.
 
 At batch 1 a linear layer is a GEMV that reads the whole weight once per call: 800 KB for the
 MLP's 784x256 float32 layer, so its speed is the bandwidth of that read. OpenBLAS's two GEMV
-kernels are not equally fast (1 thread, benchmarks/README.md):
+kernels are not equally fast (1 thread, docs/perf/static-graphs.md):
 
     784 -> 256   x @ W.T (eager) 10.5 us   dot(W, x) 10.0 us   dot(x, Wt) 7.9 us
     256 -> 10    x @ W.T (eager)  0.9 us   dot(W, x)  0.56 us  dot(x, Wt) 0.83 us
@@ -17,8 +17,9 @@ source as one row (`x.reshape(-1)`), one call less per replay.
 
 Wt starts on a cache-line (64-byte) boundary: NumPy only aligns to 16 bytes, and the same
 784x256 GEMV measured 7.8 us on a 64-byte aligned Wt and 10.5 us on one 16 bytes off (one
-process, alternating; it was the bimodal "7.8-10.5 us" of benchmarks/README.md). The GEMV's
-output row matters too (16 or 48 bytes off a line: +0.35 us): memory.py's buffers are aligned.
+process, alternating; it was the bimodal "7.8-10.5 us" of docs/perf/static-graphs.md). The
+GEMV's output row matters too (16 or 48 bytes off a line: +0.35 us): memory.py's buffers are
+aligned.
 """
 import numpy as np
 

@@ -97,7 +97,9 @@ def worker_loop(dataset, is_iterable, index_queue, result_queue, done_event, col
                 auto_collation, batch_size, drop_last, seed, init_fn, worker_id, num_workers):
     global _worker_info
     from ... import random as _random
+    from ...backend import threads as _threads
     try:
+        _threads.set_num_threads(1)   # as torch's workers: not num_workers x the cores in all
         _random.manual_seed(seed)
         random.seed(seed)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
