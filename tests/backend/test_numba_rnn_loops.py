@@ -146,3 +146,20 @@ def test_numpys_tanh_loop_from_numba_has_numpys_bits(dtype):
         numba_rnn_loops._probe(x[lo:hi], loop[0], loop[1], out[lo:hi], buf)
     assert np.array_equal(_bits(out), _bits(np.tanh(x)))
     assert numba_rnn_loops.tanh_loop(np.float16) is None
+
+
+def test_quiet_blas_runs_one_blas_thread_and_restores_the_count(restore):
+    threads.set_num_threads(2)
+    if threads.blas_num_threads() is None:
+        pytest.skip("NumPy's OpenBLAS not found")
+    a = np.arange(300 * 300, dtype=np.float32).reshape(300, 300) % 7
+    before = a @ a                                     # on OpenBLAS's 2 threads
+    with threads.quiet_blas():
+        assert threads.blas_num_threads() == 1
+        inside = a @ a
+    assert threads.blas_num_threads() == 2
+    assert np.array_equal(inside, before) and np.array_equal(a @ a, before)
+    threads.set_num_threads(1)
+    with threads.quiet_blas():                         # one thread already: nothing to do
+        assert threads.blas_num_threads() == 1
+    assert threads.blas_num_threads() == 1
