@@ -87,12 +87,22 @@ def _chunk_starts(n, sample_bytes, chunk_bytes=None):
     return _xp.array([c.start for c in chunks] + [n], _xp.int64)
 
 
+# 1x1 convs (ResNet's projection shortcuts) split over the pool from this much output on:
+# below THRESHOLD their per-sample GEMMs (>= 2^18 multiply-adds) ran on OpenBLAS's 2 threads,
+# whose worker then spun ~13 ms (threads.BLAS_SPIN_EXPONENT), and with the process at
+# real-time priority the pool thread could not start on that core meanwhile: the next
+# regions (BatchNorm, a 3x3 conv) ran on one thread (ResNet-small at 2 threads: 4-6 such
+# regions, ~10 ms per step)
+_POINTWISE_SPLIT_BYTES = 1 << 20
+
+
 def _per_samples(n, fn, nbytes):
     """fn(slice) over slices of range(n) on the thread pool (a GEMM per sample each)."""
-    _threads.parallel_for(n, lambda i, j: fn(slice(i, j)), nbytes, blas_serial=True)
+    _threads.parallel_for(n, lambda i, j: fn(slice(i, j)), nbytes, blas_serial=True,
+                          threshold=_POINTWISE_SPLIT_BYTES)
 
 
-def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None):
+def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None, threshold=None):
     """The sum over the chunks of range(n) of fn(slice): partial sums over fixed runs of
     chunks (_nhwc._chunk_groups), added in order: the same bits at any thread count."""
     chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
@@ -106,7 +116,8 @@ def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None):
                 v = fn(c)
                 total = v if total is None else total + v
             parts[g] = total
-    _threads.parallel_for(len(groups), run, n * sample_bytes, blas_serial=True)
+    _threads.parallel_for(len(groups), run, n * sample_bytes, blas_serial=True,
+                          threshold=threshold)
     total = zero                   # (an empty batch has no chunks)
     for i in sorted(parts):
         if parts[i] is not None:
@@ -249,7 +260,8 @@ def weight_grad(a, b, geometry, groups):
         am = a.reshape(a.shape[0], A, -1)
         bm = _subsample(b, geometry, a.shape[2:])
         gw = _sum_per_chunk(a.shape[0], am[0].nbytes, lambda n: _xp.matmul(
-            am[n], bm[n].swapaxes(1, 2)).sum(0), _xp.zeros((A, B), a.dtype))
+            am[n], bm[n].swapaxes(1, 2)).sum(0), _xp.zeros((A, B), a.dtype),
+            _SAMPLE_CHUNK_BYTES, _POINTWISE_SPLIT_BYTES)
         return gw.reshape((A, B) + kshape)
     Ka, Kb, Sa = A // G, B // G * _prod(kshape), a.shape[2:]
     if G == 1 and _PER_SAMPLE and _prod(Sa) >= _PER_SAMPLE_MIN_P:

@@ -16,6 +16,7 @@ CASES = [   # (input, weight, conv2d arguments): each path of the conv kernels
     ((16, 6, 14, 14), (16, 6, 5, 5), {}),                           # LeNet's second conv
     ((16, 1, 28, 28), (6, 1, 5, 5), dict(padding=2)),               # LeNet's first (rows)
     ((16, 4, 10, 10), (8, 2, 3, 3), dict(groups=2, padding=1)),     # grouped
+    ((16, 8, 12, 12), (16, 8, 1, 1), dict(stride=2)),               # 1x1 (a shortcut)
 ]
 
 
@@ -35,6 +36,7 @@ def _grads(shape, wshape, kwargs, n, channels_last):
 @pytest.mark.parametrize("shape, wshape, kwargs", CASES)
 def test_same_bits_at_one_and_two_threads(shape, wshape, kwargs, channels_last, monkeypatch):
     monkeypatch.setattr(threads, "THRESHOLD", 1)     # split even these small batches,
+    monkeypatch.setattr(conv_kernels, "_POINTWISE_SPLIT_BYTES", 1)
     for module, name in ((conv_kernels, "_CHUNK_BYTES"), (conv_kernels, "_SAMPLE_CHUNK_BYTES"),
                          (conv_kernels_nhwc, "_CHUNK_BYTES")):
         monkeypatch.setattr(module, name, 1)         # into chunks of one sample
