@@ -31,7 +31,7 @@ import threading
 import numpy
 
 __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
-           "matmul", "blas_corename", "serial_blas", "THRESHOLD", "GEMM_SERIAL_MNK"]
+           "matmul", "blas_corename", "serial_blas", "quiet_blas", "THRESHOLD", "GEMM_SERIAL_MNK"]
 
 # Below this many bytes of work a kernel runs serially. Alone, a split pays once the serial
 # call takes ~250 us: waking the blocked pool thread takes 30-150 us on this KVM guest, and the
@@ -194,6 +194,28 @@ def serial_blas():
         return
     _blas_set(1)
     _blas_threads = 1
+    try:
+        yield
+    finally:
+        _blas_threads = get_num_threads()
+        _blas_set(_blas_threads)
+
+
+@contextlib.contextmanager
+def quiet_blas():
+    """OpenBLAS on one thread inside the block with its worker threads stopped, so none spins
+    on the other core while the pool's slices run there (each slice's GEMMs on one thread:
+    the LSTM's time loops, ops/rnn_layers.py). A worker spins ~13 ms after each threaded GEMM;
+    at real-time priority the pool thread then did not start within a 5 ms slice. The
+    workers restart when the count is restored (~0.1 ms)."""
+    global _blas_threads
+    shutdown = getattr(_blas_lib, "blas_thread_shutdown_", None)
+    if _blas_threads <= 1 or _blas_set is None or shutdown is None:
+        yield
+        return
+    _blas_set(1)                 # first: setting a count restarts stopped workers
+    _blas_threads = 1
+    shutdown()
     try:
         yield
     finally:
