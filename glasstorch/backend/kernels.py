@@ -38,7 +38,17 @@ def _load_numba():
     except ImportError as e:       # numba not installed (or broken): say how to get it
         raise ImportError(f"glasstorch kernels 'numba' need the numba package "
                           f"(pip install 'glasstorch[fast]'): {e}") from None
+    if _jit_disabled():
+        raise ImportError("glasstorch kernels 'numba' need numba's compiler, and "
+                          "NUMBA_DISABLE_JIT is set")
     return numba_kernels
+
+
+def _jit_disabled():
+    """NUMBA_DISABLE_JIT=1 (numba's debugging switch): the kernels would be pure-Python loops
+    (and some, written with numba intrinsics, cannot run at all)."""
+    import numba
+    return bool(numba.config.DISABLE_JIT)
 
 
 def set_kernels(name):
@@ -73,7 +83,7 @@ def numba_for_exact():
     if _installed is None:   # asked once: without numba each failed import took ~70 us, and
         try:                 # the ops ask per call (an MLP step ~6 times)
             import numba  # noqa: F401
-            _installed = True
+            _installed = not _jit_disabled()
         except ImportError:
             _installed = False
     return _installed

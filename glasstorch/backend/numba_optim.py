@@ -39,12 +39,14 @@ DECAY, NESTEROV, BUFFER, DECOUPLED = 1, 2, 4, 8     # option bits
 
 
 def suits(x, *others):
-    """Are x and others float32/64 C-contiguous arrays of one dtype and shape, x writeable?
-    (A read-only x: NumPy's "output array is read-only" ValueError, not numba's TypingError.)"""
+    """Are x and others (the gradient, then state arrays) float32/64 C-contiguous arrays of one
+    dtype and shape, all but the gradient writeable? (A read-only one: NumPy's "output array
+    is read-only" ValueError, not numba's TypingError.)"""
     if x.dtype not in _FLOATS or not x.flags.c_contiguous or not x.flags.writeable:
         return False
-    for a in others:
-        if a.dtype != x.dtype or a.shape != x.shape or not a.flags.c_contiguous:
+    for k, a in enumerate(others):
+        if a.dtype != x.dtype or a.shape != x.shape or not a.flags.c_contiguous or \
+                (k and not a.flags.writeable):
             return False
     return True
 

@@ -76,6 +76,9 @@ class TrainStep:
                 raise RuntimeError(f"train step: input {i} was traced with shape "
                                    f"{list(v.shape)}, got "
                                    f"{list(x.shape) if isinstance(x, Tensor) else type(x)}")
+            if x._data.dtype != v.dtype:        # (eager raises for these too)
+                raise RuntimeError(f"train step: input {i} was traced with dtype {v.dtype}, "
+                                   f"got {x._data.dtype}")
             arrays.append(x._data)
         self.optimizer.zero_grad()
         prev, STATE.enabled = STATE.enabled, False

@@ -26,14 +26,12 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
 from ..backend import xp as _xp, kernels as _kernels, memory as _mem, threads as _threads
 from ..tensor import _make
-from . import conv_kernels_nhwc as _nhwc, layout as _layouts
+from . import batchnorm_rows as _brows, conv_kernels_nhwc as _nhwc, layout as _layouts
+from .batchnorm_rows import _Rows, _exact, _rows_affine, _rows_centered, _rows_sum
 
 __all__ = ["batch_norm"]
 
 _BLOCK_BYTES = 256 << 10     # rows of samples processed together inside one thread's slice
-_ROW_BLOCK_BYTES = 128 << 10  # NCHW: a block of (sample, channel) rows (measured: 64-128 KiB
-                              # blocks of 2-D rows beat 256 KiB blocks of 3-D samples, 1.3x)
-_EXPAND_BYTES = 1 << 20       # NCHW: per-channel numbers as full (C, L) rows up to this size
 
 
 def _blocks(x3, fn, blas=False):
@@ -89,120 +87,9 @@ def _numba(*arrays):
     return nb
 
 
-def _exact(*arrays):
-    """The numba kernels for a pass that gives the NumPy path's bits (the affine maps: IEEE
-    * and + in the NumPy formula's order, no fused multiply-add), which then runs compiled
-    by default wherever numba is installed (backend.kernels.exact_kernels); None unless the
-    arrays share one float dtype (a float64 factor would round once where NumPy rounds
-    twice) and are C-contiguous."""
-    nb = _kernels.exact_kernels()
-    if nb is None:
-        return None
-    dtype = arrays[0].dtype
-    if dtype not in (_xp.float32, _xp.float64):
-        return None
-    for a in arrays:
-        if a.dtype != dtype or not a.flags.c_contiguous:
-            return None
-    return nb
-
-
 def _per_samples(x3, fn):
     """fn(i, j) over slices of x3's samples on the thread pool (numba kernels: no blocks)."""
-    _threads.parallel_for(x3.shape[0], fn, x3.nbytes)
-
-
-class _Rows:
-    """An (N, C, L) array as (N*C, L) rows, one per (sample, channel), cut into blocks of
-    about _ROW_BLOCK_BYTES: whole samples, or a run of channels of one sample. Every pass is
-    a few ufunc calls per block, so a block's temporaries stay in cache for the next call.
-    `channel(v)` lays a per-channel number out against a block: as full rows when small
-    (a stride-0 column broadcast costs NumPy 1.3-1.6x more per element), else as a column.
-    Partial sums are per row and added up in one fixed order: the same bits at any thread
-    count."""
-
-    def __init__(self, x3):
-        N, C, L = x3.shape
-        self.C, self.x2 = C, x3.reshape(N * C, L)
-        row = max(L * x3.itemsize, 1)
-        if C * row <= _ROW_BLOCK_BYTES:         # blocks of whole samples
-            self.tile = max(1, _ROW_BLOCK_BYTES // (C * row)) * C
-            self.blocks = [(i, min(i + self.tile, N * C)) for i in range(0, N * C, self.tile)]
-        else:                                   # blocks of channels within a sample
-            self.tile, per = C, max(1, _ROW_BLOCK_BYTES // row)
-            self.blocks = [(n * C + c, n * C + min(c + per, C))
-                           for n in range(N) for c in range(0, C, per)]
-        self.expand = self.tile * row <= _EXPAND_BYTES
-
-    def rows(self, a3):
-        return a3.reshape(self.x2.shape)
-
-    def channel(self, v):
-        """v (C,) or (C, 1) -> fn(r0, r1): its values for the rows of a block."""
-        v = _xp.tile(v.reshape(-1, 1), (self.tile // self.C, 1))
-        if self.expand:
-            v = _xp.ascontiguousarray(_xp.broadcast_to(v, (self.tile, self.x2.shape[1])))
-        C = self.C
-        return lambda r0, r1: v[r0 % C:r0 % C + r1 - r0]
-
-    def run(self, fn):
-        """fn(r0, r1, scratch) per block over the thread pool; scratch: a work array of a
-        block's size, one per slice."""
-        blocks, x2 = self.blocks, self.x2
-
-        def run(i, j):
-            scratch = _xp.empty((self.tile,) + x2.shape[1:], x2.dtype)
-            for r0, r1 in blocks[i:j]:
-                fn(r0, r1, scratch[:r1 - r0])
-        _threads.parallel_for(len(blocks), run, x2.nbytes)
-
-    def total(self, part):
-        """(C, 1) per-channel totals of per-row partial sums (N*C,)."""
-        return part.reshape(-1, self.C).sum(0).reshape(self.C, 1)
-
-
-def _rows_sum(R, a2):
-    """Per channel: the sum of a2 (rows laid out as R's)."""
-    part = _xp.empty(a2.shape[0], a2.dtype)
-    R.run(lambda r0, r1, t: a2[r0:r1].sum(-1, out=part[r0:r1]))
-    return R.total(part)
-
-
-def _rows_centered(R, mean, g2=None):
-    """Per channel: sum((x - mean)^2), or sum((x - mean) gy) and sum(gy) when gy's rows g2 are
-    given (one pass over both)."""
-    x2, m = R.x2, R.channel(mean)
-    part = _xp.empty(x2.shape[0], x2.dtype)
-    gpart = None if g2 is None else _xp.empty(x2.shape[0], x2.dtype)
-
-    def run(r0, r1, d):
-        _xp.subtract(x2[r0:r1], m(r0, r1), out=d)
-        other = d if g2 is None else g2[r0:r1]
-        _xp.einsum("rl,rl->r", d, other, out=part[r0:r1])
-        if g2 is not None:
-            other.sum(-1, out=gpart[r0:r1])
-    R.run(run)
-    return R.total(part) if g2 is None else (R.total(part), R.total(gpart))
-
-
-def _rows_affine(R, a, b, out2, g2=None, k=None):
-    """out = x a + b per channel, or gy a + (x k + b) when gy's rows g2 and k are given."""
-    x2 = R.x2
-    a, b = R.channel(a), R.channel(b)
-    k = None if k is None else R.channel(k)
-
-    def run(r0, r1, t):
-        o = out2[r0:r1]
-        if g2 is None:
-            _xp.multiply(x2[r0:r1], a(r0, r1), out=o)
-            o += b(r0, r1)
-            return
-        _xp.multiply(g2[r0:r1], a(r0, r1), out=o)
-        _xp.multiply(x2[r0:r1], k(r0, r1), out=t)
-        t += b(r0, r1)
-        o += t
-    R.run(run)
-    return out2
+    _threads.parallel_for(x3.shape[0], fn, x3.nbytes, threshold=_brows._SPLIT_BYTES)
 
 
 def _sums(x3, axis=-1):

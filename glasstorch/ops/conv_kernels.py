@@ -50,7 +50,8 @@ def _batch_chunks(n, sample_bytes, chunk_bytes=None):
 # Both cores: the chunks of a batch are independent (im2col + GEMM + copy out each), so with
 # 2 threads each thread runs half of them with a one-thread GEMM (backend/threads.py). Splitting
 # every small chunk GEMM inside OpenBLAS instead gained ~1.1x; chunks in parallel also overlap
-# the copies. Weight gradients are summed per thread, then in chunk order.
+# the copies. Weight gradients are summed in fixed runs of chunks, then in order (the same
+# bits at any thread count: conv_kernels_nhwc._chunk_groups).
 
 def _per_chunk(n, sample_bytes, fn, chunk_bytes=None):
     """fn(slice) for every chunk of range(n), the chunks spread over the thread pool."""
@@ -59,24 +60,62 @@ def _per_chunk(n, sample_bytes, fn, chunk_bytes=None):
                           n * sample_bytes, blas_serial=True)
 
 
+# A slice that is one GIL-free call (backend/numba_conv_gemm.py) splits from this many bytes
+# of columns on: the pool's hand-off (30-150 us) is then its only cost.
+_FUSED_SPLIT_BYTES = 1 << 20
+
+
+def _per_slice(n, nbytes, fn):
+    """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call)."""
+    _threads.parallel_for(n, fn, nbytes, blas_serial=True, threshold=_FUSED_SPLIT_BYTES)
+
+
+def _fused(x):
+    """backend/numba_conv_gemm.py when it runs this conv with the NumPy path's bits (numba
+    for exact kernels, float32, C-contiguous x, NumPy's sgemm found), else None."""
+    if x.dtype != _xp.float32 or not x.flags.c_contiguous or not _kernels.numba_for_exact():
+        return None
+    from ..backend import numba_conv_gemm
+    return numba_conv_gemm if numba_conv_gemm.gemm() is not None else None
+
+
+def _chunk_starts(n, sample_bytes, chunk_bytes=None):
+    """The first sample of every chunk of _batch_chunks, then n (an int64 array)."""
+    chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
+    return _xp.array([c.start for c in chunks] + [n], _xp.int64)
+
+
+# 1x1 convs (ResNet's projection shortcuts) split over the pool from this much output on:
+# below THRESHOLD their per-sample GEMMs (>= 2^18 multiply-adds) ran on OpenBLAS's 2 threads,
+# whose worker then spun ~13 ms (threads.BLAS_SPIN_EXPONENT), and with the process at
+# real-time priority the pool thread could not start on that core meanwhile: the next
+# regions (BatchNorm, a 3x3 conv) ran on one thread (ResNet-small at 2 threads: 4-6 such
+# regions, ~10 ms per step)
+_POINTWISE_SPLIT_BYTES = 1 << 20
+
+
 def _per_samples(n, fn, nbytes):
     """fn(slice) over slices of range(n) on the thread pool (a GEMM per sample each)."""
-    _threads.parallel_for(n, lambda i, j: fn(slice(i, j)), nbytes, blas_serial=True)
+    _threads.parallel_for(n, lambda i, j: fn(slice(i, j)), nbytes, blas_serial=True,
+                          threshold=_POINTWISE_SPLIT_BYTES)
 
 
-def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None):
-    """The sum over the chunks of range(n) of fn(slice): partial sums per thread, added in
-    order (so the result depends on the thread count only through rounding)."""
+def _sum_per_chunk(n, sample_bytes, fn, zero, chunk_bytes=None, threshold=None):
+    """The sum over the chunks of range(n) of fn(slice): partial sums over fixed runs of
+    chunks (_nhwc._chunk_groups), added in order: the same bits at any thread count."""
     chunks = _batch_chunks(n, sample_bytes, chunk_bytes)
+    groups = _nhwc._chunk_groups(len(chunks))
     parts = {}
 
     def run(i, j):
-        total = None
-        for c in chunks[i:j]:
-            v = fn(c)
-            total = v if total is None else total + v
-        parts[i] = total
-    _threads.parallel_for(len(chunks), run, n * sample_bytes, blas_serial=True)
+        for g in range(i, j):
+            total = None
+            for c in chunks[groups[g]]:
+                v = fn(c)
+                total = v if total is None else total + v
+            parts[g] = total
+    _threads.parallel_for(len(groups), run, n * sample_bytes, blas_serial=True,
+                          threshold=threshold)
     total = zero                   # (an empty batch has no chunks)
     for i in sorted(parts):
         if parts[i] is not None:
@@ -176,6 +215,14 @@ def conv_t_forward(x, w, geometry, groups, out):
         return _xp.ascontiguousarray(_nhwc.conv_t_forward(x, w, geometry, out))
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
+    sample_bytes = G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize
+    fz = _fused(x) if G == 1 and len(kshape) == 2 and w.dtype == x.dtype else None
+    if fz is not None and N:        # the chunks below, one GIL-free call per thread
+        starts = _chunk_starts(N, sample_bytes)
+        wt = _xp.ascontiguousarray(w.reshape(Cin, -1))
+        _per_slice(len(starts) - 1, N * sample_bytes, lambda i, j: fz.col2im_grad(
+            x, wt, geometry, starts, i, j, y, _scratch))
+        return y
 
     def chunk(n):
         xm = _k.batch_last(x[n]).reshape(G, Cin // G, -1)            # (G, Cin/G, S*n)
@@ -186,7 +233,7 @@ def conv_t_forward(x, w, geometry, groups, out):
         else:
             y[n] = _k.col2im(cols, geometry, out)
     nb = _numba_conv() if len(kshape) == 2 and x.dtype in _NUMBA_DTYPES else None
-    _per_chunk(N, G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize, chunk)
+    _per_chunk(N, sample_bytes, chunk)
     return y
 
 
@@ -211,11 +258,19 @@ def weight_grad(a, b, geometry, groups):
         am = a.reshape(a.shape[0], A, -1)
         bm = _subsample(b, geometry, a.shape[2:])
         gw = _sum_per_chunk(a.shape[0], am[0].nbytes, lambda n: _xp.matmul(
-            am[n], bm[n].swapaxes(1, 2)).sum(0), _xp.zeros((A, B), a.dtype))
+            am[n], bm[n].swapaxes(1, 2)).sum(0), _xp.zeros((A, B), a.dtype),
+            _SAMPLE_CHUNK_BYTES, _POINTWISE_SPLIT_BYTES)
         return gw.reshape((A, B) + kshape)
     Ka, Kb, Sa = A // G, B // G * _prod(kshape), a.shape[2:]
     if G == 1 and _PER_SAMPLE and _prod(Sa) >= _PER_SAMPLE_MIN_P:
         return _weight_grad_per_sample(a, b, geometry).reshape((A, B) + kshape)
+
+    fz = _fused(b) if (G == 1 and len(Sa) == 2 and a.dtype == b.dtype
+                       and a.flags.c_contiguous and a.shape[0]) else None
+    if fz is not None:    # the chunks' products below, one GIL-free call per thread
+        return _fused_weight_grad(fz.weight_grad_batch_last, a, b, geometry, Kb,
+                                  Kb * _prod(Sa) * a.itemsize, None).reshape(
+                                      (A, B) + kshape)
 
     def chunk(n):
         cols = _k.im2col(b[n], geometry, Sa)                      # (B, *k, *Sa, n)
@@ -354,11 +409,33 @@ def _forward_per_sample(x, wm, geometry, out):
     return y
 
 
+def _fused_weight_grad(kernel, a, b, geometry, K, sample_bytes, chunk_bytes):
+    """gW (A, K) from a numba_conv_gemm kernel writing each chunk's product (K, A), the
+    chunks split over the threads, summed as _sum_per_chunk sums them (the same bits)."""
+    N, A = a.shape[:2]
+    starts = _chunk_starts(N, sample_bytes, chunk_bytes)
+    parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
+    _per_slice(len(parts), N * sample_bytes, lambda i, j: kernel(
+        b, a, geometry, starts, i, j, parts, _scratch))
+    total = _xp.zeros((K, A), a.dtype)
+    for group in _nhwc._chunk_groups(len(parts)):
+        run = parts[group.start]
+        for part in parts[group.start + 1:group.stop]:
+            run = run + part
+        total = total + run
+    return _xp.ascontiguousarray(total.T)
+
+
 def _weight_grad_per_sample(a, b, geometry):
     """gW (A, B*k) = sum over chunks of a (A, m*P) @ columns(b) (B*k, m*P)^T."""
     N, A = a.shape[:2]
     Sa = a.shape[2:]
     P, K = _prod(Sa), b.shape[1] * _prod(g[0] for g in geometry)
+    fz = _fused(b) if (len(Sa) == 2 and a.dtype == b.dtype and a.flags.c_contiguous
+                       and N) else None
+    if fz is not None:    # the chunks' products below, one GIL-free call per thread
+        return _fused_weight_grad(fz.weight_grad_samples, a, b, geometry, K, K * P * a.itemsize,
+                                  _SAMPLE_CHUNK_BYTES)
 
     def chunk(n):
         m = n.stop - n.start

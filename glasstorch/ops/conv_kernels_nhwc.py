@@ -109,6 +109,18 @@ def _chunks(n, sample_bytes):
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
+# Weight gradients add one product per chunk of samples: in at most _SUM_GROUPS runs of
+# consecutive chunks (fixed by the chunk count alone), the runs on the thread pool, then the
+# runs in order, so the bits do not depend on the thread count (conv_kernels.py too)
+_SUM_GROUPS = 4
+
+
+def _chunk_groups(count):
+    """range(count) as at most _SUM_GROUPS consecutive runs, fixed by count alone."""
+    g = min(count, _SUM_GROUPS)
+    return [slice(count * i // g, count * (i + 1) // g) for i in range(g)]
+
+
 def _per_chunk(n, sample_bytes, fn):
     """fn(slice) for chunks of range(n) spread over the thread pool, BLAS one thread each."""
     chunks = _chunks(n, sample_bytes)
@@ -265,11 +277,12 @@ def weight_grad(a, b, geometry, channels_last):
     P, K = _prod(out), _prod(kshape) * B
     a2 = ah.reshape(N * P, A)
     chunks = _chunks(N, P * K * ah.itemsize)
+    groups = _chunk_groups(len(chunks))
     parts = {}
 
-    def run(i, j):
+    def group_sum(group):
         total = None
-        for n in chunks[i:j]:
+        for n in chunks[group]:
             if _pointwise(geometry) and all(g[1] == 1 for g in geometry):
                 cols = bh[n].reshape(-1, B)
             else:
@@ -277,10 +290,14 @@ def weight_grad(a, b, geometry, channels_last):
             # (cols^T a)^T: ~10% faster in OpenBLAS than a^T cols for these shapes
             v = cols.T @ a2[n.start * P:n.stop * P]
             total = v if total is None else total + v
-        parts[i] = total
-    _threads.parallel_for(len(chunks), run, N * P * K * ah.itemsize, blas_serial=True)
+        return total
+
+    def run(i, j):
+        for k in range(i, j):
+            parts[k] = group_sum(groups[k])
+    _threads.parallel_for(len(groups), run, N * P * K * ah.itemsize, blas_serial=True)
     gw = _xp.zeros((K, A), a.dtype)
-    for i in sorted(parts):          # in chunk order: the thread count changes rounding only
+    for i in sorted(parts):          # in order: the same bits at any thread count
         if parts[i] is not None:
             gw += parts[i]
     gw = from_nhwc(_xp.ascontiguousarray(gw.T).reshape((A,) + kshape + (B,)))

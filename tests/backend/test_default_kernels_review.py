@@ -70,6 +70,28 @@ def test_read_only_parameter_gives_numpys_error(default_kernels, make):
     assert want and want == got and want[0][0] is ValueError
 
 
+@pytest.mark.parametrize("make, key", [("sgd_momentum", "momentum_buffer"),
+                                       ("adam", "exp_avg"), ("adam", "exp_avg_sq")])
+def test_read_only_optimizer_state_gives_numpys_error(default_kernels, make, key):
+    """A read-only state array (a user's from_numpy of a read-only array put in opt.state):
+    the NumPy path's ValueError on both paths, not numba's TypingError."""
+    def run():
+        p = gt.nn.Parameter(gt.ones(2, 3))
+        opt = {"sgd_momentum": lambda: gt.optim.SGD([p], lr=0.1, momentum=0.9),
+               "adam": lambda: gt.optim.Adam([p], lr=0.1)}[make]()
+        p.grad = gt.ones(2, 3)
+        opt.step()
+        a = opt.state[p][key].numpy().copy()
+        a.setflags(write=False)
+        opt.state[p][key] = gt.from_numpy(a)
+        try:
+            opt.step()
+        except Exception as e:
+            return type(e), str(e)
+    want, got = default_kernels(run)
+    assert want == got and want[0] is ValueError
+
+
 _NO_CACHE_DIR = r'''
 import warnings
 import numba.core.caching as caching
@@ -103,6 +125,40 @@ def test_unwritable_numba_cache_still_runs(tmp_path):
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split()[-1] == "1", r.stdout
+
+
+_JIT_DISABLED = r'''
+import numpy as np
+import glasstorch as gt
+from glasstorch.backend import kernels
+gt.manual_seed(0)
+x = gt.ones(64, 512)
+y = gt.nn.functional.dropout(x, 0.25)               # training: a mask drawn
+gt.manual_seed(0)
+u = gt.random.default_generator.rng.random((64, 512), dtype=np.float32)
+want = np.multiply(u >= 0.25, np.divide(np.ones((), np.float32), 0.75), dtype=np.float32)
+try:
+    kernels.set_kernels("numba")
+    chosen = "chosen"
+except ImportError as e:
+    chosen = "NUMBA_DISABLE_JIT" in str(e)
+print(kernels.numba_for_exact(), y.numpy().tobytes() == want.tobytes(), chosen)
+'''
+
+
+def test_numba_with_its_jit_disabled():
+    """NUMBA_DISABLE_JIT=1 (numba's debugging switch): the default path keeps NumPy (numba's
+    kernels would be pure-Python loops, and dropout's mask raised NotImplementedError: its
+    128-bit multiply is a numba intrinsic); choosing the numba kernels says why it cannot."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    env.pop("GLASSTORCH_KERNELS", None)
+    r = subprocess.run([sys.executable, "-c", _JIT_DISABLED], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["False", "True", "True"], r.stdout
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])

@@ -187,3 +187,55 @@ def test_relu_against_torch(cl, kernels):
         return (x.contiguous(memory_format=lib.channels_last) if cl else x).relu()
     check_op(fn, [(3, 4, 5, 6)], lib=True, avoid=[0.0])
     check_op(fn, [(3, 4, 5, 6)], lib=True, dtype="float32", avoid=[0.0])
+
+
+# ---- BatchNorm's NCHW row sums in NumPy's pairwise order (a default kernel: same bits) -------
+LENGTHS = list(range(0, 140)) + [255, 256, 257, 263, 511, 1000, 1023, 1024, 1031, 4099, 20000]
+
+
+def _rows(rng, R, L, dtype):
+    """Values over many magnitudes (so the summation order shows in the bits), some rows
+    special: all -0.0, inf, nan."""
+    x = rng.standard_normal((R, L)) * rng.choice([1, 1e4, 1e-4], (R, L))
+    x = x.astype(dtype)
+    if L:
+        x[0] = -0.0
+        x[1, L // 2] = np.inf
+        x[2, L - 1] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bn_row_sums_numpy_bits(dtype):
+    """Sums of x, of (x - m)^2 and of (x - m) gy with the sum of gy, against the NumPy path's
+    ufuncs + add.reduce over each row (batchnorm_rows._rows_sum / _rows_centered), byte for byte,
+    for every row length up to 139 and longer ones (the pairwise tree's halves)."""
+    rng = np.random.default_rng(5)
+    for L in LENGTHS:
+        R, C = 6, 4
+        x, g = _rows(rng, R, L, dtype), _rows(rng, R, L, dtype)[::-1].copy()
+        mean = rng.standard_normal(C).astype(dtype)
+        first = 3                                  # rows start at channel 3 of 4
+        m = mean[(first + np.arange(R)) % C].reshape(R, 1)
+        want, got = np.empty(R, dtype), np.empty(R, dtype)
+        x.sum(-1, out=want)
+        assert nb.bn_row_sums(x, got).tobytes() == want.tobytes(), L
+        with np.errstate(invalid="ignore"):
+            d = np.subtract(x, m)
+            np.multiply(d, d, out=d).sum(-1, out=want)
+            assert nb.bn_row_sums(x, got, mean, first).tobytes() == want.tobytes(), L
+            d = np.subtract(x, m)
+            np.multiply(d, g, out=d).sum(-1, out=want)
+            gwant, ggot = g.sum(-1), np.empty(R, dtype)
+            nb.bn_row_sums(x, got, mean, first, g, ggot)
+        assert got.tobytes() == want.tobytes() and ggot.tobytes() == gwant.tobytes(), L
+
+
+def test_bn_row_sums_plan():
+    """The split tree: leaves of <= 128 values cover the row in order; halves at n // 2 rounded
+    down to a multiple of 8 (NumPy's pairwise_sum)."""
+    # 1031 -> 512 + 519; 519 -> 256 + 263; 263 -> 128 + 135; 135 -> 64 + 71
+    offs, lens, steps = nb._plan(1031)
+    assert list(lens) == [128] * 7 + [64, 71]
+    assert offs[0] == 0 and (np.diff(offs) == lens[:-1]).all() and lens.sum() == 1031
+    assert (lens <= 128).all() and (steps == -1).sum() == len(lens) - 1

@@ -6,7 +6,7 @@ import pytest
 
 import glasstorch as gt
 from glasstorch.backend import threads
-from glasstorch.ops import batchnorm
+from glasstorch.ops import batchnorm, batchnorm_rows
 from helpers import check_op
 from kernel_choice import kernels  # noqa: F401  (fixture: NumPy and numba kernels)
 
@@ -62,12 +62,12 @@ def test_batch_norm_same_bits_any_thread_count(monkeypatch, kernels):
                                                (1 << 20, 0)])
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_nchw_row_blocks(monkeypatch, row_block, expand, training, kernels):
-    """The NumPy NCHW passes (batchnorm._Rows): blocks of whole samples (1 KiB, 1 MiB) or of
+    """The NumPy NCHW passes (batchnorm_rows._Rows): blocks of whole samples (1 KiB, 1 MiB) or of
     channel runs within a sample (300 bytes: two 35-value rows), per-channel numbers as full
     rows or as columns (expand 0), at 2 threads; float64 and float32 against torch."""
     monkeypatch.setattr(threads, "THRESHOLD", 1 << 8)
-    monkeypatch.setattr(batchnorm, "_ROW_BLOCK_BYTES", row_block)
-    monkeypatch.setattr(batchnorm, "_EXPAND_BYTES", expand)
+    monkeypatch.setattr(batchnorm_rows, "_ROW_BLOCK_BYTES", row_block)
+    monkeypatch.setattr(batchnorm_rows, "_EXPAND_BYTES", expand)
     before = threads.get_num_threads()
     threads.set_num_threads(2)
 

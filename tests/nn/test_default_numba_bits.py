@@ -11,10 +11,12 @@ import pytest
 
 import glasstorch as gt
 from glasstorch.backend import kernels as selection, threads
+from glasstorch.ops import batchnorm_rows
 
 pytest.importorskip("numba")
 
-SHAPES = [(5, 6, 7, 9), (3, 17, 5, 3), (4, 32, 8, 8), (7, 5), (6, 3, 11), (2, 4, 1, 1)]
+SHAPES = [(5, 6, 7, 9), (3, 17, 5, 3), (4, 32, 8, 8), (7, 5), (6, 3, 11), (2, 4, 1, 1),
+          (2, 3, 33, 31)]        # rows of 1023: NumPy's pairwise sum splits them (bn_row_sums)
 
 
 @pytest.fixture
@@ -96,6 +98,7 @@ def test_batch_norm_default_numba_threads(default_kernels, monkeypatch, n_thread
     want, _ = default_kernels(_run(x, True, True, False, special=False))
     before = threads.get_num_threads()
     monkeypatch.setattr(threads, "THRESHOLD", 1 << 8)
+    monkeypatch.setattr(batchnorm_rows, "_SPLIT_BYTES", 1 << 8)     # its compiled passes too
     threads.set_num_threads(n_threads)
     try:
         for cl in (False, True):

@@ -1,0 +1,277 @@
+"""Whole convolution slices in one GIL-free call: columns, NumPy's own OpenBLAS GEMM (called
+from compiled code) and the output, for the NCHW kernels of ops/conv_kernels*.py.
+
+Why: on 2 threads the pool (backend/threads.py) splits a conv over the batch, but a slice made
+of many short NumPy calls (a per-sample GEMM is 5-30 us) gains nothing: each call releases and
+retakes the GIL, and with both threads doing so the hand-offs serialize them. Measured (real-
+time priority, 2 idle cores), two threads each doing 400 float32 adds of 116k values: NumPy
+calls 2.06x the time of one thread (no gain at all); one numba call per thread 1.11x. A
+slice here is one numba call, so both cores run.
+
+Same bits as the NumPy path: the GEMMs are the very `cblas_sgemm` calls NumPy's matmul makes
+for the same operands (row-major, the same M, N, K, leading dimensions and transposes, in the
+library NumPy loaded: found through backend/threads.py and checked against numpy.matmul on
+first use), and everything else is a copy or the NumPy path's additions in its order.
+
+    rows_forward   ops/conv_kernels_rows.py's row-column forward (LeNet's two convs)
+    col2im_grad    conv_kernels.conv_t_forward's batch-last chunks: x's chunk transposed
+                   batch-last, W^T @ it, numba_conv's col2im into y (LeNet's conv2 input
+                   gradient)
+    weight_grad_samples  conv_kernels._weight_grad_per_sample's chunk products (LeNet's
+                   conv1 weight gradient); the caller sums them in chunk order
+    weight_grad_batch_last  conv_kernels.weight_grad's batch-last chunk products, one group
+                   (LeNet's conv2 weight gradient)
+
+float32 only (others keep the NumPy calls); `gemm()` is None when no usable sgemm was found.
+"""
+import ctypes
+
+import numpy
+
+from . import threads as _threads
+from .numba_base import _call, _jit
+from .numba_conv import _col2im2d, _columns_batch_inner
+
+__all__ = ["gemm", "rows_forward", "col2im_grad", "weight_grad_samples",
+           "weight_grad_batch_last"]
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+_gemm = []      # [ctypes function or None], found on first use
+
+
+def _find_sgemm():
+    lib = _threads._blas_lib
+    if lib is None:
+        return None
+    for prefix in ("scipy_", ""):
+        for suffix, index in (("64_", ctypes.c_int64), ("", ctypes.c_int)):
+            fn = getattr(lib, f"{prefix}cblas_sgemm{suffix}", None)
+            if fn is None:
+                continue
+            i, p = ctypes.c_int, ctypes.c_void_p
+            proto = ctypes.CFUNCTYPE(None, i, i, i, index, index, index, ctypes.c_float, p,
+                                     index, p, index, ctypes.c_float, p, index)
+            return proto(ctypes.cast(fn, p).value)
+    return None
+
+
+@_jit
+def _gemm_call(sgemm, a, b, c, trans_a, trans_b):
+    """c = op(a) @ op(b), row-major, the call NumPy's matmul makes for these operands: a is
+    stored (K, M) when trans_a (NumPy's matmul of a transposed view), b (N, K) when trans_b;
+    the leading dimensions are the arrays' row strides."""
+    M, N = c.shape
+    K = a.shape[0] if trans_a else a.shape[1]
+    sgemm(_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _TRANS if trans_b else _NO_TRANS,
+          M, N, K, 1.0, a.ctypes.data, a.strides[0] // 4, b.ctypes.data, b.strides[0] // 4,
+          0.0, c.ctypes.data, c.strides[0] // 4)
+
+
+def gemm():
+    """NumPy's OpenBLAS cblas_sgemm as a ctypes function numba can call (None when NumPy's
+    BLAS was not found, or a test product differed from numpy.matmul's bits)."""
+    if not _gemm:
+        fn = _find_sgemm()
+        if fn is not None:
+            rng = numpy.random.default_rng(0)
+            for m, k, n in ((6, 5, 784), (16, 150, 100), (150, 1300, 16)):
+                a = rng.standard_normal((m, k)).astype(numpy.float32)
+                b = rng.standard_normal((k, n + 3)).astype(numpy.float32)[:, :n]
+                c = numpy.empty((m, n), numpy.float32)
+                at, bt = numpy.ascontiguousarray(a.T), numpy.ascontiguousarray(b.T)
+                for ta, tb in ((False, False), (True, False), (False, True)):
+                    _gemm_call(fn, at if ta else a, bt if tb else b, c, ta, tb)
+                    if not numpy.array_equal(c, (at.T if ta else a) @ (bt.T if tb else b)):
+                        fn = None
+                if fn is None:
+                    break
+        _gemm.append(fn)
+    return _gemm[0]
+
+
+@_jit
+def _rows_forward(x, wk, geo, bias, has_bias, y, rows, tmp, s0, s1, sgemm):
+    """y[b] (O, OH*OW) for samples s0..s1 of x (N, C, Hin, Win): per sample, the row columns
+    rows[(c, kx), h, ox] = x_pad[b, c, h, ox*sw + kx*dw] (C*kw, H*OW), then kh GEMMs
+    wk[ky] (O, C*kw) @ rows[:, ky*dh*OW : +P] (ldb H*OW), the first into y, the others into
+    tmp and added, then the bias: conv_kernels_rows.conv_forward's calls and order."""
+    kh, kw, dh, dw, sw, ph, pw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5], geo[6]
+    C, Hin, Win = x.shape[1], x.shape[2], x.shape[3]
+    O, CK = wk.shape[1], wk.shape[2]
+    H, OW = rows.shape[1], rows.shape[2]
+    P = y.shape[2]
+    r2 = rows.reshape(CK, H * OW)
+    for b in range(s0, s1):
+        for c in range(C):
+            for kx in range(kw):
+                for h in range(H):
+                    iy = h - ph
+                    if iy < 0 or iy >= Hin:
+                        for ox in range(OW):
+                            rows[c * kw + kx, h, ox] = 0.0
+                        continue
+                    for ox in range(OW):
+                        ix = ox * sw + kx * dw - pw
+                        if 0 <= ix < Win:
+                            rows[c * kw + kx, h, ox] = x[b, c, iy, ix]
+                        else:
+                            rows[c * kw + kx, h, ox] = 0.0
+        yb = y[b]
+        _gemm_call(sgemm, wk[0], r2[:, :P], yb, False, False)
+        for ky in range(1, kh):
+            start = ky * dh * OW
+            _gemm_call(sgemm, wk[ky], r2[:, start:start + P], tmp, False, False)
+            for o in range(O):
+                for i in range(P):
+                    yb[o, i] += tmp[o, i]
+        if has_bias:
+            for o in range(O):
+                for i in range(P):
+                    yb[o, i] += bias[o]
+
+
+def rows_forward(x, wk, geometry, out, H, bias, y, s0, s1, scratch):
+    """conv_kernels_rows.conv_forward for samples s0..s1: x (N, C, Hin, Win) C-contiguous
+    float32, wk (kh, O, C*kw) C-contiguous, y (N, O, OH*OW) written, H the padded canvas's
+    rows, bias (O,) or None; scratch(name, shape, dtype) is a per-thread buffer."""
+    (kh, _, dh, ph), (kw, sw, dw, pw) = geometry
+    O, CK = wk.shape[1], wk.shape[2]
+    rows = scratch("rows", (CK, H, out[1]), x.dtype)
+    tmp = scratch("rows_sum", (O, y.shape[2]), x.dtype)
+    b = numpy.ascontiguousarray(bias) if bias is not None else numpy.zeros(O, x.dtype)
+    _call(_rows_forward, x, wk, (kh, kw, dh, dw, sw, ph, pw), b, bias is not None, y, rows,
+          tmp, s0, s1, gemm())
+
+
+@_jit
+def _col2im_chunks(x, wt, geo, starts, c0, c1, xm, cols, canvas, y, sgemm):
+    """conv_t_forward's chunks c0..c1 (samples starts[c]..starts[c+1]): xm (Cin, S, m) =
+    x[chunk] batch-last, cols = wt^T (Cout*k, Cin) @ xm, col2im into y[chunk]."""
+    kh, kw, sh, sw, dh, dw, ph, pw = geo
+    Cin = x.shape[1]
+    S = x.shape[2] * x.shape[3]
+    R = wt.shape[1]
+    OH, OW = x.shape[2], x.shape[3]
+    C = R // (kh * kw)
+    for ci in range(c0, c1):
+        s, e = starts[ci], starts[ci + 1]
+        m = e - s
+        xc = x[s:e].reshape(m, Cin, S)
+        xt = xm[:Cin * S * m].reshape(Cin, S, m)
+        for c in range(Cin):
+            for i in range(S):
+                for b in range(m):
+                    xt[c, i, b] = xc[b, c, i]
+        cm = cols[:R * S * m].reshape(R, S * m)
+        _gemm_call(sgemm, wt, xt.reshape(Cin, S * m), cm, True, False)
+        yc = y[s:e]
+        _col2im2d(cm.reshape(C, kh, kw, OH, OW, m), kh, kw, sh, sw, dh, dw, ph, pw,
+                  canvas[:C * yc.shape[2] * yc.shape[3] * m].reshape(
+                      C, yc.shape[2], yc.shape[3], m), yc)
+
+
+def col2im_grad(x, wt, geometry, starts, c0, c1, y, scratch):
+    """conv_kernels.conv_t_forward's chunks c0..c1 of one group, 2-d: x (N, Cin, OH, OW),
+    wt (Cin, Cout*kh*kw) C-contiguous (the weight), y (N, Cout, H, W) written; starts: the
+    chunks' first samples (and N)."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    m = int(max(starts[i + 1] - starts[i] for i in range(c0, c1)))
+    S = x.shape[2] * x.shape[3]
+    xm = scratch("t_x", (x.shape[1] * S * m,), x.dtype)
+    cols = scratch("t_cols", (wt.shape[1] * S * m,), x.dtype)
+    canvas = scratch("t_canvas", (y.shape[1] * y.shape[2] * y.shape[3] * m,), x.dtype)
+    _call(_col2im_chunks, x, wt, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1, xm, cols,
+          canvas, y, gemm())
+
+
+@_jit
+def _wgrad_chunks(b, a, geo, starts, c0, c1, cols, am, parts, sgemm):
+    """_weight_grad_per_sample's chunks c0..c1: parts[c] (K, A) = columns(b[chunk]) (K, m*P)
+    @ (a[chunk] as (A, m, P))^T."""
+    kh, kw, sh, sw, dh, dw, ph, pw = geo
+    A, OH, OW = a.shape[1], a.shape[2], a.shape[3]
+    P = OH * OW
+    C = b.shape[1]
+    K = C * kh * kw
+    for ci in range(c0, c1):
+        s, e = starts[ci], starts[ci + 1]
+        m = e - s
+        cb = cols[:K * m * P]
+        _columns_batch_inner(b[s:e], kh, kw, sh, sw, dh, dw, ph, pw,
+                             cb.reshape(C, kh, kw, m, OH, OW))
+        ac = a[s:e].reshape(m, A, P)
+        at = am[:A * m * P].reshape(A, m, P)
+        for o in range(A):
+            for i in range(m):
+                for p in range(P):
+                    at[o, i, p] = ac[i, o, p]
+        _gemm_call(sgemm, cb.reshape(K, m * P), at.reshape(A, m * P), parts[ci], False, True)
+
+
+def weight_grad_samples(b, a, geometry, starts, c0, c1, parts, scratch):
+    """parts[c] (K, A) of conv_kernels._weight_grad_per_sample's chunks c0..c1, 2-d: b (N,
+    C, H, W) the conv's input, a (N, A, OH, OW) its output gradient, both C-contiguous."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    m = int(max(starts[i + 1] - starts[i] for i in range(c0, c1)))
+    P = a.shape[2] * a.shape[3]
+    cols = scratch("cols", (parts.shape[1] * m * P,), b.dtype)
+    am = scratch("gy", (a.shape[1] * m * P,), b.dtype)
+    _call(_wgrad_chunks, b, a, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1, cols, am,
+          parts, gemm())
+
+
+@_jit
+def _wgrad_batch_last_chunks(b, a, geo, starts, c0, c1, xt, cols, am, parts, sgemm):
+    """weight_grad's batch-last chunks c0..c1: parts[c] (K, A) = cols (K, P*m) @ am^T, cols
+    = cpu_kernels.im2col(b[chunk]) (C, kh, kw, OH, OW, m) and am = a[chunk] batch-last
+    (A, OH*OW*m). b's chunk is transposed batch-last first (C, H, W, m), so each column
+    entry is a run of m contiguous values, as NumPy's im2col copies them."""
+    kh, kw, sh, sw, dh, dw, ph, pw = geo
+    C, H, W = b.shape[1], b.shape[2], b.shape[3]
+    A, OH, OW = a.shape[1], a.shape[2], a.shape[3]
+    P = OH * OW
+    K = C * kh * kw
+    for ci in range(c0, c1):
+        s, e = starts[ci], starts[ci + 1]
+        m = e - s
+        x4 = xt[:C * H * W * m].reshape(C, H, W, m)
+        for c in range(C):                  # samples innermost: contiguous writes
+            for y in range(H):
+                for x in range(W):
+                    for i in range(m):
+                        x4[c, y, x, i] = b[s + i, c, y, x]
+        c6 = cols[:K * P * m].reshape(C, kh, kw, OH, OW, m)
+        for c in range(C):
+            for ky in range(kh):
+                for kx in range(kw):
+                    for oy in range(OH):
+                        iy = oy * sh + ky * dh - ph
+                        for ox in range(OW):
+                            ix = ox * sw + kx * dw - pw
+                            if 0 <= iy < H and 0 <= ix < W:
+                                for i in range(m):
+                                    c6[c, ky, kx, oy, ox, i] = x4[c, iy, ix, i]
+                            else:
+                                for i in range(m):
+                                    c6[c, ky, kx, oy, ox, i] = 0.0
+        a3 = am[:A * P * m].reshape(A, P, m)
+        ac = a[s:e].reshape(m, A, P)
+        for o in range(A):
+            for p in range(P):
+                for i in range(m):
+                    a3[o, p, i] = ac[i, o, p]
+        _gemm_call(sgemm, c6.reshape(K, P * m), a3.reshape(A, P * m), parts[ci], False, True)
+
+
+def weight_grad_batch_last(b, a, geometry, starts, c0, c1, parts, scratch):
+    """parts[c] (K, A) of conv_kernels.weight_grad's batch-last chunks c0..c1, one group,
+    2-d: b (N, C, H, W) the conv's input, a (N, A, OH, OW) its output gradient, both
+    C-contiguous."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    m = int(max(starts[i + 1] - starts[i] for i in range(c0, c1)))
+    P = a.shape[2] * a.shape[3]
+    xt = scratch("bl_x", (b.shape[1] * b.shape[2] * b.shape[3] * m,), b.dtype)
+    cols = scratch("bl_cols", (parts.shape[1] * P * m,), b.dtype)
+    am = scratch("bl_gy", (a.shape[1] * P * m,), b.dtype)
+    _call(_wgrad_batch_last_chunks, b, a, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1,
+          xt, cols, am, parts, gemm())
