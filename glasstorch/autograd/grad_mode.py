@@ -4,7 +4,6 @@
 The flag lives on a tiny thread-local object (`STATE.enabled`) that `Function.apply` reads once
 per op.
 """
-import copy
 import functools
 import inspect
 import threading
@@ -60,7 +59,15 @@ class _GradModeContext:
 
     def __call__(self, fn):
         # a fresh manager per call (re-entrant)
-        return _decorate(functools.partial(copy.copy, self), fn)
+        return _decorate(functools.partial(_clone, self), fn)
+
+
+def _clone(manager):
+    """copy.copy(manager) without copy's __reduce_ex__ round trip: ~0.7 us instead of ~4 on
+    every call of a decorated function (each optimizer.step runs under @no_grad)."""
+    new = object.__new__(type(manager))
+    new.__dict__.update(manager.__dict__)
+    return new
 
 
 def _decorate(make, fn):

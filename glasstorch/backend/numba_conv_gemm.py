@@ -19,6 +19,8 @@ first use), and everything else is a copy or the NumPy path's additions in its o
                    gradient)
     weight_grad_samples  conv_kernels._weight_grad_per_sample's chunk products (LeNet's
                    conv1 weight gradient); the caller sums them in chunk order
+    weight_grad_batch_last  conv_kernels.weight_grad's batch-last chunk products, one group
+                   (LeNet's conv2 weight gradient)
 
 float32 only (others keep the NumPy calls); `gemm()` is None when no usable sgemm was found.
 """
@@ -30,7 +32,8 @@ from . import threads as _threads
 from .numba_base import _call, _jit
 from .numba_conv import _col2im2d, _columns_batch_inner
 
-__all__ = ["gemm", "rows_forward", "col2im_grad", "weight_grad_samples"]
+__all__ = ["gemm", "rows_forward", "col2im_grad", "weight_grad_samples",
+           "weight_grad_batch_last"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _gemm = []      # [ctypes function or None], found on first use
@@ -215,3 +218,60 @@ def weight_grad_samples(b, a, geometry, starts, c0, c1, parts, scratch):
     am = scratch("gy", (a.shape[1] * m * P,), b.dtype)
     _call(_wgrad_chunks, b, a, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1, cols, am,
           parts, gemm())
+
+
+@_jit
+def _wgrad_batch_last_chunks(b, a, geo, starts, c0, c1, xt, cols, am, parts, sgemm):
+    """weight_grad's batch-last chunks c0..c1: parts[c] (K, A) = cols (K, P*m) @ am^T, cols
+    = cpu_kernels.im2col(b[chunk]) (C, kh, kw, OH, OW, m) and am = a[chunk] batch-last
+    (A, OH*OW*m). b's chunk is transposed batch-last first (C, H, W, m), so each column
+    entry is a run of m contiguous values, as NumPy's im2col copies them."""
+    kh, kw, sh, sw, dh, dw, ph, pw = geo
+    C, H, W = b.shape[1], b.shape[2], b.shape[3]
+    A, OH, OW = a.shape[1], a.shape[2], a.shape[3]
+    P = OH * OW
+    K = C * kh * kw
+    for ci in range(c0, c1):
+        s, e = starts[ci], starts[ci + 1]
+        m = e - s
+        x4 = xt[:C * H * W * m].reshape(C, H, W, m)
+        for c in range(C):                  # samples innermost: contiguous writes
+            for y in range(H):
+                for x in range(W):
+                    for i in range(m):
+                        x4[c, y, x, i] = b[s + i, c, y, x]
+        c6 = cols[:K * P * m].reshape(C, kh, kw, OH, OW, m)
+        for c in range(C):
+            for ky in range(kh):
+                for kx in range(kw):
+                    for oy in range(OH):
+                        iy = oy * sh + ky * dh - ph
+                        for ox in range(OW):
+                            ix = ox * sw + kx * dw - pw
+                            if 0 <= iy < H and 0 <= ix < W:
+                                for i in range(m):
+                                    c6[c, ky, kx, oy, ox, i] = x4[c, iy, ix, i]
+                            else:
+                                for i in range(m):
+                                    c6[c, ky, kx, oy, ox, i] = 0.0
+        a3 = am[:A * P * m].reshape(A, P, m)
+        ac = a[s:e].reshape(m, A, P)
+        for o in range(A):
+            for p in range(P):
+                for i in range(m):
+                    a3[o, p, i] = ac[i, o, p]
+        _gemm_call(sgemm, c6.reshape(K, P * m), a3.reshape(A, P * m), parts[ci], False, True)
+
+
+def weight_grad_batch_last(b, a, geometry, starts, c0, c1, parts, scratch):
+    """parts[c] (K, A) of conv_kernels.weight_grad's batch-last chunks c0..c1, one group,
+    2-d: b (N, C, H, W) the conv's input, a (N, A, OH, OW) its output gradient, both
+    C-contiguous."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    m = int(max(starts[i + 1] - starts[i] for i in range(c0, c1)))
+    P = a.shape[2] * a.shape[3]
+    xt = scratch("bl_x", (b.shape[1] * b.shape[2] * b.shape[3] * m,), b.dtype)
+    cols = scratch("bl_cols", (parts.shape[1] * P * m,), b.dtype)
+    am = scratch("bl_gy", (a.shape[1] * P * m,), b.dtype)
+    _call(_wgrad_batch_last_chunks, b, a, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1,
+          xt, cols, am, parts, gemm())

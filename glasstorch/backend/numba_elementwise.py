@@ -68,6 +68,9 @@ def relu_backward(y, g):
 def _shift_pick(x, target, s, s_t):
     n, c = x.shape
     for r in range(n):
+        if not 0 <= target[r] < c:
+            return False
+    for r in range(n):
         m = x[r, 0]
         for j in range(1, c):   # NumPy's maximum(m, v): a NaN m stays, a NaN v wins, else
             v = x[r, j]         # the larger, the second operand on a tie (-0.0 vs 0.0)
@@ -76,19 +79,22 @@ def _shift_pick(x, target, s, s_t):
         for j in range(c):
             s[r, j] = x[r, j] - m
         s_t[r] = s[r, target[r]]
+    return True
 
 
 def shift_pick(x, target):
     """(s, s_t): s = x - (row max of x), s_t[r] = s[r, target[r]], for (N, C) logits and
-    class targets all in [0, C) (cross_entropy's plain path checked them); the bits of
-    ops/softmax.py's _shifted (its transposed-copy row max, which reduces with maximum(m, v)
-    column after column) and of s[rows, target]. None unless x is C-contiguous float32/64
-    with 2 <= C <= 32 and at least 64 * C elements (where _shifted takes that route)."""
+    class targets; the bits of ops/softmax.py's _shifted (its transposed-copy row max, which
+    reduces with maximum(m, v) column after column) and of s[rows, target]. None unless x is
+    C-contiguous float32/64 with 2 <= C <= 32 and at least 64 * C elements (where _shifted
+    takes that route); False if a target is outside [0, C) (the kernel checks them all before
+    it picks, so cross_entropy's plain path needs no min/max reductions of its own)."""
     n, c = x.shape
     if x.dtype not in _FLOATS or not x.flags.c_contiguous or not 2 <= c <= 32 \
             or x.size < 64 * c or target.dtype.kind not in "iu" or target.shape != (n,):
         return None
     s = numpy.empty_like(x)
     s_t = numpy.empty(n, x.dtype)
-    _call(_shift_pick, x, target, s, s_t)
+    if not _call(_shift_pick, x, target, s, s_t):
+        return False
     return s, s_t

@@ -31,7 +31,7 @@ import threading
 import numpy
 
 __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binary", "copy",
-           "matmul", "blas_corename", "serial_blas", "THRESHOLD", "GEMM_SERIAL_MNK"]
+           "matmul", "blas_corename", "serial_blas", "quiet_blas", "THRESHOLD", "GEMM_SERIAL_MNK"]
 
 # Below this many bytes of work a kernel runs serially. Alone, a split pays once the serial
 # call takes ~250 us: waking the blocked pool thread takes 30-150 us on this KVM guest, and the
@@ -201,6 +201,28 @@ def serial_blas():
         _blas_set(_blas_threads)
 
 
+@contextlib.contextmanager
+def quiet_blas():
+    """OpenBLAS on one thread inside the block with its worker threads stopped, so none spins
+    on the other core while the pool's slices run there (each slice's GEMMs on one thread:
+    the LSTM's time loops, ops/rnn_layers.py). A worker spins ~13 ms after each threaded GEMM;
+    at real-time priority the pool thread then did not start within a 5 ms slice. The
+    workers restart when the count is restored (~0.1 ms)."""
+    global _blas_threads
+    shutdown = getattr(_blas_lib, "blas_thread_shutdown_", None)
+    if _blas_threads <= 1 or _blas_set is None or shutdown is None:
+        yield
+        return
+    _blas_set(1)                 # first: setting a count restarts stopped workers
+    _blas_threads = 1
+    shutdown()
+    try:
+        yield
+    finally:
+        _blas_threads = get_num_threads()
+        _blas_set(_blas_threads)
+
+
 def _workers():
     """The queue the pool's threads take jobs from (started on first use)."""
     global _pool
@@ -282,8 +304,37 @@ class _Job:
         self.waiter.acquire()                   # released by the last slice to finish
 
 
+# Under SCHED_FIFO/RR (the benchmarks' real-time runs) equal priorities never preempt: a woken
+# pool thread queued behind the caller or OpenBLAS's spinning idle worker (LeNet at 2 threads:
+# it ran none of the conv slices). So pool threads run one step above their starter, and a
+# splitting caller is raised to it for the region: the pool thread takes the spinner's core
+# (LeNet step 11.1 -> 8.7 ms). Other schedulers: nothing changes.
+def _realtime():
+    """(policy, priority) of this thread under SCHED_FIFO/RR below the maximum, else None."""
+    try:
+        policy = os.sched_getscheduler(0)
+        if policy in (os.SCHED_FIFO, os.SCHED_RR):
+            priority = os.sched_getparam(0).sched_priority
+            if priority < os.sched_get_priority_max(policy):
+                return policy, priority
+    except (AttributeError, OSError):
+        pass
+    return None
+
+
+def _set_priority(policy, priority):
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(priority))
+        return True
+    except OSError:          # not allowed (RLIMIT_RTPRIO): stay as we are
+        return False
+
+
 def _worker(jobs):
     _local.inside = True                        # a pool thread never splits again
+    rt = _realtime()
+    if rt is not None:
+        _set_priority(rt[0], rt[1] + 1)
     while True:
         job = jobs.get()
         if job is None:
@@ -319,6 +370,8 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
     if serial_blas:
         _blas_set(1)
         _blas_threads = 1
+    rt = _realtime()
+    raised = rt is not None and _set_priority(rt[0], rt[1] + 1)
     try:
         for _ in range(threads - 1):
             jobs.put(job)
@@ -332,6 +385,8 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
         if job.errors:
             raise job.errors[0]
     finally:
+        if raised:
+            _set_priority(*rt)
         if serial_blas:
             _blas_threads = get_num_threads()
             _blas_set(_blas_threads)

@@ -86,7 +86,7 @@ def _reduce_array(xp, loss, reduction, denom):
     """'none' | 'sum' | 'mean' (sum / denom: torch's weighted mean; 0/0 = nan as torch)."""
     if reduction == "none":
         return loss
-    total = loss.sum()
+    total = xp.add.reduce(loss, axis=None)   # loss.sum() without its Python frame
     if reduction == "sum":
         return total
     if denom == 0:

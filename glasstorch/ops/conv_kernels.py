@@ -67,15 +67,15 @@ _FUSED_SPLIT_BYTES = 1 << 20
 
 def _per_slice(n, nbytes, fn):
     """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call)."""
-    if nbytes >= _FUSED_SPLIT_BYTES:
-        nbytes = max(nbytes, _threads.THRESHOLD)
-    _threads.parallel_for(n, fn, nbytes, blas_serial=True)
+    _threads.parallel_for(n, fn, nbytes, blas_serial=True, threshold=_FUSED_SPLIT_BYTES)
 
 
-def _fused(x):
+def _fused(x, *dims):
     """backend/numba_conv_gemm.py when it runs this conv with the NumPy path's bits (numba
-    for exact kernels, float32, C-contiguous x, NumPy's sgemm found), else None."""
-    if x.dtype != _xp.float32 or not x.flags.c_contiguous or not _kernels.numba_for_exact():
+    for exact kernels, float32, C-contiguous x, NumPy's sgemm found, no GEMM size in dims
+    of 1: NumPy's matmul takes gemv there, other bits), else None."""
+    if x.dtype != _xp.float32 or not x.flags.c_contiguous or min(dims, default=2) < 2 \
+            or not _kernels.numba_for_exact():
         return None
     from ..backend import numba_conv_gemm
     return numba_conv_gemm if numba_conv_gemm.gemm() is not None else None
@@ -218,7 +218,8 @@ def conv_t_forward(x, w, geometry, groups, out):
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
     sample_bytes = G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize
-    fz = _fused(x) if G == 1 and len(kshape) == 2 and w.dtype == x.dtype else None
+    fz = _fused(x, Cout_g * _prod(kshape), Cin, _prod(size)) \
+        if G == 1 and len(kshape) == 2 and w.dtype == x.dtype else None
     if fz is not None and N:        # the chunks below, one GIL-free call per thread
         starts = _chunk_starts(N, sample_bytes)
         wt = _xp.ascontiguousarray(w.reshape(Cin, -1))
@@ -266,6 +267,13 @@ def weight_grad(a, b, geometry, groups):
     Ka, Kb, Sa = A // G, B // G * _prod(kshape), a.shape[2:]
     if G == 1 and _PER_SAMPLE and _prod(Sa) >= _PER_SAMPLE_MIN_P:
         return _weight_grad_per_sample(a, b, geometry).reshape((A, B) + kshape)
+
+    fz = _fused(b, Kb, _prod(Sa), A) if (G == 1 and len(Sa) == 2 and a.dtype == b.dtype
+                       and a.flags.c_contiguous and a.shape[0]) else None
+    if fz is not None:    # the chunks' products below, one GIL-free call per thread
+        return _fused_weight_grad(fz.weight_grad_batch_last, a, b, geometry, Kb,
+                                  Kb * _prod(Sa) * a.itemsize, None).reshape(
+                                      (A, B) + kshape)
 
     def chunk(n):
         cols = _k.im2col(b[n], geometry, Sa)                      # (B, *k, *Sa, n)
@@ -404,25 +412,33 @@ def _forward_per_sample(x, wm, geometry, out):
     return y
 
 
+def _fused_weight_grad(kernel, a, b, geometry, K, sample_bytes, chunk_bytes):
+    """gW (A, K) from a numba_conv_gemm kernel writing each chunk's product (K, A), the
+    chunks split over the threads, summed as _sum_per_chunk sums them (the same bits)."""
+    N, A = a.shape[:2]
+    starts = _chunk_starts(N, sample_bytes, chunk_bytes)
+    parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
+    _per_slice(len(parts), N * sample_bytes, lambda i, j: kernel(
+        b, a, geometry, starts, i, j, parts, _scratch))
+    total = _xp.zeros((K, A), a.dtype)
+    for group in _nhwc._chunk_groups(len(parts)):
+        run = parts[group.start]
+        for part in parts[group.start + 1:group.stop]:
+            run = run + part
+        total = total + run
+    return _xp.ascontiguousarray(total.T)
+
+
 def _weight_grad_per_sample(a, b, geometry):
     """gW (A, B*k) = sum over chunks of a (A, m*P) @ columns(b) (B*k, m*P)^T."""
     N, A = a.shape[:2]
     Sa = a.shape[2:]
     P, K = _prod(Sa), b.shape[1] * _prod(g[0] for g in geometry)
-    fz = _fused(b) if (len(Sa) == 2 and a.dtype == b.dtype and a.flags.c_contiguous
-                       and N) else None
+    fz = _fused(b, K, P, A) if (len(Sa) == 2 and a.dtype == b.dtype and a.flags.c_contiguous
+                                and N) else None
     if fz is not None:    # the chunks' products below, one GIL-free call per thread
-        starts = _chunk_starts(N, K * P * a.itemsize, _SAMPLE_CHUNK_BYTES)
-        parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
-        _per_slice(len(parts), N * K * P * a.itemsize, lambda i, j: fz.weight_grad_samples(
-            b, a, geometry, starts, i, j, parts, _scratch))
-        total = _xp.zeros((K, A), a.dtype)      # _sum_per_chunk's order
-        for group in _nhwc._chunk_groups(len(parts)):
-            run = parts[group.start]
-            for part in parts[group.start + 1:group.stop]:
-                run = run + part
-            total = total + run
-        return _xp.ascontiguousarray(total.T)
+        return _fused_weight_grad(fz.weight_grad_samples, a, b, geometry, K, K * P * a.itemsize,
+                                  _SAMPLE_CHUNK_BYTES)
 
     def chunk(n):
         m = n.stop - n.start

@@ -125,10 +125,13 @@ class CrossEntropy(Op, name="cross_entropy"):
         xp = ctx.xp
         n_classes = x.shape[1]
         plain = target.dtype.kind != "f" and weight is None and not smoothing and \
-            _plain_targets(x, target, ignore_index)
+            _plain_shape(x, target, ignore_index)
         # x - max: exp cannot overflow, even for logits ~ 1e4 (and the target's entry of each
-        # row, in one compiled pass with the same bits when numba may run: _shift_pick)
+        # row, in one compiled pass with the same bits when numba may run: _shift_pick, which
+        # also checks every target is a class; else two reductions check them)
         picked = _shift_pick(x, target) if plain else None
+        if picked is False or picked is None and plain and not _in_range(target, n_classes):
+            plain, picked = False, None
         s = _shifted(x, 1) if picked is None else picked[0]
         w = None if weight is None else _class_shape(weight, x.ndim)
         logp = None
@@ -211,18 +214,21 @@ class CrossEntropy(Op, name="cross_entropy"):
         return gx, gt, gw, None, None, None
 
 
-def _plain_targets(x, target, ignore_index):
-    """True for (N, C) logits whose targets (N,) are all classes in [0, C): none can equal an
-    ignore_index outside that range (the default -100), and none is out of bounds."""
-    n_classes = x.shape[-1]
-    if x.ndim != 2 or not target.size or 0 <= ignore_index < n_classes:
-        return False
+def _plain_shape(x, target, ignore_index):
+    """Can cross_entropy take its plain path? (N, C) logits with targets (N,) and no
+    ignore_index inside [0, C); then none of the targets may be ignored, and if every one is
+    a class in [0, C) (`_in_range`, or the numba kernel's own check) the path is taken."""
+    return x.ndim == 2 and target.size and not 0 <= ignore_index < x.shape[-1]
+
+
+def _in_range(target, n_classes):
     return _xp.minimum.reduce(target) >= 0 and _xp.maximum.reduce(target) < n_classes
 
 
 def _shift_pick(x, target):
     """(x - row max, its entry at each row's target) from backend/numba_elementwise.py when
-    numba may run kernels with NumPy's bits (4 NumPy calls -> 1), else None."""
+    numba may run kernels with NumPy's bits (4 NumPy calls -> 1), else None; False when a
+    target is outside [0, C)."""
     return _exact().shift_pick(x, target) if _kernels.numba_for_exact() else None
 
 

@@ -68,16 +68,77 @@ def _time_loop(run, gemm_mnk):
 _SMALL_GEMM_DTYPES = ((_xp.dtype(_xp.float32),) if _threads.blas_corename()
                       in ("skylakex", "cooperlake", "sapphirerapids") else ())
 SMALL_GEMM_MNK, SMALL_GEMM_MIN_ROWS = 100 ** 3, 30
+# Up to this K OpenBLAS's packed kernels (a product on its threads) sum K in one block, so
+# they give the small-matrix kernels' bits; (256, 1024) @ (1024, 32) in row blocks and whole
+# differ, so BPTT's product keeps its blocks at any thread count (1 and 2 threads: same bits)
+SAME_BITS_K = 256
 
 
-def _gemm_rows(M, K, N, dtype):
+def _gemm_rows(M, K, N, dtype, serial=False):
     """Rows per call for a time loop's (M, K) @ (K, N) product: M (one call) or a block that
-    OpenBLAS's small-matrix kernels take (products on one BLAS thread only)."""
-    if dtype not in _SMALL_GEMM_DTYPES or N > 32 or not K * N or (
-            _threads.get_num_threads() > 1 and M * K * N >= LOOP_THREADED_MNK):
+    OpenBLAS's small-matrix kernels take (products on one BLAS thread only: `serial`, or
+    below LOOP_THREADED_MNK)."""
+    if dtype not in _SMALL_GEMM_DTYPES or N > 32 or not K * N:
         return M
+    if K <= SAME_BITS_K and not serial and (_threads.get_num_threads() > 1
+                                            and M * K * N >= LOOP_THREADED_MNK):
+        return M                 # whole, on OpenBLAS's threads: the blocks' bits (one K block)
     rows = SMALL_GEMM_MNK // (K * N)
     return rows if SMALL_GEMM_MIN_ROWS <= rows < M else M
+
+
+# At 2+ threads a time loop whose batch is wide enough runs its sequences in column slices,
+# one per thread, each on one BLAS thread (sequences are independent: no sync between steps,
+# one hand-off per loop), with OpenBLAS's workers stopped for the duration (threads.py
+# `quiet_blas`: a spinning worker keeps the pool thread off the other core).
+SPLIT_MIN_COLUMNS = 16
+_SMALL_KERNEL_CORES = ("skylakex", "cooperlake", "sapphirerapids")
+
+
+def _small_kernel(M, K, N, dtype):
+    """Whether OpenBLAS runs the time loop's (M, K) @ (K, N) product (one thread, in
+    `_gemm_rows` blocks) through its small-matrix kernels (at most 100^3 multiply-adds per
+    call, float32 and float64 alike on SkylakeX). Their bits depend on the kernel family
+    (packed kernels sum K in blocks) and on N (columns past a multiple of 16 take another
+    path: a (132, 33) product's first 17 columns differ alone and within 32 or 35)."""
+    return M * K * N <= SMALL_GEMM_MNK or _gemm_rows(M, K, N, dtype, True) < M
+
+
+def _column_slices(B, products, dtype):
+    """[(lo, hi)]: the sequences each thread's time loop takes, [(0, B)] for one loop. Split
+    only where every per-step product ((M, K) @ (K, columns)) gives one thread's bits: on
+    SkylakeX-family builds the same kernel family for the slices as for the whole batch,
+    and with small-matrix kernels float32 slices of whole 16-column groups (measured
+    bit-equal; float64's 16 and 32 columns differ);
+    elsewhere over 100^3 multiply-adds per call (packed kernels: their K blocks depend on K
+    alone, and OpenBLAS splits no K sum)."""
+    n = min(_threads.get_num_threads(), B // SPLIT_MIN_COLUMNS)
+    if n <= 1:
+        return [(0, B)]
+    bounds = [B * i // n for i in range(n + 1)]
+    small = _threads.blas_corename() in _SMALL_KERNEL_CORES
+    if small and any(_small_kernel(M, K, B, dtype) for M, K in products):
+        if B % 16 or dtype not in _SMALL_GEMM_DTYPES:      # float64's differ at 16 and 32
+            return [(0, B)]
+        bounds = [16 * (B // 16 * i // n) for i in range(n + 1)]
+    widths = {hi - lo for lo, hi in zip(bounds, bounds[1:])}
+    for M, K in products:
+        for w in widths:
+            if (_small_kernel(M, K, w, dtype) != _small_kernel(M, K, B, dtype) if small
+                    else M * K * w <= SMALL_GEMM_MNK):
+                return [(0, B)]
+    return list(zip(bounds, bounds[1:]))
+
+
+def _run_slices(run, slices, gemm_mnk):
+    """run(lo, hi) for each column slice: on the pool when there are several (OpenBLAS on
+    one thread, its workers stopped: threads.py `quiet_blas`), else `_time_loop` here."""
+    if len(slices) == 1:
+        _time_loop(lambda: run(*slices[0]), gemm_mnk)
+        return
+    with _threads.quiet_blas():
+        _threads.parallel_for(len(slices), lambda i, j: [run(*s) for s in slices[i:j]],
+                              _threads.THRESHOLD)
 
 
 def _blocks(w, rows):

@@ -28,8 +28,8 @@ from ..autograd.grad_mode import STATE
 from ..backend import xp as _xp, memory as _mem, threads as _threads, kernels as _kernels
 from ..tensor import _make
 from .linear import linear
-from .rnn_layers import (_Layer, _blocks, _gemm_rows, _lstm_step, _mm, _replay, _steps,
-                         _time_loop, _unroll)
+from .rnn_layers import (_Layer, _blocks, _column_slices, _gemm_rows, _lstm_step, _mm,
+                         _replay, _run_slices, _steps, _unroll)
 
 __all__ = []
 
@@ -63,6 +63,21 @@ def _cblas(nk, dt, *products):
     if gemm is None or not all(nk.gemm_ok(w, rows, 2) for w, rows in products):
         return None
     return gemm
+
+
+def _whole_loops(nk, dt):
+    """(backend/numba_rnn_loops, np.tanh's inner loop) when a whole time loop may run as one
+    numba call (numba_rnn's kernels run and NumPy's tanh loop was found), else (None, None)."""
+    if nk is None:
+        return None, None
+    from ..backend import numba_rnn_loops
+    tanh = numba_rnn_loops.tanh_loop(dt)
+    return (numba_rnn_loops, tanh) if tanh is not None else (None, None)
+
+
+def _plan_array(plan):
+    """A slice's plan as an (steps, 3) int array: first row, active columns, column block."""
+    return _xp.array([(r.start, m, k) for r, m, k in plan], dtype=_xp.intp).reshape(-1, 3)
 
 
 def _numpy_bptt(dhh, dcs, K, A, F, k, m, H, da_, t1):
@@ -155,18 +170,33 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         steps = _steps(batch_sizes, reverse)
         saved = {}
         nk = _numba(dt) if wr is None else None
-        hrows, irows = _gemm_rows(4 * H, P, B, dt), _gemm_rows(4 * H, I + 1, B, dt)
-        wblocks = _blocks(wh, hrows)                         # W_hh h^T: row blocks (rnn_layers)
-        iblocks = _blocks(wi, irows)
-        gemm = _cblas(nk, dt, (wi, irows), (wh, hrows))
-        if len(iblocks) > 1:         # the small-matrix kernels want [x | 1]^T's columns (0.15
-            xT = _mem.empty((I + 1, N), dt)     # ms for this copy, 3.1 -> 2.65 ms of GEMMs)
-            xT[:I], xT[I] = x.T, 1
+        loops, tanh = _whole_loops(nk, dt)
+        # sequences in column slices, one per thread (rnn_layers.py `_column_slices`), when
+        # each slice's loop is one numba call (NumPy's ~6 calls per step in two threads: the
+        # GIL changing hands made the LM step 42 ms at 2 threads, 23 ms unsplit)
+        slices = _column_slices(B, [(4 * H, P), (4 * H, I + 1)] + [(P, 4 * H)] * save, dt) \
+            if loops is not None else [(0, B)]
+        serial = len(slices) > 1                             # one BLAS thread per slice
+
+        def products(mc):            # row blocks (rnn_layers) of W_hh h^T and [W_ih | b] xT
+            hrows = _gemm_rows(4 * H, P, mc, dt, serial)
+            irows = _gemm_rows(4 * H, I + 1, mc, dt, serial)
+            return (_blocks(wh, hrows), _blocks(wi, irows), hrows, irows,
+                    _cblas(nk, dt, (wi, irows), (wh, hrows)))
+        plans = {hi - lo: products(hi - lo) for lo, hi in slices}
+        if serial and (any(p[4] is None for p in plans.values()) or any(   # no cblas from
+                m < 2 for lo, hi in slices for _, m, _ in _plan(steps, lo, hi)[0])):  # numba
+            slices, serial = [(0, B)], False
+            plans = {B: products(B)}
+        if any(len(p[1]) > 1 for p in plans.values()):   # the small-matrix kernels want [x |
+            xT = _mem.empty((I + 1, N), dt)     # 1]^T's columns (0.15 ms for this copy, 3.1 ->
+            xT[:I], xT[I] = x.T, 1              # 2.65 ms of GEMMs)
         else:
             xT = xh[:, :I + 1].T                             # BLAS reads the .T as is
 
         def rows(lo, hi):            # the time loop for sequences [lo, hi)
             mc = hi - lo
+            wblocks, iblocks, hrows, irows, gemm = plans[mc]
             plan, total = _plan(steps, lo, hi)
             h = h0[lo:hi].T.copy()
             c = c0[lo:hi].T.copy()
@@ -179,7 +209,12 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 A, F = _mem.empty(H * total, dt), _mem.empty(H * total, dt)
             elif nk is not None:
                 K = A = F = _mem.empty(0, dt)
-            for r, m, k in plan:
+            todo = plan
+            if loops is not None and gemm is not None and all(m > 1 for _, m, _ in plan):
+                loops.forward_loop(gemm, tanh, wi, irows, xT, wh, hrows, h, c, g, a, tc_, K,
+                                   A, F, y, _plan_array(plan), save)    # one numba call
+                todo = ()
+            for r, m, k in todo:
                 hs, cs = (h, c) if m == mc else (h[:, :m], c[:, :m])
                 gt = g[:4 * H * m].reshape(4 * H, m)
                 at = a[:4 * H * m].reshape(4 * H, m)
@@ -235,7 +270,7 @@ class LSTMLayer(_Layer, name="lstm_layer"):
             h_n[lo:hi], c_n[lo:hi] = h.T, c.T
             if save:
                 saved[lo] = (hi, plan, K, A, F, U)
-        _time_loop(lambda: rows(0, B), 4 * H * P * B)
+        _run_slices(rows, slices, 4 * H * P * B)
         if save:
             _previous(xh[:, I + 1:], y, h0, steps)
             ctx.save(acts=saved, xh=xh)
@@ -257,27 +292,35 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         dR = _mem.empty((N, P), dt) if need[7] else None     # dh' before W_hr, and u
         u_all = _mem.empty((N, H), dt) if need[7] else None
         B = gh.shape[0]
-        rows_t = _gemm_rows(P, 4 * H, B, dt)
-        if rows_t < P:              # (P, 4H) C-ordered for row blocks, transposed by blocks
+        slices = [(lo, ctx.acts[lo][0]) for lo in sorted(ctx.acts)]   # forward's
+        serial = len(slices) > 1
+        rows_t = {hi - lo: _gemm_rows(P, 4 * H, hi - lo, dt, serial) for lo, hi in slices}
+        if min(rows_t.values()) < P:   # (P, 4H) C-ordered for row blocks, transposed by blocks
             whT = _mem.empty((P, 4 * H), dt)                 # of 64 rows (3.5x faster than
             for q in range(0, 4 * H, 64):                    # ascontiguousarray of the .T)
                 _xp.multiply(w_hh[q:q + 64].T, 0.25, out=whT[:, q:q + 64])
         else:
             whT = _xp.multiply(w_hh, 0.25).T                 # BLAS reads the .T as is
-        tblocks = _blocks(whT, rows_t)
         wrT = w_hr.T if w_hr is not None else None
         dh0, dc0 = _mem.empty_like(gh), _mem.empty_like(gc)
         nk = _numba(dt) if w_hr is None and dy.dtype == dt else None
-        gemm = _cblas(nk, dt, (whT, rows_t))
+        plans = {mc: (_blocks(whT, r), r, _cblas(nk, dt, (whT, r))) for mc, r in rows_t.items()}
 
-        def rows(lo):                # BPTT for the sequences of one forward slice
+        def rows(lo, _):             # BPTT for the sequences of one forward slice
             hi, plan, K, A, F, U = ctx.acts[lo]
             mc = hi - lo
+            tblocks, rows_t, gemm = plans[mc]
             dh = gh[lo:hi].T.copy()
             dc = gc[lo:hi].T.copy()
             da_, t1 = _mem.empty(4 * H * mc, dt), _mem.empty(H * mc, dt)
             dhp = _mem.empty(H * mc, dt) if wrT is not None else None
-            for r, m, k in reversed(plan):
+            todo = plan
+            if nk is not None and gemm is not None and all(m > 1 for _, m, _ in plan):
+                from ..backend import numba_rnn_loops           # one numba call
+                numba_rnn_loops.backward_loop(gemm, whT, rows_t, dh, dc, dy, K, A, F, da_, t1,
+                                              dA, _plan_array(plan))
+                todo = ()
+            for r, m, k in reversed(todo):
                 d, dcs = (dh, dc) if m == mc else (dh[:, :m], dc[:, :m])
                 d += dy[r].T
                 dhh = d
@@ -301,8 +344,10 @@ class LSTMLayer(_Layer, name="lstm_layer"):
                 for q in range(0, 4 * H, 256):               # transposed in blocks of
                     rows_r[:, q:q + 256] = da[q:q + 256].T    # rows: ~1.7x faster
             dh0[lo:hi], dc0[lo:hi] = dh.T, dc.T
-        starts = sorted(ctx.acts)
-        _time_loop(lambda: [rows(lo) for lo in starts], 4 * H * P * B)
+        if nk is not None and all(p[2] is not None for p in plans.values()):
+            _run_slices(rows, slices, 4 * H * P * B)         # one numba call per slice
+        else:
+            _run_slices(lambda lo, hi: [rows(*s) for s in slices], [(0, B)], 4 * H * P * B)
         dW = None
         if need[3] or need[4] or need[5] or need[6]:         # [dW_ih | db | dW_hh]
             dW = _gemm(dA.T, ctx.xh)

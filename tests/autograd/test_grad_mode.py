@@ -145,3 +145,27 @@ def test_autograd_namespace_aliases(lib):
     assert lib.autograd.no_grad is lib.no_grad
     assert lib.autograd.enable_grad is lib.enable_grad
     assert lib.autograd.set_grad_enabled is lib.set_grad_enabled
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_decorator_runs_each_call_under_a_fresh_copy_of_its_manager(lib):
+    # (grad_mode._clone: a copy.copy without the reduce protocol) nested and recursive calls
+    # restore the mode each found; a manager's own state (inference_mode(False)) is kept
+    seen = []
+
+    @lib.no_grad()
+    def down(n):
+        seen.append(lib.is_grad_enabled())
+        return down(n - 1) if n else lib.is_grad_enabled()
+
+    with lib.enable_grad():
+        assert down(3) is False and seen == [False] * 4
+        assert lib.is_grad_enabled()
+
+    @lib.inference_mode(False)
+    def outside():
+        return lib.is_inference_mode_enabled(), lib.is_grad_enabled()
+
+    with lib.inference_mode():
+        assert outside() == (False, True)
+        assert lib.is_inference_mode_enabled() and not lib.is_grad_enabled()

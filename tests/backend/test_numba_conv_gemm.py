@@ -48,6 +48,10 @@ CASES = [  # (batch, in channels, H, W, out channels, kernel, padding, stride, d
     (5, 3, 12, 12, 6, (5, 3), 1, 1, (1, 2)),
     (7, 16, 20, 20, 4, 3, 1, 1, 1),           # im2col path forward, col2im input gradient
     (2, 4, 17, 16, 3, (6, 5), (3, 0), (1, 3), 1),
+    (9, 8, 6, 7, 3, 3, 0, 1, 1),              # batch-last weight gradient (few pixels)
+    (5, 32, 8, 8, 32, 3, 1, 1, 1),            # ResNet-small's 8x8 stage
+    (6, 16, 9, 9, 32, 3, 1, 2, 1),            # stride 2
+    (4, 3, 7, 6, 2, (2, 3), (1, 0), (2, 1), (1, 2)),
 ]
 
 
@@ -90,11 +94,12 @@ def test_conv_same_bits_numpy_and_fused_on_1_and_2_threads(case, special, monkey
 
 
 def test_lenet_convs_take_the_fused_slices(monkeypatch, restore):
-    """LeNet's convs (forwards, input gradients, conv1's weight gradient: conv2's, with
-    10x10 outputs, takes the batch-last path) run as fused slices, two per call on two
+    """LeNet's convs (forwards, input gradients, conv1's per-sample weight gradient,
+    conv2's batch-last one: 10x10 outputs) run as fused slices, two per call on two
     threads."""
     calls = []
-    for name in ("rows_forward", "col2im_grad", "weight_grad_samples"):
+    for name in ("rows_forward", "col2im_grad", "weight_grad_samples",
+                 "weight_grad_batch_last"):
         def spy(*args, _f=getattr(ng, name), _n=name):
             calls.append(_n)
             return _f(*args)
@@ -104,6 +109,7 @@ def test_lenet_convs_take_the_fused_slices(monkeypatch, restore):
     assert calls.count("rows_forward") == 4
     assert calls.count("col2im_grad") == 4
     assert calls.count("weight_grad_samples") == 2
+    assert calls.count("weight_grad_batch_last") == 2
     selection._active, selection._chosen = None, True     # the NumPy path: none
     calls.clear()
     _run(CASES[0], "numpy", 2, monkeypatch, False)

@@ -118,6 +118,52 @@ def test_shift_pick_same_bits_as_numpy(dtype):
     assert ne.shift_pick(np.ones((10, 10), dtype), np.zeros(10, np.int64)) is None  # < 64 C
 
 
+@pytest.mark.parametrize("bad", [-1, 10, 255, -100])
+def test_shift_pick_refuses_targets_outside_the_classes(bad):
+    # the kernel checks every target before picking (cross_entropy's plain path relies on it)
+    x = np.random.default_rng(6).standard_normal((128, 10)).astype(np.float32)
+    for dtype in (np.int64, np.int32, np.uint8):
+        t = np.zeros(128, dtype)
+        if np.can_cast(np.min_scalar_type(bad), dtype):
+            t[77] = bad
+            assert ne.shift_pick(x, t) is False
+        assert ne.shift_pick(x, np.full(128, 9, dtype))[1].shape == (128,)
+
+
+@pytest.mark.parametrize("t_bad", [10, -1])
+def test_cross_entropy_target_out_of_range_on_both_paths(t_bad):
+    # the numba kernel's range check replaces the plain path's min/max: an out-of-range
+    # target still reaches the general path and torch's error; ignore_index=-1 ignores it
+    import glasstorch as gt
+    import torch
+    x0 = np.random.default_rng(7).standard_normal((128, 10)).astype(np.float32)
+    t0 = np.arange(128) % 10
+    t0[5] = t_bad
+    errors = []
+    for lib in (torch, gt, gt):
+        if lib is gt:
+            if errors[1:]:
+                selection._active, selection._chosen = None, False
+            else:
+                selection.set_kernels("numpy")
+        with pytest.raises((IndexError, RuntimeError)) as e:
+            lib.nn.functional.cross_entropy(lib.tensor(x0), lib.tensor(t0))
+        errors.append((e.type, str(e.value).split("\n")[0]))
+    assert errors[1] == errors[2] and errors[1][0] == errors[0][0]   # (glasstorch explains more)
+    assert errors[1][1].startswith(errors[0][1])
+
+    def run():
+        x = gt.tensor(x0, requires_grad=True)
+        loss = gt.nn.functional.cross_entropy(x, gt.tensor(t0), ignore_index=t_bad)
+        loss.backward()
+        return [loss.detach().numpy().copy(), x.grad.numpy().copy()]
+    for a, b in zip(*_on_both_paths(run)):
+        assert _same_bits(a, b)
+    x = torch.tensor(x0, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(x, torch.tensor(t0), ignore_index=t_bad)
+    np.testing.assert_allclose(run()[0], expected.detach().numpy(), rtol=1e-6)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cross_entropy_same_bits_on_both_paths(dtype):
     rng = np.random.default_rng(5)

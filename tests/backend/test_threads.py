@@ -1,5 +1,7 @@
 """backend/threads.py: the thread count shared by the pool and NumPy's OpenBLAS, and the
 sliced kernels (same bits as the serial NumPy call, whatever the thread count)."""
+import os
+
 import numpy as np
 import pytest
 
@@ -374,3 +376,48 @@ def test_blas_corename_names_the_kernel_family():
     name = threads.blas_corename()
     assert name == name.lower()
     assert bool(name) == (threads.blas_num_threads() is not None)
+
+
+class _FakeSched:
+    """os's scheduling calls, per thread: every thread starts under SCHED_FIFO priority 10;
+    records (thread name, priority) of every change."""
+    def __init__(self, policy):
+        import threading
+        self.threading, self.policy, self.prio, self.changes = threading, policy, {}, []
+
+    def _me(self):
+        return self.threading.current_thread().name
+
+    def sched_getscheduler(self, pid):
+        return self.policy
+
+    def sched_getparam(self, pid):
+        return os.sched_param(self.prio.get(self._me(), 10))
+
+    def sched_setscheduler(self, pid, policy, param):
+        self.prio[self._me()] = param.sched_priority
+        self.changes.append((self._me(), param.sched_priority))
+
+
+@pytest.mark.parametrize("policy", ["SCHED_FIFO", "SCHED_OTHER"])
+def test_realtime_pool_thread_and_splitting_caller_one_step_up(policy, monkeypatch, restore):
+    """Under SCHED_FIFO the pool thread runs at its starter's priority + 1 and the caller
+    is raised to it for a split region, then restored (so the woken pool thread preempts
+    OpenBLAS's spinning worker rather than queueing behind it); otherwise nothing changes."""
+    if not hasattr(os, "SCHED_FIFO"):
+        pytest.skip("no POSIX real-time scheduling here")
+    fake = _FakeSched(getattr(os, policy))
+    for name in ("sched_getscheduler", "sched_getparam", "sched_setscheduler"):
+        monkeypatch.setattr(threads.os, name, getattr(fake, name))
+    threads.set_num_threads(2)
+    seen = []
+    threads.parallel_for(2, lambda i, j: seen.append(fake.prio.get(
+        threads.threading.current_thread().name, 10)), threads.THRESHOLD)
+    threads.set_num_threads(1)                   # joins the pool thread: its change is made
+    if policy == "SCHED_OTHER":
+        assert fake.changes == [] and seen == [10, 10]
+        return
+    main = threads.threading.main_thread().name
+    assert ("glasstorch_0", 11) in fake.changes
+    assert [c for c in fake.changes if c[0] == main] == [(main, 11), (main, 10)]
+    assert seen == [11, 11]                      # whoever ran the two slices
