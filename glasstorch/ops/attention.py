@@ -51,13 +51,13 @@ class _Attention(Op, name="_attention"):
         def rows(i, j):
             m = mask if mask is None or not _split_along(mask, s) else mask[i:j]
             si = s[i:j]
-            xp.matmul(q[i:j], xp.swapaxes(k[i:j], -1, -2), out=si)
+            xp.matmul(q[i:j], _transposed(xp, k[i:j]), out=si)
             si *= scale
             if m is not None:
                 si += m
             # the row max is subtracted so exp cannot overflow; a row of -inf gives -inf - -inf
             # = NaN (torch's softmax) unless `safe` sets its max to 0 and its sum to 1: p = 0
-            mx = si.max(-1, keepdims=True, initial=-math.inf)
+            mx = _row_max(xp, si)
             gone = None
             if safe:
                 gone = mx == -math.inf
@@ -69,7 +69,7 @@ class _Attention(Op, name="_attention"):
             with xp.errstate(invalid="ignore"):
                 si -= mx
             xp.exp(si, out=si)
-            d = si.sum(-1, keepdims=True)
+            d = _row_sum(xp, si)
             if gone is not None:
                 d[gone] = 1
             si /= d
@@ -116,12 +116,12 @@ class _Attention(Op, name="_attention"):
                 pd = pi if keep is None else pi * keep[i:j]
                 xp.matmul(xp.swapaxes(pd, -1, -2), gyi, out=gv[i:j])
             if grads:
-                g = xp.matmul(gyi, xp.swapaxes(v[i:j], -1, -2))  # our buffer: in place
+                g = xp.matmul(gyi, _transposed(xp, v[i:j]))  # our buffer: in place
                 if gw is not None:
                     g += gw[i:j] if _split_along(gw, p) else gw
                 if keep is not None:
                     g *= keep[i:j]
-                r = (g * pi).sum(-1, keepdims=True)
+                r = xp.einsum("...j,...j->...", g, pi)[..., None]   # no g * pi temporary
                 g -= r
                 g *= pi
                 if gmask is not None:
@@ -134,6 +134,31 @@ class _Attention(Op, name="_attention"):
         if gv is not None or grads:
             _split(q, k, v, p, rows)
         return (_wrap(gq), _wrap(gk), _wrap(gv), _wrap(gmask), None, None, None, None)
+
+
+def _transposed(xp, a):
+    """a's last two dims swapped, as a C-contiguous copy: OpenBLAS multiplies these small
+    matrices faster as a plain (NN) product than with a transposed operand (NT), even counting
+    the copy: 128 x (35 x 32) @ (32 x 35) 213 -> 172 us."""
+    return xp.ascontiguousarray(xp.swapaxes(a, -1, -2))
+
+
+def _row_max(xp, s):
+    """s.max(-1, keepdims=True) (-inf for empty rows). NumPy reduces a short contiguous last
+    dim with one inner-loop call per row: a transposed copy and one call per column is faster
+    (128 x 35 x 35 scores 192 -> 87 us) and gives the same values (a max has no order)."""
+    n = s.shape[-1]
+    if not 0 < n <= 64 or not s.flags.c_contiguous:
+        return s.max(-1, keepdims=True, initial=-math.inf)
+    rows = xp.ascontiguousarray(s.reshape(-1, n).T)
+    return xp.maximum.reduce(rows, axis=0).reshape(s.shape[:-1] + (1,))
+
+
+def _row_sum(xp, s):
+    """s.sum(-1, keepdims=True) by einsum, whose inner loop adds a short row faster than the
+    reduction machinery (88 -> ~30 us for 128 x 35 x 35); each row is summed alone, so a slice
+    of the batch gives the same bits as the whole."""
+    return xp.einsum("...j->...", s)[..., None]
 
 
 def _wrap(a):

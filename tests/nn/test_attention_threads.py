@@ -5,7 +5,7 @@ import pytest
 
 import glasstorch as gt
 from glasstorch.backend import threads
-from glasstorch.ops.attention import _Attention
+from glasstorch.ops.attention import _Attention, _row_max, _row_sum
 
 
 @pytest.fixture
@@ -39,6 +39,8 @@ CASES = {
     "shared mask": ((6, 5, 4), (6, 7, 4), (6, 7, 3), (5, 7), 0.2, True, False),
     "broadcast k (serial)": ((6, 5, 4), (1, 7, 4), (1, 7, 3), None, 0.0, False, False),
     "2-D": ((5, 4), (7, 4), (7, 3), None, 0.0, False, True),
+    "bench_transformer's shape": ((128, 35, 32), (128, 35, 32), (128, 35, 32), None, 0.1, False,
+                                  False),
 }
 
 
@@ -77,3 +79,24 @@ def test_which_attention_calls_are_split(monkeypatch, restore):
         _Attention.apply(*ts, None, 0.5, 0.0, False, False).sum().backward()
     s_bytes = 8 * 5 * 7 * 4
     assert calls == [(8, s_bytes * (4 + 4 + 3))] * 2      # forward and backward, first case only
+
+
+@pytest.mark.parametrize("shape", [(6, 5, 7), (3, 4, 35), (2, 3, 64), (2, 3, 65), (4, 1), (3, 0)])
+def test_row_max_and_sum_helpers(shape):
+    """_row_max: the same values as s.max(-1) (a transposed copy for short rows; -inf and NaN
+    rows, empty rows, a strided view); _row_sum: close to s.sum(-1), and a slice of the batch
+    gets the very bits of the whole (what the split over threads relies on)."""
+    rng = np.random.default_rng(0)
+    s = rng.standard_normal(shape).astype(np.float32)
+    if s.size:
+        s.reshape(-1, shape[-1])[0] = -np.inf
+        s.reshape(-1, shape[-1])[-1, 0] = np.nan
+    for a in (s, s[..., ::-1]):
+        want = a.max(-1, keepdims=True, initial=-np.inf)
+        got = _row_max(np, a)
+        assert got.shape == want.shape and np.array_equal(got, want, equal_nan=True)
+    t = rng.standard_normal(shape).astype(np.float32)
+    total = _row_sum(np, t)
+    np.testing.assert_allclose(total, t.sum(-1, keepdims=True), rtol=1e-5, atol=1e-5)
+    if t.ndim == 3 and t.shape[0] > 1:
+        assert _row_sum(np, t[1:]).tobytes() == total[1:].tobytes()
