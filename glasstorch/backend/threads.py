@@ -441,10 +441,12 @@ def unary(ufunc, x, out=None):
     return out
 
 
-def binary(ufunc, a, b, out):
+def binary(ufunc, a, b, out, threshold=None):
     """out = ufunc(a, b) into an existing `out`; a and b either have out's shape (any
-    strides) or broadcast to it; sliced along out's first axis for large arrays."""
-    if out.ndim == 0 or out.nbytes < THRESHOLD:
+    strides) or broadcast to it; sliced along out's first axis from `threshold` bytes of out
+    (default THRESHOLD)."""
+    threshold = THRESHOLD if threshold is None else threshold
+    if out.ndim == 0 or out.nbytes < threshold:
         return ufunc(a, b, out=out)
     n = out.shape[0]
 
@@ -455,7 +457,7 @@ def binary(ufunc, a, b, out):
         return lambda i, j: v                       # broadcasts along the first axis
     ra, rb = rows(a), rows(b)
     parallel_for(n, lambda i, j: ufunc(ra(i, j), rb(i, j), out=out[i:j]), out.nbytes,
-                 slices=_ELEMENTWISE_SLICES * get_num_threads())
+                 slices=_ELEMENTWISE_SLICES * get_num_threads(), threshold=threshold)
     return out
 
 

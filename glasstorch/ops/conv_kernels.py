@@ -65,15 +65,33 @@ def _per_chunk(n, sample_bytes, fn, chunk_bytes=None):
 _FUSED_SPLIT_BYTES = 1 << 20
 
 
+# The calling thread starts its slice ~50-70 us before a woken pool thread does, and when it
+# finishes first it sleeps until the pool thread's slice is done (another ~60 us wake-up): so
+# the first slice (the caller's) is this much larger than the others. LeNet's five conv
+# regions at 2 threads (real-time priority): ~60 us less per region.
+_CALLER_SHARE = 1.25
+
+
 def _per_slice(n, nbytes, fn):
-    """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call)."""
-    _threads.parallel_for(n, fn, nbytes, blas_serial=True, threshold=_FUSED_SPLIT_BYTES)
+    """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call), the
+    first slice (which the caller claims) _CALLER_SHARE times the others."""
+    t = min(_threads.get_num_threads(), n)
+    if t <= 1:
+        fn(0, n)
+        return
+    total = _CALLER_SHARE + t - 1
+    edges = [0] + [min(n - t + i, max(i, round(n * (_CALLER_SHARE + i - 1) / total)))
+                   for i in range(1, t)] + [n]
+    _threads.parallel_for(t, lambda i, j: fn(edges[i], edges[j]), nbytes, blas_serial=True,
+                          threshold=_FUSED_SPLIT_BYTES)
 
 
-def _fused(x):
+def _fused(x, *dims):
     """backend/numba_conv_gemm.py when it runs this conv with the NumPy path's bits (numba
-    for exact kernels, float32, C-contiguous x, NumPy's sgemm found), else None."""
-    if x.dtype != _xp.float32 or not x.flags.c_contiguous or not _kernels.numba_for_exact():
+    for exact kernels, float32, C-contiguous x, NumPy's sgemm found, no GEMM size in dims
+    of 1: NumPy's matmul takes gemv there, other bits), else None."""
+    if x.dtype != _xp.float32 or not x.flags.c_contiguous or min(dims, default=2) < 2 \
+            or not _kernels.numba_for_exact():
         return None
     from ..backend import numba_conv_gemm
     return numba_conv_gemm if numba_conv_gemm.gemm() is not None else None
@@ -216,7 +234,8 @@ def conv_t_forward(x, w, geometry, groups, out):
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
     sample_bytes = G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize
-    fz = _fused(x) if G == 1 and len(kshape) == 2 and w.dtype == x.dtype else None
+    fz = _fused(x, Cout_g * _prod(kshape), Cin, _prod(size)) \
+        if G == 1 and len(kshape) == 2 and w.dtype == x.dtype else None
     if fz is not None and N:        # the chunks below, one GIL-free call per thread
         starts = _chunk_starts(N, sample_bytes)
         wt = _xp.ascontiguousarray(w.reshape(Cin, -1))
@@ -265,7 +284,7 @@ def weight_grad(a, b, geometry, groups):
     if G == 1 and _PER_SAMPLE and _prod(Sa) >= _PER_SAMPLE_MIN_P:
         return _weight_grad_per_sample(a, b, geometry).reshape((A, B) + kshape)
 
-    fz = _fused(b) if (G == 1 and len(Sa) == 2 and a.dtype == b.dtype
+    fz = _fused(b, Kb, _prod(Sa), A) if (G == 1 and len(Sa) == 2 and a.dtype == b.dtype
                        and a.flags.c_contiguous and a.shape[0]) else None
     if fz is not None:    # the chunks' products below, one GIL-free call per thread
         return _fused_weight_grad(fz.weight_grad_batch_last, a, b, geometry, Kb,
@@ -431,8 +450,8 @@ def _weight_grad_per_sample(a, b, geometry):
     N, A = a.shape[:2]
     Sa = a.shape[2:]
     P, K = _prod(Sa), b.shape[1] * _prod(g[0] for g in geometry)
-    fz = _fused(b) if (len(Sa) == 2 and a.dtype == b.dtype and a.flags.c_contiguous
-                       and N) else None
+    fz = _fused(b, K, P, A) if (len(Sa) == 2 and a.dtype == b.dtype and a.flags.c_contiguous
+                                and N) else None
     if fz is not None:    # the chunks' products below, one GIL-free call per thread
         return _fused_weight_grad(fz.weight_grad_samples, a, b, geometry, K, K * P * a.itemsize,
                                   _SAMPLE_CHUNK_BYTES)

@@ -52,7 +52,7 @@ def conv_forward(x, w, geometry, out, bias=None):
     wk = [_xp.ascontiguousarray(w[:, :, j, :]).reshape(O, C * kw) for j in range(kh)]
     H = max((OH - 1) + (kh - 1) * dh + 1, geometry[0][3] + x.shape[2])   # canvas rows
     b = None if bias is None else bias.reshape(O, 1)
-    nb = _ck._fused(x)
+    nb = _ck._fused(x, O, C * kw, OH * OW)
     if nb is not None:              # one GIL-free call per thread (numba_conv_gemm.py)
         wks = _xp.ascontiguousarray(_xp.stack(wk))
         _ck._per_slice(N, N * C * kw * H * OW * x.itemsize, lambda i, j: nb.rows_forward(

@@ -70,7 +70,7 @@ def test_conv_same_bits_with_and_without_numba_columns(monkeypatch, stride):
     monkeypatch.setattr(conv_kernels, "_numba_conv", Counted)
     # the weight gradient's fused slices (numba_conv_gemm.py, tested there) call the column
     # kernel themselves: here the per-chunk path, whose column copy is switched
-    monkeypatch.setattr(conv_kernels, "_fused", lambda x: None)
+    monkeypatch.setattr(conv_kernels, "_fused", lambda x, *dims: None)
     got = run()
     assert True in calls and False in calls
     monkeypatch.setattr(conv_kernels, "_numba_conv", lambda: None)
