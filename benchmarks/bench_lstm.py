@@ -14,7 +14,9 @@ each framework (NumPy's OpenBLAS, blocked as the layer does, vs torch's MKL, the
 and counts): what no rearrangement of the elementwise work changes.
 With numba installed the step's gate math, embedding backward and per-step cblas calls run
 as bit-identical numba kernels (backend/numba_rnn.py); GLASSTORCH_KERNELS=numpy measures the
-NumPy path (the fresh child processes inherit it).
+NumPy path (the fresh child processes inherit it). At 2 threads (numba path) the batch runs as
+two column slices on glasstorch's pool, each slice's time loop one numba call
+(backend/numba_rnn_loops.py; docs/perf/lstm.md).
 Run: benchmarks/run.sh bench_lstm  (or: python benchmarks/bench_lstm.py)
 """
 import os

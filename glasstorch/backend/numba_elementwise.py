@@ -19,7 +19,7 @@ from . import threads as _threads
 from .numba_base import _call
 from .numba_optim import _jit   # IEEE results, no Python error checks
 
-__all__ = ["relu", "relu_backward"]
+__all__ = ["relu", "relu_backward", "shift_pick", "softmax_grad_pick"]
 
 _FLOATS = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 
@@ -98,3 +98,28 @@ def shift_pick(x, target):
     if not _call(_shift_pick, x, target, s, s_t):
         return False
     return s, s_t
+
+
+@_jit
+def _softmax_grad_pick(p, target, k, gx):
+    n, c = p.shape
+    for r in range(n):
+        for j in range(c):
+            gx[r, j] = p[r, j] * k
+        t = target[r]
+        gx[r, t] = gx[r, t] - k
+
+
+def softmax_grad_pick(p, target, k):
+    """gx = p * k, then gx[r, target[r]] -= k: cross_entropy's plain backward for 'mean' and
+    'sum' (k the 0-d scale of the array path: gy / N or gy), the NumPy formula's operations in
+    its order (one multiply, then one subtract at the targets), so its bits. The targets were
+    checked to be classes by the forward. None unless p is a C-contiguous float32/64 (N, C)
+    array and k a 0-d array of its dtype."""
+    if p.dtype not in _FLOATS or not p.flags.c_contiguous or p.ndim != 2 \
+            or k.shape != () or k.dtype != p.dtype or target.shape != (p.shape[0],) \
+            or target.dtype.kind not in "iu":
+        return None
+    gx = numpy.empty_like(p)
+    _call(_softmax_grad_pick, p, target, k[()], gx)
+    return gx

@@ -186,8 +186,11 @@ class CrossEntropy(Op, name="cross_entropy"):
         if ctx.plain and need[0] and not STATE.enabled:   # plain class targets (forward):
             # on the arrays, softmax * c - c at each row's target (c = 1/N for 'mean'), times gy
             k = g._data * c   # () for 'mean' and 'sum', (N, 1) for 'none'
-            gx = ctx.p * k
-            gx[ctx.at] -= k.reshape(-1) if k.ndim else k
+            gx = _exact().softmax_grad_pick(ctx.p, ctx.at[1], k) \
+                if _kernels.numba_for_exact() else None   # (one compiled pass, same bits)
+            if gx is None:
+                gx = ctx.p * k
+                gx[ctx.at] -= k.reshape(-1) if k.ndim else k
             return _make(gx), None, None, None, None, None
         eps, n_classes = ctx.smoothing, ctx.n_classes
         w = None if ctx.weight is None else _make(_class_shape(ctx.weight, x.ndim))

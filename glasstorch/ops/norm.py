@@ -16,7 +16,7 @@ import math
 
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Op
-from ..backend import xp as _xp
+from ..backend import kernels as _kernels, xp as _xp
 from ..tensor import _make
 from ._inplace import _type_word, float_only
 from .batchnorm import batch_norm, mixed_params  # noqa: F401  (batch_norm: nn.functional's path)
@@ -36,13 +36,20 @@ class _Normalize(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, mean, invstd, dims, batch_stats, eps):
-        xhat = x - mean
-        xhat *= invstd
+        nb = None if w is None or b is None or b.shape != w.shape else \
+            _rows_kernels(x, dims, w, mean, b, invstd)
+        if nb is not None:    # layer norm's rows: one compiled pass, the same bits
+            xhat, y = nb.forward(x, mean, invstd, w, b)
+        else:
+            xhat = x - mean
+            xhat *= invstd
         need = ctx.needs_input_grad
         if need[0] or need[1] or need[2]:
             ctx.save_inputs(0, 1)
             ctx.save(xhat=xhat, mean=mean, invstd=invstd)
             ctx.dims, ctx.batch_stats, ctx.eps = dims, batch_stats, eps
+        if nb is not None:
+            return y
         if w is not None:
             y = xhat * w
             if b is not None:
@@ -87,6 +94,16 @@ def _array_backward(ctx, gy, w):
     this is the path of every ordinary training step."""
     need, dims, xhat, invstd = ctx.needs_input_grad, ctx.dims, ctx.xhat, ctx.invstd
     gx = gw = None
+    nb = None
+    if need[0] and need[1] and ctx.batch_stats and w is not None:
+        nb = _rows_kernels(xhat, dims, w._data, invstd, gy)
+    if nb is not None:    # layer norm's rows: the passes around the two means fused, same bits
+        g, t, gw = nb.backward_products(gy, w._data, xhat)
+        m1 = g.mean(axis=dims, keepdims=True)
+        m2 = t.mean(axis=dims, keepdims=True)
+        gx = nb.backward_input(g, xhat, m1, m2, invstd, t)
+        return (_make(gx), _make(gw), _make(gy) if need[2] else None,
+                None, None, None, None, None)
     if need[0]:
         g = gy if w is None else gy * w._data
         if ctx.batch_stats and xhat.size:  # (an empty input has no means to subtract)
@@ -104,6 +121,17 @@ def _array_backward(ctx, gy, w):
         gw = _make(gy * xhat)
     return (None if gx is None else _make(gx), gw, _make(gy) if need[2] else None,
             None, None, None, None, None)
+
+
+def _rows_kernels(x, dims, w, stat, *others):
+    """backend/numba_norm.py when numba_for_exact() and x is normalized over its last dims,
+    weights of those dims' shape, one statistic per row (layer norm; not group, instance or
+    batch norm), all of one float dtype and C-contiguous; else None (the NumPy passes)."""
+    if not _kernels.numba_for_exact() or not dims or dims != tuple(range(dims[0], x.ndim)) \
+            or w.shape != x.shape[dims[0]:] or stat.size * w.size != x.size:
+        return None
+    from ..backend import numba_norm
+    return numba_norm if numba_norm.applies(x, w, stat, *others) else None
 
 
 class NativeBatchNorm(_Normalize):

@@ -18,11 +18,14 @@ into dA's rows and its h^T into the output's rows (the price of the layout: ~10%
 Rows are ordered step after step, `batch_sizes[t]` rows each (a padded batch: all B; a
 PackedSequence: sequences sorted by decreasing length, so the active rows of a step are the
 first ones): a step touches the first `m` columns of the state, and a sequence that has
-ended keeps its final state in its column. The loop runs on the calling thread. At one
-thread its W_hh and W_ih products go in row blocks to OpenBLAS's small-matrix kernels; at
-two, whole to OpenBLAS's threads when big enough (ops/rnn_layers.py `_time_loop`,
-`_gemm_rows`), as do backward's all-steps GEMMs. `rows(lo, hi)` still takes a range of
-sequences (the whole batch: a split over the pool measured slower).
+ended keeps its final state in its column. `rows(lo, hi)` runs the loop for sequences
+[lo, hi). At one thread the whole batch, its W_hh and W_ih products in row blocks for
+OpenBLAS's small-matrix kernels (ops/rnn_layers.py `_gemm_rows`). At two, with numba, the
+batch in column slices on the pool, each slice's loop one numba call that holds no GIL
+(backend/numba_rnn_loops.py), OpenBLAS on one thread with its workers stopped
+(`_column_slices`, `_run_slices`: only where the bits stay one thread's); otherwise the
+loop runs on the calling thread, products of at most 256 columns of K whole on OpenBLAS's
+threads (the same bits as the blocks). Backward's all-steps GEMMs use OpenBLAS's threads.
 """
 from ..autograd.grad_mode import STATE
 from ..backend import xp as _xp, memory as _mem, threads as _threads, kernels as _kernels

@@ -118,6 +118,26 @@ def test_shift_pick_same_bits_as_numpy(dtype):
     assert ne.shift_pick(np.ones((10, 10), dtype), np.zeros(10, np.int64)) is None  # < 64 C
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_grad_pick_same_bits_as_numpy(dtype):
+    # cross_entropy's plain backward: p * k, then minus k at each row's target
+    rng = np.random.default_rng(8)
+    it = INTS[np.dtype(dtype)]
+    for n, c in [(128, 10), (1, 2), (7, 300)]:
+        p = rng.random((n, c)).astype(dtype)
+        p[0, 0], p[-1, -1] = np.nan, np.inf
+        t = rng.integers(0, c, n)
+        for k in (dtype(1 / 128), dtype(-3.5), dtype(0.0), dtype(np.inf)):
+            expected = p * k
+            with np.errstate(invalid="ignore"):
+                expected[np.arange(n), t] -= k
+                got = ne.softmax_grad_pick(p, t, np.asarray(k))
+            assert np.array_equal(got.view(it), expected.view(it))
+    p = np.ones((4, 3), dtype)
+    assert ne.softmax_grad_pick(p, np.zeros(4, np.int64), np.ones((4, 1), dtype)) is None
+    assert ne.softmax_grad_pick(p.T, np.zeros(3, np.int64), np.asarray(dtype(1))) is None
+
+
 @pytest.mark.parametrize("bad", [-1, 10, 255, -100])
 def test_shift_pick_refuses_targets_outside_the_classes(bad):
     # the kernel checks every target before picking (cross_entropy's plain path relies on it)
@@ -179,6 +199,13 @@ def test_cross_entropy_same_bits_on_both_paths(dtype):
                 loss = gt.nn.functional.cross_entropy(x, gt.tensor(t0), reduction=reduction)
             loss.sum().backward()
             out.append(loss.detach().numpy().copy())
-        return out + [x.grad.numpy().copy()]
+        out.append(x.grad.numpy().copy())
+        for reduction in ("mean", "sum"):   # each gradient alone, gy != 1 (softmax_grad_pick)
+            x = gt.tensor(x0, requires_grad=True)
+            with np.errstate(invalid="ignore"):
+                loss = gt.nn.functional.cross_entropy(x, gt.tensor(t0), reduction=reduction)
+            (loss * 0.37).backward()
+            out.append(x.grad.numpy().copy())
+        return out
     for a, b in zip(*_on_both_paths(run)):
         assert _same_bits(a, b)

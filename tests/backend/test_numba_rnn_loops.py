@@ -163,3 +163,25 @@ def test_quiet_blas_runs_one_blas_thread_and_restores_the_count(restore):
     with threads.quiet_blas():                         # one thread already: nothing to do
         assert threads.blas_num_threads() == 1
     assert threads.blas_num_threads() == 1
+
+
+def test_quiet_blas_stops_the_workers_only_without_other_threads(restore, monkeypatch):
+    import threading
+    stops = []
+    monkeypatch.setattr(threads, "_blas_shutdown", lambda: stops.append(1))
+    threads.set_num_threads(2)
+    if threads.blas_num_threads() is None:
+        pytest.skip("NumPy's OpenBLAS not found")
+    with threads.quiet_blas():
+        pass
+    assert stops == [1]
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)        # another thread: it might be in BLAS
+    other.start()
+    try:
+        with threads.quiet_blas():
+            assert threads.blas_num_threads() == 1
+    finally:
+        release.set()
+        other.join()
+    assert stops == [1] and threads.blas_num_threads() == 2

@@ -205,7 +205,8 @@ class GemvChain:
 
 def _link(g):
     """Whether fused group node g can be a link of a chain: a batch-1 GEMV head (layout.py)
-    with constant weight and bias, then nothing or one relu."""
+    with constant weight and bias, then nothing or one relu. Not a layer with one output or
+    input feature: np.dot computes a dot product there, not the gemv (other bits)."""
     if g.op != "jit::fused":
         return False
     group = g.cls
@@ -217,7 +218,7 @@ def _link(g):
     x, w, b = lin.args[:3]
     source = group.pre.args[0] if group.pre is not None else x
     return g.args[0] is source and dtype in (np.float32, np.float64) and \
-        blas_gemv(dtype) is not None and w.kind == "const" and \
+        blas_gemv(dtype) is not None and w.kind == "const" and min(w.data.shape) > 1 and \
         (b is None or (isinstance(b, Value) and b.kind == "const"))
 
 
