@@ -416,8 +416,10 @@ _matmul = numpy.matmul
 def matmul(a, b):
     """numpy.matmul(a, b) (arrays of ndim >= 1), a small product on one OpenBLAS thread; the
     setting is switched only when it differs (~1.5 us per ctypes call) and restored, so large
-    products use torch.set_num_threads's count. Same bits either way (OpenBLAS splits the
-    output, not the k sum: tests/backend/test_threads.py)."""
+    products use torch.set_num_threads's count. A product switched here has its 1-thread bits
+    at any setting; one left to OpenBLAS's own threads may round differently at 2 threads than
+    at 1 for some shapes (its split of 128x784 @ 784x256 float32 does; 128x256 @ 256x256 does
+    not), as MKL's may in torch: tests/backend/test_threads.py checks the switched window."""
     if _blas_threads > 1:
         n = b.shape[-1] if b.ndim > 1 else 1
         mnk = a.size * n            # every product's work: the cheap test for tiny ones
