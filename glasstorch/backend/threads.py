@@ -411,6 +411,7 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
 GEMM_SERIAL_MNK = 1 << 21
 _GEMM_OWN_SERIAL = 1 << 18
 _matmul = numpy.matmul
+_dot = numpy.dot
 
 
 def matmul(a, b):
@@ -433,6 +434,25 @@ def matmul(a, b):
             finally:
                 _blas_set(threads)
     return _matmul(a, b)
+
+
+def matmul_mnk(a, b, mnk, row=False):
+    """matmul(a, b) for a product whose m*n*k (per matrix of a batch) the caller already has
+    from the shapes it checked: the same routing without re-reading them (F.linear's batch-1
+    call, where `matmul`'s shape reads were ~0.2 us of a ~4 us layer at 2 threads).
+    row: a is one C-contiguous float32/64 row (1, k) and b the transpose of a C-contiguous
+    matrix of its dtype; then numpy.dot makes the call: the same cblas gemv as matmul's for
+    this layout (the same bits), without the gufunc's set-up (a batch-1 784-256-256-10 MLP
+    ~1.2-1.5 us faster)."""
+    product = _dot if row else _matmul
+    if _blas_threads > 1 and _GEMM_OWN_SERIAL < mnk < GEMM_SERIAL_MNK:
+        threads = _blas_threads
+        _blas_set(1)
+        try:
+            return product(a, b)
+        finally:
+            _blas_set(threads)
+    return product(a, b)
 
 
 def _rows(a):

@@ -90,7 +90,8 @@ def relu(input):
     if x.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     if x.ndim and not (input._requires_grad and STATE.enabled) and not _node._OBSERVERS:
-        return _make(_relu(x))   # Relu.forward when nothing is recorded
+        # Relu.forward when nothing is recorded (_relu's small case inline: batch-1 layers)
+        return _make(_xp.maximum(0, x) if x.size < _RELU_NUMBA_SIZE else _relu(x))
     return Relu.apply(input)
 
 

@@ -300,3 +300,49 @@ def test_linear_no_grad_call_is_seen_by_observers():
     finally:
         node._OBSERVERS.pop()
     assert seen == ["Linear"]
+
+
+@pytest.mark.parametrize("layout", ["C", "weight-T", "weight-strided", "input-strided"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_linear_batch1_no_grad_same_bits_as_matmul(layout, threads):
+    """batch 1 under no_grad takes numpy.dot (the same gemv as matmul's for C-contiguous
+    float rows and weights), other layouts matmul: the recorded path's bits either way"""
+    before = gt.get_num_threads()
+    gt.set_num_threads(threads)
+    rng = np.random.default_rng(3)
+    try:
+        for dtype in (np.float32, np.float64):
+            for k, n in [(1, 1), (3, 7), (17, 33), (129, 64), (256, 10), (784, 256), (1000, 1024)]:
+                w = gt.tensor(rng.standard_normal((n, 2 * k)).astype(dtype))
+                x = gt.tensor(rng.standard_normal((1, 2 * k)).astype(dtype))
+                w = w[:, ::2] if layout == "weight-strided" else w[:, :k].contiguous()
+                x = x[:, ::2] if layout == "input-strided" else x[:, :k].contiguous()
+                if layout == "weight-T":
+                    w = w.T.contiguous().T
+                b = gt.tensor(rng.standard_normal(n).astype(dtype))
+                with gt.no_grad():
+                    y = gt.nn.functional.linear(x, w, b)
+                want = np.matmul(x._data, w._data.T)
+                want += b._data
+                assert np.array_equal(y.numpy(), want), (dtype, k, n)
+    finally:
+        gt.set_num_threads(before)
+
+
+@pytest.mark.parametrize("shape, dtype", [((784, 256), None), ((3, 2), None),
+                                          ((100, 30), gt.float64)])
+def test_linear_weight_aligned_with_torchs_storage(shape, dtype):
+    """the weight sits on a 64-byte boundary (batch-1 products read its rows faster) and is
+    still its own storage, as torch's: offset 0, exactly its bytes, contiguous"""
+    for _ in range(3):
+        g = gt.nn.Linear(*shape, dtype=dtype)
+        t = torch.nn.Linear(*shape, dtype=dtype and torch.float64)
+        for gp, tp in ((g.weight, t.weight), (g.bias, t.bias)):
+            assert type(gp) is gt.nn.Parameter and gp.requires_grad and gp.is_contiguous()
+            assert str(gp.dtype) == str(tp.dtype) and tuple(gp.shape) == tuple(tp.shape)
+            assert gp.storage_offset() == tp.storage_offset() == 0
+            assert gp.untyped_storage().nbytes() == tp.untyped_storage().nbytes()
+        if g.weight.numel() * g.weight.element_size() >= 256:
+            assert g.weight._data.ctypes.data % 64 == 0
+        bound = 1 / np.sqrt(shape[0])
+        assert np.abs(g.weight.detach().numpy()).max() <= bound

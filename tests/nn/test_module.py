@@ -235,3 +235,64 @@ def test_flatten_unflatten_identity_like_torch(build, shape):
     g, t = build(gnn), build(torch.nn)
     assert repr(g) == repr(t)
     np.testing.assert_array_equal(g(gt.tensor(x)).numpy(), t(torch.tensor(x)).numpy())
+
+
+# ---- Module.__call__'s fast path (hook registries read from the instance dict) --------------
+def _hooked_mlp(lib, log):
+    """A batch-1 MLP under no_grad with pre-hooks, hooks (one with kwargs) and a hook added
+    straight into a registry, as code written against torch's internals does."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    m = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    m[0].register_forward_pre_hook(lambda mod, args: log.append("pre0") or (args[0] * 2,))
+    m.register_forward_pre_hook(lambda mod, args, kwargs: log.append("pre-seq"),
+                                with_kwargs=True)
+    m[1].register_forward_hook(lambda mod, args, out: log.append("post1") or out + 1)
+    m[2].register_forward_hook(lambda mod, args, out: log.append("post2-first"),
+                               prepend=True)
+    m[2]._forward_hooks[10 ** 6] = lambda mod, args, out: log.append("post2-direct")
+    return m
+
+
+def test_call_hooks_fire_in_torchs_order_under_no_grad():
+    logs, outs = {}, {}
+    for lib in (gt, torch):
+        log = logs[lib.__name__] = []
+        m = _hooked_mlp(lib, log)
+        if lib is torch:
+            m.load_state_dict({k: torch.tensor(v.numpy()) for k, v in
+                               _hooked_mlp(gt, []).state_dict().items()})
+        with lib.no_grad():
+            outs[lib.__name__] = m(lib.ones(1, 4)).numpy()
+            m(lib.ones(1, 4))
+    assert logs["glasstorch"] == logs["torch"] and len(logs["torch"]) == 10
+    np.testing.assert_allclose(outs["glasstorch"], outs["torch"], rtol=1e-6)
+
+
+def test_call_passes_keywords_and_runs_forward_once():
+    class Scale(gnn.Module):
+        calls = 0
+
+        def forward(self, x, scale=1, *, missing):
+            Scale.calls += 1
+            return {"y": x * scale}[missing]   # a KeyError from inside forward
+
+    m = Scale()
+    with pytest.raises(KeyError, match="nope"):
+        m(gt.ones(2), 3, missing="nope")
+    assert Scale.calls == 1
+    assert m(gt.ones(2), scale=3, missing="y").tolist() == [3.0, 3.0]
+
+
+def test_call_without_module_init_raises_torchs_attribute_error():
+    for nn in (gnn, torch.nn):
+        class NoInit(nn.Module):
+            def __init__(self):
+                pass
+
+            def forward(self, x):
+                return x
+
+        with pytest.raises(AttributeError, match="'NoInit' object has no attribute "
+                                                 "'_backward_hooks'"):
+            NoInit()(1)

@@ -2,11 +2,19 @@
 import math
 
 from ... import creation
+from ...backend import memory as _memory
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Linear", "Bilinear"]
+
+
+def _aligned(t):
+    """t (fresh from creation.empty) over 64-byte-aligned memory of its own: batch-1 products
+    with the weight run up to 20% faster (backend/memory.py `own_aligned`)."""
+    t._data = _memory.own_aligned(t._data.shape, t._data.dtype)
+    return t
 
 
 class Linear(Module):
@@ -18,7 +26,8 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
+        self.weight = Parameter(_aligned(creation.empty(out_features, in_features,
+                                                        dtype=dtype)))
         if bias:
             self.bias = Parameter(creation.empty(out_features, dtype=dtype))
         else:

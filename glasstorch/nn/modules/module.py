@@ -48,9 +48,18 @@ class Module:
 
     # ---- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
-            return self.forward(*args, **kwargs)  # fast path: no hooks
+        # the hook registries read from the instance dict: Module's __getattr__ keeps CPython
+        # from specializing `self._x` lookups, so four of them cost more than one `__dict__`
+        # (~0.05 us of ~0.35 per call; a batch-1 MLP makes 6 calls of ~30 us)
+        d = self.__dict__
+        try:
+            hooked = (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                      or d["_backward_pre_hooks"])
+        except KeyError:   # Module.__init__ not run: torch's AttributeError (its order)
+            hooked = (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks
+                      or self._forward_pre_hooks)
+        if not hooked:   # fast path (no empty-dict unpacking for the usual positional call)
+            return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         return _hooks.call_with_hooks(self, args, kwargs)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
