@@ -50,6 +50,11 @@ def test_mask_not_applicable_returns_none():
     assert numba_random.dropout_mask(rng, (4,), 0.5, np.float16) is None
     assert numba_random.dropout_mask(np.random.Generator(np.random.MT19937(0)), (4,), 0.5,
                                      np.float32) is None
+
+    class StandIn:      # an object with Generator's methods only (tests/clients' BridgeRNG)
+        def random(self, shape, dtype):
+            return np.zeros(shape, dtype)
+    assert numba_random.dropout_mask(StandIn(), (4,), 0.5, np.float32) is None
     assert rng.bit_generator.state == before
 
 
