@@ -366,12 +366,14 @@ def _sample_columns(x, geometry, out, batch_inner, rows=0):
     """The columns of x (m, C, *S) in this thread's buffer: (m, C*k, P), cols[i, (c, j..),
     o..] = x_pad[i, c, o*s + j*d ..]; batch_inner: (C*k, m*P), the samples inside; rows:
     (m, B, C*k, P/B), each sample's output in B blocks of `rows` rows (out[0] = B * rows)."""
-    nb = _numba_conv() if (not rows and len(geometry) == 2 and x.dtype in _NUMBA_DTYPES
+    nb = _numba_conv() if (len(geometry) == 2 and x.dtype in _NUMBA_DTYPES
                            and x.flags.c_contiguous) else None
     if nb is not None:      # the same copies straight from x, no canvas (numba_conv.py)
         m, K, P = x.shape[0], x.shape[1] * geometry[0][0] * geometry[1][0], _prod(out)
-        cols = _scratch("cols", (K, m * P) if batch_inner else (m, K, P), x.dtype)
-        return nb.columns(x, geometry, out, batch_inner, cols)
+        B = out[0] // rows if rows else 0
+        cols = _scratch("cols", (K, m * P) if batch_inner else (m, B, K, P // B) if rows
+                        else (m, K, P), x.dtype)
+        return nb.columns(x, geometry, out, batch_inner, cols, rows)
     xp = _padded(x, geometry, out)
     st = xp.strides
     m, C = x.shape[:2]
