@@ -79,7 +79,7 @@ def dropout_mask(rng, shape, p, dtype):
     dtype=dtype)` bit for bit, rng advanced as that draw advances it; None (the caller's
     NumPy path) unless rng is a PCG64 Generator, 0 < p < 1 and dtype is float32/64."""
     dtype = numpy.dtype(dtype)
-    bits = getattr(rng, "bit_generator", None)   # a stand-in generator (tests' bridges) too
+    bits = getattr(rng, "bit_generator", None)   # not a numpy Generator (a replaying stand-in)
     if type(bits) is not numpy.random.PCG64 or dtype not in _FLOATS or not 0 < p < 1:
         return None
     # u >= p compares in float32 for a Python float p, in float64 for a float64 one; either

@@ -135,6 +135,7 @@ def _limit_blas_spin(lib):
 _blas_lib, _blas_set, _blas_get = _blas_library()
 _blas_spin_limited = _blas_lib is not None and _limit_blas_spin(_blas_lib)
 _blas_threads = _blas_get() if _blas_get is not None else 1   # what OpenBLAS is set to now
+_blas_shutdown = getattr(_blas_lib, "blas_thread_shutdown_", None)   # stops its workers
 
 
 def _default_threads():
@@ -201,21 +202,30 @@ def serial_blas():
         _blas_set(_blas_threads)
 
 
+def _alone():
+    """No Python thread but this one and the pool's could be inside a BLAS call: no other
+    non-daemon thread is alive (a daemon one such as tqdm's monitor does no BLAS)."""
+    me = threading.current_thread()
+    return not any(t is not me and not t.daemon and t.is_alive() for t in threading.enumerate())
+
+
 @contextlib.contextmanager
 def quiet_blas():
     """OpenBLAS on one thread inside the block with its worker threads stopped, so none spins
     on the other core while the pool's slices run there (each slice's GEMMs on one thread:
     the LSTM's time loops, ops/rnn_layers.py). A worker spins ~13 ms after each threaded GEMM;
     at real-time priority the pool thread then did not start within a 5 ms slice. The
-    workers restart when the count is restored (~0.1 ms)."""
+    workers restart when the count is restored (~0.1 ms). They are stopped only while no
+    other thread of the program may be inside a BLAS call (stopping them under a running
+    threaded GEMM could hang it); otherwise the block only sets one thread."""
     global _blas_threads
-    shutdown = getattr(_blas_lib, "blas_thread_shutdown_", None)
-    if _blas_threads <= 1 or _blas_set is None or shutdown is None:
+    if _blas_threads <= 1 or _blas_set is None:
         yield
         return
     _blas_set(1)                 # first: setting a count restarts stopped workers
     _blas_threads = 1
-    shutdown()
+    if _blas_shutdown is not None and _alone():
+        _blas_shutdown()
     try:
         yield
     finally:
@@ -406,8 +416,10 @@ _matmul = numpy.matmul
 def matmul(a, b):
     """numpy.matmul(a, b) (arrays of ndim >= 1), a small product on one OpenBLAS thread; the
     setting is switched only when it differs (~1.5 us per ctypes call) and restored, so large
-    products use torch.set_num_threads's count. Same bits either way (OpenBLAS splits the
-    output, not the k sum: tests/backend/test_threads.py)."""
+    products use torch.set_num_threads's count. A product switched here has its 1-thread bits
+    at any setting; one left to OpenBLAS's own threads may round differently at 2 threads than
+    at 1 for some shapes (its split of 128x784 @ 784x256 float32 does; 128x256 @ 256x256 does
+    not), as MKL's may in torch: tests/backend/test_threads.py checks the switched window."""
     if _blas_threads > 1:
         n = b.shape[-1] if b.ndim > 1 else 1
         mnk = a.size * n            # every product's work: the cheap test for tiny ones

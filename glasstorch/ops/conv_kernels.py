@@ -230,7 +230,7 @@ def conv_t_forward(x, w, geometry, groups, out):
     # gradient 20-21 -> ~14 ms, 64->128 10-11 -> ~9 ms (1 thread, batch 64)
     if _NHWC_STRIDED and G == 1 and len(kshape) == 2 \
             and _nhwc.takes(x, w, (Cin, Cout_g), geometry, 1):
-        return _xp.ascontiguousarray(_nhwc.conv_t_forward(x, w, geometry, out))
+        return _nhwc.contiguous(_nhwc.conv_t_forward(x, w, geometry, out))
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
     sample_bytes = G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize
@@ -366,12 +366,14 @@ def _sample_columns(x, geometry, out, batch_inner, rows=0):
     """The columns of x (m, C, *S) in this thread's buffer: (m, C*k, P), cols[i, (c, j..),
     o..] = x_pad[i, c, o*s + j*d ..]; batch_inner: (C*k, m*P), the samples inside; rows:
     (m, B, C*k, P/B), each sample's output in B blocks of `rows` rows (out[0] = B * rows)."""
-    nb = _numba_conv() if (not rows and len(geometry) == 2 and x.dtype in _NUMBA_DTYPES
+    nb = _numba_conv() if (len(geometry) == 2 and x.dtype in _NUMBA_DTYPES
                            and x.flags.c_contiguous) else None
     if nb is not None:      # the same copies straight from x, no canvas (numba_conv.py)
         m, K, P = x.shape[0], x.shape[1] * geometry[0][0] * geometry[1][0], _prod(out)
-        cols = _scratch("cols", (K, m * P) if batch_inner else (m, K, P), x.dtype)
-        return nb.columns(x, geometry, out, batch_inner, cols)
+        B = out[0] // rows if rows else 0
+        cols = _scratch("cols", (K, m * P) if batch_inner else (m, B, K, P // B) if rows
+                        else (m, K, P), x.dtype)
+        return nb.columns(x, geometry, out, batch_inner, cols, rows)
     xp = _padded(x, geometry, out)
     st = xp.strides
     m, C = x.shape[:2]

@@ -51,7 +51,8 @@ class Linear(Op, name="linear"):
 
     @staticmethod
     def backward(ctx, gy):
-        saved, keep = ctx.saved_tensors, ctx.keep
+        keep = ctx.keep   # nothing kept (only the bias needs a gradient): nothing to read
+        saved = ctx.saved_tensors if keep[0] or keep[1] else ()
         w = saved[0] if keep[0] else None
         x = saved[keep[0]] if keep[1] else None
         need = ctx.needs_input_grad
@@ -90,6 +91,19 @@ def _array_backward(gy, w, x, need, m, out_f, in_f, in_shape):
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; input (*, in), weight (out, in), bias (out)."""
+    x, w = input._data, weight._data
+    if bias is not None and x.ndim == 2 and w.ndim == 2 and not _node._OBSERVERS and not (
+            STATE.enabled and (input._requires_grad or weight._requires_grad
+                               or bias._requires_grad)):
+        # nn.Linear's call with nothing to record (inference): every check below passes when
+        # these do, and the result is Linear.forward's on the arrays (~1.3 us of a batch-1
+        # layer's ~6 less than the general path)
+        b = bias._data
+        if b.ndim == 1 and b.shape[0] == w.shape[0] and x.shape[1] == w.shape[1] \
+                and x.dtype == w.dtype == b.dtype and x.dtype.kind != "b":
+            y = _gemm(x, w.T)
+            y += b
+            return _make(y)
     if input._data.ndim == 0 or weight._data.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{input._data.ndim}D and {weight._data.ndim}D")

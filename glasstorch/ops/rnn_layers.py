@@ -68,10 +68,11 @@ def _time_loop(run, gemm_mnk):
 _SMALL_GEMM_DTYPES = ((_xp.dtype(_xp.float32),) if _threads.blas_corename()
                       in ("skylakex", "cooperlake", "sapphirerapids") else ())
 SMALL_GEMM_MNK, SMALL_GEMM_MIN_ROWS = 100 ** 3, 30
-# Up to this K OpenBLAS's packed kernels (a product on its threads) sum K in one block, so
-# they give the small-matrix kernels' bits; (256, 1024) @ (1024, 32) in row blocks and whole
-# differ, so BPTT's product keeps its blocks at any thread count (1 and 2 threads: same bits)
-SAME_BITS_K = 256
+# Up to this K OpenBLAS's packed SkylakeX kernels (a product on its threads) sum K in one
+# block (GEMM_Q), so they give the small-matrix kernels' bits: (768, K) @ (K, 32) whole on 2
+# threads and in row blocks were equal for K 257-448, not from 449; so the LSTM's BPTT product
+# (256, 1024) @ (1024, 32) keeps its blocks at any thread count (1 and 2 threads: same bits)
+SAME_BITS_K = 448
 
 
 def _gemm_rows(M, K, N, dtype, serial=False):

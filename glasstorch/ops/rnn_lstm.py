@@ -24,7 +24,7 @@ OpenBLAS's small-matrix kernels (ops/rnn_layers.py `_gemm_rows`). At two, with n
 batch in column slices on the pool, each slice's loop one numba call that holds no GIL
 (backend/numba_rnn_loops.py), OpenBLAS on one thread with its workers stopped
 (`_column_slices`, `_run_slices`: only where the bits stay one thread's); otherwise the
-loop runs on the calling thread, products of at most 256 columns of K whole on OpenBLAS's
+loop runs on the calling thread, products with K <= 448 whole on OpenBLAS's
 threads (the same bits as the blocks). Backward's all-steps GEMMs use OpenBLAS's threads.
 """
 from ..autograd.grad_mode import STATE

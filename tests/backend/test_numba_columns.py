@@ -41,13 +41,23 @@ def test_columns_same_bits(monkeypatch, geometry, dtype):
         want = conv_kernels._sample_columns(x, geometry, out, batch_inner)
         monkeypatch.undo()
         assert got.reshape(want.shape).tobytes() == want.tobytes()
+    for rows in (r for r in (1, 2, 3) if out[0] % r == 0):      # blocks of output rows
+        B = out[0] // rows
+        got = nc.columns(x, geometry, out, False,
+                         np.full((3, B, 5 * geometry[0][0] * geometry[1][0],
+                                  rows * out[1]), 7, dtype), rows)
+        monkeypatch.setattr(conv_kernels, "_numba_conv", lambda: None)
+        want = conv_kernels._sample_columns(x, geometry, out, False, rows)
+        monkeypatch.undo()
+        assert got.shape == want.shape and got.tobytes() == want.tobytes()
 
 
+@pytest.mark.parametrize("channels", [64, 32])     # whole-sample columns; row blocks
 @pytest.mark.parametrize("stride", [1, 2])
-def test_conv_same_bits_with_and_without_numba_columns(monkeypatch, stride):
+def test_conv_same_bits_with_and_without_numba_columns(monkeypatch, stride, channels):
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((2, 64, 32, 32)).astype(np.float32)   # whole-sample columns
-    w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
+    x = rng.standard_normal((2, channels, 32, 32)).astype(np.float32)
+    w = rng.standard_normal((channels, channels, 3, 3)).astype(np.float32)
     gy = None
 
     def run():

@@ -50,12 +50,24 @@ def test_mask_not_applicable_returns_none():
     assert numba_random.dropout_mask(rng, (4,), 0.5, np.float16) is None
     assert numba_random.dropout_mask(np.random.Generator(np.random.MT19937(0)), (4,), 0.5,
                                      np.float32) is None
-
-    class StandIn:      # an object with Generator's methods only (tests/clients' BridgeRNG)
-        def random(self, shape, dtype):
-            return np.zeros(shape, dtype)
-    assert numba_random.dropout_mask(StandIn(), (4,), 0.5, np.float32) is None
     assert rng.bit_generator.state == before
+
+
+def test_dropout_with_a_generator_stand_in_takes_its_draws():
+    """A stand-in for the global generator's NumPy Generator (the client tests' BridgeRNG
+    replays torch's draws) has no bit_generator: the mask comes from its own random()."""
+    class StandIn:
+        def random(self, size=None, dtype=np.float64):
+            return np.full(size, 0.75, dtype)
+
+    assert numba_random.dropout_mask(StandIn(), (4,), 0.5, np.float32) is None
+    saved = gt.random.default_generator.rng
+    gt.random.default_generator.rng = StandIn()
+    try:
+        y = F.dropout(gt.ones(2, 3), 0.5, training=True)
+    finally:
+        gt.random.default_generator.rng = saved
+    assert np.array_equal(y.numpy(), np.full((2, 3), 2.0, np.float32))
 
 
 def _on_both_paths(run, monkeypatch):

@@ -163,3 +163,42 @@ def test_quiet_blas_runs_one_blas_thread_and_restores_the_count(restore):
     with threads.quiet_blas():                         # one thread already: nothing to do
         assert threads.blas_num_threads() == 1
     assert threads.blas_num_threads() == 1
+
+
+def test_quiet_blas_stops_the_workers_only_without_other_threads(restore, monkeypatch):
+    import threading
+    stops = []
+    monkeypatch.setattr(threads, "_blas_shutdown", lambda: stops.append(1))
+    threads.set_num_threads(2)
+    if threads.blas_num_threads() is None:
+        pytest.skip("NumPy's OpenBLAS not found")
+    with threads.quiet_blas():
+        pass
+    assert stops == [1]
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)        # another thread: it might be in BLAS
+    other.start()
+    try:
+        with threads.quiet_blas():
+            assert threads.blas_num_threads() == 1
+    finally:
+        release.set()
+        other.join()
+    assert stops == [1] and threads.blas_num_threads() == 2
+
+
+@pytest.mark.parametrize("K", [129, 448, 1024])
+def test_time_loop_products_have_one_threads_bits_at_two(restore, K):
+    # _gemm_rows: whole on OpenBLAS's threads only up to SAME_BITS_K (one K block), else the
+    # same row blocks as at one thread
+    from glasstorch.ops.rnn_layers import _blocks, _gemm_rows, _mm
+    rng = np.random.default_rng(K)
+    w = rng.standard_normal((768, K)).astype(np.float32)
+    h = rng.standard_normal((K, 32)).astype(np.float32)
+    out = {}
+    for n in (1, 2):
+        threads.set_num_threads(n)
+        rows = _gemm_rows(768, K, 32, np.dtype(np.float32))
+        out[n] = np.empty((768, 32), np.float32)
+        rnn_layers._time_loop(lambda: _mm(_blocks(w, rows), h, out[n]), 768 * K * 32)
+    assert np.array_equal(_bits(out[1]), _bits(out[2]))

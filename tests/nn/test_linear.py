@@ -219,3 +219,84 @@ def test_linear_grad_fn_name_and_repr_match_torch(shape, bias):
     yg, yt = g(gt.tensor(x)), t(torch.tensor(x))
     assert yg.grad_fn.name() == yt.grad_fn.name()
     assert repr(yg) == repr(yt)
+
+
+# ---- the inference path: nothing recorded, F.linear runs the product on the arrays -------------
+@pytest.mark.parametrize("shape", [(1, 784, 256), (7, 33, 5), (0, 3, 4)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_no_grad_same_bits_as_recorded_path_and_torch(shape, dtype):
+    n, i, o = shape
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in ((n, i), (o, i), (o,)))
+    with gt.no_grad():
+        y = gt.nn.functional.linear(gt.tensor(x), gt.tensor(w), gt.tensor(b))
+    recorded = gt.nn.functional.linear(gt.tensor(x), gt.tensor(w, requires_grad=True),
+                                       gt.tensor(b))
+    assert not y.requires_grad and y.grad_fn is None and y.dtype == recorded.dtype
+    assert recorded.grad_fn.name() == "AddmmBackward0"
+    assert np.array_equal(y.numpy(), recorded.detach().numpy())
+    with torch.no_grad():
+        t = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
+    assert_close(y, t)
+
+
+@pytest.mark.parametrize("fn, match", [
+    P(lambda L, x, w, b: L.nn.functional.linear(x, w[:, :2], b), r"\(5x3 and 2x4\)",
+      id="shape"),
+    P(lambda L, x, w, b: L.nn.functional.linear(x.double(), w, b), "Double and Float",
+      id="input-dtype"),
+    P(lambda L, x, w, b: L.nn.functional.linear(x, w, b.double()), "self and mat2 must have "
+      "the same dtype, but got Double and Float", id="bias-dtype"),
+    P(lambda L, x, w, b: L.nn.functional.linear(x, w, L.cat([b, b[:1]])),
+      r"expanded size of the tensor \(4\) must match the existing size \(5\)", id="bias-size"),
+    P(lambda L, x, w, b: L.nn.functional.linear(x.bool(), w.bool(), b.bool()),
+      "\"addmm_impl_cpu_\" not implemented for 'Bool'", id="bool"),
+])
+def test_linear_no_grad_errors_match_torch(fn, match):
+    def no_grad(L, *args):
+        with L.no_grad():
+            return fn(L, *args)
+    check_raises(no_grad, [(5, 3), (4, 3), (4,)], lib=True, dtype="float32", match=match)
+
+
+@pytest.mark.parametrize("bias", [(1, 4), (), None])
+def test_linear_no_grad_other_biases_match_torch(bias):
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    b = None if bias is None else rng.standard_normal(bias)
+    outs = []
+    for L in (gt, torch):
+        with L.no_grad():
+            outs.append(L.nn.functional.linear(L.tensor(x), L.tensor(w),
+                                               None if b is None else L.tensor(b)))
+    assert_close(*outs)
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_linear_records_when_any_argument_requires_grad(which):
+    """(only the bias requiring grad: backward used to read saved tensors it never kept)"""
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal(s) for s in ((2, 3), (4, 3), (4,))]
+    grads = []
+    for L in (gt, torch):
+        args = [L.tensor(a) for a in arrays]
+        args[which].requires_grad_()
+        y = L.nn.functional.linear(*args)
+        assert y.requires_grad and y.grad_fn.name() == "AddmmBackward0"
+        (y * y).sum().backward()
+        grads.append(args[which].grad)
+        with L.no_grad():
+            assert not L.nn.functional.linear(*args).requires_grad
+    assert_close(*grads)
+
+
+def test_linear_no_grad_call_is_seen_by_observers():
+    from glasstorch.autograd import node
+    seen = []
+    node._OBSERVERS.append(lambda op, args, kwargs, result: seen.append(op.__name__))
+    try:
+        with gt.no_grad():
+            gt.nn.functional.linear(gt.ones(2, 3), gt.ones(4, 3), gt.ones(4))
+    finally:
+        node._OBSERVERS.pop()
+    assert seen == ["Linear"]
