@@ -204,9 +204,11 @@ def serial_blas():
 
 def _alone():
     """No Python thread but this one and the pool's could be inside a BLAS call: no other
-    non-daemon thread is alive (a daemon one such as tqdm's monitor does no BLAS)."""
+    thread is alive, daemon or not (a user's background thread may run a NumPy product; a
+    monitor such as tqdm's only costs the stop, not correctness)."""
     me = threading.current_thread()
-    return not any(t is not me and not t.daemon and t.is_alive() for t in threading.enumerate())
+    return not any(t is not me and not t.name.startswith("glasstorch_") and t.is_alive()
+                   for t in threading.enumerate())
 
 
 @contextlib.contextmanager

@@ -230,7 +230,7 @@ def conv_t_forward(x, w, geometry, groups, out):
     # gradient 20-21 -> ~14 ms, 64->128 10-11 -> ~9 ms (1 thread, batch 64)
     if _NHWC_STRIDED and G == 1 and len(kshape) == 2 \
             and _nhwc.takes(x, w, (Cin, Cout_g), geometry, 1):
-        return _xp.ascontiguousarray(_nhwc.conv_t_forward(x, w, geometry, out))
+        return _nhwc.contiguous(_nhwc.conv_t_forward(x, w, geometry, out))
     wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
     y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
     sample_bytes = G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize

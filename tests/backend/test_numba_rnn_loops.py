@@ -172,19 +172,22 @@ def test_quiet_blas_stops_the_workers_only_without_other_threads(restore, monkey
     threads.set_num_threads(2)
     if threads.blas_num_threads() is None:
         pytest.skip("NumPy's OpenBLAS not found")
-    with threads.quiet_blas():
-        pass
-    assert stops == [1]
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)        # another thread: it might be in BLAS
-    other.start()
-    try:
+    with monkeypatch.context() as alone:   # (other tests may leave threads behind)
+        alone.setattr(threads.threading, "enumerate", lambda: [threading.current_thread()])
         with threads.quiet_blas():
-            assert threads.blas_num_threads() == 1
-    finally:
-        release.set()
-        other.join()
-    assert stops == [1] and threads.blas_num_threads() == 2
+            pass
+    assert stops == [1]
+    for daemon in (False, True):   # a daemon thread may be inside a NumPy product too
+        release = threading.Event()
+        other = threading.Thread(target=release.wait, daemon=daemon)
+        other.start()
+        try:
+            with threads.quiet_blas():
+                assert threads.blas_num_threads() == 1
+        finally:
+            release.set()
+            other.join()
+        assert stops == [1] and threads.blas_num_threads() == 2
 
 
 @pytest.mark.parametrize("K", [129, 448, 1024])

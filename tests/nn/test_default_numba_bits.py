@@ -125,3 +125,26 @@ def test_relu_gradient_default_numba_same_bits(default_kernels, channels_last):
         return [_bits(y.detach().numpy()), _bits(xt.grad.numpy())]
     want, got = default_kernels(fn)
     assert want == got
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("stride, padding, kernel", [(2, 1, 3), (1, 1, 3), (2, 0, 1)])
+def test_conv_default_numba_same_bits(default_kernels, channels_last, stride, padding, kernel):
+    """conv2d's channels-last kernels (conv_kernels_nhwc._copy_kernels: im2col, col2im and
+    the tiled transposes compiled by default; NCHW stride-2 input gradients run there too,
+    made contiguous by conv_kernels_nhwc.contiguous): values and both gradients."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((5, 16, 9, 11)).astype(np.float32)
+    x.reshape(-1)[:4] = [np.nan, -0.0, np.inf, -np.inf]
+    w = (rng.standard_normal((24, 16, kernel, kernel)) * 0.2).astype(np.float32)
+
+    def fn():
+        xt = gt.tensor(x, requires_grad=True)
+        wt = gt.tensor(w, requires_grad=True)
+        xi = xt.contiguous(memory_format=gt.channels_last) if channels_last else xt
+        y = gt.nn.functional.conv2d(xi, wt, stride=stride, padding=padding)
+        gy = np.cos(np.arange(y.numel(), dtype=np.float32)).reshape(tuple(y.shape))
+        y.backward(gt.tensor(gy))
+        return [_bits(a) for a in (y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy())]
+    want, got = default_kernels(fn)
+    assert want == got
