@@ -100,15 +100,14 @@ def linear(input, weight, bias=None):
         # all the checks below, and the result is Linear.forward's on the arrays (~2 us of a
         # batch-1 layer's ~6 less than the general path)
         x, w, b = input._data, weight._data, bias._data
-        xs, ws = x.shape, w.shape
-        dt = x.dtype
-        if len(xs) == 2 and len(ws) == 2 and xs[1] == ws[1] and b.shape == ws[:1] \
-                and dt == w.dtype == b.dtype and dt.kind != "b":
-            y = _gemm_mnk(x, w.T, xs[0] * xs[1] * ws[0],
-                          xs[0] == 1 and (dt is _F32 or dt is _F64) and x.flags.c_contiguous
-                          and w.flags.c_contiguous)
-            y += b
-            return _make(y)
+        dt = x.dtype   # float32/64 only: identity tests are cheaper than dtype comparisons
+        if (dt is _F32 or dt is _F64) and w.dtype is dt and b.dtype is dt:
+            xs, ws = x.shape, w.shape
+            if len(xs) == 2 and len(ws) == 2 and xs[1] == ws[1] and b.shape == ws[:1]:
+                y = _gemm_mnk(x, w.T, xs[0] * xs[1] * ws[0], xs[0] == 1
+                              and x.flags.c_contiguous and w.flags.c_contiguous)
+                y += b
+                return _make(y)
     if input._data.ndim == 0 or weight._data.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                            f"{input._data.ndim}D and {weight._data.ndim}D")

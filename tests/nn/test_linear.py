@@ -346,3 +346,16 @@ def test_linear_weight_aligned_with_torchs_storage(shape, dtype):
             assert g.weight._data.ctypes.data % 64 == 0
         bound = 1 / np.sqrt(shape[0])
         assert np.abs(g.weight.detach().numpy()).max() <= bound
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+def test_linear_no_grad_other_dtypes_match_torch(dtype):
+    """dtypes other than float32/64 take the general no-record path: torch's values"""
+    rng = np.random.default_rng(4)
+    arrays = [(rng.standard_normal(s) * 10).astype(dtype) for s in ((1, 6), (5, 6), (5,))]
+    outs = []
+    for L in (gt, torch):
+        with L.no_grad():
+            outs.append(L.nn.functional.linear(*[L.tensor(a) for a in arrays]))
+    assert str(outs[0].dtype) == str(outs[1].dtype)
+    assert_close(*outs)
