@@ -59,6 +59,14 @@ def test_arange_float_bit_for_bit(args, dtype):
     assert g.dtype == t.dtype and g.tobytes() == t.tobytes()
 
 
+def test_from_numpy_refuses_negative_strides_as_torch():
+    a = np.arange(6.0)
+    check_raises(lambda lib: lib.from_numpy(a[::-1]), lib=True, match="negative")
+    check_raises(lambda lib: lib.from_numpy(a.reshape(2, 3)[:, ::-2]), lib=True,
+                 match="array.copy")
+    assert gt.from_numpy(a[::2]).stride() == torch.from_numpy(a[::2]).stride() == (2,)
+
+
 def test_from_numpy_and_numpy_share_memory():
     a = np.zeros(3, np.float32)
     t = gt.from_numpy(a)
