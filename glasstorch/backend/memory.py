@@ -35,7 +35,10 @@ def empty(shape, dtype):
         return numpy.empty(shape, dtype)
     buf = numpy.empty(nbytes + 2 * ALIGNMENT, numpy.uint8)
     start = (-buf.ctypes.data) % ALIGNMENT + _OFFSET
-    return buf[start:start + nbytes].view(dtype).reshape(shape)
+    # through a memoryview, so that the array's .base chain ends in it, not in the larger
+    # buffer: a Tensor over the result has storage_offset 0 and a storage of exactly its bytes,
+    # as torch's (a plain slice of buf showed an offset and 128 extra bytes)
+    return numpy.frombuffer(memoryview(buf)[start:start + nbytes], dtype).reshape(shape)
 
 
 def zeros(shape, dtype):
