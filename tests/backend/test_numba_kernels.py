@@ -235,7 +235,8 @@ def test_bn_row_sums_plan():
     """The split tree: leaves of <= 128 values cover the row in order; halves at n // 2 rounded
     down to a multiple of 8 (NumPy's pairwise_sum)."""
     # 1031 -> 512 + 519; 519 -> 256 + 263; 263 -> 128 + 135; 135 -> 64 + 71
-    offs, lens, steps = nb._plan(1031)
+    from glasstorch.backend import numba_bn_rows
+    offs, lens, steps = numba_bn_rows._plan(1031)
     assert list(lens) == [128] * 7 + [64, 71]
     assert offs[0] == 0 and (np.diff(offs) == lens[:-1]).all() and lens.sum() == 1031
     assert (lens <= 128).all() and (steps == -1).sum() == len(lens) - 1
