@@ -334,7 +334,14 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
 # milliseconds of CPU instead of 25 us (docs/perf/threads-and-variance.md, "Why throughput
 # differed").
 # OpenBLAS itself runs products of at most 2^18 (interface/gemm.c) on one thread: no switch.
-GEMM_SERIAL_MNK = 1 << 21
+# Raised from 2^21 to 2^23: after a threaded product OpenBLAS's worker spins on the other core
+# for ~13 ms (BLAS_SPIN_EXPONENT), which is where the pool's next slices (convs, BatchNorm)
+# would run. LeNet's fully connected products (128 x 400 x 120 = 6.1M multiply-adds) woke it
+# every step: its step at 2 threads (idle machine, no priority, 3 fresh processes each)
+# 11.1-12.5 ms wall / 21-24 ms CPU at 2^21 against 8.9-9.3 ms / 12.3-12.7 ms at 2^23 (torch
+# 8.1-10.3); a product under 2^23 saves at most ~60 us on the second core. The MLP's
+# 128 x 256 x 256 products (exactly 2^23) stay threaded.
+GEMM_SERIAL_MNK = 1 << 23
 _GEMM_OWN_SERIAL = 1 << 18
 _matmul = numpy.matmul
 _dot = numpy.dot

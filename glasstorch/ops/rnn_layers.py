@@ -46,7 +46,7 @@ def _steps(batch_sizes, reverse):
 # worker that is not running, 105 times a step (float("inf") here chooses the latter). The
 # batch split over glasstorch's pool (before) took 33-34 ms: each thread packed all of W_hh
 # for half the columns every step. docs/perf/lstm.md, "The LSTM layer".
-LOOP_THREADED_MNK = _threads.GEMM_SERIAL_MNK
+LOOP_THREADED_MNK = 1 << 21    # (threads.GEMM_SERIAL_MNK was this when it was measured)
 
 
 def _time_loop(run, gemm_mnk):

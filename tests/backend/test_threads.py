@@ -137,7 +137,8 @@ def test_matmul_small_products_one_blas_thread(n, monkeypatch, restore):
     threads.set_num_threads(n)
     seen = _spy(monkeypatch)
     z = np.zeros
-    small = [((1024, 32), (32, 32)), ((8, 128, 128), (8, 128, 64)), ((1, 2048), (2048, 512))]
+    small = [((1024, 32), (32, 32)), ((8, 128, 128), (8, 128, 64)), ((1, 2048), (2048, 512)),
+             ((128, 400), (400, 120))]                   # LeNet's first fully connected layer
     tiny = [((64, 64), (64, 64)), ((1, 784), (784, 256)), ((5,), (5,))]   # OpenBLAS: 1 thread
     large = [((512, 128), (128, 128)), ((2, 256, 256), (2, 256, 256)), ((4096,), (4096, 4096))]
     for a, b in small:
@@ -272,7 +273,7 @@ def test_threshold_is_the_measured_break_even():
     serial work (~2 MiB of a float32 add on this guest); inside a training step LeNet's 5-7 MB
     regions still lost, so 8 MiB."""
     assert threads.THRESHOLD == 8 << 20
-    assert threads.GEMM_SERIAL_MNK == 1 << 21
+    assert threads.GEMM_SERIAL_MNK == 1 << 23
 
 
 def test_elementwise_helpers_cut_finer_slices(monkeypatch, restore):
