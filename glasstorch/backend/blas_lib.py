@@ -5,7 +5,8 @@ import ctypes
 import os
 import threading
 
-__all__ = ["find_library", "limit_spin", "corename", "BLAS_SPIN_EXPONENT"]
+__all__ = ["find_library", "limit_spin", "spin_limit_supported", "corename",
+           "BLAS_SPIN_EXPONENT"]
 
 
 def find_library():
@@ -54,29 +55,33 @@ def find_library():
 BLAS_SPIN_EXPONENT = 25
 
 
+def spin_limit_supported(lib):
+    """lib (find_library's) is OpenBLAS's own pthreads build and exports what the spin limit
+    needs: openblas_read_env, blas_thread_shutdown_, a get_parallel reporting 1."""
+    if lib is None or getattr(lib, "openblas_read_env", None) is None \
+            or getattr(lib, "blas_thread_shutdown_", None) is None:
+        return False
+    parallel = [getattr(lib, f"{prefix}_get_parallel{suffix}", None)
+                for prefix in ("scipy_openblas", "openblas") for suffix in ("64_", "")]
+    parallel = next((f for f in parallel if f is not None), None)
+    return parallel is not None and parallel() == 1
+
+
 def limit_spin(lib):
     """Set OpenBLAS's spin time to 2^BLAS_SPIN_EXPONENT cycles unless the user chose one
     (OPENBLAS_THREAD_TIMEOUT): the setting is read when OpenBLAS starts its threads, so they
     are stopped here (as OpenBLAS's own fork handler does) and restart with it on the next
     threaded call. Returns whether it was applied: not when another thread is running (it may
     be inside a GEMM, which then waits forever for the stopped threads)."""
-    if threading.active_count() > 1:
-        return False
-    read_env = getattr(lib, "openblas_read_env", None)
-    shutdown = getattr(lib, "blas_thread_shutdown_", None)
-    parallel = [getattr(lib, f"{prefix}_get_parallel{suffix}", None)
-                for prefix in ("scipy_openblas", "openblas") for suffix in ("64_", "")]
-    parallel = next((f for f in parallel if f is not None), None)
-    if read_env is None or shutdown is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
-        return False
-    if parallel is None or parallel() != 1:     # 1: OpenBLAS's own pthreads server
+    if threading.active_count() > 1 or "OPENBLAS_THREAD_TIMEOUT" in os.environ \
+            or not spin_limit_supported(lib):
         return False
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(BLAS_SPIN_EXPONENT)
     try:
-        read_env()
+        lib.openblas_read_env()
     finally:
         del os.environ["OPENBLAS_THREAD_TIMEOUT"]   # children's NumPy: their own default
-    shutdown()
+    lib.blas_thread_shutdown_()
     return True
 
 

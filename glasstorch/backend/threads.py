@@ -359,13 +359,7 @@ def matmul(a, b):
         mnk = a.size * n            # every product's work: the cheap test for tiny ones
         if mnk > _GEMM_OWN_SERIAL and a.ndim > 2:
             mnk = a.shape[-2] * a.shape[-1] * n        # one product of the batch
-        if _GEMM_OWN_SERIAL < mnk < GEMM_SERIAL_MNK:
-            threads = _blas_threads
-            _blas_set(1)
-            try:
-                return _matmul(a, b)
-            finally:
-                _blas_set(threads)
+        return matmul_mnk(a, b, mnk)
     return _matmul(a, b)
 
 

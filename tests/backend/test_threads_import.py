@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from glasstorch.backend import threads
+from glasstorch.backend import blas_lib, threads
 
 _CODE = """
 import threading
@@ -36,16 +36,10 @@ print(threads._blas_spin_limited, not bad, count[0] > 20)
 
 
 def _spin_limit_supported():
-    """NumPy's OpenBLAS is its pthreads build and exports what the spin limit needs."""
+    """NumPy's OpenBLAS is its pthreads build and exports what the spin limit needs (and the
+    getter these tests read it back with)."""
     lib = threads._blas_lib
-    if lib is None or not all(hasattr(lib, f) for f in ("openblas_read_env",
-                                                         "blas_thread_shutdown_",
-                                                         "openblas_thread_timeout")):
-        return False
-    get = [getattr(lib, f"{p}_get_parallel{s}", None)
-           for p in ("scipy_openblas", "openblas") for s in ("64_", "")]
-    get = next((f for f in get if f is not None), None)
-    return get is not None and get() == 1
+    return blas_lib.spin_limit_supported(lib) and hasattr(lib, "openblas_thread_timeout")
 
 
 @pytest.mark.skipif(not _spin_limit_supported(),
