@@ -372,6 +372,11 @@ def matmul_mnk(a, b, mnk, row=False):
     this layout (the same bits), without the gufunc's set-up (a batch-1 784-256-256-10 MLP
     ~1.2-1.5 us faster)."""
     product = _dot if row else _matmul
+    if _blas_threads == 2 and mnk >= GEMM_SERIAL_MNK and not row:
+        split = halves()        # two 1-thread halves side by side (backend/numba_halves.py)
+        c = None if split is None else split.product(a, b, _blas_set)
+        if c is not None:
+            return c
     if _blas_threads > 1 and _GEMM_OWN_SERIAL < mnk < GEMM_SERIAL_MNK:
         threads = _blas_threads
         _blas_set(1)
@@ -380,6 +385,17 @@ def matmul_mnk(a, b, mnk, row=False):
         finally:
             _blas_set(threads)
     return product(a, b)
+
+
+def halves():
+    """backend/numba_halves.py where it runs (numba's exact kernels, NumPy's ILP64 OpenBLAS;
+    mlp5, edits here by mlp5), else None."""
+    from . import kernels
+    if kernels.numba_for_exact():
+        from . import numba_halves
+        if numba_halves.available(_blas_lib) is not None:
+            return numba_halves
+    return None
 
 
 def _rows(a):

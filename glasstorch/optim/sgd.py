@@ -1,6 +1,6 @@
 """SGD: stochastic gradient descent with optional (Nesterov) momentum and weight decay."""
 from ..autograd.grad_mode import no_grad
-from ..backend import xp as _xp
+from ..backend import threads as _threads, xp as _xp
 from ..tensor import _make
 from .optimizer import (Optimizer, _check_options, _check_unsupported, _eval_closure, _fused,
                         _grad)
@@ -48,12 +48,17 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = _eval_closure(closure)
         fused = _fused()
+        # at 2 threads large parameters' updates go half to backend/numba_halves.py's helper:
+        # the halves its products wrote (their gradients' rows; docs/perf/mlp.md, mlp5)
+        halves = _threads.halves() if fused is not None and _threads.get_num_threads() == 2 \
+            else None
         for group in self.param_groups:
             lr, momentum = float(group["lr"]), float(group["momentum"])
             dampening = float(group["dampening"])
             maximize, decay = group.get("maximize", False), float(group["weight_decay"])
             plain = not maximize and decay == 0   # the gradient as it is
             numbers = None   # numba_optim.sgd_numbers for the parameters' dtype
+            batch = []       # (p, buffer) for numba_halves.sgd, all of numbers' dtype
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -61,8 +66,13 @@ class SGD(Optimizer):
                 buf = None if state is None else state.get("momentum_buffer")
                 if fused is not None and not maximize and (state is None or buf is not None):
                     if numbers is None or numbers.dtype != p._data.dtype:
+                        _halved(halves, batch, numbers, decay, group["nesterov"])
                         numbers = fused.sgd_numbers(p._data.dtype, lr, decay, momentum,
                                                     dampening)
+                    if halves is not None and buf is not None and fused.suits(
+                            p._data, p.grad._data, buf._data):
+                        batch.append((p, buf))
+                        continue
                     if fused.sgd(p._data, p.grad._data, None if buf is None else buf._data,
                                  numbers, decay != 0, group["nesterov"]):
                         p._version_counter[0] += 1
@@ -86,7 +96,20 @@ class SGD(Optimizer):
                 x = p._data
                 x -= lr * g
                 p._version_counter[0] += 1
+            _halved(halves, batch, numbers, decay, group["nesterov"])
         return loss
+
+
+def _halved(halves, batch, numbers, decay, nesterov):
+    """The updates collected in batch (numba_optim.sgd's, with a buffer), halves of the large
+    ones on numba_halves' helper; empties batch."""
+    if not batch:
+        return
+    halves.sgd(halves.helper(), [(p._data, p.grad._data, buf._data) for p, buf in batch],
+               numbers, halves.sgd_options(decay != 0, nesterov))
+    for p, _ in batch:
+        p._version_counter[0] += 1
+    batch.clear()
 
 
 # elements per chunk of the heavy-ball update: a chunk of b, g, p and the scratch (4 x 128 KiB

@@ -121,14 +121,30 @@ blas_only = pytest.mark.skipif(threads.blas_num_threads() is None, reason="OpenB
 
 
 def _spy(monkeypatch):
-    """Record OpenBLAS's thread setting at each matmul threads.matmul makes."""
+    """Record OpenBLAS's thread setting at each matmul threads.matmul makes ("halves": a
+    large float32 product at 2 threads as two 1-thread halves, backend/numba_halves.py)."""
     seen = []
 
     def spy(a, b):
         seen.append(threads.blas_num_threads())
         return np.matmul(a, b)
     monkeypatch.setattr(threads, "_matmul", spy)
+    halves = threads.halves()
+    if halves is not None:
+        real = halves.matmul
+
+        def spy_halves(helper, a, b):
+            c = real(helper, a, b)
+            if c is not None:
+                seen.append("halves")
+            return c
+        monkeypatch.setattr(halves, "matmul", spy_halves)
     return seen
+
+
+def _halved(n):
+    """What _spy records for a 2-D float32 product of at least GEMM_SERIAL_MNK at n threads."""
+    return "halves" if n == 2 and threads.halves() is not None else n
 
 
 @blas_only
@@ -147,7 +163,7 @@ def test_matmul_small_products_one_blas_thread(n, monkeypatch, restore):
     seen.clear()
     for a, b in tiny + large:   # no switch: torch.set_num_threads's count governs
         threads.matmul(z(a, np.float32), z(b, np.float32))
-    assert seen == [n] * len(tiny + large) and threads.blas_num_threads() == n
+    assert seen == [n] * len(tiny) + [_halved(n), n, n] and threads.blas_num_threads() == n
 
 
 @blas_only
@@ -172,7 +188,7 @@ def test_glasstorch_products_use_the_rule(monkeypatch, restore):
     assert seen and set(seen) == {1}
     seen.clear()
     gt.matmul(gt.zeros(1024, 512), gt.zeros(512, 512))
-    assert seen == [2]
+    assert seen == [_halved(2)]
 
 
 @blas_only

@@ -1,0 +1,444 @@
+"""Two halves of a large matrix product, or of SGD's update, side by side on two cores: a
+helper thread (named glasstorch-halves) that runs compiled code only (numba `nogil`), so
+handing it work never waits for the GIL, nor for a sleeping thread (the caller takes back a
+half nobody has started).
+
+    matmul(helper, a, b)             a @ b for 2-D float32 operands, each C- or F-contiguous,
+                                     no dimension above _MAX_DIM: two calls of OpenBLAS's
+                                     cblas_sgemm on one OpenBLAS thread each, for halves of
+                                     the output; None if the operands do not suit
+    sgd(helper, items, numbers, options)  numba_optim's SGD update over [(x, g, b), ...], the
+                                     second half of each large parameter on a spinning helper
+    available(lib)                   the helper (started on first use), or None
+    product(a, b, blas_set)          matmul with the running helper, OpenBLAS at one thread
+
+Why (docs/perf/mlp.md, mlp5): at 2 threads the MLP step's five large products ran on
+OpenBLAS's own two threads, whose worker then spins without a system call for ~13 ms, so no
+other thread could use the second core meanwhile: SGD's update (6 parameters) ran serially,
+and ~40 us slower than at 1 thread since the other core had written half of each weight's
+gradient. Here each product's halves and the same halves of the update run side by side,
+and OpenBLAS's own threads stay asleep (its count is 1 during a split product). MLP step at
+2 threads (lock, real-time priority): 1.34-1.46 -> 1.24-1.34 ms; the SGD update 174 -> 112 us.
+
+Which half: the output's rows when `a` is F-contiguous (a weight's gradient gy^T @ x: its
+rows are then the SGD update's halves) or taller than wide, else its columns (x @ W^T).
+Each output element comes from one 1-thread OpenBLAS call with the whole product's K: the
+same bits as the whole product on one OpenBLAS thread, whichever thread ran which half (and
+so the same at 1 and 2 threads, where OpenBLAS's own 2-thread split of 128x784 @ 784x256
+rounds differently). tests/backend/test_numba_halves.py checks shapes and layouts; 840 random
+float32 shapes x 4 layouts matched. float64 is left to OpenBLAS: dgemm's halves did not always
+match (200 x 129 x 300; 64 rows of a transposed a).
+
+Hand-off: the caller writes a job (pointers and sizes) into an int64 array and bumps its
+number; the helper, spinning (a `pause` loop, no system call: sched_yield hands the core to
+any other runnable process for a whole time slice) for SPIN_NS after its last job, claims it
+with a compare-and-swap; the caller runs its own half, then claims the job itself if the
+helper has not (asleep, or its core busy), else waits for it. An idle helper waits on a
+futex (Linux), woken by the next caller.
+"""
+import ctypes
+import os
+import sys
+import threading
+
+import numpy
+from llvmlite import ir
+from numba import carray, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from .numba_base import njit
+from .numba_optim import BUFFER, DECAY, NESTEROV, _sgd
+
+__all__ = ["matmul", "product", "sgd", "sgd_options", "available", "helper", "SPIN_NS"]
+
+SPIN_NS = 15_000_000     # the helper spins this long after a job before it sleeps
+_jit = njit(nogil=True)
+# _ctl's slots: the last job posted, the last claimed, the last done, stop, helper spinning
+# and how many jobs the helper ran (for tests)
+_POSTED, _CLAIMED, _DONE, _STOP, _SPINNING, _RAN = range(6)
+_GEMM_S, _GEMM_D, _SGD = 1, 2, 3     # job kinds (_job[0])
+_SYS_FUTEX = {"x86_64": 202, "aarch64": 98}.get(os.uname().machine) if hasattr(os, "uname") \
+    else None
+
+
+@intrinsic
+def _load(typingctx, array, index):
+    """array[index] of an int32/int64 array, an atomic (sequentially consistent) load."""
+    def codegen(context, builder, sig, args):
+        arr = context.make_array(sig.args[0])(context, builder, args[0])
+        return builder.load_atomic(builder.gep(arr.data, [args[1]]), "seq_cst",
+                                   sig.args[0].dtype.bitwidth // 8)
+    return array.dtype(array, types.intp), codegen
+
+
+@intrinsic
+def _store(typingctx, array, index, value):
+    """array[index] = value (int32/int64), an atomic (sequentially consistent) store."""
+    def codegen(context, builder, sig, args):
+        arr = context.make_array(sig.args[0])(context, builder, args[0])
+        t = context.get_value_type(sig.args[0].dtype)
+        v = builder.trunc(args[2], t) if t.width < 64 else args[2]
+        builder.store_atomic(v, builder.gep(arr.data, [args[1]]), "seq_cst",
+                             sig.args[0].dtype.bitwidth // 8)
+        return context.get_dummy_value()
+    return types.none(array, types.intp, types.int64), codegen
+
+
+@intrinsic
+def _claim(typingctx, array, index, old, new):
+    """array[index] from old to new if it was old (compare-and-swap): whether it was."""
+    def codegen(context, builder, sig, args):
+        arr = context.make_array(sig.args[0])(context, builder, args[0])
+        pair = builder.cmpxchg(builder.gep(arr.data, [args[1]]), args[2], args[3], "seq_cst",
+                               "seq_cst")
+        return builder.extract_value(pair, 1)
+    return types.boolean(array, types.intp, types.int64, types.int64), codegen
+
+
+def _libc_call(builder, name, ret, argtys, args):
+    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ret, argtys), name)
+    return builder.call(fn, args)
+
+
+# the spin-wait hint as an LLVM intrinsic (x86 `pause`, arm `yield`): numba's LLVM has no
+# inline assembler
+_PAUSE = {"x86_64": ("llvm.x86.sse2.pause", ()), "aarch64": ("llvm.aarch64.hint", (1,))}.get(
+    os.uname().machine) if hasattr(os, "uname") else None
+
+
+@intrinsic
+def _pause(typingctx):
+    """A spin-wait hint, no system call: sched_yield would hand the core for a whole time slice
+    to any other runnable process (Linux CFS: a nice-15 test run), and the job waits for it."""
+    def codegen(context, builder, sig, args):
+        name, values = _PAUSE
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i32] * len(values)), name)
+        builder.call(fn, [ir.Constant(i32, v) for v in values])
+        return context.get_dummy_value()
+    return types.none(), codegen
+
+
+@intrinsic
+def _now(typingctx):
+    """clock_gettime(CLOCK_MONOTONIC) in ns."""
+    def codegen(context, builder, sig, args):
+        i64 = ir.IntType(64)
+        spec = cgutils.alloca_once(builder, ir.ArrayType(i64, 2))
+        _libc_call(builder, "clock_gettime", ir.IntType(32), [ir.IntType(32), i64.as_pointer()],
+                   [ir.Constant(ir.IntType(32), 1), builder.bitcast(spec, i64.as_pointer())])
+        seconds = builder.load(cgutils.gep(builder, spec, 0, 0))
+        nanos = builder.load(cgutils.gep(builder, spec, 0, 1))
+        return builder.add(builder.mul(seconds, ir.Constant(i64, 1_000_000_000)), nanos)
+    return types.int64(), codegen
+
+
+@intrinsic
+def _futex(typingctx, number, array, op, value, nanos):
+    """syscall(number, &array[0] (int32), op, value, {0, nanos} or NULL if nanos <= 0)."""
+    def codegen(context, builder, sig, args):
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        arr = context.make_array(sig.args[1])(context, builder, args[1])
+        spec = cgutils.alloca_once(builder, ir.ArrayType(i64, 2))
+        builder.store(ir.Constant(i64, 0), cgutils.gep(builder, spec, 0, 0))
+        builder.store(args[4], cgutils.gep(builder, spec, 0, 1))
+        ts = builder.select(builder.icmp_signed(">", args[4], ir.Constant(i64, 0)),
+                            builder.ptrtoint(spec, i64), ir.Constant(i64, 0))
+        _libc_call(builder, "syscall", i64, [i64, i64, i64, i64, i64],
+                   [args[0], builder.ptrtoint(arr.data, i64), args[2],
+                    builder.sext(args[3], i64), ts])
+        return context.get_dummy_value()
+    return types.none(types.int64, array, types.int64, types.int32, types.int64), codegen
+
+
+@intrinsic
+def _gemm(typingctx, fptr, job, offset, double):
+    """cblas_?gemm (ILP64) through fptr with job[offset:offset + 11]: order, transa, transb,
+    m, n, k, a, lda, b, ldb, c (+ ldc), alpha 1 and beta 0; double: a literal bool."""
+    def codegen(context, builder, sig, args):
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        f = ir.DoubleType() if sig.args[3].literal_value else ir.FloatType()
+        fnty = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, f, i64, i64, i64,
+                                               i64, f, i64, i64])
+        arr = context.make_array(sig.args[1])(context, builder, args[1])
+        v = [builder.load(builder.gep(arr.data, [builder.add(args[2], ir.Constant(i64, j))]))
+             for j in range(12)]
+        builder.call(builder.inttoptr(args[0], fnty.as_pointer()),
+                     [builder.trunc(x, i32) for x in v[:3]] + v[3:6] + [ir.Constant(f, 1.0)]
+                     + v[6:10] + [ir.Constant(f, 0.0)] + v[10:12])
+        return context.get_dummy_value()
+    if not isinstance(double, types.BooleanLiteral):
+        return None
+    return types.none(types.int64, job, types.intp, double), codegen
+
+
+@intrinsic
+def _pointer(typingctx, address, dtype):
+    """address (int64) as a pointer to dtype (a NumberClass: numba.float32 / float64)."""
+    t = dtype.dtype
+
+    def codegen(context, builder, sig, args):
+        return builder.inttoptr(args[0], context.get_value_type(t).as_pointer())
+    return types.CPointer(t)(address, dtype), codegen
+
+
+@_jit
+def _run(job, base, fptrs, numbers32, numbers64):
+    """The job at job[base:]: a product's half (kind 1/2) or SGD slices (kind 3)."""
+    kind = job[base]
+    if kind == _GEMM_S:
+        _gemm(fptrs[0], job, base + 1, False)
+    elif kind == _GEMM_D:
+        _gemm(fptrs[1], job, base + 1, True)
+    else:   # job[base + 1]: options, [base + 2]: dtype 4/8, [base + 3]: count, then (n, x, g, b)
+        options, size = job[base + 1], job[base + 2]
+        for j in range(job[base + 3]):
+            at = base + 4 + 4 * j
+            n = job[at]
+            if size == 4:
+                _sgd(carray(_pointer(job[at + 1], types.float32), n),
+                     carray(_pointer(job[at + 2], types.float32), n),
+                     carray(_pointer(job[at + 3], types.float32), n), numbers32, options)
+            else:
+                _sgd(carray(_pointer(job[at + 1], types.float64), n),
+                     carray(_pointer(job[at + 2], types.float64), n),
+                     carray(_pointer(job[at + 3], types.float64), n), numbers64, options)
+
+
+@_jit
+def _serve(ctl, wake, job, fptrs, numbers32, numbers64, spin_ns, futex):
+    """The helper's loop: claim and run posted jobs; spin spin_ns after the last, then wait on
+    the futex `wake` until a caller posts again; return when ctl[_STOP] is set."""
+    _store(ctl, _SPINNING, 1)
+    deadline = _now() + spin_ns
+    while _load(ctl, _STOP) == 0:
+        posted = _load(ctl, _POSTED)
+        if posted != _load(ctl, _CLAIMED):
+            if _claim(ctl, _CLAIMED, posted - 1, posted):
+                _run(job, 64, fptrs, numbers32, numbers64)
+                _store(ctl, _DONE, posted)
+                ctl[_RAN] += 1
+            deadline = _now() + spin_ns
+        elif _now() < deadline:
+            _pause()
+        else:
+            # asleep: a caller that posts sees _SPINNING 0 (after its post) and wakes us; or
+            # we see its post here (these loads follow the store: both are seq_cst)
+            _store(ctl, _SPINNING, 0)
+            while True:
+                _store(wake, 0, 0)
+                if _load(ctl, _POSTED) != _load(ctl, _CLAIMED) or _load(ctl, _STOP) != 0:
+                    break
+                _futex(futex, wake, 128, 0, 0)    # FUTEX_WAIT_PRIVATE while wake[0] == 0
+            _store(ctl, _SPINNING, 1)
+            deadline = _now() + spin_ns
+    _store(ctl, _SPINNING, 0)
+
+
+@_jit
+def _wake(ctl, wake, futex):
+    """Wake the helper if it sleeps."""
+    if _load(ctl, _SPINNING) == 0:
+        _store(wake, 0, 1)
+        _futex(futex, wake, 129, 1, 0)    # FUTEX_WAKE_PRIVATE, one waiter
+
+
+@_jit
+def _post(ctl, wake, futex):
+    """Publish the job written at job[64:] (the helper's slot)."""
+    _store(ctl, _POSTED, _load(ctl, _POSTED) + 1)
+    _wake(ctl, wake, futex)
+
+
+@_jit
+def _finish(ctl, job, fptrs, numbers32, numbers64):
+    """After the caller's own half: run the posted job here unless the helper claimed it, then
+    wait until it is done."""
+    posted = _load(ctl, _POSTED)
+    if _claim(ctl, _CLAIMED, posted - 1, posted):
+        _run(job, 64, fptrs, numbers32, numbers64)
+        _store(ctl, _DONE, posted)
+        return
+    while _load(ctl, _DONE) != posted:
+        _pause()
+
+
+@_jit
+def _put(job, base, kind, ta, tb, m, n, k, pa, lda, pb, ldb, pc, ldc):
+    job[base], job[base + 1], job[base + 2], job[base + 3] = kind, 101, ta, tb   # row-major
+    job[base + 4], job[base + 5], job[base + 6] = m, n, k
+    job[base + 7], job[base + 8], job[base + 9], job[base + 10] = pa, lda, pb, ldb
+    job[base + 11], job[base + 12] = pc, ldc
+
+
+@_jit
+def _split_gemm(a, b, c, ctl, wake, job, fptrs, numbers32, numbers64, futex, double):
+    """c = a @ b in two halves: rows when a is F-contiguous, else columns; the second half
+    posted to the helper, the first run here."""
+    m, k = a.shape
+    n = b.shape[1]
+    item = a.itemsize
+    sa0, sa1 = a.strides[0] // item, a.strides[1] // item
+    sb0, sb1 = b.strides[0] // item, b.strides[1] // item
+    ta, lda = (111, sa0) if sa1 == 1 and m > 1 else (112, sa1)      # CblasNoTrans / Trans
+    tb, ldb = (111, sb0) if sb1 == 1 and k > 1 else (112, sb1)
+    pa, pb, pc = a.ctypes.data, b.ctypes.data, c.ctypes.data
+    kind = _GEMM_D if double else _GEMM_S
+    if ta == 112 or m > n:    # rows: a's rows h: and c's
+        h = (m // 2 + 15) // 16 * 16
+        _put(job, 0, kind, ta, tb, h, n, k, pa, lda, pb, ldb, pc, n)
+        _put(job, 64, kind, ta, tb, m - h, n, k, pa + h * sa0 * item, lda, pb, ldb,
+             pc + h * n * item, n)
+    else:            # columns: b's columns h: and c's
+        h = (n // 2 + 15) // 16 * 16
+        _put(job, 0, kind, ta, tb, m, h, k, pa, lda, pb, ldb, pc, n)
+        _put(job, 64, kind, ta, tb, m, n - h, k, pa, lda, pb + h * sb1 * item, ldb,
+             pc + h * item, n)
+    _post(ctl, wake, futex)
+    _run(job, 0, fptrs, numbers32, numbers64)
+    _finish(ctl, job, fptrs, numbers32, numbers64)
+
+
+class _Helper:
+    """The helper thread and the arrays it shares with the callers (one per process)."""
+
+    def __init__(self, lib, prefix):
+        self.ctl = numpy.zeros(8, numpy.int64)
+        self.wake = numpy.zeros(16, numpy.int32)
+        self.job = numpy.zeros(256, numpy.int64)
+        self.numbers32 = numpy.zeros(4, numpy.float32)
+        self.numbers64 = numpy.zeros(4, numpy.float64)
+        self.fptrs = numpy.array([ctypes.cast(getattr(lib, f"{prefix}cblas_{t}gemm64_"),
+                                              ctypes.c_void_p).value for t in "sd"], numpy.int64)
+        self.args = (self.ctl, self.job, self.fptrs, self.numbers32, self.numbers64)
+        # compile (or load from numba's cache) here, holding the GIL, before the thread starts
+        self.ctl[_STOP] = 1
+        _serve(self.ctl, self.wake, self.job, self.fptrs, self.numbers32, self.numbers64, 0,
+               _SYS_FUTEX)
+        self.ctl[_STOP] = 0
+        self.thread = threading.Thread(target=_serve, daemon=True, name="glasstorch-halves",
+                                       args=(self.ctl, self.wake, self.job, self.fptrs,
+                                             self.numbers32, self.numbers64, SPIN_NS,
+                                             _SYS_FUTEX))
+        self.thread.start()
+
+    def stop(self):
+        self.ctl[_STOP] = 1
+        _wake(self.ctl, self.wake, _SYS_FUTEX)
+        self.thread.join()
+
+
+_helper = None
+_lock = threading.Lock()
+_unusable = [_SYS_FUTEX is None or _PAUSE is None or not sys.platform.startswith("linux")]
+
+
+def available(lib):
+    """The helper for NumPy's OpenBLAS `lib` (blas_lib.find_library's), started on first use;
+    None where it cannot run (no ILP64 cblas symbols, not Linux)."""
+    global _helper
+    if _helper is not None or _unusable[0]:
+        return _helper
+    with _lock:
+        if _helper is None and not _unusable[0]:
+            prefix = next((p for p in ("scipy_", "") if lib is not None
+                           and getattr(lib, f"{p}cblas_sgemm64_", None) is not None), None)
+            if prefix is None:
+                _unusable[0] = True
+                return None
+            _helper = _Helper(lib, prefix)
+    return _helper
+
+
+def _forget():
+    """In a forked child: the helper thread is not there (a new one starts on first use)."""
+    global _helper
+    _helper = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget)
+
+_F32 = numpy.dtype(numpy.float32)
+# Products with a dimension above this keep OpenBLAS's own two threads: the Transformer's
+# (4480 rows: batch x sequence) were no faster in halves (bench_transformer at 2 threads
+# 33.5-38.0 ms vs 32.5-34.1, lock, real-time priority), and a product left to OpenBLAS's
+# threads sets its worker spinning on the helper's core, where the halves then wait for it.
+_MAX_DIM = 1024
+
+
+def matmul(helper, a, b):
+    """a @ b in two halves on the caller and the helper (OpenBLAS's count must be 1: the
+    caller sets it), or None when the operands do not suit: 2-D float32, each C- or
+    F-contiguous, M and N in [32, _MAX_DIM], K at most _MAX_DIM (float64: see the top)."""
+    dt = a.dtype
+    if dt is not _F32 and dt != _F32 or b.dtype != dt or a.ndim != 2 or b.ndim != 2:
+        return None
+    if not (a.flags.c_contiguous or a.flags.f_contiguous) or \
+            not (b.flags.c_contiguous or b.flags.f_contiguous):
+        return None
+    m, n, k = a.shape[0], b.shape[1], a.shape[1]
+    if not (32 <= m <= _MAX_DIM and 32 <= n <= _MAX_DIM and 1 <= k <= _MAX_DIM):
+        return None
+    c = numpy.empty((m, n), dt)
+    _split_gemm(a, b, c, helper.ctl, helper.wake, helper.job, helper.fptrs, helper.numbers32,
+                helper.numbers64, _SYS_FUTEX, dt.itemsize == 8)
+    return c
+
+
+_SGD_SPLIT = 32768        # parameters of at least this many elements are halved
+_SGD_MAX = (256 - 64 - 4) // 4  # (n, x, g, b) records that fit in the helper's job slot
+
+
+def sgd_options(decay, nesterov):
+    """numba_optim's option bits for an update with a momentum buffer."""
+    return (decay and DECAY) | (nesterov and NESTEROV) | BUFFER
+
+
+def sgd(helper, items, numbers, options):
+    """numba_optim's SGD update (with a momentum buffer: options has BUFFER) of every (x, g, b)
+    in items (numba_optim.suits, numbers' dtype): the second half of each large parameter on
+    the helper, the rest here. The same operations per element as numba_optim.sgd's.
+    Only a spinning helper gets work (one that ran this step's products): waking it would
+    set it spinning for SPIN_NS on the core where a model without large products (LeNet,
+    ResNet) runs its pool's slices."""
+    job = helper.job
+    mine = []
+    count = 0
+    hot = helper.ctl[_SPINNING] != 0
+    for x, g, b in items:
+        x, g, b = x.reshape(-1), g.reshape(-1), b.reshape(-1)
+        if not hot or x.size < _SGD_SPLIT or count == _SGD_MAX:
+            mine.append((x, g, b))
+            continue
+        h = x.size // 2
+        at = 64 + 4 + 4 * count
+        job[at], job[at + 1] = x.size - h, x[h:].ctypes.data
+        job[at + 2], job[at + 3] = g[h:].ctypes.data, b[h:].ctypes.data
+        mine.append((x[:h], g[:h], b[:h]))
+        count += 1
+    if count:
+        (helper.numbers32 if numbers.dtype.itemsize == 4 else helper.numbers64)[:] = numbers
+        job[64], job[65], job[66], job[67] = _SGD, options, numbers.dtype.itemsize, count
+        _post(helper.ctl, helper.wake, _SYS_FUTEX)
+    for x, g, b in mine:
+        _sgd(x, g, b, numbers, options)
+    if count:
+        _finish(*helper.args)
+
+
+def helper():
+    """The running helper (available() started it), or None."""
+    return _helper
+
+
+def product(a, b, blas_set):
+    """matmul(helper(), a, b) with OpenBLAS set to one thread meanwhile (blas_set: threads.py's
+    setter; the count goes back to 2, the only count products come here at)."""
+    blas_set(1)
+    try:
+        return matmul(_helper, a, b)
+    finally:
+        blas_set(2)
