@@ -14,7 +14,7 @@ library NumPy loaded: found through backend/threads.py and checked against numpy
 first use), and everything else is a copy or the NumPy path's additions in its order.
 
     rows_forward   ops/conv_kernels_rows.py's row-column forward (LeNet's two convs)
-    col2im_grad    conv_kernels.conv_t_forward's batch-last chunks: x's chunk transposed
+    col2im_grad    conv_kernels_t.conv_t_forward's batch-last chunks: x's chunk transposed
                    batch-last, W^T @ it, numba_conv's col2im into y (LeNet's conv2 input
                    gradient)
     weight_grad_samples  conv_kernels._weight_grad_per_sample's chunk products (LeNet's
@@ -171,7 +171,7 @@ def _col2im_chunks(x, wt, geo, starts, c0, c1, xm, cols, canvas, y, sgemm):
 
 
 def col2im_grad(x, wt, geometry, starts, c0, c1, y, scratch):
-    """conv_kernels.conv_t_forward's chunks c0..c1 of one group, 2-d: x (N, Cin, OH, OW),
+    """conv_kernels_t.conv_t_forward's chunks c0..c1 of one group, 2-d: x (N, Cin, OH, OW),
     wt (Cin, Cout*kh*kw) C-contiguous (the weight), y (N, Cout, H, W) written; starts: the
     chunks' first samples (and N)."""
     (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
