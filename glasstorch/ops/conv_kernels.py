@@ -71,14 +71,24 @@ _FUSED_SPLIT_BYTES = 1 << 20
 # the first slice (the caller's) is this much larger than the others. LeNet's five conv
 # regions at 2 threads (real-time priority): ~60 us less per region.
 _CALLER_SHARE = 1.25
+# Chunks of this many bytes of columns or more (~0.3-1 ms of work each) are claimed one at a
+# time instead: fixed slices left the caller 6 of 10 chunks (ResNet-small's 8x8 weight
+# gradients) or 36 of 64 (its 32x32 ones), so the caller then ran ~20% longer than the pool
+# thread while the pool thread idled; claimed one by one they finish within a chunk.
+_CLAIM_BYTES = 1 << 19
 
 
 def _per_slice(n, nbytes, fn):
     """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call), the
-    first slice (which the caller claims) _CALLER_SHARE times the others."""
+    first slice (which the caller claims) _CALLER_SHARE times the others; items (chunks) of
+    _CLAIM_BYTES or more each are claimed one at a time by whichever thread is free."""
     t = min(_threads.get_num_threads(), n)
     if t <= 1:
         fn(0, n)
+        return
+    if nbytes >= n * _CLAIM_BYTES:
+        _threads.parallel_for(n, fn, nbytes, blas_serial=True, slices=n,
+                              threshold=_FUSED_SPLIT_BYTES)
         return
     total = _CALLER_SHARE + t - 1
     edges = [0] + [min(n - t + i, max(i, round(n * (_CALLER_SHARE + i - 1) / total)))
@@ -183,6 +193,12 @@ def _conv_forward(x, w, geometry, groups, out):
         return _forward_per_sample(x, w.reshape(O, K), geometry, out)
     wm = w.reshape(G, O // G, K)
     y = _mem.empty((N, O) + tuple(out), x.dtype)
+    fz = _fused(x, O, K, P) if G == 1 and len(out) == 2 and w.dtype == x.dtype and N else None
+    if fz is not None:      # the chunks below, one GIL-free call per thread
+        starts, w2 = _chunk_starts(N, K * P * x.itemsize), _xp.ascontiguousarray(wm[0])
+        _per_slice(len(starts) - 1, N * K * P * x.itemsize, lambda i, j: fz.forward_batch_last(
+            x, w2, geometry, starts, i, j, y, _scratch))
+        return y
 
     def chunk(n):
         cols = _k.im2col(x[n], geometry, out).reshape(G, K, P * (n.stop - n.start))
