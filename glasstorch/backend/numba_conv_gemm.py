@@ -23,6 +23,9 @@ first use), and everything else is a copy or the NumPy path's additions in its o
                    (LeNet's conv2 weight gradient; ResNet-small's 8x8 stage)
     forward_batch_last  conv_kernels._conv_forward's batch-last chunks, one group (ResNet-
                    small's 8x8 stage: forwards and flipped input gradients)
+    sum_parts      the weight gradients' chunk products summed as conv_kernels sums them
+    forward_samples  conv_kernels._forward_per_sample's chunks (outputs of >= 256 pixels:
+                   ResNet-small's 32x32 and 16x16 forwards and flipped input gradients)
 
 float32 only (others keep the NumPy calls); `gemm()` is None when no usable sgemm was found.
 """
@@ -32,10 +35,10 @@ import numpy
 
 from . import threads as _threads
 from .numba_base import _call, _jit
-from .numba_conv import _col2im2d, _columns_batch_inner
+from .numba_conv import _col2im2d, _columns_batch_inner, _columns_samples
 
 __all__ = ["gemm", "rows_forward", "col2im_grad", "weight_grad_samples",
-           "weight_grad_batch_last", "forward_batch_last"]
+           "weight_grad_batch_last", "forward_batch_last", "forward_samples", "sum_parts"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _gemm = []      # [ctypes function or None], found on first use
@@ -201,6 +204,9 @@ def _wgrad_chunks(b, a, geo, starts, c0, c1, cols, am, parts, sgemm):
         cb = cols[:K * m * P]
         _columns_batch_inner(b[s:e], kh, kw, sh, sw, dh, dw, ph, pw,
                              cb.reshape(C, kh, kw, m, OH, OW))
+        if m == 1:      # a's sample is already (A, P): no copy (the NumPy path's operand)
+            _gemm_call(sgemm, cb.reshape(K, P), a[s].reshape(A, P), parts[ci], False, True)
+            continue
         ac = a[s:e].reshape(m, A, P)
         at = am[:A * m * P].reshape(A, m, P)
         for o in range(A):
@@ -359,3 +365,66 @@ def weight_grad_batch_last(b, a, geometry, starts, c0, c1, parts, scratch):
     am = scratch("bl_gy", (a.shape[1] * P * m,), b.dtype)
     _call(_wgrad_batch_last_chunks, b, a, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1,
           xt, cols, am, parts, gemm())
+
+
+@_jit
+def _forward_samples_chunks(x, wm, geo, starts, c0, c1, B, cols, y, sgemm):
+    """conv_kernels._forward_per_sample's chunks c0..c1: numba_conv's per-sample columns (m,
+    B, K, P/B) of each chunk, then one GEMM per sample and block, wm (O, K) @ cols[i, blk],
+    written into y[sample] (O, P)'s columns blk*P/B.. (ldc P): the products NumPy's matmul
+    makes for the chunk's (m, B) stack into y's strided view."""
+    kh, kw, sh, sw, dh, dw, ph, pw = geo
+    C, O, OH, OW = x.shape[1], y.shape[1], y.shape[2], y.shape[3]
+    K, Q = C * kh * kw, OH * OW // B
+    for ci in range(c0, c1):
+        s, e = starts[ci], starts[ci + 1]
+        m = e - s
+        cm = cols[:m * B * K * Q]
+        _columns_samples(x[s:e], kh, kw, sh, sw, dh, dw, ph, pw,
+                         cm.reshape(m, B, C, kh, kw, OH // B, OW))
+        c4 = cm.reshape(m, B, K, Q)
+        for i in range(m):
+            yi = y[s + i].reshape(O, B * Q)
+            for blk in range(B):
+                _gemm_call(sgemm, wm, c4[i, blk], yi[:, blk * Q:(blk + 1) * Q], False, False)
+
+
+def forward_samples(x, wm, geometry, out, rows, starts, c0, c1, y, scratch):
+    """y[chunk] for conv_kernels._forward_per_sample's chunks c0..c1, 2-d: x (N, C, H, W)
+    and wm (O, C*kh*kw) C-contiguous float32, y (N, O, OH, OW) written; rows: output rows per
+    GEMM block (0: one GEMM per sample)."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    m = int(max(starts[i + 1] - starts[i] for i in range(c0, c1)))
+    B = out[0] // rows if rows else 1
+    cols = scratch("cols", (m * wm.shape[1] * out[0] * out[1],), x.dtype)
+    _call(_forward_samples_chunks, x, wm, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1,
+          B, cols, y, gemm())
+
+
+@_jit
+def _sum_parts(parts, bounds, k0, k1, out):
+    """out[j, k] (k0 <= k < k1) = ((0 + run_0) + run_1) + ..., run_g = ((p_b + p_b+1) + ...)
+    + p_e-1 over parts[b:e, k, j] for the groups b, e = bounds[g], bounds[g+1]: the NumPy
+    path's array additions in their order, element by element (the same bits)."""
+    A = parts.shape[2]
+    run = numpy.empty(A, parts.dtype)
+    tot = numpy.empty(A, parts.dtype)
+    for k in range(k0, k1):
+        tot[:] = 0
+        for g in range(bounds.shape[0] - 1):
+            b, e = bounds[g], bounds[g + 1]
+            for j in range(A):
+                run[j] = parts[b, k, j]
+            for c in range(b + 1, e):
+                for j in range(A):
+                    run[j] = run[j] + parts[c, k, j]
+            for j in range(A):
+                tot[j] = tot[j] + run[j]
+        for j in range(A):
+            out[j, k] = tot[j]
+
+
+def sum_parts(parts, bounds, k0, k1, out):
+    """out (A, K)[:, k0:k1] = the sum of parts (n, K, A) over n in the groups whose first
+    chunks are `bounds` (int64, then n), transposed: see _sum_parts."""
+    _call(_sum_parts, parts, bounds, k0, k1, out)

@@ -368,6 +368,14 @@ def _forward_per_sample(x, wm, geometry, out):
         return y
     y3 = y.reshape(N, O, P)
     rows = _block_rows(O * K, out)
+    fz = _fused(x, O, K, P * rows // out[0] if rows else P) \
+        if len(out) == 2 and wm.dtype == x.dtype else None
+    if fz is not None:      # the chunks below, one GIL-free call per thread
+        starts, w2 = _chunk_starts(N, K * P * x.itemsize, _SAMPLE_CHUNK_BYTES), \
+            _xp.ascontiguousarray(wm)
+        _per_slice(len(starts) - 1, N * K * P * x.itemsize, lambda i, j: fz.forward_samples(
+            x, w2, geometry, out, rows, starts, i, j, y, _scratch))
+        return y
     if rows:
         B = out[0] // rows
 
@@ -390,13 +398,15 @@ def _fused_weight_grad(kernel, a, b, geometry, K, sample_bytes, chunk_bytes):
     parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
     _per_slice(len(parts), N * sample_bytes, lambda i, j: kernel(
         b, a, geometry, starts, i, j, parts, _scratch))
-    total = _xp.zeros((K, A), a.dtype)
-    for group in _nhwc._chunk_groups(len(parts)):
-        run = parts[group.start]
-        for part in parts[group.start + 1:group.stop]:
-            run = run + part
-        total = total + run
-    return _xp.ascontiguousarray(total.T)
+    # the sum in one compiled pass over parts, split over the threads by rows of K (the
+    # NumPy path's additions, element by element; it made up to 64 array additions serially)
+    groups = _nhwc._chunk_groups(len(parts))
+    bounds = _xp.array([g.start for g in groups] + [len(parts)], _xp.int64)
+    gw = _mem.empty((A, K), a.dtype)
+    from ..backend import numba_conv_gemm as ncg         # (kernel is one of its functions)
+    _threads.parallel_for(K, lambda i, j: ncg.sum_parts(parts, bounds, i, j, gw), parts.nbytes,
+                          threshold=_FUSED_SPLIT_BYTES)
+    return gw
 
 
 def _weight_grad_per_sample(a, b, geometry):
