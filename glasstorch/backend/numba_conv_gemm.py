@@ -14,13 +14,18 @@ library NumPy loaded: found through backend/threads.py and checked against numpy
 first use), and everything else is a copy or the NumPy path's additions in its order.
 
     rows_forward   ops/conv_kernels_rows.py's row-column forward (LeNet's two convs)
-    col2im_grad    conv_kernels.conv_t_forward's batch-last chunks: x's chunk transposed
+    col2im_grad    conv_kernels_t.conv_t_forward's batch-last chunks: x's chunk transposed
                    batch-last, W^T @ it, numba_conv's col2im into y (LeNet's conv2 input
                    gradient)
     weight_grad_samples  conv_kernels._weight_grad_per_sample's chunk products (LeNet's
                    conv1 weight gradient); the caller sums them in chunk order
     weight_grad_batch_last  conv_kernels.weight_grad's batch-last chunk products, one group
-                   (LeNet's conv2 weight gradient)
+                   (LeNet's conv2 weight gradient; ResNet-small's 8x8 stage)
+    forward_batch_last  conv_kernels._conv_forward's batch-last chunks, one group (ResNet-
+                   small's 8x8 stage: forwards and flipped input gradients)
+    sum_parts      the weight gradients' chunk products summed as conv_kernels sums them
+    forward_samples  conv_kernels._forward_per_sample's chunks (outputs of >= 256 pixels:
+                   ResNet-small's 32x32 and 16x16 forwards and flipped input gradients)
 
 float32 only (others keep the NumPy calls); `gemm()` is None when no usable sgemm was found.
 """
@@ -30,10 +35,10 @@ import numpy
 
 from . import threads as _threads
 from .numba_base import _call, _jit
-from .numba_conv import _col2im2d, _columns_batch_inner
+from .numba_conv import _col2im2d, _columns_batch_inner, _columns_samples
 
 __all__ = ["gemm", "rows_forward", "col2im_grad", "weight_grad_samples",
-           "weight_grad_batch_last"]
+           "weight_grad_batch_last", "forward_batch_last", "forward_samples", "sum_parts"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _gemm = []      # [ctypes function or None], found on first use
@@ -171,7 +176,7 @@ def _col2im_chunks(x, wt, geo, starts, c0, c1, xm, cols, canvas, y, sgemm):
 
 
 def col2im_grad(x, wt, geometry, starts, c0, c1, y, scratch):
-    """conv_kernels.conv_t_forward's chunks c0..c1 of one group, 2-d: x (N, Cin, OH, OW),
+    """conv_kernels_t.conv_t_forward's chunks c0..c1 of one group, 2-d: x (N, Cin, OH, OW),
     wt (Cin, Cout*kh*kw) C-contiguous (the weight), y (N, Cout, H, W) written; starts: the
     chunks' first samples (and N)."""
     (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
@@ -199,6 +204,9 @@ def _wgrad_chunks(b, a, geo, starts, c0, c1, cols, am, parts, sgemm):
         cb = cols[:K * m * P]
         _columns_batch_inner(b[s:e], kh, kw, sh, sw, dh, dw, ph, pw,
                              cb.reshape(C, kh, kw, m, OH, OW))
+        if m == 1:      # a's sample is already (A, P): no copy (the NumPy path's operand)
+            _gemm_call(sgemm, cb.reshape(K, P), a[s].reshape(A, P), parts[ci], False, True)
+            continue
         ac = a[s:e].reshape(m, A, P)
         at = am[:A * m * P].reshape(A, m, P)
         for o in range(A):
@@ -221,46 +229,128 @@ def weight_grad_samples(b, a, geometry, starts, c0, c1, parts, scratch):
 
 
 @_jit
+def _batch_last_columns(b, s, m, geo, xt, cols, OH, OW):
+    """cpu_kernels.im2col's batch-last columns of samples s..s+m of b (N, C, H, W), written
+    into cols (flat, C*kh*kw*OH*OW*m): cols[c, ky, kx, oy, ox, i] = b_pad[s+i, c, oy*sh +
+    ky*dh, ox*sw + kx*dw] (0 in the padding). b's chunk is transposed batch-last first (C, H,
+    W, m) into xt, so every column entry is a run of m values; with stride 1 in width a whole
+    output row's valid part is one run of (ox1 - ox0)*m values. Flat unsigned indices: with
+    signed ones numba tests each for wraparound and LLVM vectorizes nothing (3x slower,
+    2x slower than NumPy's strided copy)."""
+    kh, kw, sh, sw, dh, dw, ph, pw = geo
+    C, H, W = b.shape[1], b.shape[2], b.shape[3]
+    n = numpy.uint64(C * H * W)
+    um = numpy.uint64(m)
+    bf = b.reshape(-1)
+    for i in range(um):                     # xt[j, i] = b[s + i, j]
+        src = (numpy.uint64(s) + i) * n
+        for j in range(n):
+            xt[j * um + i] = bf[src + j]
+    row = OW * m
+    for c in range(C):
+        for ky in range(kh):
+            for kx in range(kw):
+                off = kx * dw - pw          # ix = ox*sw + off
+                ox0 = 0
+                while ox0 < OW and ox0 * sw + off < 0:
+                    ox0 += 1
+                ox1 = ox0
+                while ox1 < OW and ox1 * sw + off < W:
+                    ox1 += 1
+                base = ((c * kh + ky) * kw + kx) * OH * row
+                for oy in range(OH):
+                    iy = oy * sh + ky * dh - ph
+                    d = numpy.uint64(base + oy * row)
+                    if iy < 0 or iy >= H or ox0 >= ox1:
+                        for t in range(numpy.uint64(row)):
+                            cols[d + t] = 0.0
+                        continue
+                    for t in range(numpy.uint64(ox0 * m)):
+                        cols[d + t] = 0.0
+                    src = (c * H + iy) * W * m
+                    if sw == 1:
+                        a0 = numpy.uint64(src + (ox0 + off) * m)
+                        d0 = numpy.uint64(d + ox0 * m)
+                        for t in range(numpy.uint64((ox1 - ox0) * m)):
+                            cols[d0 + t] = xt[a0 + t]
+                    else:
+                        for ox in range(ox0, ox1):
+                            a0 = numpy.uint64(src + (ox * sw + off) * m)
+                            d0 = numpy.uint64(d + ox * m)
+                            for i in range(um):
+                                cols[d0 + i] = xt[a0 + i]
+                    for t in range(numpy.uint64(ox1 * m), numpy.uint64(row)):
+                        cols[d + t] = 0.0
+
+
+@_jit
+def _batch_last(a, s, m, out):
+    """out (R, P*m) flat = a[s:s+m] (m, R, P) with the samples innermost (unsigned flat
+    indices, as above)."""
+    R, P = numpy.uint64(a.shape[1]), numpy.uint64(a.shape[2] * a.shape[3])
+    um = numpy.uint64(m)
+    af = a.reshape(-1)
+    for i in range(um):
+        src = (numpy.uint64(s) + i) * R * P
+        for r in range(R):
+            for p in range(P):
+                out[(r * P + p) * um + i] = af[src + r * P + p]
+
+
+@_jit
 def _wgrad_batch_last_chunks(b, a, geo, starts, c0, c1, xt, cols, am, parts, sgemm):
     """weight_grad's batch-last chunks c0..c1: parts[c] (K, A) = cols (K, P*m) @ am^T, cols
     = cpu_kernels.im2col(b[chunk]) (C, kh, kw, OH, OW, m) and am = a[chunk] batch-last
-    (A, OH*OW*m). b's chunk is transposed batch-last first (C, H, W, m), so each column
-    entry is a run of m contiguous values, as NumPy's im2col copies them."""
-    kh, kw, sh, sw, dh, dw, ph, pw = geo
-    C, H, W = b.shape[1], b.shape[2], b.shape[3]
+    (A, OH*OW*m)."""
+    C, kh, kw = b.shape[1], geo[0], geo[1]
     A, OH, OW = a.shape[1], a.shape[2], a.shape[3]
     P = OH * OW
     K = C * kh * kw
     for ci in range(c0, c1):
         s, e = starts[ci], starts[ci + 1]
         m = e - s
-        x4 = xt[:C * H * W * m].reshape(C, H, W, m)
-        for c in range(C):                  # samples innermost: contiguous writes
-            for y in range(H):
-                for x in range(W):
-                    for i in range(m):
-                        x4[c, y, x, i] = b[s + i, c, y, x]
-        c6 = cols[:K * P * m].reshape(C, kh, kw, OH, OW, m)
-        for c in range(C):
-            for ky in range(kh):
-                for kx in range(kw):
-                    for oy in range(OH):
-                        iy = oy * sh + ky * dh - ph
-                        for ox in range(OW):
-                            ix = ox * sw + kx * dw - pw
-                            if 0 <= iy < H and 0 <= ix < W:
-                                for i in range(m):
-                                    c6[c, ky, kx, oy, ox, i] = x4[c, iy, ix, i]
-                            else:
-                                for i in range(m):
-                                    c6[c, ky, kx, oy, ox, i] = 0.0
-        a3 = am[:A * P * m].reshape(A, P, m)
-        ac = a[s:e].reshape(m, A, P)
-        for o in range(A):
-            for p in range(P):
-                for i in range(m):
-                    a3[o, p, i] = ac[i, o, p]
-        _gemm_call(sgemm, c6.reshape(K, P * m), a3.reshape(A, P * m), parts[ci], False, True)
+        _batch_last_columns(b, s, m, geo, xt, cols, OH, OW)
+        _batch_last(a, s, m, am)
+        _gemm_call(sgemm, cols[:K * P * m].reshape(K, P * m), am[:A * P * m].reshape(A, P * m),
+                   parts[ci], False, True)
+
+
+@_jit
+def _forward_batch_last_chunks(x, wm, geo, starts, c0, c1, xt, cols, yt, y, sgemm):
+    """conv_kernels._conv_forward's batch-last chunks c0..c1 (one group): yt (O, P*m) = wm
+    (O, K) @ cpu_kernels.im2col(x[chunk]) (K, P*m), then y[chunk] (m, O, P) = yt's
+    transpose per sample, as cpu_kernels.transpose2d copies it."""
+    C, kh, kw = x.shape[1], geo[0], geo[1]
+    O, OH, OW = y.shape[1], y.shape[2], y.shape[3]
+    P = OH * OW
+    K = C * kh * kw
+    yf = y.reshape(-1)
+    uo, up = numpy.uint64(O), numpy.uint64(P)
+    for ci in range(c0, c1):
+        s, e = starts[ci], starts[ci + 1]
+        m = e - s
+        _batch_last_columns(x, s, m, geo, xt, cols, OH, OW)
+        _gemm_call(sgemm, wm, cols[:K * P * m].reshape(K, P * m),
+                   yt[:O * P * m].reshape(O, P * m), False, False)
+        um = numpy.uint64(m)
+        for i in range(um):                 # y[s + i, o, p] = yt[o, p*m + i]
+            dst = (numpy.uint64(s) + i) * uo * up
+            for o in range(uo):
+                for p in range(up):
+                    yf[dst + o * up + p] = yt[(o * up + p) * um + i]
+
+
+def forward_batch_last(x, wm, geometry, starts, c0, c1, y, scratch):
+    """y[chunk] for conv_kernels._conv_forward's batch-last chunks c0..c1, one group, 2-d:
+    x (N, C, H, W) and wm (O, C*kh*kw) C-contiguous float32, y (N, O, OH, OW) written."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    m = int(max(starts[i + 1] - starts[i] for i in range(c0, c1)))
+    P = y.shape[2] * y.shape[3]
+    xt = scratch("bl_x", (x.shape[1] * x.shape[2] * x.shape[3] * m,), x.dtype)
+    cols = scratch("bl_cols", (wm.shape[1] * P * m,), x.dtype)
+    yt = scratch("bl_gy", (wm.shape[0] * P * m,), x.dtype)
+    _call(_forward_batch_last_chunks, x, wm, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1,
+          xt, cols, yt, y, gemm())
 
 
 def weight_grad_batch_last(b, a, geometry, starts, c0, c1, parts, scratch):
@@ -275,3 +365,66 @@ def weight_grad_batch_last(b, a, geometry, starts, c0, c1, parts, scratch):
     am = scratch("bl_gy", (a.shape[1] * P * m,), b.dtype)
     _call(_wgrad_batch_last_chunks, b, a, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1,
           xt, cols, am, parts, gemm())
+
+
+@_jit
+def _forward_samples_chunks(x, wm, geo, starts, c0, c1, B, cols, y, sgemm):
+    """conv_kernels._forward_per_sample's chunks c0..c1: numba_conv's per-sample columns (m,
+    B, K, P/B) of each chunk, then one GEMM per sample and block, wm (O, K) @ cols[i, blk],
+    written into y[sample] (O, P)'s columns blk*P/B.. (ldc P): the products NumPy's matmul
+    makes for the chunk's (m, B) stack into y's strided view."""
+    kh, kw, sh, sw, dh, dw, ph, pw = geo
+    C, O, OH, OW = x.shape[1], y.shape[1], y.shape[2], y.shape[3]
+    K, Q = C * kh * kw, OH * OW // B
+    for ci in range(c0, c1):
+        s, e = starts[ci], starts[ci + 1]
+        m = e - s
+        cm = cols[:m * B * K * Q]
+        _columns_samples(x[s:e], kh, kw, sh, sw, dh, dw, ph, pw,
+                         cm.reshape(m, B, C, kh, kw, OH // B, OW))
+        c4 = cm.reshape(m, B, K, Q)
+        for i in range(m):
+            yi = y[s + i].reshape(O, B * Q)
+            for blk in range(B):
+                _gemm_call(sgemm, wm, c4[i, blk], yi[:, blk * Q:(blk + 1) * Q], False, False)
+
+
+def forward_samples(x, wm, geometry, out, rows, starts, c0, c1, y, scratch):
+    """y[chunk] for conv_kernels._forward_per_sample's chunks c0..c1, 2-d: x (N, C, H, W)
+    and wm (O, C*kh*kw) C-contiguous float32, y (N, O, OH, OW) written; rows: output rows per
+    GEMM block (0: one GEMM per sample)."""
+    (kh, sh, dh, ph), (kw, sw, dw, pw) = geometry
+    m = int(max(starts[i + 1] - starts[i] for i in range(c0, c1)))
+    B = out[0] // rows if rows else 1
+    cols = scratch("cols", (m * wm.shape[1] * out[0] * out[1],), x.dtype)
+    _call(_forward_samples_chunks, x, wm, (kh, kw, sh, sw, dh, dw, ph, pw), starts, c0, c1,
+          B, cols, y, gemm())
+
+
+@_jit
+def _sum_parts(parts, bounds, k0, k1, out):
+    """out[j, k] (k0 <= k < k1) = ((0 + run_0) + run_1) + ..., run_g = ((p_b + p_b+1) + ...)
+    + p_e-1 over parts[b:e, k, j] for the groups b, e = bounds[g], bounds[g+1]: the NumPy
+    path's array additions in their order, element by element (the same bits)."""
+    A = parts.shape[2]
+    run = numpy.empty(A, parts.dtype)
+    tot = numpy.empty(A, parts.dtype)
+    for k in range(k0, k1):
+        tot[:] = 0
+        for g in range(bounds.shape[0] - 1):
+            b, e = bounds[g], bounds[g + 1]
+            for j in range(A):
+                run[j] = parts[b, k, j]
+            for c in range(b + 1, e):
+                for j in range(A):
+                    run[j] = run[j] + parts[c, k, j]
+            for j in range(A):
+                tot[j] = tot[j] + run[j]
+        for j in range(A):
+            out[j, k] = tot[j]
+
+
+def sum_parts(parts, bounds, k0, k1, out):
+    """out (A, K)[:, k0:k1] = the sum of parts (n, K, A) over n in the groups whose first
+    chunks are `bounds` (int64, then n), transposed: see _sum_parts."""
+    _call(_sum_parts, parts, bounds, k0, k1, out)

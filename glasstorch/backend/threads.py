@@ -43,7 +43,11 @@ __all__ = ["set_num_threads", "get_num_threads", "parallel_for", "unary", "binar
 # Inside a training step it pays later still (the pool thread wakes on a halted vCPU, or next
 # to OpenBLAS's spinning worker): LeNet's 4.9 and 7.4 MB conv regions made its step at 2
 # threads 16.1-16.6 ms with 2 MiB vs 15.1-15.3 with 8 MiB (1 thread: 15.1-15.3); ResNet-small
-# (338-340 vs 342-344 ms), the LSTM and the Transformer were the same either way.
+# (338-340 vs 342-344 ms), the LSTM and the Transformer were the same either way (again
+# 2026-12-06: 2 vs 8 MiB no difference in ResNet, LeNet, the LSTM). Spinning instead of
+# blocking (GIL-free numba loops: a keep-warm thread, the caller's wait, a parked pool thread)
+# did not make hand-offs cheaper inside a step: with the GIL every hand-off still ends in
+# waking a thread on a condition variable (docs/perf/threads-and-variance.md, pool5).
 THRESHOLD = 8 << 20
 # unary/binary/copy cut their (order-free) work into this many slices per thread, so a thread
 # that wakes late still finds work and the caller seldom waits for the last slice: 2 MiB add

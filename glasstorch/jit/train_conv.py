@@ -11,7 +11,7 @@ while in cache, which beat reading kept columns back from memory (LeNet at batch
 0.97x eager keeping them, measured). Everything else is the
 eager kernels' own code path, called with the same arrays in the same order: the chunks of
 the batch, the GEMMs, the per-thread partial sums (conv_kernels._per_chunk / _sum_per_chunk),
-the input gradient (conv_kernels.conv_t_forward) and the bias gradient (gy.sum), so the
+the input gradient (conv_kernels_t.conv_t_forward) and the bias gradient (gy.sum), so the
 results are bit-identical to eager.
 
 Convolutions eager runs on row columns (conv_kernels_rows.takes: few input channels, >= 5-row
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..backend import cpu_kernels as _k, memory as _mem, xp as _xp
 from ..ops import conv_kernels as _ck, conv_kernels_nhwc as _nhwc, conv_kernels_rows as _rows
+from ..ops import conv_kernels_t as _ckt
 from .ir import Value
 
 __all__ = ["ConvRule"]
@@ -133,4 +134,4 @@ class ConvRule:
 
     def input_grad(self, gy, w):
         x = self.node.args[0]
-        return _ck.conv_t_forward(gy, w, self.geometry, 1, tuple(x.shape[2:]))
+        return _ckt.conv_t_forward(gy, w, self.geometry, 1, tuple(x.shape[2:]))

@@ -56,7 +56,8 @@
     linear.py      linear (fused x W^T + b), bilinear
     embedding.py   embedding, embedding_bag (gather forward, scatter-add backward)
     conv.py        conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + GEMM, backend kernels);
-                   conv_kernels.py: their array kernels (1x1, flipped-kernel, two-thread paths)
+                   conv_kernels.py: their array kernels (1x1, flipped-kernel, two-thread paths);
+                   conv_kernels_t.py: the transposed forward (every input gradient)
     _pool_shapes.py  pooling arguments, checks, output sizes, adaptive windows
     pool.py        max and adaptive max pooling, max_unpool (argmax indices flat per plane);
                    re-exports pool_avg.py: avg and adaptive avg pooling

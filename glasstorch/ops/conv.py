@@ -20,7 +20,7 @@ passed explicitly, so asymmetric ('same') padding and output_padding need no spe
 from .. import _dtype
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k
-from . import conv_kernels as _ck, conv_kernels_nhwc as _nhwc
+from . import conv_kernels as _ck, conv_kernels_nhwc as _nhwc, conv_kernels_t as _ckt
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -57,7 +57,7 @@ class Convolution(Op, name="convolution"):
             kernel = _nhwc.conv_t_forward if transposed else _nhwc.conv_forward
             return _add_bias(kernel(x, w, geometry, out), b)
         if transposed:
-            y = _ck.conv_t_forward(x, w, geometry, groups, out)
+            y = _ckt.conv_t_forward(x, w, geometry, groups, out)
         else:
             y = _ck.conv_forward(x, w, geometry, groups, out, b)
             b = None                                  # (added by conv_forward)

@@ -1,6 +1,7 @@
 """Array kernels of the convolution ops (ops/conv.py holds the Ops, their gradients and the
-argument checks): forward, transposed forward and weight gradient of an N-d convolution on
-NCHW arrays, as im2col + GEMM over chunks of the batch, with the special cases
+argument checks): forward and weight gradient of an N-d convolution on NCHW arrays (the
+transposed forward, i.e. every input gradient, is conv_kernels_t.py's, on these helpers),
+as im2col + GEMM over chunks of the batch, with the special cases
 
     1x1 kernels (any stride)   one GEMM per sample on (C, H*W), no im2col, no transposes
     few channels, >= 5x5       (forward, stride 1 in height) kh GEMMs on columns gathered
@@ -24,7 +25,7 @@ from ..backend import xp as _xp, cpu_kernels as _k, memory as _mem, threads as _
 from ..backend import kernels as _kernels
 from . import conv_kernels_nhwc as _nhwc
 
-__all__ = ["conv_forward", "conv_t_forward", "weight_grad"]
+__all__ = ["conv_forward", "weight_grad"]     # conv_t_forward: conv_kernels_t.py
 
 
 def _prod(xs):
@@ -70,14 +71,24 @@ _FUSED_SPLIT_BYTES = 1 << 20
 # the first slice (the caller's) is this much larger than the others. LeNet's five conv
 # regions at 2 threads (real-time priority): ~60 us less per region.
 _CALLER_SHARE = 1.25
+# Chunks of this many bytes of columns or more (~0.3-1 ms of work each) are claimed one at a
+# time instead: fixed slices left the caller 6 of 10 chunks (ResNet-small's 8x8 weight
+# gradients) or 36 of 64 (its 32x32 ones), so the caller then ran ~20% longer than the pool
+# thread while the pool thread idled; claimed one by one they finish within a chunk.
+_CLAIM_BYTES = 1 << 19
 
 
 def _per_slice(n, nbytes, fn):
     """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call), the
-    first slice (which the caller claims) _CALLER_SHARE times the others."""
+    first slice (which the caller claims) _CALLER_SHARE times the others; items (chunks) of
+    _CLAIM_BYTES or more each are claimed one at a time by whichever thread is free."""
     t = min(_threads.get_num_threads(), n)
     if t <= 1:
         fn(0, n)
+        return
+    if nbytes >= n * _CLAIM_BYTES:
+        _threads.parallel_for(n, fn, nbytes, blas_serial=True, slices=n,
+                              threshold=_FUSED_SPLIT_BYTES)
         return
     total = _CALLER_SHARE + t - 1
     edges = [0] + [min(n - t + i, max(i, round(n * (_CALLER_SHARE + i - 1) / total)))
@@ -182,77 +193,18 @@ def _conv_forward(x, w, geometry, groups, out):
         return _forward_per_sample(x, w.reshape(O, K), geometry, out)
     wm = w.reshape(G, O // G, K)
     y = _mem.empty((N, O) + tuple(out), x.dtype)
+    fz = _fused(x, O, K, P) if G == 1 and len(out) == 2 and w.dtype == x.dtype and N else None
+    if fz is not None:      # the chunks below, one GIL-free call per thread
+        starts, w2 = _chunk_starts(N, K * P * x.itemsize), _xp.ascontiguousarray(wm[0])
+        _per_slice(len(starts) - 1, N * K * P * x.itemsize, lambda i, j: fz.forward_batch_last(
+            x, w2, geometry, starts, i, j, y, _scratch))
+        return y
 
     def chunk(n):
         cols = _k.im2col(x[n], geometry, out).reshape(G, K, P * (n.stop - n.start))
         yn = wm[0] @ cols[0] if G == 1 else _xp.matmul(wm, cols)
         _k.transpose2d(yn.reshape(O * P, n.stop - n.start), y[n].reshape(n.stop - n.start, -1))
     _per_chunk(N, G * K * P * x.itemsize, chunk)
-    return y
-
-
-def conv_t_forward(x, w, geometry, groups, out):
-    """x (N, Cin, *S), w (Cin, Cout/G, *k) -> y (N, Cout, *out): col2im(W^T x).
-
-    Stride 1 (one group): the same as a convolution of x, padded by d*(k-1) - p, with the
-    kernel flipped and its in/out channels swapped; so the input gradient of every stride-1
-    conv is an im2col + GEMM like the forward, with no col2im (9 strided adds of a 3x3
-    kernel's columns, the costliest pass of a ResNet step). 1x1 kernels: one GEMM."""
-    N, Cin = x.shape[:2]
-    G = groups
-    kshape, size = w.shape[2:], x.shape[2:]
-    Cout_g = w.shape[1]
-    if _pointwise(geometry, G):
-        xm, wt = x.reshape(N, Cin, -1), w.reshape(Cin, Cout_g).T
-        ym = _mem.empty((N, Cout_g, xm.shape[2]), x.dtype)
-        _per_samples(N, lambda n: _xp.matmul(wt, xm[n], out=ym[n]), ym.nbytes)
-        if all(g[1] == 1 for g in geometry) and tuple(out) == tuple(size):
-            return ym.reshape((N, Cout_g) + tuple(out))
-        y = _xp.zeros((N, Cout_g) + tuple(out), x.dtype)
-        sl = tuple(slice(None, g[1] * (n - 1) + 1, g[1]) for g, n in zip(geometry, size))
-        y[(slice(None), slice(None)) + sl] = ym.reshape((N, Cout_g) + tuple(size))
-        return y
-    # the flipped conv copies Cin * k columns per output pixel (im2col), col2im adds back
-    # Cout * k: flip when that is not more. Measured: ResNet's 3x3 Cin = Cout convs fwd+bwd
-    # 84 -> 71 ms; LeNet's 16 -> 6 channel 5x5 input gradient by flipping made the whole
-    # LeNet step 23 -> 28 ms, so it keeps col2im. Not with an inf/nan weight: the flipped conv
-    # multiplies it by the zero padding (nan), where torch's kernels never touch the padding.
-    if _FLIP and G == 1 and Cin <= Cout_g and all(s == 1 and p <= d * (k - 1)
-                                                   for k, s, d, p in geometry) \
-            and _xp.isfinite(w).all():
-        flipped = w.swapaxes(0, 1)[(slice(None), slice(None))
-                                   + (slice(None, None, -1),) * len(kshape)]
-        geo = tuple((k, 1, d, d * (k - 1) - p) for k, s, d, p in geometry)
-        return conv_forward(x, _xp.ascontiguousarray(flipped), geo, 1, out)
-    # strided 2-d (a stride-2 conv's input gradient): the channels-last kernel's GEMM + col2im
-    # adds runs of C values where the NCHW col2im adds runs of n (batch-last) values; with
-    # the transposes in and out it still wins: ResNet-small's 32->64 3x3 stride-2 input
-    # gradient 20-21 -> ~14 ms, 64->128 10-11 -> ~9 ms (1 thread, batch 64)
-    if _NHWC_STRIDED and G == 1 and len(kshape) == 2 \
-            and _nhwc.takes(x, w, (Cin, Cout_g), geometry, 1):
-        return _nhwc.contiguous(_nhwc.conv_t_forward(x, w, geometry, out))
-    wm = w.reshape(G, Cin // G, Cout_g * _prod(kshape)).swapaxes(1, 2)
-    y = _xp.empty((N, G * Cout_g) + tuple(out), x.dtype)
-    sample_bytes = G * Cout_g * _prod(kshape) * _prod(size) * x.itemsize
-    fz = _fused(x, Cout_g * _prod(kshape), Cin, _prod(size)) \
-        if G == 1 and len(kshape) == 2 and w.dtype == x.dtype else None
-    if fz is not None and N:        # the chunks below, one GIL-free call per thread
-        starts = _chunk_starts(N, sample_bytes)
-        wt = _xp.ascontiguousarray(w.reshape(Cin, -1))
-        _per_slice(len(starts) - 1, N * sample_bytes, lambda i, j: fz.col2im_grad(
-            x, wt, geometry, starts, i, j, y, _scratch))
-        return y
-
-    def chunk(n):
-        xm = _k.batch_last(x[n]).reshape(G, Cin // G, -1)            # (G, Cin/G, S*n)
-        cols = _xp.matmul(wm, xm) if G > 1 else wm[0] @ xm[0]
-        cols = cols.reshape((G * Cout_g,) + tuple(kshape) + tuple(size) + (n.stop - n.start,))
-        if nb is not None:          # the same sums, written straight into y (numba_conv.py)
-            nb.col2im(cols, geometry, y[n])
-        else:
-            y[n] = _k.col2im(cols, geometry, out)
-    nb = _numba_conv() if len(kshape) == 2 and x.dtype in _NUMBA_DTYPES else None
-    _per_chunk(N, sample_bytes, chunk)
     return y
 
 
@@ -416,6 +368,14 @@ def _forward_per_sample(x, wm, geometry, out):
         return y
     y3 = y.reshape(N, O, P)
     rows = _block_rows(O * K, out)
+    fz = _fused(x, O, K, P * rows // out[0] if rows else P) \
+        if len(out) == 2 and wm.dtype == x.dtype else None
+    if fz is not None:      # the chunks below, one GIL-free call per thread
+        starts, w2 = _chunk_starts(N, K * P * x.itemsize, _SAMPLE_CHUNK_BYTES), \
+            _xp.ascontiguousarray(wm)
+        _per_slice(len(starts) - 1, N * K * P * x.itemsize, lambda i, j: fz.forward_samples(
+            x, w2, geometry, out, rows, starts, i, j, y, _scratch))
+        return y
     if rows:
         B = out[0] // rows
 
@@ -438,13 +398,15 @@ def _fused_weight_grad(kernel, a, b, geometry, K, sample_bytes, chunk_bytes):
     parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
     _per_slice(len(parts), N * sample_bytes, lambda i, j: kernel(
         b, a, geometry, starts, i, j, parts, _scratch))
-    total = _xp.zeros((K, A), a.dtype)
-    for group in _nhwc._chunk_groups(len(parts)):
-        run = parts[group.start]
-        for part in parts[group.start + 1:group.stop]:
-            run = run + part
-        total = total + run
-    return _xp.ascontiguousarray(total.T)
+    # the sum in one compiled pass over parts, split over the threads by rows of K (the
+    # NumPy path's additions, element by element; it made up to 64 array additions serially)
+    groups = _nhwc._chunk_groups(len(parts))
+    bounds = _xp.array([g.start for g in groups] + [len(parts)], _xp.int64)
+    gw = _mem.empty((A, K), a.dtype)
+    from ..backend import numba_conv_gemm as ncg         # (kernel is one of its functions)
+    _threads.parallel_for(K, lambda i, j: ncg.sum_parts(parts, bounds, i, j, gw), parts.nbytes,
+                          threshold=_FUSED_SPLIT_BYTES)
+    return gw
 
 
 def _weight_grad_per_sample(a, b, geometry):

@@ -50,6 +50,10 @@ CASES = [  # (batch, in channels, H, W, out channels, kernel, padding, stride, d
     (2, 4, 17, 16, 3, (6, 5), (3, 0), (1, 3), 1),
     (9, 8, 6, 7, 3, 3, 0, 1, 1),              # batch-last weight gradient (few pixels)
     (5, 32, 8, 8, 32, 3, 1, 1, 1),            # ResNet-small's 8x8 stage
+    (40, 64, 8, 8, 64, 3, 1, 1, 1),           # 3 batch-last chunks, claimed one at a time
+    (3, 32, 32, 32, 32, 3, 1, 1, 1),          # ResNet-small's 32x32 stage: row blocks
+    (2, 64, 16, 16, 64, 3, 1, 1, 1),          # its 16x16 stage: one GEMM per sample
+    (21, 24, 16, 15, 40, 3, 1, 2, 1),         # stride 2 to 8x8 (batch-last forward)
     (6, 16, 9, 9, 32, 3, 1, 2, 1),            # stride 2
     (4, 3, 7, 6, 2, (2, 3), (1, 0), (2, 1), (1, 2)),
 ]
@@ -107,10 +111,53 @@ def test_lenet_convs_take_the_fused_slices(monkeypatch, restore):
     _run(CASES[0], "numba", 2, monkeypatch, False)
     _run(CASES[1], "numba", 2, monkeypatch, False)
     assert calls.count("rows_forward") == 4
-    assert calls.count("col2im_grad") == 4
+    # one call per 2 MiB chunk (5 + 2 chunks): chunks that large are claimed one at a time
+    assert calls.count("col2im_grad") == 7
     assert calls.count("weight_grad_samples") == 2
     assert calls.count("weight_grad_batch_last") == 2
     selection._active, selection._chosen = None, True     # the NumPy path: none
     calls.clear()
     _run(CASES[0], "numpy", 2, monkeypatch, False)
+    assert calls == []
+
+
+def test_batch_last_convs_take_the_fused_slices(monkeypatch, restore):
+    """A conv with an 8x8 output (ResNet-small's last stage) runs its forward, its flipped
+    input gradient and its weight gradient as fused batch-last chunks: 3 chunks, each one
+    call (claimed one at a time) on two threads; the NumPy path calls none."""
+    calls = []
+    for name in ("forward_batch_last", "weight_grad_batch_last"):
+        def spy(*args, _f=getattr(ng, name), _n=name):
+            calls.append((_n, args[5] - args[4]))
+            return _f(*args)
+        monkeypatch.setattr(ng, name, spy)
+    _run(CASES[8], "numba", 2, monkeypatch, False)
+    assert calls.count(("forward_batch_last", 1)) == 6       # forward + input gradient
+    assert calls.count(("weight_grad_batch_last", 1)) == 3
+    calls.clear()
+    _run(CASES[8], "numba", 1, monkeypatch, False)
+    assert sorted(calls) == [("forward_batch_last", 3)] * 2 + [("weight_grad_batch_last", 3)]
+    selection._active, selection._chosen = None, True
+    calls.clear()
+    _run(CASES[8], "numpy", 2, monkeypatch, False)
+    assert calls == []
+
+
+def test_per_sample_convs_take_the_fused_slices(monkeypatch, restore):
+    """A 32x32-output conv (ResNet-small's first stage: row blocks) runs its forward and its
+    flipped input gradient as fused per-sample chunks (one sample of >= 512 KiB of columns
+    each, claimed one at a time on two threads), and its weight gradient's chunk products
+    are summed by sum_parts; the NumPy path calls none of them."""
+    calls = []
+    for name in ("forward_samples", "sum_parts"):
+        def spy(*args, _f=getattr(ng, name), _n=name):
+            calls.append(_n)
+            return _f(*args)
+        monkeypatch.setattr(ng, name, spy)
+    _run(CASES[9], "numba", 2, monkeypatch, False)
+    assert calls.count("forward_samples") == 6
+    assert calls.count("sum_parts") >= 1
+    selection._active, selection._chosen = None, True
+    calls.clear()
+    _run(CASES[9], "numpy", 2, monkeypatch, False)
     assert calls == []

@@ -106,6 +106,19 @@ def test_the_lm_batch_is_split_at_two_threads(restore, monkeypatch):
     assert calls[0] == [(0, 32)]
 
 
+def test_the_whole_lm_step_has_one_threads_bits_at_two(restore):
+    # all 35 steps: the all-steps dW and dx products have K = 1120 and 1024 (the short cases
+    # above stay under OpenBLAS's K block), on OpenBLAS's 2 threads against one
+    case = (35,) + LM[1:]
+    kernels.set_kernels("numpy")
+    threads.set_num_threads(1)
+    ref = _run(case, "float32")
+    kernels.set_kernels("numba")
+    threads.set_num_threads(2)
+    for u, v in zip(ref, _run(case, "float32")):
+        assert np.array_equal(_bits(u), _bits(v))
+
+
 def test_split_only_where_the_kernel_family_is_kept(restore, monkeypatch):
     threads.set_num_threads(2)
     f32 = np.dtype(np.float32)
