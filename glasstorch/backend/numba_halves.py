@@ -10,7 +10,7 @@ half nobody has started).
     sgd(helper, items, numbers, options)  numba_optim's SGD update over [(x, g, b), ...], the
                                      second half of each large parameter on a spinning helper
     available(lib)                   the helper (started on first use), or None
-    product(a, b, blas_set)          matmul with the running helper, OpenBLAS at one thread
+    product(a, b, lib, blas_set)     matmul with the helper (started), OpenBLAS at one thread
 
 Why (docs/perf/mlp.md, mlp5): at 2 threads the MLP step's five large products ran on
 OpenBLAS's own two threads, whose worker then spins without a system call for ~13 ms, so no
@@ -20,14 +20,16 @@ gradient. Here each product's halves and the same halves of the update run side 
 and OpenBLAS's own threads stay asleep (its count is 1 during a split product). MLP step at
 2 threads (lock, real-time priority): 1.34-1.46 -> 1.24-1.34 ms; the SGD update 174 -> 112 us.
 
-Which half: the output's rows when `a` is F-contiguous (a weight's gradient gy^T @ x: its
-rows are then the SGD update's halves) or taller than wide, else its columns (x @ W^T).
-Each output element comes from one 1-thread OpenBLAS call with the whole product's K: the
-same bits as the whole product on one OpenBLAS thread, whichever thread ran which half (and
-so the same at 1 and 2 threads, where OpenBLAS's own 2-thread split of 128x784 @ 784x256
-rounds differently). tests/backend/test_numba_halves.py checks shapes and layouts; 840 random
-float32 shapes x 4 layouts matched. float64 is left to OpenBLAS: dgemm's halves did not always
-match (200 x 129 x 300; 64 rows of a transposed a).
+Which half: the output's rows for a weight's gradient gy^T @ x (`a` F-contiguous: its rows
+are then the SGD update's halves), else its columns (x @ W^T, gy @ W). Each output element
+then comes from one 1-thread OpenBLAS call with the whole product's K: the same bits as the
+whole product on one OpenBLAS thread, whichever thread ran which half, so the same at 1 and
+2 threads (OpenBLAS's own 2-thread split of 128x784 @ 784x256 rounds differently). Checked:
+random float32 shapes (M, N 32-1024, K up to 1024, M*N*K >= 2^23) x 4 layouts, and
+tests/backend/test_numba_halves.py's. Not tried further: rows of a C-contiguous `a`, faster
+for gy2 @ W2 (93 vs 106 us in the step; slower for x @ W1^T: 311 vs 266), but two small
+products' rows differed (54 x 108 @ 108 x 419, 160 x 51 @ 51 x 198); float64 (dgemm's halves differed for 200 x 129 x 300
+and 64 rows of a transposed `a`), left to OpenBLAS.
 
 Hand-off: the caller writes a job (pointers and sizes) into an int64 array and bumps its
 number; the helper, spinning (a `pause` loop, no system call: sched_yield hands the core to
@@ -212,7 +214,7 @@ def _serve(ctl, wake, job, fptrs, numbers32, numbers64, spin_ns, futex):
     """The helper's loop: claim and run posted jobs; spin spin_ns after the last, then wait on
     the futex `wake` until a caller posts again; return when ctl[_STOP] is set."""
     _store(ctl, _SPINNING, 1)
-    deadline = _now() + spin_ns
+    deadline = _now()          # asleep until the first job (a model without one: no spin)
     while _load(ctl, _STOP) == 0:
         posted = _load(ctl, _POSTED)
         if posted != _load(ctl, _CLAIMED):
@@ -274,9 +276,9 @@ def _put(job, base, kind, ta, tb, m, n, k, pa, lda, pb, ldb, pc, ldc):
 
 
 @_jit
-def _split_gemm(a, b, c, ctl, wake, job, fptrs, numbers32, numbers64, futex, double):
-    """c = a @ b in two halves: rows when a is F-contiguous, else columns; the second half
-    posted to the helper, the first run here."""
+def _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex, double):
+    """c = a @ b in two halves, the first h rows (a F-contiguous) or columns (else) run here,
+    the rest posted to the helper."""
     m, k = a.shape
     n = b.shape[1]
     item = a.itemsize
@@ -286,13 +288,11 @@ def _split_gemm(a, b, c, ctl, wake, job, fptrs, numbers32, numbers64, futex, dou
     tb, ldb = (111, sb0) if sb1 == 1 and k > 1 else (112, sb1)
     pa, pb, pc = a.ctypes.data, b.ctypes.data, c.ctypes.data
     kind = _GEMM_D if double else _GEMM_S
-    if ta == 112 or m > n:    # rows: a's rows h: and c's
-        h = (m // 2 + 15) // 16 * 16
+    if ta == 112:    # rows: a's rows h: and c's
         _put(job, 0, kind, ta, tb, h, n, k, pa, lda, pb, ldb, pc, n)
         _put(job, 64, kind, ta, tb, m - h, n, k, pa + h * sa0 * item, lda, pb, ldb,
              pc + h * n * item, n)
     else:            # columns: b's columns h: and c's
-        h = (n // 2 + 15) // 16 * 16
         _put(job, 0, kind, ta, tb, m, h, k, pa, lda, pb, ldb, pc, n)
         _put(job, 64, kind, ta, tb, m, n - h, k, pa, lda, pb + h * sb1 * item, ldb,
              pc + h * item, n)
@@ -367,24 +367,42 @@ _F32 = numpy.dtype(numpy.float32)
 # 33.5-38.0 ms vs 32.5-34.1, lock, real-time priority), and a product left to OpenBLAS's
 # threads sets its worker spinning on the helper's core, where the halves then wait for it.
 _MAX_DIM = 1024
+# ... and the smallest: threads.GEMM_SERIAL_MNK's 2^23, and each half at least 2^21. Far
+# smaller halves may take another path in OpenBLAS (its small-matrix kernels?) with other
+# bits: 160 x 51 @ 51 x 198 as 112 + 86 columns (1.6M multiply-adds), 35 x 920 @ 920 x 313
+# as 32 + 3 rows, differed from the whole product
+_MIN = 1 << 23
+
+
+def _split(a, b):
+    """Where a @ b splits (matmul's rules): the first half's rows (a F-contiguous, _split_gemm
+    then splits rows) or columns, a multiple of 16 and the smaller half; 0: do not split."""
+    dt = a.dtype
+    if dt is not _F32 and dt != _F32 or b.dtype != dt or a.ndim != 2 or b.ndim != 2:
+        return 0
+    if not (a.flags.c_contiguous or a.flags.f_contiguous) or \
+            not (b.flags.c_contiguous or b.flags.f_contiguous):
+        return 0
+    m, n, k = a.shape[0], b.shape[1], a.shape[1]
+    if not (32 <= m <= _MAX_DIM and 32 <= n <= _MAX_DIM and k <= _MAX_DIM
+            and m * n * k >= _MIN):
+        return 0
+    h = (m if not a.flags.c_contiguous else n) // 32 * 16     # >= 16, >= a third
+    return h if h * (m * n // (m if not a.flags.c_contiguous else n)) * k >= _MIN // 4 else 0
+
 
 
 def matmul(helper, a, b):
     """a @ b in two halves on the caller and the helper (OpenBLAS's count must be 1: the
     caller sets it), or None when the operands do not suit: 2-D float32, each C- or
-    F-contiguous, M and N in [32, _MAX_DIM], K at most _MAX_DIM (float64: see the top)."""
-    dt = a.dtype
-    if dt is not _F32 and dt != _F32 or b.dtype != dt or a.ndim != 2 or b.ndim != 2:
+    F-contiguous, M, N and K at most _MAX_DIM, M and N at least 32, M*N*K at least _MIN
+    (float64: see the top)."""
+    h = _split(a, b)
+    if not h:
         return None
-    if not (a.flags.c_contiguous or a.flags.f_contiguous) or \
-            not (b.flags.c_contiguous or b.flags.f_contiguous):
-        return None
-    m, n, k = a.shape[0], b.shape[1], a.shape[1]
-    if not (32 <= m <= _MAX_DIM and 32 <= n <= _MAX_DIM and 1 <= k <= _MAX_DIM):
-        return None
-    c = numpy.empty((m, n), dt)
-    _split_gemm(a, b, c, helper.ctl, helper.wake, helper.job, helper.fptrs, helper.numbers32,
-                helper.numbers64, _SYS_FUTEX, dt.itemsize == 8)
+    c = numpy.empty((a.shape[0], b.shape[1]), a.dtype)
+    _split_gemm(a, b, c, h, helper.ctl, helper.wake, helper.job, helper.fptrs, helper.numbers32,
+                helper.numbers64, _SYS_FUTEX, False)
     return c
 
 
@@ -434,9 +452,13 @@ def helper():
     return _helper
 
 
-def product(a, b, blas_set):
-    """matmul(helper(), a, b) with OpenBLAS set to one thread meanwhile (blas_set: threads.py's
-    setter; the count goes back to 2, the only count products come here at)."""
+def product(a, b, lib, blas_set):
+    """a @ b in halves if the operands suit (matmul's rules), starting the helper for NumPy's
+    OpenBLAS `lib` on first use, with OpenBLAS set to one thread meanwhile (blas_set:
+    threads.py's setter; the count goes back to 2, the only count products come here at);
+    else None."""
+    if not _split(a, b) or available(lib) is None:
+        return None
     blas_set(1)
     try:
         return matmul(_helper, a, b)

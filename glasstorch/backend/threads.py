@@ -378,7 +378,7 @@ def matmul_mnk(a, b, mnk, row=False):
     product = _dot if row else _matmul
     if _blas_threads == 2 and mnk >= GEMM_SERIAL_MNK and not row:
         split = halves()        # two 1-thread halves side by side (backend/numba_halves.py)
-        c = None if split is None else split.product(a, b, _blas_set)
+        c = None if split is None else split.product(a, b, _blas_lib, _blas_set)
         if c is not None:
             return c
     if _blas_threads > 1 and _GEMM_OWN_SERIAL < mnk < GEMM_SERIAL_MNK:
@@ -391,13 +391,13 @@ def matmul_mnk(a, b, mnk, row=False):
     return product(a, b)
 
 
-def halves():
-    """backend/numba_halves.py where it runs (numba's exact kernels, NumPy's ILP64 OpenBLAS;
-    mlp5, edits here by mlp5), else None."""
+def halves(running=False):
+    """backend/numba_halves.py where it may run (numba's exact kernels; with its helper thread
+    already started if running), else None (mlp5's edit)."""
     from . import kernels
     if kernels.numba_for_exact():
         from . import numba_halves
-        if numba_halves.available(_blas_lib) is not None:
+        if not running or numba_halves.helper() is not None:
             return numba_halves
     return None
 

@@ -50,8 +50,8 @@ class SGD(Optimizer):
         fused = _fused()
         # at 2 threads large parameters' updates go half to backend/numba_halves.py's helper:
         # the halves its products wrote (their gradients' rows; docs/perf/mlp.md, mlp5)
-        halves = _threads.halves() if fused is not None and _threads.get_num_threads() == 2 \
-            else None
+        halves = _threads.halves(running=True) if fused is not None and \
+            _threads.get_num_threads() == 2 else None
         for group in self.param_groups:
             lr, momentum = float(group["lr"]), float(group["momentum"])
             dampening = float(group["dampening"])

@@ -49,9 +49,9 @@ def _layouts(m, k, n, dtype, rng):
 
 @needs_helper
 @pytest.mark.parametrize("shape", [(128, 784, 256), (128, 256, 256), (256, 128, 784),
-                                   (256, 128, 256), (100, 300, 77), (33, 1000, 65),
-                                   (64, 465, 500), (512, 785, 40), (200, 129, 300), (64, 200, 500),
-                                   (1000, 64, 40), (40, 1024, 1000)])
+                                   (256, 128, 256), (64, 465, 500), (512, 785, 40),
+                                   (33, 1000, 300), (1000, 300, 33), (40, 1024, 1000),
+                                   (200, 129, 330), (777, 101, 555)])
 def test_halves_give_the_one_thread_bits(shape):
     """Each half is a 1-thread OpenBLAS call with the whole product's K: the same bits as the
     whole product on one thread (K above ~450 and not a multiple of 32 included, where
@@ -75,6 +75,7 @@ def test_unsuitable_operands_are_left_to_numpy():
     assert numba_halves.matmul(helper, z((16, 64), f32), z((64, 64), f32)) is None  # few rows
     assert numba_halves.matmul(helper, z((4480, 128), f32), z((128, 128), f32)) is None
     assert numba_halves.matmul(helper, z((128, 4480), f32), z((4480, 128), f32)) is None
+    assert numba_halves.matmul(helper, z((160, 51), f32), z((51, 198), f32)) is None  # small
 
 
 @needs_helper
@@ -87,7 +88,7 @@ def test_caller_runs_the_half_a_stopped_helper_never_claims():
     ran = stopped.ctl[numba_halves._RAN]
     rng = np.random.default_rng(1)
     a = rng.standard_normal((128, 300)).astype(np.float32)
-    b = rng.standard_normal((300, 96)).astype(np.float32)
+    b = rng.standard_normal((300, 256)).astype(np.float32)
     np.testing.assert_array_equal(_halves(stopped, a, b), _one_thread(a, b))
     assert stopped.ctl[numba_halves._RAN] == ran
 
@@ -182,5 +183,24 @@ def test_helper_restarts_in_a_forked_child():
             "    os._exit(0 if ok else 3)\n"
             "_, status = os.waitpid(pid, 0)\n"
             "assert os.waitstatus_to_exitcode(status) == 0, status\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120,
+                   env=dict(os.environ, OPENBLAS_NUM_THREADS="2"))
+
+
+@needs_helper
+def test_no_helper_thread_without_a_suitable_product():
+    """A model whose products never suit (LeNet's are under GEMM_SERIAL_MNK, the
+    Transformer's have 4480 rows) never starts the helper; SGD does not start it either."""
+    code = ("import numpy as np, glasstorch as gt\n"
+            "from glasstorch.backend import numba_halves, threads\n"
+            "threads.set_num_threads(2)\n"
+            "w = gt.nn.Parameter(gt.randn(400, 120))\n"
+            "opt = gt.optim.SGD([w], lr=0.1, momentum=0.9)\n"
+            "for _ in range(2):\n"
+            "    opt.zero_grad(); (gt.randn(128, 400) @ w).sum().backward(); opt.step()\n"
+            "gt.randn(4480, 128) @ gt.randn(128, 128)\n"
+            "assert numba_halves.helper() is None\n"
+            "gt.randn(128, 256) @ gt.randn(256, 256)\n"
+            "assert numba_halves.helper() is not None\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120,
                    env=dict(os.environ, OPENBLAS_NUM_THREADS="2"))
