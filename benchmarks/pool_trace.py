@@ -11,6 +11,11 @@ diagnostics, glasstorch only (information, no target).
         step, their wall time, the slices' summed time ("work"), the efficiency work / (threads
         x wall) (1.0: both cores busy from the call to its return), the pool thread's mean
         start delay and the caller's mean wait for the last slice.
+    python benchmarks/pool_trace.py serial bench_resnet|bench_lenet|bench_mlp|bench_lstm
+        what runs outside the pool's regions: per op family and direction, the ops'
+        exclusive time per step and how much of it ran inside pool regions; the rest
+        ("outside") and the time outside every op (engine, optimizer, Python) run on the
+        calling thread (with OpenBLAS's own threads inside threaded GEMMs).
 
 Run at 2 threads, at real-time priority under the benchmark lock on a shared machine, e.g.
     flock /tmp/bench.lock timeout 120 chrt -f 10 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \\
@@ -154,11 +159,79 @@ def regions(bench, steps=4):
               f"{statistics.mean(r[5] for r in rs) / 1e3:8.0f}")
 
 
+def serial(bench, steps=4):
+    from breakdown import family
+    from glasstorch._registry import OPS
+    step = _step(bench)
+    own, inside, stack = collections.Counter(), collections.Counter(), []   # ns per label
+    restore = []
+
+    def wrap(klass, attr, label):
+        fn = klass.__dict__[attr].__func__
+
+        def timed(*args, **kwargs):
+            kind = "bwd" if attr == "backward" or any(s[0].endswith("bwd") for s in stack) \
+                else "fwd"
+            stack.append([f"{label} {kind}", 0])
+            t0 = _now()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                dt = _now() - t0
+                name, inner = stack.pop()
+                own[name] += dt - inner
+                if stack:
+                    stack[-1][1] += dt
+        restore.append((klass, attr, klass.__dict__[attr]))
+        setattr(klass, attr, staticmethod(timed))
+    done = set()
+    for info in OPS.values():
+        for attr in ("forward", "backward"):
+            klass = next((k for k in info.cls.__mro__ if attr in k.__dict__), None)
+            if klass is not None and isinstance(klass.__dict__[attr], staticmethod) \
+                    and (klass, attr) not in done:
+                done.add((klass, attr))
+                wrap(klass, attr, family(info.name))
+    plain = threads.parallel_for
+
+    def region(*args, **kwargs):
+        t0 = _now()
+        try:
+            return plain(*args, **kwargs)
+        finally:
+            if stack and threading.get_ident() == _MAIN:
+                inside[stack[-1][0]] += _now() - t0
+    threads.parallel_for = region
+    try:
+        for _ in range(3):
+            step()
+        own.clear()
+        inside.clear()
+        t0 = _now()
+        for _ in range(steps):
+            step()
+        wall = _now() - t0
+    finally:
+        threads.parallel_for = plain
+        for klass, attr, original in restore:
+            setattr(klass, attr, original)
+    ms = 1e6 * steps
+    print(f"{bench} at {threads.get_num_threads()} threads: step {wall / ms:.2f} ms, of it "
+          f"{sum(inside.values()) / ms:.2f} in pool regions (parallel_for calls from ops)")
+    print(f"  {'family':16s} {'ops ms':>8s} {'in regions':>10s} {'outside':>8s}")
+    for label in sorted(own, key=lambda k: -(own[k] - inside[k])):
+        print(f"  {label:16s} {own[label] / ms:8.2f} {inside[label] / ms:10.2f} "
+              f"{(own[label] - inside[label]) / ms:8.2f}")
+    print(f"  {'outside any op':16s} {(wall - sum(own.values())) / ms:8.2f}")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["handoff"]:
         handoff()
     elif sys.argv[1:2] == ["regions"] and len(sys.argv) == 3:
         regions(sys.argv[2])
+    elif sys.argv[1:2] == ["serial"] and len(sys.argv) == 3:
+        serial(sys.argv[2])
     else:
         print(__doc__.split("\n\n")[1])
         sys.exit(2)

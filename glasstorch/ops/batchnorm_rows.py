@@ -99,7 +99,7 @@ def _rows_centered(R, mean, g2=None):
     if nb is not None:
         _per_rows(x2, lambda i, j: nb.bn_row_sums(
             x2[i:j], part[i:j], mean, i, None if g2 is None else g2[i:j],
-            None if g2 is None else gpart[i:j]), 1 if g2 is None else 2)
+            None if g2 is None else gpart[i:j]))
     else:
         m = R.channel(mean)
 
@@ -114,14 +114,19 @@ def _rows_centered(R, mean, g2=None):
     return R.total(part) if g2 is None else (R.total(part), R.total(gpart))
 
 
-# A compiled pass (one nogil call per slice) splits over the pool from this much data on
-# (NumPy's passes hand the GIL over per block and split from threads.THRESHOLD)
-_SPLIT_BYTES = 1 << 20
+# A compiled pass (one nogil call per slice) splits over the pool from an x of this many
+# bytes on (NumPy's passes hand the GIL over per block and split from threads.THRESHOLD).
+# These passes are memory-bound, and on a 2 MiB x (ResNet-small's 8x8 stage) the hand-off
+# cost more than the second core's bandwidth gave: fwd+bwd at 2 threads (median of 40,
+# real-time, lock) 1.66 ms split from 1 MiB, 1.44 serial; 4 MiB (its 16x16 stage) 2.44
+# split vs 2.60 serial.
+_SPLIT_BYTES = 4 << 20
 
 
-def _per_rows(x2, fn, arrays=1):
-    """fn(i, j) over slices of x2's rows on the thread pool (compiled kernels)."""
-    _threads.parallel_for(x2.shape[0], fn, arrays * x2.nbytes, threshold=_SPLIT_BYTES)
+def _per_rows(x2, fn):
+    """fn(i, j) over slices of x2's rows on the thread pool (compiled kernels), by x2's size
+    (one array or two read)."""
+    _threads.parallel_for(x2.shape[0], fn, x2.nbytes, threshold=_SPLIT_BYTES)
 
 
 def _rows_affine(R, a, b, out2, g2=None, k=None):

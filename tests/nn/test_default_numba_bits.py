@@ -148,3 +148,24 @@ def test_conv_default_numba_same_bits(default_kernels, channels_last, stride, pa
         return [_bits(a) for a in (y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy())]
     want, got = default_kernels(fn)
     assert want == got
+
+
+def test_batch_norm_compiled_passes_split_from_4_mib(default_kernels, monkeypatch):
+    """The compiled row passes split over the pool by the size of x alone, from
+    batchnorm_rows._SPLIT_BYTES (4 MiB) on: ResNet-small's 2 MiB 8x8 layers run serially,
+    forward and backward (the backward reads x and gy: still x's size), its 4 MiB layers
+    split."""
+    sizes = []
+    real = threads.parallel_for
+
+    def spy(n, fn, nbytes, **kw):
+        if kw.get("threshold") == batchnorm_rows._SPLIT_BYTES:
+            sizes.append(nbytes >= kw["threshold"])
+        return real(n, fn, nbytes, **kw)
+    monkeypatch.setattr(threads, "parallel_for", spy)
+    selection._active, selection._chosen = None, False
+    for C, H, split in ((128, 8, False), (64, 16, True)):
+        sizes.clear()
+        x = gt.tensor(np.ones((64, C, H, H), np.float32), requires_grad=True)
+        gt.nn.BatchNorm2d(C)(x).sum().backward()
+        assert sizes and set(sizes) == {split}, (C, H)
