@@ -294,20 +294,27 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
 
     blas_serial: the slices call BLAS themselves (a conv's chunks: im2col + GEMM each), so
     OpenBLAS runs one thread per call for the duration, instead of every small GEMM being
-    split again (and its threads busy-waiting against ours).
+    split again (and its threads busy-waiting against ours); also when the work is not split
+    (small, one slice, 1 thread): OpenBLAS's own 2-thread split of a GEMM with K above ~450
+    rounds differently (threads-and-variance.md), so a one-chunk conv weight gradient (K =
+    918 pixels summed) had other bits at 2 threads than at 1.
     threshold: for a compiled `nogil` kernel called once per slice (no GIL handed over per
     block), which pays from less work than NumPy's ufunc calls do."""
     global _blas_threads
     threads = min(get_num_threads(), n)
     if threads <= 1 or nbytes < (THRESHOLD if threshold is None else threshold) \
             or getattr(_local, "inside", False):
-        fn(0, n)
+        if blas_serial and _blas_threads > 1:
+            with serial_blas():     # one OpenBLAS thread here too: the same bits as split
+                fn(0, n)
+        else:
+            fn(0, n)
         return
     count = min(n, max(threads, slices or threads))
     job = _Job(fn, [n * i // count for i in range(count + 1)])
     jobs = _workers()
-    serial_blas = blas_serial and _blas_set is not None
-    if serial_blas:
+    one_blas = blas_serial and _blas_set is not None
+    if one_blas:
         _blas_set(1)
         _blas_threads = 1
     rt = _realtime()
@@ -327,7 +334,7 @@ def parallel_for(n, fn, nbytes, blas_serial=False, slices=None, threshold=None):
     finally:
         if raised:
             _set_priority(*rt)
-        if serial_blas:
+        if one_blas:
             _blas_threads = get_num_threads()
             _blas_set(_blas_threads)
 

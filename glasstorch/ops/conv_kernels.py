@@ -83,8 +83,8 @@ def _per_slice(n, nbytes, fn):
     first slice (which the caller claims) _CALLER_SHARE times the others; items (chunks) of
     _CLAIM_BYTES or more each are claimed one at a time by whichever thread is free."""
     t = min(_threads.get_num_threads(), n)
-    if t <= 1:
-        fn(0, n)
+    if t <= 1:      # (parallel_for runs it here, OpenBLAS on one thread: its bits)
+        _threads.parallel_for(n, fn, nbytes, blas_serial=True)
         return
     if nbytes >= n * _CLAIM_BYTES:
         _threads.parallel_for(n, fn, nbytes, blas_serial=True, slices=n,

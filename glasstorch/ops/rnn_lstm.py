@@ -127,6 +127,16 @@ def _previous(hprev, y, h0, steps):
         prev = (off, bs)
 
 
+def _halved(w, out):
+    """out = w with the rows of gates i, f and o (quarters 0, 1, 3) halved, in three
+    contiguous passes (LM's W_hh: 93 -> 39 us against a multiply by a (4H, 1) column)."""
+    G, half = w.shape[0] // 4, out.dtype.type(0.5)
+    _xp.multiply(w[:2 * G], half, out=out[:2 * G])
+    out[2 * G:3 * G] = w[2 * G:3 * G]
+    _xp.multiply(w[3 * G:], half, out=out[3 * G:])
+    return out
+
+
 class LSTMLayer(_Layer, name="lstm_layer"):
     """One LSTM layer over a sequence (Hochreiter & Schmidhuber 1997, Gers et al. 2000).
 
@@ -154,12 +164,12 @@ class LSTMLayer(_Layer, name="lstm_layer"):
         save = any(ctx.needs_input_grad)
         half = _xp.full((4 * H, 1), 0.5, dtype=dt)
         half[2 * H:3 * H] = 1
-        wh = _xp.multiply(w_hh, half)                          # (4H, P), C order
+        wh = _halved(w_hh, _mem.empty(w_hh.shape, _xp.result_type(w_hh, dt)))  # C order
         # [W_ih | b_ih + b_hh] against the rows [x | 1] of xh: the bias comes with the input
         # projection (a broadcast add of a (4H, 1) column per step costs 3x a contiguous
         # one); backward appends h_prev (xh = [x | 1 | h_prev]) for one weight-gradient GEMM
         wi = _mem.empty((4 * H, I + 1), dt)
-        _xp.multiply(w_ih, half, out=wi[:, :I])
+        _halved(w_ih, wi[:, :I])
         wi[:, I] = 0
         for b in (b_ih, b_hh):
             if b is not None:
@@ -192,8 +202,10 @@ class LSTMLayer(_Layer, name="lstm_layer"):
             slices, serial = [(0, B)], False
             plans = {B: products(B)}
         if any(len(p[1]) > 1 for p in plans.values()):   # the small-matrix kernels want [x |
-            xT = _mem.empty((I + 1, N), dt)     # 1]^T's columns (0.15 ms for this copy, 3.1 ->
-            xT[:I], xT[I] = x.T, 1              # 2.65 ms of GEMMs)
+            xT = _mem.empty((I + 1, N), dt)     # 1]^T's columns (3.1 -> 2.65 ms of GEMMs), its
+            for q in range(0, N, 64):           # x^T in blocks of 64 rows (LM: 130 -> 48 us)
+                xT[:I, q:q + 64] = x[q:q + 64].T
+            xT[I] = 1
         else:
             xT = xh[:, :I + 1].T                             # BLAS reads the .T as is
 

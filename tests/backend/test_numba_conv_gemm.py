@@ -53,6 +53,9 @@ CASES = [  # (batch, in channels, H, W, out channels, kernel, padding, stride, d
     (40, 64, 8, 8, 64, 3, 1, 1, 1),           # 3 batch-last chunks, claimed one at a time
     (3, 32, 32, 32, 32, 3, 1, 1, 1),          # ResNet-small's 32x32 stage: row blocks
     (2, 64, 16, 16, 64, 3, 1, 1, 1),          # its 16x16 stage: one GEMM per sample
+    (3, 8, 34, 36, 16, 3, 1, 2, 1),           # per-sample columns, stride 2 (flat copies)
+    (2, 4, 64, 32, 8, 3, 1, 2, 1),            # ... in 2 blocks of 16 output rows
+    (2, 6, 20, 40, 8, 3, (1, 0), (1, 2), 1),  # ... stride 2 in width only
     (21, 24, 16, 15, 40, 3, 1, 2, 1),         # stride 2 to 8x8 (batch-last forward)
     (6, 16, 9, 9, 32, 3, 1, 2, 1),            # stride 2
     (4, 3, 7, 6, 2, (2, 3), (1, 0), (2, 1), (1, 2)),

@@ -199,3 +199,22 @@ def test_gru_cell_matches_torch(dtype):
     shapes = [(B, IN), (B, H), (3 * H, IN), (3 * H, H), (3 * H,), (3 * H,)]
     check_op(lambda lib, x, h, *w: lib.gru_cell(x, h, *w), shapes, lib=True, dtype=dtype,
              low=-1, high=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_halved_gate_rows_equal_the_broadcast_multiply(dtype):
+    # the forward's W_hh / W_ih with gates i, f, o halved (ops/rnn_lstm.py `_halved`, three
+    # contiguous passes) has the bits of the multiply by a (4H, 1) column it replaced
+    from glasstorch.ops.rnn_lstm import _halved
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((4 * 37, 29)) * 10.0 ** rng.integers(-30, 30, (1, 29))
+    w = w.astype(dtype)
+    w[::7, 3] = np.resize(np.array([np.inf, -np.inf, np.nan, -0.0, 1e-45, 0.0], dtype), 22)
+    half = np.full((4 * 37, 1), 0.5, dtype)
+    half[2 * 37:3 * 37] = 1
+    got = _halved(w, np.empty_like(w))
+    assert np.array_equal(got.view(np.uint8), np.multiply(w, half).view(np.uint8))
+    out = np.zeros((4 * 37, 31), dtype)                      # into columns of a wider array
+    _halved(w, out[:, :29])
+    assert np.array_equal(out[:, :29].view(np.uint8).reshape(-1),
+                          np.multiply(w, half).view(np.uint8).reshape(-1))
