@@ -29,6 +29,7 @@ import threading
 
 import numpy
 
+from .priority import realtime as _realtime, set_priority as _set_priority  # see there
 from .blas_lib import (BLAS_SPIN_EXPONENT, corename as _corename,  # noqa: F401 (re-exported)
                        find_library as _blas_library, limit_spin as _limit_blas_spin)
 
@@ -242,32 +243,6 @@ class _Job:
             self.waiter = threading.Lock()
             self.waiter.acquire()
         self.waiter.acquire()                   # released by the last slice to finish
-
-
-# Under SCHED_FIFO/RR (the benchmarks' real-time runs) equal priorities never preempt: a woken
-# pool thread queued behind the caller or OpenBLAS's spinning idle worker (LeNet at 2 threads:
-# it ran none of the conv slices). So pool threads run one step above their starter, and a
-# splitting caller is raised to it for the region: the pool thread takes the spinner's core
-# (LeNet step 11.1 -> 8.7 ms). Other schedulers: nothing changes.
-def _realtime():
-    """(policy, priority) of this thread under SCHED_FIFO/RR below the maximum, else None."""
-    try:
-        policy = os.sched_getscheduler(0)
-        if policy in (os.SCHED_FIFO, os.SCHED_RR):
-            priority = os.sched_getparam(0).sched_priority
-            if priority < os.sched_get_priority_max(policy):
-                return policy, priority
-    except (AttributeError, OSError):
-        pass
-    return None
-
-
-def _set_priority(policy, priority):
-    try:
-        os.sched_setscheduler(0, policy, os.sched_param(priority))
-        return True
-    except OSError:          # not allowed (RLIMIT_RTPRIO): stay as we are
-        return False
 
 
 def _worker(jobs):
