@@ -59,33 +59,28 @@ _jit = njit(nogil=True)
 # _ctl's slots: the last job posted, the last claimed, the last done, stop, helper spinning
 # and how many jobs the helper ran (for tests)
 _POSTED, _CLAIMED, _DONE, _STOP, _SPINNING, _RAN = range(6)
-_GEMM_S, _GEMM_D, _SGD = 1, 2, 3     # job kinds (_job[0])
+_GEMM_S, _SGD = 1, 3     # job kinds (_job[0]): float32 only (a float64 kind was
+# never reached: no float64 product splits, so no float64 model makes the helper spin)
 
 @_jit
-def _run(job, base, fptrs, numbers32, numbers64):
-    """The job at job[base:]: a product's half (kind 1/2) or SGD slices (kind 3)."""
+def _run(job, base, fptrs, numbers32):
+    """The job at job[base:]: a product's half (kind 1) or SGD slices (kind 3), float32."""
     kind = job[base]
     if kind == _GEMM_S:
         _gemm(fptrs[0], job, base + 1, False)
-    elif kind == _GEMM_D:
-        _gemm(fptrs[1], job, base + 1, True)
-    else:   # job[base + 1]: options, [base + 2]: dtype 4/8, [base + 3]: count, then (n, x, g, b)
-        options, size = job[base + 1], job[base + 2]
+    else:   # job[base + 1]: options, [base + 3]: count, then (n, x, g, b) records
+        options = job[base + 1]
         for j in range(job[base + 3]):
             at = base + 4 + 4 * j
             n = job[at]
-            if size == 4:
-                _sgd(carray(_pointer(job[at + 1], types.float32), n),
-                     carray(_pointer(job[at + 2], types.float32), n),
-                     carray(_pointer(job[at + 3], types.float32), n), numbers32, options)
-            else:
-                _sgd(carray(_pointer(job[at + 1], types.float64), n),
-                     carray(_pointer(job[at + 2], types.float64), n),
-                     carray(_pointer(job[at + 3], types.float64), n), numbers64, options)
+            _sgd(carray(_pointer(job[at + 1], types.float32), n),
+                 carray(_pointer(job[at + 2], types.float32), n),
+                 carray(_pointer(job[at + 3], types.float32), n), numbers32, options)
+
 
 
 @_jit
-def _serve(ctl, wake, job, fptrs, numbers32, numbers64, spin_ns, futex):
+def _serve(ctl, wake, job, fptrs, numbers32, spin_ns, futex):
     """The helper's loop: claim and run posted jobs; spin spin_ns after the last, then wait on
     the futex `wake` until a caller posts again; return when ctl[_STOP] is set."""
     _store(ctl, _SPINNING, 1)
@@ -94,7 +89,7 @@ def _serve(ctl, wake, job, fptrs, numbers32, numbers64, spin_ns, futex):
         posted = _load(ctl, _POSTED)
         if posted != _load(ctl, _CLAIMED):
             if _claim(ctl, _CLAIMED, posted - 1, posted):
-                _run(job, 64, fptrs, numbers32, numbers64)
+                _run(job, 64, fptrs, numbers32)
                 _store(ctl, _DONE, posted)
                 ctl[_RAN] += 1
             deadline = _now() + spin_ns
@@ -130,12 +125,12 @@ def _post(ctl, wake, futex):
 
 
 @_jit
-def _finish(ctl, job, fptrs, numbers32, numbers64):
+def _finish(ctl, job, fptrs, numbers32):
     """After the caller's own half: run the posted job here unless the helper claimed it, then
     wait until it is done."""
     posted = _load(ctl, _POSTED)
     if _claim(ctl, _CLAIMED, posted - 1, posted):
-        _run(job, 64, fptrs, numbers32, numbers64)
+        _run(job, 64, fptrs, numbers32)
         _store(ctl, _DONE, posted)
         return
     while _load(ctl, _DONE) != posted:
@@ -151,7 +146,7 @@ def _put(job, base, kind, ta, tb, m, n, k, pa, lda, pb, ldb, pc, ldc):
 
 
 @_jit
-def _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex):
+def _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, futex):
     """c = a @ b (float32) in two halves, the first h rows (a F-contiguous) or columns (else)
     run here, the rest posted to the helper."""
     m, k = a.shape
@@ -171,27 +166,27 @@ def _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex):
         _put(job, 64, _GEMM_S, ta, tb, m, n - h, k, pa, lda, pb + h * sb1 * item, ldb,
              pc + h * item, n)
     _post(ctl, wake, futex)
-    _run(job, 0, fptrs, numbers32, numbers64)
-    _finish(ctl, job, fptrs, numbers32, numbers64)
+    _run(job, 0, fptrs, numbers32)
+    _finish(ctl, job, fptrs, numbers32)
 
 
 _SERVE, _SPLIT, _POST, _FINISH, _WAKE = range(5)     # _enter's operations
 
 
 @_jit
-def _enter(op, a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex, spin_ns):
+def _enter(op, a, b, c, h, ctl, wake, job, fptrs, numbers32, futex, spin_ns):
     """The one compiled entry point: the helper's loop, c = a @ b in halves (h: _split_gemm's),
     post, finish or wake. One machine-code library, with one copy of _run, compiled for
     float32 arrays of any layout ('A', _compile_enter): six entry points, three of them for
     the MLP's three layouts of a product, held 3.4 MiB (docs/perf/mlp.md, mlpmem6)."""
     if op == _SERVE:
-        _serve(ctl, wake, job, fptrs, numbers32, numbers64, spin_ns, futex)
+        _serve(ctl, wake, job, fptrs, numbers32, spin_ns, futex)
     elif op == _SPLIT:
-        _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex)
+        _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, futex)
     elif op == _POST:
         _post(ctl, wake, futex)
     elif op == _FINISH:
-        _finish(ctl, job, fptrs, numbers32, numbers64)
+        _finish(ctl, job, fptrs, numbers32)
     else:
         _wake(ctl, wake, futex)
 
@@ -203,7 +198,7 @@ def _compile_enter():
         m = types.Array(types.float32, 2, "A")
         i64, i32 = types.Array(types.int64, 1, "C"), types.Array(types.int32, 1, "C")
         _enter.compile((types.int64, m, m, m, types.int64, i64, i32, i64, i64,
-                        types.Array(types.float32, 1, "C"), types.Array(types.float64, 1, "C"),
+                        types.Array(types.float32, 1, "C"),
                         types.int64, types.int64))
         _enter.disable_compile()
 
@@ -216,12 +211,11 @@ class _Helper:
         self.wake = numpy.zeros(16, numpy.int32)
         self.job = numpy.zeros(256, numpy.int64)
         self.numbers32 = numpy.zeros(4, numpy.float32)
-        self.numbers64 = numpy.zeros(4, numpy.float64)
         self.fptrs = numpy.array([ctypes.cast(getattr(lib, f"{prefix}cblas_{t}gemm64_"),
-                                              ctypes.c_void_p).value for t in "sd"], numpy.int64)
+                                              ctypes.c_void_p).value for t in "s"], numpy.int64)
         # _enter's arguments after (op, a, b, c, h)
         self.args = (self.ctl, self.wake, self.job, self.fptrs, self.numbers32,
-                     self.numbers64, _SYS_FUTEX, SPIN_NS)
+                     _SYS_FUTEX, SPIN_NS)
         # compile (or load from numba's cache) here, holding the GIL, before the thread starts
         _compile_enter()
         self.ctl[_STOP] = 1
@@ -332,7 +326,7 @@ def sgd(helper, items, numbers, options):
     job = helper.job
     mine = []
     count = 0
-    hot = helper.ctl[_SPINNING] != 0
+    hot = helper.ctl[_SPINNING] != 0 and numbers.dtype == _F32    # float32 only: _run
     for x, g, b in items:
         x, g, b = x.reshape(-1), g.reshape(-1), b.reshape(-1)
         if not hot or x.size < _SGD_SPLIT or count == _SGD_MAX:
@@ -345,7 +339,7 @@ def sgd(helper, items, numbers, options):
         mine.append((x[:h], g[:h], b[:h]))
         count += 1
     if count:
-        (helper.numbers32 if numbers.dtype.itemsize == 4 else helper.numbers64)[:] = numbers
+        helper.numbers32[:] = numbers
         job[64], job[65], job[66], job[67] = _SGD, options, numbers.dtype.itemsize, count
         _enter(_POST, _NO, _NO, _NO, 0, *helper.args)
     for x, g, b in mine:

@@ -170,6 +170,26 @@ def test_sgd_halves_same_bits_as_one_thread(options, restore):
 
 
 @needs_helper
+def test_float64_sgd_stays_on_the_caller_next_to_a_hot_helper(restore):
+    """The helper's compiled code is float32 only (one specialization, mlpmem6): a float64
+    update is not posted even while the helper spins after a float32 product, and gives
+    numba_optim.sgd's bits."""
+    from glasstorch.backend import numba_optim
+    rng = np.random.default_rng(4)
+    x, g, b = (rng.standard_normal(40000) for _ in range(3))
+    ref = [v.copy() for v in (x, g, b)]
+    numbers = numba_optim.sgd_numbers(x.dtype, 0.1, 0.0, 0.9, 0.0)
+    numba_optim.sgd(ref[0], ref[1], ref[2], numbers, False, False)
+    a = np.ones((128, 256), np.float32)
+    _halves(helper, a, np.ones((256, 256), np.float32))          # the helper spins now
+    posted = helper.ctl[numba_halves._POSTED]
+    numba_halves.sgd(helper, [(x, g, b)], numbers, numba_halves.sgd_options(False, False))
+    assert helper.ctl[numba_halves._POSTED] == posted
+    np.testing.assert_array_equal(x, ref[0])
+    np.testing.assert_array_equal(b, ref[2])
+
+
+@needs_helper
 def test_sgd_does_not_wake_a_sleeping_helper():
     rng = np.random.default_rng(3)
     x, g, b = (rng.standard_normal(40000).astype(np.float32) for _ in range(3))
