@@ -151,9 +151,9 @@ def _put(job, base, kind, ta, tb, m, n, k, pa, lda, pb, ldb, pc, ldc):
 
 
 @_jit
-def _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex, double):
-    """c = a @ b in two halves, the first h rows (a F-contiguous) or columns (else) run here,
-    the rest posted to the helper."""
+def _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex):
+    """c = a @ b (float32) in two halves, the first h rows (a F-contiguous) or columns (else)
+    run here, the rest posted to the helper."""
     m, k = a.shape
     n = b.shape[1]
     item = a.itemsize
@@ -162,18 +162,50 @@ def _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex, 
     ta, lda = (111, sa0) if sa1 == 1 and m > 1 else (112, sa1)      # CblasNoTrans / Trans
     tb, ldb = (111, sb0) if sb1 == 1 and k > 1 else (112, sb1)
     pa, pb, pc = a.ctypes.data, b.ctypes.data, c.ctypes.data
-    kind = _GEMM_D if double else _GEMM_S
     if ta == 112:    # rows: a's rows h: and c's
-        _put(job, 0, kind, ta, tb, h, n, k, pa, lda, pb, ldb, pc, n)
-        _put(job, 64, kind, ta, tb, m - h, n, k, pa + h * sa0 * item, lda, pb, ldb,
+        _put(job, 0, _GEMM_S, ta, tb, h, n, k, pa, lda, pb, ldb, pc, n)
+        _put(job, 64, _GEMM_S, ta, tb, m - h, n, k, pa + h * sa0 * item, lda, pb, ldb,
              pc + h * n * item, n)
     else:            # columns: b's columns h: and c's
-        _put(job, 0, kind, ta, tb, m, h, k, pa, lda, pb, ldb, pc, n)
-        _put(job, 64, kind, ta, tb, m, n - h, k, pa, lda, pb + h * sb1 * item, ldb,
+        _put(job, 0, _GEMM_S, ta, tb, m, h, k, pa, lda, pb, ldb, pc, n)
+        _put(job, 64, _GEMM_S, ta, tb, m, n - h, k, pa, lda, pb + h * sb1 * item, ldb,
              pc + h * item, n)
     _post(ctl, wake, futex)
     _run(job, 0, fptrs, numbers32, numbers64)
     _finish(ctl, job, fptrs, numbers32, numbers64)
+
+
+_SERVE, _SPLIT, _POST, _FINISH, _WAKE = range(5)     # _enter's operations
+
+
+@_jit
+def _enter(op, a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex, spin_ns):
+    """The one compiled entry point: the helper's loop, c = a @ b in halves (h: _split_gemm's),
+    post, finish or wake. One machine-code library, with one copy of _run, compiled for
+    float32 arrays of any layout ('A', _compile_enter): six entry points, three of them for
+    the MLP's three layouts of a product, held 3.4 MiB (docs/perf/mlp.md, mlpmem6)."""
+    if op == _SERVE:
+        _serve(ctl, wake, job, fptrs, numbers32, numbers64, spin_ns, futex)
+    elif op == _SPLIT:
+        _split_gemm(a, b, c, h, ctl, wake, job, fptrs, numbers32, numbers64, futex)
+    elif op == _POST:
+        _post(ctl, wake, futex)
+    elif op == _FINISH:
+        _finish(ctl, job, fptrs, numbers32, numbers64)
+    else:
+        _wake(ctl, wake, futex)
+
+
+def _compile_enter():
+    """Compile _enter (or load it from numba's cache) once, for 'A'-layout float32 matrices,
+    and no other: numba converts C- and F-contiguous arguments to that one specialization."""
+    if not _enter.signatures:
+        m = types.Array(types.float32, 2, "A")
+        i64, i32 = types.Array(types.int64, 1, "C"), types.Array(types.int32, 1, "C")
+        _enter.compile((types.int64, m, m, m, types.int64, i64, i32, i64, i64,
+                        types.Array(types.float32, 1, "C"), types.Array(types.float64, 1, "C"),
+                        types.int64, types.int64))
+        _enter.disable_compile()
 
 
 class _Helper:
@@ -187,24 +219,25 @@ class _Helper:
         self.numbers64 = numpy.zeros(4, numpy.float64)
         self.fptrs = numpy.array([ctypes.cast(getattr(lib, f"{prefix}cblas_{t}gemm64_"),
                                               ctypes.c_void_p).value for t in "sd"], numpy.int64)
-        self.args = (self.ctl, self.job, self.fptrs, self.numbers32, self.numbers64)
+        # _enter's arguments after (op, a, b, c, h)
+        self.args = (self.ctl, self.wake, self.job, self.fptrs, self.numbers32,
+                     self.numbers64, _SYS_FUTEX, SPIN_NS)
         # compile (or load from numba's cache) here, holding the GIL, before the thread starts
+        _compile_enter()
         self.ctl[_STOP] = 1
-        _serve(self.ctl, self.wake, self.job, self.fptrs, self.numbers32, self.numbers64, 0,
-               _SYS_FUTEX)
+        _enter(_SERVE, _NO, _NO, _NO, 0, *self.args)
         self.ctl[_STOP] = 0
-        self.thread = threading.Thread(target=_serve, daemon=True, name="glasstorch-halves",
-                                       args=(self.ctl, self.wake, self.job, self.fptrs,
-                                             self.numbers32, self.numbers64, SPIN_NS,
-                                             _SYS_FUTEX))
+        self.thread = threading.Thread(target=_enter, daemon=True, name="glasstorch-halves",
+                                       args=(_SERVE, _NO, _NO, _NO, 0) + self.args)
         self.thread.start()
 
     def stop(self):
         self.ctl[_STOP] = 1
-        _wake(self.ctl, self.wake, _SYS_FUTEX)
+        _enter(_WAKE, _NO, _NO, _NO, 0, *self.args)
         self.thread.join()
 
 
+_NO = numpy.zeros((0, 0), numpy.float32)     # _enter's matrices when it runs no product
 _helper = None
 _lock = threading.Lock()
 _unusable = [_SYS_FUTEX is None or _PAUSE is None or not sys.platform.startswith("linux")]
@@ -276,8 +309,7 @@ def matmul(helper, a, b):
     if not h:
         return None
     c = numpy.empty((a.shape[0], b.shape[1]), a.dtype)
-    _split_gemm(a, b, c, h, helper.ctl, helper.wake, helper.job, helper.fptrs, helper.numbers32,
-                helper.numbers64, _SYS_FUTEX, False)
+    _enter(_SPLIT, a, b, c, h, *helper.args)
     return c
 
 
@@ -315,11 +347,11 @@ def sgd(helper, items, numbers, options):
     if count:
         (helper.numbers32 if numbers.dtype.itemsize == 4 else helper.numbers64)[:] = numbers
         job[64], job[65], job[66], job[67] = _SGD, options, numbers.dtype.itemsize, count
-        _post(helper.ctl, helper.wake, _SYS_FUTEX)
+        _enter(_POST, _NO, _NO, _NO, 0, *helper.args)
     for x, g, b in mine:
         _sgd(x, g, b, numbers, options)
     if count:
-        _finish(*helper.args)
+        _enter(_FINISH, _NO, _NO, _NO, 0, *helper.args)
 
 
 def helper():

@@ -64,6 +64,21 @@ def test_halves_give_the_one_thread_bits(shape):
 
 
 @needs_helper
+def test_one_compiled_specialization_for_every_layout_and_job():
+    """Products of all four C/F layouts and a halved SGD update run through one machine-code
+    specialization ('A' layout): each extra one cost ~0.4-1 MiB of resident memory on first
+    use (bench_mlp --rss, docs/perf/mlp.md mlpmem6); an argument of another type is refused
+    rather than compiled."""
+    rng = np.random.default_rng(5)
+    for a, b in _layouts(128, 256, 256, np.float32, rng):
+        np.testing.assert_array_equal(_halves(helper, a, b), _one_thread(a, b))
+    sigs = numba_halves._enter.signatures
+    assert len(sigs) == 1 and all(t.layout == "A" for t in sigs[0][1:4])
+    with pytest.raises(TypeError):
+        numba_halves._enter(numba_halves._WAKE, *(np.zeros((0, 0)),) * 3, 0, *helper.args)
+
+
+@needs_helper
 def test_unsuitable_operands_are_left_to_numpy():
     z = np.zeros
     assert numba_halves.matmul(helper, z((64, 64), np.int64), z((64, 64), np.int64)) is None
