@@ -61,6 +61,14 @@ def _max_nhwc(x, kh, kw, sh, sw, dh, dw, ph, pw, low, y, idx):
                                 y[b, oy, ox, c] = v
 
 
+# The 2x2 kernel below is one GIL-free call per slice, and not memory-bound (LeNet's first
+# pool, 2.4 MB in, ~6 GB/s): it splits over the pool from this much input on, as the conv
+# slices do (conv_kernels._FUSED_SPLIT_BYTES), instead of threads.THRESHOLD's 8 MiB. That pool
+# at 2 threads after 0.5 ms of Python: 429 -> 359 us (median of 60; real-time priority);
+# LeNet's step ~1% faster (docs/perf/lenet.md, lenet6)
+MAX2X2_SPLIT_BYTES = 1 << 20
+
+
 def max_pool2d(x, geometry, out):
     """(y, index) of 2-D max pooling over a channels-last float x (N, C, H, W) (results
     channels-last), or None. Row-major x stays on NumPy's strided passes: a loop per output
@@ -73,7 +81,8 @@ def max_pool2d(x, geometry, out):
         idx = numpy.empty(y.shape, numpy.int64)
         (_, sh, _, _), (_, sw, _, _) = geometry
         _threads.parallel_for(x.shape[0], lambda i, j: _call(_max2x2_nchw, x[i:j], sh, sw,
-                                                             y[i:j], idx[i:j]), x.nbytes)
+                                                             y[i:j], idx[i:j]), x.nbytes,
+                              threshold=MAX2X2_SPLIT_BYTES)
         return y, idx
     if lay is None or not lay[1] or len(geometry) != 2 or x.shape[1] < 16:
         return None     # (few channels: short inner loops, NumPy's passes are as fast)

@@ -32,6 +32,11 @@ def _input(dtype, cl):
 @pytest.fixture(params=[1, 2])
 def n_threads(request, monkeypatch):
     monkeypatch.setattr(threads, "THRESHOLD", 1 << 8)
+    try:
+        from glasstorch.backend import numba_pool
+        monkeypatch.setattr(numba_pool, "MAX2X2_SPLIT_BYTES", 1 << 8)
+    except ImportError:     # (no numba)
+        pass
     before = threads.get_num_threads()
     threads.set_num_threads(request.param)
     yield request.param
@@ -53,6 +58,34 @@ def test_numba_max_pool_same_bits(geometry, out, dtype, cl, n_threads):
     assert y.strides == want_y.strides and i.strides == want_i.strides
     assert np.ascontiguousarray(y).tobytes() == np.ascontiguousarray(want_y).tobytes()
     assert np.array_equal(i, want_i)
+
+
+def test_lenet_sized_2x2_pool_splits_at_two_threads(monkeypatch):
+    # LeNet's first pool (2.4 MB, under threads.THRESHOLD) runs on both threads: two slices
+    # of samples, NumPy's bits
+    pytest.importorskip("glasstorch.backend.numba_kernels")
+    from glasstorch.backend import numba_pool
+    x = np.random.default_rng(2).standard_normal((128, 6, 28, 28)).astype(np.float32)
+    x[3, 1, 4, :4] = [np.nan, 1, 1, -0.0]
+    geometry, out = ((2, 2, 1, 0), (2, 2, 1, 0)), (14, 14)
+    assert numba_pool.MAX2X2_SPLIT_BYTES <= x.nbytes < threads.THRESHOLD
+    ran, real = [], threads.parallel_for
+
+    def spy(n, fn, nbytes, **options):
+        real(n, lambda i, j: (ran.append((i, j)), fn(i, j)), nbytes, **options)
+    monkeypatch.setattr(threads, "parallel_for", spy)
+    want_y, want_i = pool_kernels.window_max(x, geometry, out)
+    before = threads.get_num_threads()
+    try:
+        for t, slices in ((1, [(0, 128)]), (2, [(0, 64), (64, 128)])):
+            threads.set_num_threads(t)
+            ran.clear()
+            y, i = numba_pool.max_pool2d(x, geometry, out)
+            assert sorted(ran) == slices
+            assert y.tobytes() == np.ascontiguousarray(want_y).tobytes()
+            assert np.array_equal(i, want_i)
+    finally:
+        threads.set_num_threads(before)
 
 
 @pytest.mark.parametrize("cl", [False, True])
