@@ -182,5 +182,57 @@ def run_child(script, *args):
     return float(out.split()[-1])
 
 
+# The core pair (benchmarks/core_pair.py): 2-thread figures on a VM depend on whether the two
+# vCPUs share a cache (docs/perf/threads-and-variance.md, "topo7"). fresh_times probes before
+# and after each 2-thread process; these turn the readings into labels and per-state medians.
+# GLASSTORCH_BENCH_CORE_PAIR=0 turns the probe off.
+_pair_note_printed = False
+
+
+def core_pair_reading(prefix=()):
+    """A core_pair.Reading now, or None (the reason printed once: no compiler, one CPU...)."""
+    global _pair_note_printed
+    if os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") == "0":
+        return None
+    import core_pair
+    try:
+        return core_pair.probe(prefix=prefix)
+    except core_pair.Unavailable as e:
+        if not _pair_note_printed:
+            print(f"  (core pair not measured: {e})", flush=True)
+            _pair_note_printed = True
+        return None
+
+
+def pair_state(before, after):
+    """One process's state from the readings before and after it (Reading or None each):
+    'near' or 'far' when they agree (or only one exists), 'mixed' when the pair moved, None
+    without readings."""
+    states = {r.state for r in (before, after) if r is not None}
+    return states.pop() if len(states) == 1 else ("mixed" if states else None)
+
+
+def pair_label(before, after):
+    """'near 61/64 ns', 'far 318 ns' (one reading), 'mixed 61/320 ns', or '' (none)."""
+    ns = "/".join(f"{r.ns:.0f}" for r in (before, after) if r is not None)
+    return f"{pair_state(before, after)} {ns} ns" if ns else ""
+
+
+def per_state_medians(times, states, ours="glasstorch", ref="torch"):
+    """{state: {name: (median wall seconds, processes)}} for 'near' and 'far' when both occur
+    among the processes of `times` ({name: [(wall, cpu), ...]}); `states` ({name: [state or
+    None, ...]}, in the same order). Mixed or unprobed processes are left out."""
+    seen = {s for name in (ours, ref) for s in states.get(name, ())}
+    if not {"near", "far"} <= seen:
+        return {}
+    out = {}
+    for state in ("near", "far"):
+        walls = {name: [w for (w, _), s in zip(times[name], states.get(name, ())) if s == state]
+                 for name in (ours, ref)}
+        out[state] = {name: (statistics.median(v) if v else None, len(v))
+                      for name, v in walls.items()}
+    return out
+
+
 def _ms(seconds):
     return f"{seconds * 1e3:.3f} ms"
