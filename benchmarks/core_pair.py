@@ -155,10 +155,10 @@ def main(argv):
             break
         time.sleep(1.0)
     if len(readings) > 1:
-        states = [r.state for r in readings]
+        by_state = {s: [r.ns for r in readings if r.state == s] for s in ("near", "far")}
         print(f"{len(readings)} readings: " + ", ".join(
-            f"{s} {states.count(s)} (median {statistics.median(r.ns for r in readings if r.state == s):.0f} ns)"
-            for s in ("near", "far") if s in states))
+            f"{s} {len(v)} (median {statistics.median(v):.0f} ns)"
+            for s, v in by_state.items() if v))
 
 
 if __name__ == "__main__":

@@ -183,9 +183,10 @@ def run_child(script, *args):
 
 
 # The core pair (benchmarks/core_pair.py): 2-thread figures on a VM depend on whether the two
-# vCPUs share a cache (docs/perf/threads-and-variance.md, "topo7"). fresh_times probes before
-# and after each 2-thread process; these turn the readings into labels and per-state medians.
-# GLASSTORCH_BENCH_CORE_PAIR=0 turns the probe off.
+# vCPUs share a cache (docs/perf/threads-and-variance.md, "topo7"). At 2+ threads fresh_times
+# probes once (building the probe, or printing why not) and asks each timed child (through
+# GLASSTORCH_BENCH_CORE_PAIR=child) for a reading just before and just after its timed loop:
+# core_pair_start() / core_pair_end(). GLASSTORCH_BENCH_CORE_PAIR=0 turns the probe off.
 _pair_note_printed = False
 
 
@@ -202,6 +203,41 @@ def core_pair_reading(prefix=()):
             print(f"  (core pair not measured: {e})", flush=True)
             _pair_note_printed = True
         return None
+
+
+def core_pair_start():
+    """In a timed child, right before its timed loop: a Reading if the parent asked for one
+    (else None; a failed probe is None too: the child's output stays two numbers last)."""
+    if os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") != "child":
+        return None
+    import core_pair
+    try:
+        return core_pair.probe()
+    except core_pair.Unavailable:
+        return None
+
+
+def core_pair_end(before):
+    """Right after the timed loop: print `core_pair CPU_A,CPU_B BEFORE_NS AFTER_NS` ('-' for no
+    reading) for fresh_times to parse, if the parent asked for readings."""
+    if os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") != "child":
+        return
+    after = core_pair_start()
+    cpus = next((r.cpus for r in (before, after) if r is not None), None)
+    if cpus is not None:
+        print(f"core_pair {cpus[0]},{cpus[1]} "
+              + " ".join(f"{r.ns:.1f}" if r else "-" for r in (before, after)), flush=True)
+
+
+def parse_core_pair(out):
+    """(before, after) Readings (or None each) from a child's output; (None, None) if none."""
+    import core_pair
+    m = re.search(r"^core_pair (\d+),(\d+) (\S+) (\S+)$", out, re.M)
+    if not m:
+        return None, None
+    cpus = (int(m.group(1)), int(m.group(2)))
+    return tuple(None if v == "-" else core_pair.Reading(float(v), float(v), float(v), cpus)
+                 for v in m.group(3, 4))
 
 
 def pair_state(before, after):

@@ -27,9 +27,9 @@ import time
 import numpy as np
 
 import core_pair
-from harness import (core_pair_reading, environment_report, pair_label, pair_state,
-                     peak_rss_growth, peak_torch_memory, peak_traced_memory,
-                     per_state_medians, run_child)
+from harness import (core_pair_end, core_pair_reading, core_pair_start, environment_report,
+                     pair_label, pair_state, parse_core_pair, peak_rss_growth,
+                     peak_torch_memory, peak_traced_memory, per_state_medians, run_child)
 
 BATCH = 128
 
@@ -100,12 +100,14 @@ def time_child(lib_name, model_fn, shape, number, batch_size=BATCH):
     if lib_name == "glasstorch":
         print("kernels", lib.backend.get_kernels(), lib.backend.kernels.compile_seconds())
     walls, cpus = [], []
+    pair = core_pair_start()   # at 2 threads: where the two CPUs are (harness, fresh_times)
     for _ in range(5):
         w0, c0 = time.perf_counter(), time.process_time()
         for _ in range(number):
             step()
         walls.append((time.perf_counter() - w0) / number)
         cpus.append((time.process_time() - c0) / number)
+    core_pair_end(pair)
     return statistics.median(walls), statistics.median(cpus)
 
 
@@ -119,15 +121,16 @@ _REALTIME = ["chrt", "-f", "10"] if os.environ.get("GLASSTORCH_BENCH_REALTIME") 
 def fresh_times(script, threads, processes=5, args=()):
     """{lib: [(wall, cpu), ...]}: `python script --time lib *args` in fresh processes, torch
     and glasstorch alternating (which goes first alternates too), with `threads` threads.
-    At 2+ threads, also "core_pair": {lib: [(before, after), ...]}, the probe's readings
-    (harness.core_pair_reading: near/far, ns) just before and just after each process."""
+    At 2+ threads, also "core_pair": {lib: [(before, after), ...]}, the readings of the probe
+    (near/far, ns) each child took just before and just after its timed loop (harness)."""
     names = ["glasstorch", "torch"]
     times = {name: [] for name in names}
     pairs = {name: [] for name in names}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
-    # one probe between consecutive processes serves as the "after" of one, "before" of the next
-    reading = core_pair_reading(_REALTIME) if threads > 1 else None
+    # one probe here builds the binary (or says why not) before the children use it
+    if threads > 1 and core_pair_reading(_REALTIME) is not None:
+        env["GLASSTORCH_BENCH_CORE_PAIR"] = "child"
     for r in range(processes):
         for name in (names if r % 2 == 0 else names[::-1]):
             command = _REALTIME + [sys.executable, script, "--time", name, *args]
@@ -137,10 +140,8 @@ def fresh_times(script, threads, processes=5, args=()):
             times[name].append((wall, cpu))
             if out.startswith("kernels"):
                 times.setdefault("compile", []).append(out.split()[1:3])
-            if threads > 1:
-                before, reading = reading, core_pair_reading(_REALTIME)
-                pairs[name].append((before, reading))
-    if threads > 1:
+            pairs[name].append(parse_core_pair(out))
+    if env.get("GLASSTORCH_BENCH_CORE_PAIR") == "child":
         times["core_pair"] = pairs
     return times
 

@@ -93,3 +93,19 @@ def test_report_keeps_the_summary_line(capsys):
                               "throughput 1.11x")
     assert out[6].strip() == ("far: median step glasstorch 1.80 ms (n=1), torch 2.40 ms (n=1): "
                               "throughput 1.33x")
+
+
+def test_child_line_round_trip(monkeypatch, capsys):
+    readings = iter([near(61.25), None])
+    monkeypatch.setattr(core_pair, "probe", lambda: next(readings))
+    monkeypatch.delenv("GLASSTORCH_BENCH_CORE_PAIR", raising=False)
+    assert harness.core_pair_start() is None          # not asked for: no probe, no line
+    harness.core_pair_end(None)
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("GLASSTORCH_BENCH_CORE_PAIR", "child")
+    harness.core_pair_end(harness.core_pair_start())
+    line = capsys.readouterr().out
+    assert line == "core_pair 0,1 61.2 -\n"
+    before, after = harness.parse_core_pair(f"kernels numpy 0.3\n{line}0.0014 0.0028\n")
+    assert (before.ns, before.cpus, before.state, after) == (61.2, (0, 1), "near", None)
+    assert harness.parse_core_pair("0.0014 0.0028\n") == (None, None)
