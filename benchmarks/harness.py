@@ -186,7 +186,8 @@ def run_child(script, *args):
 # vCPUs share a cache (docs/perf/threads-and-variance.md, "topo7"). At 2+ threads fresh_times
 # probes once (building the probe, or printing why not) and asks each timed child (through
 # GLASSTORCH_BENCH_CORE_PAIR=child) for a reading just before and just after its timed loop:
-# core_pair_start() / core_pair_end(). GLASSTORCH_BENCH_CORE_PAIR=0 turns the probe off.
+# core_pair_start() / core_pair_end(). GLASSTORCH_BENCH_CORE_PAIR=0 turns the probe off, =all
+# probes at 1 thread too.
 _pair_note_printed = False
 
 

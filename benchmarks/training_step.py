@@ -128,8 +128,10 @@ def fresh_times(script, threads, processes=5, args=()):
     pairs = {name: [] for name in names}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
-    # one probe here builds the binary (or says why not) before the children use it
-    if threads > 1 and core_pair_reading(_REALTIME) is not None:
+    # one probe here builds the binary (or says why not) before the children use it;
+    # GLASSTORCH_BENCH_CORE_PAIR=all: at 1 thread too (the other CPU then runs other work)
+    probe = threads > 1 or os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") == "all"
+    if probe and core_pair_reading(_REALTIME) is not None:
         env["GLASSTORCH_BENCH_CORE_PAIR"] = "child"
     for r in range(processes):
         for name in (names if r % 2 == 0 else names[::-1]):
