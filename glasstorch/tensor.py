@@ -2,31 +2,37 @@
 
 Every method is a one-line delegation to a function in `ops/` (the op's forward and backward
 live there, side by side). This file is the API's table of contents: `class Tensor` below holds
-the data model (construction, properties, memory layout, autograd, printing and pickling) and
-inherits the other methods, one group per module of tensor_methods/:
+the data model and inherits its other methods from one class per group in tensor_methods/
+(-> the modules each group delegates to):
 
-  group             module                          delegates to
-  data model,       tensor.py (here)                ops/_strides.py, view.py, layout.py,
-  memory layout,                                    autograd/engine.py, hooks.py, _format.py
-  autograd, printing
-  conversion        tensor_methods/conversion.py    ops/convert.py, _inplace.py, creation.py
-    numpy, item, tolist, float(t), to, float/long/..., clone, detach, copy_, new_zeros/...
-  operators         tensor_methods/operators.py     ops/arith.py, binary_math.py, compare.py,
-    + - * / // % ** @, reflected and in-place forms,     unary.py, piecewise.py, linalg.py
-    unary, bitwise and comparison operators
-  elementwise       tensor_methods/elementwise.py   ops/arith.py, binary_math.py, compare.py,
-    add/sub/mul/div, pow, eq/isclose, exp/log, sin,      unary.py, trig.py, piecewise.py,
-    sigmoid, relu, clamp, round, erf, isnan, fills       random.py
-  reductions        tensor_methods/reductions.py    ops/reduce.py, extrema.py, cumulative.py,
-    sum, mean, var, max, argmax, norm, cumsum,           softmax.py, sort.py
-    softmax; sort, topk, unique, kthvalue
-  linear algebra    tensor_methods/linear_algebra.py  ops/linalg.py, einsum.py
-    matmul, mm, bmm, mv, dot, outer, addmm, inner
-  shape and views   tensor_methods/shape.py         ops/view.py, slice.py, concat.py, join.py
-    view, reshape, permute, transpose, squeeze, expand, repeat, split, chunk, narrow, flip
-  indexing          tensor_methods/indexing.py      ops/index.py, index_dim.py, gather.py,
-    x[i], x[i] = v, gather, scatter, index_add,          mask.py
-    masked_fill, where, nonzero, take
+  tensor.py (here)   data model (shape, dtype, requires_grad, .data, size/dim/numel), memory
+                     layout (stride, contiguous, data_ptr), autograd (backward, register_hook,
+                     retain_grad), printing, pickling, deepcopy, shared memory
+                     -> ops/_strides.py, view.py, layout.py; autograd/engine.py, hooks.py;
+                        _format.py
+  tensor_methods/
+    conversion.py    numpy, item, tolist, float(t)/int(t)/bool(t), to, float/long/..., cpu,
+                     clone, detach, copy_, new_tensor/new_zeros/...
+                     -> ops/convert.py, _inplace.py; creation.py
+    operators.py     + - * / // % ** @ (reflected: 2 + t; in-place: t += 2), unary - + abs ~,
+                     & | ^ << >>, == != < <= > >= (bool tensors; hashing is by identity)
+                     -> ops/arith.py, binary_math.py, compare.py, unary.py, piecewise.py, linalg.py
+    elementwise.py   add/sub/mul/div (alpha=, rounding_mode=), pow, eq/isclose as methods, logical
+                     and bitwise ops, exp/log/sqrt, sin/tanh, sigmoid, relu, clamp, round, erf,
+                     isnan; fills (zero_, fill_) and random fills (uniform_, normal_, bernoulli_)
+                     -> ops/arith.py, binary_math.py, compare.py, unary.py, trig.py, piecewise.py;
+                        random.py
+    reductions.py    sum, mean, var/std, prod, max/min, amax, argmax, logsumexp, norm, all/any,
+                     median, cumsum/cumprod, softmax/log_softmax; sort, argsort, topk, unique,
+                     kthvalue -> ops/reduce.py, extrema.py, cumulative.py, softmax.py, sort.py
+    linear_algebra.py  matmul, mm, bmm, mv, dot, outer, addmm, baddbmm, inner, vdot
+                     -> ops/linalg.py, einsum.py
+    shape.py         view, reshape, permute, transpose, t/T/mT, movedim, squeeze/unsqueeze,
+                     flatten, expand, repeat/tile, split/chunk/unbind, narrow/select, diagonal,
+                     flip/roll, tril/triu, unfold -> ops/view.py, slice.py, concat.py, join.py
+    indexing.py      x[i], x[i] = v, gather/scatter, index_select/_add/_copy/_fill/_put,
+                     masked_fill/_select/_scatter, where, nonzero, take -> ops/index.py,
+                     index_dim.py, gather.py, mask.py (in-place forms: ops/_inplace.py)
 
 `grep -n "def NAME" glasstorch/tensor.py glasstorch/tensor_methods/*.py` finds any method written
 by hand. Made at import instead: in-place twins and NumPy-style aliases (`x.cos_()`, `x.arccos`:

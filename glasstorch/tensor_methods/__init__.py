@@ -12,5 +12,7 @@
 Each class has `__slots__ = ()` (Tensor declares its slots and `__dict__` itself) and no state:
 its methods are Tensor's, written here to keep each file short. The ops modules they delegate
 to import Tensor, so each module imports them in `_import_ops()`, which tensor.py calls once
-`Tensor` exists.
+`Tensor` exists. `vars(Tensor)` holds only what tensor.py writes (and what _families.py,
+_tensor_extra.py and _aliases.py add at import): walk `Tensor.__mro__` for every method, as
+_aliases.install does.
 """
