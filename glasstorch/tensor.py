@@ -383,8 +383,8 @@ from .autograd import node as _node  # noqa: E402  (autograd needs Tensor define
 _node._bind(Tensor, _make, _dtype_of)
 
 # Every module Tensor's methods delegate to, here and in tensor_methods/, in the order they have
-# always loaded: op classes register in _registry.OPS as their module loads (the fuzzer and the
-# dtype tests walk OPS in that order).
+# always loaded: op classes register in _registry.OPS as their module loads, and OPS's order
+# names an op in errors (autograd/node.py's _op_name: the first name of a class) and traces.
 from . import _format, creation as _creation  # noqa: E402,F401
 from .autograd import engine as _engine, hooks as _hooks  # noqa: E402
 from .ops import (unary as _unary, trig as _trig, piecewise as _piecewise,  # noqa: E402,F401
