@@ -45,7 +45,9 @@ def test_adamw_gradient_aliasing_the_parameter(default_kernels):
     want, got = default_kernels(lambda: _adamw_on_own_grad(gt))
     for a, b in zip(want, got):
         assert a.tobytes() == b.tobytes()
-    np.testing.assert_array_equal(got[0], _adamw_on_own_grad(torch)[0])   # torch's first step
+    # torch's first step, to within 2 ulp: torch's vectorised kernels round differently by the
+    # CPU's capability (bit-equal on an AVX2 machine, 1 ulp apart in 2 of 15 values on AVX-512)
+    np.testing.assert_allclose(got[0], _adamw_on_own_grad(torch)[0], rtol=2.5e-7, atol=0)
 
 
 @pytest.mark.parametrize("make", ["sgd", "sgd_momentum", "adam"])
