@@ -182,5 +182,94 @@ def run_child(script, *args):
     return float(out.split()[-1])
 
 
+# The core pair (benchmarks/core_pair.py): 2-thread figures on a VM depend on whether the two
+# vCPUs share a cache (docs/perf/threads-and-variance.md, "topo7"). At 2+ threads fresh_times
+# probes once (building the probe, or printing why not) and asks each timed child (through
+# GLASSTORCH_BENCH_CORE_PAIR=child) for a reading just before and just after its timed loop:
+# core_pair_start() / core_pair_end(). GLASSTORCH_BENCH_CORE_PAIR=0 turns the probe off, =all
+# probes at 1 thread too.
+_pair_note_printed = False
+
+
+def core_pair_reading(prefix=()):
+    """A core_pair.Reading now, or None (the reason printed once: no compiler, one CPU...)."""
+    global _pair_note_printed
+    if os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") == "0":
+        return None
+    import core_pair
+    try:
+        return core_pair.probe(prefix=prefix)
+    except core_pair.Unavailable as e:
+        if not _pair_note_printed:
+            print(f"  (core pair not measured: {e})", flush=True)
+            _pair_note_printed = True
+        return None
+
+
+def core_pair_start():
+    """In a timed child, right before its timed loop: a Reading if the parent asked for one
+    (else None; a failed probe is None too: the child's output stays two numbers last)."""
+    if os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") != "child":
+        return None
+    import core_pair
+    try:
+        return core_pair.probe()
+    except core_pair.Unavailable:
+        return None
+
+
+def core_pair_end(before):
+    """Right after the timed loop: print `core_pair CPU_A,CPU_B BEFORE_NS AFTER_NS` ('-' for no
+    reading) for fresh_times to parse, if the parent asked for readings."""
+    if os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") != "child":
+        return
+    after = core_pair_start()
+    cpus = next((r.cpus for r in (before, after) if r is not None), None)
+    if cpus is not None:
+        print(f"core_pair {cpus[0]},{cpus[1]} "
+              + " ".join(f"{r.ns:.1f}" if r else "-" for r in (before, after)), flush=True)
+
+
+def parse_core_pair(out):
+    """(before, after) Readings (or None each) from a child's output; (None, None) if none."""
+    import core_pair
+    m = re.search(r"^core_pair (\d+),(\d+) (\S+) (\S+)$", out, re.M)
+    if not m:
+        return None, None
+    cpus = (int(m.group(1)), int(m.group(2)))
+    return tuple(None if v == "-" else core_pair.Reading(float(v), float(v), float(v), cpus)
+                 for v in m.group(3, 4))
+
+
+def pair_state(before, after):
+    """One process's state from the readings before and after it (Reading or None each):
+    'near' or 'far' when they agree (or only one exists), 'mixed' when the pair moved, None
+    without readings."""
+    states = {r.state for r in (before, after) if r is not None}
+    return states.pop() if len(states) == 1 else ("mixed" if states else None)
+
+
+def pair_label(before, after):
+    """'near 61/64 ns', 'far 318 ns' (one reading), 'mixed 61/320 ns', or '' (none)."""
+    ns = "/".join(f"{r.ns:.0f}" for r in (before, after) if r is not None)
+    return f"{pair_state(before, after)} {ns} ns" if ns else ""
+
+
+def per_state_medians(times, states, ours="glasstorch", ref="torch"):
+    """{state: {name: (median wall seconds, processes)}} for 'near' and 'far' when both occur
+    among the processes of `times` ({name: [(wall, cpu), ...]}); `states` ({name: [state or
+    None, ...]}, in the same order). Mixed or unprobed processes are left out."""
+    seen = {s for name in (ours, ref) for s in states.get(name, ())}
+    if not {"near", "far"} <= seen:
+        return {}
+    out = {}
+    for state in ("near", "far"):
+        walls = {name: [w for (w, _), s in zip(times[name], states.get(name, ())) if s == state]
+                 for name in (ours, ref)}
+        out[state] = {name: (statistics.median(v) if v else None, len(v))
+                      for name, v in walls.items()}
+    return out
+
+
 def _ms(seconds):
     return f"{seconds * 1e3:.3f} ms"

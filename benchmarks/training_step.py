@@ -26,8 +26,10 @@ import time
 
 import numpy as np
 
-from harness import (environment_report, peak_rss_growth, peak_torch_memory,
-                     peak_traced_memory, run_child)
+import core_pair
+from harness import (core_pair_end, core_pair_reading, core_pair_start, environment_report,
+                     pair_label, pair_state, parse_core_pair, peak_rss_growth,
+                     peak_torch_memory, peak_traced_memory, per_state_medians, run_child)
 
 BATCH = 128
 
@@ -98,12 +100,14 @@ def time_child(lib_name, model_fn, shape, number, batch_size=BATCH):
     if lib_name == "glasstorch":
         print("kernels", lib.backend.get_kernels(), lib.backend.kernels.compile_seconds())
     walls, cpus = [], []
+    pair = core_pair_start()   # at 2 threads: where the two CPUs are (harness, fresh_times)
     for _ in range(5):
         w0, c0 = time.perf_counter(), time.process_time()
         for _ in range(number):
             step()
         walls.append((time.perf_counter() - w0) / number)
         cpus.append((time.process_time() - c0) / number)
+    core_pair_end(pair)
     return statistics.median(walls), statistics.median(cpus)
 
 
@@ -116,11 +120,19 @@ _REALTIME = ["chrt", "-f", "10"] if os.environ.get("GLASSTORCH_BENCH_REALTIME") 
 
 def fresh_times(script, threads, processes=5, args=()):
     """{lib: [(wall, cpu), ...]}: `python script --time lib *args` in fresh processes, torch
-    and glasstorch alternating (which goes first alternates too), with `threads` threads."""
+    and glasstorch alternating (which goes first alternates too), with `threads` threads.
+    At 2+ threads, also "core_pair": {lib: [(before, after), ...]}, the readings of the probe
+    (near/far, ns) each child took just before and just after its timed loop (harness)."""
     names = ["glasstorch", "torch"]
     times = {name: [] for name in names}
+    pairs = {name: [] for name in names}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
+    # one probe here builds the binary (or says why not) before the children use it;
+    # GLASSTORCH_BENCH_CORE_PAIR=all: at 1 thread too (the other CPU then runs other work)
+    probe = threads > 1 or os.environ.get("GLASSTORCH_BENCH_CORE_PAIR") == "all"
+    if probe and core_pair_reading(_REALTIME) is not None:
+        env["GLASSTORCH_BENCH_CORE_PAIR"] = "child"
     for r in range(processes):
         for name in (names if r % 2 == 0 else names[::-1]):
             command = _REALTIME + [sys.executable, script, "--time", name, *args]
@@ -130,12 +142,16 @@ def fresh_times(script, threads, processes=5, args=()):
             times[name].append((wall, cpu))
             if out.startswith("kernels"):
                 times.setdefault("compile", []).append(out.split()[1:3])
+            pairs[name].append(parse_core_pair(out))
+    if env.get("GLASSTORCH_BENCH_CORE_PAIR") == "child":
+        times["core_pair"] = pairs
     return times
 
 
 def report_fresh(title, times, target, samples):
     """Print per-process figures, medians and the ratio line; returns the wall ratio."""
     compile_s = times.pop("compile", [])
+    pairs = times.pop("core_pair", {})
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
            for k, v in times.items()}
     print(f"\n{title}")
@@ -146,16 +162,44 @@ def report_fresh(title, times, target, samples):
         print(f"  glasstorch kernels: {kind}; first calls compiling or loading the cache: "
               f"{', '.join(f'{float(c):.2f}' for _, c in compile_s)} s per process")
     for name, v in times.items():
-        per = ", ".join(f"{samples / w:.0f}" for w, _ in v)
+        labels = [pair_label(*p) for p in pairs.get(name, ())]
+        per = ", ".join(f"{samples / w:.0f}" + (f" ({lab})" if lab else "")
+                        for (w, _), lab in zip(v, labels + [""] * len(v)))
         unit, k = ("us", 1e6) if med[name][0] < 1e-3 else ("ms", 1e3)   # batch-1 calls: us
         print(f"  {name:<11} samples/s per process: {per}; median step {med[name][0] * k:.2f}"
               f" {unit} wall, {med[name][1] * k:.2f} {unit} CPU")
+    if pairs:
+        _report_core_pair(pairs, times)
     ratio = med["torch"][0] / med["glasstorch"][0]
     cpu_ratio = med["torch"][1] / med["glasstorch"][1]
     verdict = "PASS" if ratio >= target else "FAIL"
     print(f"{title}: throughput glasstorch/torch = {ratio:.2f}x (target >= {target}x) {verdict}"
           f"  [CPU-time ratio {cpu_ratio:.2f}x]")
     return ratio
+
+
+def _step(seconds):
+    return f"{seconds * 1e6:.2f} us" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
+
+
+def _report_core_pair(pairs, times):
+    """The states seen (labels beside the per-process figures above: cache-line round trip
+    before/after each process), and when both occurred, the medians and the ratio per state."""
+    states = {name: [pair_state(*p) for p in v] for name, v in pairs.items()}
+    flat = [s for v in states.values() for s in v]
+    if not any(flat):
+        return
+    counts = ", ".join(f"{s or 'not measured'} {flat.count(s)}"
+                       for s in ("near", "far", "mixed", None) if s in flat)
+    cpus = next(r.cpus for v in pairs.values() for p in v for r in p if r is not None)
+    print(f"  core pair (CPUs {cpus[0]},{cpus[1]}; near < {core_pair.NEAR_NS:.0f} ns round "
+          f"trip: one L3; far: across dies): processes {counts}")
+    for state, med in per_state_medians(times, states).items():
+        g, t = med["glasstorch"][0], med["torch"][0]
+        ratio = f"throughput {t / g:.2f}x" if g and t else "no ratio"
+        fig = ", ".join(f"{name} {_step(m)} (n={n})" if m else f"{name} - (n=0)"
+                        for name, (m, n) in med.items())
+        print(f"    {state}: median step {fig}: {ratio}")
 
 
 def main(title, model_fn, shape, target, memory_target, number, batch_size=BATCH,

@@ -24,7 +24,7 @@ import numpy
 from .numba_base import _call, _jit
 from .numba_rnn import _bptt_gemm, _cell, _hidden, _step_gemms
 
-__all__ = ["tanh_loop", "forward_loop", "backward_loop"]
+__all__ = ["tanh_loop", "forward_loop", "backward_loop", "transposed_quarter"]
 
 _LOOP = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                          ctypes.c_void_p)
@@ -159,3 +159,23 @@ def backward_loop(gemm, wT, rows, dh, dc, dy, K, A, F, da, t, dA, plan):
     rows written; da (4H mc), t (H mc) scratch; wT (H, 4H) W_hh^T / 4 in blocks of `rows`."""
     one = dh.dtype.type
     _call(_backward, da, gemm, wT, rows, dh, dc, dy, K, A, F, t, dA, plan, one(1), one(0))
+
+
+@_jit
+def _transposed(w, out, q0, q1, s):
+    """out[:, q0:q1] = w[q0:q1].T * s in 16 x 16 tiles, each written along out's rows."""
+    P = w.shape[1]
+    for qb in range(q0, q1, 16):
+        qe = min(qb + 16, q1)
+        for pb in range(0, P, 16):
+            for p in range(pb, min(pb + 16, P)):
+                for q in range(qb, qe):
+                    out[p, q] = w[q, p] * s
+
+
+def transposed_quarter(w, out, q0, q1):
+    """out[:, q0:q1] = w[q0:q1].T / 4 (out C-ordered (P, G) for w (G, P)): backward's W_hh^T / 4
+    (a power of two: exact, the bits of NumPy's multiply), a share built by each forward slice
+    after its loop (ops/rnn_lstm.py). Holds no GIL; the LM's (1024, 256) whole on one thread:
+    211 us, NumPy's 64-row blocks 301 (in the 1-thread step no faster: not used there)."""
+    _call(_transposed, w, out, q0, q1, w.dtype.type(0.25))

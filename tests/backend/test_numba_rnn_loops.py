@@ -22,6 +22,7 @@ CASES = [  # T, B, I, H, batch_sizes, bidirectional
     (5, 40, 9, 20, [40, 40, 30, 20, 2], False),      # a slice with no rows in late steps
     (4, 34, 9, 20, [34, 30, 17, 3], True),           # a step with 1 active column: unsplit
     (4, 8, 5, 6, None, False),                       # too narrow to split
+    (4, 32, 9, 20, None, True),                      # split, reverse direction too
 ]
 
 
@@ -117,6 +118,39 @@ def test_the_whole_lm_step_has_one_threads_bits_at_two(restore):
     threads.set_num_threads(2)
     for u, v in zip(ref, _run(case, "float32")):
         assert np.array_equal(_bits(u), _bits(v))
+
+
+def test_the_split_forward_builds_backwards_w_hh_t(restore, monkeypatch):
+    # at 2 threads each forward slice builds its share of W_hh^T / 4 (backward then builds
+    # none); the bits of the whole run are the NumPy path's (test above, LM case)
+    built = []
+    real = numba_rnn_loops.transposed_quarter
+    monkeypatch.setattr(numba_rnn_loops, "transposed_quarter",
+                        lambda w, out, q0, q1: (built.append((q0, q1)), real(w, out, q0, q1)))
+    kernels.set_kernels("numba")
+    if rnn_lstm._numba(np.dtype(np.float32)).blas_gemm(np.float32) is None:
+        pytest.skip("NumPy bundles no OpenBLAS here: no cblas calls from numba")
+    threads.set_num_threads(2)
+    _run(LM, "float32")
+    assert sorted(built)[:2] == [(0, 512), (512, 1024)]    # the grad-mode forward's shares
+    built.clear()
+    threads.set_num_threads(1)                              # not split: backward builds it
+    _run(LM, "float32")
+    assert built == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, q0, q1", [((1024, 256), 0, 1024), ((1024, 256), 512, 1024),
+                                            ((132, 33), 0, 132), ((132, 33), 17, 70)])
+def test_transposed_quarter_has_numpys_bits(dtype, shape, q0, q1):
+    rng = np.random.default_rng(1)
+    w = (rng.standard_normal(shape) * rng.choice([1e-40, 1e-3, 1, 1e30], shape)).astype(dtype)
+    w.flat[:4] = [np.inf, -np.inf, np.nan, -0.0]
+    out = np.full(shape[::-1], 7, dtype)
+    numba_rnn_loops.transposed_quarter(w, out, q0, q1)
+    ref = np.full(shape[::-1], 7, dtype)
+    np.multiply(w[q0:q1].T, 0.25, out=ref[:, q0:q1])
+    assert np.array_equal(_bits(out), _bits(ref))
 
 
 def test_split_only_where_the_kernel_family_is_kept(restore, monkeypatch):
