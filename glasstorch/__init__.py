@@ -2,8 +2,9 @@
 
     import glasstorch as torch
 
-This module only re-exports; read tensor.py (the Tensor), autograd/ (the engine) and ops/
-(every op's forward and backward) to see how it works.
+This module only re-exports; read tensor.py (the Tensor, its other methods by group in
+tensor_methods/), autograd/ (the engine) and ops/ (every op's forward and backward) to see how
+it works.
 """
 from ._cli_guard import quiet_interrupt_while_importing as _quiet_import
 _end_quiet_import = _quiet_import()   # the command line: Ctrl-C during this import, no traceback

@@ -8,7 +8,8 @@ Rather than add two parameters to ~100 signatures by hand, `install()` runs once
 wraps every function of the `torch` namespace and every Tensor method whose signature has a
 `dim` or `keepdim` parameter: the wrapper renames the alias and calls the original. The wrapper
 keeps the original's name, docstring and `__wrapped__` (so `inspect.signature(Tensor.sum)`, help()
-and the source shown by a debugger are the original's; grep finds the method in tensor.py).
+and the source shown by a debugger are the original's; grep finds the method in tensor.py
+or tensor_methods/).
 
 The same wrapper checks `keepdim` as torch's parser does: a Python bool only (`keepdim=1`,
 `keepdim=None` or a NumPy bool are a TypeError naming the function), at the cost of one `len`
@@ -106,9 +107,19 @@ def _aliases_for(fn):
     return found or None
 
 
+def _class_attrs(cls):
+    """{name: attribute} as `cls.name` finds it, from cls and its bases but `object`: Tensor's
+    methods live in its base classes (tensor_methods/), the wrappers go on Tensor itself."""
+    attrs = {}
+    for klass in cls.__mro__[:-1]:
+        for name, value in vars(klass).items():
+            attrs.setdefault(name, value)
+    return attrs
+
+
 def install(namespace, tensor_cls):
     """Wrap the dim-taking functions of `namespace` (a module dict) and methods of Tensor."""
-    for name, fn in list(vars(tensor_cls).items()):
+    for name, fn in _class_attrs(tensor_cls).items():
         if name.startswith("__") or name in _HOT or not inspect.isfunction(fn):
             continue
         aliases = _aliases_for(fn)

@@ -4,8 +4,9 @@ torch has ~70 in-place twins of elementwise methods (`x.cos_()`), the same as fu
 (`torch.cos_(x)`), NumPy-style aliases (`torch.arccos`, `x.multiply`) and `_copy` variants of
 view ops (`torch.permute_copy`: the view, materialized). Each is one line of behaviour, so
 instead of ~100 hand-written methods they are made here from three tables; a grep for a name
-finds it in a table below. STYLE prefers methods you can grep in tensor.py: this file is that
-grep target, and each generated function's docstring names what it runs.
+finds it in a table below. STYLE prefers methods you can grep in tensor.py (and its
+tensor_methods/): this file is that grep target, and each generated function's docstring
+names what it runs.
 
   INPLACE   x.name_(*args)     = ops/_inplace.inplace(x, Tensor.name, *args): the out-of-place
                                  result written back into x (version bump, autograd history)

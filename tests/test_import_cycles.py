@@ -5,6 +5,9 @@ deliberate late bindings and are not counted) form a graph over glasstorch's mod
 allowed cycle: tensor.py imports the modules its methods delegate to (ops/*, creation, the
 autograd engine, ...) at its *end*, after `Tensor` is defined, and those modules import
 tensor.py. Without those trailing imports of tensor.py the graph must have no cycle at all.
+Tensor's method groups (tensor_methods/*.py, its base classes, so imported before `class Tensor`)
+import their ops inside `_import_ops()`, which tensor.py calls at its end: the same cycle, and
+none at module level (checked below).
 """
 import ast
 import os
@@ -148,6 +151,17 @@ def test_the_allowed_cycle_exists_and_is_what_the_docstring_says():
     edges = _graph()
     assert "glasstorch.ops.arith" not in edges["glasstorch.tensor"]
     assert "glasstorch.tensor" in edges["glasstorch.ops.arith"]
+
+
+def test_tensor_method_groups_import_no_ops_at_module_level():
+    # they load before `class Tensor` exists, and every ops module imports Tensor
+    edges = _graph()
+    groups = [m for m in edges if m.startswith("glasstorch.tensor_methods.")]
+    assert len(groups) >= 7
+    for m in groups:
+        bad = sorted(t for t in edges[m]
+                     if t == "glasstorch.tensor" or t.startswith("glasstorch.ops"))
+        assert not bad, f"{m} imports {bad} at module level (import them in _import_ops())"
 
 
 @pytest.mark.parametrize("a, b", [("glasstorch.ops.slice", "glasstorch.ops.join")])

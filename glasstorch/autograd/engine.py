@@ -216,8 +216,9 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
     counts the consumers still to come); it then sends one gradient along each edge."""
     T = _tensor_cls()
     deps, needed, pending, ready = _start(roots, root_grads, capture)
-    prev_mode = STATE.enabled
+    prev_mode, prev_capturing = STATE.enabled, STATE.capturing
     STATE.enabled = bool(create_graph)
+    STATE.capturing = capture is not None   # (ops/pool.py's relu-masked scatter reads it)
     try:
         while ready:
             node = ready.pop()
@@ -252,7 +253,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
                     ready.append(child)
             g = grads_in = None   # let go: a leaf may steal a gradient nobody else holds
     finally:
-        STATE.enabled = prev_mode
+        STATE.enabled, STATE.capturing = prev_mode, prev_capturing
 
 
 def _start(roots, root_grads, capture):

@@ -20,6 +20,7 @@ class _State(threading.local):
     anomaly = False
     anomaly_check_nan = True
     grad_layout = True
+    capturing = False   # (per thread) the engine is running for autograd.grad or inputs=
 
     def __init__(self):             # runs once in each thread that touches STATE
         self.enabled = True

@@ -1,9 +1,9 @@
 """Arithmetic of two tensors: add, sub, mul, div, and integer division (floor_divide,
 remainder, fmod, rounded div). Operands are promoted by _operands.py.
 
-Tensor dunders (tensor.py) and in-place methods (_inplace.py) call the functions here.
-Powers, max/min-like and other two-input math are in binary_math.py, comparisons in
-compare.py; one-input ops in unary.py.
+Tensor dunders (tensor_methods/operators.py) and in-place methods (_inplace.py) call the
+functions here. Powers, max/min-like and other two-input math are in binary_math.py,
+comparisons in compare.py; one-input ops in unary.py.
 """
 from .. import _dtype
 from ..autograd.node import Op

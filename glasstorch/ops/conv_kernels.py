@@ -23,7 +23,7 @@ import threading
 
 from ..backend import xp as _xp, cpu_kernels as _k, memory as _mem, threads as _threads
 from ..backend import kernels as _kernels
-from . import conv_kernels_nhwc as _nhwc
+from . import conv_kernels_nhwc as _nhwc, conv_regions as _regions
 
 __all__ = ["conv_forward", "weight_grad"]     # conv_t_forward: conv_kernels_t.py
 
@@ -78,23 +78,34 @@ _CALLER_SHARE = 1.25
 _CLAIM_BYTES = 1 << 19
 
 
-def _per_slice(n, nbytes, fn):
+def _per_slice(n, nbytes, fn, joinable=False):
     """fn(start, stop) over one slice of range(n) per thread (fn: one GIL-free call), the
     first slice (which the caller claims) _CALLER_SHARE times the others; items (chunks) of
-    _CLAIM_BYTES or more each are claimed one at a time by whichever thread is free."""
+    _CLAIM_BYTES or more each are claimed one at a time by whichever thread is free.
+    joinable: inside a conv_regions.joined() block the call is only queued (its result is
+    read after the block), to run in the block's one region."""
     t = min(_threads.get_num_threads(), n)
     if t <= 1:      # (parallel_for runs it here, OpenBLAS on one thread: its bits)
         _threads.parallel_for(n, fn, nbytes, blas_serial=True)
         return
-    if nbytes >= n * _CLAIM_BYTES:
+    claim = nbytes >= n * _CLAIM_BYTES
+    queue = _regions.queue() if joinable else None
+    if queue is not None and t == _threads.get_num_threads():
+        queue.append((claim, n, nbytes, fn))        # run by conv_regions.joined
+        return
+    if claim:
         _threads.parallel_for(n, fn, nbytes, blas_serial=True, slices=n,
                               threshold=_FUSED_SPLIT_BYTES)
         return
-    total = _CALLER_SHARE + t - 1
-    edges = [0] + [min(n - t + i, max(i, round(n * (_CALLER_SHARE + i - 1) / total)))
-                   for i in range(1, t)] + [n]
+    edges = _slice_edges(n, t)
     _threads.parallel_for(t, lambda i, j: fn(edges[i], edges[j]), nbytes, blas_serial=True,
                           threshold=_FUSED_SPLIT_BYTES)
+
+
+def _slice_edges(n, t):
+    total = _CALLER_SHARE + t - 1
+    return [0] + [min(n - t + i, max(i, round(n * (_CALLER_SHARE + i - 1) / total)))
+                  for i in range(1, t)] + [n]
 
 
 def _fused(x, *dims):
@@ -396,16 +407,24 @@ def _fused_weight_grad(kernel, a, b, geometry, K, sample_bytes, chunk_bytes):
     N, A = a.shape[:2]
     starts = _chunk_starts(N, sample_bytes, chunk_bytes)
     parts = _xp.empty((len(starts) - 1, K, A), a.dtype)
+    queue = _regions.queue()
+    queued = queue is not None and len(queue)
     _per_slice(len(parts), N * sample_bytes, lambda i, j: kernel(
-        b, a, geometry, starts, i, j, parts, _scratch))
+        b, a, geometry, starts, i, j, parts, _scratch), joinable=True)
     # the sum in one compiled pass over parts, split over the threads by rows of K (the
     # NumPy path's additions, element by element; it made up to 64 array additions serially)
     groups = _nhwc._chunk_groups(len(parts))
     bounds = _xp.array([g.start for g in groups] + [len(parts)], _xp.int64)
     gw = _mem.empty((A, K), a.dtype)
     from ..backend import numba_conv_gemm as ncg         # (kernel is one of its functions)
-    _threads.parallel_for(K, lambda i, j: ncg.sum_parts(parts, bounds, i, j, gw), parts.nbytes,
-                          threshold=_FUSED_SPLIT_BYTES)
+
+    def total():
+        _threads.parallel_for(K, lambda i, j: ncg.sum_parts(parts, bounds, i, j, gw),
+                              parts.nbytes, threshold=_FUSED_SPLIT_BYTES)
+    if queue is not None and len(queue) > queued:       # (joined: after its region)
+        _regions.after(total)
+    else:
+        total()
     return gw
 
 

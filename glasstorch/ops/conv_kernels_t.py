@@ -57,7 +57,7 @@ def conv_t_forward(x, w, geometry, groups, out):
         starts = _ck._chunk_starts(N, sample_bytes)
         wt = _xp.ascontiguousarray(w.reshape(Cin, -1))
         _ck._per_slice(len(starts) - 1, N * sample_bytes, lambda i, j: fz.col2im_grad(
-            x, wt, geometry, starts, i, j, y, _ck._scratch))
+            x, wt, geometry, starts, i, j, y, _ck._scratch), joinable=True)
         return y
 
     def chunk(n):

@@ -61,6 +61,9 @@ class Relu(Op, name="relu"):
     def backward(ctx, gy):
         # torch: where(y <= 0, 0, grad), so a NaN input passes its gradient
         y = ctx.output()._data
+        masked = ctx.__dict__.pop("_masked", None)
+        if masked is not None and masked is gy._data and not STATE.enabled:
+            return gy   # a max pool's gradient scatter already applied this mask (ops/pool.py)
         if STATE.enabled:   # create_graph: a _Masked node, differentiable again
             return _Masked.apply(gy, ~(y <= 0))
         # one kernel: numba's single pass, or NumPy's blocked mask (backend/cpu_kernels.py),

@@ -11,12 +11,14 @@ arguments and computes output sizes. 1-D pooling is the same code with one spati
 Unbatched inputs (C, *S) get a batch dim of 1 on the way in.
 """
 from .. import _memory_format as _mf
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd import node as _node
+from ..autograd.grad_mode import GLOBAL, STATE, is_grad_enabled
 from ..autograd.node import Op
 from ..backend import xp as _xp, cpu_kernels as _k, kernels as _kernels
 from ..tensor import _make
 from . import layout as _layout
 from ._inplace import float_only
+from .piecewise import Relu as _Relu
 from ._pool_shapes import (_adaptive_args, _batched, _flat, _geometry, _pool_args, _prod,
                            _tuple, _windows)
 from .pool_avg import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
@@ -40,7 +42,36 @@ class MaxPool2DWithIndices(Op, name="max_pool2d_with_indices"):
 
     @staticmethod
     def backward(ctx, gy):
-        return PlaneScatter.apply(gy, ctx.index, ctx.shape, ctx.overlap), None, None, None
+        gx = _relu_masked(ctx, gy)
+        if gx is None:
+            gx = PlaneScatter.apply(gy, ctx.index, ctx.shape, ctx.overlap)
+        return gx, None, None, None
+
+
+def _relu_masked(ctx, gy):
+    """The gradient scatter with the mask of the relu whose output was pooled (a conv ->
+    ReLU -> MaxPool2d stack) already applied, in one compiled pass (numba_pool.scatter_relu),
+    or None. The relu's backward, given exactly this array, then returns it as it is: its
+    mask would change nothing (+0.0 where y == 0 already, gy's bits elsewhere). If other
+    gradients are added to it first, the relu masks the sum as usual: the same bits, since
+    the sum differs only where the mask zeroes it. Only where nobody else can see this
+    gradient: no graph being recorded (create_graph), no autograd.grad / inputs= capture,
+    no hooks on this node or the relu's, anomaly mode off, no op observers (the tracer).
+    LeNet's step: the relu's pass over 128x6x28x28 and the scatter's zeroed canvas go."""
+    relu = ctx.next_functions[0][0]
+    if type(relu) is not _Relu or STATE.enabled or STATE.capturing or GLOBAL.anomaly \
+            or _node._OBSERVERS or ctx._post_hooks or relu._pre_hooks or relu._post_hooks \
+            or relu._out is None:
+        return None
+    nb = _numba_pool()
+    y, counter, version = relu._out
+    if nb is None or counter[0] != version or y.shape != ctx.shape:
+        return None
+    gx = nb.scatter_relu(gy._data, ctx.index, y, ctx.overlap)
+    if gx is None:
+        return None
+    relu._masked = gx
+    return _make(gx)
 
 
 class AdaptiveMaxPool2D(MaxPool2DWithIndices, name="adaptive_max_pool2d"):

@@ -5,7 +5,7 @@ _reduction.py.
 
 `dim=None` (or an empty tuple) reduces every dim; `keepdim` keeps reduced dims as size 1.
 Backward puts the reduced dims back (`_unreduce`) and broadcasts the incoming gradient over
-them. Tensor methods (tensor.py) and `glasstorch.<name>` both land here.
+them. Tensor methods (tensor_methods/reductions.py) and `glasstorch.<name>` both land here.
 """
 from .. import _dtype
 from ..autograd.node import Op
