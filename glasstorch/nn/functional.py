@@ -12,8 +12,8 @@ from ..ops.activation import relu, softmax, log_softmax, softmin  # noqa: F401
 from ..ops.norm import *  # noqa: F401,F403
 from ..ops.norm import batch_norm, instance_norm  # noqa: F401
 from ..ops.dropout import *  # noqa: F401,F403
-from ..ops.conv import (conv1d, conv2d, conv_transpose1d, conv_transpose2d,  # noqa: F401
-                        unfold, fold)
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from ..ops.fold import unfold, fold  # noqa: F401
 from ..ops.pool import (max_pool1d, max_pool2d, max_pool1d_with_indices,  # noqa: F401
                         max_pool2d_with_indices, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,
                         adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,

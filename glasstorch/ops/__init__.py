@@ -55,7 +55,7 @@
     mha.py         multi_head_attention_forward on that op, torch's mask/shape/projection helpers
     linear.py      linear (fused x W^T + b), bilinear
     embedding.py   embedding, embedding_bag (gather forward, scatter-add backward)
-    conv.py        conv1d/2d, conv_transpose1d/2d, unfold/fold (im2col + GEMM, backend kernels);
+    conv.py        conv1d/2d, conv_transpose1d/2d (im2col + GEMM, backend kernels); fold.py unfold/fold;
                    conv_kernels.py: their array kernels (1x1, flipped-kernel, two-thread paths);
                    conv_kernels_t.py: the transposed forward (every input gradient)
     _pool_shapes.py  pooling arguments, checks, output sizes, adaptive windows
